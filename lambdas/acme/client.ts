@@ -1,0 +1,136 @@
+/**
+ * acme-client, configured for short Lambda calls:
+ * - its own retry loop (which sleeps, and re-sends 429/5xx with a stale nonce — upstream #103)
+ *   is off: rate limits and outages surface as named errors and the state machine retries;
+ * - network and TLS failures become clear errors instead of upstream #101's
+ *   "Cannot read properties of undefined (reading 'config')";
+ * - a private CA bundle can be trusted (Pebble locally, internal ACME CAs in production).
+ * Its badNonce handling (fresh nonce, up to 5 times, no sleep) stays on.
+ */
+import * as https from 'node:https';
+import * as acme from 'acme-client';
+import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import {
+  AcmeBadNonce,
+  AcmeRateLimited,
+  AcmeRequestRejected,
+  AcmeUnavailable,
+  CertflowError,
+  errorMessage,
+} from '../core/errors';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const TLS_TRUST_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date); undefined when absent. */
+export function parseRetryAfter(header: unknown, now: Date = new Date()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
+function problemType(response: AxiosResponse): string | undefined {
+  const data: unknown = response.data;
+  return typeof data === 'object' && data !== null && 'type' in data ? String(data.type) : undefined;
+}
+
+function problemDetail(response: AxiosResponse): string {
+  const data: unknown = response.data;
+  if (typeof data === 'object' && data !== null && 'detail' in data) return String(data.detail);
+  return `HTTP ${response.status}`;
+}
+
+function classifyResponse(response: AxiosResponse): AxiosResponse {
+  const url = response.config.url ?? '';
+  const type = problemType(response);
+  if (response.status === 429 || type === 'urn:ietf:params:acme:error:rateLimited') {
+    const retryAfter = parseRetryAfter(response.headers['retry-after']);
+    const hint = retryAfter === undefined ? '' : ` (Retry-After: ${retryAfter}s)`;
+    throw new AcmeRateLimited(`CA rate limit at ${url}: ${problemDetail(response)}${hint}`, retryAfter);
+  }
+  if (response.status >= 500) {
+    throw new AcmeUnavailable(`CA answered HTTP ${response.status} at ${url}: ${problemDetail(response)}`);
+  }
+  return response;
+}
+
+function classifyTransportError(error: unknown, config: InternalAxiosRequestConfig): unknown {
+  if (axios.isAxiosError(error) && error.response) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const url = config.url ?? '';
+  if (TLS_TRUST_CODES.has(code)) {
+    return new AcmeRequestRejected(
+      `TLS certificate of ${url} is not trusted (${code}); set the CA bundle (acmeCaBundle / CERTFLOW_ACME_CA_FILE) for private ACME CAs`,
+    );
+  }
+  return new AcmeUnavailable(`CA unreachable at ${url}: ${code || errorMessage(error)}`);
+}
+
+let configured = false;
+
+/** Idempotent, process-wide: acme-client shares one axios instance. */
+export function configureAcmeHttp(caBundlePem?: string): void {
+  if (caBundlePem) acme.axios.defaults.httpsAgent = new https.Agent({ ca: caBundlePem, keepAlive: true });
+  if (configured) return;
+  configured = true;
+  const settings = (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings;
+  settings.retryMaxAttempts = 0;
+  acme.axios.defaults.timeout = REQUEST_TIMEOUT_MS;
+  const httpAdapter = axios.getAdapter('http');
+  acme.axios.defaults.adapter = async (config) => {
+    try {
+      return await httpAdapter(config);
+    } catch (error) {
+      throw classifyTransportError(error, config);
+    }
+  };
+  acme.axios.interceptors.response.use(classifyResponse);
+}
+
+export interface AcmeAccount {
+  readonly directoryUrl: string;
+  readonly accountKeyPem: string;
+  readonly accountUrl?: string;
+  readonly externalAccountBinding?: { kid: string; hmacKey: string };
+}
+
+const clients = new Map<string, acme.Client>();
+
+/** A client per directory + account, reused across warm invocations (it caches the directory). */
+export function acmeClient(account: AcmeAccount): acme.Client {
+  const cacheKey = `${account.directoryUrl} ${account.accountUrl ?? ''}`;
+  let client = clients.get(cacheKey);
+  if (!client || !account.accountUrl) {
+    client = new acme.Client({
+      directoryUrl: account.directoryUrl,
+      accountKey: account.accountKeyPem,
+      ...(account.accountUrl ? { accountUrl: account.accountUrl } : {}),
+      ...(account.externalAccountBinding ? { externalAccountBinding: account.externalAccountBinding } : {}),
+      backoffAttempts: 1,
+      backoffMin: 0,
+      backoffMax: 0,
+    });
+    if (account.accountUrl) clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+/** Run one ACME exchange and turn whatever it throws into a named certflow error. */
+export async function acmeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof CertflowError) throw error;
+    const message = errorMessage(error);
+    if (/badNonce|anti-replay nonce/i.test(message)) throw new AcmeBadNonce(`${what}: ${message}`);
+    throw new AcmeRequestRejected(`${what}: ${message}`, { cause: error });
+  }
+}

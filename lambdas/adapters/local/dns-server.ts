@@ -1,0 +1,143 @@
+/**
+ * An embedded authoritative DNS server (UDP) for the local default. Pebble resolves DNS-01
+ * TXT lookups through it (`pebble -dnsserver 127.0.0.1:<port>`). A name holds a *set* of TXT
+ * values: an apex and its wildcard share `_acme-challenge.<apex>` with two different values.
+ */
+import * as dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import * as dnsPacket from 'dns-packet';
+import { normalizeName, zoneFor, type HostedZone } from '../../core/dns-names';
+import type { TxtRecord } from '../../ports';
+
+const RCODE_REFUSED = 5;
+const TTL_SECONDS = 5;
+
+export interface DnsQueryLog {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** Zone data plus a change log, the local stand-in for a DNS provider's API. */
+export class LocalZoneData {
+  private readonly txt = new Map<string, Set<string>>();
+  private readonly changes = new Map<string, TxtRecord[]>();
+  private nextChange = 1;
+
+  constructor(readonly zones: readonly HostedZone[]) {}
+
+  values(name: string): string[] {
+    return [...(this.txt.get(normalizeName(name)) ?? [])];
+  }
+
+  /** Every name that currently has TXT values. */
+  names(): string[] {
+    return [...this.txt.keys()];
+  }
+
+  add(records: readonly TxtRecord[]): string {
+    for (const { name, value } of records) {
+      const key = normalizeName(name);
+      const set = this.txt.get(key) ?? new Set<string>();
+      set.add(value);
+      this.txt.set(key, set);
+    }
+    const id = `local-change-${this.nextChange++}`;
+    this.changes.set(id, records.map((record) => ({ ...record })));
+    return id;
+  }
+
+  remove(records: readonly TxtRecord[]): void {
+    for (const { name, value } of records) {
+      const key = normalizeName(name);
+      const set = this.txt.get(key);
+      set?.delete(value);
+      if (set && set.size === 0) this.txt.delete(key);
+    }
+  }
+
+  change(id: string): TxtRecord[] | undefined {
+    return this.changes.get(id);
+  }
+}
+
+export class LocalDnsServer {
+  private readonly socket = dgram.createSocket('udp4');
+  readonly queries: DnsQueryLog[] = [];
+
+  constructor(readonly data: LocalZoneData) {
+    this.socket.on('message', (message, remote) => this.answer(message, remote));
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind(port, host, () => resolve());
+    });
+    return this.port;
+  }
+
+  get port(): number {
+    return (this.socket.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  private answer(message: Buffer, remote: dgram.RemoteInfo): void {
+    let query: dnsPacket.Packet;
+    try {
+      query = dnsPacket.decode(message);
+    } catch {
+      return; // not DNS: drop, as a real server would
+    }
+    const question = query.questions?.[0];
+    if (!question) return;
+    const name = normalizeName(question.name);
+    this.queries.push({ name, type: question.type });
+
+    const inZone = zoneFor(name, this.data.zones) !== undefined;
+    const answers: dnsPacket.Answer[] =
+      inZone && question.type === 'TXT'
+        ? this.data.values(name).map((value) => ({ type: 'TXT', name: question.name, ttl: TTL_SECONDS, data: [value] }))
+        : [];
+    const response = dnsPacket.encode({
+      type: 'response',
+      id: query.id ?? 0,
+      // Authoritative; NOERROR with no answers for names we hold nothing for (Pebble fails on any other rcode).
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | (inZone ? 0 : RCODE_REFUSED),
+      questions: [question],
+      answers,
+    });
+    this.socket.send(response, remote.port, remote.address);
+  }
+}
+
+/** Ask a DNS server over UDP for the TXT values at `name` (a real query, no cache). */
+export async function queryTxt(server: { host: string; port: number }, name: string, timeoutMs = 2000): Promise<string[]> {
+  const socket = dgram.createSocket('udp4');
+  const id = Math.floor(Math.random() * 65535);
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`DNS query for ${name} timed out`)), timeoutMs);
+      socket.on('message', (message) => {
+        const response = dnsPacket.decode(message);
+        if (response.id !== id) return;
+        clearTimeout(timer);
+        resolve(
+          (response.answers ?? [])
+            .filter((answer): answer is dnsPacket.TxtAnswer => answer.type === 'TXT')
+            .flatMap((answer) => (Array.isArray(answer.data) ? answer.data : [answer.data]))
+            .map((chunk) => (Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk))),
+        );
+      });
+      socket.send(
+        dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'TXT', name }] }),
+        server.port,
+        server.host,
+      );
+    });
+  } finally {
+    socket.close();
+  }
+}

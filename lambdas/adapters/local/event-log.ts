@@ -1,0 +1,60 @@
+/** Local event publisher: EventBridge-shaped entries appended as JSON lines, plus in-process subscribers. */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  DETAIL_TYPES,
+  EVENT_SOURCE,
+  type CertificateRenewalFailedEvent,
+  type CertificateRenewedEvent,
+  type EventPublisher,
+} from '../../ports';
+
+export interface LocalEvent {
+  readonly time: string;
+  readonly source: string;
+  readonly 'detail-type': string;
+  readonly detail: CertificateRenewedEvent | CertificateRenewalFailedEvent;
+}
+
+export type Subscriber = (event: LocalEvent) => void | Promise<void>;
+
+export class LocalEventLog implements EventPublisher {
+  private readonly subscribers: Subscriber[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  subscribe(subscriber: Subscriber): () => void {
+    this.subscribers.push(subscriber);
+    return () => this.subscribers.splice(this.subscribers.indexOf(subscriber), 1);
+  }
+
+  private async publish(detailType: string, detail: LocalEvent['detail']): Promise<void> {
+    const event: LocalEvent = { time: this.now().toISOString(), source: EVENT_SOURCE, 'detail-type': detailType, detail };
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    await fs.appendFile(this.file, `${JSON.stringify(event)}\n`);
+    for (const subscriber of this.subscribers) await subscriber(event);
+  }
+
+  renewed(event: CertificateRenewedEvent): Promise<void> {
+    return this.publish(DETAIL_TYPES.renewed, event);
+  }
+
+  failed(event: CertificateRenewalFailedEvent): Promise<void> {
+    return this.publish(DETAIL_TYPES.failed, event);
+  }
+
+  async read(): Promise<LocalEvent[]> {
+    try {
+      const text = await fs.readFile(this.file, 'utf8');
+      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LocalEvent);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+}
+
+LocalEventLog satisfies new (file: string) => EventPublisher;

@@ -1,0 +1,97 @@
+/**
+ * Error names are the contract between the Lambdas and the state machine: Step Functions
+ * matches Retry and Catch rules on `Error`, which Lambda fills with the thrown error's `name`.
+ * Retryable errors are listed in RETRYABLE_ERRORS (the state machine's Retry rules use it);
+ * every other name is final.
+ */
+export abstract class CertflowError extends Error {
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad request input, rejected by the first state before any ACME or DNS call. */
+export class InvalidCertificateRequest extends CertflowError {
+  readonly retryable = false;
+}
+
+/** The CA answered 429 / rateLimited or 503; `retryAfterSeconds` is its Retry-After. */
+export class AcmeRateLimited extends CertflowError {
+  readonly retryable = true;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** acme-client exhausted its own badNonce retries. */
+export class AcmeBadNonce extends CertflowError {
+  readonly retryable = true;
+}
+
+/** The CA could not be reached (connection refused, reset, timeout) or answered 5xx. */
+export class AcmeUnavailable extends CertflowError {
+  readonly retryable = true;
+}
+
+/** The CA rejected a request for good (unauthorized, malformed, EAB refused, TLS untrusted). */
+export class AcmeRequestRejected extends CertflowError {
+  readonly retryable = false;
+}
+
+/** An authorization or the order became `invalid`; the message carries the CA's reason. */
+export class OrderInvalid extends CertflowError {
+  readonly retryable = false;
+}
+
+/** The DNS provider was throttled (Route 53 allows ~5 requests/s per account). */
+export class DnsThrottled extends CertflowError {
+  readonly retryable = true;
+}
+
+/** The DNS provider refused a change for good. */
+export class DnsChangeRejected extends CertflowError {
+  readonly retryable = false;
+}
+
+/** The issued certificate does not match what was asked for or the key we hold. */
+export class CertificateVerificationFailed extends CertflowError {
+  readonly retryable = false;
+}
+
+/** The store could not find something a step depends on (e.g. the pending key). */
+export class StoreInconsistent extends CertflowError {
+  readonly retryable = false;
+}
+
+/** Raised by the state machine itself (Pass states) when a bounded wait loop runs out. */
+export const LOOP_TIMEOUT_ERRORS = {
+  dnsSync: 'DnsSyncTimeout',
+  orderReady: 'OrderValidationTimeout',
+  certificateIssued: 'CertificateIssuanceTimeout',
+} as const;
+
+export const RETRYABLE_ERRORS = [
+  AcmeRateLimited.name,
+  AcmeBadNonce.name,
+  AcmeUnavailable.name,
+  DnsThrottled.name,
+] as const;
+
+export const FINAL_ERRORS = [
+  InvalidCertificateRequest.name,
+  AcmeRequestRejected.name,
+  OrderInvalid.name,
+  DnsChangeRejected.name,
+  CertificateVerificationFailed.name,
+  StoreInconsistent.name,
+] as const;
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,20 @@
+/** What every step gets: settings plus one adapter per port. Built once per process. */
+import type { HostedZone } from './core/dns-names';
+import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger } from './ports';
+
+export interface PipelineSettings {
+  readonly zones: readonly HostedZone[];
+  readonly defaultDirectoryUrl: string;
+  readonly defaultContact: readonly string[];
+  /** Extra CA certificates to trust for the ACME directory (Pebble, internal CAs). */
+  readonly acmeCaBundlePem?: string;
+}
+
+export interface StepDeps {
+  readonly settings: PipelineSettings;
+  readonly dns: DnsChallengeProvider;
+  readonly store: CertificateStore;
+  readonly events: EventPublisher;
+  readonly log: Logger;
+  readonly now: () => Date;
+}

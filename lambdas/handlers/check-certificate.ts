@@ -1,0 +1,20 @@
+import { accountClient } from '../acme/account';
+import { fetchOrder, orderInvalid } from '../acme/order';
+import { issuanceVerdict } from '../core/order-status';
+import type { StepDeps } from '../deps';
+import type { CertificateRequest, IssuancePollState, OrderRef } from '../state';
+import { lambdaHandler } from '../runtime/lambda';
+
+/** One poll after finalize: is the certificate issued? */
+export async function checkCertificate(
+  input: { request: CertificateRequest; order: OrderRef; issuance: IssuancePollState },
+  deps: StepDeps,
+): Promise<IssuancePollState> {
+  const client = await accountClient(input.request, input.order.accountUrl, deps);
+  const order = await fetchOrder(client, input.order.orderUrl);
+  const verdict = issuanceVerdict(order.status);
+  if (verdict === 'failed') throw await orderInvalid(client, order);
+  return { ...input.issuance, status: order.status, done: verdict === 'done', attempts: input.issuance.attempts + 1 };
+}
+
+export const handler = lambdaHandler(checkCertificate);

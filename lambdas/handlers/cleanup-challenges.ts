@@ -1,0 +1,30 @@
+import type { StepDeps } from '../deps';
+import type { TxtRecord } from '../ports';
+import type { RenewalState } from '../state';
+import { lambdaHandler } from '../runtime/lambda';
+
+/** Success path: remove our TXT values (only ours; already gone is fine). */
+export async function cleanupChallenges(input: { records: TxtRecord[] }, deps: StepDeps): Promise<{ removed: number }> {
+  await deps.dns.cleanup(input.records);
+  deps.log.info('challenge records removed', { records: input.records.map((record) => record.name) });
+  return { removed: input.records.length };
+}
+
+/**
+ * Failure path: whatever the execution got to, remove its TXT values and forget its pending
+ * key. The current certificate is never touched, so it stays current.
+ */
+export async function cleanupAfterFailure(
+  input: { state: Partial<RenewalState> },
+  deps: StepDeps,
+): Promise<{ removed: number; discardedPending: boolean }> {
+  const records = input.state.order?.records ?? [];
+  if (records.length > 0) await deps.dns.cleanup(records);
+  const pending = input.state.issuance?.pending;
+  if (pending) await deps.store.discardPending(pending);
+  deps.log.info('cleaned up after failure', { records: records.map((record) => record.name), discardedPending: Boolean(pending) });
+  return { removed: records.length, discardedPending: Boolean(pending) };
+}
+
+export const handler = lambdaHandler(cleanupChallenges);
+export const failureHandler = lambdaHandler(cleanupAfterFailure);

@@ -1,0 +1,42 @@
+import type { Authorization } from 'acme-client';
+import { registeredClient } from '../acme/account';
+import { acmeCall } from '../acme/client';
+import { challengeRecordName } from '../core/dns-names';
+import { AcmeRequestRejected } from '../core/errors';
+import type { StepDeps } from '../deps';
+import type { CertificateRequest, OrderRef } from '../state';
+import { lambdaHandler } from '../runtime/lambda';
+
+export async function createOrder(input: { request: CertificateRequest }, deps: StepDeps): Promise<OrderRef> {
+  const { request } = input;
+  const { client, accountUrl } = await registeredClient(request, deps);
+  const order = await acmeCall('create order', () =>
+    client.createOrder({ identifiers: request.names.map((name) => ({ type: 'dns', value: name })) }),
+  );
+  const authorizations = await acmeCall('get authorizations', () => client.getAuthorizations(order));
+
+  // Authorizations the CA already holds as valid (reuse) need no challenge.
+  const pending = authorizations.filter((authz: Authorization) => authz.status === 'pending');
+  const answers = await Promise.all(
+    pending.map(async (authz) => {
+      const challenge = authz.challenges.find((candidate) => candidate.type === 'dns-01');
+      if (!challenge) throw new AcmeRequestRejected(`CA offers no dns-01 challenge for ${authz.identifier.value}`);
+      const value = await acmeCall('key authorization', () => client.getChallengeKeyAuthorization(challenge));
+      return { challengeUrl: challenge.url, record: { name: challengeRecordName(authz.identifier.value), value } };
+    }),
+  );
+  deps.log.info('order created', {
+    certificateId: request.certificateId,
+    orderUrl: order.url,
+    authorizations: authorizations.length,
+    toValidate: answers.length,
+  });
+  return {
+    accountUrl,
+    orderUrl: order.url,
+    challengeUrls: answers.map((answer) => answer.challengeUrl),
+    records: answers.map((answer) => answer.record),
+  };
+}
+
+export const handler = lambdaHandler(createOrder);

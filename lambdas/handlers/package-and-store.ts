@@ -1,0 +1,37 @@
+import { accountClient } from '../acme/account';
+import { acmeCall } from '../acme/client';
+import { fetchOrder } from '../acme/order';
+import { describeCertificate, splitPemChain, verifyIssuedChain } from '../core/certificate';
+import type { StepDeps } from '../deps';
+import type { CertificateRequest, CertificateSummary, IssuancePollState, OrderRef } from '../state';
+import { lambdaHandler } from '../runtime/lambda';
+
+/** Download the chain, verify it against the pending key and the request, then promote. */
+export async function packageAndStore(
+  input: { request: CertificateRequest; order: OrderRef; issuance: IssuancePollState },
+  deps: StepDeps,
+): Promise<CertificateSummary> {
+  const { request, issuance } = input;
+  const client = await accountClient(request, input.order.accountUrl, deps);
+  const order = await fetchOrder(client, input.order.orderUrl);
+  const chain = splitPemChain(await acmeCall('download certificate', () => client.getCertificate(order)));
+  const privateKeyPem = await deps.store.readPendingKey(issuance.pending);
+  verifyIssuedChain({ chain, privateKeyPem, names: request.names, now: deps.now() });
+
+  const [leaf = '', ...issuers] = chain;
+  const stored = await deps.store.promote(issuance.pending, {
+    certificatePem: leaf,
+    chainPem: issuers.join(''),
+    privateKeyPem,
+    metadata: describeCertificate(leaf, request.keyType),
+  });
+  deps.log.info('certificate stored', {
+    certificateId: stored.certificateId,
+    version: stored.version,
+    serialNumber: stored.metadata.serialNumber,
+    notAfter: stored.metadata.notAfter,
+  });
+  return stored;
+}
+
+export const handler = lambdaHandler(packageAndStore);

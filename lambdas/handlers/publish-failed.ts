@@ -1,0 +1,46 @@
+import type { StepDeps } from '../deps';
+import type { CertificateRenewalFailedEvent } from '../ports';
+import { lambdaHandler } from '../runtime/lambda';
+
+export interface PublishFailedInput {
+  /** The execution's raw input: it may be the invalid request itself. */
+  readonly input: unknown;
+  readonly failure: { readonly Error: string; readonly Cause?: string };
+  readonly step: string;
+  readonly executionId: string;
+}
+
+/** Lambda's Cause is a JSON document {errorType, errorMessage, trace}; keep only the message. */
+export function failureMessage(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) return String(parsed.errorMessage);
+  } catch {
+    // not JSON: a Cause written by the state machine itself
+  }
+  return cause;
+}
+
+function certificateIdOf(input: unknown): string {
+  const id = typeof input === 'object' && input !== null ? (input as { certificateId?: unknown }).certificateId : undefined;
+  return typeof id === 'string' && id.length > 0 ? id.slice(0, 64) : '(none)';
+}
+
+export async function publishFailed(input: PublishFailedInput, deps: StepDeps): Promise<CertificateRenewalFailedEvent> {
+  const certificateId = certificateIdOf(input.input);
+  const current = certificateId === '(none)' ? undefined : await deps.store.current(certificateId).catch(() => undefined);
+  const event: CertificateRenewalFailedEvent = {
+    certificateId,
+    step: input.step,
+    error: input.failure.Error,
+    message: failureMessage(input.failure.Cause),
+    executionId: input.executionId,
+    ...(current ? { currentVersion: current.version } : {}),
+  };
+  await deps.events.failed(event);
+  deps.log.warn('renewal failed', { ...event });
+  return event;
+}
+
+export const handler = lambdaHandler(publishFailed);

@@ -1,0 +1,16 @@
+import { validateCertificateRequest, type CertificateRequest } from '../core/request';
+import type { StepDeps } from '../deps';
+import { lambdaHandler } from '../runtime/lambda';
+
+/** First state: reject bad input before any ACME or DNS traffic. */
+export async function validateRequest(input: unknown, deps: StepDeps): Promise<CertificateRequest> {
+  const request = validateCertificateRequest(input, {
+    zones: deps.settings.zones,
+    defaultDirectoryUrl: deps.settings.defaultDirectoryUrl,
+    defaultContact: deps.settings.defaultContact,
+  });
+  deps.log.info('request valid', { certificateId: request.certificateId, names: request.names, keyType: request.keyType });
+  return request;
+}
+
+export const handler = lambdaHandler(validateRequest);

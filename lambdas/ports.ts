@@ -1,0 +1,111 @@
+/**
+ * The ports of the renewal pipeline. Core logic and handlers depend on these interfaces only;
+ * each real system gets an adapter (local ones in lambdas/adapters/local, AWS ones beside them).
+ * Everything that crosses a port into Step Functions state must be JSON and public.
+ */
+import type { CertificateMetadata } from './core/certificate';
+
+/** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
+export interface TxtRecord {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** Opaque, JSON-safe handle for a submitted DNS change (Route 53: zone id + change id). */
+export interface ChangeRef {
+  readonly zone: string;
+  readonly id: string;
+}
+
+export interface DnsChallengeProvider {
+  /** Add our values (merged with what is there), one batch per zone. Idempotent. */
+  present(records: readonly TxtRecord[]): Promise<ChangeRef[]>;
+  /** True once every change is served by the zone's authoritative servers. */
+  isInSync(changes: readonly ChangeRef[]): Promise<boolean>;
+  /** Remove only our values; a record that is already gone is success. */
+  cleanup(records: readonly TxtRecord[]): Promise<void>;
+}
+
+/** Everything a stored version consists of. Private parts stay inside the store. */
+export interface CertificateMaterial {
+  readonly certificatePem: string;
+  /** Issuer chain without the leaf, leaf's issuer first. */
+  readonly chainPem: string;
+  readonly privateKeyPem: string;
+  readonly metadata: CertificateMetadata;
+  /** Extra binary artefacts (keystores), by file name. */
+  readonly files?: Readonly<Record<string, Uint8Array>>;
+}
+
+/** Public description of a stored version: safe for state and events. */
+export interface StoredVersion {
+  readonly certificateId: string;
+  readonly version: string;
+  /** Where it lives: a directory for the file store, a secret ARN for Secrets Manager. */
+  readonly location: string;
+  readonly metadata: CertificateMetadata;
+  readonly formats: string[];
+}
+
+export interface PendingKey {
+  readonly certificateId: string;
+  /** Identifies the pending version; derived from the order so a retried step finds it again. */
+  readonly pendingId: string;
+}
+
+export interface CertificateStore {
+  /** The ACME account key for a directory, created once even when executions race. */
+  accountKey(directoryUrl: string, generate: () => Promise<string>): Promise<string>;
+  /** Create (or find again, for the same order) the pending version's private key. */
+  pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>): Promise<{ pending: PendingKey; privateKeyPem: string }>;
+  /** Read back a pending version's private key. */
+  readPendingKey(pending: PendingKey): Promise<string>;
+  /** Complete the pending version with its certificate and make it current, atomically. */
+  promote(pending: PendingKey, material: CertificateMaterial): Promise<StoredVersion>;
+  /** Forget a pending version (failure path). Missing is fine. */
+  discardPending(pending: PendingKey): Promise<void>;
+  current(certificateId: string): Promise<StoredVersion | undefined>;
+  /** A secret value the store keeps for a reference (EAB credentials, given passwords). */
+  readSecret(secretRef: string): Promise<string>;
+}
+
+export interface CertificateRenewedEvent {
+  readonly certificateId: string;
+  readonly version: string;
+  readonly location: string;
+  readonly names: string[];
+  readonly serialNumber: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly fingerprintSha256: string;
+  readonly keyType: string;
+  readonly formats: string[];
+  readonly executionId: string;
+}
+
+export interface CertificateRenewalFailedEvent {
+  readonly certificateId: string;
+  readonly step: string;
+  readonly error: string;
+  readonly message: string;
+  readonly executionId: string;
+  /** The version that stays current, if there is one. */
+  readonly currentVersion?: string;
+}
+
+export const EVENT_SOURCE = 'certflow';
+export const DETAIL_TYPES = {
+  renewed: 'Certificate Renewed',
+  failed: 'Certificate Renewal Failed',
+} as const;
+
+export interface EventPublisher {
+  renewed(event: CertificateRenewedEvent): Promise<void>;
+  failed(event: CertificateRenewalFailedEvent): Promise<void>;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}

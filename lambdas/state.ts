@@ -1,0 +1,47 @@
+/**
+ * The shapes that travel through Step Functions state. Only URLs, ids and public data:
+ * no private key, account key, EAB credential or keystore password ever appears here.
+ */
+import type { CertificateRequest } from './core/request';
+import type { ChangeRef, PendingKey, StoredVersion, TxtRecord } from './ports';
+
+export type { CertificateRequest };
+
+export interface OrderRef {
+  readonly accountUrl: string;
+  readonly orderUrl: string;
+  /** Challenges still to answer (authorizations the CA already holds as valid are skipped). */
+  readonly challengeUrls: string[];
+  readonly records: TxtRecord[];
+}
+
+/** One bounded poll loop's state: the Choice after it reads `done` and `attempts`. */
+export interface PollState {
+  readonly done: boolean;
+  readonly attempts: number;
+}
+
+export interface DnsSyncState extends PollState {
+  readonly changes: ChangeRef[];
+}
+
+export interface OrderPollState extends PollState {
+  readonly status: string;
+}
+
+export interface IssuancePollState extends PollState {
+  readonly status: string;
+  readonly pending: PendingKey;
+}
+
+export type CertificateSummary = StoredVersion;
+
+/** The whole state object after each step, as the state machine's ResultPaths build it. */
+export interface RenewalState {
+  readonly request: CertificateRequest;
+  readonly order?: OrderRef;
+  readonly dns?: DnsSyncState;
+  readonly validation?: OrderPollState;
+  readonly issuance?: IssuancePollState;
+  readonly certificate?: CertificateSummary;
+}
