@@ -46,6 +46,9 @@ export const RATE_LIMIT_RETRY = {
 };
 
 export type RenewalFunctions = Record<StepId, IFunction>;
+/** No Parameters: the task receives the whole state as its input. */
+const WHOLE_INPUT = 'whole input';
+type Payload = typeof WHOLE_INPUT | Record<string, unknown>;
 
 export class RenewCertificateFlow extends Construct {
   readonly definition: sfn.IChainable;
@@ -70,7 +73,7 @@ export class RenewCertificateFlow extends Construct {
     this.cleanupAfterFailure.addCatch(this.publishFailed, { resultPath: '$.cleanupFailure' });
     this.cleanupAfterFailure.next(this.publishFailed);
 
-    const validateRequest = this.step('ValidateRequest', 'validate-request', { 'request.$': '$' }, '$.request', this.publishFailed);
+    const validateRequest = this.step('ValidateRequest', 'validate-request', WHOLE_INPUT, '$.request', this.publishFailed);
     // Validated request replaces the raw input, so later steps only ever see normalized data.
     const keepRequestOnly = new sfn.Pass(this, 'RequestAccepted', { parameters: { 'request.$': '$.request' } });
 
@@ -129,10 +132,10 @@ export class RenewCertificateFlow extends Construct {
   }
 
   /** A Lambda task with retries only (used on the failure path itself). */
-  private invoke(stateName: string, stepId: StepId, payload: Record<string, unknown>, resultPath: string = sfn.JsonPath.DISCARD) {
+  private invoke(stateName: string, stepId: StepId, payload: Payload, resultPath: string = sfn.JsonPath.DISCARD) {
     const task = new tasks.LambdaInvoke(this, stateName, {
       lambdaFunction: this.fns[stepId],
-      payload: sfn.TaskInput.fromObject(payload),
+      ...(payload === WHOLE_INPUT ? {} : { payload: sfn.TaskInput.fromObject(payload) }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false, // covered by TRANSIENT_RETRY
       resultPath,
@@ -146,7 +149,7 @@ export class RenewCertificateFlow extends Construct {
   private step(
     stateName: string,
     stepId: StepId,
-    payload: Record<string, unknown>,
+    payload: Payload,
     resultPath: string,
     onFailure: sfn.IChainable = this.cleanupAfterFailure,
   ) {

@@ -1,0 +1,72 @@
+/**
+ * The RenewCertificate definition exactly as the CDK app synthesizes it, with CloudFormation
+ * intrinsics resolved to fake ARNs, and each Lambda ARN mapped back to its step.
+ */
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../bin/certflow';
+import { STEP_IDS, type StepId } from '../lambdas/step-ids';
+
+export const FAKE = { partition: 'aws', region: 'eu-west-1', account: '000000000000' } as const;
+
+export interface LocalDefinition {
+  readonly definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>>; StartAt: string };
+  /** Lambda ARN (fake) → step id. */
+  readonly stepsByArn: ReadonlyMap<string, StepId>;
+}
+
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+
+function lambdaArn(step: StepId): string {
+  return `arn:${FAKE.partition}:lambda:${FAKE.region}:${FAKE.account}:function:certflow-${step}`;
+}
+
+function resolve(value: unknown, arnOf: (logicalId: string) => string): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if ('Fn::Join' in node) {
+    const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map((part) => resolve(part, arnOf)).join(separator);
+  }
+  if ('Fn::GetAtt' in node) {
+    const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+    if (attribute !== 'Arn') throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
+    return arnOf(logicalId);
+  }
+  if ('Ref' in node) {
+    const ref = node.Ref as string;
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': FAKE.partition,
+      'AWS::Region': FAKE.region,
+      'AWS::AccountId': FAKE.account,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    if (pseudo[ref]) return pseudo[ref];
+    throw new Error(`cannot resolve Ref ${ref}`);
+  }
+  throw new Error(`cannot resolve ${JSON.stringify(value).slice(0, 200)}`);
+}
+
+/** Synthesize in-process (bundling skipped: only the template is needed). */
+export function synthesizeRenewDefinition(): LocalDefinition {
+  const { app, stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  const template = app.synth().getStackByName(stack.stackName).template as Template;
+
+  const stepOfFunction = new Map<string, StepId>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const env = (resource.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables;
+    const step = env?.CERTFLOW_STEP as StepId | undefined;
+    if (step && STEP_IDS.includes(step)) stepOfFunction.set(logicalId, step);
+  }
+  const arnOf = (logicalId: string) => {
+    const step = stepOfFunction.get(logicalId);
+    if (!step) throw new Error(`state machine refers to ${logicalId}, which is not a certflow step function`);
+    return lambdaArn(step);
+  };
+
+  const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
+  const definition = JSON.parse(resolve(machines[0]!.Properties!.DefinitionString, arnOf)) as LocalDefinition['definition'];
+  const stepsByArn = new Map([...stepOfFunction.values()].map((step) => [lambdaArn(step), step] as const));
+  return { definition, stepsByArn };
+}

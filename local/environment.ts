@@ -1,0 +1,81 @@
+/**
+ * The embedded local default: Pebble + our authoritative DNS server + a file store + a JSON
+ * lines event log, wired to the synthesized state machine. Used by the demo, tests and bench.
+ */
+import * as path from 'node:path';
+import { LocalDnsProvider } from '../lambdas/adapters/local/dns-provider';
+import { LocalDnsServer, LocalZoneData } from '../lambdas/adapters/local/dns-server';
+import { LocalEventLog } from '../lambdas/adapters/local/event-log';
+import { FileCertificateStore } from '../lambdas/adapters/local/file-store';
+import type { HostedZone } from '../lambdas/core/dns-names';
+import type { StepDeps } from '../lambdas/deps';
+import type { DnsChallengeProvider, Logger } from '../lambdas/ports';
+import { jsonLogger } from '../lambdas/runtime/logger';
+import { synthesizeRenewDefinition, type LocalDefinition } from './definition';
+import { startPebble, type PebbleOptions, type RunningPebble } from './pebble';
+import { LocalExecutor } from './runner';
+
+export const LOCAL_ZONES: HostedZone[] = [{ name: 'certflow.test' }, { name: 'example.test' }];
+
+export interface LocalPipelineOptions {
+  /** Where the store and the event log live. */
+  readonly root: string;
+  readonly zones?: HostedZone[];
+  readonly pebble?: Omit<PebbleOptions, 'dnsPort'>;
+  /** Receives every log line the steps write (JSON). */
+  readonly logSink?: (line: string) => void;
+  /** Wrap the DNS provider (tests count or corrupt calls). */
+  readonly wrapDns?: (provider: DnsChallengeProvider) => DnsChallengeProvider;
+  /** Reuse an already synthesized definition (synthesis takes seconds). */
+  readonly definition?: LocalDefinition;
+}
+
+export interface LocalPipeline {
+  readonly pebble: RunningPebble;
+  readonly dnsServer: LocalDnsServer;
+  readonly store: FileCertificateStore;
+  readonly events: LocalEventLog;
+  readonly deps: StepDeps;
+  readonly executor: LocalExecutor;
+  readonly log: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  const zones = options.zones ?? LOCAL_ZONES;
+  const dnsServer = new LocalDnsServer(new LocalZoneData(zones));
+  const dnsPort = await dnsServer.start();
+  let pebble: RunningPebble;
+  try {
+    pebble = await startPebble({ dnsPort, ...options.pebble });
+  } catch (error) {
+    await dnsServer.stop();
+    throw error;
+  }
+  const store = new FileCertificateStore(options.root);
+  const events = new LocalEventLog(path.join(options.root, 'events.jsonl'));
+  const log = jsonLogger(options.logSink ?? (() => {}));
+  const dns = new LocalDnsProvider(dnsServer);
+  const deps: StepDeps = {
+    settings: { zones, defaultDirectoryUrl: pebble.directoryUrl, defaultContact: [], acmeCaBundlePem: pebble.tlsCaPem },
+    dns: options.wrapDns ? options.wrapDns(dns) : dns,
+    store,
+    events,
+    log,
+    now: () => new Date(),
+  };
+  const executor = new LocalExecutor(options.definition ?? synthesizeRenewDefinition(), deps);
+  return {
+    pebble,
+    dnsServer,
+    store,
+    events,
+    deps,
+    executor,
+    log,
+    async stop() {
+      await pebble.stop();
+      await dnsServer.stop();
+    },
+  };
+}

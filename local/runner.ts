@@ -1,0 +1,130 @@
+/**
+ * Runs the synthesized state machine in-process with aws-local-stepfunctions, each Lambda task
+ * mapped to its step function, and reports progress per state as it goes.
+ */
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { STEPS } from '../lambdas/steps';
+import type { StepDeps } from '../lambdas/deps';
+import type { LocalDefinition } from './definition';
+
+// aws-local-stepfunctions calls Promise.withResolvers (Node ≥ 22); on Node 20 every Task
+// would throw a TypeError that a States.ALL catch swallows. Provide it.
+if (!('withResolvers' in Promise)) {
+  Object.defineProperty(Promise, 'withResolvers', {
+    value<T>() {
+      let resolve!: (value: T) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export interface HistoryEvent {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly state?: { name: string; type: string; input: unknown; output?: unknown };
+  readonly Error?: string;
+  readonly Cause?: unknown;
+  readonly [key: string]: unknown;
+}
+
+export interface ExecutionResult {
+  readonly executionId: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly history: HistoryEvent[];
+  /** States entered (what AWS bills as state transitions for Standard workflows). */
+  readonly transitions: number;
+  readonly lambdaInvocations: number;
+}
+
+export interface RunOptions {
+  readonly executionName?: string;
+  /** Milliseconds for every Wait state (0 for tests and benchmarks). */
+  readonly waitMs?: number;
+  /** Milliseconds for every Retry interval. */
+  readonly retryMs?: number;
+  readonly onEvent?: (event: HistoryEvent) => void;
+}
+
+/** Lambda reports a thrown error as Error = its name, Cause = JSON {errorType, errorMessage, trace}. */
+function asLambdaError(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const failure = new Error(JSON.stringify({ errorType: original.name, errorMessage: original.message, trace: [] }));
+  failure.name = original.name;
+  return failure;
+}
+
+export class LocalExecutor {
+  private readonly machine: StateMachine;
+  private counter = 0;
+
+  constructor(
+    private readonly local: LocalDefinition,
+    private readonly deps: StepDeps,
+  ) {
+    this.machine = new StateMachine(local.definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+  }
+
+  private taskHandlers(count: () => void) {
+    const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    for (const [name, state] of Object.entries(this.local.definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const step = this.local.stepsByArn.get(String(state.Resource));
+      if (!step) throw new Error(`task ${name} has no local step for ${String(state.Resource)}`);
+      const run = STEPS[step];
+      handlers[name] = async (input) => {
+        count();
+        try {
+          return (await run(input as never, this.deps)) as never;
+        } catch (error) {
+          throw asLambdaError(error);
+        }
+      };
+    }
+    return handlers;
+  }
+
+  async run(input: unknown, options: RunOptions = {}): Promise<ExecutionResult> {
+    const name = options.executionName ?? `local-${Date.now()}-${++this.counter}`;
+    const executionId = `arn:aws:states:eu-west-1:000000000000:execution:RenewCertificate:${name}`;
+    let lambdaInvocations = 0;
+    const stateNames = Object.keys(this.local.definition.States);
+    const execution = this.machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(() => (lambdaInvocations += 1)),
+        waitTimeOverrides: Object.fromEntries(stateNames.filter((s) => this.local.definition.States[s]!.Type === 'Wait').map((s) => [s, options.waitMs ?? 0])),
+        retryIntervalOverrides: Object.fromEntries(stateNames.map((s) => [s, options.retryMs ?? 0])),
+      },
+      context: {
+        Execution: { Id: executionId, Name: name, Input: input as never, StartTime: new Date().toISOString() },
+        StateMachine: { Id: 'arn:aws:states:eu-west-1:000000000000:stateMachine:RenewCertificate', Name: 'RenewCertificate' },
+      },
+    });
+    const history: HistoryEvent[] = [];
+    const collecting = (async () => {
+      for await (const event of execution.eventLogs) {
+        history.push(event as unknown as HistoryEvent);
+        options.onEvent?.(event as unknown as HistoryEvent);
+      }
+    })();
+    let result: Pick<ExecutionResult, 'status' | 'output' | 'error' | 'cause'>;
+    try {
+      result = { status: 'SUCCEEDED', output: await execution.result };
+    } catch (error) {
+      const failed = error as { cause?: { name?: string; message?: string }; message: string };
+      result = { status: 'FAILED', error: failed.cause?.name ?? 'ExecutionError', cause: failed.cause?.message ?? failed.message };
+    }
+    await collecting;
+    const transitions = history.filter((event) => event.type === 'StateEntered').length;
+    return { executionId, ...result, history, transitions, lambdaInvocations };
+  }
+}
