@@ -1,0 +1,30 @@
+/** Human-readable progress, one line per state, from the local executor's history events. */
+import type { HistoryEvent } from './runner';
+
+export function progressPrinter(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {
+  const entered = new Map<string, number>();
+  return (event: HistoryEvent): void => {
+    const name = event.state?.name ?? '';
+    switch (event.type) {
+      case 'StateEntered':
+        entered.set(name, event.timestamp);
+        break;
+      case 'StateExited': {
+        const ms = event.timestamp - (entered.get(name) ?? event.timestamp);
+        write(`  ✓ ${name.padEnd(28)} ${String(ms).padStart(5)} ms`);
+        break;
+      }
+      case 'StateRetried':
+        write(`  ↻ ${name.padEnd(28)} retry #${(event.retry as { attempt?: number } | undefined)?.attempt ?? '?'}`);
+        break;
+      case 'StateFailed':
+        write(`  ✗ ${name.padEnd(28)} ${String(event.Error ?? '')}`);
+        break;
+      case 'StateCaught':
+        write(`  ↳ ${name.padEnd(28)} failure path`);
+        break;
+      default:
+        break;
+    }
+  };
+}
