@@ -47,6 +47,11 @@ export interface StoredVersion {
   readonly formats: string[];
 }
 
+export interface StoredAccount {
+  readonly keyPem: string;
+  readonly url?: string;
+}
+
 export interface PendingKey {
   readonly certificateId: string;
   /** Identifies the pending version; derived from the order so a retried step finds it again. */
@@ -54,8 +59,10 @@ export interface PendingKey {
 }
 
 export interface CertificateStore {
-  /** The ACME account key for a directory, created once even when executions race. */
-  accountKey(directoryUrl: string, generate: () => Promise<string>): Promise<string>;
+  /** The ACME account for a directory: its key, created once even when executions race, and its URL once registered. */
+  account(directoryUrl: string, generate: () => Promise<string>): Promise<StoredAccount>;
+  /** Remember the account URL the CA assigned, so later orders skip registration. */
+  saveAccountUrl(directoryUrl: string, accountUrl: string): Promise<void>;
   /** Create (or find again, for the same order) the pending version's private key. */
   pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>): Promise<{ pending: PendingKey; privateKeyPem: string }>;
   /** Read back a pending version's private key. */

@@ -3,7 +3,7 @@ import { generatePrivateKey } from '../core/certificate';
 import { InvalidCertificateRequest } from '../core/errors';
 import type { CertificateRequest } from '../core/request';
 import type { StepDeps } from '../deps';
-import { acmeCall, acmeClient, configureAcmeHttp, type AcmeAccount } from './client';
+import { acmeCall, acmeClient, configureAcmeHttp } from './client';
 import type { Client } from 'acme-client';
 
 async function externalAccountBinding(request: CertificateRequest, deps: StepDeps) {
@@ -17,23 +17,46 @@ async function externalAccountBinding(request: CertificateRequest, deps: StepDep
   return { kid, hmacKey };
 }
 
-async function account(request: CertificateRequest, deps: StepDeps, accountUrl?: string): Promise<AcmeAccount> {
+async function storedAccount(request: CertificateRequest, deps: StepDeps) {
   configureAcmeHttp(deps.settings.acmeCaBundlePem);
-  const accountKeyPem = await deps.store.accountKey(request.directoryUrl, () => generatePrivateKey('ec-p256'));
-  return { directoryUrl: request.directoryUrl, accountKeyPem, ...(accountUrl ? { accountUrl } : {}) };
+  return deps.store.account(request.directoryUrl, () => generatePrivateKey('ec-p256'));
 }
 
-/** Register (or find again: newAccount is idempotent per key) and return a ready client. */
+/**
+ * A client for the request's CA, registering the account on first use (with EAB when the
+ * request names credentials). The account URL is kept in the store: later orders skip
+ * registration entirely.
+ */
 export async function registeredClient(request: CertificateRequest, deps: StepDeps): Promise<{ client: Client; accountUrl: string }> {
+  const stored = await storedAccount(request, deps);
+  if (stored.url) return { client: acmeClient({ directoryUrl: request.directoryUrl, accountKeyPem: stored.keyPem, accountUrl: stored.url }), accountUrl: stored.url };
+
   const eab = await externalAccountBinding(request, deps);
-  const client = acmeClient({ ...(await account(request, deps)), ...(eab ? { externalAccountBinding: eab } : {}) });
-  await acmeCall('register ACME account', () =>
-    client.createAccount({ termsOfServiceAgreed: true, ...(request.contact.length ? { contact: request.contact } : {}) }),
-  );
-  return { client, accountUrl: client.getAccountUrl() };
+  const client = acmeClient({ directoryUrl: request.directoryUrl, accountKeyPem: stored.keyPem, ...(eab ? { externalAccountBinding: eab } : {}) });
+  try {
+    await acmeCall('register ACME account', () =>
+      client.createAccount({ termsOfServiceAgreed: true, ...(request.contact.length ? { contact: request.contact } : {}) }),
+    );
+  } catch (error) {
+    // The key is already registered (its URL was not saved): acme-client then sends an
+    // update, which a strict CA refuses as empty. The CA told us the URL: that is enough.
+    if (!accountUrlOf(client)) throw error;
+  }
+  const accountUrl = accountUrlOf(client)!;
+  await deps.store.saveAccountUrl(request.directoryUrl, accountUrl);
+  return { client, accountUrl };
+}
+
+function accountUrlOf(client: Client): string | undefined {
+  try {
+    return client.getAccountUrl();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A client for an account registered by an earlier step. */
 export async function accountClient(request: CertificateRequest, accountUrl: string, deps: StepDeps): Promise<Client> {
-  return acmeClient(await account(request, deps, accountUrl));
+  const stored = await storedAccount(request, deps);
+  return acmeClient({ directoryUrl: request.directoryUrl, accountKeyPem: stored.keyPem, accountUrl });
 }

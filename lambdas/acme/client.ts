@@ -20,12 +20,18 @@ import {
 } from '../core/errors';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+// OpenSSL verification failures as Node reports them: retrying will not fix these.
 const TLS_TRUST_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
   'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 

@@ -15,7 +15,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { StoreInconsistent } from '../../core/errors';
 import type { CertificateMetadata } from '../../core/certificate';
-import type { CertificateMaterial, CertificateStore, PendingKey, StoredVersion } from '../../ports';
+import type { CertificateMaterial, CertificateStore, PendingKey, StoredAccount, StoredVersion } from '../../ports';
 
 const SAFE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -56,8 +56,26 @@ export class FileCertificateStore implements CertificateStore {
     return path.join(this.root, 'pending', checkId(pending.certificateId), pending.pendingId);
   }
 
-  async accountKey(directoryUrl: string, generate: () => Promise<string>): Promise<string> {
-    const dir = path.join(this.root, 'accounts', shortHash(directoryUrl));
+  private accountDir(directoryUrl: string): string {
+    return path.join(this.root, 'accounts', shortHash(directoryUrl));
+  }
+
+  async account(directoryUrl: string, generate: () => Promise<string>): Promise<StoredAccount> {
+    const dir = this.accountDir(directoryUrl);
+    const keyPem = await this.accountKey(dir, directoryUrl, generate);
+    try {
+      return { keyPem, url: (await fs.readFile(path.join(dir, 'account.url'), 'utf8')).trim() };
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return { keyPem };
+      throw error;
+    }
+  }
+
+  async saveAccountUrl(directoryUrl: string, accountUrl: string): Promise<void> {
+    await writeFileAtomic(path.join(this.accountDir(directoryUrl), 'account.url'), `${accountUrl}\n`);
+  }
+
+  private async accountKey(dir: string, directoryUrl: string, generate: () => Promise<string>): Promise<string> {
     const file = path.join(dir, 'account.key');
     try {
       return await fs.readFile(file, 'utf8');

@@ -1,0 +1,102 @@
+/**
+ * The real synthesized RenewCertificate state machine against a real Pebble, our DNS server
+ * and the file store. Pebble's bad-nonce injection stays at its default (5 %).
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesizeRenewDefinition, type LocalDefinition } from '../../local/definition';
+import { opensslVerify, run, startTestPipeline, type TestPipeline } from '../support/local-pipeline';
+
+let pipeline: TestPipeline;
+
+let definition: LocalDefinition;
+
+beforeAll(async () => {
+  definition = synthesizeRenewDefinition();
+  // Authorization reuse always on: a repeat order for validated names needs no challenge.
+  // Bad-nonce injection stays at Pebble's default (5 %).
+  pipeline = await startTestPipeline({ definition, pebble: { env: { PEBBLE_AUTHZREUSE: '100' } } });
+});
+afterAll(async () => pipeline?.dispose());
+
+const namesFor = (label: string) => [`${label}.certflow.test`, `*.${label}.certflow.test`, `${label}.example.test`];
+
+describe.each([
+  ['ec-p256', 'id-ecPublicKey', 'prime256v1'],
+  ['ec-p384', 'id-ecPublicKey', 'secp384r1'],
+  ['rsa-2048', 'rsaEncryption', '2048 bit'],
+])('issuance with %s', (keyType, algorithm, detail) => {
+  it('issues apex + wildcard + a name in a second zone, verified by openssl against Pebble\'s root', async () => {
+    const certificateId = `e2e-${keyType}`;
+    const NAMES = namesFor(keyType);
+    const result = await pipeline.executor.run({ certificateId, names: NAMES, keyType });
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+
+    const live = path.join(pipeline.root, 'live', certificateId);
+    const [leafPem, chainPem, keyPem] = await Promise.all(
+      ['cert.pem', 'chain.pem', 'privkey.pem'].map((file) => fs.readFile(path.join(live, file), 'utf8')),
+    );
+    const rootPem = await pipeline.pebble.rootPem();
+    expect(await opensslVerify(pipeline.root, leafPem!, chainPem!, rootPem)).toBe('v-leaf.pem: OK');
+
+    const leaf = new X509Certificate(leafPem!);
+    expect(leaf.subjectAltName!.split(', ').sort()).toEqual(NAMES.map((name) => `DNS:${name}`).sort());
+    const { stdout } = await run('openssl', ['x509', '-in', path.join(live, 'cert.pem'), '-noout', '-text']);
+    expect(stdout).toContain(`Public Key Algorithm: ${algorithm}`);
+    expect(stdout).toContain(detail);
+    const { stdout: modulus } = await run('openssl', ['pkey', '-in', path.join(live, 'privkey.pem'), '-pubout']);
+    expect(modulus).toBe(leaf.publicKey.export({ type: 'spki', format: 'pem' }));
+    expect(keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+
+    expect(result.output).toMatchObject({ certificateId, version: '1', metadata: { serialNumber: leaf.serialNumber.toLowerCase() } });
+    expect(pipeline.dnsServer.data.names()).toEqual([]); // TXT records cleaned up
+    const events = (await pipeline.events.read()).filter((event) => event.detail.certificateId === certificateId);
+    expect(events.map((event) => event['detail-type'])).toEqual(['Certificate Renewed']);
+    expect(events[0]!.detail).toMatchObject({ serialNumber: leaf.serialNumber.toLowerCase(), names: NAMES, executionId: result.executionId });
+  });
+});
+
+describe('renewal', () => {
+  it('a second issuance becomes version 2 with a new key; version 1 stays in the archive', async () => {
+    const certificateId = 'e2e-renew';
+    const names = ['renew.example.test'];
+    expect((await pipeline.executor.run({ certificateId, names })).status).toBe('SUCCEEDED');
+    expect((await pipeline.executor.run({ certificateId, names })).status).toBe('SUCCEEDED');
+    const archive = path.join(pipeline.root, 'archive', certificateId);
+    const [key1, key2] = await Promise.all(['1', '2'].map((v) => fs.readFile(path.join(archive, v, 'privkey.pem'), 'utf8')));
+    expect(key1).not.toBe(key2);
+    expect(await fs.readlink(path.join(pipeline.root, 'live', certificateId))).toBe(path.join('..', 'archive', certificateId, '2'));
+  });
+
+  it('skips authorizations the CA already holds as valid: no TXT record, no challenge', async () => {
+    const names = ['reuse.certflow.test', '*.reuse.certflow.test'];
+    const first = await pipeline.executor.run({ certificateId: 'e2e-reuse', names });
+    const second = await pipeline.executor.run({ certificateId: 'e2e-reuse', names });
+    expect([first.status, second.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const orderOf = (result: typeof first) =>
+      result.history.find((event) => event.type === 'StateExited' && event.state?.name === 'CreateOrder')?.state?.output as {
+        order: { records: unknown[]; challengeUrls: unknown[] };
+      };
+    expect(orderOf(first).order.records).toHaveLength(2);
+    expect(orderOf(second).order).toMatchObject({ records: [], challengeUrls: [] });
+  });
+});
+
+describe('a bad-nonce storm (Pebble rejects 60 % of nonces)', () => {
+  it('still issues: acme-client refreshes nonces, the state machine retries AcmeBadNonce', async () => {
+    const stormy = await startTestPipeline({ definition, pebble: { env: { PEBBLE_WFE_NONCEREJECT: '60' } } });
+    try {
+      const results = [];
+      for (let i = 0; i < 4; i += 1) {
+        results.push(await stormy.executor.run({ certificateId: `storm-${i}`, names: [`storm${i}.certflow.test`, `*.storm${i}.certflow.test`] }));
+      }
+      expect(results.map((result) => result.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+      const failures = results.flatMap((result) => result.history.filter((event) => event.type === 'StateFailed').map((event) => event.Error));
+      expect(new Set(failures).size <= 1 && failures.every((error) => error === 'AcmeBadNonce')).toBe(true);
+    } finally {
+      await stormy.dispose();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../bin/certflow';
+import * as errors from '../../lambdas/core/errors';
+import { STEP_IDS } from '../../lambdas/step-ids';
+import { STEPS } from '../../lambdas/steps';
+import { synthesizeRenewDefinition, type LocalDefinition } from '../../local/definition';
+
+type State = Record<string, unknown> & { Type: string; Next?: string; Catch?: { ErrorEquals: string[]; Next: string }[] };
+
+let template: Template;
+let local: LocalDefinition;
+let states: Record<string, State>;
+
+beforeAll(() => {
+  const { stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  template = Template.fromStack(stack);
+  local = synthesizeRenewDefinition();
+  states = local.definition.States as Record<string, State>;
+});
+
+/** Every state name a state can go to next (Next, Choice rules, Default, Catch). */
+function successors(state: State): string[] {
+  const choices = ((state.Choices as { Next: string }[] | undefined) ?? []).map((choice) => choice.Next);
+  return [state.Next, state.Default as string | undefined, ...choices, ...(state.Catch ?? []).map((c) => c.Next)].filter(
+    (name): name is string => typeof name === 'string',
+  );
+}
+
+describe('RenewCertificate state machine (synthesized)', () => {
+  it('is a Standard workflow with tracing and logging on', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+    });
+  });
+
+  it('runs every step as its own nodejs22.x Lambda', () => {
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
+    const steps = Object.values(functions).map((fn) => fn.Properties.Environment.Variables.CERTFLOW_STEP as string);
+    expect(steps.sort()).toEqual([...STEP_IDS].sort());
+    expect(Object.keys(STEPS).sort()).toEqual([...STEP_IDS].sort());
+  });
+
+  it('reads like the flow on the happy path', () => {
+    const path: string[] = [];
+    let name: string | undefined = local.definition.StartAt;
+    while (name && path.length < 50) {
+      path.push(name);
+      const state: State = states[name]!;
+      name = state.Type === 'Choice' ? (state.Default as string) : state.Next;
+    }
+    expect(path).toEqual([
+      'ValidateRequest', 'RequestAccepted', 'CreateOrder', 'PresentChallenges',
+      'Wait DnsInSync', 'CheckDnsSync', 'DnsInSync?', 'AnswerChallenges',
+      'Wait OrderReady', 'CheckOrder', 'OrderReady?', 'FinalizeOrder',
+      'Wait CertificateIssued', 'CheckCertificate', 'CertificateIssued?',
+      'PackageAndStore', 'PublishRenewed', 'CleanupChallenges', 'Renewed',
+    ]);
+  });
+
+  it('bounds every loop: each cycle passes a Choice that exits after a maximum number of attempts', () => {
+    const cycles: string[][] = [];
+    const visit = (name: string, trail: string[]) => {
+      const at = trail.indexOf(name);
+      if (at >= 0) return void cycles.push(trail.slice(at));
+      for (const next of successors(states[name]!)) visit(next, [...trail, name]);
+    };
+    visit(local.definition.StartAt, []);
+    expect(cycles.length).toBe(3);
+    for (const cycle of cycles) {
+      const choiceName = cycle.find((name) => states[name]!.Type === 'Choice')!;
+      const loopBack = (states[choiceName]!.Choices as Record<string, unknown>[]).find((rule) => cycle.includes(rule.Next as string))!;
+      expect(JSON.stringify(loopBack)).toMatch(/"NumericLessThan":\d+/);
+      expect(JSON.stringify(loopBack)).toMatch(/\.attempts"/);
+      const exhausted = (states[choiceName]!.Choices as { Next: string }[]).find((rule) => rule.Next.endsWith('timed out'));
+      expect(exhausted, `${choiceName} has a timeout exit`).toBeDefined();
+    }
+  });
+
+  it('names each loop timeout and sends it down the failure path', () => {
+    for (const [name, error] of [['DnsInSync', 'DnsSyncTimeout'], ['OrderReady', 'OrderValidationTimeout'], ['CertificateIssued', 'CertificateIssuanceTimeout']]) {
+      const pass = states[`${name} timed out`]!;
+      expect((pass.Result as { Error: string }).Error).toBe(error);
+      expect(pass.ResultPath).toBe('$.failure');
+    }
+  });
+
+  it('catches every failure of the happy path into cleanup → PublishFailed → Fail(named error)', () => {
+    const failurePath = new Set(['CleanupAfterFailure', 'PublishFailed', 'CleanupChallenges']);
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type !== 'Task' || failurePath.has(name)) continue;
+      const catcher = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect(catcher, `${name} catches`).toBeDefined();
+      expect(catcher!.Next).toBe(`${name} failed`);
+      expect(states[catcher!.Next]!.Next).toBe(name === 'ValidateRequest' ? 'PublishFailed' : 'CleanupAfterFailure');
+    }
+    expect(states.CleanupAfterFailure!.Next).toBe('PublishFailed');
+    expect(states.PublishFailed!.Next).toBe('RenewalFailed');
+    expect(states.RenewalFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
+  });
+
+  it('retries exactly the retryable errors, with backoff and full jitter; never the final ones', () => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type !== 'Task') continue;
+      const retriers = state.Retry as { ErrorEquals: string[]; MaxAttempts: number; BackoffRate: number; JitterStrategy: string }[];
+      const retried = retriers.flatMap((retrier) => retrier.ErrorEquals);
+      for (const retryable of errors.RETRYABLE_ERRORS.filter((e) => e !== 'AcmeRateLimited' || !failurePathState(name))) {
+        expect(retried, `${name} retries ${retryable}`).toContain(retryable);
+      }
+      for (const final of errors.FINAL_ERRORS) expect(retried, `${name} must not retry ${final}`).not.toContain(final);
+      for (const retrier of retriers) {
+        expect(retrier.MaxAttempts).toBeLessThanOrEqual(5);
+        expect(retrier.BackoffRate).toBeGreaterThan(1);
+        expect(retrier.JitterStrategy).toBe('FULL');
+      }
+    }
+  });
+});
+
+function failurePathState(name: string) {
+  return ['CleanupAfterFailure', 'PublishFailed', 'CleanupChallenges'].includes(name);
+}
+
+describe('error names are the Retry/Catch contract', () => {
+  const classes = (Object.values(errors) as unknown[]).filter(
+    (value): value is (new (message: string) => errors.CertflowError) & { name: string } =>
+      typeof value === 'function' && value.prototype instanceof errors.CertflowError,
+  );
+
+  it.each(classes.map((cls) => [cls.name, cls] as const))('%s sets its name and is listed by retryability', (name, cls) => {
+    const error = new cls('x');
+    expect(error.name).toBe(name);
+    const listed = error.retryable ? errors.RETRYABLE_ERRORS : errors.FINAL_ERRORS;
+    expect(listed as readonly string[]).toContain(name);
+  });
+
+  it('lists every error class once', () => {
+    expect([...errors.RETRYABLE_ERRORS, ...errors.FINAL_ERRORS].sort()).toEqual(classes.map((cls) => cls.name).sort());
+  });
+});

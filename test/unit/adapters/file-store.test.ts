@@ -1,0 +1,110 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileCertificateStore } from '../../../lambdas/adapters/local/file-store';
+import type { CertificateMetadata } from '../../../lambdas/core/certificate';
+
+const metadata = (serialNumber: string): CertificateMetadata => ({
+  names: ['example.test'],
+  serialNumber,
+  notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter: '2026-04-01T00:00:00.000Z',
+  fingerprintSha256: 'ab'.repeat(32),
+  keyType: 'ec-p256',
+  issuer: 'CN=Test',
+});
+
+const material = (serial: string, key: string) => ({
+  certificatePem: `CERT ${serial}\n`,
+  chainPem: 'CHAIN\n',
+  privateKeyPem: key,
+  metadata: metadata(serial),
+  files: { 'keystore.p12': new Uint8Array([1, 2, 3]) },
+});
+
+let root: string;
+let store: FileCertificateStore;
+
+beforeEach(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-store-'));
+  store = new FileCertificateStore(root);
+});
+afterEach(async () => fs.rm(root, { recursive: true, force: true }));
+
+describe('FileCertificateStore', () => {
+  it('creates the account key once even when many executions race for it', async () => {
+    let generated = 0;
+    const generate = async () => `KEY-${++generated}`;
+    const accounts = await Promise.all(Array.from({ length: 8 }, () => store.account('https://ca.test/dir', generate)));
+    const keys = accounts.map((account) => account.keyPem);
+    expect(new Set(keys).size).toBe(1);
+    expect(accounts[0]!.url).toBeUndefined();
+    await store.saveAccountUrl('https://ca.test/dir', 'https://ca.test/acct/1');
+    expect(await store.account('https://ca.test/dir', generate)).toEqual({ keyPem: keys[0], url: 'https://ca.test/acct/1' });
+    expect((await store.account('https://other-ca.test/dir', generate)).keyPem).not.toBe(keys[0]);
+    const dirs = await fs.readdir(path.join(root, 'accounts'));
+    const stat = await fs.stat(path.join(root, 'accounts', dirs[0]!, 'account.key'));
+    expect(stat.mode & 0o777).toBe(0o600);
+  });
+
+  it('finds the same pending key again for the same order (a retried finalize)', async () => {
+    const first = await store.pendingKey('web', 'https://ca.test/order/1', async () => 'KEY-A');
+    const retry = await store.pendingKey('web', 'https://ca.test/order/1', async () => 'KEY-B');
+    const otherOrder = await store.pendingKey('web', 'https://ca.test/order/2', async () => 'KEY-C');
+    expect(retry).toEqual(first);
+    expect(first.privateKeyPem).toBe('KEY-A');
+    expect(otherOrder.privateKeyPem).toBe('KEY-C');
+    expect(await store.readPendingKey(first.pending)).toBe('KEY-A');
+  });
+
+  it('promotes versions 1, 2 … with live/<id> pointing at the newest, private files 0600', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    const v1 = await store.promote(a.pending, material('01', 'KEY-1'));
+    const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
+    const v2 = await store.promote(b.pending, material('02', 'KEY-2'));
+
+    expect([v1.version, v2.version]).toEqual(['1', '2']);
+    expect(v2.formats).toEqual(['pem', 'pkcs12']);
+    expect(await fs.readlink(path.join(root, 'live', 'web'))).toBe(path.join('..', 'archive', 'web', '2'));
+    const live = path.join(root, 'live', 'web');
+    expect(await fs.readFile(path.join(live, 'privkey.pem'), 'utf8')).toBe('KEY-2');
+    expect(await fs.readFile(path.join(live, 'fullchain.pem'), 'utf8')).toBe('CERT 02\nCHAIN\n');
+    expect((await fs.stat(path.join(live, 'privkey.pem'))).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(path.join(live, 'keystore.p12'))).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(path.join(live, 'cert.pem'))).mode & 0o777).toBe(0o644);
+    expect(await fs.readFile(path.join(root, 'archive', 'web', '1', 'privkey.pem'), 'utf8')).toBe('KEY-1');
+    expect((await store.current('web'))?.metadata.serialNumber).toBe('02');
+    await expect(store.readPendingKey(b.pending)).rejects.toThrow(/no pending key/);
+  });
+
+  it('a discarded pending version leaves the current version untouched', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    await store.promote(a.pending, material('01', 'KEY-1'));
+    const failed = await store.pendingKey('web', 'o2', async () => 'KEY-2');
+    await store.discardPending(failed.pending);
+    await store.discardPending(failed.pending); // missing is fine
+    expect((await store.current('web'))?.version).toBe('1');
+    expect(await fs.readFile(path.join(root, 'live', 'web', 'privkey.pem'), 'utf8')).toBe('KEY-1');
+  });
+
+  it('two promotions racing get distinct version numbers', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
+    const versions = await Promise.all([store.promote(a.pending, material('01', 'KEY-1')), store.promote(b.pending, material('02', 'KEY-2'))]);
+    expect(versions.map((v) => v.version).sort()).toEqual(['1', '2']);
+  });
+
+  it('has no current version before the first issuance and rejects unsafe ids', async () => {
+    expect(await store.current('never-issued')).toBeUndefined();
+    await expect(store.current('../escape')).rejects.toThrow(/invalid certificate id/);
+    await expect(store.readSecret('../../etc/passwd')).rejects.toThrow(/invalid local secret reference/);
+  });
+
+  it('keeps referenced secrets readable only by the owner', async () => {
+    await store.writeSecret('eab', '{"kid":"k","hmacKey":"h"}');
+    expect(await store.readSecret('eab')).toBe('{"kid":"k","hmacKey":"h"}');
+    expect((await fs.stat(path.join(root, 'secrets', 'eab'))).mode & 0o777).toBe(0o600);
+    await expect(store.readSecret('missing')).rejects.toThrow(/no local secret 'missing'/);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidCertificateRequest } from '../../../lambdas/core/errors';
+import { MAX_NAMES, validateCertificateRequest, type RequestPolicy } from '../../../lambdas/core/request';
+
+const policy: RequestPolicy = {
+  zones: [{ name: 'example.com' }, { name: 'corp.example.net' }],
+  defaultDirectoryUrl: 'https://acme.example/dir',
+  defaultContact: ['mailto:ops@example.com'],
+};
+
+const base = { certificateId: 'broker-1', names: ['example.com'] };
+const longLabel = 'a'.repeat(64);
+const longName = `${Array.from({ length: 5 }, () => 'b'.repeat(60)).join('.')}.example.com`;
+
+describe('validateCertificateRequest', () => {
+  it('normalizes names and applies stack defaults', () => {
+    const request = validateCertificateRequest(
+      { certificateId: 'broker-1', names: ['Example.COM.', '*.example.com', 'mq.corp.example.net'] },
+      policy,
+    );
+    expect(request).toEqual({
+      certificateId: 'broker-1',
+      names: ['example.com', '*.example.com', 'mq.corp.example.net'],
+      keyType: 'ec-p256',
+      directoryUrl: 'https://acme.example/dir',
+      contact: ['mailto:ops@example.com'],
+    });
+  });
+
+  it('keeps an EAB reference, never credentials', () => {
+    const request = validateCertificateRequest({ ...base, externalAccountBinding: { secretRef: 'certflow/eab/zerossl' } }, policy);
+    expect(request.externalAccountBinding).toEqual({ secretRef: 'certflow/eab/zerossl' });
+  });
+
+  it.each([
+    ['not an object', 'just a string', /^request: must be a JSON object/],
+    ['unknown field', { ...base, hmacKey: 'x' }, /unknown field\(s\) hmacKey/],
+    ['missing id', { names: ['example.com'] }, /^certificateId: 'undefined'/],
+    ['bad id', { ...base, certificateId: '../etc' }, /^certificateId: '\.\.\/etc'/],
+    ['names not a list', { ...base, names: 'example.com' }, /^names: must be a list/],
+    ['empty list', { ...base, names: [] }, /^names: at least one name/],
+    ['too many names', { ...base, names: Array.from({ length: MAX_NAMES + 1 }, (_, i) => `h${i}.example.com`) }, /101 names given, at most 100/],
+    ['non-string name', { ...base, names: [42] }, /^names\[0\]: must be a string/],
+    ['empty name', { ...base, names: [''] }, /^names\[0\]: '' is empty/],
+    ['invalid character', { ...base, names: ['bad_name.example.com'] }, /names\[0\]: 'bad_name\.example\.com' has invalid label 'bad_name'/],
+    ['unicode name', { ...base, names: ['bücher.example.com'] }, /invalid label 'bücher'.*punycode/],
+    ['leading hyphen', { ...base, names: ['-a.example.com'] }, /invalid label '-a'/],
+    ['empty label', { ...base, names: ['a..example.com'] }, /has an empty label/],
+    ['label too long', { ...base, names: [`${longLabel}.example.com`] }, /of 64 characters \(at most 63\)/],
+    ['name too long', { ...base, names: [longName] }, /is 316 characters long \(at most 253\)/],
+    ['wildcard not leftmost', { ...base, names: ['a.*.example.com'] }, /wildcard that is not the whole leftmost label/],
+    ['partial wildcard', { ...base, names: ['a*.example.com'] }, /wildcard that is not the whole leftmost label/],
+    ['single label', { ...base, names: ['localhost'] }, /not a fully qualified domain name/],
+    ['duplicate by case', { ...base, names: ['example.com', 'EXAMPLE.com'] }, /names\[1\]: 'EXAMPLE\.com' duplicates names\[0\]/],
+    ['duplicate by trailing dot', { ...base, names: ['a.example.com', 'a.example.com.'] }, /names\[1\].*duplicates names\[0\]/],
+    ['outside every zone', { ...base, names: ['example.org'] }, /names\[0\]: 'example\.org' is outside every configured hosted zone \(zones: example\.com, corp\.example\.net\)/],
+    ['suffix is not a zone', { ...base, names: ['badexample.com'] }, /'badexample\.com' is outside every configured hosted zone/],
+    ['unknown key type', { ...base, keyType: 'dsa-1024' }, /^keyType: unknown key type 'dsa-1024' \(one of ec-p256, ec-p384/],
+    ['malformed directory URL', { ...base, directoryUrl: 'not a url' }, /^directoryUrl: 'not a url' is not a valid URL/],
+    ['plain http directory', { ...base, directoryUrl: 'http://acme.example/dir' }, /^directoryUrl: .* must use https/],
+    ['bad contact', { ...base, contact: ['ops@example.com'] }, /^contact\[0\]: 'ops@example\.com' is not a mailto: URI/],
+    ['EAB credentials inline', { ...base, externalAccountBinding: { kid: 'k', hmacKey: 'secret' } }, /^externalAccountBinding: must be \{ "secretRef"/],
+  ])('rejects %s', (_case, input, message) => {
+    let thrown: unknown;
+    try {
+      validateCertificateRequest(input, policy);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidCertificateRequest);
+    expect((thrown as Error).name).toBe('InvalidCertificateRequest');
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('accepts 100 names and the longest legal label', () => {
+    const names = Array.from({ length: MAX_NAMES }, (_, i) => `h${i}.example.com`);
+    expect(validateCertificateRequest({ ...base, names }, policy).names).toHaveLength(100);
+    expect(validateCertificateRequest({ ...base, names: [`${'a'.repeat(63)}.example.com`] }, policy).names).toHaveLength(1);
+  });
+});
