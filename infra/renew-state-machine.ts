@@ -104,7 +104,7 @@ export class RenewCertificateFlow extends Construct {
           'validation.$': '$.validation',
         }),
       )
-      .next(this.step('FinalizeOrder', 'finalize-order', { 'request.$': '$.request', 'order.$': '$.order' }, '$.issuance'))
+      .next(this.step('FinalizeOrder', 'finalize-order', { 'request.$': '$.request', 'order.$': '$.order', 'validation.$': '$.validation' }, '$.issuance'))
       .next(
         this.pollUntil(
           'CertificateIssued',

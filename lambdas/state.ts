@@ -10,6 +10,7 @@ export type { CertificateRequest };
 export interface OrderRef {
   readonly accountUrl: string;
   readonly orderUrl: string;
+  readonly finalizeUrl: string;
   /** Challenges still to answer (authorizations the CA already holds as valid are skipped). */
   readonly challengeUrls: string[];
   readonly records: TxtRecord[];
@@ -32,6 +33,8 @@ export interface OrderPollState extends PollState {
 export interface IssuancePollState extends PollState {
   readonly status: string;
   readonly pending: PendingKey;
+  /** Set once the order is valid. */
+  readonly certificateUrl?: string;
 }
 
 export type CertificateSummary = StoredVersion;

@@ -54,7 +54,43 @@ function problemDetail(response: AxiosResponse): string {
   return `HTTP ${response.status}`;
 }
 
+/**
+ * RFC 8555 §7.2: every response carries a fresh Replay-Nonce. acme-client ignores it and asks
+ * newNonce (an extra HEAD) before each signed request; we keep them per CA and use them first.
+ */
+const MAX_POOLED_NONCES = 16;
+const noncePool = new Map<string, string[]>();
+
+function originOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '').origin;
+  } catch {
+    return '';
+  }
+}
+
+function keepNonce(response: AxiosResponse): void {
+  const nonce = response.headers['replay-nonce'];
+  if (typeof nonce !== 'string' || nonce === '') return;
+  const pool = noncePool.get(originOf(response.config.url)) ?? [];
+  pool.push(nonce);
+  if (pool.length > MAX_POOLED_NONCES) pool.shift();
+  noncePool.set(originOf(response.config.url), pool);
+}
+
+/** acme-client 5.4 keeps its HttpClient at `client.http`; pinned version, covered by a test. */
+function useNoncePool(client: acme.Client, directoryUrl: string): void {
+  const http = (client as unknown as { http: { getNonce: () => Promise<string> } }).http;
+  const fetchNonce = http.getNonce.bind(http);
+  const origin = originOf(directoryUrl);
+  http.getNonce = () => {
+    const pooled = noncePool.get(origin)?.pop();
+    return pooled ? Promise.resolve(pooled) : fetchNonce();
+  };
+}
+
 function classifyResponse(response: AxiosResponse): AxiosResponse {
+  keepNonce(response);
   const url = response.config.url ?? '';
   const type = problemType(response);
   if (response.status === 429 || type === 'urn:ietf:params:acme:error:rateLimited') {
@@ -81,10 +117,17 @@ function classifyTransportError(error: unknown, config: InternalAxiosRequestConf
 }
 
 let configured = false;
+let trustedBundle: string | undefined;
 
-/** Idempotent, process-wide: acme-client shares one axios instance. */
+/**
+ * Idempotent, process-wide: acme-client shares one axios instance. The keep-alive agent is
+ * replaced only when the CA bundle changes, so warm invocations reuse their TLS connection.
+ */
 export function configureAcmeHttp(caBundlePem?: string): void {
-  if (caBundlePem) acme.axios.defaults.httpsAgent = new https.Agent({ ca: caBundlePem, keepAlive: true });
+  if (caBundlePem && caBundlePem !== trustedBundle) {
+    trustedBundle = caBundlePem;
+    acme.axios.defaults.httpsAgent = new https.Agent({ ca: caBundlePem, keepAlive: true });
+  }
   if (configured) return;
   configured = true;
   const settings = (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings;
@@ -124,6 +167,7 @@ export function acmeClient(account: AcmeAccount): acme.Client {
       backoffMin: 0,
       backoffMax: 0,
     });
+    useNoncePool(client, account.directoryUrl);
     if (account.accountUrl) clients.set(cacheKey, client);
   }
   return client;

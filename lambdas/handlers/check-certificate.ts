@@ -14,7 +14,13 @@ export async function checkCertificate(
   const order = await fetchOrder(client, input.order.orderUrl);
   const verdict = issuanceVerdict(order.status);
   if (verdict === 'failed') throw await orderInvalid(client, order);
-  return { ...input.issuance, status: order.status, done: verdict === 'done', attempts: input.issuance.attempts + 1 };
+  return {
+    ...input.issuance,
+    status: order.status,
+    done: verdict === 'done',
+    attempts: input.issuance.attempts + 1,
+    ...(order.certificate ? { certificateUrl: order.certificate } : {}),
+  };
 }
 
 export const handler = lambdaHandler(checkCertificate);

@@ -28,12 +28,14 @@ export async function createOrder(input: { request: CertificateRequest }, deps: 
   deps.log.info('order created', {
     certificateId: request.certificateId,
     orderUrl: order.url,
+    finalizeUrl: order.finalize,
     authorizations: authorizations.length,
     toValidate: answers.length,
   });
   return {
     accountUrl,
     orderUrl: order.url,
+    finalizeUrl: order.finalize,
     challengeUrls: answers.map((answer) => answer.challengeUrl),
     records: answers.map((answer) => answer.record),
   };

@@ -1,38 +1,50 @@
 import * as acme from 'acme-client';
+import type { Order } from 'acme-client';
 import { accountClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { fetchOrder, orderInvalid } from '../acme/order';
 import { generatePrivateKey } from '../core/certificate';
+import { AcmeRequestRejected } from '../core/errors';
 import { issuanceVerdict } from '../core/order-status';
 import type { StepDeps } from '../deps';
-import type { CertificateRequest, IssuancePollState, OrderRef } from '../state';
+import type { CertificateRequest, IssuancePollState, OrderPollState, OrderRef } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 const MAX_COMMON_NAME = 64; // RFC 5280 ub-common-name; longer names go in the SAN only
 
 /**
  * Generate the key here, hand it straight to the store as a pending version, and send the CSR.
- * A retry finds the same pending key (keyed by order) and skips finalize if it already went through.
+ * A retry finds the same pending key (keyed by order); if the first attempt's finalize went
+ * through, the CA refuses a second one and the order's own status says where we are.
  */
 export async function finalizeOrder(
-  input: { request: CertificateRequest; order: OrderRef },
+  input: { request: CertificateRequest; order: OrderRef; validation: OrderPollState },
   deps: StepDeps,
 ): Promise<IssuancePollState> {
-  const { request } = input;
-  const client = await accountClient(request, input.order.accountUrl, deps);
-  let order = await fetchOrder(client, input.order.orderUrl);
-  const { pending, privateKeyPem } = await deps.store.pendingKey(request.certificateId, order.url, () =>
+  const { request, order } = input;
+  const client = await accountClient(request, order.accountUrl, deps);
+  const { pending, privateKeyPem } = await deps.store.pendingKey(request.certificateId, order.orderUrl, () =>
     generatePrivateKey(request.keyType),
   );
-  if (order.status === 'ready') {
+  let status = input.validation.status;
+  if (status === 'ready') {
     const first = request.names.find((name) => name.length <= MAX_COMMON_NAME);
     const [, csr] = await acme.crypto.createCsr({ altNames: request.names, ...(first ? { commonName: first } : {}) }, privateKeyPem);
-    order = { ...(await acmeCall('finalize order', () => client.finalizeOrder(order, csr))), url: order.url };
+    try {
+      const finalized = await acmeCall('finalize order', () =>
+        client.finalizeOrder({ url: order.orderUrl, finalize: order.finalizeUrl } as Order, csr),
+      );
+      status = finalized.status;
+    } catch (error) {
+      if (!(error instanceof AcmeRequestRejected)) throw error;
+      status = (await fetchOrder(client, order.orderUrl)).status;
+      if (status !== 'processing' && status !== 'valid') throw error; // the CA refused this CSR
+    }
   }
-  const verdict = issuanceVerdict(order.status);
-  if (verdict === 'failed') throw await orderInvalid(client, order);
-  deps.log.info('order finalized', { certificateId: request.certificateId, status: order.status, pendingId: pending.pendingId });
-  return { status: order.status, pending, done: verdict === 'done', attempts: 0 };
+  const verdict = issuanceVerdict(status);
+  if (verdict === 'failed') throw await orderInvalid(client, await fetchOrder(client, order.orderUrl));
+  deps.log.info('order finalized', { certificateId: request.certificateId, status, pendingId: pending.pendingId });
+  return { status, pending, done: false, attempts: 0 };
 }
 
 export const handler = lambdaHandler(finalizeOrder);

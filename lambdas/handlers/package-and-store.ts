@@ -1,7 +1,9 @@
+import type { Order } from 'acme-client';
 import { accountClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { fetchOrder } from '../acme/order';
 import { describeCertificate, splitPemChain, verifyIssuedChain } from '../core/certificate';
+import { AcmeRequestRejected } from '../core/errors';
 import type { StepDeps } from '../deps';
 import type { CertificateRequest, CertificateSummary, IssuancePollState, OrderRef } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
@@ -13,7 +15,9 @@ export async function packageAndStore(
 ): Promise<CertificateSummary> {
   const { request, issuance } = input;
   const client = await accountClient(request, input.order.accountUrl, deps);
-  const order = await fetchOrder(client, input.order.orderUrl);
+  const certificateUrl = issuance.certificateUrl ?? (await fetchOrder(client, input.order.orderUrl)).certificate;
+  if (!certificateUrl) throw new AcmeRequestRejected('the order is valid but names no certificate URL');
+  const order = { url: input.order.orderUrl, status: 'valid', certificate: certificateUrl } as Order;
   const chain = splitPemChain(await acmeCall('download certificate', () => client.getCertificate(order)));
   const privateKeyPem = await deps.store.readPendingKey(issuance.pending);
   verifyIssuedChain({ chain, privateKeyPem, names: request.names, now: deps.now() });

@@ -134,6 +134,27 @@ describe('ACME transport errors', () => {
   });
 });
 
+describe('nonce reuse', () => {
+  it('uses the Replay-Nonce of each response instead of a HEAD newNonce per request', async () => {
+    let nonce = 0;
+    const ca = await fakeCa(trusted, (req) => {
+      const headers = { 'replay-nonce': `nonce-${++nonce}`, location: `https://localhost/${req.url.slice(1)}/1` };
+      if (req.method === 'HEAD') return { status: 200, headers };
+      return { status: 201, headers, body: req.url === '/order' ? { status: 'pending', identifiers: [], authorizations: [], finalize: 'x' } : { status: 'valid' } };
+    });
+    try {
+      const client = acmeClient({ directoryUrl: ca.url, accountKeyPem });
+      await acmeCall('register', () => client.createAccount({ termsOfServiceAgreed: true }));
+      await acmeCall('order', () => client.createOrder({ identifiers: [{ type: 'dns', value: 'a.example' }] }));
+      await acmeCall('order', () => client.createOrder({ identifiers: [{ type: 'dns', value: 'b.example' }] }));
+      expect(ca.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
+      expect(ca.requests.filter((r) => r.method === 'HEAD')).toHaveLength(1);
+    } finally {
+      await ca.close();
+    }
+  });
+});
+
 describe('parseRetryAfter', () => {
   const now = new Date('2026-01-01T00:00:00Z');
   it.each([
