@@ -8,6 +8,6 @@ export default defineConfig({
     // e2e suites each start their own Pebble; two cores, so keep files to two workers.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     pool: 'forks',
-    setupFiles: ['test/support/setup.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -3,13 +3,14 @@
  * listener, free ports, DNS-01 lookups through our DNS server, and the CA's root fetched from
  * the management API (Pebble makes a new root at every start).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { installDebianPackages } from './debian';
 import { createLocalhostTls } from './tls';
 
 export const PEBBLE_BINARY = process.env.PEBBLE_BIN ?? '/usr/bin/pebble';
@@ -52,21 +53,12 @@ export async function freePort(): Promise<number> {
 /** Install Pebble with apt when we may (root, apt present); otherwise say what to do. */
 export function ensurePebbleInstalled(log: (line: string) => void = console.log): void {
   if (existsSync(PEBBLE_BINARY)) return;
-  const isRoot = process.getuid?.() === 0;
-  const hasApt = existsSync('/usr/bin/apt-get');
-  if (!isRoot || !hasApt) {
-    throw new PebbleMissing(
-      `Pebble (Let's Encrypt's test CA) is not installed at ${PEBBLE_BINARY}. ` +
-        (hasApt ? 'Run: sudo apt-get install -y pebble' : 'Install the Debian package "pebble" or set PEBBLE_BIN to a pebble binary.'),
-    );
+  try {
+    installDebianPackages(['pebble'], log);
+  } catch (error) {
+    throw new PebbleMissing(`Pebble (Let's Encrypt's test CA) is not installed at ${PEBBLE_BINARY}: ${(error as Error).message}`);
   }
-  log('Pebble is missing: installing the Debian package (apt-get install -y pebble)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'pebble'], { stdio: 'inherit', env });
-  if (update.status !== 0 || install.status !== 0 || !existsSync(PEBBLE_BINARY)) {
-    throw new PebbleMissing('apt-get could not install pebble; install it by hand (apt-get install -y pebble) and retry');
-  }
+  if (!existsSync(PEBBLE_BINARY)) throw new PebbleMissing(`apt-get installed pebble but ${PEBBLE_BINARY} is still missing; set PEBBLE_BIN`);
 }
 
 function get(url: string, ca: string): Promise<{ status: number; body: string }> {
