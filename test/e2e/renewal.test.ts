@@ -6,6 +6,13 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerChallenges } from '../../lambdas/handlers/answer-challenges';
+import { checkOrder } from '../../lambdas/handlers/check-order';
+import { cleanupChallenges } from '../../lambdas/handlers/cleanup-challenges';
+import { createOrder } from '../../lambdas/handlers/create-order';
+import { finalizeOrder } from '../../lambdas/handlers/finalize-order';
+import { presentChallenges } from '../../lambdas/handlers/present-challenges';
+import { validateRequest } from '../../lambdas/handlers/validate-request';
 import { synthesizeRenewDefinition, type LocalDefinition } from '../../local/definition';
 import { opensslVerify, run, startTestPipeline, type TestPipeline } from '../support/local-pipeline';
 
@@ -89,14 +96,34 @@ describe('a bad-nonce storm (Pebble rejects 60 % of nonces)', () => {
     const stormy = await startTestPipeline({ definition, pebble: { env: { PEBBLE_WFE_NONCEREJECT: '60' } } });
     try {
       const results = [];
-      for (let i = 0; i < 4; i += 1) {
+      for (let i = 0; i < 6; i += 1) {
         results.push(await stormy.executor.run({ certificateId: `storm-${i}`, names: [`storm${i}.certflow.test`, `*.storm${i}.certflow.test`] }));
       }
-      expect(results.map((result) => result.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+      expect(results.map((result) => result.status)).toEqual(Array(6).fill('SUCCEEDED'));
       const failures = results.flatMap((result) => result.history.filter((event) => event.type === 'StateFailed').map((event) => event.Error));
       expect(new Set(failures).size <= 1 && failures.every((error) => error === 'AcmeBadNonce')).toBe(true);
     } finally {
       await stormy.dispose();
     }
+  });
+});
+
+describe('retried steps resume from state', () => {
+  it('answering and finalizing again after they went through neither fails nor makes a new key', async () => {
+    const { deps } = pipeline;
+    const request = await validateRequest({ certificateId: 'e2e-retry', names: ['retry.certflow.test'] }, deps);
+    const order = await createOrder({ request }, deps);
+    await presentChallenges({ records: order.records }, deps);
+    await answerChallenges({ request, order }, deps);
+    let validation = await checkOrder({ request, order, validation: { status: 'pending', done: false, attempts: 0 } }, deps);
+    while (!validation.done) validation = await checkOrder({ request, order, validation }, deps);
+    // The state machine retries a step whose Lambda died after the CA acted: same input again.
+    await expect(answerChallenges({ request, order }, deps)).resolves.toMatchObject({ status: 'pending' });
+
+    const first = await finalizeOrder({ request, order, validation }, deps);
+    const again = await finalizeOrder({ request, order, validation }, deps);
+    expect(again.pending).toEqual(first.pending);
+    expect(['processing', 'valid']).toContain(again.status);
+    await cleanupChallenges({ records: order.records }, deps);
   });
 });
