@@ -1,0 +1,3 @@
+export { encodeJks, encodeJksTruststore } from './jks';
+export { generateKeystorePassword } from './password';
+export { encodePkcs12, encodePkcs12Truststore, type Pkcs12Profile } from './pkcs12';

@@ -1,0 +1,175 @@
+/**
+ * PKCS#12 keystores and truststores for Java brokers (and OpenSSL), assembled by hand:
+ * node-forge's `toPkcs12Asn1` only handles RSA keys. forge supplies the ASN.1 writer and the
+ * RFC 7292 key derivation; ciphers, PBKDF2 and HMAC come from node:crypto.
+ *
+ * Layout (as keytool and OpenSSL write it): PFX { authSafe: [ encrypted SafeContents with
+ * the certificate bags, plain SafeContents with the shrouded key bag ], MAC }.
+ */
+import { createCipheriv, createHash, createHmac, createPrivateKey, pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
+
+/** `legacy`: 3DES + HMAC-SHA1, loads on every JDK. `modern`: AES-256 PBES2 + HMAC-SHA256 (JDK ≥ 12, 8u301, 11.0.12). */
+export type Pkcs12Profile = 'legacy' | 'modern';
+
+const OID = {
+  data: '1.2.840.113549.1.7.1',
+  encryptedData: '1.2.840.113549.1.7.6',
+  shroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
+  certBag: '1.2.840.113549.1.12.10.1.3',
+  x509Certificate: '1.2.840.113549.1.9.22.1',
+  friendlyName: '1.2.840.113549.1.9.20',
+  localKeyId: '1.2.840.113549.1.9.21',
+  // Oracle's "trusted key usage": Java lists a certificate bag carrying it as a trustedCertEntry.
+  oracleTrustedKeyUsage: '2.16.840.1.113894.746875.1.1',
+  anyExtendedKeyUsage: '2.5.29.37.0',
+  pbeWithSha1And3DesCbc: '1.2.840.113549.1.12.1.3',
+  pbes2: '1.2.840.113549.1.5.13',
+  pbkdf2: '1.2.840.113549.1.5.12',
+  hmacWithSha256: '1.2.840.113549.2.9',
+  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+} as const;
+
+const ITERATIONS: Record<Pkcs12Profile, number> = { legacy: 2048, modern: 10_000 };
+const MAC_DIGEST: Record<Pkcs12Profile, 'sha1' | 'sha256'> = { legacy: 'sha1', modern: 'sha256' };
+const DIGEST_LENGTH = { sha1: 20, sha256: 32 } as const;
+const SALT_LENGTH = 20;
+// RFC 7292 B.3 diversifiers of the PKCS#12 key derivation.
+const KDF_KEY = 1;
+const KDF_IV = 2;
+const KDF_MAC = 3;
+
+export function encodePkcs12(input: {
+  alias: string;
+  privateKeyPem: string;
+  chainPem: readonly string[];
+  password: string;
+  profile: Pkcs12Profile;
+}): Uint8Array {
+  const { password, profile } = input;
+  requirePassword(password);
+  const certificates = input.chainPem.map((pem) => new X509Certificate(pem));
+  const key = createPrivateKey(input.privateKeyPem);
+  if (!certificates[0]?.checkPrivateKey(key)) throw new Error('the private key does not match the first certificate of the chain');
+
+  // The same friendlyName and localKeyId on key and leaf make Java pair them into one PrivateKeyEntry;
+  // it then completes the chain from the other certificate bags by issuer.
+  const leafAttributes = () => [
+    attribute(OID.friendlyName, bmpString(input.alias.toLowerCase())),
+    attribute(OID.localKeyId, octets(createHash('sha1').update(certificates[0]!.raw).digest())),
+  ];
+  const certBags = certificates.map((certificate, index) => certBag(certificate.raw, index === 0 ? leafAttributes() : []));
+  const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
+  const { algorithm, ciphertext } = pbeEncrypt(pkcs8, password, profile);
+  const keyBag = seq(oid(OID.shroudedKeyBag), explicit(seq(algorithm, octets(ciphertext))), set(...leafAttributes()));
+  return pfx([encryptedContentInfo(certBags, password, profile), dataContentInfo(der(seq(keyBag)))], password, profile);
+}
+
+export function encodePkcs12Truststore(input: {
+  certificates: readonly { alias: string; pem: string }[];
+  password: string;
+  profile: Pkcs12Profile;
+}): Uint8Array {
+  const { password, profile } = input;
+  requirePassword(password);
+  const aliases = input.certificates.map(({ alias }) => alias.toLowerCase());
+  if (aliases.length === 0) throw new Error('a truststore needs at least one certificate');
+  if (new Set(aliases).size !== aliases.length) throw new Error('truststore aliases must be unique (case-insensitively)');
+
+  const certBags = input.certificates.map(({ pem }, index) =>
+    certBag(new X509Certificate(pem).raw, [
+      attribute(OID.friendlyName, bmpString(aliases[index]!)),
+      attribute(OID.oracleTrustedKeyUsage, oid(OID.anyExtendedKeyUsage)),
+    ]),
+  );
+  return pfx([encryptedContentInfo(certBags, password, profile)], password, profile);
+}
+
+/** The JDK turns PKCS#12 passwords into PBE keys, which accept printable ASCII only ("Password is not ASCII"). */
+function requirePassword(password: string): void {
+  if (!/^[\x20-\x7e]+$/.test(password)) throw new Error('PKCS#12 passwords must be non-empty printable ASCII (a JDK restriction)');
+}
+
+function pfx(contentInfos: forge.asn1.Asn1[], password: string, profile: Pkcs12Profile): Uint8Array {
+  const authSafe = der(seq(...contentInfos));
+  return der(seq(integer(3), dataContentInfo(authSafe), macData(authSafe, password, profile)));
+}
+
+function macData(authSafe: Buffer, password: string, profile: Pkcs12Profile): forge.asn1.Asn1 {
+  const digest = MAC_DIGEST[profile];
+  const iterations = ITERATIONS[profile];
+  const salt = randomBytes(SALT_LENGTH);
+  const key = pkcs12Kdf(password, salt, KDF_MAC, iterations, DIGEST_LENGTH[digest], digest);
+  const mac = createHmac(digest, key).update(authSafe).digest();
+  return seq(seq(seq(oid(OID[digest]), nullValue()), octets(mac)), octets(salt), integer(iterations));
+}
+
+function dataContentInfo(content: Buffer): forge.asn1.Asn1 {
+  return seq(oid(OID.data), explicit(octets(content)));
+}
+
+function encryptedContentInfo(bags: forge.asn1.Asn1[], password: string, profile: Pkcs12Profile): forge.asn1.Asn1 {
+  const { algorithm, ciphertext } = pbeEncrypt(der(seq(...bags)), password, profile);
+  const encryptedContent = forge.asn1.create(forge.asn1.Class.CONTEXT_SPECIFIC, 0, false, binary(ciphertext));
+  return seq(oid(OID.encryptedData), explicit(seq(integer(0), seq(oid(OID.data), algorithm, encryptedContent))));
+}
+
+function certBag(certificateDer: Buffer, attributes: forge.asn1.Asn1[]): forge.asn1.Asn1 {
+  const value = explicit(seq(oid(OID.x509Certificate), explicit(octets(certificateDer))));
+  return attributes.length > 0 ? seq(oid(OID.certBag), value, set(...attributes)) : seq(oid(OID.certBag), value);
+}
+
+function attribute(type: string, value: forge.asn1.Asn1): forge.asn1.Asn1 {
+  return seq(oid(type), set(value));
+}
+
+/** Encrypts one blob with the profile's password-based scheme; returns its AlgorithmIdentifier and the ciphertext. */
+function pbeEncrypt(plaintext: Buffer, password: string, profile: Pkcs12Profile): { algorithm: forge.asn1.Asn1; ciphertext: Buffer } {
+  const salt = randomBytes(SALT_LENGTH);
+  const iterations = ITERATIONS[profile];
+  if (profile === 'legacy') {
+    const key = pkcs12Kdf(password, salt, KDF_KEY, iterations, 24, 'sha1');
+    const iv = pkcs12Kdf(password, salt, KDF_IV, iterations, 8, 'sha1');
+    return {
+      algorithm: seq(oid(OID.pbeWithSha1And3DesCbc), seq(octets(salt), integer(iterations))),
+      ciphertext: encrypt('des-ede3-cbc', key, iv, plaintext),
+    };
+  }
+  const key = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const iv = randomBytes(16);
+  const kdf = seq(oid(OID.pbkdf2), seq(octets(salt), integer(iterations), seq(oid(OID.hmacWithSha256), nullValue())));
+  return {
+    algorithm: seq(oid(OID.pbes2), seq(kdf, seq(oid(OID.aes256Cbc), octets(iv)))),
+    ciphertext: encrypt('aes-256-cbc', key, iv, plaintext),
+  };
+}
+
+function encrypt(cipher: string, key: Buffer, iv: Buffer, plaintext: Buffer): Buffer {
+  const c = createCipheriv(cipher, key, iv);
+  return Buffer.concat([c.update(plaintext), c.final()]);
+}
+
+/** RFC 7292 appendix B key derivation (forge turns the password into a NUL-terminated BMPString). */
+function pkcs12Kdf(password: string, salt: Buffer, id: number, iterations: number, length: number, digest: 'sha1' | 'sha256'): Buffer {
+  const md = digest === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create();
+  const derived = forge.pkcs12.generateKey(password, forge.util.createBuffer(binary(salt)), id, iterations, length, md);
+  return Buffer.from(derived.getBytes(), 'binary');
+}
+
+// Minimal ASN.1 builders over forge (which represents bytes as binary strings).
+const { Class, Type } = forge.asn1;
+const universal = (type: forge.asn1.Type, value: string | forge.asn1.Asn1[]) =>
+  forge.asn1.create(Class.UNIVERSAL, type, Array.isArray(value), value);
+const seq = (...items: forge.asn1.Asn1[]) => universal(Type.SEQUENCE, items);
+const set = (...items: forge.asn1.Asn1[]) => universal(Type.SET, items);
+const oid = (id: string) => universal(Type.OID, forge.asn1.oidToDer(id).getBytes());
+const integer = (value: number) => universal(Type.INTEGER, forge.asn1.integerToDer(value).getBytes());
+const octets = (bytes: Uint8Array) => universal(Type.OCTETSTRING, binary(bytes));
+const nullValue = () => universal(Type.NULL, '');
+// forge encodes BMPString values (JS strings) as UTF-16BE itself.
+const bmpString = (text: string) => universal(Type.BMPSTRING, text);
+const explicit = (item: forge.asn1.Asn1) => forge.asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [item]);
+const der = (item: forge.asn1.Asn1) => Buffer.from(forge.asn1.toDer(item).getBytes(), 'binary');
+const binary = (bytes: Uint8Array) => Buffer.from(bytes).toString('binary');

@@ -1,0 +1,71 @@
+import { toPem } from 'jks-js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeJksTruststore, encodePkcs12Truststore } from '../../../lambdas/keystores';
+import { certificateDers, listKeystore, openssl, OPENSSL_INFO, removeScratch, scratchFile, testAuthorities } from './fixtures';
+
+afterAll(removeScratch);
+
+const PASSWORD = 'trust-secret';
+const CREATED = new Date('2026-05-01T00:00:00Z');
+
+async function authorities() {
+  const { root, intermediate } = await testAuthorities();
+  return [
+    { alias: 'Test-Root', pem: root.certificate.toString('pem') },
+    { alias: 'Test-Intermediate', pem: intermediate.certificate.toString('pem') },
+  ];
+}
+
+const FORMATS = [
+  {
+    name: 'JKS',
+    storeType: 'JKS',
+    encode: (certificates: { alias: string; pem: string }[]) => encodeJksTruststore({ certificates, storePassword: PASSWORD, created: CREATED }),
+  },
+  ...(['legacy', 'modern'] as const).map((profile) => ({
+    name: `PKCS#12 ${profile}`,
+    storeType: 'PKCS12' as const,
+    encode: (certificates: { alias: string; pem: string }[]) => encodePkcs12Truststore({ certificates, password: PASSWORD, profile }),
+  })),
+] as const;
+
+describe.each(FORMATS)('$name truststore', ({ storeType, encode }) => {
+  it('lists every CA certificate as a trustedCertEntry', async () => {
+    const path = scratchFile('truststore', encode(await authorities()));
+    const { storeType: listedType, entries } = await listKeystore(path, storeType, PASSWORD);
+    expect(listedType).toBe(storeType);
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        { alias: 'test-root', type: 'trustedCertEntry', chainLength: undefined },
+        { alias: 'test-intermediate', type: 'trustedCertEntry', chainLength: undefined },
+      ]),
+    );
+    expect(entries).toHaveLength(2);
+  });
+
+  it.each([
+    ['no certificates', [], 'at least one certificate'],
+    ['aliases differing only in case', [{ alias: 'ca' }, { alias: 'CA' }], 'must be unique'],
+  ])('rejects %s', async (_case, aliases, message) => {
+    const [root] = await authorities();
+    expect(() => encode(aliases.map(({ alias }) => ({ alias, pem: root!.pem })))).toThrow(message);
+  });
+});
+
+it('JKS truststore reads back with jks-js', async () => {
+  const certificates = await authorities();
+  const entries = toPem(Buffer.from(encodeJksTruststore({ certificates, storePassword: PASSWORD, created: CREATED })), PASSWORD);
+  expect(Object.keys(entries).sort()).toEqual(['test-intermediate', 'test-root']);
+  expect(certificateDers(entries['test-root']!.ca!)).toEqual(certificateDers(certificates[0]!.pem));
+});
+
+it.each(['legacy', 'modern'] as const)('PKCS#12 %s truststore shows its algorithms and certificates to OpenSSL', async (profile) => {
+  const certificates = await authorities();
+  const path = scratchFile('p12', encodePkcs12Truststore({ certificates, password: PASSWORD, profile }));
+  const info = await openssl('pkcs12', '-info', '-noout', '-in', path, '-passin', `pass:${PASSWORD}`);
+  expect(info.code).toBe(0);
+  // No key bag in a truststore.
+  expect(info.output.split('\n')).toEqual(expect.arrayContaining(OPENSSL_INFO[profile].filter((line) => !line.startsWith('Shrouded Keybag'))));
+  const dump = await openssl('pkcs12', '-in', path, '-passin', `pass:${PASSWORD}`, '-nokeys');
+  expect(certificateDers(dump.output)).toEqual(certificates.flatMap(({ pem }) => certificateDers(pem)));
+});
