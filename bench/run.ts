@@ -4,21 +4,26 @@
  */
 import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
+import { benchKeyGeneration, benchPackaging } from './packaging';
 import { table } from './stats';
 
-const TARGETS = { ratio: 1.5, transitions: 30 };
+const TARGETS = { ratio: 1.5, transitions: 30, packagingP256LegacyMs: 20 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '10' } } });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got '${values.runs}'`);
+  const { values } = parseArgs({
+    options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '10' }, 'packaging-runs': { type: 'string', default: '50' } },
+  });
+  const runs = positive('--runs', values.runs);
+  const packagingRuns = positive('--packaging-runs', values['packaging-runs']);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
   const issuance: IssuanceFigures[] = [];
   for (const keyType of ['ec-p256', 'rsa-2048'] as const) issuance.push(await benchIssuance(keyType, runs, progress));
+  const packaging = await benchPackaging(packagingRuns, progress);
+  const keyGeneration = await benchKeyGeneration(packagingRuns);
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, targets: TARGETS }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, targets: TARGETS }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -38,6 +43,27 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  console.log(`\nPackaging per certificate: verify + PKCS#12 ×2 + JKS ×2 + password (median of ${packagingRuns})`);
+  console.log(
+    table(
+      ['key type', 'profile', 'package ms', 'package + store ms', 'target'],
+      packaging.map((f) => [
+        f.keyType,
+        f.profile,
+        f.packageMedianMs.toFixed(2),
+        f.packageAndStoreMedianMs.toFixed(2),
+        f.keyType === 'ec-p256' && f.profile === 'legacy' ? `≤ ${TARGETS.packagingP256LegacyMs}` : '',
+      ]),
+    ),
+  );
+  console.log('\nKey generation (node:crypto, native)');
+  console.log(table(['key type', 'runs', 'median ms'], keyGeneration.map((f) => [f.keyType, f.runs, f.medianMs.toFixed(2)])));
+}
+
+function positive(flag: string, value: string | undefined): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${flag} must be a positive integer, got '${value}'`);
+  return number;
 }
 
 main().catch((error: unknown) => {

@@ -33,7 +33,7 @@ export interface CertificateMaterial {
   readonly chainPem: string;
   readonly privateKeyPem: string;
   readonly metadata: CertificateMetadata;
-  /** Extra binary artefacts (keystores), by file name. */
+  /** Keystores and their password file, by file name. */
   readonly files?: Readonly<Record<string, Uint8Array>>;
 }
 
@@ -72,6 +72,8 @@ export interface CertificateStore {
   /** Forget a pending version (failure path). Missing is fine. */
   discardPending(pending: PendingKey): Promise<void>;
   current(certificateId: string): Promise<StoredVersion | undefined>;
+  /** The keystore password of the current version, reused so broker configs stay valid. */
+  currentKeystorePassword(certificateId: string): Promise<string | undefined>;
   /** A secret value the store keeps for a reference (EAB credentials, given passwords). */
   readSecret(secretRef: string): Promise<string>;
 }

@@ -20,6 +20,21 @@ export interface RequestPolicy {
   readonly defaultContact: readonly string[];
 }
 
+export const PKCS12_PROFILES = ['legacy', 'modern'] as const;
+export type KeystoreProfile = (typeof PKCS12_PROFILES)[number];
+
+/** How the keystores are written; the password itself never appears here. */
+export interface KeystoreOptions {
+  /** Entry alias, lowercase (Java lowercases aliases). Default: the certificate id. */
+  readonly alias: string;
+  /** PKCS#12 encryption: `legacy` (3DES/SHA-1, every JDK) or `modern` (AES-256/SHA-256). */
+  readonly profile: KeystoreProfile;
+  /** Take the keystore password from this secret instead of generating one. */
+  readonly passwordSecretRef?: string;
+  /** Generate a new password this time (otherwise the current one is kept). */
+  readonly rotatePassword: boolean;
+}
+
 export interface CertificateRequest {
   readonly certificateId: string;
   /** Normalized (lowercase, no trailing dot), in request order, unique. */
@@ -27,6 +42,7 @@ export interface CertificateRequest {
   readonly keyType: KeyType;
   readonly directoryUrl: string;
   readonly contact: string[];
+  readonly keystore: KeystoreOptions;
   /** Reference (secret name/ARN) to `{kid, hmacKey}`; the credentials never enter state. */
   readonly externalAccountBinding?: { readonly secretRef: string };
 }
@@ -86,6 +102,33 @@ function validateNames(raw: unknown, zones: readonly HostedZone[]): string[] {
   });
 }
 
+const ALIAS = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+function validateKeystore(raw: unknown, certificateId: string): KeystoreOptions {
+  if (raw === undefined) return { alias: certificateId, profile: 'legacy', rotatePassword: false };
+  if (!isRecord(raw)) reject('keystore: must be an object');
+  const unknown = Object.keys(raw).filter((key) => !['alias', 'profile', 'passwordSecretRef', 'rotatePassword'].includes(key));
+  if (unknown.length > 0) reject(`keystore: unknown field(s) ${unknown.join(', ')} (passwords are given by reference only)`);
+  const alias = raw.alias === undefined ? certificateId : raw.alias;
+  if (typeof alias !== 'string' || !ALIAS.test(alias.toLowerCase())) {
+    reject(`keystore.alias: '${String(alias)}' must be 1–64 of a-z 0-9 . _ - starting with a letter or digit`);
+  }
+  const profile = raw.profile ?? 'legacy';
+  if (!(PKCS12_PROFILES as readonly unknown[]).includes(profile)) {
+    reject(`keystore.profile: unknown profile '${String(profile)}' (one of ${PKCS12_PROFILES.join(', ')})`);
+  }
+  const ref = raw.passwordSecretRef;
+  if (ref !== undefined && (typeof ref !== 'string' || !SECRET_REF.test(ref))) reject('keystore.passwordSecretRef: must be a secret name or ARN');
+  if (raw.rotatePassword !== undefined && typeof raw.rotatePassword !== 'boolean') reject('keystore.rotatePassword: must be true or false');
+  if (ref !== undefined && raw.rotatePassword === true) reject('keystore: rotatePassword and passwordSecretRef exclude each other');
+  return {
+    alias: alias.toLowerCase(),
+    profile: profile as KeystoreProfile,
+    rotatePassword: raw.rotatePassword === true,
+    ...(ref !== undefined ? { passwordSecretRef: ref as string } : {}),
+  };
+}
+
 function validateDirectoryUrl(raw: unknown, fallback: string): string {
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string') reject('directoryUrl: must be a string');
@@ -112,7 +155,7 @@ function validateContact(raw: unknown, fallback: readonly string[]): string[] {
 
 export function validateCertificateRequest(input: unknown, policy: RequestPolicy): CertificateRequest {
   if (!isRecord(input)) reject('request: must be a JSON object');
-  const known = new Set(['certificateId', 'names', 'keyType', 'directoryUrl', 'contact', 'externalAccountBinding']);
+  const known = new Set(['certificateId', 'names', 'keyType', 'directoryUrl', 'contact', 'keystore', 'externalAccountBinding']);
   const unknown = Object.keys(input).filter((key) => !known.has(key));
   if (unknown.length > 0) reject(`request: unknown field(s) ${unknown.join(', ')}`);
 
@@ -132,6 +175,7 @@ export function validateCertificateRequest(input: unknown, policy: RequestPolicy
     keyType,
     directoryUrl: validateDirectoryUrl(input.directoryUrl, policy.defaultDirectoryUrl),
     contact: validateContact(input.contact, policy.defaultContact),
+    keystore: validateKeystore(input.keystore, certificateId),
   };
 
   const eab = input.externalAccountBinding;

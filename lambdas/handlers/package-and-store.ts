@@ -5,10 +5,14 @@ import { fetchOrder } from '../acme/order';
 import { describeCertificate, splitPemChain, verifyIssuedChain } from '../core/certificate';
 import { AcmeRequestRejected } from '../core/errors';
 import type { StepDeps } from '../deps';
+import { buildKeystoreFiles, keystorePasswordFor } from '../keystores';
 import type { CertificateRequest, CertificateSummary, IssuancePollState, OrderRef } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
-/** Download the chain, verify it against the pending key and the request, then promote. */
+/**
+ * Download the chain, verify it against the pending key and the request, package every format
+ * a Java host needs, then promote. Any mismatch throws before anything is stored.
+ */
 export async function packageAndStore(
   input: { request: CertificateRequest; order: OrderRef; issuance: IssuancePollState },
   deps: StepDeps,
@@ -20,20 +24,24 @@ export async function packageAndStore(
   const order = { url: input.order.orderUrl, status: 'valid', certificate: certificateUrl } as Order;
   const chain = splitPemChain(await acmeCall('download certificate', () => client.getCertificate(order)));
   const privateKeyPem = await deps.store.readPendingKey(issuance.pending);
-  verifyIssuedChain({ chain, privateKeyPem, names: request.names, now: deps.now() });
+  const now = deps.now();
+  verifyIssuedChain({ chain, privateKeyPem, names: request.names, now });
 
+  const password = await keystorePasswordFor(request.certificateId, request.keystore, deps.store);
   const [leaf = '', ...issuers] = chain;
   const stored = await deps.store.promote(issuance.pending, {
     certificatePem: leaf,
     chainPem: issuers.join(''),
     privateKeyPem,
     metadata: describeCertificate(leaf, request.keyType),
+    files: buildKeystoreFiles({ chain, privateKeyPem, password, options: request.keystore, created: now }),
   });
   deps.log.info('certificate stored', {
     certificateId: stored.certificateId,
     version: stored.version,
     serialNumber: stored.metadata.serialNumber,
     notAfter: stored.metadata.notAfter,
+    formats: stored.formats,
   });
   return stored;
 }

@@ -3,8 +3,11 @@
  * node-forge's `toPkcs12Asn1` only handles RSA keys. forge supplies the ASN.1 writer and the
  * RFC 7292 key derivation; ciphers, PBKDF2 and HMAC come from node:crypto.
  *
- * Layout (as keytool and OpenSSL write it): PFX { authSafe: [ encrypted SafeContents with
- * the certificate bags, plain SafeContents with the shrouded key bag ], MAC }.
+ * Layout (as keytool and OpenSSL write it): PFX { authSafe: [ SafeContents with the
+ * certificate bags, SafeContents with the shrouded key bag ], MAC }. Certificates are public:
+ * `legacy` and truststores keep them in a plain SafeContents (every JDK reads that, and it
+ * saves two 2048-round SHA-1 derivations per file); `modern` encrypts them like OpenSSL 3 does,
+ * which costs one native PBKDF2. The MAC protects the whole file either way.
  */
 import { createCipheriv, createHash, createHmac, createPrivateKey, pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
@@ -64,7 +67,8 @@ export function encodePkcs12(input: {
   const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
   const { algorithm, ciphertext } = pbeEncrypt(pkcs8, password, profile);
   const keyBag = seq(oid(OID.shroudedKeyBag), explicit(seq(algorithm, octets(ciphertext))), set(...leafAttributes()));
-  return pfx([encryptedContentInfo(certBags, password, profile), dataContentInfo(der(seq(keyBag)))], password, profile);
+  const certificateContents = profile === 'modern' ? encryptedContentInfo(certBags, password, profile) : dataContentInfo(der(seq(...certBags)));
+  return pfx([certificateContents, dataContentInfo(der(seq(keyBag)))], password, profile);
 }
 
 export function encodePkcs12Truststore(input: {
@@ -84,7 +88,7 @@ export function encodePkcs12Truststore(input: {
       attribute(OID.oracleTrustedKeyUsage, oid(OID.anyExtendedKeyUsage)),
     ]),
   );
-  return pfx([encryptedContentInfo(certBags, password, profile)], password, profile);
+  return pfx([dataContentInfo(der(seq(...certBags)))], password, profile);
 }
 
 /** The JDK turns PKCS#12 passwords into PBE keys, which accept printable ASCII only ("Password is not ASCII"). */

@@ -1,7 +1,7 @@
 /**
  * Secrets never travel through state: after real issuances (and a failure), no private key —
- * certificate key or ACME account key — appears in any state's input or output, in any
- * event, or in any log line.
+ * certificate key or ACME account key — and no keystore password appears in any state's input
+ * or output, in any event, or in any log line.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -36,6 +36,9 @@ describe('secrets stay out of state, events and logs', () => {
     expect(keyFiles).toHaveLength(3); // two certificate keys, one account key
     const needles = new Map<string, string>();
     for (const file of keyFiles) for (const [needle, label] of keyNeedles(path.relative(pipeline.root, file), await fs.readFile(file, 'utf8'))) needles.set(needle, label);
+    const passwordFiles = await filesNamed(path.join(pipeline.root, 'archive'), 'keystore.pass');
+    expect(passwordFiles).toHaveLength(2);
+    for (const file of passwordFiles) needles.set((await fs.readFile(file, 'utf8')).trim(), `${path.relative(pipeline.root, file)} (keystore password)`);
 
     const haystacks: Record<string, string> = {
       events: await fs.readFile(pipeline.events.file, 'utf8'),

@@ -30,6 +30,16 @@ function checkId(certificateId: string): string {
   return certificateId;
 }
 
+/** metadata.json: the certificate's public description plus its version and formats. */
+type VersionMetadata = CertificateMetadata & { version: string; formats: string[] };
+
+function formatsOf(files: string[]): string[] {
+  const formats = ['pem'];
+  if (files.some((name) => name.endsWith('.p12'))) formats.push('pkcs12');
+  if (files.some((name) => name.endsWith('.jks'))) formats.push('jks');
+  return formats;
+}
+
 function isErrno(error: unknown, ...codes: string[]): boolean {
   return codes.includes((error as NodeJS.ErrnoException).code ?? '');
 }
@@ -148,22 +158,26 @@ export class FileCertificateStore implements CertificateStore {
       'cert.pem': material.certificatePem,
       'chain.pem': material.chainPem,
       'fullchain.pem': material.certificatePem + material.chainPem,
-      'metadata.json': `${JSON.stringify(material.metadata, null, 2)}\n`,
       ...material.files,
     };
     await fs.writeFile(path.join(staging, 'privkey.pem'), material.privateKeyPem, { mode: PRIVATE });
     for (const [name, data] of Object.entries(files)) {
-      await fs.writeFile(path.join(staging, name), data, { mode: /\.(p12|jks|pass)$/.test(name) ? PRIVATE : 0o644 });
+      await fs.writeFile(path.join(staging, name), data, { mode: /^(keystore\.|privkey)/.test(name) ? PRIVATE : 0o644 });
     }
 
+    // The version number is claimed by renaming the staging directory onto it; metadata.json
+    // names the version, so it is rewritten when another execution took the number first.
+    const formats = formatsOf(Object.keys(files));
     let version = Math.max(0, ...(await this.versions(certificateId))) + 1;
     for (;;) {
+      const metadata: VersionMetadata = { ...material.metadata, version: String(version), formats };
+      await fs.writeFile(path.join(staging, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
       try {
         await fs.rename(staging, path.join(archive, String(version)));
         break;
       } catch (error) {
         if (!isErrno(error, 'EEXIST', 'ENOTEMPTY')) throw error;
-        version += 1; // another execution took this number
+        version += 1;
       }
     }
 
@@ -173,14 +187,7 @@ export class FileCertificateStore implements CertificateStore {
     await fs.symlink(path.join('..', 'archive', certificateId, String(version)), link);
     await fs.rename(link, live); // the one atomic switch
     await this.discardPending(pending);
-    return this.describe(certificateId, String(version), material.metadata, Object.keys(files));
-  }
-
-  private describe(certificateId: string, version: string, metadata: CertificateMetadata, files: string[]): StoredVersion {
-    const formats = ['pem'];
-    if (files.some((name) => name.endsWith('.p12'))) formats.push('pkcs12');
-    if (files.some((name) => name.endsWith('.jks'))) formats.push('jks');
-    return { certificateId, version, location: this.liveDir(certificateId), metadata, formats };
+    return { certificateId, version: String(version), location: live, metadata: material.metadata, formats };
   }
 
   async current(certificateId: string): Promise<StoredVersion | undefined> {
@@ -192,8 +199,17 @@ export class FileCertificateStore implements CertificateStore {
       throw error;
     }
     const dir = path.resolve(path.dirname(this.liveDir(certificateId)), target);
-    const metadata = JSON.parse(await fs.readFile(path.join(dir, 'metadata.json'), 'utf8')) as CertificateMetadata;
-    return this.describe(certificateId, path.basename(dir), metadata, await fs.readdir(dir));
+    const { version, formats, ...metadata } = JSON.parse(await fs.readFile(path.join(dir, 'metadata.json'), 'utf8')) as VersionMetadata;
+    return { certificateId, version, location: this.liveDir(certificateId), metadata, formats };
+  }
+
+  async currentKeystorePassword(certificateId: string): Promise<string | undefined> {
+    try {
+      return (await fs.readFile(path.join(this.liveDir(certificateId), 'keystore.pass'), 'utf8')).replace(/\n$/, '');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
   }
 
   async readSecret(secretRef: string): Promise<string> {

@@ -20,7 +20,7 @@ const material = (serial: string, key: string) => ({
   chainPem: 'CHAIN\n',
   privateKeyPem: key,
   metadata: metadata(serial),
-  files: { 'keystore.p12': new Uint8Array([1, 2, 3]) },
+  files: { 'keystore.p12': new Uint8Array([1, 2, 3]), 'keystore.pass': new TextEncoder().encode(`pass-${serial}\n`), 'truststore.jks': new Uint8Array([4]) },
 });
 
 let root: string;
@@ -65,13 +65,22 @@ describe('FileCertificateStore', () => {
     const v2 = await store.promote(b.pending, material('02', 'KEY-2'));
 
     expect([v1.version, v2.version]).toEqual(['1', '2']);
-    expect(v2.formats).toEqual(['pem', 'pkcs12']);
+    expect(v2.formats).toEqual(['pem', 'pkcs12', 'jks']);
+    expect(JSON.parse(await fs.readFile(path.join(root, 'archive', 'web', '2', 'metadata.json'), 'utf8'))).toEqual({
+      ...metadata('02'),
+      version: '2',
+      formats: ['pem', 'pkcs12', 'jks'],
+    });
+    expect(await store.current('web')).toEqual(v2);
+    expect(await store.currentKeystorePassword('web')).toBe('pass-02');
     expect(await fs.readlink(path.join(root, 'live', 'web'))).toBe(path.join('..', 'archive', 'web', '2'));
     const live = path.join(root, 'live', 'web');
     expect(await fs.readFile(path.join(live, 'privkey.pem'), 'utf8')).toBe('KEY-2');
     expect(await fs.readFile(path.join(live, 'fullchain.pem'), 'utf8')).toBe('CERT 02\nCHAIN\n');
     expect((await fs.stat(path.join(live, 'privkey.pem'))).mode & 0o777).toBe(0o600);
     expect((await fs.stat(path.join(live, 'keystore.p12'))).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(path.join(live, 'keystore.pass'))).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(path.join(live, 'truststore.jks'))).mode & 0o777).toBe(0o644);
     expect((await fs.stat(path.join(live, 'cert.pem'))).mode & 0o777).toBe(0o644);
     expect(await fs.readFile(path.join(root, 'archive', 'web', '1', 'privkey.pem'), 'utf8')).toBe('KEY-1');
     expect((await store.current('web'))?.metadata.serialNumber).toBe('02');
@@ -93,10 +102,15 @@ describe('FileCertificateStore', () => {
     const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
     const versions = await Promise.all([store.promote(a.pending, material('01', 'KEY-1')), store.promote(b.pending, material('02', 'KEY-2'))]);
     expect(versions.map((v) => v.version).sort()).toEqual(['1', '2']);
+    for (const v of versions) {
+      const written = JSON.parse(await fs.readFile(path.join(root, 'archive', 'web', v.version, 'metadata.json'), 'utf8'));
+      expect(written.version).toBe(v.version);
+    }
   });
 
   it('has no current version before the first issuance and rejects unsafe ids', async () => {
     expect(await store.current('never-issued')).toBeUndefined();
+    expect(await store.currentKeystorePassword('never-issued')).toBeUndefined();
     await expect(store.current('../escape')).rejects.toThrow(/invalid certificate id/);
     await expect(store.readSecret('../../etc/passwd')).rejects.toThrow(/invalid local secret reference/);
   });

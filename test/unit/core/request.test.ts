@@ -24,7 +24,17 @@ describe('validateCertificateRequest', () => {
       keyType: 'ec-p256',
       directoryUrl: 'https://acme.example/dir',
       contact: ['mailto:ops@example.com'],
+      keystore: { alias: 'broker-1', profile: 'legacy', rotatePassword: false },
     });
+  });
+
+  it('takes keystore options, passwords by reference only', () => {
+    const request = validateCertificateRequest(
+      { ...base, keystore: { alias: 'MQ-Broker', profile: 'modern', passwordSecretRef: 'certflow/mq/password' } },
+      policy,
+    );
+    expect(request.keystore).toEqual({ alias: 'mq-broker', profile: 'modern', rotatePassword: false, passwordSecretRef: 'certflow/mq/password' });
+    expect(validateCertificateRequest({ ...base, keystore: { rotatePassword: true } }, policy).keystore.rotatePassword).toBe(true);
   });
 
   it('keeps an EAB reference, never credentials', () => {
@@ -59,6 +69,10 @@ describe('validateCertificateRequest', () => {
     ['malformed directory URL', { ...base, directoryUrl: 'not a url' }, /^directoryUrl: 'not a url' is not a valid URL/],
     ['plain http directory', { ...base, directoryUrl: 'http://acme.example/dir' }, /^directoryUrl: .* must use https/],
     ['bad contact', { ...base, contact: ['ops@example.com'] }, /^contact\[0\]: 'ops@example\.com' is not a mailto: URI/],
+    ['keystore password inline', { ...base, keystore: { password: 'hunter2' } }, /^keystore: unknown field\(s\) password \(passwords are given by reference only\)/],
+    ['bad keystore alias', { ...base, keystore: { alias: 'a b' } }, /^keystore\.alias: 'a b' must be/],
+    ['unknown keystore profile', { ...base, keystore: { profile: 'rc2' } }, /^keystore\.profile: unknown profile 'rc2' \(one of legacy, modern\)/],
+    ['rotate and given password', { ...base, keystore: { rotatePassword: true, passwordSecretRef: 'x' } }, /exclude each other/],
     ['EAB credentials inline', { ...base, externalAccountBinding: { kid: 'k', hmacKey: 'secret' } }, /^externalAccountBinding: must be \{ "secretRef"/],
   ])('rejects %s', (_case, input, message) => {
     let thrown: unknown;

@@ -33,7 +33,8 @@ describe.each(CASES)('encodePkcs12 with an $keyType key, $profile profile', ({ k
     const { path } = await build();
     const { code, output } = await keytool('-list', '-keystore', path, '-storetype', 'PKCS12', '-storepass', 'wrong-secret');
     expect(code).not.toBe(0);
-    expect(output).toContain('keystore password was incorrect');
+    // With encrypted certificates Java fails on decryption first; with plain ones, on the MAC.
+    expect(output).toMatch(profile === 'modern' ? /keystore password was incorrect/ : /Failed PKCS12 integrity checking/);
   });
 
   it('shows the profile algorithms to OpenSSL, which decrypts key and certificates', async () => {
