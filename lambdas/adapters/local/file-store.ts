@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { StoreInconsistent } from '../../core/errors';
+import { formatsOf, materialFiles, metadataJson, PRIVATE_FILES, toBundle, type CertificateBundle } from '../../core/bundle';
 import type { CertificateMetadata } from '../../core/certificate';
 import type { CertificateMaterial, CertificateStore, PendingKey, StoredAccount, StoredVersion } from '../../ports';
 
@@ -32,13 +33,6 @@ function checkId(certificateId: string): string {
 
 /** metadata.json: the certificate's public description plus its version and formats. */
 type VersionMetadata = CertificateMetadata & { version: string; formats: string[] };
-
-function formatsOf(files: string[]): string[] {
-  const formats = ['pem'];
-  if (files.some((name) => name.endsWith('.p12'))) formats.push('pkcs12');
-  if (files.some((name) => name.endsWith('.jks'))) formats.push('jks');
-  return formats;
-}
 
 function isErrno(error: unknown, ...codes: string[]): boolean {
   return codes.includes((error as NodeJS.ErrnoException).code ?? '');
@@ -154,15 +148,9 @@ export class FileCertificateStore implements CertificateStore {
     await fs.mkdir(archive, { recursive: true });
     const staging = path.join(archive, `.staging-${randomBytes(6).toString('hex')}`);
     await fs.mkdir(staging);
-    const files: Record<string, string | Uint8Array> = {
-      'cert.pem': material.certificatePem,
-      'chain.pem': material.chainPem,
-      'fullchain.pem': material.certificatePem + material.chainPem,
-      ...material.files,
-    };
-    await fs.writeFile(path.join(staging, 'privkey.pem'), material.privateKeyPem, { mode: PRIVATE });
+    const files = materialFiles(material);
     for (const [name, data] of Object.entries(files)) {
-      await fs.writeFile(path.join(staging, name), data, { mode: /^(keystore\.|privkey)/.test(name) ? PRIVATE : 0o644 });
+      await fs.writeFile(path.join(staging, name), data, { mode: PRIVATE_FILES.has(name) ? PRIVATE : 0o644 });
     }
 
     // The version number is claimed by renaming the staging directory onto it; metadata.json
@@ -170,8 +158,7 @@ export class FileCertificateStore implements CertificateStore {
     const formats = formatsOf(Object.keys(files));
     let version = Math.max(0, ...(await this.versions(certificateId))) + 1;
     for (;;) {
-      const metadata: VersionMetadata = { ...material.metadata, version: String(version), formats };
-      await fs.writeFile(path.join(staging, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+      await fs.writeFile(path.join(staging, 'metadata.json'), metadataJson({ metadata: material.metadata, version: String(version), formats }));
       try {
         await fs.rename(staging, path.join(archive, String(version)));
         break;
@@ -201,6 +188,24 @@ export class FileCertificateStore implements CertificateStore {
     const dir = path.resolve(path.dirname(this.liveDir(certificateId)), target);
     const { version, formats, ...metadata } = JSON.parse(await fs.readFile(path.join(dir, 'metadata.json'), 'utf8')) as VersionMetadata;
     return { certificateId, version, location: this.liveDir(certificateId), metadata, formats };
+  }
+
+  /** A stored version as a bundle (for subscribers); `version` defaults to the current one. */
+  async readVersion(certificateId: string, version?: string): Promise<CertificateBundle | undefined> {
+    const current = version ?? (await this.current(certificateId))?.version;
+    if (current === undefined) return undefined;
+    if (!/^\d+$/.test(current)) throw new StoreInconsistent(`invalid version '${current}'`);
+    const dir = path.join(this.archiveDir(certificateId), current);
+    let names: string[];
+    try {
+      names = (await fs.readdir(dir)).filter((name) => name !== 'metadata.json');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+    const { version: _version, formats: _formats, ...metadata } = JSON.parse(await fs.readFile(path.join(dir, 'metadata.json'), 'utf8')) as VersionMetadata;
+    const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await fs.readFile(path.join(dir, name))] as const)));
+    return toBundle(certificateId, current, metadata, files);
   }
 
   async currentKeystorePassword(certificateId: string): Promise<string | undefined> {

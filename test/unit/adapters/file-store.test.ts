@@ -122,3 +122,23 @@ describe('FileCertificateStore', () => {
     await expect(store.readSecret('missing')).rejects.toThrow(/no local secret 'missing'/);
   });
 });
+
+describe('FileCertificateStore.readVersion', () => {
+  it('returns a stored version as a bundle, current by default', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    await store.promote(a.pending, material('01', 'KEY-1'));
+    const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
+    await store.promote(b.pending, material('02', 'KEY-2'));
+
+    const current = await store.readVersion('web');
+    expect(current).toMatchObject({ schema: 'certflow.bundle/v1', certificateId: 'web', version: '2', formats: ['pem', 'pkcs12', 'jks'] });
+    expect(current!.metadata).toEqual(metadata('02'));
+    expect(Buffer.from(current!.files['privkey.pem']!, 'base64').toString()).toBe('KEY-2');
+    expect(Object.keys(current!.files).sort()).toEqual(
+      ['cert.pem', 'chain.pem', 'fullchain.pem', 'keystore.p12', 'keystore.pass', 'privkey.pem', 'truststore.jks'],
+    );
+    expect((await store.readVersion('web', '1'))!.metadata.serialNumber).toBe('01');
+    expect(await store.readVersion('web', '9')).toBeUndefined();
+    expect(await store.readVersion('nothing')).toBeUndefined();
+  });
+});
