@@ -91,9 +91,8 @@ export class RenewCertificateFlow extends Construct {
       .next(this.step('PresentChallenges', 'present-challenges', { 'records.$': '$.order.records' }, '$.dns'))
       .next(
         this.pollUntil('DnsInSync', 'CheckDnsSync', 'check-dns-sync', '$.dns', poll.dnsSync, LOOP_TIMEOUT_ERRORS.dnsSync, {
-          'changes.$': '$.dns.changes',
-          'done.$': '$.dns.done',
-          'attempts.$': '$.dns.attempts',
+          'dns.$': '$.dns',
+          'records.$': '$.order.records',
         }),
       )
       .next(this.step('AnswerChallenges', 'answer-challenges', { 'request.$': '$.request', 'order.$': '$.order' }, '$.validation'))

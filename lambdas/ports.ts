@@ -21,7 +21,7 @@ export interface DnsChallengeProvider {
   /** Add our values (merged with what is there), one batch per zone. Idempotent. */
   present(records: readonly TxtRecord[]): Promise<ChangeRef[]>;
   /** True once every change is served by the zone's authoritative servers. */
-  isInSync(changes: readonly ChangeRef[]): Promise<boolean>;
+  isInSync(changes: readonly ChangeRef[], records: readonly TxtRecord[]): Promise<boolean>;
   /** Remove only our values; a record that is already gone is success. */
   cleanup(records: readonly TxtRecord[]): Promise<void>;
 }

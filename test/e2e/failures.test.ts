@@ -32,9 +32,9 @@ beforeAll(async () => {
         }
         return inner.present(corrupt(records));
       },
-      async isInSync(changes) {
+      async isInSync(changes, records) {
         dnsCalls.push('isInSync');
-        return faults.neverInSync ? false : inner.isInSync(changes);
+        return faults.neverInSync ? false : inner.isInSync(changes, records);
       },
       async cleanup(records) {
         dnsCalls.push('cleanup');

@@ -1,0 +1,203 @@
+/**
+ * DNS-01 on Route 53, behaving like lego's and cert-manager's solvers:
+ * - zone by longest suffix among the configured hosted zones (ids from config, else looked up by name);
+ * - CNAME-delegated challenges write to the configured validation record instead;
+ * - one ChangeBatch per zone for all records of an order; TXT sets merged (apex and wildcard
+ *   share a name; values written by others are kept); cleanup removes only our values and
+ *   deletes the set only when nothing else remains; already gone is success; TTL 60 s;
+ * - sync is `GetChange` = INSYNC (the state machine loops); when a retried step finds its values
+ *   already written (the change id was lost with the failed attempt) it submits nothing and
+ *   checks the zone's authoritative name servers instead;
+ * - throttling (`Throttling`, `PriorRequestNotComplete`) surfaces as DnsThrottled, which the
+ *   state machine retries with backoff and jitter.
+ *
+ * Minimal IAM (see infra/iam.ts): route53:ChangeResourceRecordSets on the configured zones,
+ * only TXT, only `_acme-challenge.*` names (condition keys); route53:ListResourceRecordSets and
+ * route53:GetHostedZone on those zones; route53:GetChange on change/*; route53:ListHostedZonesByName
+ * only when a zone is configured without its id.
+ */
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  type Change,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import { normalizeName, zoneFor, type HostedZone } from '../../core/dns-names';
+import { DnsChangeRejected, DnsThrottled } from '../../core/errors';
+import { challengeTarget, containsAll, mergeTxtValues, removeTxtValues, type ChallengeDelegation } from '../../core/txt-values';
+import type { ChangeRef, DnsChallengeProvider, TxtRecord } from '../../ports';
+
+export const CHALLENGE_TTL_SECONDS = 60;
+/** ChangeRef id for a zone whose values a previous attempt already wrote. */
+export const ALREADY_PRESENT = 'already-present';
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'TooManyRequestsException']);
+
+/** Do all authoritative servers of the zone answer these values? (Injected: real DNS in Lambda.) */
+export type AuthoritativeCheck = (nameServers: string[], records: readonly TxtRecord[]) => Promise<boolean>;
+
+export interface Route53DnsOptions {
+  readonly zones: readonly HostedZone[];
+  readonly delegations?: readonly ChallengeDelegation[];
+  /** Also require every authoritative name server to answer before reporting sync. */
+  readonly verifyAuthoritative?: boolean;
+  readonly authoritativeCheck: AuthoritativeCheck;
+}
+
+interface ZoneBatch {
+  readonly zoneId: string;
+  readonly records: TxtRecord[];
+}
+
+const awsErrorName = (error: unknown) => (error as { name?: string } | undefined)?.name ?? '';
+
+async function aws<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const name = awsErrorName(error);
+    const message = `Route 53 ${what}: ${(error as Error).message}`;
+    if (THROTTLING.has(name)) throw new DnsThrottled(message);
+    throw new DnsChangeRejected(message, { cause: error });
+  }
+}
+
+const fqdn = (name: string) => `${normalizeName(name)}.`;
+
+export class Route53DnsProvider implements DnsChallengeProvider {
+  private readonly zoneIds = new Map<string, string>();
+
+  constructor(
+    private readonly route53: Route53Client,
+    private readonly options: Route53DnsOptions,
+  ) {
+    for (const zone of options.zones) if (zone.id) this.zoneIds.set(normalizeName(zone.name), zone.id.replace(/^\/hostedzone\//, ''));
+  }
+
+  private async zoneId(zone: HostedZone): Promise<string> {
+    const name = normalizeName(zone.name);
+    const known = this.zoneIds.get(name);
+    if (known) return known;
+    const { HostedZones = [] } = await aws('ListHostedZonesByName', () =>
+      this.route53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 1 })),
+    );
+    const match = HostedZones.find((candidate) => candidate.Name === fqdn(name) && !candidate.Config?.PrivateZone);
+    if (!match?.Id) throw new DnsChangeRejected(`no public hosted zone named ${name}`);
+    const id = match.Id.replace(/^\/hostedzone\//, '');
+    this.zoneIds.set(name, id);
+    return id;
+  }
+
+  /** Our records, redirected through CNAME delegations and grouped by the zone they land in. */
+  private async batches(records: readonly TxtRecord[]): Promise<ZoneBatch[]> {
+    const byZone = new Map<string, TxtRecord[]>();
+    for (const record of records) {
+      const name = challengeTarget(normalizeName(record.name), this.options.delegations ?? []);
+      const zone = zoneFor(name, this.options.zones);
+      if (!zone) throw new DnsChangeRejected(`${name} is in no configured hosted zone`);
+      const zoneId = await this.zoneId(zone);
+      byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), { name, value: record.value }]);
+    }
+    return [...byZone].map(([zoneId, batch]) => ({ zoneId, records: batch }));
+  }
+
+  /** The TXT set at `name`: raw (quoted) values and TTL; no values when there is no such set. */
+  private async txtSet(zoneId: string, name: string): Promise<{ values: string[]; ttl: number }> {
+    const { ResourceRecordSets = [] } = await aws('ListResourceRecordSets', () =>
+      this.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: fqdn(name), StartRecordType: 'TXT', MaxItems: 1 })),
+    );
+    const set = ResourceRecordSets.find((candidate) => candidate.Name === fqdn(name) && candidate.Type === 'TXT');
+    return { values: (set?.ResourceRecords ?? []).map((record) => record.Value ?? ''), ttl: set?.TTL ?? CHALLENGE_TTL_SECONDS };
+  }
+
+  private static byName(records: readonly TxtRecord[]): Map<string, string[]> {
+    const names = new Map<string, string[]>();
+    for (const { name, value } of records) names.set(name, [...(names.get(name) ?? []), value]);
+    return names;
+  }
+
+  private async submit(zoneId: string, changes: Change[], comment: string): Promise<string> {
+    const { ChangeInfo } = await aws('ChangeResourceRecordSets', () =>
+      this.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } })),
+    );
+    if (!ChangeInfo?.Id) throw new DnsChangeRejected('Route 53 returned no change id');
+    return ChangeInfo.Id.replace(/^\/change\//, '');
+  }
+
+  async present(records: readonly TxtRecord[]): Promise<ChangeRef[]> {
+    const refs: ChangeRef[] = [];
+    for (const { zoneId, records: batch } of await this.batches(records)) {
+      const changes: Change[] = [];
+      for (const [name, values] of Route53DnsProvider.byName(batch)) {
+        const { values: existing } = await this.txtSet(zoneId, name);
+        if (containsAll(existing, values)) continue;
+        changes.push({
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: fqdn(name),
+            Type: 'TXT',
+            TTL: CHALLENGE_TTL_SECONDS,
+            ResourceRecords: mergeTxtValues(existing, values).map((Value) => ({ Value })),
+          },
+        });
+      }
+      const id = changes.length === 0 ? ALREADY_PRESENT : await this.submit(zoneId, changes, 'certflow: ACME DNS-01 challenge');
+      refs.push({ zone: zoneId, id });
+    }
+    return refs;
+  }
+
+  async isInSync(changes: readonly ChangeRef[], records: readonly TxtRecord[]): Promise<boolean> {
+    const batches = await this.batches(records);
+    for (const change of changes) {
+      if (change.id !== ALREADY_PRESENT) {
+        const { ChangeInfo } = await aws('GetChange', () => this.route53.send(new GetChangeCommand({ Id: change.id })));
+        if (ChangeInfo?.Status !== 'INSYNC') return false;
+      }
+      if (change.id === ALREADY_PRESENT || this.options.verifyAuthoritative) {
+        const zoneRecords = batches.find((batch) => batch.zoneId === change.zone)?.records ?? [];
+        if (!(await this.options.authoritativeCheck(await this.nameServers(change.zone), zoneRecords))) return false;
+      }
+    }
+    return true;
+  }
+
+  private async nameServers(zoneId: string): Promise<string[]> {
+    const { DelegationSet } = await aws('GetHostedZone', () => this.route53.send(new GetHostedZoneCommand({ Id: zoneId })));
+    return DelegationSet?.NameServers ?? [];
+  }
+
+  async cleanup(records: readonly TxtRecord[]): Promise<void> {
+    for (const { zoneId, records: batch } of await this.batches(records)) {
+      // A set changed by someone else between our read and write fails the batch: read again once.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.removeFromZone(zoneId, batch);
+          break;
+        } catch (error) {
+          if (attempt >= 2 || awsErrorName((error as Error).cause) !== 'InvalidChangeBatch') throw error;
+        }
+      }
+    }
+  }
+
+  private async removeFromZone(zoneId: string, batch: readonly TxtRecord[]): Promise<void> {
+    const changes: Change[] = [];
+    for (const [name, values] of Route53DnsProvider.byName(batch)) {
+      const { values: existing, ttl } = await this.txtSet(zoneId, name);
+      const remaining = removeTxtValues(existing, values);
+      if (remaining.length === existing.length) continue; // ours are already gone
+      changes.push(
+        remaining.length === 0
+          ? // DELETE must repeat the set exactly, TTL included.
+            { Action: 'DELETE', ResourceRecordSet: { Name: fqdn(name), Type: 'TXT', TTL: ttl, ResourceRecords: existing.map((Value) => ({ Value })) } }
+          : { Action: 'UPSERT', ResourceRecordSet: { Name: fqdn(name), Type: 'TXT', TTL: ttl, ResourceRecords: remaining.map((Value) => ({ Value })) } },
+      );
+    }
+    if (changes.length > 0) await this.submit(zoneId, changes, 'certflow: remove ACME DNS-01 challenge');
+  }
+}
+
+Route53DnsProvider satisfies new (route53: Route53Client, options: Route53DnsOptions) => DnsChallengeProvider;
