@@ -10,7 +10,7 @@ import * as acme from 'acme-client';
 import { configureAcmeHttp } from '../lambdas/acme/client';
 import { generatePrivateKey } from '../lambdas/core/certificate';
 import type { KeyType } from '../lambdas/core/key-types';
-import { exampleConfig } from '../infra/config';
+import { DEFAULTS } from '../infra/config';
 import { startLocalPipeline } from '../local/environment';
 import type { ExecutionResult } from '../local/runner';
 import { bareOrder } from './floor';
@@ -85,7 +85,7 @@ export async function benchIssuance(keyType: KeyType, runs: number, progress: (l
       transitionsPerRenewal: transitions,
       lambdaInvocationsPerRenewal: invocations,
       lambdaMsPerRenewal: billedMs,
-      costUsdPerRenewal: renewalCostUsd({ transitions, lambdaInvocations: invocations, lambdaMs: billedMs, memoryMb: exampleConfig.lambda.memoryMb }),
+      costUsdPerRenewal: renewalCostUsd({ transitions, lambdaInvocations: invocations, lambdaMs: billedMs, memoryMb: DEFAULTS.lambda.memoryMb }),
     };
   } finally {
     await pipeline.stop();

@@ -1,5 +1,11 @@
-/** The stack's typed configuration (read by bin/certflow.ts). */
+/**
+ * The stack's typed configuration. Teams edit `certflow.config.ts` at the repository root
+ * (`defineConfig({...})`); bin/certflow.ts reads it. Everything omitted takes the defaults below.
+ */
 import type { HostedZone } from '../lambdas/core/dns-names';
+import { KEY_TYPES } from '../lambdas/core/key-types';
+import { validateCertificateRequest } from '../lambdas/core/request';
+import type { ChallengeDelegation } from '../lambdas/core/txt-values';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -11,15 +17,33 @@ export interface PollLimits {
   readonly maxAttempts: number;
 }
 
+/** A certificate the stack manages (renewed by the schedule, issue #6; or started by hand). */
+export interface ManagedCertificate {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly keyType?: (typeof KEY_TYPES)[number];
+  readonly keystore?: { readonly alias?: string; readonly profile?: 'legacy' | 'modern'; readonly passwordSecretRef?: string };
+}
+
 export interface CertflowConfig {
   readonly acme: {
     /** Default ACME directory; a request may name another. Let's Encrypt staging unless chosen. */
     readonly directoryUrl: string;
     /** Default account contact (mailto: URIs). */
     readonly contact: readonly string[];
+    /** External Account Binding credentials `{kid, hmacKey}`, by secret name (under `<secretPrefix>eab/`). */
+    readonly externalAccountBindingSecret?: string;
   };
-  /** Hosted zones certflow may write `_acme-challenge` TXT records to. */
+  /** Hosted zones certflow may write `_acme-challenge` TXT records to (ids keep IAM tight). */
   readonly hostedZones: readonly HostedZone[];
+  /** CNAME-delegated challenges: `_acme-challenge.<name>` points into a validation zone. */
+  readonly delegations: readonly ChallengeDelegation[];
+  /** Also wait until every authoritative name server answers (not just Route 53 INSYNC). */
+  readonly verifyAuthoritativeNameServers: boolean;
+  /** Prefix of every secret the stack owns: certificates/, accounts/, eab/, passwords/. */
+  readonly secretPrefix: string;
+  readonly eventBusName: string;
+  readonly certificates: readonly ManagedCertificate[];
   readonly lambda: { readonly memoryMb: number; readonly timeoutSeconds: number };
   readonly poll: {
     readonly dnsSync: PollLimits;
@@ -36,9 +60,45 @@ export const DEFAULT_POLL: CertflowConfig['poll'] = {
   certificateIssued: { waitSeconds: 5, maxAttempts: 60 },
 };
 
-export const exampleConfig: CertflowConfig = {
+export const DEFAULTS: Omit<CertflowConfig, 'hostedZones'> = {
   acme: { directoryUrl: LETS_ENCRYPT_STAGING, contact: [] },
-  hostedZones: [{ name: 'example.com', id: 'Z0000000EXAMPLE' }],
+  delegations: [],
+  verifyAuthoritativeNameServers: false,
+  secretPrefix: 'certflow/',
+  eventBusName: 'certflow',
+  certificates: [],
   lambda: { memoryMb: 512, timeoutSeconds: 30 },
   poll: DEFAULT_POLL,
 };
+
+export type CertflowConfigInput = Partial<Omit<CertflowConfig, 'acme' | 'hostedZones'>> & {
+  readonly hostedZones: readonly HostedZone[];
+  readonly acme?: Partial<CertflowConfig['acme']>;
+};
+
+/** Merge with the defaults and check: a bad config fails `cdk synth` with a clear message. */
+export function defineConfig(input: CertflowConfigInput): CertflowConfig {
+  const config: CertflowConfig = { ...DEFAULTS, ...input, acme: { ...DEFAULTS.acme, ...input.acme } };
+  const problems: string[] = [];
+  if (config.hostedZones.length === 0) problems.push('hostedZones: at least one hosted zone is needed');
+  for (const zone of config.hostedZones) {
+    if (zone.id !== undefined && !/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/.test(zone.id)) problems.push(`hostedZones: '${zone.id}' is not a hosted zone id`);
+  }
+  if (!/^[A-Za-z0-9/_+=.@-]{1,100}\/$/.test(config.secretPrefix)) problems.push(`secretPrefix: '${config.secretPrefix}' must end with '/'`);
+  if (config.lambda.memoryMb < 256) problems.push('lambda.memoryMb: at least 256 (RSA key generation and keystores)');
+  const ids = new Set<string>();
+  for (const certificate of config.certificates) {
+    if (ids.has(certificate.id)) problems.push(`certificates: duplicate id '${certificate.id}'`);
+    ids.add(certificate.id);
+    try {
+      validateCertificateRequest(
+        { certificateId: certificate.id, names: certificate.names, ...(certificate.keyType ? { keyType: certificate.keyType } : {}), ...(certificate.keystore ? { keystore: certificate.keystore } : {}) },
+        { zones: config.hostedZones, defaultDirectoryUrl: config.acme.directoryUrl, defaultContact: config.acme.contact },
+      );
+    } catch (error) {
+      problems.push(`certificates['${certificate.id}']: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`certflow config is invalid:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}

@@ -6,6 +6,8 @@ export interface PipelineSettings {
   readonly zones: readonly HostedZone[];
   readonly defaultDirectoryUrl: string;
   readonly defaultContact: readonly string[];
+  /** Secret reference of the EAB credentials for requests that name none. */
+  readonly defaultExternalAccountBinding?: string;
   /** Extra CA certificates to trust for the ACME directory (Pebble, internal CAs). */
   readonly acmeCaBundlePem?: string;
 }

@@ -69,6 +69,21 @@ export class StoreInconsistent extends CertflowError {
   readonly retryable = false;
 }
 
+/** The secret store is throttled or briefly failing. */
+export class StoreUnavailable extends CertflowError {
+  readonly retryable = true;
+}
+
+/** The secret store refused for good (access denied, value too large, KMS key disabled…). */
+export class StoreRejected extends CertflowError {
+  readonly retryable = false;
+}
+
+/** The event bus refused the event(s). */
+export class EventPublishFailed extends CertflowError {
+  readonly retryable = true;
+}
+
 /** Raised by the state machine itself (Pass states) when a bounded wait loop runs out. */
 export const LOOP_TIMEOUT_ERRORS = {
   dnsSync: 'DnsSyncTimeout',
@@ -81,6 +96,8 @@ export const RETRYABLE_ERRORS = [
   AcmeBadNonce.name,
   AcmeUnavailable.name,
   DnsThrottled.name,
+  StoreUnavailable.name,
+  EventPublishFailed.name,
 ] as const;
 
 export const FINAL_ERRORS = [
@@ -90,6 +107,7 @@ export const FINAL_ERRORS = [
   DnsChangeRejected.name,
   CertificateVerificationFailed.name,
   StoreInconsistent.name,
+  StoreRejected.name,
 ] as const;
 
 export function errorMessage(error: unknown): string {

@@ -18,6 +18,8 @@ export interface RequestPolicy {
   readonly zones: readonly HostedZone[];
   readonly defaultDirectoryUrl: string;
   readonly defaultContact: readonly string[];
+  /** EAB credentials used when a request names none (secret reference). */
+  readonly defaultExternalAccountBinding?: string;
 }
 
 export const PKCS12_PROFILES = ['legacy', 'modern'] as const;
@@ -179,7 +181,10 @@ export function validateCertificateRequest(input: unknown, policy: RequestPolicy
   };
 
   const eab = input.externalAccountBinding;
-  if (eab === undefined) return request;
+  if (eab === undefined) {
+    const fallback = policy.defaultExternalAccountBinding;
+    return fallback ? { ...request, externalAccountBinding: { secretRef: fallback } } : request;
+  }
   if (!isRecord(eab) || typeof eab.secretRef !== 'string' || !SECRET_REF.test(eab.secretRef)) {
     reject('externalAccountBinding: must be { "secretRef": "<secret name or ARN>" } (credentials by reference only)');
   }

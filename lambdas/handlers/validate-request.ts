@@ -8,6 +8,7 @@ export async function validateRequest(input: unknown, deps: StepDeps): Promise<C
     zones: deps.settings.zones,
     defaultDirectoryUrl: deps.settings.defaultDirectoryUrl,
     defaultContact: deps.settings.defaultContact,
+    ...(deps.settings.defaultExternalAccountBinding ? { defaultExternalAccountBinding: deps.settings.defaultExternalAccountBinding } : {}),
   });
   deps.log.info('request valid', { certificateId: request.certificateId, names: request.names, keyType: request.keyType });
   return request;

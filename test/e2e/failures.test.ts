@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsThrottled } from '../../lambdas/core/errors';
 import type { DnsChallengeProvider } from '../../lambdas/ports';
 import type { ExecutionResult } from '../../local/runner';
+import { detailErrors } from '../support/schemas';
 import { startTestPipeline, type TestPipeline } from '../support/local-pipeline';
 
 const faults = { corruptTxt: false, neverInSync: false, throttleOnce: false };
@@ -84,6 +85,7 @@ describe('a failed validation (wrong TXT value)', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]!.detail).toMatchObject({ step: 'CheckOrder', error: 'OrderInvalid', executionId: result.executionId, currentVersion: '1' });
     expect((failed[0]!.detail as { message: string }).message).toMatch(/Correct value not found/);
+    expect(detailErrors('Certificate Renewal Failed', failed[0]!.detail)).toEqual([]);
 
     expect(pipeline.dnsServer.data.names()).toEqual([]);
     expect(await fs.readFile(path.join(pipeline.root, 'live', certificateId, 'cert.pem'), 'utf8')).toBe(before);
@@ -136,5 +138,6 @@ describe('bad requests', () => {
     expect([dnsCalls.length, acmeRequests]).toEqual([dnsBefore, acmeBefore]);
     const failed = await failedEventsFor(input.certificateId);
     expect(failed[0]!.detail).toMatchObject({ step: 'ValidateRequest', error: 'InvalidCertificateRequest' });
+    expect(detailErrors('Certificate Renewal Failed', failed[0]!.detail)).toEqual([]);
   });
 });

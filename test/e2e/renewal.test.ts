@@ -14,6 +14,7 @@ import { finalizeOrder } from '../../lambdas/handlers/finalize-order';
 import { presentChallenges } from '../../lambdas/handlers/present-challenges';
 import { validateRequest } from '../../lambdas/handlers/validate-request';
 import { synthesizeRenewDefinition, type LocalDefinition } from '../../local/definition';
+import { detailErrors } from '../support/schemas';
 import { opensslVerify, run, startTestPipeline, type TestPipeline } from '../support/local-pipeline';
 
 let pipeline: TestPipeline;
@@ -62,6 +63,7 @@ describe.each([
     const events = (await pipeline.events.read()).filter((event) => event.detail.certificateId === certificateId);
     expect(events.map((event) => event['detail-type'])).toEqual(['Certificate Renewed']);
     expect(events[0]!.detail).toMatchObject({ serialNumber: leaf.serialNumber.toLowerCase(), names: NAMES, executionId: result.executionId });
+    expect(detailErrors(events[0]!['detail-type'], events[0]!.detail)).toEqual([]);
   });
 });
 

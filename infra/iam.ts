@@ -1,0 +1,163 @@
+/**
+ * Least privilege, per step: each Lambda gets exactly the capabilities its step uses.
+ *
+ * | capability      | what                                                                                   |
+ * |-----------------|----------------------------------------------------------------------------------------|
+ * | dnsChange       | route53:ChangeResourceRecordSets on the configured zones, TXT only, `_acme-challenge.*`  |
+ * |                 | (and delegation targets) only; ListResourceRecordSets on those zones                   |
+ * | dnsSync         | route53:GetChange on change/*; GetHostedZone on the zones (authoritative check)         |
+ * | accountRead     | GetSecretValue on <prefix>accounts/*                                                    |
+ * | accountWrite    | + CreateSecret (name condition) / PutSecretValue on <prefix>accounts/*, EAB read        |
+ * | certificateRead | GetSecretValue on <prefix>certificates/*                                                |
+ * | certificateWrite| + CreateSecret / PutSecretValue / DescribeSecret / UpdateSecretVersionStage /           |
+ * |                 | TagResource on <prefix>certificates/*; GetSecretValue on <prefix>passwords/*            |
+ * | pendingDiscard  | DescribeSecret / UpdateSecretVersionStage on <prefix>certificates/*                     |
+ * | publish         | events:PutEvents on the bus                                                             |
+ * KMS: the key is usable only through Secrets Manager (kms:ViaService), decrypt for readers,
+ * encrypt/generate for writers.
+ */
+import { ArnFormat, type Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { HostedZone } from '../lambdas/core/dns-names';
+import type { ChallengeDelegation } from '../lambdas/core/txt-values';
+import type { StepId } from '../lambdas/step-ids';
+
+type Capability =
+  | 'dnsChange'
+  | 'dnsSync'
+  | 'accountRead'
+  | 'accountWrite'
+  | 'certificateRead'
+  | 'certificateWrite'
+  | 'pendingDiscard'
+  | 'publish';
+
+export const STEP_CAPABILITIES: Record<StepId, readonly Capability[]> = {
+  'validate-request': [],
+  'create-order': ['accountWrite'],
+  'present-challenges': ['dnsChange'],
+  'check-dns-sync': ['dnsSync'],
+  'answer-challenges': ['accountRead'],
+  'check-order': ['accountRead'],
+  'finalize-order': ['accountRead', 'certificateWrite'],
+  'check-certificate': ['accountRead'],
+  'package-and-store': ['accountRead', 'certificateWrite'],
+  'publish-renewed': ['publish'],
+  'cleanup-challenges': ['dnsChange'],
+  'cleanup-after-failure': ['dnsChange', 'pendingDiscard'],
+  'publish-failed': ['publish', 'certificateRead'],
+};
+
+export interface AccessScope {
+  readonly zones: readonly HostedZone[];
+  readonly delegations: readonly ChallengeDelegation[];
+  readonly secretPrefix: string;
+  readonly key: kms.IKey;
+  readonly bus: events.IEventBus;
+}
+
+/** Record names certflow may change: challenges, and the targets of CNAME delegations. */
+export function changeableRecordNames(delegations: readonly ChallengeDelegation[]): string[] {
+  const names = ['_acme-challenge.*'];
+  for (const delegation of delegations) {
+    if (delegation.target) names.push(delegation.target.toLowerCase());
+    if (delegation.targetZone) names.push(`*.${delegation.targetZone.toLowerCase()}`);
+  }
+  return [...new Set(names)];
+}
+
+export function statementsFor(stack: Stack, capabilities: readonly Capability[], scope: AccessScope): iam.PolicyStatement[] {
+  const secret = (path: string) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${scope.secretPrefix}${path}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  // Zones without an id are looked up by name at run time, so they cannot be pinned here.
+  const zoneArns = scope.zones.some((zone) => !zone.id)
+    ? [`arn:${stack.partition}:route53:::hostedzone/*`]
+    : scope.zones.map((zone) => `arn:${stack.partition}:route53:::hostedzone/${zone.id!.replace(/^\/hostedzone\//, '')}`);
+  const viaSecretsManager = { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } };
+  const has = (capability: Capability) => capabilities.includes(capability);
+  const statements: iam.PolicyStatement[] = [];
+
+  if (has('dnsChange')) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'AcmeChallengeTxtOnly',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: zoneArns,
+        conditions: {
+          'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': changeableRecordNames(scope.delegations) },
+          'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'] },
+        },
+      }),
+      new iam.PolicyStatement({ sid: 'ReadChallengeRecords', actions: ['route53:ListResourceRecordSets'], resources: zoneArns }),
+    );
+  }
+  if (has('dnsSync')) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'PollChanges', actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }),
+      new iam.PolicyStatement({ sid: 'ZoneNameServers', actions: ['route53:GetHostedZone'], resources: zoneArns }),
+    );
+  }
+  if ((has('dnsChange') || has('dnsSync')) && scope.zones.some((zone) => !zone.id)) {
+    statements.push(new iam.PolicyStatement({ sid: 'FindZonesByName', actions: ['route53:ListHostedZonesByName'], resources: ['*'] }));
+  }
+  if (has('accountRead') || has('accountWrite')) {
+    statements.push(new iam.PolicyStatement({ sid: 'ReadAccount', actions: ['secretsmanager:GetSecretValue'], resources: [secret('accounts/*')] }));
+  }
+  if (has('accountWrite')) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'WriteAccount', actions: ['secretsmanager:PutSecretValue'], resources: [secret('accounts/*')] }),
+      new iam.PolicyStatement({
+        sid: 'CreateAccount',
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        resources: [secret('accounts/*')],
+        conditions: { StringLike: { 'secretsmanager:Name': `${scope.secretPrefix}accounts/*` } },
+      }),
+      new iam.PolicyStatement({ sid: 'ReadEab', actions: ['secretsmanager:GetSecretValue'], resources: [secret('eab/*')] }),
+    );
+  }
+  if (has('certificateRead') || has('certificateWrite')) {
+    statements.push(new iam.PolicyStatement({ sid: 'ReadCertificates', actions: ['secretsmanager:GetSecretValue'], resources: [secret('certificates/*')] }));
+  }
+  if (has('certificateWrite')) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'WriteCertificates',
+        actions: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource'],
+        resources: [secret('certificates/*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'CreateCertificates',
+        actions: ['secretsmanager:CreateSecret'],
+        resources: [secret('certificates/*')],
+        conditions: { StringLike: { 'secretsmanager:Name': `${scope.secretPrefix}certificates/*` } },
+      }),
+      new iam.PolicyStatement({ sid: 'ReadGivenPasswords', actions: ['secretsmanager:GetSecretValue'], resources: [secret('passwords/*')] }),
+    );
+  }
+  if (has('pendingDiscard')) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DiscardPending',
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: [secret('certificates/*')],
+      }),
+    );
+  }
+  const readsSecrets = ['accountRead', 'accountWrite', 'certificateRead', 'certificateWrite', 'pendingDiscard'].some((c) => has(c as Capability));
+  const writesSecrets = has('accountWrite') || has('certificateWrite');
+  if (readsSecrets) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'KeyForSecrets',
+        actions: writesSecrets ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+        resources: [scope.key.keyArn],
+        conditions: viaSecretsManager,
+      }),
+    );
+  }
+  if (has('publish')) {
+    statements.push(new iam.PolicyStatement({ sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [scope.bus.eventBusArn] }));
+  }
+  return statements;
+}

@@ -1,0 +1,44 @@
+/**
+ * cdk-nag (AwsSolutions) runs on every synth and in the tests: zero unacknowledged findings.
+ * Each acknowledgement names the exact finding and says why it does not apply.
+ */
+import { Validations, type App, type CfnElement } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { CertflowStack } from './certflow-stack';
+import type { CertflowConfig } from './config';
+
+const secretArn = (path: string) => `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${path}`;
+const SECRET_SUFFIX = 'Secrets Manager appends a random suffix to every secret ARN, so a secret can only be named by a path wildcard';
+
+export function acknowledgements(config: CertflowConfig): { id: string; reason: string }[] {
+  const prefix = config.secretPrefix;
+  const found = [
+    { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}certificates/*`)}]`, reason: `Certificate secrets under the pipeline's prefix only; ${SECRET_SUFFIX}.` },
+    { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}accounts/*`)}]`, reason: `ACME account secrets under the pipeline's prefix only; ${SECRET_SUFFIX}.` },
+    { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}eab/*`)}]`, reason: `Read-only: External Account Binding credentials under the pipeline's prefix; ${SECRET_SUFFIX}.` },
+    { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}passwords/*`)}]`, reason: `Read-only: keystore passwords given by reference, under the pipeline's prefix; ${SECRET_SUFFIX}.` },
+    { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'route53:GetChange only; change ids are not known before the change is submitted.' },
+    { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords) and Step Functions log delivery (logs:*LogDelivery*) accept no resource scoping.' },
+    { id: 'AwsSolutions-L1', reason: 'The Lambdas target nodejs22.x deliberately (the tested runtime); runtime upgrades are a reviewed change.' },
+  ];
+  if (config.hostedZones.some((zone) => !zone.id)) {
+    found.push({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::hostedzone/*]',
+      reason: 'A hosted zone is configured by name only (looked up at run time); changes stay limited to TXT records named _acme-challenge.* by condition keys. Configure zone ids to pin it.',
+    });
+  }
+  return found;
+}
+
+export function applyNagChecks(app: App, stack: CertflowStack, config: CertflowConfig): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  for (const acknowledgement of acknowledgements(config)) Validations.of(stack).acknowledge(acknowledgement);
+  // CDK's LambdaInvoke grants lambda:InvokeFunction on `<function arn>` and `<function arn>:*` (its versions).
+  for (const fn of Object.values(stack.stepFunctions)) {
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+    Validations.of(stack.renewCertificate.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+      reason: 'lambda:InvokeFunction on this step function and its versions only, as granted by LambdaInvoke.',
+    });
+  }
+}

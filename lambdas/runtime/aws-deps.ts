@@ -1,0 +1,78 @@
+/** The deployed wiring: settings from the function's environment, one AWS adapter per port. */
+import { readFileSync } from 'node:fs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { authoritativeCheck } from '../adapters/aws/authoritative-check';
+import { EventBridgePublisher } from '../adapters/aws/eventbridge-events';
+import { Route53DnsProvider } from '../adapters/aws/route53-dns';
+import { SecretsManagerCertificateStore } from '../adapters/aws/secrets-store';
+import type { HostedZone } from '../core/dns-names';
+import type { ChallengeDelegation } from '../core/txt-values';
+import type { PipelineSettings, StepDeps } from '../deps';
+import { jsonLogger } from './logger';
+
+/** Environment variables the stack sets on every step function (infra/renewal-functions.ts). */
+export const ENV = {
+  step: 'CERTFLOW_STEP',
+  zones: 'CERTFLOW_ZONES',
+  delegations: 'CERTFLOW_DELEGATIONS',
+  verifyAuthoritative: 'CERTFLOW_VERIFY_AUTHORITATIVE',
+  directoryUrl: 'CERTFLOW_DIRECTORY_URL',
+  contact: 'CERTFLOW_CONTACT',
+  eabSecret: 'CERTFLOW_EAB_SECRET',
+  acmeCaFile: 'CERTFLOW_ACME_CA_FILE',
+  secretPrefix: 'CERTFLOW_SECRET_PREFIX',
+  kmsKeyId: 'CERTFLOW_KMS_KEY_ID',
+  eventBus: 'CERTFLOW_EVENT_BUS',
+} as const;
+
+type Environment = Record<string, string | undefined>;
+
+function required(env: Environment, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`certflow: environment variable ${name} is not set (the stack sets it; see infra/renewal-functions.ts)`);
+  return value;
+}
+
+function json<T>(env: Environment, name: string, fallback: T): T {
+  const value = env[name];
+  if (!value) return fallback;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    throw new Error(`certflow: environment variable ${name} is not valid JSON`);
+  }
+}
+
+export function settingsFromEnvironment(env: Environment): PipelineSettings {
+  const caFile = env[ENV.acmeCaFile];
+  const eab = env[ENV.eabSecret];
+  return {
+    zones: json<HostedZone[]>(env, ENV.zones, []),
+    defaultDirectoryUrl: required(env, ENV.directoryUrl),
+    defaultContact: json<string[]>(env, ENV.contact, []),
+    ...(eab ? { defaultExternalAccountBinding: eab } : {}),
+    ...(caFile ? { acmeCaBundlePem: readFileSync(caFile, 'utf8') } : {}),
+  };
+}
+
+export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps {
+  const settings = settingsFromEnvironment(env);
+  return {
+    settings,
+    dns: new Route53DnsProvider(new Route53Client({}), {
+      zones: settings.zones,
+      delegations: json<ChallengeDelegation[]>(env, ENV.delegations, []),
+      verifyAuthoritative: env[ENV.verifyAuthoritative] === 'true',
+      authoritativeCheck,
+    }),
+    store: new SecretsManagerCertificateStore(new SecretsManagerClient({}), {
+      prefix: required(env, ENV.secretPrefix),
+      kmsKeyId: required(env, ENV.kmsKeyId),
+    }),
+    events: new EventBridgePublisher(new EventBridgeClient({}), required(env, ENV.eventBus)),
+    log: jsonLogger((line) => console.log(line), { step: env[ENV.step] }),
+    now: () => new Date(),
+  };
+}

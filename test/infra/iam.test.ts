@@ -1,0 +1,107 @@
+/** Least privilege, as synthesized: what each step's role may do, and cdk-nag's verdict. */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../bin/certflow';
+import { defineConfig } from '../../infra/config';
+import { STEP_IDS, type StepId } from '../../lambdas/step-ids';
+
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+const config = defineConfig({
+  hostedZones: [{ name: 'example.com', id: 'Z1EXAMPLE' }, { name: 'acme.example.net', id: 'Z2VALIDATION' }],
+  delegations: [{ match: 'example.com', targetZone: 'acme.example.net' }],
+  acme: { externalAccountBindingSecret: 'certflow/eab/zerossl' },
+});
+
+let app: App;
+let stack: Stack;
+let template: Template;
+
+beforeAll(() => {
+  ({ app, stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), config));
+  template = Template.fromStack(stack);
+});
+
+function statementsOf(step: StepId): Statement[] {
+  const functions = template.findResources('AWS::Lambda::Function');
+  const fn = Object.values(functions).find((f) => f.Properties.Environment.Variables.CERTFLOW_STEP === step)!;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId),
+  );
+  return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actions = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+const BASELINE = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+
+describe('per-step roles', () => {
+  it('gives each step only the actions of its capabilities', () => {
+    const expected: Record<StepId, string[]> = {
+      'validate-request': [],
+      'create-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
+      'present-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
+      'check-dns-sync': ['route53:GetChange', 'route53:GetHostedZone'],
+      'answer-challenges': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
+      'check-order': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
+      'finalize-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
+      'check-certificate': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
+      'package-and-store': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
+      'publish-renewed': ['events:PutEvents'],
+      'cleanup-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
+      'cleanup-after-failure': ['kms:Decrypt', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
+      'publish-failed': ['events:PutEvents', 'kms:Decrypt', 'secretsmanager:GetSecretValue'],
+    };
+    for (const step of STEP_IDS) {
+      expect(actions(statementsOf(step)), step).toEqual([...expected[step], ...BASELINE].sort());
+    }
+  });
+
+  it('lets Route 53 changes touch only TXT records named _acme-challenge.* (or delegation targets) in the configured zones', () => {
+    const change = statementsOf('present-challenges').find((s) => s.Action === 'route53:ChangeResourceRecordSets')!;
+    expect(JSON.stringify(change.Resource)).toContain('hostedzone/Z1EXAMPLE');
+    expect(JSON.stringify(change.Resource)).toContain('hostedzone/Z2VALIDATION');
+    expect(change.Condition).toEqual({
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.*', '*.acme.example.net'] },
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'] },
+    });
+  });
+
+  it('scopes secrets to the pipeline prefix and the KMS key to Secrets Manager', () => {
+    for (const step of STEP_IDS) {
+      for (const statement of statementsOf(step)) {
+        const text = JSON.stringify(statement);
+        if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|accounts|eab|passwords)\/\*/);
+        if (text.includes('kms:')) expect(statement.Condition, step).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
+        expect(actions([statement]).some((action) => action.endsWith(':*') || action === '*'), step).toBe(false);
+      }
+    }
+    const create = statementsOf('finalize-order').find((s) => s.Sid === 'CreateCertificates')!;
+    expect(create.Condition).toEqual({ StringLike: { 'secretsmanager:Name': 'certflow/certificates/*' } });
+  });
+
+  it('creates the customer-managed key with rotation and the custom event bus', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'certflow' });
+    const env = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables;
+    expect(env).toMatchObject({ CERTFLOW_SECRET_PREFIX: 'certflow/', CERTFLOW_EAB_SECRET: 'certflow/eab/zerossl' });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('has zero unacknowledged findings', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+
+  it('does find a wildcard policy (the check can fail)', () => {
+    const { app: other, stack: otherStack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), config);
+    const role = new iam.Role(otherStack, 'Sloppy', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['arn:aws:s3:::bucket'] }));
+    const report = new AwsSolutionsChecks(other).validateScope(otherStack);
+    expect(report.violations.map((violation) => violation.ruleName)).toContain('AwsSolutions-IAM5[Action::s3:*]');
+  });
+});
