@@ -61,7 +61,8 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
   const settings = settingsFromEnvironment(env);
   return {
     settings,
-    dns: new Route53DnsProvider(new Route53Client({}), {
+    // Route 53 allows ~5 requests/s per account: adaptive mode rate-limits the client itself.
+    dns: new Route53DnsProvider(new Route53Client({ retryMode: 'adaptive', maxAttempts: 5 }), {
       zones: settings.zones,
       delegations: json<ChallengeDelegation[]>(env, ENV.delegations, []),
       verifyAuthoritative: env[ENV.verifyAuthoritative] === 'true',

@@ -1,0 +1,91 @@
+/**
+ * Contract tests for the AWS adapters against any AWS-compatible endpoint (LocalStack, or a
+ * sandbox account): set AWS_ENDPOINT_URL (and credentials/region) to run them. Without it they
+ * are skipped, and say so. They create and delete their own zone, key, secrets and bus.
+ */
+import { randomBytes } from 'node:crypto';
+import { CreateEventBusCommand, DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateHostedZoneCommand, DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBridgePublisher } from '../../lambdas/adapters/aws/eventbridge-events';
+import { Route53DnsProvider } from '../../lambdas/adapters/aws/route53-dns';
+import { SecretsManagerCertificateStore } from '../../lambdas/adapters/aws/secrets-store';
+import type { CertificateMetadata } from '../../lambdas/core/certificate';
+
+const endpoint = process.env.AWS_ENDPOINT_URL;
+if (!endpoint) console.warn('AWS contract tests skipped: set AWS_ENDPOINT_URL (e.g. http://localhost:4566 for LocalStack) to run them.');
+const region = process.env.AWS_REGION ?? 'us-east-1';
+const run = randomBytes(4).toString('hex');
+
+describe.skipIf(!endpoint)(`AWS adapters against ${endpoint ?? '(no endpoint)'}`, () => {
+  const route53 = new Route53Client({ region });
+  const secrets = new SecretsManagerClient({ region });
+  const kms = new KMSClient({ region });
+  const eventBridge = new EventBridgeClient({ region });
+  const zoneName = `certflow-${run}.test`;
+  let zoneId = '';
+  let keyId = '';
+  const prefix = `certflow-contract-${run}/`;
+
+  beforeAll(async () => {
+    const zone = await route53.send(new CreateHostedZoneCommand({ Name: zoneName, CallerReference: run }));
+    zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
+    keyId = (await kms.send(new CreateKeyCommand({ Description: `certflow contract ${run}` }))).KeyMetadata!.KeyId!;
+  });
+
+  afterAll(async () => {
+    for (const name of [`${prefix}certificates/contract`]) {
+      await secrets.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true })).catch(() => undefined);
+    }
+    await route53.send(new DeleteHostedZoneCommand({ Id: zoneId })).catch(() => undefined);
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 })).catch(() => undefined);
+  });
+
+  it('Route 53: present merges, sync completes, cleanup removes only ours', async () => {
+    const dns = new Route53DnsProvider(route53, { zones: [{ name: zoneName, id: zoneId }], authoritativeCheck: async () => true });
+    const records = [
+      { name: `_acme-challenge.${zoneName}`, value: 'apex' },
+      { name: `_acme-challenge.${zoneName}`, value: 'wildcard' },
+    ];
+    const changes = await dns.present(records);
+    let inSync = false;
+    for (let i = 0; i < 30 && !inSync; i += 1) inSync = await dns.isInSync(changes, records);
+    expect(inSync).toBe(true);
+    const listed = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: `_acme-challenge.${zoneName}.`, StartRecordType: 'TXT' }));
+    expect(listed.ResourceRecordSets?.[0]?.ResourceRecords?.map((r) => r.Value).sort()).toEqual(['"apex"', '"wildcard"']);
+    await dns.cleanup(records);
+    await dns.cleanup(records); // already gone
+    const after = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    expect(after.ResourceRecordSets?.some((set) => set.Type === 'TXT')).toBe(false);
+  });
+
+  it('Secrets Manager: pending → current, previous kept, rollback', async () => {
+    const store = new SecretsManagerCertificateStore(secrets, { prefix, kmsKeyId: keyId });
+    const metadata = (serialNumber: string): CertificateMetadata => ({
+      names: ['contract.example'], serialNumber, notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-04-01T00:00:00.000Z',
+      fingerprintSha256: 'aa'.repeat(32), keyType: 'ec-p256', issuer: 'CN=Contract',
+    });
+    const issue = async (order: string, serial: string) => {
+      const { pending, privateKeyPem } = await store.pendingKey('contract', order, async () => `KEY-${serial}`);
+      expect(privateKeyPem).toBe(`KEY-${serial}`);
+      return store.promote(pending, { certificatePem: 'C\n', chainPem: 'I\n', privateKeyPem, metadata: metadata(serial) });
+    };
+    const first = await issue('https://ca/order/1', '01');
+    const second = await issue('https://ca/order/2', '02');
+    expect((await store.current('contract'))?.version).toBe(second.version);
+    expect(await store.rollback('contract')).toEqual({ from: second.version, to: first.version });
+    expect((await store.current('contract'))?.metadata.serialNumber).toBe('01');
+  });
+
+  it('EventBridge: the publisher puts to a custom bus', async () => {
+    const busName = `certflow-contract-${run}`;
+    await eventBridge.send(new CreateEventBusCommand({ Name: busName }));
+    try {
+      await new EventBridgePublisher(eventBridge, busName).failed({ certificateId: 'contract', step: 'CheckOrder', error: 'OrderInvalid', message: 'contract', executionId: run });
+    } finally {
+      await eventBridge.send(new DeleteEventBusCommand({ Name: busName }));
+    }
+  });
+});
