@@ -12,6 +12,7 @@
  * | certificateWrite| + CreateSecret / PutSecretValue / DescribeSecret / UpdateSecretVersionStage /           |
  * |                 | TagResource on <prefix>certificates/*; GetSecretValue on <prefix>passwords/*            |
  * | pendingDiscard  | DescribeSecret / UpdateSecretVersionStage on <prefix>certificates/*                     |
+ * | failureRecord   | TagResource on <prefix>certificates/* (last failure, for the scan)                      |
  * | publish         | events:PutEvents on the bus                                                             |
  * KMS: the key is usable only through Secrets Manager (kms:ViaService), decrypt for readers,
  * encrypt/generate for writers.
@@ -32,6 +33,7 @@ type Capability =
   | 'certificateRead'
   | 'certificateWrite'
   | 'pendingDiscard'
+  | 'failureRecord'
   | 'publish';
 
 export const STEP_CAPABILITIES: Record<StepId, readonly Capability[]> = {
@@ -47,7 +49,7 @@ export const STEP_CAPABILITIES: Record<StepId, readonly Capability[]> = {
   'publish-renewed': ['publish'],
   'cleanup-challenges': ['dnsChange'],
   'cleanup-after-failure': ['dnsChange', 'pendingDiscard'],
-  'publish-failed': ['publish', 'certificateRead'],
+  'publish-failed': ['publish', 'certificateRead', 'failureRecord'],
 };
 
 export interface AccessScope {
@@ -155,6 +157,9 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
         conditions: viaSecretsManager,
       }),
     );
+  }
+  if (has('failureRecord')) {
+    statements.push(new iam.PolicyStatement({ sid: 'RecordFailure', actions: ['secretsmanager:TagResource'], resources: [secret('certificates/*')] }));
   }
   if (has('publish')) {
     statements.push(new iam.PolicyStatement({ sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [scope.bus.eventBusArn] }));

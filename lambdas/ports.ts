@@ -52,6 +52,24 @@ export interface StoredAccount {
   readonly url?: string;
 }
 
+export interface RenewalFailureRecord {
+  readonly at: string;
+  readonly step: string;
+  readonly error: string;
+}
+
+/** What the store knows of one certificate, for the scheduled scan. */
+export interface StoredCertificateState {
+  readonly certificateId: string;
+  /** Absent when only a failed or pending attempt exists. */
+  readonly current?: { readonly version: string; readonly metadata: CertificateMetadata };
+  /** Why the current version could not be read (the scan then reissues). */
+  readonly unreadable?: string;
+  readonly lastFailure?: RenewalFailureRecord;
+  /** SHA-256 of the sorted names, when the store knows the names only by hash (long lists). */
+  readonly namesSha256?: string;
+}
+
 export interface PendingKey {
   readonly certificateId: string;
   /** Identifies the pending version; derived from the order so a retried step finds it again. */
@@ -76,6 +94,10 @@ export interface CertificateStore {
   currentKeystorePassword(certificateId: string): Promise<string | undefined>;
   /** A secret value the store keeps for a reference (EAB credentials, given passwords). */
   readSecret(secretRef: string): Promise<string>;
+  /** Remember the last failed renewal (the scan retries it, the watchdog reports it). */
+  recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void>;
+  /** Every certificate the store holds, with what the scan needs; no private material. */
+  inventory(): Promise<StoredCertificateState[]>;
 }
 
 export interface CertificateRenewedEvent {

@@ -39,6 +39,11 @@ export async function publishFailed(input: PublishFailedInput, deps: StepDeps): 
     ...(current ? { currentVersion: current.version } : {}),
   };
   await deps.events.failed(event);
+  if (current || certificateId !== '(none)') {
+    await deps.store
+      .recordFailure(certificateId, { at: deps.now().toISOString(), step: input.step, error: input.failure.Error })
+      .catch((error: unknown) => deps.log.warn('could not record the failure', { certificateId, reason: (error as Error).message }));
+  }
   deps.log.warn('renewal failed', { ...event });
   return event;
 }

@@ -53,7 +53,7 @@ describe('per-step roles', () => {
       'publish-renewed': ['events:PutEvents'],
       'cleanup-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
       'cleanup-after-failure': ['kms:Decrypt', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
-      'publish-failed': ['events:PutEvents', 'kms:Decrypt', 'secretsmanager:GetSecretValue'],
+      'publish-failed': ['events:PutEvents', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
     };
     for (const step of STEP_IDS) {
       expect(actions(statementsOf(step)), step).toEqual([...expected[step], ...BASELINE].sort());

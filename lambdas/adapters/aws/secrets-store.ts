@@ -21,6 +21,7 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   TagResourceCommand,
   UpdateSecretVersionStageCommand,
@@ -29,7 +30,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { BUNDLE_SCHEMA, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
 import { StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
-import type { CertificateMaterial, CertificateStore, PendingKey, StoredAccount, StoredVersion } from '../../ports';
+import type { CertificateMetadata } from '../../core/certificate';
+import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 export const SECRET_VALUE_LIMIT_BYTES = 65_536;
 const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);
@@ -53,6 +55,54 @@ interface AccountDocument {
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Inventory tags: what the scheduled scan reads with ListSecrets instead of every value. */
+export const TAG = {
+  serial: 'certflow:serial',
+  notBefore: 'certflow:not-before',
+  notAfter: 'certflow:not-after',
+  keyType: 'certflow:key-type',
+  version: 'certflow:version',
+  names: 'certflow:names',
+  namesHash: 'certflow:names-sha256',
+  lastFailure: 'certflow:last-failure',
+} as const;
+const TAG_VALUE_LIMIT = 256;
+
+export const namesHash = (names: readonly string[]) => hash([...names].sort().join(','));
+
+function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
+  const names = metadata.names.join(',');
+  return [
+    { Key: TAG.serial, Value: metadata.serialNumber },
+    { Key: TAG.notBefore, Value: metadata.notBefore },
+    { Key: TAG.notAfter, Value: metadata.notAfter },
+    { Key: TAG.keyType, Value: metadata.keyType },
+    { Key: TAG.version, Value: version },
+    { Key: TAG.namesHash, Value: namesHash(metadata.names) },
+    // Tag values hold 256 characters: longer name lists are known by their hash only.
+    ...(names.length <= TAG_VALUE_LIMIT ? [{ Key: TAG.names, Value: names }] : []),
+  ];
+}
+
+function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCertificateState {
+  const tag = (key: string) => tags.find((candidate) => candidate.Key === key)?.Value;
+  const failure = tag(TAG.lastFailure)?.split(' ');
+  const lastFailure = failure && failure.length >= 3 ? { lastFailure: { at: failure[0]!, step: failure[1]!, error: failure.slice(2).join(' ') } } : {};
+  const [serialNumber, notBefore, notAfter, keyType, version] = [tag(TAG.serial), tag(TAG.notBefore), tag(TAG.notAfter), tag(TAG.keyType), tag(TAG.version)];
+  if (!serialNumber || !notAfter || !version) return { certificateId, ...lastFailure }; // never completed
+  if (!notBefore || !keyType) return { certificateId, unreadable: 'inventory tags incomplete', ...lastFailure };
+  const metadata: CertificateMetadata = {
+    names: tag(TAG.names)?.split(',') ?? [],
+    serialNumber,
+    notBefore,
+    notAfter,
+    fingerprintSha256: '',
+    keyType: keyType as CertificateMetadata['keyType'],
+    issuer: '',
+  };
+  return { certificateId, current: { version, metadata }, namesSha256: tag(TAG.namesHash), ...lastFailure };
+}
 
 /** A Secrets Manager ClientRequestToken (UUID-shaped) derived from `seed`. */
 export function versionToken(seed: string): string {
@@ -222,11 +272,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       this.client.send(
         new TagResourceCommand({
           SecretId: name,
-          Tags: [
-            { Key: 'certflow:serial', Value: material.metadata.serialNumber },
-            { Key: 'certflow:not-after', Value: material.metadata.notAfter },
-            { Key: 'certflow:names-sha256', Value: hash([...material.metadata.names].sort().join(',')) },
-          ],
+          Tags: inventoryTags(material.metadata, version),
         }),
       ),
     );
@@ -278,6 +324,39 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     if (!from || !to) throw new StoreInconsistent(`${certificateId} has no previous version to roll back to`);
     await this.moveStage(name, 'AWSCURRENT', to, from);
     return { from, to };
+  }
+
+  async recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void> {
+    try {
+      await sm('TagResource', () =>
+        this.client.send(
+          new TagResourceCommand({
+            SecretId: this.certificateSecret(certificateId),
+            Tags: [{ Key: TAG.lastFailure, Value: `${failure.at} ${failure.step} ${failure.error}`.slice(0, 256) }],
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) throw error; // a first issuance that failed has no secret yet
+    }
+  }
+
+  /** From tags alone (ListSecrets, 100 per page): no secret value is read. */
+  async inventory(): Promise<StoredCertificateState[]> {
+    const prefix = this.certificateSecret('');
+    const states: StoredCertificateState[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await sm('ListSecrets', () =>
+        this.client.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: 100, ...(NextToken ? { NextToken } : {}) })),
+      );
+      for (const secret of page.SecretList ?? []) {
+        if (!secret.Name?.startsWith(prefix)) continue;
+        states.push(stateFromTags(secret.Name.slice(prefix.length), secret.Tags ?? []));
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return states;
   }
 
   async readSecret(secretRef: string): Promise<string> {

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { StoreInconsistent } from '../../core/errors';
 import { formatsOf, materialFiles, metadataJson, PRIVATE_FILES, toBundle, type CertificateBundle } from '../../core/bundle';
 import type { CertificateMetadata } from '../../core/certificate';
-import type { CertificateMaterial, CertificateStore, PendingKey, StoredAccount, StoredVersion } from '../../ports';
+import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 const SAFE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -215,6 +215,44 @@ export class FileCertificateStore implements CertificateStore {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
     }
+  }
+
+  private failureFile(certificateId: string): string {
+    return path.join(this.root, 'failures', `${checkId(certificateId)}.json`);
+  }
+
+  async recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void> {
+    await fs.mkdir(path.join(this.root, 'failures'), { recursive: true });
+    await writeFileAtomic(this.failureFile(certificateId), `${JSON.stringify(failure)}\n`);
+  }
+
+  private async lastFailure(certificateId: string): Promise<RenewalFailureRecord | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(this.failureFile(certificateId), 'utf8')) as RenewalFailureRecord;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+  }
+
+  async inventory(): Promise<StoredCertificateState[]> {
+    const ids = new Set<string>();
+    for (const dir of ['live', 'failures']) {
+      const entries = await fs.readdir(path.join(this.root, dir)).catch((error: unknown) => (isErrno(error, 'ENOENT') ? [] : Promise.reject(error)));
+      for (const entry of entries) if (!entry.includes('.tmp-')) ids.add(entry.replace(/\.json$/, ''));
+    }
+    return Promise.all(
+      [...ids].sort().map(async (certificateId): Promise<StoredCertificateState> => {
+        const lastFailure = await this.lastFailure(certificateId);
+        const base = { certificateId, ...(lastFailure ? { lastFailure } : {}) };
+        try {
+          const current = await this.current(certificateId);
+          return current ? { ...base, current: { version: current.version, metadata: current.metadata } } : base;
+        } catch (error) {
+          return { ...base, unreadable: (error as Error).message };
+        }
+      }),
+    );
   }
 
   async readSecret(secretRef: string): Promise<string> {

@@ -142,3 +142,20 @@ describe('FileCertificateStore.readVersion', () => {
     expect(await store.readVersion('nothing')).toBeUndefined();
   });
 });
+
+describe('FileCertificateStore inventory', () => {
+  it('lists current versions and last failures, including never-issued certificates', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    await store.promote(a.pending, material('01', 'KEY-1'));
+    await store.recordFailure('web', { at: '2026-11-23T10:00:00.000Z', step: 'CheckOrder', error: 'OrderInvalid' });
+    await store.recordFailure('never', { at: '2026-11-23T11:00:00.000Z', step: 'CreateOrder', error: 'AcmeRateLimited' });
+    expect(await store.inventory()).toEqual([
+      { certificateId: 'never', lastFailure: { at: '2026-11-23T11:00:00.000Z', step: 'CreateOrder', error: 'AcmeRateLimited' } },
+      {
+        certificateId: 'web',
+        current: { version: '1', metadata: metadata('01') },
+        lastFailure: { at: '2026-11-23T10:00:00.000Z', step: 'CheckOrder', error: 'OrderInvalid' },
+      },
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
   TagResourceCommand,
@@ -10,7 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerCertificateStore, versionToken } from '../../../../lambdas/adapters/aws/secrets-store';
+import { namesHash, SecretsManagerCertificateStore, versionToken } from '../../../../lambdas/adapters/aws/secrets-store';
 import { toBundle } from '../../../../lambdas/core/bundle';
 import type { CertificateMetadata } from '../../../../lambdas/core/certificate';
 
@@ -119,8 +120,12 @@ describe('promote', () => {
       SecretId: SECRET,
       Tags: [
         { Key: 'certflow:serial', Value: '0abc' },
+        { Key: 'certflow:not-before', Value: '2026-01-01T00:00:00.000Z' },
         { Key: 'certflow:not-after', Value: '2026-04-01T00:00:00.000Z' },
-        { Key: 'certflow:names-sha256', Value: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        { Key: 'certflow:key-type', Value: 'ec-p256' },
+        { Key: 'certflow:version', Value: issuedVersion },
+        { Key: 'certflow:names-sha256', Value: namesHash(['mq.example.com', '*.mq.example.com']) },
+        { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
       ],
     });
     expect(stored).toEqual({ certificateId: 'broker', version: issuedVersion, location: ARN, metadata, formats: ['pem'] });
@@ -202,5 +207,58 @@ describe('current, rollback, password, account', () => {
     expect(create.Name).toMatch(/^certflow\/accounts\/[0-9a-f]{16}$/);
     expect(JSON.parse(create.SecretString!)).toEqual({ directoryUrl, keyPem: 'LOSER' });
     expect(create.KmsKeyId).toBe('arn:aws:kms:eu-west-1:111122223333:key/k-1');
+  });
+});
+
+describe('inventory and failures (for the scheduled scan)', () => {
+  it('lists certificates from tags only, following pages', async () => {
+    sm.on(ListSecretsCommand)
+      .resolvesOnce({
+        SecretList: [
+          {
+            Name: 'certflow/certificates/broker',
+            Tags: [
+              { Key: 'certflow:serial', Value: '0abc' },
+              { Key: 'certflow:not-before', Value: '2026-01-01T00:00:00.000Z' },
+              { Key: 'certflow:not-after', Value: '2026-04-01T00:00:00.000Z' },
+              { Key: 'certflow:key-type', Value: 'ec-p256' },
+              { Key: 'certflow:version', Value: 'v1' },
+              { Key: 'certflow:names-sha256', Value: 'h' },
+              { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
+            ],
+          },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({ SecretList: [{ Name: 'certflow/certificates/new', Tags: [{ Key: 'certflow:last-failure', Value: '2026-11-23T10:00:00.000Z CheckOrder OrderInvalid' }] }] });
+
+    const inventory = await store.inventory();
+
+    expect(sm.commandCalls(ListSecretsCommand).map((call) => call.args[0].input)).toEqual([
+      { Filters: [{ Key: 'name', Values: ['certflow/certificates/'] }], MaxResults: 100 },
+      { Filters: [{ Key: 'name', Values: ['certflow/certificates/'] }], MaxResults: 100, NextToken: 'page-2' },
+    ]);
+    expect(inventory).toEqual([
+      {
+        certificateId: 'broker',
+        current: {
+          version: 'v1',
+          metadata: { ...metadata, fingerprintSha256: '', issuer: '' },
+        },
+        namesSha256: 'h',
+      },
+      { certificateId: 'new', lastFailure: { at: '2026-11-23T10:00:00.000Z', step: 'CheckOrder', error: 'OrderInvalid' } },
+    ]);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('records a failure as a tag; a certificate without a secret yet is fine', async () => {
+    sm.on(TagResourceCommand).rejectsOnce(notFound()).resolves({});
+    await store.recordFailure('new', { at: '2026-11-23T10:00:00.000Z', step: 'CheckOrder', error: 'OrderInvalid' });
+    await store.recordFailure('broker', { at: '2026-11-23T10:00:00.000Z', step: 'CheckOrder', error: 'OrderInvalid' });
+    expect(sm.commandCalls(TagResourceCommand)[1]!.args[0].input).toEqual({
+      SecretId: SECRET,
+      Tags: [{ Key: 'certflow:last-failure', Value: '2026-11-23T10:00:00.000Z CheckOrder OrderInvalid' }],
+    });
   });
 });
