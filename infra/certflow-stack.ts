@@ -1,12 +1,18 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { CertflowConfig } from './config';
 import { RenewCertificateFlow, type RenewalFunctions } from './renew-state-machine';
+import { ENV } from '../lambdas/runtime/aws-deps';
 import { RenewalLambdas } from './renewal-functions';
+import { ScanFlow } from './scan-state-machine';
+import { Watchdog } from './watchdog';
 
 export interface CertflowStackProps extends StackProps {
   readonly config: CertflowConfig;
@@ -14,6 +20,7 @@ export interface CertflowStackProps extends StackProps {
 
 export class CertflowStack extends Stack {
   readonly renewCertificate: sfn.StateMachine;
+  readonly scanCertificates: sfn.StateMachine;
   readonly secretsKey: kms.Key;
   readonly bus: events.EventBus;
   readonly stepFunctions: RenewalFunctions;
@@ -29,13 +36,14 @@ export class CertflowStack extends Stack {
     });
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: config.eventBusName });
 
-    const { functions } = new RenewalLambdas(this, 'Steps', config, {
+    const lambdas = new RenewalLambdas(this, 'Steps', config, {
       zones: config.hostedZones,
       delegations: config.delegations,
       secretPrefix: config.secretPrefix,
       key: this.secretsKey,
       bus: this.bus,
     });
+    const { functions } = lambdas;
     this.stepFunctions = functions;
     const flow = new RenewCertificateFlow(this, 'Flow', functions, config.poll);
 
@@ -55,6 +63,44 @@ export class CertflowStack extends Stack {
         // State holds no secrets by design, but logs need not copy it either.
         includeExecutionData: false,
       },
+    });
+
+    // The scheduled path: a scan every N hours renews what is due, as RenewCertificate executions.
+    const scanFunction = functions['scan-inventory'] as lambda.Function;
+    scanFunction.addEnvironment(ENV.renewStateMachine, this.renewCertificate.stateMachineArn);
+    lambdas.scanRole.addToPolicy(
+      new iam.PolicyStatement({ sid: 'CountOrders', actions: ['states:ListExecutions'], resources: [this.renewCertificate.stateMachineArn] }),
+    );
+    const scanFlow = new ScanFlow(this, 'ScanFlow', {
+      scanFunction,
+      renewCertificate: this.renewCertificate,
+      maxConcurrency: config.schedule.maxConcurrentRenewals,
+    });
+    this.scanCertificates = new sfn.StateMachine(this, 'ScanCertificates', {
+      stateMachineName: 'certflow-ScanCertificates',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(scanFlow.definition),
+      timeout: Duration.hours(config.schedule.scanIntervalHours),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'ScanCertificatesLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+    new events.Rule(this, 'ScanSchedule', {
+      description: `certflow: scan for due certificates every ${config.schedule.scanIntervalHours} h`,
+      schedule: events.Schedule.rate(Duration.hours(config.schedule.scanIntervalHours)),
+      targets: [new targets.SfnStateMachine(this.scanCertificates)],
+    });
+    new Watchdog(this, 'Watchdog', {
+      renewCertificate: this.renewCertificate,
+      scanCertificates: this.scanCertificates,
+      certificateIds: config.certificates.map((certificate) => certificate.id),
+      expiringDays: config.schedule.expiringDays,
+      scanIntervalHours: config.schedule.scanIntervalHours,
+      key: this.secretsKey,
+      ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
   }
 }

@@ -3,7 +3,7 @@
  * (`defineConfig({...})`); bin/certflow.ts reads it. Everything omitted takes the defaults below.
  */
 import type { HostedZone } from '../lambdas/core/dns-names';
-import { KEY_TYPES } from '../lambdas/core/key-types';
+import type { ManagedCertificate } from '../lambdas/core/scan-plan';
 import { validateCertificateRequest } from '../lambdas/core/request';
 import type { ChallengeDelegation } from '../lambdas/core/txt-values';
 
@@ -17,13 +17,7 @@ export interface PollLimits {
   readonly maxAttempts: number;
 }
 
-/** A certificate the stack manages (renewed by the schedule, issue #6; or started by hand). */
-export interface ManagedCertificate {
-  readonly id: string;
-  readonly names: readonly string[];
-  readonly keyType?: (typeof KEY_TYPES)[number];
-  readonly keystore?: { readonly alias?: string; readonly profile?: 'legacy' | 'modern'; readonly passwordSecretRef?: string };
-}
+export type { ManagedCertificate };
 
 export interface CertflowConfig {
   readonly acme: {
@@ -44,6 +38,16 @@ export interface CertflowConfig {
   readonly secretPrefix: string;
   readonly eventBusName: string;
   readonly certificates: readonly ManagedCertificate[];
+  /** The scheduled scan: how often, the CA's order budget, concurrency, the expiry watchdog. */
+  readonly schedule: {
+    readonly scanIntervalHours: number;
+    readonly orderBudget: { readonly windowHours: number; readonly maxOrders: number };
+    readonly maxConcurrentRenewals: number;
+    readonly maxRenewalsPerScan?: number;
+    readonly expiringDays: number;
+    /** SNS topic for alarms; the stack creates an encrypted one when omitted. */
+    readonly alarmTopicArn?: string;
+  };
   readonly lambda: { readonly memoryMb: number; readonly timeoutSeconds: number };
   readonly poll: {
     readonly dnsSync: PollLimits;
@@ -67,24 +71,35 @@ export const DEFAULTS: Omit<CertflowConfig, 'hostedZones'> = {
   secretPrefix: 'certflow/',
   eventBusName: 'certflow',
   certificates: [],
+  schedule: {
+    scanIntervalHours: 6,
+    // Let's Encrypt: 300 new orders per account per 3 hours.
+    orderBudget: { windowHours: 3, maxOrders: 300 },
+    maxConcurrentRenewals: 10,
+    expiringDays: 7,
+  },
   lambda: { memoryMb: 512, timeoutSeconds: 30 },
   poll: DEFAULT_POLL,
 };
 
-export type CertflowConfigInput = Partial<Omit<CertflowConfig, 'acme' | 'hostedZones'>> & {
+export type CertflowConfigInput = Partial<Omit<CertflowConfig, 'acme' | 'hostedZones' | 'schedule'>> & {
   readonly hostedZones: readonly HostedZone[];
   readonly acme?: Partial<CertflowConfig['acme']>;
+  readonly schedule?: Partial<CertflowConfig['schedule']>;
 };
 
 /** Merge with the defaults and check: a bad config fails `cdk synth` with a clear message. */
 export function defineConfig(input: CertflowConfigInput): CertflowConfig {
-  const config: CertflowConfig = { ...DEFAULTS, ...input, acme: { ...DEFAULTS.acme, ...input.acme } };
+  const config: CertflowConfig = { ...DEFAULTS, ...input, acme: { ...DEFAULTS.acme, ...input.acme }, schedule: { ...DEFAULTS.schedule, ...input.schedule } };
   const problems: string[] = [];
   if (config.hostedZones.length === 0) problems.push('hostedZones: at least one hosted zone is needed');
   for (const zone of config.hostedZones) {
     if (zone.id !== undefined && !/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/.test(zone.id)) problems.push(`hostedZones: '${zone.id}' is not a hosted zone id`);
   }
   if (!/^[A-Za-z0-9/_+=.@-]{1,100}\/$/.test(config.secretPrefix)) problems.push(`secretPrefix: '${config.secretPrefix}' must end with '/'`);
+  if (!(config.schedule.scanIntervalHours >= 1 && config.schedule.scanIntervalHours <= 24)) problems.push('schedule.scanIntervalHours: between 1 and 24');
+  if (!(config.schedule.orderBudget.maxOrders >= 1)) problems.push('schedule.orderBudget.maxOrders: at least 1');
+  if (!(config.schedule.maxConcurrentRenewals >= 1 && config.schedule.maxConcurrentRenewals <= 40)) problems.push('schedule.maxConcurrentRenewals: between 1 and 40');
   if (config.lambda.memoryMb < 256) problems.push('lambda.memoryMb: at least 256 (RSA key generation and keystores)');
   const ids = new Set<string>();
   for (const certificate of config.certificates) {
@@ -92,7 +107,7 @@ export function defineConfig(input: CertflowConfigInput): CertflowConfig {
     ids.add(certificate.id);
     try {
       validateCertificateRequest(
-        { certificateId: certificate.id, names: certificate.names, ...(certificate.keyType ? { keyType: certificate.keyType } : {}), ...(certificate.keystore ? { keystore: certificate.keystore } : {}) },
+        { certificateId: certificate.id, names: [...certificate.names], ...(certificate.keyType ? { keyType: certificate.keyType } : {}), ...(certificate.keystore ? { keystore: certificate.keystore } : {}) },
         { zones: config.hostedZones, defaultDirectoryUrl: config.acme.directoryUrl, defaultContact: config.acme.contact },
       );
     } catch (error) {

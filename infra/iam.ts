@@ -13,6 +13,8 @@
  * |                 | TagResource on <prefix>certificates/*; GetSecretValue on <prefix>passwords/*            |
  * | pendingDiscard  | DescribeSecret / UpdateSecretVersionStage on <prefix>certificates/*                     |
  * | failureRecord   | TagResource on <prefix>certificates/* (last failure, for the scan)                      |
+ * | inventory       | secretsmanager:ListSecrets (names and tags, no values); states:ListExecutions on the    |
+ * |                 | RenewCertificate machine (the order budget)                                             |
  * | publish         | events:PutEvents on the bus                                                             |
  * KMS: the key is usable only through Secrets Manager (kms:ViaService), decrypt for readers,
  * encrypt/generate for writers.
@@ -34,6 +36,7 @@ type Capability =
   | 'certificateWrite'
   | 'pendingDiscard'
   | 'failureRecord'
+  | 'inventory'
   | 'publish';
 
 export const STEP_CAPABILITIES: Record<StepId, readonly Capability[]> = {
@@ -50,6 +53,8 @@ export const STEP_CAPABILITIES: Record<StepId, readonly Capability[]> = {
   'cleanup-challenges': ['dnsChange'],
   'cleanup-after-failure': ['dnsChange', 'pendingDiscard'],
   'publish-failed': ['publish', 'certificateRead', 'failureRecord'],
+  // states:ListExecutions on the RenewCertificate machine is added by the stack (it needs the ARN).
+  'scan-inventory': ['inventory', 'publish'],
 };
 
 export interface AccessScope {
@@ -157,6 +162,10 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
         conditions: viaSecretsManager,
       }),
     );
+  }
+  if (has('inventory')) {
+    // ListSecrets cannot be scoped to resources; the scan reads names and tags only, no values.
+    statements.push(new iam.PolicyStatement({ sid: 'ListCertificates', actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
   }
   if (has('failureRecord')) {
     statements.push(new iam.PolicyStatement({ sid: 'RecordFailure', actions: ['secretsmanager:TagResource'], resources: [secret('certificates/*')] }));

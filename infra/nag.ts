@@ -36,9 +36,17 @@ export function applyNagChecks(app: App, stack: CertflowStack, config: CertflowC
   // CDK's LambdaInvoke grants lambda:InvokeFunction on `<function arn>` and `<function arn>:*` (its versions).
   for (const fn of Object.values(stack.stepFunctions)) {
     const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
-    Validations.of(stack.renewCertificate.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-      reason: 'lambda:InvokeFunction on this step function and its versions only, as granted by LambdaInvoke.',
-    });
+    for (const machine of [stack.renewCertificate, stack.scanCertificates]) {
+      Validations.of(machine.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: 'lambda:InvokeFunction on this step function and its versions only, as granted by LambdaInvoke.',
+      });
+    }
   }
+  // startExecution.sync polls the child executions, whose names are generated: `execution:<machine>:*`.
+  const renewLogicalId = stack.getLogicalId(stack.renewCertificate.node.defaultChild as CfnElement);
+  Validations.of(stack.scanCertificates.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${renewLogicalId}"}]}]}*]`,
+    reason: 'DescribeExecution/StopExecution on RenewCertificate executions started by the scan (their names are generated).',
+  });
 }

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
+import type { ScanSettings } from '../lambdas/core/scan-plan';
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { STEP_ENTRIES, STEP_IDS, type StepId } from '../lambdas/step-ids';
 import type { CertflowConfig } from './config';
@@ -17,6 +18,8 @@ const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.ur
 
 export class RenewalLambdas extends Construct {
   readonly functions: RenewalFunctions;
+  /** The scan's role: the stack adds states:ListExecutions once the RenewCertificate ARN exists. */
+  scanRole!: iam.Role;
 
   constructor(scope: Construct, id: string, config: CertflowConfig, access: AccessScope) {
     super(scope, id);
@@ -30,6 +33,12 @@ export class RenewalLambdas extends Construct {
       [ENV.kmsKeyId]: access.key.keyArn,
       [ENV.eventBus]: access.bus.eventBusName,
       ...(config.acme.externalAccountBindingSecret ? { [ENV.eabSecret]: config.acme.externalAccountBindingSecret } : {}),
+    };
+    const scanSettings: ScanSettings = {
+      intervalHours: config.schedule.scanIntervalHours,
+      budget: config.schedule.orderBudget,
+      expiringDays: config.schedule.expiringDays,
+      ...(config.schedule.maxRenewalsPerScan !== undefined ? { maxPerScan: config.schedule.maxRenewalsPerScan } : {}),
     };
     const entries = STEP_IDS.map((stepId): [StepId, lambda.IFunction] => {
       const { file, exportName } = STEP_ENTRIES[stepId];
@@ -47,7 +56,7 @@ export class RenewalLambdas extends Construct {
         timeout: Duration.seconds(config.lambda.timeoutSeconds),
         tracing: lambda.Tracing.ACTIVE,
         role,
-        environment: { [ENV.step]: stepId, ...environment },
+        environment: { [ENV.step]: stepId, ...environment, ...(stepId === 'scan-inventory' ? { [ENV.scan]: JSON.stringify(scanSettings) } : {}) },
         logGroup,
         bundling: {
           // Error names are the Retry/Catch contract: never mangle class names.
@@ -56,8 +65,11 @@ export class RenewalLambdas extends Construct {
           sourceMap: true,
           target: 'node22',
           forceDockerBundling: false,
+          // The declared inventory is compiled into the scan function (no 4 KB environment limit).
+          ...(stepId === 'scan-inventory' ? { define: { 'process.env.CERTFLOW_INVENTORY': JSON.stringify(JSON.stringify(config.certificates)) } } : {}),
         },
       });
+      if (stepId === 'scan-inventory') this.scanRole = role;
       return [stepId, fn];
     });
     this.functions = Object.fromEntries(entries) as RenewalFunctions;

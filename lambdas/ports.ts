@@ -125,14 +125,32 @@ export interface CertificateRenewalFailedEvent {
 }
 
 export const EVENT_SOURCE = 'certflow';
+/** A certificate close to expiry and not yet renewed (the scheduled scan's watchdog). */
+export interface CertificateExpiringEvent {
+  readonly certificateId: string;
+  readonly version: string;
+  readonly serialNumber: string;
+  readonly notAfter: string;
+  readonly daysToExpiry: number;
+  /** Why it is not renewed yet, e.g. the last failure or "deferred: order budget used". */
+  readonly reason: string;
+}
+
 export const DETAIL_TYPES = {
   renewed: 'Certificate Renewed',
   failed: 'Certificate Renewal Failed',
+  expiring: 'Certificate Expiring',
 } as const;
 
 export interface EventPublisher {
   renewed(event: CertificateRenewedEvent): Promise<void>;
   failed(event: CertificateRenewalFailedEvent): Promise<void>;
+  expiring(event: CertificateExpiringEvent): Promise<void>;
+}
+
+/** New ACME orders placed recently, for the per-account order budget (every execution counts). */
+export interface OrderLedger {
+  ordersSince(since: Date): Promise<number>;
 }
 
 export interface Logger {

@@ -16,6 +16,7 @@ export const STEP_ENTRIES = {
   'cleanup-challenges': { file: 'cleanup-challenges', exportName: 'handler' },
   'cleanup-after-failure': { file: 'cleanup-challenges', exportName: 'failureHandler' },
   'publish-failed': { file: 'publish-failed', exportName: 'handler' },
+  'scan-inventory': { file: 'scan-inventory', exportName: 'handler' },
 } as const;
 
 export type StepId = keyof typeof STEP_ENTRIES;

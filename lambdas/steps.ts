@@ -11,6 +11,7 @@ import { packageAndStore } from './handlers/package-and-store';
 import { publishFailed } from './handlers/publish-failed';
 import { publishRenewed } from './handlers/publish-renewed';
 import { presentChallenges } from './handlers/present-challenges';
+import { scanInventory } from './handlers/scan-inventory';
 import { validateRequest } from './handlers/validate-request';
 import type { StepId } from './step-ids';
 
@@ -31,4 +32,5 @@ export const STEPS: Record<StepId, AnyStep> = {
   'cleanup-challenges': cleanupChallenges,
   'cleanup-after-failure': cleanupAfterFailure,
   'publish-failed': publishFailed,
+  'scan-inventory': scanInventory,
 };

@@ -20,12 +20,12 @@ function lambdaArn(step: StepId): string {
   return `arn:${FAKE.partition}:lambda:${FAKE.region}:${FAKE.account}:function:certflow-${step}`;
 }
 
-function resolve(value: unknown, arnOf: (logicalId: string) => string): string {
+function resolve(value: unknown, arnOf: (logicalId: string) => string, refOf: (logicalId: string) => string | undefined = () => undefined): string {
   if (typeof value === 'string') return value;
   const node = value as Record<string, unknown>;
   if ('Fn::Join' in node) {
     const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
-    return parts.map((part) => resolve(part, arnOf)).join(separator);
+    return parts.map((part) => resolve(part, arnOf, refOf)).join(separator);
   }
   if ('Fn::GetAtt' in node) {
     const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
@@ -40,14 +40,22 @@ function resolve(value: unknown, arnOf: (logicalId: string) => string): string {
       'AWS::AccountId': FAKE.account,
       'AWS::URLSuffix': 'amazonaws.com',
     };
-    if (pseudo[ref]) return pseudo[ref];
+    const resolved = pseudo[ref] ?? refOf(ref);
+    if (resolved) return resolved;
     throw new Error(`cannot resolve Ref ${ref}`);
   }
   throw new Error(`cannot resolve ${JSON.stringify(value).slice(0, 200)}`);
 }
 
+export const RENEW_MACHINE_ARN = `arn:${FAKE.partition}:states:${FAKE.region}:${FAKE.account}:stateMachine:certflow-RenewCertificate`;
+
+export interface LocalDefinitions {
+  readonly renew: LocalDefinition;
+  readonly scan: LocalDefinition;
+}
+
 /** Synthesize in-process (bundling skipped: only the template is needed). */
-export function synthesizeRenewDefinition(): LocalDefinition {
+export function synthesizeDefinitions(): LocalDefinitions {
   const { app, stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
   const template = app.synth().getStackByName(stack.stackName).template as Template;
 
@@ -63,10 +71,22 @@ export function synthesizeRenewDefinition(): LocalDefinition {
     if (!step) throw new Error(`state machine refers to ${logicalId}, which is not a certflow step function`);
     return lambdaArn(step);
   };
-
-  const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
-  const definition = JSON.parse(resolve(machines[0]!.Properties!.DefinitionString, arnOf)) as LocalDefinition['definition'];
+  const machines = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine');
+  const named = (name: string) => {
+    const found = machines.find(([, resource]) => resource.Properties?.StateMachineName === name);
+    if (!found) throw new Error(`no state machine named ${name} in the template`);
+    return found;
+  };
+  const [renewLogicalId] = named('certflow-RenewCertificate');
+  const refOf = (logicalId: string) => (logicalId === renewLogicalId ? RENEW_MACHINE_ARN : undefined);
   const stepsByArn = new Map([...stepOfFunction.values()].map((step) => [lambdaArn(step), step] as const));
-  return { definition, stepsByArn };
+  const load = (name: string): LocalDefinition => ({
+    definition: JSON.parse(resolve(named(name)[1].Properties!.DefinitionString, arnOf, refOf)) as LocalDefinition['definition'],
+    stepsByArn,
+  });
+  return { renew: load('certflow-RenewCertificate'), scan: load('certflow-ScanCertificates') };
+}
+
+export function synthesizeRenewDefinition(): LocalDefinition {
+  return synthesizeDefinitions().renew;
 }

@@ -11,7 +11,8 @@ import type { HostedZone } from '../lambdas/core/dns-names';
 import type { StepDeps } from '../lambdas/deps';
 import type { DnsChallengeProvider, Logger } from '../lambdas/ports';
 import { jsonLogger } from '../lambdas/runtime/logger';
-import { synthesizeRenewDefinition, type LocalDefinition } from './definition';
+import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../lambdas/core/scan-plan';
+import { synthesizeDefinitions, type LocalDefinitions } from './definition';
 import { startPebble, type PebbleOptions, type RunningPebble } from './pebble';
 import { LocalExecutor } from './runner';
 
@@ -26,8 +27,11 @@ export interface LocalPipelineOptions {
   readonly logSink?: (line: string) => void;
   /** Wrap the DNS provider (tests count or corrupt calls). */
   readonly wrapDns?: (provider: DnsChallengeProvider) => DnsChallengeProvider;
-  /** Reuse an already synthesized definition (synthesis takes seconds). */
-  readonly definition?: LocalDefinition;
+  /** Reuse already synthesized definitions (synthesis takes seconds). */
+  readonly definitions?: LocalDefinitions;
+  /** The declared inventory and scan limits, for the scheduled scan. */
+  readonly certificates?: readonly ManagedCertificate[];
+  readonly scan?: ScanSettings;
 }
 
 export interface LocalPipeline {
@@ -37,6 +41,8 @@ export interface LocalPipeline {
   readonly events: LocalEventLog;
   readonly deps: StepDeps;
   readonly executor: LocalExecutor;
+  /** The ScanCertificates state machine; its Map starts RenewCertificate runs on `executor`. */
+  readonly scanExecutor: LocalExecutor;
   readonly log: Logger;
   stop(): Promise<void>;
 }
@@ -57,14 +63,34 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const log = jsonLogger(options.logSink ?? (() => {}));
   const dns = new LocalDnsProvider(dnsServer);
   const deps: StepDeps = {
-    settings: { zones, defaultDirectoryUrl: pebble.directoryUrl, defaultContact: [], acmeCaBundlePem: pebble.tlsCaPem },
+    settings: {
+      zones,
+      defaultDirectoryUrl: pebble.directoryUrl,
+      defaultContact: [],
+      acmeCaBundlePem: pebble.tlsCaPem,
+      certificates: options.certificates ?? [],
+      scan: options.scan ?? DEFAULT_SCAN,
+    },
     dns: options.wrapDns ? options.wrapDns(dns) : dns,
     store,
     events,
+    // Each local RenewCertificate execution places one order, like on AWS.
+    orders: { ordersSince: async (since) => executor.startedSince(since) },
     log,
     now: () => new Date(),
   };
-  const executor = new LocalExecutor(options.definition ?? synthesizeRenewDefinition(), deps);
+  const definitions = options.definitions ?? synthesizeDefinitions();
+  const executor = new LocalExecutor(definitions.renew, deps);
+  const scanExecutor = new LocalExecutor(definitions.scan, deps, {
+    // startExecution.sync:2 — run the child, answer like Step Functions does.
+    RenewCertificate: async (parameters) => {
+      const child = await executor.run((parameters as { Input: unknown }).Input);
+      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
+      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
+      failure.name = 'States.TaskFailed';
+      throw failure;
+    },
+  });
   return {
     pebble,
     dnsServer,
@@ -72,6 +98,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     events,
     deps,
     executor,
+    scanExecutor,
     log,
     async stop() {
       await pebble.stop();

@@ -64,20 +64,36 @@ function asLambdaError(error: unknown): Error {
 export class LocalExecutor {
   private readonly machine: StateMachine;
   private counter = 0;
+  private readonly starts: number[] = [];
 
   constructor(
     private readonly local: LocalDefinition,
     private readonly deps: StepDeps,
+    /** Handlers for Task states that are not Lambda steps (e.g. startExecution.sync), by state name. */
+    private readonly otherTasks: Record<string, (input: unknown) => Promise<unknown>> = {},
   ) {
     this.machine = new StateMachine(local.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
   }
 
+  /** Every state, Map item processors included. */
+  private static allStates(states: Record<string, Record<string, unknown>>): [string, Record<string, unknown>][] {
+    return Object.entries(states).flatMap(([name, state]) => {
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+      return [[name, state] as [string, Record<string, unknown>], ...(processor ? LocalExecutor.allStates(processor.States) : [])];
+    });
+  }
+
   private taskHandlers(count: () => void) {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
-    for (const [name, state] of Object.entries(this.local.definition.States)) {
+    for (const [name, state] of LocalExecutor.allStates(this.local.definition.States)) {
       if (state.Type !== 'Task') continue;
+      const other = this.otherTasks[name];
+      if (other) {
+        handlers[name] = async (input) => (await other(input)) as never;
+        continue;
+      }
       const step = this.local.stepsByArn.get(String(state.Resource));
       if (!step) throw new Error(`task ${name} has no local step for ${String(state.Resource)}`);
       const run = STEPS[step];
@@ -93,15 +109,25 @@ export class LocalExecutor {
     return handlers;
   }
 
+  /** Executions started at or after `since` (the local order ledger). */
+  startedSince(since: Date): number {
+    return this.starts.filter((start) => start >= since.getTime()).length;
+  }
+
   async run(input: unknown, options: RunOptions = {}): Promise<ExecutionResult> {
+    this.starts.push(Date.now());
     const name = options.executionName ?? `local-${Date.now()}-${++this.counter}`;
     const executionId = `arn:aws:states:eu-west-1:000000000000:execution:RenewCertificate:${name}`;
     let lambdaInvocations = 0;
-    const stateNames = Object.keys(this.local.definition.States);
+    const stateNames = LocalExecutor.allStates(this.local.definition.States).map(([name]) => name);
     const execution = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(() => (lambdaInvocations += 1)),
-        waitTimeOverrides: Object.fromEntries(stateNames.filter((s) => this.local.definition.States[s]!.Type === 'Wait').map((s) => [s, options.waitMs ?? 0])),
+        waitTimeOverrides: Object.fromEntries(
+          LocalExecutor.allStates(this.local.definition.States)
+            .filter(([, state]) => state.Type === 'Wait')
+            .map(([name]) => [name, options.waitMs ?? 0]),
+        ),
         retryIntervalOverrides: Object.fromEntries(stateNames.map((s) => [s, options.retryMs ?? 0])),
       },
       context: {

@@ -3,6 +3,7 @@
  * Uses node:crypto (native) for key generation and X.509 parsing.
  */
 import { X509Certificate, createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { ariCertId } from './ari';
 import { CertificateVerificationFailed } from './errors';
 import type { KeyType } from './key-types';
 
@@ -24,6 +25,8 @@ export interface CertificateMetadata {
   readonly fingerprintSha256: string;
   readonly keyType: KeyType;
   readonly issuer: string;
+  /** RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order). */
+  readonly ariCertId?: string;
 }
 
 /** A fresh private key as PKCS#8 PEM, generated natively (off the event loop). */
@@ -55,6 +58,14 @@ function colonHexToLower(value: string): string {
   return value.replaceAll(':', '').toLowerCase();
 }
 
+function ariIdentifier(leafPem: string): { ariCertId?: string } {
+  try {
+    return { ariCertId: ariCertId(leafPem) };
+  } catch {
+    return {}; // no Authority Key Identifier: the CA cannot offer ARI for it anyway
+  }
+}
+
 export function describeCertificate(leafPem: string, keyType: KeyType): CertificateMetadata {
   const leaf = new X509Certificate(leafPem);
   return {
@@ -65,6 +76,7 @@ export function describeCertificate(leafPem: string, keyType: KeyType): Certific
     fingerprintSha256: colonHexToLower(leaf.fingerprint256),
     keyType,
     issuer: leaf.issuer.replaceAll('\n', ', '),
+    ...ariIdentifier(leafPem),
   };
 }
 

@@ -45,6 +45,8 @@ export interface CertificateRequest {
   readonly directoryUrl: string;
   readonly contact: string[];
   readonly keystore: KeystoreOptions;
+  /** RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI). */
+  readonly replaces?: string;
   /** Reference (secret name/ARN) to `{kid, hmacKey}`; the credentials never enter state. */
   readonly externalAccountBinding?: { readonly secretRef: string };
 }
@@ -131,6 +133,14 @@ function validateKeystore(raw: unknown, certificateId: string): KeystoreOptions 
   };
 }
 
+const ARI_CERT_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function validateReplaces(raw: unknown): { replaces?: string } {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'string' || raw.length > 512 || !ARI_CERT_ID.test(raw)) reject(`replaces: '${String(raw)}' is not an RFC 9773 certificate identifier`);
+  return { replaces: raw };
+}
+
 function validateDirectoryUrl(raw: unknown, fallback: string): string {
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string') reject('directoryUrl: must be a string');
@@ -155,9 +165,11 @@ function validateContact(raw: unknown, fallback: readonly string[]): string[] {
   });
 }
 
-export function validateCertificateRequest(input: unknown, policy: RequestPolicy): CertificateRequest {
-  if (!isRecord(input)) reject('request: must be a JSON object');
-  const known = new Set(['certificateId', 'names', 'keyType', 'directoryUrl', 'contact', 'keystore', 'externalAccountBinding']);
+export function validateCertificateRequest(raw: unknown, policy: RequestPolicy): CertificateRequest {
+  if (!isRecord(raw)) reject('request: must be a JSON object');
+  // Step Functions adds this when a parent execution (the scheduled scan) starts this one.
+  const { AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: _parent, ...input } = raw;
+  const known = new Set(['certificateId', 'names', 'keyType', 'directoryUrl', 'contact', 'keystore', 'replaces', 'externalAccountBinding']);
   const unknown = Object.keys(input).filter((key) => !known.has(key));
   if (unknown.length > 0) reject(`request: unknown field(s) ${unknown.join(', ')}`);
 
@@ -178,6 +190,7 @@ export function validateCertificateRequest(input: unknown, policy: RequestPolicy
     directoryUrl: validateDirectoryUrl(input.directoryUrl, policy.defaultDirectoryUrl),
     contact: validateContact(input.contact, policy.defaultContact),
     keystore: validateKeystore(input.keystore, certificateId),
+    ...validateReplaces(input.replaces),
   };
 
   const eab = input.externalAccountBinding;

@@ -10,9 +10,15 @@ import { lambdaHandler } from '../runtime/lambda';
 export async function createOrder(input: { request: CertificateRequest }, deps: StepDeps): Promise<OrderRef> {
   const { request } = input;
   const { client, accountUrl } = await registeredClient(request, deps);
+  const identifiers = request.names.map((name) => ({ type: 'dns', value: name }));
   const order = await acmeCall('create order', () =>
-    client.createOrder({ identifiers: request.names.map((name) => ({ type: 'dns', value: name })) }),
-  );
+    client.createOrder({ identifiers, ...(request.replaces ? { replaces: request.replaces } : {}) } as Parameters<typeof client.createOrder>[0]),
+  ).catch(async (error: unknown) => {
+    // RFC 9773 §5: a CA may refuse `replaces` (already replaced, unknown certificate): order without it.
+    if (!request.replaces || !(error instanceof AcmeRequestRejected)) throw error;
+    deps.log.warn('CA refused replaces; ordering without it', { certificateId: request.certificateId, reason: error.message });
+    return acmeCall('create order', () => client.createOrder({ identifiers }));
+  });
   const authorizations = await acmeCall('get authorizations', () => client.getAuthorizations(order));
 
   // Authorizations the CA already holds as valid (reuse) need no challenge.

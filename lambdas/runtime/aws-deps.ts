@@ -3,10 +3,13 @@ import { readFileSync } from 'node:fs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { authoritativeCheck } from '../adapters/aws/authoritative-check';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-events';
 import { Route53DnsProvider } from '../adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../adapters/aws/secrets-store';
+import { StepFunctionsOrderLedger } from '../adapters/aws/sfn-order-ledger';
+import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../core/scan-plan';
 import type { HostedZone } from '../core/dns-names';
 import type { ChallengeDelegation } from '../core/txt-values';
 import type { PipelineSettings, StepDeps } from '../deps';
@@ -25,6 +28,9 @@ export const ENV = {
   secretPrefix: 'CERTFLOW_SECRET_PREFIX',
   kmsKeyId: 'CERTFLOW_KMS_KEY_ID',
   eventBus: 'CERTFLOW_EVENT_BUS',
+  renewStateMachine: 'CERTFLOW_RENEW_STATE_MACHINE_ARN',
+  inventory: 'CERTFLOW_INVENTORY',
+  scan: 'CERTFLOW_SCAN',
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -54,6 +60,10 @@ export function settingsFromEnvironment(env: Environment): PipelineSettings {
     defaultContact: json<string[]>(env, ENV.contact, []),
     ...(eab ? { defaultExternalAccountBinding: eab } : {}),
     ...(caFile ? { acmeCaBundlePem: readFileSync(caFile, 'utf8') } : {}),
+    // The inventory is compiled into the scan function's bundle (esbuild `define` replaces this
+    // exact expression): thousands of certificates outgrow Lambda's 4 KB of environment.
+    certificates: json<ManagedCertificate[]>({ [ENV.inventory]: process.env.CERTFLOW_INVENTORY ?? env[ENV.inventory] }, ENV.inventory, []),
+    scan: json<ScanSettings>(env, ENV.scan, DEFAULT_SCAN),
   };
 }
 
@@ -73,6 +83,10 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
       kmsKeyId: required(env, ENV.kmsKeyId),
     }),
     events: new EventBridgePublisher(new EventBridgeClient({}), required(env, ENV.eventBus)),
+    orders: {
+      // Only the scan counts orders; other steps never touch the ledger (nor need its permission).
+      ordersSince: (since) => new StepFunctionsOrderLedger(new SFNClient({}), required(env, ENV.renewStateMachine)).ordersSince(since),
+    },
     log: jsonLogger((line) => console.log(line), { step: env[ENV.step] }),
     now: () => new Date(),
   };

@@ -13,19 +13,19 @@ import { createOrder } from '../../lambdas/handlers/create-order';
 import { finalizeOrder } from '../../lambdas/handlers/finalize-order';
 import { presentChallenges } from '../../lambdas/handlers/present-challenges';
 import { validateRequest } from '../../lambdas/handlers/validate-request';
-import { synthesizeRenewDefinition, type LocalDefinition } from '../../local/definition';
+import { synthesizeDefinitions, type LocalDefinitions } from '../../local/definition';
 import { detailErrors } from '../support/schemas';
 import { opensslVerify, run, startTestPipeline, type TestPipeline } from '../support/local-pipeline';
 
 let pipeline: TestPipeline;
 
-let definition: LocalDefinition;
+let definitions: LocalDefinitions;
 
 beforeAll(async () => {
-  definition = synthesizeRenewDefinition();
+  definitions = synthesizeDefinitions();
   // Authorization reuse always on: a repeat order for validated names needs no challenge.
   // Bad-nonce injection stays at Pebble's default (5 %).
-  pipeline = await startTestPipeline({ definition, pebble: { env: { PEBBLE_AUTHZREUSE: '100' } } });
+  pipeline = await startTestPipeline({ definitions, pebble: { env: { PEBBLE_AUTHZREUSE: '100' } } });
 });
 afterAll(async () => pipeline?.dispose());
 
@@ -95,7 +95,7 @@ describe('renewal', () => {
 
 describe('a bad-nonce storm (Pebble rejects 60 % of nonces)', () => {
   it('still issues: acme-client refreshes nonces, the state machine retries AcmeBadNonce', async () => {
-    const stormy = await startTestPipeline({ definition, pebble: { env: { PEBBLE_WFE_NONCEREJECT: '60' } } });
+    const stormy = await startTestPipeline({ definitions, pebble: { env: { PEBBLE_WFE_NONCEREJECT: '60' } } });
     try {
       const results = [];
       for (let i = 0; i < 6; i += 1) {

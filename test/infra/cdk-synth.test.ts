@@ -20,7 +20,7 @@ describe('cdk synth', () => {
       const functions = Object.values(template.Resources as Record<string, Fn>).filter(
         (resource) => resource.Type === 'AWS::Lambda::Function',
       );
-      expect(functions).toHaveLength(13);
+      expect(functions).toHaveLength(14);
       for (const fn of functions) {
         const bundle = await fs.readFile(path.join(out, fn.Metadata!['aws:asset:path']!, 'index.js'), 'utf8');
         expect(bundle.length).toBeGreaterThan(500);

@@ -54,6 +54,7 @@ describe('per-step roles', () => {
       'cleanup-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
       'cleanup-after-failure': ['kms:Decrypt', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
       'publish-failed': ['events:PutEvents', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+      'scan-inventory': ['events:PutEvents', 'secretsmanager:ListSecrets', 'states:ListExecutions'],
     };
     for (const step of STEP_IDS) {
       expect(actions(statementsOf(step)), step).toEqual([...expected[step], ...BASELINE].sort());
@@ -74,7 +75,9 @@ describe('per-step roles', () => {
     for (const step of STEP_IDS) {
       for (const statement of statementsOf(step)) {
         const text = JSON.stringify(statement);
-        if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|accounts|eab|passwords)\/\*/);
+        // ListSecrets cannot be scoped (it returns names and tags only): the scan's one exception.
+        if (statement.Action === 'secretsmanager:ListSecrets') expect([step, statement.Resource]).toEqual(['scan-inventory', '*']);
+        else if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|accounts|eab|passwords)\/\*/);
         if (text.includes('kms:')) expect(statement.Condition, step).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
         expect(actions([statement]).some((action) => action.endsWith(':*') || action === '*'), step).toBe(false);
       }

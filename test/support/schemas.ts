@@ -11,6 +11,7 @@ const load = (file: string) => ajv.compile(JSON.parse(readFileSync(new URL(`../.
 export const SCHEMAS = {
   'Certificate Renewed': load('certificate-renewed.schema.json'),
   'Certificate Renewal Failed': load('certificate-renewal-failed.schema.json'),
+  'Certificate Expiring': load('certificate-expiring.schema.json'),
 } as const;
 
 /** Schema errors for a detail of the given detail-type ([] when valid). */

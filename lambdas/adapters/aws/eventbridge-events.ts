@@ -1,6 +1,7 @@
 /**
  * Events on the stack's custom EventBridge bus. Source `certflow`; detail-types
- * "Certificate Renewed" and "Certificate Renewal Failed" (schemas/ has their JSON Schemas).
+ * "Certificate Renewed", "Certificate Renewal Failed" and "Certificate Expiring" (schemas/ has
+ * their JSON Schemas).
  * No secret material: the details are built from public data only (see lambdas/ports.ts).
  *
  * Minimal IAM: events:PutEvents on the bus.
@@ -10,6 +11,7 @@ import { EventPublishFailed } from '../../core/errors';
 import {
   DETAIL_TYPES,
   EVENT_SOURCE,
+  type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
   type EventPublisher,
@@ -44,6 +46,10 @@ export class EventBridgePublisher implements EventPublisher {
 
   failed(event: CertificateRenewalFailedEvent): Promise<void> {
     return this.put(DETAIL_TYPES.failed, event, []);
+  }
+
+  expiring(event: CertificateExpiringEvent): Promise<void> {
+    return this.put(DETAIL_TYPES.expiring, event, []);
   }
 }
 

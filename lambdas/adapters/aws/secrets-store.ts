@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { BUNDLE_SCHEMA, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
 import { StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
+import { namesHash } from '../../core/scan-plan';
 import type { CertificateMetadata } from '../../core/certificate';
 import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
@@ -66,10 +67,10 @@ export const TAG = {
   names: 'certflow:names',
   namesHash: 'certflow:names-sha256',
   lastFailure: 'certflow:last-failure',
+  ariCertId: 'certflow:ari-cert-id',
 } as const;
 const TAG_VALUE_LIMIT = 256;
 
-export const namesHash = (names: readonly string[]) => hash([...names].sort().join(','));
 
 function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
   const names = metadata.names.join(',');
@@ -82,6 +83,7 @@ function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
     { Key: TAG.namesHash, Value: namesHash(metadata.names) },
     // Tag values hold 256 characters: longer name lists are known by their hash only.
     ...(names.length <= TAG_VALUE_LIMIT ? [{ Key: TAG.names, Value: names }] : []),
+    ...(metadata.ariCertId && metadata.ariCertId.length <= TAG_VALUE_LIMIT ? [{ Key: TAG.ariCertId, Value: metadata.ariCertId }] : []),
   ];
 }
 
@@ -100,6 +102,7 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
     fingerprintSha256: '',
     keyType: keyType as CertificateMetadata['keyType'],
     issuer: '',
+    ...(tag(TAG.ariCertId) ? { ariCertId: tag(TAG.ariCertId) } : {}),
   };
   return { certificateId, current: { version, metadata }, namesSha256: tag(TAG.namesHash), ...lastFailure };
 }

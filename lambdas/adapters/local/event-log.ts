@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   DETAIL_TYPES,
   EVENT_SOURCE,
+  type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
   type EventPublisher,
@@ -13,7 +14,7 @@ export interface LocalEvent {
   readonly time: string;
   readonly source: string;
   readonly 'detail-type': string;
-  readonly detail: CertificateRenewedEvent | CertificateRenewalFailedEvent;
+  readonly detail: CertificateRenewedEvent | CertificateRenewalFailedEvent | CertificateExpiringEvent;
 }
 
 export type Subscriber = (event: LocalEvent) => void | Promise<void>;
@@ -44,6 +45,10 @@ export class LocalEventLog implements EventPublisher {
 
   failed(event: CertificateRenewalFailedEvent): Promise<void> {
     return this.publish(DETAIL_TYPES.failed, event);
+  }
+
+  expiring(event: CertificateExpiringEvent): Promise<void> {
+    return this.publish(DETAIL_TYPES.expiring, event);
   }
 
   async read(): Promise<LocalEvent[]> {

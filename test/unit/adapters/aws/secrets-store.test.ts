@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { namesHash, SecretsManagerCertificateStore, versionToken } from '../../../../lambdas/adapters/aws/secrets-store';
+import { SecretsManagerCertificateStore, versionToken } from '../../../../lambdas/adapters/aws/secrets-store';
+import { namesHash } from '../../../../lambdas/core/scan-plan';
 import { toBundle } from '../../../../lambdas/core/bundle';
 import type { CertificateMetadata } from '../../../../lambdas/core/certificate';
 

@@ -1,0 +1,60 @@
+/**
+ * The ScanCertificates state machine, started by an EventBridge schedule:
+ *
+ *   ScanInventory ▶ RenewDue (Map, bounded concurrency: RenewCertificate.sync per due certificate,
+ *   each its own execution — scheduled and manual renewals look the same) ▶ Scanned
+ *
+ * The scan Lambda decides what is due within the CA's order budget; what does not fit waits for
+ * the next scan. A failed renewal is recorded in the scan's output (and announced by its own
+ * "Certificate Renewal Failed"); the other renewals go on.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { TRANSIENT_RETRY } from './renew-state-machine';
+
+export interface ScanFlowProps {
+  readonly scanFunction: IFunction;
+  readonly renewCertificate: sfn.IStateMachine;
+  /** RenewCertificate executions running at once. */
+  readonly maxConcurrency: number;
+}
+
+export class ScanFlow extends Construct {
+  readonly definition: sfn.IChainable;
+
+  constructor(scope: Construct, id: string, props: ScanFlowProps) {
+    super(scope, id);
+    const scan = new tasks.LambdaInvoke(this, 'ScanInventory', {
+      lambdaFunction: props.scanFunction,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: '$.scan',
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(5)),
+    });
+    scan.addRetry(TRANSIENT_RETRY);
+
+    const renew = new tasks.StepFunctionsStartExecution(this, 'RenewCertificate', {
+      stateMachine: props.renewCertificate,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      input: sfn.TaskInput.fromJsonPathAt('$'),
+      resultSelector: { 'certificateId.$': '$.Output.certificateId', 'version.$': '$.Output.version', status: 'SUCCEEDED' },
+    });
+    const renewalFailed = new sfn.Pass(this, 'RenewalFailed', {
+      parameters: { 'certificateId.$': '$.certificateId', status: 'FAILED', 'error.$': '$.failure.Error' },
+    });
+    renew.addCatch(renewalFailed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+
+    const renewDue = new sfn.Map(this, 'RenewDue', {
+      itemsPath: '$.scan.requests',
+      maxConcurrency: props.maxConcurrency,
+      resultPath: '$.outcomes',
+    }).itemProcessor(renew);
+
+    this.definition = sfn.Chain.start(scan)
+      .next(renewDue)
+      .next(new sfn.Pass(this, 'Scanned', { parameters: { 'summary.$': '$.scan.summary', 'outcomes.$': '$.outcomes' } }));
+  }
+}

@@ -1,0 +1,61 @@
+import { fetchAriStates } from '../acme/renewal-info';
+import { DEFAULT_SCAN, planScan, type RenewalRequest, type ScanPlan } from '../core/scan-plan';
+import type { StepDeps } from '../deps';
+import { lambdaHandler } from '../runtime/lambda';
+
+const HOUR_MS = 3_600_000;
+const MAX_ARI_LOOKUPS = 500;
+
+export interface ScanOutput {
+  /** Inputs of the RenewCertificate executions to start, most urgent first. */
+  readonly requests: RenewalRequest[];
+  readonly summary: ScanPlan['summary'] & { ari: 'unsupported' | 'used' };
+}
+
+/** CloudWatch embedded metric format: one log line becomes metrics, no PutMetricData rights needed. */
+function emitMetrics(deps: StepDeps, plan: ScanPlan, now: Date): void {
+  const timestamp = now.getTime();
+  for (const { id, days } of plan.daysToExpiry) {
+    deps.log.info('days to expiry', {
+      _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [['CertificateId']], Metrics: [{ Name: 'DaysToExpiry', Unit: 'Count' }] }] },
+      CertificateId: id,
+      DaysToExpiry: days,
+    });
+  }
+  const minimum = Math.min(...plan.daysToExpiry.map((entry) => entry.days));
+  deps.log.info('scan summary', {
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [[]], Metrics: ['MinDaysToExpiry', 'DueCertificates', 'StartedRenewals', 'DeferredRenewals'].map((Name) => ({ Name, Unit: 'Count' })) }],
+    },
+    ...(Number.isFinite(minimum) ? { MinDaysToExpiry: minimum } : {}),
+    DueCertificates: plan.summary.due,
+    StartedRenewals: plan.summary.selected,
+    DeferredRenewals: plan.summary.deferred,
+  });
+}
+
+/** The scheduled scan: what is due, within the order budget; expiring certificates announced. */
+export async function scanInventory(_input: unknown, deps: StepDeps): Promise<ScanOutput> {
+  const now = deps.now();
+  const settings = deps.settings.scan ?? DEFAULT_SCAN;
+  const stored = await deps.store.inventory();
+  const ordersInWindow = await deps.orders.ordersSince(new Date(now.getTime() - settings.budget.windowHours * HOUR_MS));
+
+  const lookups = stored
+    .filter((state) => state.current?.metadata.ariCertId)
+    .sort((a, b) => Date.parse(a.current!.metadata.notAfter) - Date.parse(b.current!.metadata.notAfter))
+    .slice(0, MAX_ARI_LOOKUPS)
+    .map((state) => ({ id: state.certificateId, certId: state.current!.metadata.ariCertId! }));
+  const ari = await fetchAriStates(deps.settings.defaultDirectoryUrl, lookups, deps.settings.acmeCaBundlePem);
+
+  const plan = planScan({ declared: deps.settings.certificates ?? [], stored, ari: ari.states, ordersInWindow, now, settings });
+  for (const event of plan.expiring) await deps.events.expiring(event);
+  emitMetrics(deps, plan, now);
+  for (const entry of plan.deferred) deps.log.info('renewal deferred', { certificateId: entry.id, reason: entry.reason });
+  for (const entry of plan.skipped) deps.log.warn('certificate skipped', { certificateId: entry.id, reason: entry.reason });
+  deps.log.info('scan planned', { ...plan.summary, ari: ari.supported ? 'used' : 'unsupported' });
+  return { requests: plan.requests, summary: { ...plan.summary, ari: ari.supported ? 'used' : 'unsupported' } };
+}
+
+export const handler = lambdaHandler(scanInventory);

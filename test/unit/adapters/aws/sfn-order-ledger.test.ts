@@ -1,0 +1,30 @@
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { StepFunctionsOrderLedger } from '../../../../lambdas/adapters/aws/sfn-order-ledger';
+
+const sfn = mockClient(SFNClient);
+const ARN = 'arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate';
+const execution = (minutesAgo: number, now: Date) => ({
+  executionArn: `${ARN}:e${minutesAgo}`,
+  stateMachineArn: ARN,
+  name: `e${minutesAgo}`,
+  status: 'SUCCEEDED' as const,
+  startDate: new Date(now.getTime() - minutesAgo * 60_000),
+});
+
+describe('StepFunctionsOrderLedger', () => {
+  it('counts executions started inside the window, newest first, across pages, stopping at the first older one', async () => {
+    const now = new Date('2026-11-23T12:00:00Z');
+    sfn.reset();
+    sfn.on(ListExecutionsCommand)
+      .resolvesOnce({ executions: [execution(1, now), execution(50, now)], nextToken: 't2' })
+      .resolvesOnce({ executions: [execution(170, now), execution(190, now), execution(10, now)], nextToken: 't3' });
+    const count = await new StepFunctionsOrderLedger(new SFNClient({ region: 'eu-west-1' }), ARN).ordersSince(new Date(now.getTime() - 3 * 3_600_000));
+    expect(count).toBe(3);
+    expect(sfn.commandCalls(ListExecutionsCommand).map((call) => call.args[0].input)).toEqual([
+      { stateMachineArn: ARN, maxResults: 1000 },
+      { stateMachineArn: ARN, maxResults: 1000, nextToken: 't2' },
+    ]);
+  });
+});
