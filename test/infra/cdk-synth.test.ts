@@ -29,6 +29,8 @@ describe('cdk synth', () => {
         if (fn.Properties.Environment.Variables.CERTFLOW_STEP === 'validate-request') {
           expect(bundle).toContain('"InvalidCertificateRequest"');
         }
+        // The declared inventory (certflow.config.ts) is compiled into the scan function only.
+        expect(bundle.includes('broker-eu1')).toBe(fn.Properties.Environment.Variables.CERTFLOW_STEP === 'scan-inventory');
       }
     } finally {
       await fs.rm(out, { recursive: true, force: true });

@@ -2,48 +2,12 @@
  * acme-client's transport, as configured for Lambda: against real local HTTPS servers that
  * misbehave like a CA can (429 + Retry-After, 503, badNonce storms, bad TLS, nothing listening).
  */
-import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeCall, acmeClient, configureAcmeHttp, parseRetryAfter } from '../../../lambdas/acme/client';
 import { generatePrivateKey } from '../../../lambdas/core/certificate';
 import { freePort } from '../../../local/pebble';
 import { createLocalhostTls, type LocalhostTls } from '../../../local/tls';
-
-type Behaviour = (req: { method: string; url: string }) => { status: number; headers?: Record<string, string | undefined>; body?: unknown };
-
-interface FakeCa {
-  url: string;
-  requests: { method: string; url: string }[];
-  close(): Promise<void>;
-}
-
-async function fakeCa(tls: LocalhostTls, behaviour: Behaviour): Promise<FakeCa> {
-  const requests: FakeCa['requests'] = [];
-  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    const request = { method: req.method ?? '', url: req.url ?? '' };
-    requests.push(request);
-    req.resume();
-    req.on('end', () => {
-      const base = `https://localhost:${(server.address() as AddressInfo).port}`;
-      if (request.url === '/dir') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ newNonce: `${base}/nonce`, newAccount: `${base}/account`, newOrder: `${base}/order` }));
-        return;
-      }
-      const answer = behaviour(request);
-      res.writeHead(answer.status, { 'content-type': 'application/problem+json', ...(answer.headers as Record<string, string>) });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `https://localhost:${port}/dir`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+import { fakeCa, type FakeCa } from '../../support/fake-ca';
 
 let trusted: LocalhostTls;
 let accountKeyPem: string;
