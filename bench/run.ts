@@ -5,9 +5,10 @@
 import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
 import { benchKeyGeneration, benchPackaging } from './packaging';
+import { benchScan, benchScanTransitions } from './scan';
 import { table } from './stats';
 
-const TARGETS = { ratio: 1.5, transitions: 30, packagingP256LegacyMs: 20 };
+const TARGETS = { ratio: 1.5, transitions: 30, packagingP256LegacyMs: 20, scan10kMs: 2000 };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,9 +22,10 @@ async function main(): Promise<void> {
   for (const keyType of ['ec-p256', 'rsa-2048'] as const) issuance.push(await benchIssuance(keyType, runs, progress));
   const packaging = await benchPackaging(packagingRuns, progress);
   const keyGeneration = await benchKeyGeneration(packagingRuns);
+  const scan = { ...(await benchScan(10_000)), ...(await benchScanTransitions(3)) };
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, packaging, keyGeneration, targets: TARGETS }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, targets: TARGETS }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -58,6 +60,17 @@ async function main(): Promise<void> {
   );
   console.log('\nKey generation (node:crypto, native)');
   console.log(table(['key type', 'runs', 'median ms'], keyGeneration.map((f) => [f.keyType, f.runs, f.medianMs.toFixed(2)])));
+  console.log('\nScheduled scan');
+  console.log(
+    table(
+      ['figure', 'value', 'target'],
+      [
+        [`policy + selection, ${scan.entries} certificates (median of ${scan.runs})`, `${scan.medianMs.toFixed(1)} ms`, `≤ ${TARGETS.scan10kMs} ms`],
+        ['state transitions per scan: fixed', scan.fixed, ''],
+        ['state transitions per scan: per renewal started', scan.perRenewal, ''],
+      ],
+    ),
+  );
 }
 
 function positive(flag: string, value: string | undefined): number {

@@ -23,3 +23,26 @@ export async function benchScan(entries = 10_000): Promise<{ entries: number; me
   }
   return { entries, medianMs: median(times), runs: RUNS };
 }
+
+/**
+ * State transitions of one ScanCertificates execution (the RenewCertificate executions it
+ * starts are billed on their own), measured on the local runner for a small inventory.
+ */
+export async function benchScanTransitions(due = 3): Promise<{ due: number; scanTransitions: number; perRenewal: number; fixed: number }> {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { startLocalPipeline } = await import('../local/environment');
+  const root = await mkdtemp(join(tmpdir(), 'certflow-bench-scan-'));
+  const certificates = Array.from({ length: due }, (_, i) => ({ id: `scan-${i}`, names: [`scan${i}.certflow.test`] }));
+  const pipeline = await startLocalPipeline({ root, certificates });
+  try {
+    const empty = await pipeline.scanExecutor.run({}); // nothing stored yet: all due
+    const idle = await pipeline.scanExecutor.run({}); // all fresh: nothing due
+    if (empty.status !== 'SUCCEEDED' || idle.status !== 'SUCCEEDED') throw new Error('bench scan failed');
+    return { due, scanTransitions: empty.transitions, perRenewal: (empty.transitions - idle.transitions) / due, fixed: idle.transitions };
+  } finally {
+    await pipeline.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
