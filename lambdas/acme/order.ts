@@ -1,6 +1,7 @@
 /** Order reads shared by the poll steps. */
 import type { Client, Order } from 'acme-client';
 import { OrderInvalid, errorMessage } from '../core/errors';
+import type { PollVerdict } from '../core/order-status';
 import { acmeCall } from './client';
 
 export async function fetchOrder(client: Client, orderUrl: string): Promise<Order & { url: string }> {
@@ -30,4 +31,19 @@ export async function orderInvalid(client: Client, order: Order): Promise<OrderI
     return new OrderInvalid(`order invalid: ${problemText(order.error)} (authorizations unreadable: ${errorMessage(error)})`);
   }
   return new OrderInvalid(`order invalid: ${problemText(order.error)}`);
+}
+
+/**
+ * One poll of an order for a bounded wait loop: its status and what it means for the loop;
+ * `invalid` throws OrderInvalid with the CA's reasons.
+ */
+export async function pollOrder(
+  client: Client,
+  orderUrl: string,
+  verdictOf: (status: string) => PollVerdict,
+): Promise<{ order: Order & { url: string }; done: boolean }> {
+  const order = await fetchOrder(client, orderUrl);
+  const verdict = verdictOf(order.status);
+  if (verdict === 'failed') throw await orderInvalid(client, order);
+  return { order, done: verdict === 'done' };
 }

@@ -1,5 +1,5 @@
 import { accountClient } from '../acme/account';
-import { fetchOrder, orderInvalid } from '../acme/order';
+import { pollOrder } from '../acme/order';
 import { issuanceVerdict } from '../core/order-status';
 import type { StepDeps } from '../deps';
 import type { CertificateRequest, IssuancePollState, OrderRef } from '../state';
@@ -11,13 +11,11 @@ export async function checkCertificate(
   deps: StepDeps,
 ): Promise<IssuancePollState> {
   const client = await accountClient(input.request, input.order.accountUrl, deps);
-  const order = await fetchOrder(client, input.order.orderUrl);
-  const verdict = issuanceVerdict(order.status);
-  if (verdict === 'failed') throw await orderInvalid(client, order);
+  const { order, done } = await pollOrder(client, input.order.orderUrl, issuanceVerdict);
   return {
     ...input.issuance,
     status: order.status,
-    done: verdict === 'done',
+    done,
     attempts: input.issuance.attempts + 1,
     ...(order.certificate ? { certificateUrl: order.certificate } : {}),
   };

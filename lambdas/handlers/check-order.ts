@@ -1,5 +1,5 @@
 import { accountClient } from '../acme/account';
-import { fetchOrder, orderInvalid } from '../acme/order';
+import { pollOrder } from '../acme/order';
 import { validationVerdict } from '../core/order-status';
 import type { StepDeps } from '../deps';
 import type { CertificateRequest, OrderPollState, OrderRef } from '../state';
@@ -11,10 +11,8 @@ export async function checkOrder(
   deps: StepDeps,
 ): Promise<OrderPollState> {
   const client = await accountClient(input.request, input.order.accountUrl, deps);
-  const order = await fetchOrder(client, input.order.orderUrl);
-  const verdict = validationVerdict(order.status);
-  if (verdict === 'failed') throw await orderInvalid(client, order);
-  return { status: order.status, done: verdict === 'done', attempts: input.validation.attempts + 1 };
+  const { order, done } = await pollOrder(client, input.order.orderUrl, validationVerdict);
+  return { status: order.status, done, attempts: input.validation.attempts + 1 };
 }
 
 export const handler = lambdaHandler(checkOrder);

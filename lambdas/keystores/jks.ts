@@ -8,8 +8,9 @@
  *
  * Java writes aliases lowercase and passwords as UTF-16BE (its chars).
  */
-import { createHash, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { keyWithChain, trustedAliases } from './entries';
 
 const MAGIC = 0xfeedfeed;
 const VERSION = 2;
@@ -31,9 +32,7 @@ export function encodeJks(input: {
   const keyPassword = input.keyPassword ?? input.storePassword;
   requirePassword(input.storePassword);
   requirePassword(keyPassword);
-  const certificates = input.chainPem.map((pem) => new X509Certificate(pem));
-  const key = createPrivateKey(input.privateKeyPem);
-  if (!certificates[0]?.checkPrivateKey(key)) throw new Error('the private key does not match the first certificate of the chain');
+  const { key, certificates } = keyWithChain(input.privateKeyPem, input.chainPem);
 
   const out = new JksWriter(1);
   out.int(PRIVATE_KEY_ENTRY);
@@ -54,9 +53,7 @@ export function encodeJksTruststore(input: {
   created: Date;
 }): Uint8Array {
   requirePassword(input.storePassword);
-  const aliases = input.certificates.map(({ alias }) => alias.toLowerCase());
-  if (aliases.length === 0) throw new Error('a truststore needs at least one certificate');
-  if (new Set(aliases).size !== aliases.length) throw new Error('truststore aliases must be unique (case-insensitively)');
+  const aliases = trustedAliases(input.certificates);
 
   const out = new JksWriter(aliases.length);
   input.certificates.forEach(({ pem }, index) => {

@@ -9,8 +9,9 @@
  * saves two 2048-round SHA-1 derivations per file); `modern` encrypts them like OpenSSL 3 does,
  * which costs one native PBKDF2. The MAC protects the whole file either way.
  */
-import { createCipheriv, createHash, createHmac, createPrivateKey, pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { keyWithChain, trustedAliases } from './entries';
 
 /** `legacy`: 3DES + HMAC-SHA1, loads on every JDK. `modern`: AES-256 PBES2 + HMAC-SHA256 (JDK ≥ 12, 8u301, 11.0.12). */
 export type Pkcs12Profile = 'legacy' | 'modern';
@@ -53,9 +54,7 @@ export function encodePkcs12(input: {
 }): Uint8Array {
   const { password, profile } = input;
   requirePassword(password);
-  const certificates = input.chainPem.map((pem) => new X509Certificate(pem));
-  const key = createPrivateKey(input.privateKeyPem);
-  if (!certificates[0]?.checkPrivateKey(key)) throw new Error('the private key does not match the first certificate of the chain');
+  const { key, certificates } = keyWithChain(input.privateKeyPem, input.chainPem);
 
   // The same friendlyName and localKeyId on key and leaf make Java pair them into one PrivateKeyEntry;
   // it then completes the chain from the other certificate bags by issuer.
@@ -78,9 +77,7 @@ export function encodePkcs12Truststore(input: {
 }): Uint8Array {
   const { password, profile } = input;
   requirePassword(password);
-  const aliases = input.certificates.map(({ alias }) => alias.toLowerCase());
-  if (aliases.length === 0) throw new Error('a truststore needs at least one certificate');
-  if (new Set(aliases).size !== aliases.length) throw new Error('truststore aliases must be unique (case-insensitively)');
+  const aliases = trustedAliases(input.certificates);
 
   const certBags = input.certificates.map(({ pem }, index) =>
     certBag(new X509Certificate(pem).raw, [
