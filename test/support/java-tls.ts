@@ -1,4 +1,4 @@
-/** Real-JVM TLS checks: a Java server presenting one of our keystores, and a Node client to shake hands with it. */
+/** Real-JVM TLS checks: Java servers presenting our keystores, and a Node client to shake hands with them. */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
@@ -9,27 +9,28 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-const SOURCE = fileURLToPath(new URL('./java/TlsServer.java', import.meta.url));
-// Start-up flags: the server lives for a handful of handshakes, so skip the optimising JIT.
+// Start-up flags: the servers live for a handful of handshakes, so skip the optimising JIT.
 const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
 // Java decodes its arguments (our passwords) with the locale's charset.
 const JAVA_ENV = { ...process.env, LC_ALL: 'C.UTF-8' };
 const START_TIMEOUT_MS = 20_000;
 
-let classDir: Promise<string> | undefined;
+const compiled = new Map<string, Promise<string>>();
 
 /**
- * Compiles TlsServer.java once per process, into a temp directory named after the source's hash:
- * later runs and parallel test workers reuse it, and nothing piles up in the temp dir.
+ * Compiles test/support/java/<className>.java once per process, into a temp directory named after
+ * the source's hash: later runs and parallel test workers reuse it, and nothing piles up in the temp dir.
  */
-function compileTlsServer(): Promise<string> {
+function compileJava(className: string): Promise<string> {
+  let classDir = compiled.get(className);
   classDir ??= (async () => {
-    const source = await readFile(SOURCE);
-    const dir = join(tmpdir(), `certflow-tls-server-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
-    if (await access(join(dir, 'TlsServer.class')).then(() => true, () => false)) return dir;
+    const sourceFile = fileURLToPath(new URL(`./java/${className}.java`, import.meta.url));
+    const source = await readFile(sourceFile);
+    const dir = join(tmpdir(), `certflow-${className}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+    if (await access(join(dir, `${className}.class`)).then(() => true, () => false)) return dir;
     const staging = await mkdtemp(`${dir}-`);
     try {
-      await promisify(execFile)('javac', ['-d', staging, SOURCE]);
+      await promisify(execFile)('javac', ['-d', staging, sourceFile]);
       // When another worker won the race the rename fails, and its identical classes stay.
       await rename(staging, dir).catch(() => undefined);
     } finally {
@@ -37,23 +38,31 @@ function compileTlsServer(): Promise<string> {
     }
     return dir;
   })();
+  compiled.set(className, classDir);
   return classDir;
 }
 
-export async function startJavaTlsServer(opts: {
-  keystorePath: string;
-  storeType: 'JKS' | 'PKCS12';
-  password: string;
-}): Promise<{ port: number; stop(): Promise<void> }> {
-  const classes = await compileTlsServer();
+export interface JavaServer {
+  readonly port: number;
+  readonly pid: number;
+  /** Everything the JVM printed to stdout so far. */
+  stdout(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts test/support/java/<className>.java with `args` plus a port file as its last argument,
+ * and resolves once the server wrote its port there.
+ */
+export async function startJavaServer(className: string, args: readonly string[]): Promise<JavaServer> {
+  const classes = await compileJava(className);
   const workDir = await mkdtemp(join(tmpdir(), 'certflow-tls-'));
   const portFile = join(workDir, 'port');
-  const jvm = spawn('java', [...JVM_FLAGS, '-cp', classes, 'TlsServer', opts.keystorePath, opts.storeType, opts.password, portFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: JAVA_ENV,
-  });
+  const jvm = spawn('java', [...JVM_FLAGS, '-cp', classes, className, ...args, portFile], { stdio: ['ignore', 'pipe', 'pipe'], env: JAVA_ENV });
+  let stdout = '';
   let stderr = '';
   let running = true;
+  jvm.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   jvm.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => {
     jvm.once('close', () => resolve());
@@ -73,11 +82,16 @@ export async function startJavaTlsServer(opts: {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (running && Date.now() < deadline) {
     const port = await readFile(portFile, 'utf8').catch(() => undefined);
-    if (port !== undefined) return { port: Number(port), stop };
+    if (port !== undefined) return { port: Number(port), pid: jvm.pid!, stdout: () => stdout, stop };
     await sleep(50);
   }
   await stop();
-  throw new Error(`TlsServer did not start (exit code ${jvm.exitCode}): ${stderr.trim()}`);
+  throw new Error(`${className} did not start (exit code ${jvm.exitCode}): ${stderr.trim()}`);
+}
+
+/** TlsServer: serves one keystore until stopped. */
+export function startJavaTlsServer(opts: { keystorePath: string; storeType: 'JKS' | 'PKCS12'; password: string }): Promise<JavaServer> {
+  return startJavaServer('TlsServer', [opts.keystorePath, opts.storeType, opts.password]);
 }
 
 /** One TLS handshake against 127.0.0.1:port, verifying the chain against caPem and the name against servername. */

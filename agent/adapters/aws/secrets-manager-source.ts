@@ -1,0 +1,69 @@
+/**
+ * Certificate source on AWS: each stored version is one version of the certificate's secret,
+ * its SecretString exactly `JSON.stringify(bundle)` and `bundle.version` its VersionId.
+ *
+ * Minimal IAM for the host (what infra/subscriber.ts grants):
+ *   secretsmanager:GetSecretValue  on the certificates' secret ARNs
+ *   kms:Decrypt                    on the secrets' KMS key, with kms:ViaService = secretsmanager.<region>.amazonaws.com
+ */
+import { GetSecretValueCommand, type GetSecretValueCommandInput, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CertificateBundle } from '../../../lambdas/core/bundle';
+import { parseBundle } from '../../bundle-check';
+import { BundleRejected, VersionNotFound } from '../../errors';
+import type { CertificateSource } from '../../ports';
+
+/** Where the pipeline keeps certificate `<id>`: `<secretPrefix>certificates/<id>` (lambdas/adapters/aws/secrets-store.ts). */
+const DEFAULT_SECRET_PREFIX = 'certflow/';
+
+export interface SecretLocations {
+  /** The pipeline's secret name prefix. Default `certflow/`. */
+  readonly secretPrefix?: string;
+  /** Per certificate id: a secret ARN or name that overrides the prefix rule. */
+  readonly secretIds?: Readonly<Record<string, string>>;
+}
+
+export class SecretsManagerCertificateSource implements CertificateSource {
+  constructor(
+    private readonly client: Pick<SecretsManagerClient, 'send'>,
+    private readonly locations: SecretLocations = {},
+  ) {}
+
+  /** A version named by an event: `location` is the secret ARN the event carries. */
+  async version(certificateId: string, version: string, location?: string): Promise<CertificateBundle> {
+    const secretId = location ?? this.secretIdFor(certificateId);
+    const bundle = await this.read(certificateId, { SecretId: secretId, VersionId: version });
+    if (bundle === undefined) throw new VersionNotFound(`secret ${secretId} has no version ${version}`);
+    return bundle;
+  }
+
+  /** The version labelled AWSCURRENT. */
+  current(certificateId: string): Promise<CertificateBundle | undefined> {
+    return this.read(certificateId, { SecretId: this.secretIdFor(certificateId) });
+  }
+
+  private secretIdFor(certificateId: string): string {
+    return this.locations.secretIds?.[certificateId] ?? `${this.locations.secretPrefix ?? DEFAULT_SECRET_PREFIX}certificates/${certificateId}`;
+  }
+
+  private async read(certificateId: string, input: GetSecretValueCommandInput): Promise<CertificateBundle | undefined> {
+    let output;
+    try {
+      output = await this.client.send(new GetSecretValueCommand(input));
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+    const where = `secret ${input.SecretId} version ${output.VersionId}`;
+    if (output.SecretString === undefined) throw new BundleRejected(`${where} holds no SecretString`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(output.SecretString);
+    } catch {
+      throw new BundleRejected(`${where} is not JSON`);
+    }
+    const bundle = parseBundle(parsed);
+    if (bundle.certificateId !== certificateId) throw new BundleRejected(`${where} holds certificate '${bundle.certificateId}', expected '${certificateId}'`);
+    if (bundle.version !== output.VersionId) throw new BundleRejected(`${where} names itself version ${bundle.version}`);
+    return bundle;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The agent's core: event or reconcile → decide → fetch → verify → install → switch live →
+ * reload → (roll back on failure). Depends on ports and the install directory only; one
+ * certificate is handled at a time (events, reconcile and start-up never interleave on it).
+ */
+import { hostname } from 'node:os';
+import type { CertificateBundle } from '../lambdas/core/bundle';
+import type { Logger } from '../lambdas/ports';
+import { verifyBundle } from './bundle-check';
+import { errorMessage } from './errors';
+import type { InstallDir, VersionMetadata } from './install/install-dir';
+import { repairInstall } from './install/repair';
+import { decide, DECISIONS, sameCertificate, type Decision, type InstalledVersion } from './ordering';
+import type { CertificateSource, ReceivedEvent, ReloadAction, ReloadFailureReporter } from './ports';
+import { parseRenewedEvent, type RenewedNotice } from './renewed-event';
+
+export interface AgentDeps {
+  readonly certificateIds: readonly string[];
+  readonly source: CertificateSource;
+  readonly installDir: InstallDir;
+  /** Without one, switching live/<id> is the whole install (the service reads the files when it starts). */
+  readonly reload?: ReloadAction;
+  readonly reporter?: ReloadFailureReporter;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /** Installed versions kept per certificate (the live one and the rollback target always stay). */
+  readonly keepVersions: number;
+  readonly host?: string;
+}
+
+/** What happened to one certificate. Everything but `failed` means done (ack); `failed` means try again later. */
+export type SyncOutcome =
+  | { readonly status: 'installed' | 'reloaded'; readonly n: number; readonly version: string }
+  | { readonly status: 'current'; readonly n: number; readonly version: string }
+  | { readonly status: 'older'; readonly version: string }
+  | { readonly status: 'ignored'; readonly reason: string }
+  | { readonly status: 'absent' }
+  | { readonly status: 'failed'; readonly reason: string };
+
+export const isDone = (outcome: SyncOutcome): boolean => outcome.status !== 'failed';
+
+/** The reloaded-state value for "the service has loaded none of our versions". */
+const NOTHING_LOADED = 0;
+
+interface Installed extends InstalledVersion {
+  readonly n: number;
+  readonly metadata: VersionMetadata;
+}
+
+export class CertificateAgent {
+  private readonly managed: ReadonlySet<string>;
+  private readonly queues = new Map<string, Promise<SyncOutcome>>();
+
+  constructor(private readonly deps: AgentDeps) {
+    this.managed = new Set(deps.certificateIds);
+  }
+
+  /** Start-up for one certificate: repair after a crash, finish a reload a crash interrupted, catch up with the store. */
+  start(certificateId: string): Promise<SyncOutcome> {
+    return this.serialized(certificateId, 'start-up failed', async () => {
+      const repair = await repairInstall(this.deps.installDir, certificateId);
+      if (repair.outcome === 'repaired' || repair.removed.length > 0) this.deps.log.warn('repaired install directory', { certificateId, ...repair });
+      const installed = await this.installed(certificateId);
+      if (installed && !installed.reloaded) {
+        this.deps.log.warn('live version was never loaded by the service; reloading', { certificateId, n: installed.n });
+        await this.activate(certificateId, installed.n, installed.metadata);
+      }
+      return this.catchUp(certificateId);
+    });
+  }
+
+  /** Install the store's current version if it is newer than the installed one (missed events). */
+  reconcile(certificateId: string): Promise<SyncOutcome> {
+    return this.serialized(certificateId, 'reconcile failed', () => this.catchUp(certificateId));
+  }
+
+  async handleEvent(event: ReceivedEvent): Promise<SyncOutcome> {
+    let notice: RenewedNotice;
+    try {
+      notice = parseRenewedEvent(event.envelope);
+    } catch (error) {
+      return this.failed('invalid event', error, { eventId: event.id });
+    }
+    const { certificateId, version, serialNumber } = notice;
+    this.deps.log.info('event received', { eventId: event.id, receiveCount: event.receiveCount, certificateId, version, serialNumber });
+    if (!this.managed.has(certificateId)) return { status: 'ignored', reason: `certificate '${certificateId}' is not managed here` };
+    return this.serialized(certificateId, 'event handling failed', async () => {
+      const installed = await this.installed(certificateId);
+      let fetch = () => this.deps.source.version(certificateId, version, notice.location);
+      let decision = decide(installed, notice);
+      if (decision === DECISIONS.askStore) {
+        const current = await this.deps.source.current(certificateId);
+        const isCurrent = current !== undefined && sameCertificate(current.metadata, notice);
+        if (isCurrent) fetch = async () => current;
+        decision = decide(installed, notice, isCurrent);
+      }
+      return this.act(decision, installed, notice, fetch);
+    });
+  }
+
+  private async catchUp(certificateId: string): Promise<SyncOutcome> {
+    const bundle = await this.deps.source.current(certificateId);
+    if (bundle === undefined) {
+      this.deps.log.warn('the store has no version of this certificate yet', { certificateId });
+      return { status: 'absent' };
+    }
+    const installed = await this.installed(certificateId);
+    return this.act(decide(installed, bundle.metadata, true), installed, { certificateId, version: bundle.version }, async () => bundle);
+  }
+
+  /** `candidate`: what the event announced (checked against the fetched bundle), or just id and version. */
+  private act(
+    decision: Decision,
+    installed: Installed | undefined,
+    candidate: Partial<RenewedNotice> & Pick<RenewedNotice, 'certificateId' | 'version'>,
+    fetch: () => Promise<CertificateBundle>,
+  ): Promise<SyncOutcome> | SyncOutcome {
+    const { certificateId, version } = candidate;
+    switch (decision) {
+      case DECISIONS.older:
+        this.deps.log.info('older than the installed version; ignored', { certificateId, version, installedVersion: installed!.metadata.version });
+        return { status: 'older', version };
+      case DECISIONS.duplicate:
+        return { status: 'current', n: installed!.n, version: installed!.metadata.version };
+      case DECISIONS.reload:
+        return this.activate(certificateId, installed!.n, installed!.metadata);
+      case DECISIONS.install:
+        return this.fetchAndInstall(candidate, fetch);
+      case DECISIONS.askStore:
+        throw new Error('a same-second tie must be resolved against the store first');
+    }
+  }
+
+  private async fetchAndInstall(expected: Partial<RenewedNotice> & { certificateId: string }, fetch: () => Promise<CertificateBundle>): Promise<SyncOutcome> {
+    const { certificateId } = expected;
+    const bundle = await fetch();
+    const files = verifyBundle(bundle, expected, this.deps.now());
+    const { version, metadata } = bundle;
+    this.deps.log.info('version fetched and verified', { certificateId, version, serialNumber: metadata.serialNumber, notAfter: metadata.notAfter });
+    const { installDir } = this.deps;
+    // A version already on disk (a rolled-back one, or a crash after writing it) is reused as is.
+    const n = (await installDir.findInstalled(certificateId, metadata.fingerprintSha256)) ?? (await installDir.writeVersion(bundle, files));
+    this.deps.log.info('version installed', { certificateId, version, n, dir: installDir.versionDir(certificateId, n) });
+    return this.activate(certificateId, n, { ...metadata, version, formats: bundle.formats });
+  }
+
+  /** Point live/<id> at n and reload; on failure go back to the last version the service loaded. */
+  private async activate(certificateId: string, n: number, metadata: VersionMetadata): Promise<SyncOutcome> {
+    const { installDir, reload, log } = this.deps;
+    const live = await installDir.liveVersion(certificateId);
+    const lastLoaded = (await installDir.readReloaded(certificateId)) ?? live ?? NOTHING_LOADED;
+    // Record the rollback target before switching: a crash after the switch then shows as "not reloaded".
+    if (reload) await installDir.writeReloaded(certificateId, lastLoaded);
+    if (live !== n) {
+      await installDir.switchLive(certificateId, n);
+      log.info('live switched', { certificateId, n, previous: live, version: metadata.version });
+    }
+    if (reload) {
+      const started = Date.now();
+      try {
+        await reload.reload(this.reloadContext(certificateId, metadata));
+      } catch (error) {
+        return this.rollBack(certificateId, n, lastLoaded, metadata, error);
+      }
+      await installDir.writeReloaded(certificateId, n);
+      log.info('service reloaded', { certificateId, n, version: metadata.version, serialNumber: metadata.serialNumber, action: reload.description, durationMs: Date.now() - started });
+    }
+    const pruned = await installDir.prune(certificateId, this.deps.keepVersions, [n]);
+    if (pruned.length > 0) log.info('old versions removed', { certificateId, removed: pruned });
+    return { status: live === n ? 'reloaded' : 'installed', n, version: metadata.version };
+  }
+
+  private async rollBack(certificateId: string, failedN: number, target: number, failed: VersionMetadata, error: unknown): Promise<SyncOutcome> {
+    const { installDir, reload, log } = this.deps;
+    let rollback: { rolledBackTo: string; rollbackReloaded: boolean; rollbackError?: string } | undefined;
+    const check = target !== NOTHING_LOADED && target !== failedN ? await installDir.checkVersion(certificateId, target) : undefined;
+    if (check?.complete) {
+      await installDir.switchLive(certificateId, target);
+      log.warn('live switched back', { certificateId, n: target, failed: failedN });
+      try {
+        await reload!.reload(this.reloadContext(certificateId, check.metadata));
+        rollback = { rolledBackTo: check.metadata.version, rollbackReloaded: true };
+      } catch (rollbackError) {
+        rollback = { rolledBackTo: check.metadata.version, rollbackReloaded: false, rollbackError: errorMessage(rollbackError) };
+      }
+    }
+    // Without a version to go back to, the new one stays live and the next delivery retries the reload.
+    const report = { certificateId, host: this.deps.host ?? hostname(), version: failed.version, serialNumber: failed.serialNumber, error: errorMessage(error), ...rollback };
+    log.error('Certificate Reload Failed', { ...report, n: failedN });
+    try {
+      await this.deps.reporter?.reloadFailed(report);
+    } catch (reportError) {
+      log.error('could not report the reload failure', { certificateId, error: errorMessage(reportError) });
+    }
+    return { status: 'failed', reason: `reload of version ${failed.version} failed: ${report.error}` };
+  }
+
+  private async installed(certificateId: string): Promise<Installed | undefined> {
+    const { installDir, reload } = this.deps;
+    const n = await installDir.liveVersion(certificateId);
+    if (n === undefined) return undefined;
+    const check = await installDir.checkVersion(certificateId, n);
+    if (!check.complete) return undefined;
+    const reloadedN = await installDir.readReloaded(certificateId);
+    return { n, metadata: check.metadata, ...check.metadata, reloaded: !reload || reloadedN === undefined || reloadedN === n };
+  }
+
+  private reloadContext(certificateId: string, metadata: VersionMetadata) {
+    return { certificateId, version: metadata.version, serialNumber: metadata.serialNumber, liveDir: this.deps.installDir.liveLink(certificateId) };
+  }
+
+  private failed(message: string, error: unknown, fields: Record<string, unknown>): SyncOutcome {
+    this.deps.log.error(message, { ...fields, error: errorMessage(error), errorName: error instanceof Error ? error.name : undefined });
+    return { status: 'failed', reason: `${message}: ${errorMessage(error)}` };
+  }
+
+  /** Run `task` after everything queued for the same certificate; what it throws becomes a `failed` outcome. */
+  private serialized(certificateId: string, failure: string, task: () => Promise<SyncOutcome>): Promise<SyncOutcome> {
+    const guarded = () => task().catch((error: unknown) => this.failed(failure, error, { certificateId }));
+    const next = (this.queues.get(certificateId) ?? Promise.resolve()).then(guarded);
+    this.queues.set(certificateId, next);
+    void next.then(() => {
+      if (this.queues.get(certificateId) === next) this.queues.delete(certificateId);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Start-up repair after a crash (power loss, SIGKILL mid-install): drop staging directories and
+ * temporary links, and make sure `live/<id>` points at a complete version whose key matches its
+ * certificate — the one it points at when that holds, otherwise the newest complete one.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { LINK_TEMP_INFIX, readdirOrEmpty } from './durable-fs';
+import type { InstallDir } from './install-dir';
+
+export interface RepairResult {
+  /** intact: nothing to fix; repaired: live/<id> was switched; empty: no complete version at all. */
+  readonly outcome: 'intact' | 'repaired' | 'empty';
+  /** Where live/<id> points now (undefined when empty). */
+  readonly live?: number;
+  /** Where it pointed before, when that was not a complete version. */
+  readonly brokenLive?: number;
+  readonly brokenReason?: string;
+  /** Staging directories and temporary links that were removed. */
+  readonly removed: string[];
+}
+
+async function removeLeftovers(dir: InstallDir, certificateId: string): Promise<string[]> {
+  const temporaryLinks = async (parent: string, prefix: string) =>
+    (await readdirOrEmpty(parent)).filter((entry) => entry.startsWith(prefix)).map((entry) => path.join(parent, entry));
+  const leftovers = [
+    ...(await dir.stagingDirs(certificateId)),
+    ...(await temporaryLinks(path.join(dir.root, 'live'), `${certificateId}${LINK_TEMP_INFIX}`)),
+    ...(await temporaryLinks(path.join(dir.root, 'state'), `${certificateId}.reloaded${LINK_TEMP_INFIX}`)),
+  ];
+  for (const leftover of leftovers) await fs.rm(leftover, { recursive: true, force: true });
+  return leftovers;
+}
+
+export async function repairInstall(dir: InstallDir, certificateId: string): Promise<RepairResult> {
+  const removed = await removeLeftovers(dir, certificateId);
+  const live = await dir.liveVersion(certificateId);
+  let brokenReason: string | undefined;
+  if (live !== undefined) {
+    const check = await dir.checkVersion(certificateId, live);
+    if (check.complete) return { outcome: 'intact', live, removed };
+    brokenReason = check.reason;
+  } else if (await fs.lstat(dir.liveLink(certificateId)).catch(() => undefined)) {
+    brokenReason = 'live link points outside the archive';
+  }
+  for (const n of (await dir.versionNumbers(certificateId)).reverse()) {
+    if (n === live || !(await dir.checkVersion(certificateId, n)).complete) continue;
+    await dir.switchLive(certificateId, n);
+    return { outcome: 'repaired', live: n, brokenLive: live, brokenReason, removed };
+  }
+  return { outcome: 'empty', brokenLive: live, brokenReason, removed };
+}

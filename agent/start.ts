@@ -1,0 +1,247 @@
+/**
+ * Programmatic entry points: `startAgent` (the long-running subscriber) and `runOnce` (init
+ * containers, cron). Both build the adapters from options; bin/agent.ts maps flags onto these.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalEventLog } from '../lambdas/adapters/local/event-log';
+import { FileCertificateStore } from '../lambdas/adapters/local/file-store';
+import type { Logger } from '../lambdas/ports';
+import { jsonLogger } from '../lambdas/runtime/logger';
+import { SecretsManagerCertificateSource } from './adapters/aws/secrets-manager-source';
+import { SqsEventSource } from './adapters/aws/sqs-event-source';
+import { EventFileSource } from './adapters/local/event-file-source';
+import { StoreCertificateSource } from './adapters/local/store-source';
+import { CertificateAgent, type SyncOutcome } from './certificate-agent';
+import { AgentConfigError } from './errors';
+import { runEventLoop, runReconcileLoop } from './event-loop';
+import { InstallDir, type InstallDirOptions } from './install/install-dir';
+import type { CertificateSource, EventSource, ReloadAction, ReloadFailureReporter } from './ports';
+import { commandReload } from './reload/command';
+import { signalReload, type SignalTarget } from './reload/signal';
+import { CERTIFICATE_ID } from './renewed-event';
+import { EventFileReporter } from './reporters';
+
+export type AgentSourceOptions =
+  | {
+      readonly kind: 'local';
+      /** The pipeline's store root (archive/, live/, events.jsonl). */
+      readonly storeDir: string;
+      /** Default `<storeDir>/events.jsonl`. */
+      readonly eventsFile?: string;
+      /** In the pipeline's process: its event log, so a publish is picked up at once. */
+      readonly eventLog?: Pick<LocalEventLog, 'subscribe'>;
+      readonly pollMs?: number;
+      /** When a failed event is delivered again (the stand-in for SQS's visibility timeout). Default 30 s. */
+      readonly retryDelayMs?: number;
+      /** Deliveries before an event is dead-lettered. Default 5. */
+      readonly maxReceives?: number;
+    }
+  | {
+      readonly kind: 'aws';
+      /** Required unless running once. */
+      readonly queueUrl?: string;
+      readonly region?: string;
+      /** Where current versions are read (start-up catch-up, reconcile, once): `<secretPrefix>certificates/<id>` unless named in `secretIds`. */
+      readonly secretPrefix?: string;
+      readonly secretIds?: Readonly<Record<string, string>>;
+      readonly sqsClient?: Pick<SQSClient, 'send'>;
+      readonly secretsManagerClient?: Pick<SecretsManagerClient, 'send'>;
+    }
+  | { readonly kind: 'ports'; readonly certificates: CertificateSource; readonly events?: EventSource };
+
+export type ReloadOptions =
+  | { readonly kind: 'command'; readonly command: string; readonly timeoutMs?: number }
+  | { readonly kind: 'signal'; readonly signal: NodeJS.Signals; readonly target: SignalTarget }
+  | { readonly kind: 'action'; readonly action: ReloadAction };
+
+export interface StartAgentOptions {
+  readonly certificateIds: readonly string[];
+  /** Where archive/, live/ and state/ go. Created when missing. */
+  readonly installDir: string;
+  readonly source: AgentSourceOptions;
+  /** Without one, installing is switching live/<id> (the service reads the files when it starts). */
+  readonly reload?: ReloadOptions;
+  /** Installed versions kept per certificate. Default 5. */
+  readonly keepVersions?: number;
+  /** Install the store's current version when an event was missed. Default 60 minutes; 0 turns it off. */
+  readonly reconcileIntervalMs?: number;
+  /** Besides the log line. Default: events.jsonl locally, nothing else on AWS. */
+  readonly reporter?: ReloadFailureReporter;
+  /** Receives each JSON log line. Default stdout. */
+  readonly logSink?: (line: string) => void;
+  readonly now?: () => Date;
+  readonly host?: string;
+  /** Test seam (fault injection while writing a version). */
+  readonly installHooks?: InstallDirOptions;
+}
+
+export interface RunningAgent {
+  readonly agent: CertificateAgent;
+  /** What start-up did per certificate (repair, catch-up). */
+  readonly startup: Readonly<Record<string, SyncOutcome>>;
+  /** Settles when the agent stopped. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface OnceResult {
+  /** 0: every certificate installed or already current; 1: at least one was not (see reason). */
+  readonly exitCode: 0 | 1;
+  readonly outcomes: Readonly<Record<string, SyncOutcome>>;
+  readonly reason?: string;
+}
+
+export const DEFAULT_RELOAD_TIMEOUT_MS = 120_000;
+const DEFAULT_RECONCILE_MS = 60 * 60_000;
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new AgentConfigError(message);
+}
+
+function validate(options: StartAgentOptions): void {
+  const ids = options.certificateIds;
+  check(ids.length > 0, 'name at least one certificate (--certificate <id>)');
+  for (const id of ids) check(CERTIFICATE_ID.test(id), `'${id}' is not a certificate id (1–64 of a-z 0-9 . _ -, starting with a letter or digit)`);
+  check(new Set(ids).size === ids.length, 'a certificate is named twice');
+  check(options.installDir.length > 0, 'name the install directory (--dir)');
+  const keep = options.keepVersions ?? 5;
+  check(Number.isInteger(keep) && keep >= 2, `keepVersions must be an integer ≥ 2 (the live version and one to roll back to), got ${keep}`);
+  const reconcile = options.reconcileIntervalMs ?? DEFAULT_RECONCILE_MS;
+  check(Number.isFinite(reconcile) && reconcile >= 0, `the reconcile interval must be ≥ 0, got ${reconcile}`);
+  const { reload } = options;
+  if (reload?.kind === 'command') {
+    check(reload.command.trim().length > 0, 'the reload command is empty');
+    const timeout = reload.timeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS;
+    check(Number.isFinite(timeout) && timeout > 0, `the reload timeout must be positive, got ${timeout}`);
+  }
+}
+
+function reloadAction(options: ReloadOptions | undefined): ReloadAction | undefined {
+  switch (options?.kind) {
+    case undefined:
+      return undefined;
+    case 'command':
+      return commandReload({ command: options.command, timeoutMs: options.timeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS });
+    case 'signal':
+      return signalReload(options);
+    case 'action':
+      return options.action;
+  }
+}
+
+interface Wiring {
+  readonly certificates: CertificateSource;
+  readonly events?: EventSource & { close?(): void };
+  readonly reporter?: ReloadFailureReporter;
+}
+
+function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wiring {
+  switch (source.kind) {
+    case 'local': {
+      const eventsFile = source.eventsFile ?? path.join(source.storeDir, 'events.jsonl');
+      const { pollMs, retryDelayMs, maxReceives, eventLog } = source;
+      return {
+        certificates: new StoreCertificateSource(new FileCertificateStore(source.storeDir)),
+        events: withEvents ? new EventFileSource({ file: eventsFile, pollMs, retryDelayMs, maxReceives, wake: eventLog, log }) : undefined,
+        reporter: new EventFileReporter(eventsFile),
+      };
+    }
+    case 'aws': {
+      const region = source.region;
+      let events: SqsEventSource | undefined;
+      if (withEvents) {
+        check(source.queueUrl !== undefined && source.queueUrl.length > 0, 'AWS mode needs the subscriber queue (--queue-url)');
+        events = new SqsEventSource(source.sqsClient ?? new SQSClient({ region }), source.queueUrl!);
+      }
+      const secrets = source.secretsManagerClient ?? new SecretsManagerClient({ region });
+      return { certificates: new SecretsManagerCertificateSource(secrets, { secretPrefix: source.secretPrefix, secretIds: source.secretIds }), events };
+    }
+    case 'ports':
+      return { certificates: source.certificates, events: withEvents ? source.events : undefined };
+  }
+}
+
+async function prepare(options: StartAgentOptions, withEvents: boolean) {
+  validate(options);
+  const log = jsonLogger(options.logSink ?? ((line) => process.stdout.write(`${line}\n`)), { component: 'certflow-agent' });
+  const wiring = wire(options.source, log, withEvents);
+  const installDir = path.resolve(options.installDir);
+  await fs.mkdir(installDir, { recursive: true, mode: 0o755 });
+  const reload = reloadAction(options.reload);
+  const agent = new CertificateAgent({
+    certificateIds: options.certificateIds,
+    source: wiring.certificates,
+    installDir: new InstallDir(installDir, options.installHooks),
+    reload,
+    reporter: options.reporter ?? wiring.reporter,
+    log,
+    now: options.now ?? (() => new Date()),
+    keepVersions: options.keepVersions ?? 5,
+    host: options.host,
+  });
+  log.info('agent starting', { certificateIds: options.certificateIds, installDir, source: options.source.kind, reload: reload?.description ?? 'none' });
+  return { log, agent, wiring };
+}
+
+async function startUp(agent: CertificateAgent, certificateIds: readonly string[]): Promise<Record<string, SyncOutcome>> {
+  const outcomes: Record<string, SyncOutcome> = {};
+  for (const certificateId of certificateIds) outcomes[certificateId] = await agent.start(certificateId);
+  return outcomes;
+}
+
+/** A reload that outlasts the visibility timeout gets the message delivered again while it runs. */
+async function checkQueue(events: SqsEventSource, options: StartAgentOptions, log: Logger): Promise<void> {
+  let settings;
+  try {
+    settings = await events.settings();
+  } catch (error) {
+    throw new AgentConfigError(`cannot read the attributes of queue ${events.queueUrl}: ${(error as Error).message}`, { cause: error });
+  }
+  const reloadMs = options.reload?.kind === 'command' ? (options.reload.timeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS) : 0;
+  if (2 * reloadMs >= settings.visibilityTimeoutSeconds * 1000) {
+    log.warn('a reload and its rollback may outlast the queue visibility timeout', { visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds, reloadTimeoutMs: reloadMs });
+  }
+  if (settings.maxReceiveCount === undefined) log.warn('the queue has no dead-letter queue: a failing event is retried forever', { queueUrl: events.queueUrl });
+}
+
+export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
+  const { log, agent, wiring } = await prepare(options, true);
+  const { events } = wiring;
+  if (events instanceof SqsEventSource) await checkQueue(events, options, log);
+  const startup = await startUp(agent, options.certificateIds);
+  const controller = new AbortController();
+  const { signal } = controller;
+  const intervalMs = options.reconcileIntervalMs ?? DEFAULT_RECONCILE_MS;
+  const loops = [
+    events ? runEventLoop({ agent, events, log, signal }) : undefined,
+    intervalMs > 0 ? runReconcileLoop({ agent, certificateIds: options.certificateIds, intervalMs, signal }) : undefined,
+  ];
+  const done = Promise.all(loops).then(() => log.info('agent stopped'));
+  log.info('agent running', { events: events !== undefined, reconcileIntervalMs: intervalMs, startup });
+  return {
+    agent,
+    startup,
+    done,
+    async stop() {
+      controller.abort();
+      events?.close?.();
+      await done;
+    },
+  };
+}
+
+export async function runOnce(options: Omit<StartAgentOptions, 'reconcileIntervalMs'>): Promise<OnceResult> {
+  const { log, agent } = await prepare(options, false);
+  const outcomes = await startUp(agent, options.certificateIds);
+  const problems = Object.entries(outcomes).flatMap(([certificateId, outcome]) => {
+    if (outcome.status === 'absent') return [`${certificateId}: the store has no version of it`];
+    if (outcome.status === 'failed') return [`${certificateId}: ${outcome.reason}`];
+    return [];
+  });
+  const result: OnceResult = problems.length > 0 ? { exitCode: 1, outcomes, reason: problems.join('; ') } : { exitCode: 0, outcomes };
+  log.info('once: done', { ...result });
+  return result;
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+/** `npm run agent -- …`: the certflow host agent (see docs/agent.md). */
+import { constants } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { AgentConfigError, runOnce, startAgent, type AgentSourceOptions, type ReloadOptions, type StartAgentOptions } from '../agent';
+
+export { runOnce, startAgent } from '../agent';
+export type { OnceResult, RunningAgent, StartAgentOptions } from '../agent';
+
+export const USAGE = `Usage: npm run agent -- [source] --certificate <id>... --dir <install dir> [reload] [--once]
+
+Installs new versions of certificates as "Certificate Renewed" events arrive: fetch, verify,
+write <dir>/archive/<id>/<n>/, switch <dir>/live/<id>, reload the service, roll back on failure.
+
+Source (one of):
+  --store <dir>                 local: the pipeline's store (default events file <dir>/events.jsonl)
+  --events <file>               local: the events.jsonl to follow
+  --queue-url <url>             AWS: the subscriber group's SQS queue
+  --region <region>             AWS region (default: the SDK's, e.g. AWS_REGION)
+  --secret-prefix <prefix>      AWS: the pipeline's secret prefix (default certflow/): the current
+                                version of <id> is read from <prefix>certificates/<id>
+  --secret <id>=<secret ARN>    AWS: read <id> from this secret instead (repeatable)
+
+Certificates and files:
+  --certificate <id>            a certificate to install (repeatable, at least one)
+  --dir <dir>                   install directory (archive/, live/, state/)
+  --keep <n>                    installed versions kept per certificate (default 5)
+
+Reload (at most one; none = files only, for services that read them at start):
+  --reload-command '<cmd>'      run with /bin/sh -c; gets CERTFLOW_CERTIFICATE_ID, CERTFLOW_VERSION,
+                                CERTFLOW_SERIAL, CERTFLOW_LIVE_DIR in its environment
+  --reload-timeout <seconds>    kill the command's process group after this long (default 120)
+  --reload-signal <HUP|USR1|…>  send a signal to the pid in --pidfile
+  --pidfile <file>
+
+Mode:
+  --once                        install the current version(s) and exit: 0 installed or already
+                                current, 1 with the reason otherwise (init containers, cron)
+  --reconcile-minutes <n>       check the store for missed versions every n minutes (default 60, 0 = off)
+  --help
+
+Exit codes: 0 success, 1 failure, 2 bad usage. Logs are JSON lines on stdout.`;
+
+export type ParsedCommand = { readonly help: true } | { readonly help: false; readonly once: boolean; readonly options: StartAgentOptions };
+
+const fail = (message: string): never => {
+  throw new AgentConfigError(message);
+};
+
+function positiveNumber(flag: string, value: string | undefined, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || (!allowZero && number === 0)) {
+    fail(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${value}'`);
+  }
+  return number;
+}
+
+function signalName(value: string): NodeJS.Signals {
+  const name = (value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`) as NodeJS.Signals;
+  if (!(name in constants.signals)) fail(`--reload-signal: unknown signal '${value}'`);
+  return name;
+}
+
+function secretIds(entries: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    entries.map((entry) => {
+      const at = entry.indexOf('=');
+      if (at <= 0 || at === entry.length - 1) fail(`--secret takes <certificate id>=<secret ARN>, got '${entry}'`);
+      return [entry.slice(0, at), entry.slice(at + 1)];
+    }),
+  );
+}
+
+export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        store: { type: 'string' },
+        events: { type: 'string' },
+        'queue-url': { type: 'string' },
+        region: { type: 'string' },
+        secret: { type: 'string', multiple: true, default: [] },
+        'secret-prefix': { type: 'string' },
+        certificate: { type: 'string', multiple: true, default: [] },
+        dir: { type: 'string' },
+        keep: { type: 'string' },
+        'reload-command': { type: 'string' },
+        'reload-timeout': { type: 'string' },
+        'reload-signal': { type: 'string' },
+        pidfile: { type: 'string' },
+        once: { type: 'boolean', default: false },
+        'reconcile-minutes': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return { help: true };
+
+  const local = values.store !== undefined || values.events !== undefined;
+  const aws = values['queue-url'] !== undefined || values.secret.length > 0 || values['secret-prefix'] !== undefined || values.region !== undefined;
+  if (local && aws) fail('choose one source: local (--store/--events) or AWS (--queue-url/--region/--secret…)');
+  if (!local && !aws) fail('name a source: --store <dir> (local) or --queue-url <url> (AWS)');
+  if (values.events !== undefined && values.store === undefined) fail('--events needs --store (where the versions are read)');
+  if (aws && !values.once && values['queue-url'] === undefined) fail('AWS mode needs --queue-url (only --once can do without)');
+  if (values.dir === undefined) fail('name the install directory: --dir <dir>');
+  if (values.once && values['reconcile-minutes'] !== undefined) fail('--reconcile-minutes has no effect with --once');
+
+  const source: AgentSourceOptions = local
+    ? { kind: 'local', storeDir: values.store!, eventsFile: values.events }
+    : { kind: 'aws', queueUrl: values['queue-url'], region: values.region, secretPrefix: values['secret-prefix'], secretIds: secretIds(values.secret) };
+
+  const command = values['reload-command'];
+  const signal = values['reload-signal'];
+  if (command !== undefined && signal !== undefined) fail('choose one reload action: --reload-command or --reload-signal');
+  if (values['reload-timeout'] !== undefined && command === undefined) fail('--reload-timeout applies to --reload-command');
+  if (signal !== undefined && values.pidfile === undefined) fail('--reload-signal needs --pidfile <file>');
+  if (values.pidfile !== undefined && signal === undefined) fail('--pidfile applies to --reload-signal');
+  let reload: ReloadOptions | undefined;
+  if (command !== undefined) {
+    const timeoutSeconds = positiveNumber('--reload-timeout', values['reload-timeout']);
+    reload = { kind: 'command', command, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 };
+  } else if (signal !== undefined) {
+    reload = { kind: 'signal', signal: signalName(signal), target: { pidfile: values.pidfile! } };
+  }
+
+  const reconcileMinutes = positiveNumber('--reconcile-minutes', values['reconcile-minutes'], true);
+  const keep = positiveNumber('--keep', values.keep);
+  return {
+    help: false,
+    once: values.once,
+    options: {
+      certificateIds: values.certificate,
+      installDir: values.dir!,
+      source,
+      reload,
+      keepVersions: keep,
+      reconcileIntervalMs: reconcileMinutes === undefined ? undefined : reconcileMinutes * 60_000,
+    },
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const command = parseAgentArgs(argv);
+  if (command.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command.once) {
+    const result = await runOnce(command.options);
+    if (result.reason) console.error(`certflow agent: ${result.reason}`);
+    return result.exitCode;
+  }
+  const running = await startAgent(command.options);
+  const stop = () => void running.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await running.done;
+  return 0;
+}
+
+// Run as a program (tsx bin/agent.ts, or a bundle of it), not when imported.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const usage = error instanceof AgentConfigError;
+      console.error(`certflow agent: ${error instanceof Error ? error.message : String(error)}`);
+      if (usage) console.error("Run 'npm run agent -- --help' for usage.");
+      process.exit(usage ? 2 : 1);
+    },
+  );
+}

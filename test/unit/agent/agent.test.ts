@@ -1,0 +1,228 @@
+/** The agent's core against an in-memory source, a recording reload action and a real install directory. */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyBundle } from '../../../agent/bundle-check';
+import { CertificateAgent } from '../../../agent/certificate-agent';
+import { InstallDir } from '../../../agent/install/install-dir';
+import type { ReceivedEvent } from '../../../agent/ports';
+import type { CertificateBundle } from '../../../lambdas/core/bundle';
+import { issueBundle, MemorySource, recordingLog, RecordingReload, RecordingReporter, renewedEnvelope, tempDir } from './fixtures';
+
+const ID = 'broker';
+const HOUR = 3_600_000;
+let root: string;
+let installDir: InstallDir;
+let source: MemorySource;
+let reload: RecordingReload;
+let reporter: RecordingReporter;
+let log: ReturnType<typeof recordingLog>;
+
+beforeEach(async () => {
+  root = await tempDir('agent');
+  installDir = new InstallDir(root);
+  source = new MemorySource();
+  reload = new RecordingReload();
+  reporter = new RecordingReporter();
+  log = recordingLog();
+});
+afterEach(async () => fs.rm(root, { recursive: true, force: true }));
+
+function agent(options: { withReload?: boolean; keepVersions?: number } = {}) {
+  return new CertificateAgent({
+    certificateIds: [ID],
+    source,
+    installDir,
+    reload: options.withReload === false ? undefined : reload,
+    reporter,
+    log,
+    now: () => new Date(),
+    keepVersions: options.keepVersions ?? 5,
+    host: 'broker-1',
+  });
+}
+
+let eventCount = 0;
+const delivery = (bundle: CertificateBundle, overrides: Record<string, unknown> = {}): ReceivedEvent => {
+  const id = `m${++eventCount}`;
+  return { id, receipt: `r-${id}`, envelope: renewedEnvelope(bundle, overrides), receiveCount: 1 };
+};
+/** Versions issued an hour apart, oldest first, as successive renewals. */
+const renewals = (count: number) =>
+  Promise.all(Array.from({ length: count }, (_, i) => issueBundle(ID, `v${i + 1}`, { notBefore: new Date(Date.now() - (count - i) * HOUR) })));
+const liveMetadata = async () => JSON.parse(await fs.readFile(path.join(root, 'live', ID, 'metadata.json'), 'utf8')) as { version: string };
+
+describe('start-up', () => {
+  it('installs the current version when nothing is on disk (a host that was off catches up)', async () => {
+    source.add((await renewals(1))[0]!);
+    expect(await agent().start(ID)).toEqual({ status: 'installed', n: 1, version: 'v1' });
+    expect((await liveMetadata()).version).toBe('v1');
+    expect(reload.versions()).toEqual(['v1']);
+    expect(await installDir.readReloaded(ID)).toBe(1);
+  });
+
+  it('is quiet when the installed version is current, and says so when the store has none', async () => {
+    expect(await agent().start(ID)).toEqual({ status: 'absent' });
+    source.add((await renewals(1))[0]!);
+    await agent().start(ID);
+    expect(await agent().start(ID)).toEqual({ status: 'current', n: 1, version: 'v1' });
+    expect(reload.versions()).toEqual(['v1']);
+  });
+
+  it('reloads a version a crash switched to but never loaded', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    await agent().start(ID);
+    source.add(v2!);
+    // The crash: v2 written and live switched (state still says 1), the process died before the reload.
+    await installDir.switchLive(ID, await installDir.writeVersion(v2!, verifyBundle(v2!, { certificateId: ID }, new Date())));
+
+    expect(await agent().start(ID)).toEqual({ status: 'current', n: 2, version: 'v2' });
+    expect(reload.versions()).toEqual(['v1', 'v2']);
+    expect(await installDir.readReloaded(ID)).toBe(2);
+  });
+});
+
+describe('events', () => {
+  it('installs a newer version, then ignores duplicates and older ones without fetching', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    source.add(v2!);
+    const subject = agent();
+    expect(await subject.handleEvent(delivery(v1!))).toMatchObject({ status: 'installed', version: 'v1' });
+    expect(await subject.handleEvent(delivery(v2!))).toMatchObject({ status: 'installed', version: 'v2', n: 2 });
+    source.calls.length = 0;
+    expect(await subject.handleEvent(delivery(v2!))).toEqual({ status: 'current', n: 2, version: 'v2' });
+    expect(await subject.handleEvent(delivery(v1!))).toEqual({ status: 'older', version: 'v1' });
+    expect(source.calls).toEqual([]);
+    expect(reload.versions()).toEqual(['v1', 'v2']);
+  });
+
+  it('breaks a same-second tie with the store: its current version wins, whatever the serials', async () => {
+    const second = new Date(Math.floor(Date.now() / 1000) * 1000 - HOUR);
+    const v1 = await issueBundle(ID, 'v1', { notBefore: second, serial: '01ff' });
+    const v2 = await issueBundle(ID, 'v2', { notBefore: second, serial: '0101' });
+    source.add(v1);
+    const subject = agent();
+    await subject.start(ID);
+    source.add(v2);
+    expect(await subject.handleEvent(delivery(v2))).toMatchObject({ status: 'installed', version: 'v2' });
+    expect(await subject.handleEvent(delivery(v1))).toEqual({ status: 'older', version: 'v1' });
+    expect(source.calls).toEqual([`current ${ID}`, `current ${ID}`, `current ${ID}`]);
+  });
+
+  it('ignores certificates it does not manage and fails malformed events (for the DLQ)', async () => {
+    const other = await issueBundle('other', 'v1');
+    expect(await agent().handleEvent(delivery(other))).toEqual({ status: 'ignored', reason: "certificate 'other' is not managed here" });
+    const malformed = { id: 'x', receipt: 'rx', envelope: 'not json', receiveCount: 3 };
+    expect(await agent().handleEvent(malformed)).toMatchObject({ status: 'failed', reason: expect.stringContaining('invalid event') });
+    expect(source.calls).toEqual([]);
+  });
+
+  it('refuses a version that fails verification and leaves the disk alone', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    await agent().start(ID);
+    const tampered = { ...v2!, files: { ...v2!.files, 'privkey.pem': v1!.files['privkey.pem']! } };
+    source.add(tampered);
+    const outcome = await agent().handleEvent(delivery(v2!));
+    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringContaining('does not match') });
+    expect(await installDir.versionNumbers(ID)).toEqual([1]);
+    expect(await installDir.liveVersion(ID)).toBe(1);
+    expect(reload.versions()).toEqual(['v1']);
+  });
+
+  it('refuses a bundle other than the one the event announced', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add({ ...v1!, version: 'v2' }); // the store answers v2 with v1's certificate
+    expect(await agent().handleEvent(delivery(v2!))).toMatchObject({ status: 'failed', reason: expect.stringMatching(/announced serialNumber/) });
+  });
+});
+
+describe('reload failure', () => {
+  it('switches live back, reloads the previous version, reports, and asks for a retry; the retry reuses the written version', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    const subject = agent();
+    await subject.start(ID);
+    source.add(v2!);
+    reload.failFor.add('v2');
+
+    const outcome = await subject.handleEvent(delivery(v2!));
+
+    expect(outcome).toEqual({ status: 'failed', reason: 'reload of version v2 failed: service refused version v2' });
+    expect(await installDir.liveVersion(ID)).toBe(1);
+    expect(reload.versions()).toEqual(['v1', 'v2', 'v1']);
+    expect(reporter.reports).toEqual([
+      { certificateId: ID, host: 'broker-1', version: 'v2', serialNumber: v2!.metadata.serialNumber, error: 'service refused version v2', rolledBackTo: 'v1', rollbackReloaded: true },
+    ]);
+    expect(log.lines.filter((line) => line.level === 'error').map((line) => line.message)).toEqual(['Certificate Reload Failed']);
+
+    reload.failFor.clear();
+    expect(await subject.handleEvent(delivery(v2!))).toEqual({ status: 'installed', n: 2, version: 'v2' });
+    expect(await installDir.versionNumbers(ID)).toEqual([1, 2]);
+  });
+
+  it('reports a rollback whose reload failed too', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    const subject = agent();
+    await subject.start(ID);
+    source.add(v2!);
+    reload.failFor.add('v2').add('v1');
+    await subject.handleEvent(delivery(v2!));
+    expect(reporter.reports[0]).toMatchObject({ rolledBackTo: 'v1', rollbackReloaded: false, rollbackError: 'service refused version v1' });
+  });
+
+  it('keeps the first version live when there is nothing to roll back to, and reloads it on the next delivery', async () => {
+    const [v1] = await renewals(1);
+    source.add(v1!);
+    reload.failFor.add('v1');
+    const subject = agent();
+    expect(await subject.handleEvent(delivery(v1!))).toMatchObject({ status: 'failed' });
+    expect(await installDir.liveVersion(ID)).toBe(1);
+    expect(reporter.reports[0]).not.toHaveProperty('rolledBackTo');
+
+    reload.failFor.clear();
+    expect(await subject.handleEvent(delivery(v1!))).toEqual({ status: 'reloaded', n: 1, version: 'v1' });
+    expect(reload.versions()).toEqual(['v1', 'v1']);
+  });
+});
+
+describe('reconcile and housekeeping', () => {
+  it('catches up with a version whose event never came', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    const subject = agent();
+    await subject.start(ID);
+    source.add(v2!);
+    expect(await subject.reconcile(ID)).toEqual({ status: 'installed', n: 2, version: 'v2' });
+    expect(await subject.reconcile(ID)).toEqual({ status: 'current', n: 2, version: 'v2' });
+  });
+
+  it('handles events and reconciles of one certificate one at a time', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    source.add(v2!);
+    const subject = agent();
+    const outcomes = await Promise.all([subject.handleEvent(delivery(v1!)), subject.reconcile(ID), subject.handleEvent(delivery(v2!))]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['installed', 'installed', 'current']);
+    expect(await installDir.versionNumbers(ID)).toEqual([1, 2]);
+  });
+
+  it('without a reload action, installing is switching live', async () => {
+    source.add((await renewals(1))[0]!);
+    expect(await agent({ withReload: false }).start(ID)).toEqual({ status: 'installed', n: 1, version: 'v1' });
+    expect(reload.versions()).toEqual([]);
+  });
+
+  it('keeps the last N versions', async () => {
+    const subject = agent({ keepVersions: 3 });
+    for (const bundle of await renewals(6)) {
+      source.add(bundle);
+      await subject.handleEvent(delivery(bundle));
+    }
+    expect(await installDir.versionNumbers(ID)).toEqual([4, 5, 6]);
+    expect((await liveMetadata()).version).toBe('v6');
+  });
+});

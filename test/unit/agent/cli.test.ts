@@ -1,0 +1,111 @@
+/** bin/agent.ts: flags → options (table), and `--once` exit codes from the real CLI process. */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAgentArgs } from '../../../bin/agent';
+import { FileCertificateStore } from '../../../lambdas/adapters/local/file-store';
+import { storeVersion, tempDir } from './fixtures';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const local = ['--store', '/srv/store', '--certificate', 'broker', '--dir', '/srv/certs'];
+
+describe('parseAgentArgs', () => {
+  it('maps local flags onto startAgent options', () => {
+    expect(parseAgentArgs([...local, '--certificate', 'web', '--reload-command', 'systemctl restart activemq', '--reload-timeout', '90', '--reconcile-minutes', '15', '--keep', '3'])).toEqual({
+      help: false,
+      once: false,
+      options: {
+        certificateIds: ['broker', 'web'],
+        installDir: '/srv/certs',
+        source: { kind: 'local', storeDir: '/srv/store', eventsFile: undefined },
+        reload: { kind: 'command', command: 'systemctl restart activemq', timeoutMs: 90_000 },
+        keepVersions: 3,
+        reconcileIntervalMs: 900_000,
+      },
+    });
+  });
+
+  it('maps AWS flags, a signal reload and --once', () => {
+    const parsed = parseAgentArgs([
+      '--queue-url', 'https://sqs.eu-west-1.amazonaws.com/1/q', '--region', 'eu-west-1', '--secret', 'broker=arn:aws:secretsmanager:eu-west-1:1:secret:x=y',
+      '--certificate', 'broker', '--dir', '/d', '--reload-signal', 'hup', '--pidfile', '/run/broker.pid', '--once',
+    ]);
+    expect(parsed).toMatchObject({
+      once: true,
+      options: {
+        source: { kind: 'aws', queueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', region: 'eu-west-1', secretIds: { broker: 'arn:aws:secretsmanager:eu-west-1:1:secret:x=y' } },
+        reload: { kind: 'signal', signal: 'SIGHUP', target: { pidfile: '/run/broker.pid' } },
+      },
+    });
+    expect(parseAgentArgs(['--help'])).toEqual({ help: true });
+  });
+
+  it.each([
+    ['no source', ['--certificate', 'b', '--dir', '/d'], /name a source/],
+    ['two sources', [...local, '--queue-url', 'https://q'], /choose one source/],
+    ['--events without --store', ['--events', '/e.jsonl', '--certificate', 'b', '--dir', '/d'], /--events needs --store/],
+    ['AWS without a queue', ['--region', 'eu-west-1', '--certificate', 'b', '--dir', '/d'], /needs --queue-url/],
+    ['no install dir', ['--store', '/s', '--certificate', 'b'], /--dir/],
+    ['two reload actions', [...local, '--reload-command', 'x', '--reload-signal', 'HUP', '--pidfile', '/p'], /choose one reload action/],
+    ['a signal without a pidfile', [...local, '--reload-signal', 'HUP'], /needs --pidfile/],
+    ['a pidfile without a signal', [...local, '--pidfile', '/p'], /applies to --reload-signal/],
+    ['an unknown signal', [...local, '--reload-signal', 'HANGUP', '--pidfile', '/p'], /unknown signal 'HANGUP'/],
+    ['a timeout without a command', [...local, '--reload-timeout', '5'], /applies to --reload-command/],
+    ['a timeout that is not a number', [...local, '--reload-command', 'x', '--reload-timeout', '5s'], /positive number, got '5s'/],
+    ['a zero timeout', [...local, '--reload-command', 'x', '--reload-timeout', '0'], /positive number/],
+    ['a negative reconcile interval', [...local, '--reconcile-minutes=-1'], /non-negative number/],
+    ['--reconcile-minutes with --once', [...local, '--once', '--reconcile-minutes', '5'], /no effect with --once/],
+    ['a malformed --secret', ['--queue-url', 'q', '--secret', 'broker', '--certificate', 'b', '--dir', '/d'], /<certificate id>=<secret ARN>/],
+    ['an unknown flag', [...local, '--reload'], /Unknown option '--reload'/],
+    ['a stray argument', [...local, 'extra'], /Unexpected argument 'extra'/],
+  ])('rejects %s', (_case, argv, message) => {
+    expect(() => parseAgentArgs(argv)).toThrow(message);
+  });
+});
+
+describe('npm run agent -- --once (exit codes)', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await tempDir('cli');
+    await storeVersion(new FileCertificateStore(path.join(root, 'store')), 'broker');
+  });
+  afterAll(async () => fs.rm(root, { recursive: true, force: true }));
+
+  const agent = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'bin/agent.ts', ...args], { cwd: REPO }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+  const once = (...args: string[]) => agent('--once', '--store', path.join(root, 'store'), '--dir', path.join(root, 'installed'), ...args);
+
+  it('0 when it installed the current version, 0 when it was already current, 1 with the reason otherwise, 2 for bad usage', async () => {
+    const installed = await once('--certificate', 'broker');
+    expect(installed.stderr).toBe('');
+    expect(installed.code).toBe(0);
+    expect(installed.stdout).toContain('"message":"version installed"');
+    expect(await fs.readlink(path.join(root, 'installed', 'live', 'broker'))).toBe(path.join('..', 'archive', 'broker', '1'));
+
+    const [again, absent, usage, badId] = await Promise.all([
+      once('--certificate', 'broker'),
+      once('--certificate', 'broker', '--certificate', 'unknown'),
+      agent('--once', '--certificate', 'broker'),
+      once('--certificate', 'Broker'),
+    ]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('"status":"current"');
+    expect(absent).toMatchObject({ code: 1, stderr: 'certflow agent: unknown: the store has no version of it\n' });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('certflow agent: name a source');
+    expect(usage.stderr).toContain("Run 'npm run agent -- --help' for usage.");
+    expect(badId).toMatchObject({ code: 2, stderr: expect.stringContaining("'Broker' is not a certificate id") });
+  });
+
+  it('prints the usage for --help', async () => {
+    const help = await agent('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: npm run agent --');
+  });
+});
