@@ -17,4 +17,6 @@ export default defineConfig({
   certificates: [
     { id: 'broker-eu1', names: ['mq.example.com', '*.mq.example.com'], keystore: { profile: 'legacy' } },
   ],
+  // Hosts that install the keystores: `npx cdk deploy` outputs each group's queue URL and host policy.
+  subscribers: [{ name: 'brokers-eu', certificateIds: ['broker-eu1'] }],
 });

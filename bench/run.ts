@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
+import { benchAgent } from './agent';
 import { benchKeyGeneration, benchPackaging } from './packaging';
 import { benchScan, benchScanTransitions } from './scan';
 import { table } from './stats';
@@ -23,9 +24,10 @@ async function main(): Promise<void> {
   const packaging = await benchPackaging(packagingRuns, progress);
   const keyGeneration = await benchKeyGeneration(packagingRuns);
   const scan = { ...(await benchScan(10_000)), ...(await benchScanTransitions(3)) };
+  const agent = await benchAgent(20);
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, targets: TARGETS }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, targets: TARGETS }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -71,6 +73,8 @@ async function main(): Promise<void> {
       ],
     ),
   );
+  console.log(`\nSubscriber agent: event received → new certificate served by a reloading Java TLS server (${agent.renewals} renewals)`);
+  console.log(table(['median ms', 'p90 ms'], [[agent.medianMs.toFixed(0), agent.p90Ms.toFixed(0)]]));
 }
 
 function positive(flag: string, value: string | undefined): number {

@@ -2,17 +2,38 @@
  * `npm run demo`: issue a real certificate from Pebble through the synthesized state machine,
  * on the embedded local default (Pebble + local DNS + file store + JSON lines events).
  */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { startAgent, type ReloadContext } from '../agent';
 import { startLocalPipeline, type LocalPipeline } from '../local/environment';
 import { ensurePebbleInstalled } from '../local/pebble';
 import { progressPrinter } from '../local/progress';
+import type { ExecutionResult } from '../local/runner';
 
 const ROOT = path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+const HOST_DIR = path.join(ROOT, 'host');
+const RELOAD_TIMEOUT_MS = 15_000;
 const REQUEST = {
   certificateId: 'broker-demo',
   names: ['certflow.test', '*.certflow.test', 'broker.example.test'],
   keyType: 'ec-p256',
 };
+
+/**
+ * The demo's "broker": on reload it reads the freshly switched live/<id>/ and checks that the
+ * key matches the certificate, as a broker loading its keystore would fail to if it did not.
+ */
+function demoBroker(onReload: (context: ReloadContext) => void) {
+  return {
+    description: 'demo broker: load live/<id>/ and check key ⇄ certificate',
+    async reload(context: ReloadContext) {
+      const [cert, key] = await Promise.all(['cert.pem', 'privkey.pem'].map((file) => readFile(path.join(context.liveDir, file), 'utf8')));
+      if (!new X509Certificate(cert!).checkPrivateKey(createPrivateKey(key!))) throw new Error('key does not match the certificate');
+      onReload(context);
+    },
+  };
+}
 
 async function main(): Promise<number> {
   ensurePebbleInstalled();
@@ -27,11 +48,36 @@ async function main(): Promise<number> {
       console.log(`\nEvent "${event['detail-type']}":`);
       console.log(JSON.stringify(event, null, 2));
     });
-    console.log(`\nRenewCertificate for ${REQUEST.names.join(', ')} (${REQUEST.keyType})`);
-    const result = await pipeline.executor.run(REQUEST, { onEvent: progressPrinter() });
-    if (result.status !== 'SUCCEEDED') {
-      console.error(`\nRenewal FAILED: ${result.error}: ${result.cause}`);
-      return 1;
+    // A subscriber, as on a broker host: installs each renewed version into its own layout and reloads.
+    const reloads = new Map<string, (context: ReloadContext) => void>();
+    const subscriber = await startAgent({
+      certificateIds: [REQUEST.certificateId],
+      installDir: HOST_DIR,
+      source: { kind: 'local', storeDir: ROOT, eventLog: events },
+      reload: { kind: 'action', action: demoBroker((context) => reloads.get(context.serialNumber)?.(context)) },
+      reconcileIntervalMs: 0,
+      logSink: () => {},
+    });
+    let installed: ReloadContext;
+    let result: ExecutionResult;
+    try {
+      console.log(`\nRenewCertificate for ${REQUEST.names.join(', ')} (${REQUEST.keyType})`);
+      result = await pipeline.executor.run(REQUEST, { onEvent: progressPrinter() });
+      if (result.status !== 'SUCCEEDED') {
+        console.error(`\nRenewal FAILED: ${result.error}: ${result.cause}`);
+        return 1;
+      }
+      const serial = (result.output as { metadata: { serialNumber: string } }).metadata.serialNumber;
+      installed = await new Promise<ReloadContext>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the subscriber did not install serial ${serial} within ${RELOAD_TIMEOUT_MS / 1000} s`)), RELOAD_TIMEOUT_MS);
+        reloads.set(serial, (context) => {
+          clearTimeout(timer);
+          resolve(context);
+        });
+      });
+      console.log(`\nSubscriber installed version ${installed.version} into ${installed.liveDir} and reloaded the demo broker (serial ${installed.serialNumber})`);
+    } finally {
+      await subscriber.stop();
     }
     const current = await pipeline.store.current(REQUEST.certificateId);
     if (!current) throw new Error('the execution succeeded but the store has no current version');
@@ -44,6 +90,7 @@ async function main(): Promise<number> {
     console.log(`  version     ${current.version} (formats: ${current.formats.join(', ')})`);
     console.log(`  files       ${current.location}/  →  archive/${REQUEST.certificateId}/${current.version}/`);
     console.log(`  events      ${events.file}`);
+    console.log(`  subscriber  ${installed.liveDir}/ (keystore.jks, keystore.p12 with keystore.pass)`);
     console.log(`  execution   ${result.transitions} state transitions, ${result.lambdaInvocations} Lambda invocations`);
     return 0;
   } finally {

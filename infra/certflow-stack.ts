@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,7 @@ import { RenewCertificateFlow, type RenewalFunctions } from './renew-state-machi
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { RenewalLambdas } from './renewal-functions';
 import { ScanFlow } from './scan-state-machine';
+import { CertificateSubscriber } from './subscriber';
 import { Watchdog } from './watchdog';
 
 export interface CertflowStackProps extends StackProps {
@@ -93,6 +94,20 @@ export class CertflowStack extends Stack {
       schedule: events.Schedule.rate(Duration.hours(config.schedule.scanIntervalHours)),
       targets: [new targets.SfnStateMachine(this.scanCertificates)],
     });
+    // Host groups: each gets its queue of "Certificate Renewed" events and a policy to attach.
+    for (const group of config.subscribers) {
+      const subscriber = new CertificateSubscriber(this, `Subscriber-${group.name}`, {
+        bus: this.bus,
+        key: this.secretsKey,
+        certificateIds: [...group.certificateIds],
+        secretArns: group.certificateIds.map((id) =>
+          this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${config.secretPrefix}certificates/${id}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ),
+      });
+      new CfnOutput(this, `${group.name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `certflow agent --queue-url for host group ${group.name}` });
+      new CfnOutput(this, `${group.name}HostPolicyArn`, { value: subscriber.hostPolicy.managedPolicyArn, description: `IAM policy to attach to the ${group.name} hosts` });
+    }
+
     new Watchdog(this, 'Watchdog', {
       renewCertificate: this.renewCertificate,
       scanCertificates: this.scanCertificates,

@@ -38,6 +38,8 @@ export interface CertflowConfig {
   readonly secretPrefix: string;
   readonly eventBusName: string;
   readonly certificates: readonly ManagedCertificate[];
+  /** Groups of hosts that install certificates: one SQS queue + host IAM policy per group. */
+  readonly subscribers: readonly { readonly name: string; readonly certificateIds: readonly string[] }[];
   /** The scheduled scan: how often, the CA's order budget, concurrency, the expiry watchdog. */
   readonly schedule: {
     readonly scanIntervalHours: number;
@@ -71,6 +73,7 @@ export const DEFAULTS: Omit<CertflowConfig, 'hostedZones'> = {
   secretPrefix: 'certflow/',
   eventBusName: 'certflow',
   certificates: [],
+  subscribers: [],
   schedule: {
     scanIntervalHours: 6,
     // Let's Encrypt: 300 new orders per account per 3 hours.
@@ -100,6 +103,10 @@ export function defineConfig(input: CertflowConfigInput): CertflowConfig {
   if (!(config.schedule.scanIntervalHours >= 1 && config.schedule.scanIntervalHours <= 24)) problems.push('schedule.scanIntervalHours: between 1 and 24');
   if (!(config.schedule.orderBudget.maxOrders >= 1)) problems.push('schedule.orderBudget.maxOrders: at least 1');
   if (!(config.schedule.maxConcurrentRenewals >= 1 && config.schedule.maxConcurrentRenewals <= 40)) problems.push('schedule.maxConcurrentRenewals: between 1 and 40');
+  for (const subscriber of config.subscribers) {
+    if (!/^[A-Za-z0-9-]{1,40}$/.test(subscriber.name)) problems.push(`subscribers: name '${subscriber.name}' must be 1–40 of A-Z a-z 0-9 -`);
+    if (subscriber.certificateIds.length === 0) problems.push(`subscribers['${subscriber.name}']: no certificateIds`);
+  }
   if (config.lambda.memoryMb < 256) problems.push('lambda.memoryMb: at least 256 (RSA key generation and keystores)');
   const ids = new Set<string>();
   for (const certificate of config.certificates) {

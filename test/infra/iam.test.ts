@@ -14,6 +14,7 @@ const config = defineConfig({
   hostedZones: [{ name: 'example.com', id: 'Z1EXAMPLE' }, { name: 'acme.example.net', id: 'Z2VALIDATION' }],
   delegations: [{ match: 'example.com', targetZone: 'acme.example.net' }],
   acme: { externalAccountBindingSecret: 'certflow/eab/zerossl' },
+  subscribers: [{ name: 'brokers-eu', certificateIds: ['broker-eu1', 'broker-eu2'] }],
 });
 
 let app: App;
@@ -91,6 +92,19 @@ describe('per-step roles', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'certflow' });
     const env = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables;
     expect(env).toMatchObject({ CERTFLOW_SECRET_PREFIX: 'certflow/', CERTFLOW_EAB_SECRET: 'certflow/eab/zerossl' });
+  });
+});
+
+describe('host groups', () => {
+  it('gets a queue with a dead-letter queue and a host policy per group, exported for the agent', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(['brokerseuHostPolicyArn', 'brokerseuQueueUrl']);
+    const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0]!;
+    const text = JSON.stringify(policy.Properties.PolicyDocument);
+    expect(text).toContain('secret:certflow/certificates/broker-eu1-??????');
+    expect(text).toContain('secret:certflow/certificates/broker-eu2-??????');
+    expect(text).not.toContain('secret:certflow/certificates/*');
   });
 });
 
