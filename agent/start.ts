@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEventLog } from '../lambdas/adapters/local/event-log';
@@ -22,7 +23,7 @@ import type { CertificateSource, EventSource, ReloadAction, ReloadFailureReporte
 import { commandReload } from './reload/command';
 import { signalReload, type SignalTarget } from './reload/signal';
 import { CERTIFICATE_ID } from './renewed-event';
-import { EventFileReporter } from './reporters';
+import { EventBridgeReporter, EventFileReporter } from './reporters';
 
 export type AgentSourceOptions =
   | {
@@ -49,6 +50,9 @@ export type AgentSourceOptions =
       readonly secretIds?: Readonly<Record<string, string>>;
       readonly sqsClient?: Pick<SQSClient, 'send'>;
       readonly secretsManagerClient?: Pick<SecretsManagerClient, 'send'>;
+      /** Publish "Certificate Reload Failed" on this EventBridge bus (the pipeline's, e.g. certflow). */
+      readonly eventBusName?: string;
+      readonly eventBridgeClient?: Pick<EventBridgeClient, 'send'>;
     }
   | { readonly kind: 'ports'; readonly certificates: CertificateSource; readonly events?: EventSource };
 
@@ -157,7 +161,14 @@ function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wir
         events = new SqsEventSource(source.sqsClient ?? new SQSClient({ region }), source.queueUrl!);
       }
       const secrets = source.secretsManagerClient ?? new SecretsManagerClient({ region });
-      return { certificates: new SecretsManagerCertificateSource(secrets, { secretPrefix: source.secretPrefix, secretIds: source.secretIds }), events };
+      const reporter = source.eventBusName
+        ? new EventBridgeReporter(source.eventBridgeClient ?? new EventBridgeClient({ region }), source.eventBusName)
+        : undefined;
+      return {
+        certificates: new SecretsManagerCertificateSource(secrets, { secretPrefix: source.secretPrefix, secretIds: source.secretIds }),
+        events,
+        ...(reporter ? { reporter } : {}),
+      };
     }
     case 'ports':
       return { certificates: source.certificates, events: withEvents ? source.events : undefined };

@@ -21,6 +21,7 @@ Source (one of):
   --secret-prefix <prefix>      AWS: the pipeline's secret prefix (default certflow/): the current
                                 version of <id> is read from <prefix>certificates/<id>
   --secret <id>=<secret ARN>    AWS: read <id> from this secret instead (repeatable)
+  --event-bus <name>            AWS: also publish "Certificate Reload Failed" on this bus (e.g. certflow)
 
 Certificates and files:
   --certificate <id>            a certificate to install (repeatable, at least one)
@@ -87,6 +88,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
         region: { type: 'string' },
         secret: { type: 'string', multiple: true, default: [] },
         'secret-prefix': { type: 'string' },
+        'event-bus': { type: 'string' },
         certificate: { type: 'string', multiple: true, default: [] },
         dir: { type: 'string' },
         keep: { type: 'string' },
@@ -106,7 +108,8 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
   if (values.help) return { help: true };
 
   const local = values.store !== undefined || values.events !== undefined;
-  const aws = values['queue-url'] !== undefined || values.secret.length > 0 || values['secret-prefix'] !== undefined || values.region !== undefined;
+  const aws =
+    values['queue-url'] !== undefined || values.secret.length > 0 || values['secret-prefix'] !== undefined || values.region !== undefined || values['event-bus'] !== undefined;
   if (local && aws) fail('choose one source: local (--store/--events) or AWS (--queue-url/--region/--secret…)');
   if (!local && !aws) fail('name a source: --store <dir> (local) or --queue-url <url> (AWS)');
   if (values.events !== undefined && values.store === undefined) fail('--events needs --store (where the versions are read)');
@@ -116,7 +119,14 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
 
   const source: AgentSourceOptions = local
     ? { kind: 'local', storeDir: values.store!, eventsFile: values.events }
-    : { kind: 'aws', queueUrl: values['queue-url'], region: values.region, secretPrefix: values['secret-prefix'], secretIds: secretIds(values.secret) };
+    : {
+        kind: 'aws',
+        queueUrl: values['queue-url'],
+        region: values.region,
+        secretPrefix: values['secret-prefix'],
+        secretIds: secretIds(values.secret),
+        ...(values['event-bus'] ? { eventBusName: values['event-bus'] } : {}),
+      };
 
   const command = values['reload-command'];
   const signal = values['reload-signal'];

@@ -82,6 +82,12 @@ export class CertificateSubscriber extends Construct {
         }),
         new iam.PolicyStatement({ sid: 'ReadCertificates', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
         new iam.PolicyStatement({
+          sid: 'ReportReloadFailures',
+          actions: ['events:PutEvents'],
+          resources: [props.bus.eventBusArn],
+          conditions: { StringEquals: { 'events:detail-type': 'Certificate Reload Failed', 'events:source': 'certflow' } },
+        }),
+        new iam.PolicyStatement({
           sid: 'DecryptCertificates',
           actions: ['kms:Decrypt'],
           resources: [props.key.keyArn],

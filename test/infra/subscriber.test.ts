@@ -18,7 +18,7 @@ function build() {
   const bus = new events.EventBus(stack, 'Bus', { eventBusName: 'certflow' });
   const key = new kms.Key(stack, 'SecretsKey', { enableKeyRotation: true });
   const subscriber = new CertificateSubscriber(stack, 'Brokers', { bus, key, certificateIds: ['broker-eu1', 'broker-eu2'], secretArns: SECRETS });
-  return { app, stack, key, subscriber, template: Template.fromStack(stack) };
+  return { app, stack, bus, key, subscriber, template: Template.fromStack(stack) };
 }
 
 let built: ReturnType<typeof build>;
@@ -71,7 +71,7 @@ describe('CertificateSubscriber', () => {
   });
 
   it('gives hosts exactly: the queue, GetSecretValue on the secrets, kms:Decrypt through Secrets Manager for those secrets', () => {
-    const { stack, key, subscriber } = built;
+    const { stack, bus, key, subscriber } = built;
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
     const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
     expect(policy!.Properties.PolicyDocument).toEqual({
@@ -84,6 +84,13 @@ describe('CertificateSubscriber', () => {
           Resource: { 'Fn::GetAtt': [ref(stack, subscriber.queue), 'Arn'] },
         },
         { Sid: 'ReadCertificates', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRETS },
+        {
+          Sid: 'ReportReloadFailures',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: { 'Fn::GetAtt': [ref(stack, bus), 'Arn'] },
+          Condition: { StringEquals: { 'events:detail-type': 'Certificate Reload Failed', 'events:source': 'certflow' } },
+        },
         {
           Sid: 'DecryptCertificates',
           Effect: 'Allow',

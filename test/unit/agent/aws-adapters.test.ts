@@ -156,3 +156,17 @@ describe('SecretsManagerCertificateSource', () => {
     await expect(new SecretsManagerCertificateSource(client).version('broker', VERSION_1, ARN)).rejects.toThrow(message);
   });
 });
+
+describe('EventBridgeReporter', () => {
+  it('puts "Certificate Reload Failed" on the pipeline bus', async () => {
+    const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+    const { EventBridgeReporter } = await import('../../../agent/reporters');
+    const eventBridge = mockClient(EventBridgeClient);
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    const detail = { certificateId: 'broker-eu1', host: 'mq-1', version: 'v2', serialNumber: '0a', error: 'reload command exited 1', rolledBackTo: 'v1', rollbackReloaded: true };
+    await new EventBridgeReporter(new EventBridgeClient({ region: 'eu-west-1' }), 'certflow').reloadFailed(detail);
+    expect(eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input).toEqual({
+      Entries: [{ EventBusName: 'certflow', Source: 'certflow', DetailType: 'Certificate Reload Failed', Detail: JSON.stringify(detail) }],
+    });
+  });
+});

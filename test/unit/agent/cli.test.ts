@@ -40,6 +40,8 @@ describe('parseAgentArgs', () => {
       },
     });
     expect(parseAgentArgs(['--help'])).toEqual({ help: true });
+    const withBus = parseAgentArgs(['--queue-url', 'https://q', '--event-bus', 'certflow', '--certificate', 'broker', '--dir', '/d']);
+    expect(withBus).toMatchObject({ options: { source: { kind: 'aws', eventBusName: 'certflow' } } });
   });
 
   it.each([
