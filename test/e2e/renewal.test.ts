@@ -7,10 +7,12 @@ import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerChallenges } from '../../lambdas/handlers/answer-challenges';
+import { checkCertificate } from '../../lambdas/handlers/check-certificate';
 import { checkOrder } from '../../lambdas/handlers/check-order';
 import { cleanupChallenges } from '../../lambdas/handlers/cleanup-challenges';
 import { createOrder } from '../../lambdas/handlers/create-order';
 import { finalizeOrder } from '../../lambdas/handlers/finalize-order';
+import { packageAndStore } from '../../lambdas/handlers/package-and-store';
 import { presentChallenges } from '../../lambdas/handlers/present-challenges';
 import { validateRequest } from '../../lambdas/handlers/validate-request';
 import { synthesizeDefinitions, type LocalDefinitions } from '../../local/definition';
@@ -111,7 +113,7 @@ describe('a bad-nonce storm (Pebble rejects 60 % of nonces)', () => {
 });
 
 describe('retried steps resume from state', () => {
-  it('answering and finalizing again after they went through neither fails nor makes a new key', async () => {
+  it('answering and finalizing again after they went through neither fails nor makes a new key; a mismatched chain is not stored', async () => {
     const { deps } = pipeline;
     const request = await validateRequest({ certificateId: 'e2e-retry', names: ['retry.certflow.test'] }, deps);
     const order = await createOrder({ request }, deps);
@@ -126,6 +128,18 @@ describe('retried steps resume from state', () => {
     const again = await finalizeOrder({ request, order, validation }, deps);
     expect(again.pending).toEqual(first.pending);
     expect(['processing', 'valid']).toContain(again.status);
+
+    let issuance = await checkCertificate({ request, order, issuance: again }, deps);
+    while (!issuance.done) issuance = await checkCertificate({ request, order, issuance }, deps);
+    // Verified before storing: a chain that does not match the request stores nothing.
+    const mismatched = { ...request, names: [...request.names, 'extra.certflow.test'] };
+    await expect(packageAndStore({ request: mismatched, order, issuance }, deps)).rejects.toMatchObject({
+      name: 'CertificateVerificationFailed',
+      message: 'leaf does not cover requested name(s): extra.certflow.test',
+    });
+    expect(await pipeline.store.current('e2e-retry')).toBeUndefined();
+    const stored = await packageAndStore({ request, order, issuance }, deps);
+    expect(stored).toMatchObject({ certificateId: 'e2e-retry', version: '1' });
     await cleanupChallenges({ records: order.records }, deps);
   });
 });
