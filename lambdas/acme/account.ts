@@ -3,6 +3,7 @@ import { generatePrivateKey } from '../core/certificate';
 import { InvalidCertificateRequest } from '../core/errors';
 import type { CertificateRequest } from '../core/request';
 import type { StepDeps } from '../deps';
+import type { StoredAccount } from '../ports';
 import { acmeCall, acmeClient, configureAcmeHttp } from './client';
 import type { Client } from 'acme-client';
 
@@ -17,9 +18,20 @@ async function externalAccountBinding(request: CertificateRequest, deps: StepDep
   return { kid, hmacKey };
 }
 
-async function storedAccount(request: CertificateRequest, deps: StepDeps) {
+// A registered account never changes: a warm container reads it from the store once per directory.
+const registeredAccounts = new WeakMap<StepDeps['store'], Map<string, StoredAccount>>();
+
+async function storedAccount(request: CertificateRequest, deps: StepDeps): Promise<StoredAccount> {
   configureAcmeHttp(deps.settings.acmeCaBundlePem);
-  return deps.store.account(request.directoryUrl, () => generatePrivateKey('ec-p256'));
+  const cached = registeredAccounts.get(deps.store)?.get(request.directoryUrl);
+  if (cached) return cached;
+  const account = await deps.store.account(request.directoryUrl, () => generatePrivateKey('ec-p256'));
+  if (account.url) {
+    const byDirectory = registeredAccounts.get(deps.store) ?? new Map<string, StoredAccount>();
+    byDirectory.set(request.directoryUrl, account);
+    registeredAccounts.set(deps.store, byDirectory);
+  }
+  return account;
 }
 
 /**

@@ -226,9 +226,13 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     }
   }
 
+  private async describeSecret(secretId: string): Promise<{ arn: string; stages: Record<string, string[]> }> {
+    const { ARN, VersionIdsToStages = {} } = await sm('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: secretId })));
+    return { arn: ARN ?? secretId, stages: VersionIdsToStages };
+  }
+
   private async stages(secretId: string): Promise<Record<string, string[]>> {
-    const { VersionIdsToStages = {} } = await sm('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: secretId })));
-    return VersionIdsToStages;
+    return (await this.describeSecret(secretId)).stages;
   }
 
   private static versionWith(stages: Record<string, string[]>, stage: string): string | undefined {
@@ -259,15 +263,15 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       throw new StoreRejected(`certificate bundle is ${size} bytes, over Secrets Manager's ${SECRET_VALUE_LIMIT_BYTES}-byte limit (fewer names or formats)`);
     }
 
-    let arn = name;
     try {
-      ({ ARN: arn = name } = await sm('PutSecretValue', () =>
+      await sm('PutSecretValue', () =>
         this.client.send(new PutSecretValueCommand({ SecretId: name, ClientRequestToken: version, SecretString: secretString, VersionStages: ['AWSPENDING'] })),
-      ));
+      );
     } catch (error) {
       if (!isExisting(error)) throw error; // a retried step already wrote this version: promote that one
     }
-    const stages = await this.stages(name);
+    const { arn, stages } = await this.describeSecret(name);
+    if (!stages[version]) throw new StoreInconsistent(`version ${version} of ${certificateId} is missing after it was written`);
     const current = SecretsManagerCertificateStore.versionWith(stages, 'AWSCURRENT');
     if (current !== version) await this.moveStage(name, 'AWSCURRENT', version, current);
     await this.moveStage(name, 'AWSPENDING', undefined, version);
@@ -279,9 +283,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
         }),
       ),
     );
-    const stored = await this.current(certificateId);
-    if (stored?.version !== version) throw new StoreInconsistent(`version ${version} of ${certificateId} did not become current`);
-    return { ...stored, location: stored.location || arn };
+    return { certificateId, version, location: arn, metadata: material.metadata, formats: bundle.formats };
   }
 
   async discardPending(pending: PendingKey): Promise<void> {

@@ -102,8 +102,7 @@ describe('promote', () => {
 
   it('writes the bundle as AWSPENDING, moves AWSCURRENT to it (previous becomes AWSPREVIOUS), clears AWSPENDING, tags', async () => {
     sm.on(PutSecretValueCommand).resolves({ ARN, VersionId: issuedVersion });
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'], [issuedVersion]: ['AWSPENDING'] } });
-    sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: issuedVersion, SecretString: bundleString });
+    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { v1: ['AWSCURRENT'], [issuedVersion]: ['AWSPENDING'] } });
 
     const stored = await store.promote(pending, material);
 
@@ -130,12 +129,12 @@ describe('promote', () => {
       ],
     });
     expect(stored).toEqual({ certificateId: 'broker', version: issuedVersion, location: ARN, metadata, formats: ['pem'] });
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0); // nothing read back
   });
 
   it('first version ever: moves AWSCURRENT without RemoveFromVersionId', async () => {
     sm.on(PutSecretValueCommand).resolves({ ARN });
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [issuedVersion]: ['AWSPENDING'] } });
-    sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: issuedVersion, SecretString: bundleString });
+    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { [issuedVersion]: ['AWSPENDING'] } });
     await store.promote(pending, material);
     expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({
       SecretId: SECRET,
@@ -146,8 +145,7 @@ describe('promote', () => {
 
   it('a retried store step promotes the version it already wrote (ResourceExists)', async () => {
     sm.on(PutSecretValueCommand).rejects(exists());
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [issuedVersion]: ['AWSCURRENT', 'AWSPENDING'], v1: ['AWSPREVIOUS'] } });
-    sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: issuedVersion, SecretString: bundleString });
+    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { [issuedVersion]: ['AWSCURRENT', 'AWSPENDING'], v1: ['AWSPREVIOUS'] } });
     const stored = await store.promote(pending, material);
     expect(stored.version).toBe(issuedVersion);
     expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((call) => call.args[0].input)).toEqual([
