@@ -1,9 +1,8 @@
 /**
- * Contract tests for the AWS adapters against any AWS-compatible endpoint (LocalStack, or a
- * sandbox account): set AWS_ENDPOINT_URL (and credentials/region) to run them. Without it they
- * are skipped, and say so. They create and delete their own zone, key, secrets and bus.
+ * Contract tests for the AWS adapters against the AWS API emulator (test/support/aws.ts), or any
+ * AWS-compatible endpoint named by AWS_ENDPOINT_URL. They create and delete their own zone, key,
+ * secrets and bus.
  */
-import { randomBytes } from 'node:crypto';
 import { CreateEventBusCommand, DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateHostedZoneCommand, DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -13,17 +12,15 @@ import { EventBridgePublisher } from '../../lambdas/adapters/aws/eventbridge-eve
 import { Route53DnsProvider } from '../../lambdas/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../../lambdas/adapters/aws/secrets-store';
 import type { CertificateMetadata } from '../../lambdas/core/certificate';
+import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 
-const endpoint = process.env.AWS_ENDPOINT_URL;
-if (!endpoint) console.warn('AWS contract tests skipped: set AWS_ENDPOINT_URL (e.g. http://localhost:4566 for LocalStack) to run them.');
-const region = process.env.AWS_REGION ?? 'us-east-1';
-const run = randomBytes(4).toString('hex');
+const run = uniqueSuffix();
 
-describe.skipIf(!endpoint)(`AWS adapters against ${endpoint ?? '(no endpoint)'}`, () => {
-  const route53 = new Route53Client({ region });
-  const secrets = new SecretsManagerClient({ region });
-  const kms = new KMSClient({ region });
-  const eventBridge = new EventBridgeClient({ region });
+describe.skipIf(!aws.endpoint)(`AWS adapters against ${aws.endpoint || `(skipped: ${aws.skipReason})`}`, () => {
+  const route53 = new Route53Client(awsClientConfig());
+  const secrets = new SecretsManagerClient(awsClientConfig());
+  const kms = new KMSClient(awsClientConfig());
+  const eventBridge = new EventBridgeClient(awsClientConfig());
   const zoneName = `certflow-${run}.test`;
   let zoneId = '';
   let keyId = '';

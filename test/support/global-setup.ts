@@ -1,7 +1,24 @@
-/** Before any suite: the tools the tests judge with must exist; as root, missing ones are installed. */
+/**
+ * Before any suite: the tools the tests judge with must exist (as root, missing ones are
+ * installed), and the AWS API emulator runs for the AWS tests, unless AWS_ENDPOINT_URL names
+ * another endpoint. CERTFLOW_REQUIRE_AWS=1 (set by .ci/run) makes a missing emulator an error
+ * instead of a reason to skip.
+ */
 import { spawnSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import { emulatorUnavailable, startAwsEmulator } from '../../local/aws-emulator';
 import { installDebianPackages } from '../../local/debian';
 import { ensurePebbleInstalled } from '../../local/pebble';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The AWS endpoint the AWS tests use; empty when they must skip. */
+    awsEndpoint: string;
+    /** True for the emulator started here (test credentials); false for AWS_ENDPOINT_URL. */
+    awsIsEmulator: boolean;
+    awsSkipReason: string;
+  }
+}
 
 const TOOLS: [command: string, args: string[], debianPackage: string][] = [
   ['openssl', ['version'], 'openssl'],
@@ -13,10 +30,34 @@ const missingPackages = () => [
   ...new Set(TOOLS.filter(([command, args]) => spawnSync(command, args, { stdio: 'ignore' }).error).map(([, , pkg]) => pkg)),
 ];
 
-export default function setup(): void {
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   ensurePebbleInstalled(log);
   const missing = missingPackages();
   if (missing.length > 0) installDebianPackages(missing, log);
   if (missingPackages().length > 0) throw new Error(`tests need ${missingPackages().join(', ')}`);
+
+  const given = process.env.AWS_ENDPOINT_URL;
+  if (given) {
+    project.provide('awsEndpoint', given);
+    project.provide('awsIsEmulator', false);
+    project.provide('awsSkipReason', '');
+    return undefined;
+  }
+  const unavailable = emulatorUnavailable();
+  if (unavailable) {
+    if (process.env.CERTFLOW_REQUIRE_AWS === '1') throw new Error(`CERTFLOW_REQUIRE_AWS=1 but ${unavailable}`);
+    log(`AWS tests will be skipped: ${unavailable}`);
+    project.provide('awsEndpoint', '');
+    project.provide('awsIsEmulator', false);
+    project.provide('awsSkipReason', unavailable);
+    return undefined;
+  }
+  const started = Date.now();
+  const emulator = await startAwsEmulator({ log });
+  log(`AWS API emulator at ${emulator.endpoint} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  project.provide('awsEndpoint', emulator.endpoint);
+  project.provide('awsIsEmulator', true);
+  project.provide('awsSkipReason', '');
+  return () => emulator.stop();
 }
