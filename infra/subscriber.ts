@@ -36,6 +36,11 @@ export interface CertificateSubscriberProps {
 
 const CERTIFICATE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+/** What a group's rule matches: "Certificate Renewed" for its certificates. */
+export function renewedEventPattern(certificateIds: readonly string[]): events.EventPattern {
+  return { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.renewed], detail: { certificateId: [...certificateIds] } };
+}
+
 export class CertificateSubscriber extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
@@ -67,7 +72,7 @@ export class CertificateSubscriber extends Construct {
     this.rule = new events.Rule(this, 'Renewed', {
       eventBus: props.bus,
       description: `certflow: Certificate Renewed for ${certificateIds.join(', ')}`.slice(0, 512),
-      eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.renewed], detail: { certificateId: certificateIds } },
+      eventPattern: renewedEventPattern(certificateIds),
       targets: [new targets.SqsQueue(this.queue)],
     });
 

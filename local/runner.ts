@@ -51,6 +51,11 @@ export interface RunOptions {
   /** Milliseconds for every Retry interval. */
   readonly retryMs?: number;
   readonly onEvent?: (event: HistoryEvent) => void;
+  /**
+   * Wraps each Lambda invocation (fault injection): `invoke` runs the step's handler. What it
+   * throws is reported the way Lambda reports it, so the definition's Retry and Catch apply.
+   */
+  readonly aroundStep?: (stateName: string, invoke: () => Promise<unknown>) => Promise<unknown>;
 }
 
 /** Lambda reports a thrown error as Error = its name, Cause = JSON {errorType, errorMessage, trace}. */
@@ -85,7 +90,7 @@ export class LocalExecutor {
     });
   }
 
-  private taskHandlers(count: () => void) {
+  private taskHandlers(count: () => void, aroundStep: RunOptions['aroundStep'] = (_state, invoke) => invoke()) {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [name, state] of LocalExecutor.allStates(this.local.definition.States)) {
       if (state.Type !== 'Task') continue;
@@ -98,9 +103,11 @@ export class LocalExecutor {
       if (!step) throw new Error(`task ${name} has no local step for ${String(state.Resource)}`);
       const run = STEPS[step];
       handlers[name] = async (input) => {
-        count();
         try {
-          return (await run(input as never, this.deps)) as never;
+          return (await aroundStep(name, () => {
+            count();
+            return run(input as never, this.deps);
+          })) as never;
         } catch (error) {
           throw asLambdaError(error);
         }
@@ -122,7 +129,7 @@ export class LocalExecutor {
     const stateNames = LocalExecutor.allStates(this.local.definition.States).map(([name]) => name);
     const execution = this.machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: this.taskHandlers(() => (lambdaInvocations += 1)),
+        taskResourceLocalHandlers: this.taskHandlers(() => (lambdaInvocations += 1), options.aroundStep),
         waitTimeOverrides: Object.fromEntries(
           LocalExecutor.allStates(this.local.definition.States)
             .filter(([, state]) => state.Type === 'Wait')

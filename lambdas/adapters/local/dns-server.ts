@@ -9,6 +9,7 @@ import * as dnsPacket from 'dns-packet';
 import { normalizeName, zoneFor, type HostedZone } from '../../core/dns-names';
 import type { TxtRecord } from '../../ports';
 
+const RCODE_SERVFAIL = 2;
 const RCODE_REFUSED = 5;
 const TTL_SECONDS = 5;
 
@@ -17,8 +18,14 @@ export interface DnsQueryLog {
   readonly type: string;
 }
 
+/** What the server answers from: its zones, and the TXT values at a name (local data or a provider's API). */
+export interface ZoneSource {
+  readonly zones: readonly HostedZone[];
+  values(name: string): string[] | Promise<string[]>;
+}
+
 /** Zone data plus a change log, the local stand-in for a DNS provider's API. */
-export class LocalZoneData {
+export class LocalZoneData implements ZoneSource {
   private readonly txt = new Map<string, Set<string>>();
   private readonly changes = new Map<string, TxtRecord[]>();
   private nextChange = 1;
@@ -60,12 +67,12 @@ export class LocalZoneData {
   }
 }
 
-export class LocalDnsServer {
+export class LocalDnsServer<Source extends ZoneSource = LocalZoneData> {
   private readonly socket = dgram.createSocket('udp4');
   readonly queries: DnsQueryLog[] = [];
 
-  constructor(readonly data: LocalZoneData) {
-    this.socket.on('message', (message, remote) => this.answer(message, remote));
+  constructor(readonly data: Source) {
+    this.socket.on('message', (message, remote) => void this.answer(message, remote));
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<number> {
@@ -84,7 +91,7 @@ export class LocalDnsServer {
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
-  private answer(message: Buffer, remote: dgram.RemoteInfo): void {
+  private async answer(message: Buffer, remote: dgram.RemoteInfo): Promise<void> {
     let query: dnsPacket.Packet;
     try {
       query = dnsPacket.decode(message);
@@ -97,15 +104,20 @@ export class LocalDnsServer {
     this.queries.push({ name, type: question.type });
 
     const inZone = zoneFor(name, this.data.zones) !== undefined;
-    const answers: dnsPacket.Answer[] =
-      inZone && question.type === 'TXT'
-        ? this.data.values(name).map((value) => ({ type: 'TXT', name: question.name, ttl: TTL_SECONDS, data: [value] }))
-        : [];
+    let values: string[] = [];
+    let failed = false;
+    try {
+      if (inZone && question.type === 'TXT') values = await this.data.values(name);
+    } catch {
+      failed = true; // the source could not be read: SERVFAIL, as a real server whose backend is down
+    }
+    const answers: dnsPacket.Answer[] = values.map((value) => ({ type: 'TXT', name: question.name, ttl: TTL_SECONDS, data: [value] }));
+    const rcode = failed ? RCODE_SERVFAIL : inZone ? 0 : RCODE_REFUSED;
     const response = dnsPacket.encode({
       type: 'response',
       id: query.id ?? 0,
       // Authoritative; NOERROR with no answers for names we hold nothing for (Pebble fails on any other rcode).
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | (inZone ? 0 : RCODE_REFUSED),
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | rcode,
       questions: [question],
       answers,
     });

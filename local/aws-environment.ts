@@ -1,0 +1,197 @@
+/**
+ * The AWS path, run locally: the synthesized RenewCertificate definition executed in-process
+ * with the AWS adapters (Route 53, Secrets Manager, EventBridge) pointed at an AWS endpoint
+ * (the API emulator in tests), Pebble as the CA, and a DNS server that answers Pebble from
+ * Route 53 itself. The resources a deploy would create (zones, key, bus, subscriber queue and
+ * rule) are created here with the SDK, under names of their own.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { renewedEventPattern } from '../infra/subscriber';
+import { EventBridgePublisher } from '../lambdas/adapters/aws/eventbridge-events';
+import { Route53DnsProvider } from '../lambdas/adapters/aws/route53-dns';
+import { SecretsManagerCertificateStore } from '../lambdas/adapters/aws/secrets-store';
+import { LocalDnsServer, queryTxt } from '../lambdas/adapters/local/dns-server';
+import type { HostedZone } from '../lambdas/core/dns-names';
+import type { StepDeps } from '../lambdas/deps';
+import { EVENT_SOURCE, type DnsChallengeProvider, type Logger } from '../lambdas/ports';
+import { settingsFromEnvironment, ENV } from '../lambdas/runtime/aws-deps';
+import { jsonLogger } from '../lambdas/runtime/logger';
+import { synthesizeDefinitions, type LocalDefinitions } from './definition';
+import { LOCAL_ZONES } from './environment';
+import { startPebble, type PebbleOptions, type RunningPebble } from './pebble';
+import { Route53ZoneSource } from './route53-zone-source';
+import { LocalExecutor } from './runner';
+
+/** What every SDK client gets: the endpoint, the region and (for an emulator) test credentials. */
+export interface AwsClientConfig {
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+export interface AwsPipelineOptions {
+  readonly clientConfig: AwsClientConfig;
+  /** Makes every resource name unique (suites share one endpoint). */
+  readonly suffix: string;
+  /** Where the ACME CA file goes. */
+  readonly root: string;
+  /** Certificates the subscriber group installs (its rule's pattern, as infra/subscriber.ts builds it). */
+  readonly subscriberCertificateIds: readonly string[];
+  readonly zoneNames?: readonly string[];
+  readonly pebble?: Omit<PebbleOptions, 'dnsPort'>;
+  readonly logSink?: (line: string) => void;
+  readonly wrapDns?: (provider: DnsChallengeProvider) => DnsChallengeProvider;
+  readonly definitions?: LocalDefinitions;
+}
+
+export interface AwsResources {
+  readonly zones: readonly (HostedZone & { readonly id: string })[];
+  readonly kmsKeyId: string;
+  readonly secretPrefix: string;
+  readonly busName: string;
+  /** The subscriber group's queue (with its dead-letter queue), fed by the group's rule. */
+  readonly subscriberQueueUrl: string;
+  /** Every certflow event on the bus, for assertions. */
+  readonly observerQueueUrl: string;
+}
+
+export interface AwsClients {
+  readonly route53: Route53Client;
+  readonly secrets: SecretsManagerClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly sqs: SQSClient;
+  readonly kms: KMSClient;
+}
+
+export interface AwsPipeline {
+  readonly pebble: RunningPebble;
+  readonly dnsServer: LocalDnsServer<Route53ZoneSource>;
+  readonly resources: AwsResources;
+  readonly clients: AwsClients;
+  readonly store: SecretsManagerCertificateStore;
+  readonly deps: StepDeps;
+  readonly executor: LocalExecutor;
+  readonly log: Logger;
+  stop(): Promise<void>;
+}
+
+export function awsClients(config: AwsClientConfig): AwsClients {
+  return {
+    route53: new Route53Client(config),
+    secrets: new SecretsManagerClient(config),
+    eventBridge: new EventBridgeClient(config),
+    sqs: new SQSClient(config),
+    kms: new KMSClient(config),
+  };
+}
+
+/** Create what the stack would deploy: zones, key, bus, a subscriber queue + DLQ and its rule, an observer queue. */
+export async function createAwsResources(clients: AwsClients, suffix: string, zoneNames: readonly string[], certificateIds: readonly string[]): Promise<AwsResources> {
+  const zones = [];
+  for (const name of zoneNames) {
+    const { HostedZone: zone } = await clients.route53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `certflow-${suffix}-${name}` }));
+    zones.push({ name, id: zone!.Id!.replace('/hostedzone/', '') });
+  }
+  const { KeyMetadata } = await clients.kms.send(new CreateKeyCommand({ Description: `certflow ${suffix}` }));
+  const busName = `certflow-${suffix}`;
+  await clients.eventBridge.send(new CreateEventBusCommand({ Name: busName }));
+
+  const queue = async (name: string, attributes: Record<string, string> = {}) => {
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+  };
+  const deadLetters = await queue(`certflow-${suffix}-dlq`);
+  const subscriber = await queue(`certflow-${suffix}-hosts`, {
+    VisibilityTimeout: '600',
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: 5 }),
+  });
+  const observer = await queue(`certflow-${suffix}-observer`);
+
+  const { source, detailType, detail } = renewedEventPattern(certificateIds);
+  const rules: [string, object, string][] = [
+    ['hosts', { source, 'detail-type': detailType, detail }, subscriber.arn],
+    ['observer', { source: [EVENT_SOURCE] }, observer.arn],
+  ];
+  for (const [name, pattern, arn] of rules) {
+    await clients.eventBridge.send(new PutRuleCommand({ Name: `certflow-${suffix}-${name}`, EventBusName: busName, EventPattern: JSON.stringify(pattern) }));
+    await clients.eventBridge.send(new PutTargetsCommand({ Rule: `certflow-${suffix}-${name}`, EventBusName: busName, Targets: [{ Id: name, Arn: arn }] }));
+  }
+  return {
+    zones,
+    kmsKeyId: KeyMetadata!.KeyId!,
+    secretPrefix: `certflow-${suffix}/`,
+    busName,
+    subscriberQueueUrl: subscriber.url,
+    observerQueueUrl: observer.url,
+  };
+}
+
+export async function startAwsPipeline(options: AwsPipelineOptions): Promise<AwsPipeline> {
+  const clients = awsClients(options.clientConfig);
+  const zoneNames = options.zoneNames ?? LOCAL_ZONES.map((zone) => zone.name);
+  const resources = await createAwsResources(clients, options.suffix, zoneNames, options.subscriberCertificateIds);
+  const dnsServer = new LocalDnsServer(new Route53ZoneSource(clients.route53, resources.zones));
+  const dnsPort = await dnsServer.start();
+  let pebble: RunningPebble;
+  try {
+    pebble = await startPebble({ dnsPort, ...options.pebble });
+  } catch (error) {
+    await dnsServer.stop();
+    throw error;
+  }
+  const caFile = path.join(options.root, 'acme-ca.pem');
+  await fs.writeFile(caFile, pebble.tlsCaPem);
+
+  // The environment the stack gives every step function (infra/renewal-functions.ts).
+  const settings = settingsFromEnvironment({
+    [ENV.zones]: JSON.stringify(resources.zones),
+    [ENV.directoryUrl]: pebble.directoryUrl,
+    [ENV.contact]: '[]',
+    [ENV.acmeCaFile]: caFile,
+    [ENV.secretPrefix]: resources.secretPrefix,
+    [ENV.kmsKeyId]: resources.kmsKeyId,
+    [ENV.eventBus]: resources.busName,
+  });
+  const store = new SecretsManagerCertificateStore(clients.secrets, { prefix: resources.secretPrefix, kmsKeyId: resources.kmsKeyId });
+  const dns = new Route53DnsProvider(clients.route53, {
+    zones: resources.zones,
+    // The zone's "authoritative server" here is the DNS server Pebble asks, serving Route 53's data.
+    authoritativeCheck: async (_nameServers, records) => {
+      for (const record of records) if (!(await queryTxt({ host: '127.0.0.1', port: dnsPort }, record.name)).includes(record.value)) return false;
+      return true;
+    },
+  });
+  const log = jsonLogger(options.logSink ?? (() => {}));
+  const deps: StepDeps = {
+    settings,
+    dns: options.wrapDns ? options.wrapDns(dns) : dns,
+    store,
+    events: new EventBridgePublisher(clients.eventBridge, resources.busName),
+    orders: { ordersSince: async (since) => executor.startedSince(since) },
+    log,
+    now: () => new Date(),
+  };
+  const executor = new LocalExecutor((options.definitions ?? synthesizeDefinitions()).renew, deps);
+  return {
+    pebble,
+    dnsServer,
+    resources,
+    clients,
+    store,
+    deps,
+    executor,
+    log,
+    async stop() {
+      await pebble.stop();
+      await dnsServer.stop();
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+}
