@@ -9,7 +9,7 @@
  * State carries URLs, ids and public data only. Every wait is a bounded Wait + Choice loop.
  */
 import { Duration } from 'aws-cdk-lib';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -23,8 +23,27 @@ const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
+  // A function that hit its own timeout: `Sandbox.Timedout` on current runtimes, `Lambda.Unknown` on
+  // older ones (which also covers running out of memory). Every step is safe to run again.
+  // https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+  // https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html#troubleshooting-timeouts
+  'Sandbox.Timedout',
+  'Lambda.Unknown',
   'States.Timeout',
 ];
+
+/**
+ * The function's own timeout ends a stuck step (and is retried above); the task timeout is only a
+ * backstop for an invocation that never returns. The margin covers a cold start whose Init phase
+ * ran into its 10 s limit and was run again inside the invocation.
+ */
+export const TASK_TIMEOUT_MARGIN = Duration.seconds(15);
+
+export function taskTimeoutFor(fn: IFunction): sfn.Timeout {
+  const timeout = fn instanceof LambdaFunction ? fn.timeout : undefined;
+  if (!timeout) throw new Error(`${fn.node.path}: a Lambda task's timeout is derived from its function's timeout, which is not known here`);
+  return sfn.Timeout.duration(timeout.plus(TASK_TIMEOUT_MARGIN));
+}
 
 export const TRANSIENT_RETRY = {
   errors: [...RETRYABLE_ERRORS.filter((name) => name !== AcmeRateLimited.name), ...LAMBDA_TRANSIENT_ERRORS],
@@ -138,7 +157,7 @@ export class RenewCertificateFlow extends Construct {
       payloadResponseOnly: true,
       retryOnServiceExceptions: false, // covered by TRANSIENT_RETRY
       resultPath,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(90)),
+      taskTimeout: taskTimeoutFor(this.fns[stepId]),
     });
     task.addRetry(TRANSIENT_RETRY);
     return task;

@@ -8,12 +8,11 @@
  * the next scan. A failed renewal is recorded in the scan's output (and announced by its own
  * "Certificate Renewal Failed"); the other renewals go on.
  */
-import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { TRANSIENT_RETRY } from './renew-state-machine';
+import { taskTimeoutFor, TRANSIENT_RETRY } from './renew-state-machine';
 
 export interface ScanFlowProps {
   readonly scanFunction: IFunction;
@@ -32,7 +31,7 @@ export class ScanFlow extends Construct {
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: '$.scan',
-      taskTimeout: sfn.Timeout.duration(Duration.minutes(5)),
+      taskTimeout: taskTimeoutFor(props.scanFunction),
     });
     scan.addRetry(TRANSIENT_RETRY);
 

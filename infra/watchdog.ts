@@ -3,10 +3,11 @@
  * alarms for certificates close to expiry, for failed renewals and for a scan that stopped
  * reporting, all to one SNS topic; and a dashboard.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -17,9 +18,16 @@ export interface WatchdogProps {
   readonly certificateIds: readonly string[];
   readonly expiringDays: number;
   readonly scanIntervalHours: number;
-  /** An existing topic; otherwise the stack creates an encrypted one. */
+  /**
+   * An existing topic; otherwise the stack creates an encrypted one. The stack cannot change an
+   * existing topic: its policy must allow `cloudwatch.amazonaws.com` `sns:Publish`, and if it is
+   * encrypted with a customer-managed KMS key, that key's policy must allow `cloudwatch.amazonaws.com`
+   * `kms:Decrypt` and `kms:GenerateDataKey*` (the AWS managed key `alias/aws/sns` cannot). Otherwise
+   * alarm notifications are dropped without an error.
+   */
   readonly alarmTopicArn?: string;
-  readonly key: kms.IKey;
+  /** Not used: the alarm topic has a key of its own (see below). Left until the stack stops passing it. */
+  readonly key?: kms.IKey;
 }
 
 const metric = (name: string, dimensions: Record<string, string> = {}, period = Duration.hours(1)) =>
@@ -30,9 +38,7 @@ export class Watchdog extends Construct {
 
   constructor(scope: Construct, id: string, props: WatchdogProps) {
     super(scope, id);
-    this.topic = props.alarmTopicArn
-      ? sns.Topic.fromTopicArn(this, 'Alarms', props.alarmTopicArn)
-      : new sns.Topic(this, 'Alarms', { displayName: 'certflow alarms', masterKey: props.key, enforceSSL: true });
+    this.topic = props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'Alarms', props.alarmTopicArn) : this.createTopic();
     const notify = new actions.SnsAction(this.topic);
     const scanPeriod = Duration.hours(props.scanIntervalHours);
 
@@ -97,5 +103,37 @@ export class Watchdog extends Construct {
         ],
       ],
     });
+  }
+
+  /**
+   * CloudWatch publishes to an encrypted topic only if the topic policy lets it publish and the key
+   * policy lets it use the key (kms:Decrypt, kms:GenerateDataKey*), see
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+   * and https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html.
+   * The topic gets a key of its own, so the key protecting private keys never names CloudWatch.
+   * Both grants hold only for alarms of this account (aws:SourceAccount, aws:SourceArn: confused
+   * deputy); no kms:ViaService, which is not documented for this path.
+   */
+  private createTopic(): sns.Topic {
+    const stack = Stack.of(this);
+    const alarms = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+    };
+    const key = new kms.Key(this, 'AlarmsKey', {
+      description: 'certflow: encrypts the alarm topic',
+      enableKeyRotation: true,
+      // Only messages in flight depend on it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({ sid: 'CloudWatchAlarms', principals: [alarms], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromOwnAlarms }),
+    );
+    const topic = new sns.Topic(this, 'Alarms', { displayName: 'certflow alarms', masterKey: key, enforceSSL: true });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({ sid: 'CloudWatchAlarms', principals: [alarms], actions: ['sns:Publish'], resources: [topic.topicArn], conditions: fromOwnAlarms }),
+    );
+    return topic;
   }
 }
