@@ -114,7 +114,6 @@ export class CertflowStack extends Stack {
       certificateIds: config.certificates.map((certificate) => certificate.id),
       expiringDays: config.schedule.expiringDays,
       scanIntervalHours: config.schedule.scanIntervalHours,
-      key: this.secretsKey,
       ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
   }

@@ -26,8 +26,6 @@ export interface WatchdogProps {
    * alarm notifications are dropped without an error.
    */
   readonly alarmTopicArn?: string;
-  /** Not used: the alarm topic has a key of its own (see below). Left until the stack stops passing it. */
-  readonly key?: kms.IKey;
 }
 
 const metric = (name: string, dimensions: Record<string, string> = {}, period = Duration.hours(1)) =>
