@@ -38,14 +38,14 @@ export class SecretsManagerCertificateSource implements CertificateSource {
 
   /** The version labelled AWSCURRENT. */
   current(certificateId: string): Promise<CertificateBundle | undefined> {
-    return this.read(certificateId, { SecretId: this.secretIdFor(certificateId) });
+    return this.read(certificateId, { SecretId: this.secretIdFor(certificateId) }, { keyOnlyIsAbsent: true });
   }
 
   private secretIdFor(certificateId: string): string {
     return this.locations.secretIds?.[certificateId] ?? `${this.locations.secretPrefix ?? DEFAULT_SECRET_PREFIX}certificates/${certificateId}`;
   }
 
-  private async read(certificateId: string, input: GetSecretValueCommandInput): Promise<CertificateBundle | undefined> {
+  private async read(certificateId: string, input: GetSecretValueCommandInput, { keyOnlyIsAbsent = false } = {}): Promise<CertificateBundle | undefined> {
     let output;
     try {
       output = await this.client.send(new GetSecretValueCommand(input));
@@ -61,6 +61,8 @@ export class SecretsManagerCertificateSource implements CertificateSource {
     } catch {
       throw new BundleRejected(`${where} is not JSON`);
     }
+    // certflow before issue #9 could leave a first order's key-only document as AWSCURRENT: no certificate yet.
+    if (keyOnlyIsAbsent && (parsed as { kind?: unknown } | null)?.kind === 'pending-key') return undefined;
     const bundle = parseBundle(parsed);
     if (bundle.certificateId !== certificateId) throw new BundleRejected(`${where} holds certificate '${bundle.certificateId}', expected '${certificateId}'`);
     if (bundle.version !== output.VersionId) throw new BundleRejected(`${where} names itself version ${bundle.version}`);

@@ -1,20 +1,24 @@
 /**
  * Certificate store on AWS Secrets Manager, encrypted with the stack's customer-managed KMS key.
  *
- *   <prefix>certificates/<id>   one secret per certificate; one secret version per issuance:
- *                               - the new key is written as a version labelled AWSPENDING;
- *                               - at store time the complete bundle (lambdas/core/bundle.ts:
- *                                 PEMs, keystores base64, password, metadata) is written as a new
- *                                 version and promoted to AWSCURRENT; the previous current
- *                                 becomes AWSPREVIOUS. Rollback = move AWSCURRENT back.
+ *   <prefix>certificates/<id>   one secret per certificate, one version per issuance, and only
+ *                               complete bundles (lambdas/core/bundle.ts: PEMs, keystores base64,
+ *                               password, metadata). promote writes the bundle as AWSCURRENT; the
+ *                               previous current becomes AWSPREVIOUS. Rollback = move AWSCURRENT back.
+ *   <prefix>pending/<id>        the private keys of orders in flight, one version per order (read by
+ *                               VersionId, latest labelled AWSPENDING). Its first version, the one
+ *                               Secrets Manager makes AWSCURRENT, is a marker: no key is ever current.
  *   <prefix>accounts/<hash>     the ACME account key (+ URL once registered), per directory URL.
  *
- * Version ids are derived from the order URL, so a retried step writes the same version again
- * (Secrets Manager treats a repeated ClientRequestToken as the same request).
+ * Keys live apart because the first version of a secret becomes AWSCURRENT whatever stages are
+ * named (docs/adr/0004-secrets-manager-versions.md). Version ids are derived from the order URL,
+ * so a retried step writes the same version again (a repeated ClientRequestToken is the same request).
  *
- * Minimal IAM (see infra/iam.ts): secretsmanager:CreateSecret (name condition on the prefix),
- * GetSecretValue, PutSecretValue, DescribeSecret, UpdateSecretVersionStage, TagResource on
- * `<prefix>*`; kms:Encrypt/Decrypt/GenerateDataKey on the key via secretsmanager only.
+ * Minimal IAM (see infra/iam.ts): on `<prefix>certificates/*` CreateSecret (name condition),
+ * GetSecretValue, PutSecretValue, DescribeSecret, UpdateSecretVersionStage, TagResource; on
+ * `<prefix>pending/*` CreateSecret (name condition), TagResource, GetSecretValue, PutSecretValue,
+ * and DescribeSecret, UpdateSecretVersionStage to discard; kms:Encrypt/Decrypt/GenerateDataKey on
+ * the key via secretsmanager only.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -49,6 +53,12 @@ interface PendingKeyDocument {
   readonly privateKeyPem: string;
 }
 
+/** The first version of a pending-keys secret: it takes the AWSCURRENT label a first key would get. */
+interface PendingKeysMarker {
+  readonly kind: 'pending-keys';
+  readonly certificateId: string;
+}
+
 interface AccountDocument {
   readonly directoryUrl: string;
   readonly keyPem: string;
@@ -72,8 +82,13 @@ export const TAG = {
 const TAG_VALUE_LIMIT = 256;
 
 
+/**
+ * Every inventory key, always: TagResource only adds and overwrites, so an optional value this
+ * version lacks is written empty ("absent") rather than left over from another version.
+ */
 function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
   const names = metadata.names.join(',');
+  const ariCertId = metadata.ariCertId ?? '';
   return [
     { Key: TAG.serial, Value: metadata.serialNumber },
     { Key: TAG.notBefore, Value: metadata.notBefore },
@@ -82,13 +97,13 @@ function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
     { Key: TAG.version, Value: version },
     { Key: TAG.namesHash, Value: namesHash(metadata.names) },
     // Tag values hold 256 characters: longer name lists are known by their hash only.
-    ...(names.length <= TAG_VALUE_LIMIT ? [{ Key: TAG.names, Value: names }] : []),
-    ...(metadata.ariCertId && metadata.ariCertId.length <= TAG_VALUE_LIMIT ? [{ Key: TAG.ariCertId, Value: metadata.ariCertId }] : []),
+    { Key: TAG.names, Value: names.length <= TAG_VALUE_LIMIT ? names : '' },
+    { Key: TAG.ariCertId, Value: ariCertId.length <= TAG_VALUE_LIMIT ? ariCertId : '' },
   ];
 }
 
 function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCertificateState {
-  const tag = (key: string) => tags.find((candidate) => candidate.Key === key)?.Value;
+  const tag = (key: string) => tags.find((candidate) => candidate.Key === key)?.Value || undefined; // '' = absent
   const failure = tag(TAG.lastFailure)?.split(' ');
   const lastFailure = failure && failure.length >= 3 ? { lastFailure: { at: failure[0]!, step: failure[1]!, error: failure.slice(2).join(' ') } } : {};
   const [serialNumber, notBefore, notAfter, keyType, version] = [tag(TAG.serial), tag(TAG.notBefore), tag(TAG.notAfter), tag(TAG.keyType), tag(TAG.version)];
@@ -136,6 +151,10 @@ export class SecretsManagerCertificateStore implements CertificateStore {
 
   certificateSecret(certificateId: string): string {
     return `${this.options.prefix}certificates/${certificateId}`;
+  }
+
+  private pendingSecret(certificateId: string): string {
+    return `${this.options.prefix}pending/${certificateId}`;
   }
 
   private accountSecret(directoryUrl: string): string {
@@ -191,37 +210,55 @@ export class SecretsManagerCertificateStore implements CertificateStore {
 
   async pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>) {
     const pending: PendingKey = { certificateId, pendingId: versionToken(`pending:${orderUrl}`) };
-    const existing = await this.readPendingKey(pending).catch((error: unknown) => {
-      if (error instanceof StoreInconsistent) return undefined;
-      throw error;
-    });
-    if (existing) return { pending, privateKeyPem: existing };
+    const existing = await this.findPendingKey(pending);
+    if (existing !== undefined) return { pending, privateKeyPem: existing };
 
-    const name = this.certificateSecret(certificateId);
+    const name = this.pendingSecret(certificateId);
     const document: PendingKeyDocument = { kind: 'pending-key', certificateId, privateKeyPem: await generate() };
-    const put = () =>
-      sm('PutSecretValue', () =>
-        this.client.send(
-          new PutSecretValueCommand({ SecretId: name, ClientRequestToken: pending.pendingId, SecretString: JSON.stringify(document), VersionStages: ['AWSPENDING'] }),
-        ),
-      );
-    try {
-      await put();
-    } catch (error) {
-      if (isNotFound(error)) {
-        await this.createSecret(name, [{ Key: 'certflow:certificate-id', Value: certificateId }]);
-        await put();
-      } else if (!isExisting(error)) throw error;
-    }
+    const put = () => this.putVersion(name, pending.pendingId, JSON.stringify(document), ['AWSPENDING']);
+    await put().catch(async (error: unknown) => {
+      if (!isNotFound(error)) throw error;
+      const tags = [{ Key: 'certflow:certificate-id', Value: certificateId }];
+      const marker: PendingKeysMarker = { kind: 'pending-keys', certificateId };
+      await this.createSecret(name, tags, JSON.stringify(marker));
+      // The certificate secret, empty until promote, so a failed first issuance can be recorded.
+      await this.createSecret(this.certificateSecret(certificateId), tags);
+      return put();
+    });
+    // Whoever won a race for this order, the stored key is the one.
     return { pending, privateKeyPem: await this.readPendingKey(pending) };
   }
 
   async readPendingKey(pending: PendingKey): Promise<string> {
+    const key = await this.findPendingKey(pending);
+    if (key === undefined) throw new StoreInconsistent(`no pending key ${pending.pendingId} for ${pending.certificateId}`);
+    return key;
+  }
+
+  private async findPendingKey({ certificateId, pendingId }: PendingKey): Promise<string | undefined> {
+    let value: string;
     try {
-      const { value } = await this.getString(this.certificateSecret(pending.certificateId), { VersionId: pending.pendingId });
-      return (JSON.parse(value) as PendingKeyDocument).privateKeyPem;
+      ({ value } = await this.getString(this.pendingSecret(certificateId), { VersionId: pendingId }));
     } catch (error) {
-      if (isNotFound(error)) throw new StoreInconsistent(`no pending key ${pending.pendingId} for ${pending.certificateId}`);
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const document = JSON.parse(value) as Partial<PendingKeyDocument>;
+    if (document.kind !== 'pending-key' || document.certificateId !== certificateId || !document.privateKeyPem) {
+      throw new StoreInconsistent(`version ${pendingId} of ${this.pendingSecret(certificateId)} is not a pending key of ${certificateId}`);
+    }
+    return document.privateKeyPem;
+  }
+
+  /** PutSecretValue; undefined when the version exists already with other data (versions are immutable). */
+  private async putVersion(secretId: string, version: string, secretString: string, stages: string[]): Promise<{ arn: string; stages: string[] } | undefined> {
+    try {
+      const { ARN, VersionStages = [] } = await sm('PutSecretValue', () =>
+        this.client.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: version, SecretString: secretString, VersionStages: stages })),
+      );
+      return { arn: ARN ?? secretId, stages: VersionStages };
+    } catch (error) {
+      if (isExisting(error)) return undefined;
       throw error;
     }
   }
@@ -229,10 +266,6 @@ export class SecretsManagerCertificateStore implements CertificateStore {
   private async describeSecret(secretId: string): Promise<{ arn: string; stages: Record<string, string[]> }> {
     const { ARN, VersionIdsToStages = {} } = await sm('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: secretId })));
     return { arn: ARN ?? secretId, stages: VersionIdsToStages };
-  }
-
-  private async stages(secretId: string): Promise<Record<string, string[]>> {
-    return (await this.describeSecret(secretId)).stages;
   }
 
   private static versionWith(stages: Record<string, string[]>, stage: string): string | undefined {
@@ -252,6 +285,15 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     );
   }
 
+  private async tagInventory(secretId: string, metadata: CertificateMetadata, version: string): Promise<void> {
+    await sm('TagResource', () => this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: inventoryTags(metadata, version) })));
+  }
+
+  /**
+   * Write the bundle as AWSCURRENT: one call makes it current, and AWSPREVIOUS follows by itself.
+   * Idempotent: a retry finds the version written (same data: a no-op; other data, e.g. keystores
+   * packaged again: ResourceExists) and moves AWSCURRENT only if it is not there yet.
+   */
   async promote(pending: PendingKey, material: CertificateMaterial): Promise<StoredVersion> {
     const { certificateId } = pending;
     const name = this.certificateSecret(certificateId);
@@ -263,71 +305,88 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       throw new StoreRejected(`certificate bundle is ${size} bytes, over Secrets Manager's ${SECRET_VALUE_LIMIT_BYTES}-byte limit (fewer names or formats)`);
     }
 
-    try {
-      await sm('PutSecretValue', () =>
-        this.client.send(new PutSecretValueCommand({ SecretId: name, ClientRequestToken: version, SecretString: secretString, VersionStages: ['AWSPENDING'] })),
-      );
-    } catch (error) {
-      if (!isExisting(error)) throw error; // a retried step already wrote this version: promote that one
-    }
-    const { arn, stages } = await this.describeSecret(name);
-    if (!stages[version]) throw new StoreInconsistent(`version ${version} of ${certificateId} is missing after it was written`);
-    const current = SecretsManagerCertificateStore.versionWith(stages, 'AWSCURRENT');
-    if (current !== version) await this.moveStage(name, 'AWSCURRENT', version, current);
-    await this.moveStage(name, 'AWSPENDING', undefined, version);
-    await sm('TagResource', () =>
-      this.client.send(
-        new TagResourceCommand({
-          SecretId: name,
-          Tags: inventoryTags(material.metadata, version),
-        }),
-      ),
-    );
+    const put = () => this.putVersion(name, version, secretString, ['AWSCURRENT']);
+    const written = await put().catch(async (error: unknown) => {
+      if (!isNotFound(error)) throw error;
+      await this.createSecret(name, [{ Key: 'certflow:certificate-id', Value: certificateId }]);
+      return put();
+    });
+    const arn = written?.stages.includes('AWSCURRENT') ? written.arn : await this.makeCurrent(name, version);
+    await this.tagInventory(name, material.metadata, version);
     return { certificateId, version, location: arn, metadata: material.metadata, formats: bundle.formats };
   }
 
+  private async makeCurrent(name: string, version: string): Promise<string> {
+    const { arn, stages } = await this.describeSecret(name);
+    if (!stages[version]) throw new StoreInconsistent(`version ${version} of ${name} is missing after it was written`);
+    const current = SecretsManagerCertificateStore.versionWith(stages, 'AWSCURRENT');
+    if (current !== version) await this.moveStage(name, 'AWSCURRENT', version, current);
+    return arn;
+  }
+
   async discardPending(pending: PendingKey): Promise<void> {
-    const name = this.certificateSecret(pending.certificateId);
+    const name = this.pendingSecret(pending.certificateId);
     try {
-      const stages = await this.stages(name);
+      const { stages } = await this.describeSecret(name);
       if (stages[pending.pendingId]?.includes('AWSPENDING')) await this.moveStage(name, 'AWSPENDING', undefined, pending.pendingId);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
   }
 
-  private async currentBundle(certificateId: string): Promise<{ bundle: CertificateBundle; arn: string } | undefined> {
+  /** The bundle at that version or stage; undefined when there is none or it is not a bundle of this certificate. */
+  private async bundleAt(certificateId: string, selector: { VersionId: string } | { VersionStage: string }): Promise<{ bundle: CertificateBundle; arn: string } | undefined> {
+    let found: { value: string; versionId: string; arn: string };
     try {
-      const { value, arn } = await this.getString(this.certificateSecret(certificateId), { VersionStage: 'AWSCURRENT' });
-      const bundle = JSON.parse(value) as CertificateBundle;
-      if (bundle.schema !== BUNDLE_SCHEMA) throw new StoreInconsistent(`current version of ${certificateId} is not a ${BUNDLE_SCHEMA} document`);
-      return { bundle, arn };
+      found = await this.getString(this.certificateSecret(certificateId), selector);
     } catch (error) {
-      if (isNotFound(error)) return undefined; // no secret yet, or only a pending key
+      if (isNotFound(error)) return undefined; // no secret, or an empty one
       throw error;
     }
+    let bundle: Partial<CertificateBundle> | undefined;
+    try {
+      bundle = JSON.parse(found.value) as Partial<CertificateBundle>;
+    } catch {
+      return undefined;
+    }
+    // Not a bundle: e.g. the key-only document that certflow before issue #9 left as AWSCURRENT.
+    if (bundle?.schema !== BUNDLE_SCHEMA || bundle.certificateId !== certificateId || bundle.version !== found.versionId) return undefined;
+    return { bundle: bundle as CertificateBundle, arn: found.arn };
   }
 
   async current(certificateId: string): Promise<StoredVersion | undefined> {
-    const found = await this.currentBundle(certificateId);
+    const found = await this.bundleAt(certificateId, { VersionStage: 'AWSCURRENT' });
     if (!found) return undefined;
     const { bundle, arn } = found;
     return { certificateId, version: bundle.version, location: arn, metadata: bundle.metadata, formats: bundle.formats };
   }
 
   async currentKeystorePassword(certificateId: string): Promise<string | undefined> {
-    const password = (await this.currentBundle(certificateId))?.bundle.files['keystore.pass'];
+    const password = (await this.bundleAt(certificateId, { VersionStage: 'AWSCURRENT' }))?.bundle.files['keystore.pass'];
     return password === undefined ? undefined : Buffer.from(password, 'base64').toString('utf8').replace(/\n$/, '');
   }
 
-  /** Make the previous version current again (AWSCURRENT ⇄ AWSPREVIOUS). */
+  /**
+   * Make the previous certificate current again (AWSCURRENT ⇄ AWSPREVIOUS) and rewrite the
+   * inventory tags from it. Only ever onto a bundle: otherwise nothing moves.
+   */
   async rollback(certificateId: string): Promise<{ from: string; to: string }> {
     const name = this.certificateSecret(certificateId);
-    const stages = await this.stages(name);
+    const nothing = (why: string) => new StoreInconsistent(`${certificateId}: nothing to roll back to (${why})`);
+    let stages: Record<string, string[]>;
+    try {
+      ({ stages } = await this.describeSecret(name));
+    } catch (error) {
+      if (isNotFound(error)) throw nothing('no certificate was ever stored');
+      throw error;
+    }
     const from = SecretsManagerCertificateStore.versionWith(stages, 'AWSCURRENT');
     const to = SecretsManagerCertificateStore.versionWith(stages, 'AWSPREVIOUS');
-    if (!from || !to) throw new StoreInconsistent(`${certificateId} has no previous version to roll back to`);
+    if (!from || !to) throw nothing('no previous version');
+    const target = await this.bundleAt(certificateId, { VersionId: to });
+    if (!target) throw nothing(`the previous version ${to} is not a certificate`);
     await this.moveStage(name, 'AWSCURRENT', to, from);
+    await this.tagInventory(name, target.bundle.metadata, to);
     return { from, to };
   }
 

@@ -143,6 +143,13 @@ describe('SecretsManagerCertificateSource', () => {
     await expect(source.version('broker', VERSION_1, ARN)).rejects.toThrow(VersionNotFound);
   });
 
+  it('a current version that is a key-only document (left by certflow before issue #9) means no certificate yet; by VersionId it is rejected', async () => {
+    sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: VERSION_1, SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem: 'K' }) });
+    const source = new SecretsManagerCertificateSource(client);
+    expect(await source.current('broker')).toBeUndefined();
+    await expect(source.version('broker', VERSION_1, ARN)).rejects.toThrow(BundleRejected);
+  });
+
   it.each([
     ['no SecretString (a binary secret)', async () => ({ ARN, VersionId: VERSION_1 }), /holds no SecretString/],
     ['not JSON', async () => ({ ARN, VersionId: VERSION_1, SecretString: 'PEM?' }), /is not JSON/],

@@ -22,6 +22,7 @@ const store = new SecretsManagerCertificateStore(new SecretsManagerClient({ regi
   kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k-1',
 });
 const SECRET = 'certflow/certificates/broker';
+const PENDING_SECRET = 'certflow/pending/broker';
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:certflow/certificates/broker-AbCdEf';
 const notFound = () => Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' });
 const exists = () => Object.assign(new Error('A resource with the ID you requested already exists.'), { name: 'ResourceExistsException' });
@@ -48,46 +49,58 @@ const issuedVersion = versionToken(`issued:${pending.pendingId}`);
 beforeEach(() => sm.reset());
 
 describe('pending key', () => {
-  it('first issuance: creates the secret (KMS key, tags, no value) and writes the key as AWSPENDING', async () => {
-    sm.on(GetSecretValueCommand).rejectsOnce(notFound()).resolves({ SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem: 'NEWKEY' }) });
-    sm.on(PutSecretValueCommand).rejectsOnce(notFound()).resolves({ ARN, VersionId: pending.pendingId });
+  const keyDocument = (privateKeyPem: string) => JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem });
+
+  it('first issuance: creates the pending-keys secret (marker first) and the empty certificate secret, then writes the key as AWSPENDING', async () => {
+    sm.on(GetSecretValueCommand).rejectsOnce(notFound()).resolves({ SecretString: keyDocument('NEWKEY') });
+    sm.on(PutSecretValueCommand).rejectsOnce(notFound()).resolves({ ARN, VersionId: pending.pendingId, VersionStages: ['AWSPENDING'] });
     sm.on(CreateSecretCommand).resolves({ ARN });
 
     const result = await store.pendingKey('broker', 'https://ca/order/1', async () => 'NEWKEY');
 
     expect(result).toEqual({ pending, privateKeyPem: 'NEWKEY' });
-    expect(sm.commandCalls(CreateSecretCommand)[0]!.args[0].input).toEqual({
-      Name: SECRET,
-      KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k-1',
-      Description: 'Managed by certflow',
-      Tags: [{ Key: 'managed-by', Value: 'certflow' }, { Key: 'certflow:certificate-id', Value: 'broker' }],
-    });
+    const common = { KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k-1', Description: 'Managed by certflow', Tags: [{ Key: 'managed-by', Value: 'certflow' }, { Key: 'certflow:certificate-id', Value: 'broker' }] };
+    expect(sm.commandCalls(CreateSecretCommand).map((call) => call.args[0].input)).toEqual([
+      { Name: PENDING_SECRET, ...common, SecretString: JSON.stringify({ kind: 'pending-keys', certificateId: 'broker' }) },
+      { Name: SECRET, ...common },
+    ]);
     expect(sm.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input)).toEqual(
-      Array(2).fill({
-        SecretId: SECRET,
-        ClientRequestToken: pending.pendingId,
-        SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem: 'NEWKEY' }),
-        VersionStages: ['AWSPENDING'],
-      }),
+      Array(2).fill({ SecretId: PENDING_SECRET, ClientRequestToken: pending.pendingId, SecretString: keyDocument('NEWKEY'), VersionStages: ['AWSPENDING'] }),
     );
-    expect(sm.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: SECRET, VersionId: pending.pendingId });
+    expect(sm.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual(Array(2).fill({ SecretId: PENDING_SECRET, VersionId: pending.pendingId }));
   });
 
   it('a retried finalize gets the same key back and writes nothing', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem: 'FIRSTKEY' }) });
+    sm.on(GetSecretValueCommand).resolves({ SecretString: keyDocument('FIRSTKEY') });
     const result = await store.pendingKey('broker', 'https://ca/order/1', async () => 'OTHERKEY');
     expect(result.privateKeyPem).toBe('FIRSTKEY');
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
   });
 
-  it('discarding removes AWSPENDING from that version only', async () => {
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [pending.pendingId]: ['AWSPENDING'], old: ['AWSCURRENT'] } });
+  it('a racing finalize for the same order (ResourceExists) returns the key that was stored', async () => {
+    sm.on(GetSecretValueCommand).rejectsOnce(notFound()).resolves({ SecretString: keyDocument('WINNER') });
+    sm.on(PutSecretValueCommand).rejects(exists());
+    expect((await store.pendingKey('broker', 'https://ca/order/1', async () => 'LOSER')).privateKeyPem).toBe('WINNER');
+  });
+
+  it('refuses a pending version that is not a key of this certificate', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'other', privateKeyPem: 'K' }) });
+    await expect(store.readPendingKey(pending)).rejects.toMatchObject({ name: 'StoreInconsistent' });
+  });
+
+  it('discarding removes AWSPENDING from that version of the pending-keys secret only', async () => {
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [pending.pendingId]: ['AWSPENDING'], marker: ['AWSCURRENT'] } });
     await store.discardPending(pending);
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({
-      SecretId: SECRET,
-      VersionStage: 'AWSPENDING',
-      RemoveFromVersionId: pending.pendingId,
-    });
+    expect(sm.commandCalls(DescribeSecretCommand)[0]!.args[0].input).toEqual({ SecretId: PENDING_SECRET });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: PENDING_SECRET, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending.pendingId },
+    ]);
+  });
+
+  it('discarding a version that no longer holds AWSPENDING (a later order took it) moves nothing', async () => {
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [pending.pendingId]: [], later: ['AWSPENDING'], marker: ['AWSCURRENT'] } });
+    await store.discardPending(pending);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
   });
 });
 
@@ -100,57 +113,80 @@ describe('promote', () => {
     'keystore.pass': Buffer.from('Pw123456789012345678901234567890\n'),
   }));
 
-  it('writes the bundle as AWSPENDING, moves AWSCURRENT to it (previous becomes AWSPREVIOUS), clears AWSPENDING, tags', async () => {
-    sm.on(PutSecretValueCommand).resolves({ ARN, VersionId: issuedVersion });
-    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { v1: ['AWSCURRENT'], [issuedVersion]: ['AWSPENDING'] } });
+  const inventoryTags = [
+    { Key: 'certflow:serial', Value: '0abc' },
+    { Key: 'certflow:not-before', Value: '2026-01-01T00:00:00.000Z' },
+    { Key: 'certflow:not-after', Value: '2026-04-01T00:00:00.000Z' },
+    { Key: 'certflow:key-type', Value: 'ec-p256' },
+    { Key: 'certflow:version', Value: issuedVersion },
+    { Key: 'certflow:names-sha256', Value: namesHash(['mq.example.com', '*.mq.example.com']) },
+    { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
+    { Key: 'certflow:ari-cert-id', Value: '' },
+  ];
+
+  it('writes the bundle as AWSCURRENT in one call (the previous becomes AWSPREVIOUS by itself), then tags every inventory key', async () => {
+    sm.on(PutSecretValueCommand).resolves({ ARN, VersionId: issuedVersion, VersionStages: ['AWSCURRENT'] });
 
     const stored = await store.promote(pending, material);
 
-    expect(sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input).toEqual({
-      SecretId: SECRET,
-      ClientRequestToken: issuedVersion,
-      SecretString: bundleString,
-      VersionStages: ['AWSPENDING'],
-    });
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((call) => call.args[0].input)).toEqual([
-      { SecretId: SECRET, VersionStage: 'AWSCURRENT', MoveToVersionId: issuedVersion, RemoveFromVersionId: 'v1' },
-      { SecretId: SECRET, VersionStage: 'AWSPENDING', RemoveFromVersionId: issuedVersion },
+    expect(sm.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: SECRET, ClientRequestToken: issuedVersion, SecretString: bundleString, VersionStages: ['AWSCURRENT'] },
     ]);
-    expect(sm.commandCalls(TagResourceCommand)[0]!.args[0].input).toEqual({
-      SecretId: SECRET,
-      Tags: [
-        { Key: 'certflow:serial', Value: '0abc' },
-        { Key: 'certflow:not-before', Value: '2026-01-01T00:00:00.000Z' },
-        { Key: 'certflow:not-after', Value: '2026-04-01T00:00:00.000Z' },
-        { Key: 'certflow:key-type', Value: 'ec-p256' },
-        { Key: 'certflow:version', Value: issuedVersion },
-        { Key: 'certflow:names-sha256', Value: namesHash(['mq.example.com', '*.mq.example.com']) },
-        { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
-      ],
-    });
+    expect(sm.commandCalls(TagResourceCommand).map((call) => call.args[0].input)).toEqual([{ SecretId: SECRET, Tags: inventoryTags }]);
     expect(stored).toEqual({ certificateId: 'broker', version: issuedVersion, location: ARN, metadata, formats: ['pem'] });
+    expect(sm.commandCalls(DescribeSecretCommand)).toHaveLength(0);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0); // nothing read back
   });
 
-  it('first version ever: moves AWSCURRENT without RemoveFromVersionId', async () => {
-    sm.on(PutSecretValueCommand).resolves({ ARN });
-    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { [issuedVersion]: ['AWSPENDING'] } });
+  it('first certificate without a secret yet: creates it empty, so the bundle is its first version', async () => {
+    sm.on(PutSecretValueCommand).rejectsOnce(notFound()).resolves({ ARN, VersionId: issuedVersion, VersionStages: ['AWSCURRENT'] });
+    sm.on(CreateSecretCommand).resolves({ ARN });
     await store.promote(pending, material);
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({
-      SecretId: SECRET,
-      VersionStage: 'AWSCURRENT',
-      MoveToVersionId: issuedVersion,
-    });
+    expect(sm.commandCalls(CreateSecretCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        Name: SECRET,
+        KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k-1',
+        Description: 'Managed by certflow',
+        Tags: [{ Key: 'managed-by', Value: 'certflow' }, { Key: 'certflow:certificate-id', Value: 'broker' }],
+      },
+    ]);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(2);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
   });
 
-  it('a retried store step promotes the version it already wrote (ResourceExists)', async () => {
+  it('a retried store step whose version is already current (ResourceExists: keystores packaged again) moves no label', async () => {
     sm.on(PutSecretValueCommand).rejects(exists());
-    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { [issuedVersion]: ['AWSCURRENT', 'AWSPENDING'], v1: ['AWSPREVIOUS'] } });
+    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { [issuedVersion]: ['AWSCURRENT'], v1: ['AWSPREVIOUS'] } });
     const stored = await store.promote(pending, material);
-    expect(stored.version).toBe(issuedVersion);
+    expect(stored).toMatchObject({ version: issuedVersion, location: ARN });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(sm.commandCalls(TagResourceCommand).map((call) => call.args[0].input)).toEqual([{ SecretId: SECRET, Tags: inventoryTags }]);
+  });
+
+  it('a retry finding its version written but not current moves AWSCURRENT to it from the current one', async () => {
+    sm.on(PutSecretValueCommand).resolves({ ARN, VersionId: issuedVersion, VersionStages: ['AWSPENDING'] }); // same data: AWS does nothing
+    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { [issuedVersion]: ['AWSPENDING'], v1: ['AWSCURRENT'] } });
+    await store.promote(pending, material);
     expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((call) => call.args[0].input)).toEqual([
-      { SecretId: SECRET, VersionStage: 'AWSPENDING', RemoveFromVersionId: issuedVersion },
+      { SecretId: SECRET, VersionStage: 'AWSCURRENT', MoveToVersionId: issuedVersion, RemoveFromVersionId: 'v1' },
     ]);
+  });
+
+  it('a version missing after ResourceExists is an inconsistency', async () => {
+    sm.on(PutSecretValueCommand).rejects(exists());
+    sm.on(DescribeSecretCommand).resolves({ ARN, VersionIdsToStages: { v1: ['AWSCURRENT'] } });
+    await expect(store.promote(pending, material)).rejects.toMatchObject({ name: 'StoreInconsistent' });
+  });
+
+  it('tags an empty names value when the names exceed a tag value, and the ARI certID when there is one', async () => {
+    sm.on(PutSecretValueCommand).resolves({ ARN, VersionId: issuedVersion, VersionStages: ['AWSCURRENT'] });
+    const names = Array.from({ length: 20 }, (_, i) => `host-${i}.mq.example.com`);
+    await store.promote(pending, { ...material, metadata: { ...metadata, names, ariCertId: 'aki.serial' } });
+    const tags = sm.commandCalls(TagResourceCommand)[0]!.args[0].input.Tags;
+    expect(tags).toContainEqual({ Key: 'certflow:names', Value: '' });
+    expect(tags).toContainEqual({ Key: 'certflow:names-sha256', Value: namesHash(names) });
+    expect(tags).toContainEqual({ Key: 'certflow:ari-cert-id', Value: 'aki.serial' });
   });
 
   it('refuses a bundle over the 64 KB limit before writing anything', async () => {
@@ -166,26 +202,51 @@ describe('promote', () => {
 });
 
 describe('current, rollback, password, account', () => {
-  it('reads AWSCURRENT; no secret or only a pending key means no current version', async () => {
+  it('reads AWSCURRENT; no secret, or a secret without a version, means no current version', async () => {
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('can’t find the specified secret value for staging label: AWSCURRENT'), { name: 'ResourceNotFoundException' }));
     expect(await store.current('broker')).toBeUndefined();
     expect(sm.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: SECRET, VersionStage: 'AWSCURRENT' });
   });
 
-  it('rolls back by moving AWSCURRENT to the AWSPREVIOUS version', async () => {
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'], v0: [] } });
-    expect(await store.rollback('broker')).toEqual({ from: 'v2', to: 'v1' });
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({
-      SecretId: SECRET,
-      VersionStage: 'AWSCURRENT',
-      MoveToVersionId: 'v1',
-      RemoveFromVersionId: 'v2',
-    });
+  it('a current version that is not a bundle (the key document certflow before #9 left) is no certificate', async () => {
+    sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: 'k1', SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem: 'K' }) });
+    expect(await store.current('broker')).toBeUndefined();
+    expect(await store.currentKeystorePassword('broker')).toBeUndefined();
   });
 
-  it('refuses to roll back without a previous version', async () => {
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'] } });
-    await expect(store.rollback('broker')).rejects.toThrow(/no previous version/);
+  describe('rollback', () => {
+    const previous = toBundle('broker', 'v1', { ...metadata, serialNumber: '01' }, { 'cert.pem': Buffer.from('OLD\n') });
+
+    it('checks the AWSPREVIOUS version is a bundle, moves AWSCURRENT to it, and tags the inventory from it', async () => {
+      sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'], v0: [] } });
+      sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: 'v1', SecretString: JSON.stringify(previous) });
+
+      expect(await store.rollback('broker')).toEqual({ from: 'v2', to: 'v1' });
+
+      expect(sm.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual([{ SecretId: SECRET, VersionId: 'v1' }]);
+      expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((call) => call.args[0].input)).toEqual([
+        { SecretId: SECRET, VersionStage: 'AWSCURRENT', MoveToVersionId: 'v1', RemoveFromVersionId: 'v2' },
+      ]);
+      const tags = sm.commandCalls(TagResourceCommand)[0]!.args[0].input;
+      expect(tags.SecretId).toBe(SECRET);
+      expect(tags.Tags).toContainEqual({ Key: 'certflow:version', Value: 'v1' });
+      expect(tags.Tags).toContainEqual({ Key: 'certflow:serial', Value: '01' });
+    });
+
+    it('refuses without a previous version, or without a secret', async () => {
+      sm.on(DescribeSecretCommand).resolvesOnce({ VersionIdsToStages: { v1: ['AWSCURRENT'] } }).rejects(notFound());
+      await expect(store.rollback('broker')).rejects.toThrow(/nothing to roll back to \(no previous version\)/);
+      await expect(store.rollback('broker')).rejects.toThrow(/nothing to roll back to \(no certificate was ever stored\)/);
+      expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    });
+
+    it('refuses to roll onto a previous version that is not a bundle, and moves nothing', async () => {
+      sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v2: ['AWSCURRENT'], k1: ['AWSPREVIOUS'] } });
+      sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: 'k1', SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem: 'K' }) });
+      await expect(store.rollback('broker')).rejects.toMatchObject({ name: 'StoreInconsistent', message: expect.stringMatching(/previous version k1 is not a certificate/) });
+      expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+      expect(sm.commandCalls(TagResourceCommand)).toHaveLength(0);
+    });
   });
 
   it('keeps the keystore password stable by reading it from the current bundle', async () => {
@@ -224,6 +285,7 @@ describe('inventory and failures (for the scheduled scan)', () => {
               { Key: 'certflow:version', Value: 'v1' },
               { Key: 'certflow:names-sha256', Value: 'h' },
               { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
+              { Key: 'certflow:ari-cert-id', Value: '' },
             ],
           },
         ],
