@@ -28,7 +28,10 @@ export interface CertflowConfig {
     /** External Account Binding credentials `{kid, hmacKey}`, by secret name (under `<secretPrefix>eab/`). */
     readonly externalAccountBindingSecret?: string;
   };
-  /** Hosted zones certflow may write `_acme-challenge` TXT records to (ids keep IAM tight). */
+  /**
+   * Hosted zones certflow may write `_acme-challenge` TXT records to (ids keep IAM tight); a
+   * `roleArn` puts a zone in another AWS account (docs/cross-account-zones.md).
+   */
   readonly hostedZones: readonly HostedZone[];
   /** CNAME-delegated challenges: `_acme-challenge.<name>` points into a validation zone. */
   readonly delegations: readonly ChallengeDelegation[];
@@ -91,6 +94,9 @@ export type CertflowConfigInput = Partial<Omit<CertflowConfig, 'acme' | 'hostedZ
   readonly schedule?: Partial<CertflowConfig['schedule']>;
 };
 
+const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const STS_EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
 /** Merge with the defaults and check: a bad config fails `cdk synth` with a clear message. */
 export function defineConfig(input: CertflowConfigInput): CertflowConfig {
   const config: CertflowConfig = { ...DEFAULTS, ...input, acme: { ...DEFAULTS.acme, ...input.acme }, schedule: { ...DEFAULTS.schedule, ...input.schedule } };
@@ -98,6 +104,12 @@ export function defineConfig(input: CertflowConfigInput): CertflowConfig {
   if (config.hostedZones.length === 0) problems.push('hostedZones: at least one hosted zone is needed');
   for (const zone of config.hostedZones) {
     if (zone.id !== undefined && !/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/.test(zone.id)) problems.push(`hostedZones: '${zone.id}' is not a hosted zone id`);
+    if (zone.roleArn !== undefined && !IAM_ROLE_ARN.test(zone.roleArn)) {
+      problems.push(`hostedZones['${zone.name}']: roleArn '${zone.roleArn}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+    }
+    if (zone.externalId !== undefined && (zone.roleArn === undefined || !STS_EXTERNAL_ID.test(zone.externalId))) {
+      problems.push(`hostedZones['${zone.name}']: externalId needs a roleArn and 2–1224 of A-Z a-z 0-9 + = , . @ : / - _`);
+    }
   }
   if (!/^[A-Za-z0-9/_+=.@-]{1,100}\/$/.test(config.secretPrefix)) problems.push(`secretPrefix: '${config.secretPrefix}' must end with '/'`);
   if (!(config.schedule.scanIntervalHours >= 1 && config.schedule.scanIntervalHours <= 24)) problems.push('schedule.scanIntervalHours: between 1 and 24');

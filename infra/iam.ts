@@ -6,6 +6,8 @@
  * | dnsChange       | route53:ChangeResourceRecordSets on the configured zones, TXT only, `_acme-challenge.*`  |
  * |                 | (and delegation targets) only; ListResourceRecordSets on those zones                   |
  * | dnsSync         | route53:GetChange on change/*; GetHostedZone on the zones (authoritative check)         |
+ * |                 | Both: sts:AssumeRole on the roles of cross-account zones (`roleArn`), whose Route 53    |
+ * |                 | permissions live in the zone's account (docs/cross-account-zones.md), not here          |
  * | accountRead     | GetSecretValue on <prefix>accounts/*                                                    |
  * | accountWrite    | + CreateSecret (name condition) / PutSecretValue on <prefix>accounts/*, EAB read        |
  * | certificateRead | GetSecretValue on <prefix>certificates/*                                                |
@@ -77,15 +79,18 @@ export function changeableRecordNames(delegations: readonly ChallengeDelegation[
 
 export function statementsFor(stack: Stack, capabilities: readonly Capability[], scope: AccessScope): iam.PolicyStatement[] {
   const secret = (path: string) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${scope.secretPrefix}${path}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  // Cross-account zones are reached through their role: the pipeline's roles get no Route 53 access to them.
+  const ownZones = scope.zones.filter((zone) => !zone.roleArn);
+  const zoneRoles = [...new Set(scope.zones.flatMap((zone) => (zone.roleArn ? [zone.roleArn] : [])))];
   // Zones without an id are looked up by name at run time, so they cannot be pinned here.
-  const zoneArns = scope.zones.some((zone) => !zone.id)
+  const zoneArns = ownZones.some((zone) => !zone.id)
     ? [`arn:${stack.partition}:route53:::hostedzone/*`]
-    : scope.zones.map((zone) => `arn:${stack.partition}:route53:::hostedzone/${zone.id!.replace(/^\/hostedzone\//, '')}`);
+    : ownZones.map((zone) => `arn:${stack.partition}:route53:::hostedzone/${zone.id!.replace(/^\/hostedzone\//, '')}`);
   const viaSecretsManager = { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } };
   const has = (capability: Capability) => capabilities.includes(capability);
   const statements: iam.PolicyStatement[] = [];
 
-  if (has('dnsChange')) {
+  if (has('dnsChange') && ownZones.length > 0) {
     statements.push(
       new iam.PolicyStatement({
         sid: 'AcmeChallengeTxtOnly',
@@ -99,14 +104,17 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       new iam.PolicyStatement({ sid: 'ReadChallengeRecords', actions: ['route53:ListResourceRecordSets'], resources: zoneArns }),
     );
   }
-  if (has('dnsSync')) {
+  if (has('dnsSync') && ownZones.length > 0) {
     statements.push(
       new iam.PolicyStatement({ sid: 'PollChanges', actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }),
       new iam.PolicyStatement({ sid: 'ZoneNameServers', actions: ['route53:GetHostedZone'], resources: zoneArns }),
     );
   }
-  if ((has('dnsChange') || has('dnsSync')) && scope.zones.some((zone) => !zone.id)) {
+  if ((has('dnsChange') || has('dnsSync')) && ownZones.some((zone) => !zone.id)) {
     statements.push(new iam.PolicyStatement({ sid: 'FindZonesByName', actions: ['route53:ListHostedZonesByName'], resources: ['*'] }));
+  }
+  if ((has('dnsChange') || has('dnsSync')) && zoneRoles.length > 0) {
+    statements.push(new iam.PolicyStatement({ sid: 'AssumeZoneRoles', actions: ['sts:AssumeRole'], resources: zoneRoles }));
   }
   if (has('accountRead') || has('accountWrite')) {
     statements.push(new iam.PolicyStatement({ sid: 'ReadAccount', actions: ['secretsmanager:GetSecretValue'], resources: [secret('accounts/*')] }));

@@ -5,6 +5,14 @@ export interface HostedZone {
   readonly name: string;
   /** Provider-specific id (Route 53 hosted zone id); absent for the local DNS server. */
   readonly id?: string;
+  /**
+   * Route 53 only: an IAM role in the zone's AWS account that the DNS steps assume for this
+   * zone's calls (cross-account zones; see docs/cross-account-zones.md). Absent: the pipeline's
+   * own account.
+   */
+  readonly roleArn?: string;
+  /** The `sts:ExternalId` the role's trust policy asks for, if any (only with `roleArn`). */
+  readonly externalId?: string;
 }
 
 /** Lowercase and drop one trailing dot: `Example.COM.` → `example.com`. */

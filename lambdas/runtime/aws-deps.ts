@@ -1,7 +1,6 @@
 /** The deployed wiring: settings from the function's environment, one AWS adapter per port. */
 import { readFileSync } from 'node:fs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { authoritativeCheck } from '../adapters/aws/authoritative-check';
@@ -9,6 +8,7 @@ import { EventBridgePublisher } from '../adapters/aws/eventbridge-events';
 import { Route53DnsProvider } from '../adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../adapters/aws/secrets-store';
 import { StepFunctionsOrderLedger } from '../adapters/aws/sfn-order-ledger';
+import { zoneClients } from '../adapters/aws/zone-clients';
 import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../core/scan-plan';
 import type { HostedZone } from '../core/dns-names';
 import type { ChallengeDelegation } from '../core/txt-values';
@@ -71,13 +71,19 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
   const settings = settingsFromEnvironment(env);
   return {
     settings,
-    // Route 53 allows ~5 requests/s per account: adaptive mode rate-limits the client itself.
-    dns: new Route53DnsProvider(new Route53Client({ retryMode: 'adaptive', maxAttempts: 5 }), {
-      zones: settings.zones,
-      delegations: json<ChallengeDelegation[]>(env, ENV.delegations, []),
-      verifyAuthoritative: env[ENV.verifyAuthoritative] === 'true',
-      authoritativeCheck,
-    }),
+    dns: new Route53DnsProvider(
+      zoneClients({
+        // Route 53 allows ~5 requests/s per account: adaptive mode rate-limits each client itself.
+        clientConfig: { retryMode: 'adaptive', maxAttempts: 5 },
+        sessionName: `certflow-${env[ENV.step] ?? 'dns'}`,
+      }),
+      {
+        zones: settings.zones,
+        delegations: json<ChallengeDelegation[]>(env, ENV.delegations, []),
+        verifyAuthoritative: env[ENV.verifyAuthoritative] === 'true',
+        authoritativeCheck,
+      },
+    ),
     store: new SecretsManagerCertificateStore(new SecretsManagerClient({}), {
       prefix: required(env, ENV.secretPrefix),
       kmsKeyId: required(env, ENV.kmsKeyId),

@@ -26,11 +26,11 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-function statementsOf(step: StepId): Statement[] {
-  const functions = template.findResources('AWS::Lambda::Function');
+function statementsOf(step: StepId, from: Template = template): Statement[] {
+  const functions = from.findResources('AWS::Lambda::Function');
   const fn = Object.values(functions).find((f) => f.Properties.Environment.Variables.CERTFLOW_STEP === step)!;
   const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+  const policies = Object.values(from.findResources('AWS::IAM::Policy')).filter((policy) =>
     (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId),
   );
   return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
@@ -120,5 +120,73 @@ describe('cdk-nag AwsSolutions', () => {
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['arn:aws:s3:::bucket'] }));
     const report = new AwsSolutionsChecks(other).validateScope(otherStack);
     expect(report.violations.map((violation) => violation.ruleName)).toContain('AwsSolutions-IAM5[Action::s3:*]');
+  });
+});
+
+describe('cross-account hosted zones (roleArn)', () => {
+  const PARTNER_ROLE = 'arn:aws:iam::222222222222:role/certflow-dns';
+  const LOOKUP_ROLE = 'arn:aws:iam::333333333333:role/zones/certflow-dns';
+  const DNS_STEPS: StepId[] = ['present-challenges', 'check-dns-sync', 'cleanup-challenges', 'cleanup-after-failure'];
+  const synth = (hostedZones: Parameters<typeof defineConfig>[0]['hostedZones']) => {
+    const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), defineConfig({ hostedZones }));
+    return { ...built, template: Template.fromStack(built.stack) };
+  };
+
+  let mixed: ReturnType<typeof synth>;
+  let remoteOnly: ReturnType<typeof synth>;
+  beforeAll(() => {
+    mixed = synth([
+      { name: 'example.com', id: 'Z1EXAMPLE' },
+      { name: 'partner.example', id: 'Z9PARTNER', roleArn: PARTNER_ROLE },
+      { name: 'shop.partner.example', id: 'Z8PARTNER', roleArn: PARTNER_ROLE },
+      // No id: looked up by name, in the role's account.
+      { name: 'lookup.example', roleArn: LOOKUP_ROLE, externalId: 'certflow-lookup' },
+    ]);
+    remoteOnly = synth([{ name: 'partner.example', roleArn: PARTNER_ROLE }]);
+  });
+
+  it('lets exactly the DNS steps assume exactly the configured roles', () => {
+    for (const step of STEP_IDS) {
+      const assume = statementsOf(step, mixed.template).filter((s) => actions([s]).includes('sts:AssumeRole'));
+      if (DNS_STEPS.includes(step)) {
+        expect(assume, step).toHaveLength(1);
+        expect(actions(assume), step).toEqual(['sts:AssumeRole']);
+        expect([assume[0]!.Resource].flat().sort(), step).toEqual([PARTNER_ROLE, LOOKUP_ROLE].sort());
+        expect(assume[0]!.Condition, step).toBeUndefined();
+      } else {
+        expect(assume, step).toEqual([]);
+      }
+    }
+  });
+
+  it('grants no Route 53 access to cross-account zones in the pipeline account (their role has it)', () => {
+    for (const step of DNS_STEPS) {
+      const text = JSON.stringify(statementsOf(step, mixed.template).filter((s) => JSON.stringify(s.Action).includes('route53:')));
+      expect(text, step).toContain('hostedzone/Z1EXAMPLE');
+      expect(text, step).not.toMatch(/Z9PARTNER|Z8PARTNER|hostedzone\/\*/);
+      // The id-less zone is looked up in its own account, so the pipeline needs no ListHostedZonesByName.
+      expect(text, step).not.toContain('ListHostedZonesByName');
+    }
+    expect(actions(statementsOf('present-challenges', remoteOnly.template))).toEqual(['sts:AssumeRole', ...BASELINE].sort());
+    expect(actions(statementsOf('check-dns-sync', remoteOnly.template))).toEqual(['sts:AssumeRole', ...BASELINE].sort());
+  });
+
+  it('adds no sts:AssumeRole when no zone has a role', () => {
+    for (const step of STEP_IDS) expect(actions(statementsOf(step)), step).not.toContain('sts:AssumeRole');
+  });
+
+  it('keeps cdk-nag at zero unacknowledged findings', () => {
+    for (const { app: built, stack: builtStack } of [mixed, remoteOnly]) {
+      expect(new AwsSolutionsChecks(built).validateScope(builtStack).violations.map((violation) => violation.ruleName)).toEqual([]);
+    }
+  });
+
+  it('rejects a roleArn that is not an IAM role ARN, and an externalId without a role', () => {
+    expect(() => defineConfig({ hostedZones: [{ name: 'a.example', roleArn: 'arn:aws:iam::222222222222:user/certflow' }] })).toThrow(/roleArn .* is not an IAM role ARN/);
+    expect(() => defineConfig({ hostedZones: [{ name: 'a.example', roleArn: 'certflow-dns' }] })).toThrow(/is not an IAM role ARN/);
+    expect(() => defineConfig({ hostedZones: [{ name: 'a.example', externalId: 'certflow' }] })).toThrow(/externalId needs a roleArn/);
+    expect(defineConfig({ hostedZones: [{ name: 'a.example', roleArn: 'arn:aws-cn:iam::222222222222:role/dns/certflow-dns' }] }).hostedZones[0]!.roleArn).toBe(
+      'arn:aws-cn:iam::222222222222:role/dns/certflow-dns',
+    );
   });
 });

@@ -1,6 +1,9 @@
 /**
  * DNS-01 on Route 53, behaving like lego's and cert-manager's solvers:
- * - zone by longest suffix among the configured hosted zones (ids from config, else looked up by name);
+ * - zone by longest suffix among the configured hosted zones (ids from config, else looked up by
+ *   name: the one public zone of exactly that name);
+ * - a zone with a `roleArn` is in another account: all its calls go through the client for that
+ *   role (zone-clients.ts; docs/cross-account-zones.md);
  * - CNAME-delegated challenges write to the configured validation record instead;
  * - one ChangeBatch per zone for all records of an order; TXT sets merged (apex and wildcard
  *   share a name; values written by others are kept); cleanup removes only our values and
@@ -14,7 +17,8 @@
  * Minimal IAM (see infra/iam.ts): route53:ChangeResourceRecordSets on the configured zones,
  * only TXT, only `_acme-challenge.*` names (condition keys); route53:ListResourceRecordSets and
  * route53:GetHostedZone on those zones; route53:GetChange on change/*; route53:ListHostedZonesByName
- * only when a zone is configured without its id.
+ * only when a zone is configured without its id. For a cross-account zone: sts:AssumeRole on its
+ * role, which holds these Route 53 permissions in the zone's account.
  */
 import {
   ChangeResourceRecordSetsCommand,
@@ -23,16 +27,20 @@ import {
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   type Change,
+  type ListHostedZonesByNameCommandInput,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { normalizeName, zoneFor, type HostedZone } from '../../core/dns-names';
 import { DnsChangeRejected, DnsThrottled } from '../../core/errors';
 import { challengeTarget, containsAll, mergeTxtValues, removeTxtValues, type ChallengeDelegation } from '../../core/txt-values';
 import type { ChangeRef, DnsChallengeProvider, TxtRecord } from '../../ports';
+import type { ZoneClients } from './zone-clients';
 
 export const CHALLENGE_TTL_SECONDS = 60;
 /** ChangeRef id for a zone whose values a previous attempt already wrote. */
 export const ALREADY_PRESENT = 'already-present';
+/** Zones sharing one name are few (one public, a private one per VPC group): one page nearly always does. */
+const ZONE_LOOKUP_PAGE_SIZE = 10;
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'TooManyRequestsException']);
 
 /** Do all authoritative servers of the zone answer these values? (Injected: real DNS in Lambda.) */
@@ -48,6 +56,8 @@ export interface Route53DnsOptions {
 
 interface ZoneBatch {
   readonly zoneId: string;
+  /** The client for this zone's account. */
+  readonly route53: Route53Client;
   readonly records: TxtRecord[];
 }
 
@@ -65,48 +75,75 @@ async function aws<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 
 const fqdn = (name: string) => `${normalizeName(name)}.`;
+const bareZoneId = (id: string) => id.replace(/^\/hostedzone\//, '');
 
 export class Route53DnsProvider implements DnsChallengeProvider {
   private readonly zoneIds = new Map<string, string>();
+  private readonly clientFor: ZoneClients;
 
+  /** `route53`: one client for every zone, or the client for each zone (cross-account zones). */
   constructor(
-    private readonly route53: Route53Client,
+    route53: Route53Client | ZoneClients,
     private readonly options: Route53DnsOptions,
   ) {
-    for (const zone of options.zones) if (zone.id) this.zoneIds.set(normalizeName(zone.name), zone.id.replace(/^\/hostedzone\//, ''));
+    this.clientFor = typeof route53 === 'function' ? route53 : () => route53;
+    for (const zone of options.zones) if (zone.id) this.zoneIds.set(normalizeName(zone.name), bareZoneId(zone.id));
   }
 
   private async zoneId(zone: HostedZone): Promise<string> {
     const name = normalizeName(zone.name);
     const known = this.zoneIds.get(name);
     if (known) return known;
-    const { HostedZones = [] } = await aws('ListHostedZonesByName', () =>
-      this.route53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 1 })),
-    );
-    const match = HostedZones.find((candidate) => candidate.Name === fqdn(name) && !candidate.Config?.PrivateZone);
-    if (!match?.Id) throw new DnsChangeRejected(`no public hosted zone named ${name}`);
-    const id = match.Id.replace(/^\/hostedzone\//, '');
+    const id = await this.lookUpPublicZone(zone);
     this.zoneIds.set(name, id);
     return id;
   }
 
+  /**
+   * ListHostedZonesByName is a listing sorted by name (then id) that starts at DNSName, not an
+   * exact lookup: private zones of the same name come in any order, on any page.
+   */
+  private async lookUpPublicZone(zone: HostedZone): Promise<string> {
+    const name = normalizeName(zone.name);
+    const route53 = this.clientFor(zone);
+    const found: string[] = [];
+    let page: ListHostedZonesByNameCommandInput = { DNSName: name, MaxItems: ZONE_LOOKUP_PAGE_SIZE };
+    for (;;) {
+      const result = await aws('ListHostedZonesByName', () => route53.send(new ListHostedZonesByNameCommand(page)));
+      for (const candidate of result.HostedZones ?? []) {
+        if (candidate.Id && normalizeName(candidate.Name ?? '') === name && !candidate.Config?.PrivateZone) found.push(bareZoneId(candidate.Id));
+      }
+      // Once the next zone has another name, no later one has ours.
+      if (!result.IsTruncated || !result.NextDNSName || normalizeName(result.NextDNSName) !== name) break;
+      page = { DNSName: result.NextDNSName, HostedZoneId: result.NextHostedZoneId, MaxItems: ZONE_LOOKUP_PAGE_SIZE };
+    }
+    const where = zone.roleArn ? ` (account of ${zone.roleArn})` : '';
+    if (found.length === 0) throw new DnsChangeRejected(`no public hosted zone named ${name}${where}`);
+    if (found.length > 1) {
+      throw new DnsChangeRejected(`${found.length} public hosted zones are named ${name}${where}: ${found.join(', ')}; configure the id of the one to use (hostedZones[].id)`);
+    }
+    return found[0]!;
+  }
+
   /** Our records, redirected through CNAME delegations and grouped by the zone they land in. */
   private async batches(records: readonly TxtRecord[]): Promise<ZoneBatch[]> {
-    const byZone = new Map<string, TxtRecord[]>();
+    const byZone = new Map<string, ZoneBatch>();
     for (const record of records) {
       const name = challengeTarget(normalizeName(record.name), this.options.delegations ?? []);
       const zone = zoneFor(name, this.options.zones);
       if (!zone) throw new DnsChangeRejected(`${name} is in no configured hosted zone`);
       const zoneId = await this.zoneId(zone);
-      byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), { name, value: record.value }]);
+      const batch = byZone.get(zoneId) ?? { zoneId, route53: this.clientFor(zone), records: [] };
+      batch.records.push({ name, value: record.value });
+      byZone.set(zoneId, batch);
     }
-    return [...byZone].map(([zoneId, batch]) => ({ zoneId, records: batch }));
+    return [...byZone.values()];
   }
 
   /** The TXT set at `name`: raw (quoted) values and TTL; no values when there is no such set. */
-  private async txtSet(zoneId: string, name: string): Promise<{ values: string[]; ttl: number }> {
+  private async txtSet({ zoneId, route53 }: ZoneBatch, name: string): Promise<{ values: string[]; ttl: number }> {
     const { ResourceRecordSets = [] } = await aws('ListResourceRecordSets', () =>
-      this.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: fqdn(name), StartRecordType: 'TXT', MaxItems: 1 })),
+      route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: fqdn(name), StartRecordType: 'TXT', MaxItems: 1 })),
     );
     const set = ResourceRecordSets.find((candidate) => candidate.Name === fqdn(name) && candidate.Type === 'TXT');
     return { values: (set?.ResourceRecords ?? []).map((record) => record.Value ?? ''), ttl: set?.TTL ?? CHALLENGE_TTL_SECONDS };
@@ -118,9 +155,9 @@ export class Route53DnsProvider implements DnsChallengeProvider {
     return names;
   }
 
-  private async submit(zoneId: string, changes: Change[], comment: string): Promise<string> {
+  private async submit({ zoneId, route53 }: ZoneBatch, changes: Change[], comment: string): Promise<string> {
     const { ChangeInfo } = await aws('ChangeResourceRecordSets', () =>
-      this.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } })),
+      route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } })),
     );
     if (!ChangeInfo?.Id) throw new DnsChangeRejected('Route 53 returned no change id');
     return ChangeInfo.Id.replace(/^\/change\//, '');
@@ -128,10 +165,10 @@ export class Route53DnsProvider implements DnsChallengeProvider {
 
   async present(records: readonly TxtRecord[]): Promise<ChangeRef[]> {
     const refs: ChangeRef[] = [];
-    for (const { zoneId, records: batch } of await this.batches(records)) {
+    for (const batch of await this.batches(records)) {
       const changes: Change[] = [];
-      for (const [name, values] of Route53DnsProvider.byName(batch)) {
-        const { values: existing } = await this.txtSet(zoneId, name);
+      for (const [name, values] of Route53DnsProvider.byName(batch.records)) {
+        const { values: existing } = await this.txtSet(batch, name);
         if (containsAll(existing, values)) continue;
         changes.push({
           Action: 'UPSERT',
@@ -143,8 +180,8 @@ export class Route53DnsProvider implements DnsChallengeProvider {
           },
         });
       }
-      const id = changes.length === 0 ? ALREADY_PRESENT : await this.submit(zoneId, changes, 'certflow: ACME DNS-01 challenge');
-      refs.push({ zone: zoneId, id });
+      const id = changes.length === 0 ? ALREADY_PRESENT : await this.submit(batch, changes, 'certflow: ACME DNS-01 challenge');
+      refs.push({ zone: batch.zoneId, id });
     }
     return refs;
   }
@@ -152,29 +189,31 @@ export class Route53DnsProvider implements DnsChallengeProvider {
   async isInSync(changes: readonly ChangeRef[], records: readonly TxtRecord[]): Promise<boolean> {
     const batches = await this.batches(records);
     for (const change of changes) {
+      // A change belongs to its zone's account: GetChange must go through that zone's client.
+      const batch = batches.find((candidate) => candidate.zoneId === change.zone);
+      if (!batch) throw new DnsChangeRejected(`change ${change.id} is for hosted zone ${change.zone}, which holds none of the records`);
       if (change.id !== ALREADY_PRESENT) {
-        const { ChangeInfo } = await aws('GetChange', () => this.route53.send(new GetChangeCommand({ Id: change.id })));
+        const { ChangeInfo } = await aws('GetChange', () => batch.route53.send(new GetChangeCommand({ Id: change.id })));
         if (ChangeInfo?.Status !== 'INSYNC') return false;
       }
       if (change.id === ALREADY_PRESENT || this.options.verifyAuthoritative) {
-        const zoneRecords = batches.find((batch) => batch.zoneId === change.zone)?.records ?? [];
-        if (!(await this.options.authoritativeCheck(await this.nameServers(change.zone), zoneRecords))) return false;
+        if (!(await this.options.authoritativeCheck(await this.nameServers(batch), batch.records))) return false;
       }
     }
     return true;
   }
 
-  private async nameServers(zoneId: string): Promise<string[]> {
-    const { DelegationSet } = await aws('GetHostedZone', () => this.route53.send(new GetHostedZoneCommand({ Id: zoneId })));
+  private async nameServers({ zoneId, route53 }: ZoneBatch): Promise<string[]> {
+    const { DelegationSet } = await aws('GetHostedZone', () => route53.send(new GetHostedZoneCommand({ Id: zoneId })));
     return DelegationSet?.NameServers ?? [];
   }
 
   async cleanup(records: readonly TxtRecord[]): Promise<void> {
-    for (const { zoneId, records: batch } of await this.batches(records)) {
+    for (const batch of await this.batches(records)) {
       // A set changed by someone else between our read and write fails the batch: read again once.
       for (let attempt = 1; ; attempt += 1) {
         try {
-          await this.removeFromZone(zoneId, batch);
+          await this.removeFromZone(batch);
           break;
         } catch (error) {
           if (attempt >= 2 || awsErrorName((error as Error).cause) !== 'InvalidChangeBatch') throw error;
@@ -183,10 +222,10 @@ export class Route53DnsProvider implements DnsChallengeProvider {
     }
   }
 
-  private async removeFromZone(zoneId: string, batch: readonly TxtRecord[]): Promise<void> {
+  private async removeFromZone(batch: ZoneBatch): Promise<void> {
     const changes: Change[] = [];
-    for (const [name, values] of Route53DnsProvider.byName(batch)) {
-      const { values: existing, ttl } = await this.txtSet(zoneId, name);
+    for (const [name, values] of Route53DnsProvider.byName(batch.records)) {
+      const { values: existing, ttl } = await this.txtSet(batch, name);
       const remaining = removeTxtValues(existing, values);
       if (remaining.length === existing.length) continue; // ours are already gone
       changes.push(
@@ -196,8 +235,8 @@ export class Route53DnsProvider implements DnsChallengeProvider {
           : { Action: 'UPSERT', ResourceRecordSet: { Name: fqdn(name), Type: 'TXT', TTL: ttl, ResourceRecords: remaining.map((Value) => ({ Value })) } },
       );
     }
-    if (changes.length > 0) await this.submit(zoneId, changes, 'certflow: remove ACME DNS-01 challenge');
+    if (changes.length > 0) await this.submit(batch, changes, 'certflow: remove ACME DNS-01 challenge');
   }
 }
 
-Route53DnsProvider satisfies new (route53: Route53Client, options: Route53DnsOptions) => DnsChallengeProvider;
+Route53DnsProvider satisfies new (route53: Route53Client | ZoneClients, options: Route53DnsOptions) => DnsChallengeProvider;
