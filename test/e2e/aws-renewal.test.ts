@@ -204,6 +204,7 @@ describe.skipIf(!aws.endpoint)(`the AWS path against ${aws.endpoint || `(skipped
       const fourth = await succeed(FRESH);
       await expectSettled(FRESH, fourth, second);
       await eventually('the agent installs the renewal after the rollback', async () => (await liveVersion(path.join(root, 'host'), FRESH)) === fourth);
+      expect((await newEvents()).map((event) => [event['detail-type'], event.detail.version])).toEqual([['Certificate Renewed', fourth]]);
       versions.push(fourth);
     });
   });
