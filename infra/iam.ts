@@ -13,7 +13,11 @@
  * | certificateRead | GetSecretValue on <prefix>certificates/*                                                |
  * | certificateWrite| + CreateSecret / PutSecretValue / DescribeSecret / UpdateSecretVersionStage /           |
  * |                 | TagResource on <prefix>certificates/*; GetSecretValue on <prefix>passwords/*            |
- * | pendingDiscard  | DescribeSecret / UpdateSecretVersionStage on <prefix>certificates/*                     |
+ * | pendingWrite    | CreateSecret (name condition) / TagResource / PutSecretValue / GetSecretValue on       |
+ * |                 | <prefix>pending/* (keys of orders in flight); CreateSecret + TagResource on            |
+ * |                 | <prefix>certificates/* (the empty secret a failed first issuance is recorded on)       |
+ * | pendingRead     | GetSecretValue on <prefix>pending/*                                                    |
+ * | pendingDiscard  | DescribeSecret / UpdateSecretVersionStage on <prefix>pending/*                         |
  * | failureRecord   | TagResource on <prefix>certificates/* (last failure, for the scan)                      |
  * | inventory       | secretsmanager:ListSecrets (names and tags, no values); states:ListExecutions on the    |
  * |                 | RenewCertificate machine (the order budget)                                             |
@@ -36,6 +40,8 @@ type Capability =
   | 'accountWrite'
   | 'certificateRead'
   | 'certificateWrite'
+  | 'pendingWrite'
+  | 'pendingRead'
   | 'pendingDiscard'
   | 'failureRecord'
   | 'inventory'
@@ -48,9 +54,9 @@ export const STEP_CAPABILITIES: Record<StepId, readonly Capability[]> = {
   'check-dns-sync': ['dnsSync'],
   'answer-challenges': ['accountRead'],
   'check-order': ['accountRead'],
-  'finalize-order': ['accountRead', 'certificateWrite'],
+  'finalize-order': ['accountRead', 'pendingWrite'],
   'check-certificate': ['accountRead'],
-  'package-and-store': ['accountRead', 'certificateWrite'],
+  'package-and-store': ['accountRead', 'pendingRead', 'certificateWrite'],
   'publish-renewed': ['publish'],
   'cleanup-challenges': ['dnsChange'],
   'cleanup-after-failure': ['dnsChange', 'pendingDiscard'],
@@ -150,17 +156,31 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       new iam.PolicyStatement({ sid: 'ReadGivenPasswords', actions: ['secretsmanager:GetSecretValue'], resources: [secret('passwords/*')] }),
     );
   }
+  if (has('pendingWrite') || has('pendingRead')) {
+    statements.push(new iam.PolicyStatement({ sid: 'ReadPendingKeys', actions: ['secretsmanager:GetSecretValue'], resources: [secret('pending/*')] }));
+  }
+  if (has('pendingWrite')) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'WritePendingKeys', actions: ['secretsmanager:PutSecretValue'], resources: [secret('pending/*')] }),
+      new iam.PolicyStatement({
+        sid: 'CreateSecretsOnFirstOrder',
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        resources: [secret('pending/*'), secret('certificates/*')],
+        conditions: { StringLike: { 'secretsmanager:Name': [`${scope.secretPrefix}pending/*`, `${scope.secretPrefix}certificates/*`] } },
+      }),
+    );
+  }
   if (has('pendingDiscard')) {
     statements.push(
       new iam.PolicyStatement({
         sid: 'DiscardPending',
         actions: ['secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
-        resources: [secret('certificates/*')],
+        resources: [secret('pending/*')],
       }),
     );
   }
-  const readsSecrets = ['accountRead', 'accountWrite', 'certificateRead', 'certificateWrite', 'pendingDiscard'].some((c) => has(c as Capability));
-  const writesSecrets = has('accountWrite') || has('certificateWrite');
+  const readsSecrets = ['accountRead', 'accountWrite', 'certificateRead', 'certificateWrite', 'pendingWrite', 'pendingRead', 'pendingDiscard'].some((c) => has(c as Capability));
+  const writesSecrets = has('accountWrite') || has('certificateWrite') || has('pendingWrite');
   if (readsSecrets) {
     statements.push(
       new iam.PolicyStatement({

@@ -48,9 +48,10 @@ describe('per-step roles', () => {
       'check-dns-sync': ['route53:GetChange', 'route53:GetHostedZone'],
       'answer-challenges': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
       'check-order': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
-      'finalize-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
+      // Pending keys only: no certificate bundle, no keystore password.
+      'finalize-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
       'check-certificate': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
-      'package-and-store': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
+      'package-and-store': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
       'publish-renewed': ['events:PutEvents'],
       'cleanup-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
       'cleanup-after-failure': ['kms:Decrypt', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
@@ -78,13 +79,21 @@ describe('per-step roles', () => {
         const text = JSON.stringify(statement);
         // ListSecrets cannot be scoped (it returns names and tags only): the scan's one exception.
         if (statement.Action === 'secretsmanager:ListSecrets') expect([step, statement.Resource]).toEqual(['scan-inventory', '*']);
-        else if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|accounts|eab|passwords)\/\*/);
+        else if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|pending|accounts|eab|passwords)\/\*/);
         if (text.includes('kms:')) expect(statement.Condition, step).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
         expect(actions([statement]).some((action) => action.endsWith(':*') || action === '*'), step).toBe(false);
       }
     }
-    const create = statementsOf('finalize-order').find((s) => s.Sid === 'CreateCertificates')!;
+    const create = statementsOf('package-and-store').find((s) => s.Sid === 'CreateCertificates')!;
     expect(create.Condition).toEqual({ StringLike: { 'secretsmanager:Name': 'certflow/certificates/*' } });
+    const firstOrder = statementsOf('finalize-order').find((s) => s.Sid === 'CreateSecretsOnFirstOrder')!;
+    expect(firstOrder.Condition).toEqual({ StringLike: { 'secretsmanager:Name': ['certflow/pending/*', 'certflow/certificates/*'] } });
+  });
+
+  it('keeps pending keys (private keys of orders in flight) to the steps that make, use and discard them', () => {
+    const touching = STEP_IDS.filter((step) => JSON.stringify(statementsOf(step)).includes('secret:certflow/pending/*'));
+    expect(touching).toEqual(['finalize-order', 'package-and-store', 'cleanup-after-failure']);
+    expect(statementsOf('cleanup-after-failure').find((s) => s.Sid === 'DiscardPending')!.Resource).toEqual(expect.objectContaining({ 'Fn::Join': expect.arrayContaining([expect.arrayContaining([':secret:certflow/pending/*'])]) }));
   });
 
   it('creates the customer-managed key with rotation and the custom event bus', () => {
