@@ -5,11 +5,10 @@
  */
 import { CreateEventBusCommand, DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { CreateHostedZoneCommand, DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateHostedZoneCommand, DeleteHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgePublisher } from '../../lambdas/adapters/aws/eventbridge-events';
-import { Route53DnsProvider } from '../../lambdas/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../../lambdas/adapters/aws/secrets-store';
 import type { CertificateMetadata } from '../../lambdas/core/certificate';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
@@ -40,24 +39,7 @@ describe.skipIf(!aws.endpoint)(`AWS adapters against ${aws.endpoint || `(skipped
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 })).catch(() => undefined);
   });
 
-  it('Route 53: present merges, sync completes, cleanup removes only ours', async () => {
-    const dns = new Route53DnsProvider(route53, { zones: [{ name: zoneName, id: zoneId }], authoritativeCheck: async () => true });
-    const records = [
-      { name: `_acme-challenge.${zoneName}`, value: 'apex' },
-      { name: `_acme-challenge.${zoneName}`, value: 'wildcard' },
-    ];
-    const changes = await dns.present(records);
-    let inSync = false;
-    for (let i = 0; i < 30 && !inSync; i += 1) inSync = await dns.isInSync(changes, records);
-    expect(inSync).toBe(true);
-    const listed = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: `_acme-challenge.${zoneName}.`, StartRecordType: 'TXT' }));
-    expect(listed.ResourceRecordSets?.[0]?.ResourceRecords?.map((r) => r.Value).sort()).toEqual(['"apex"', '"wildcard"']);
-    await dns.cleanup(records);
-    await dns.cleanup(records); // already gone
-    const after = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-    expect(after.ResourceRecordSets?.some((set) => set.Type === 'TXT')).toBe(false);
-  });
-
+  // Route 53: test/contract/route53.test.ts; Secrets Manager in depth: test/contract/secrets-manager.test.ts.
   it('Secrets Manager: pending → current, previous kept, rollback', async () => {
     const store = new SecretsManagerCertificateStore(secrets, { prefix, kmsKeyId: keyId });
     const metadata = (serialNumber: string): CertificateMetadata => ({
