@@ -5,10 +5,11 @@
  */
 import { hostname } from 'node:os';
 import type { CertificateBundle } from '../lambdas/core/bundle';
+import type { VersionMetadata } from '../lambdas/layout/certbot-layout';
 import type { Logger } from '../lambdas/ports';
 import { verifyBundle } from './bundle-check';
 import { errorMessage } from './errors';
-import type { InstallDir, VersionMetadata } from './install/install-dir';
+import type { InstallDir } from './install/install-dir';
 import { repairInstall } from './install/repair';
 import { decide, DECISIONS, sameCertificate, type Decision, type InstalledVersion } from './ordering';
 import type { CertificateSource, ReceivedEvent, ReloadAction, ReloadFailureReporter } from './ports';

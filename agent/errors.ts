@@ -21,6 +21,4 @@ export class ReloadFailed extends AgentError {}
 /** Bad options: wrong flags, unreadable directories, missing secret ids. */
 export class AgentConfigError extends AgentError {}
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { errorMessage } from '../lambdas/core/errors';

@@ -1,8 +1,7 @@
 /** Where "Certificate Reload Failed" goes besides the agent's own log line. */
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE } from '../lambdas/ports';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { putEvent } from '../lambdas/adapters/aws/eventbridge-events';
+import { appendEvent } from '../lambdas/adapters/local/event-log';
 import { RELOAD_FAILED_DETAIL_TYPE, type CertificateReloadFailedEvent, type ReloadFailureReporter } from './ports';
 
 /** Locally: appended to events.jsonl, shaped like the pipeline's EventBridge envelopes. */
@@ -13,16 +12,15 @@ export class EventFileReporter implements ReloadFailureReporter {
   ) {}
 
   async reloadFailed(detail: CertificateReloadFailedEvent): Promise<void> {
-    const event = { time: this.now().toISOString(), source: EVENT_SOURCE, 'detail-type': RELOAD_FAILED_DETAIL_TYPE, detail };
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    await fs.appendFile(this.file, `${JSON.stringify(event)}\n`);
+    await appendEvent(this.file, RELOAD_FAILED_DETAIL_TYPE, detail, this.now());
   }
 }
 
 /**
  * On AWS: put on the pipeline's bus, next to "Certificate Renewed", so the same rules and
  * alarms see it. Minimal IAM (in the host policy): events:PutEvents on the bus, only this
- * detail-type and source (condition keys events:detail-type, events:source).
+ * detail-type and source (condition keys events:detail-type, events:source). A refused entry
+ * is EventPublishFailed, as in the pipeline.
  */
 export class EventBridgeReporter implements ReloadFailureReporter {
   constructor(
@@ -30,12 +28,7 @@ export class EventBridgeReporter implements ReloadFailureReporter {
     readonly busName: string,
   ) {}
 
-  async reloadFailed(detail: CertificateReloadFailedEvent): Promise<void> {
-    const response = await this.client.send(
-      new PutEventsCommand({
-        Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: RELOAD_FAILED_DETAIL_TYPE, Detail: JSON.stringify(detail) }],
-      }),
-    );
-    if (response.FailedEntryCount) throw new Error(`EventBridge refused "${RELOAD_FAILED_DETAIL_TYPE}": ${response.Entries?.[0]?.ErrorCode ?? '?'}`);
+  reloadFailed(detail: CertificateReloadFailedEvent): Promise<void> {
+    return putEvent(this.client, { busName: this.busName, detailType: RELOAD_FAILED_DETAIL_TYPE, detail });
   }
 }

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
 import { benchAgent } from './agent';
+import { benchAws } from './aws';
 import { benchKeyGeneration, benchPackaging } from './packaging';
 import { benchScan, benchScanTransitions } from './scan';
 import { table } from './stats';
@@ -25,9 +26,10 @@ async function main(): Promise<void> {
   const keyGeneration = await benchKeyGeneration(packagingRuns);
   const scan = { ...(await benchScan(10_000)), ...(await benchScanTransitions(3)) };
   const agent = await benchAgent(20);
+  const aws = await benchAws(runs, progress);
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, targets: TARGETS }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, targets: TARGETS }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -75,6 +77,12 @@ async function main(): Promise<void> {
   );
   console.log(`\nSubscriber agent: event received → new certificate served by a reloading Java TLS server (${agent.renewals} renewals)`);
   console.log(table(['median ms', 'p90 ms'], [[agent.medianMs.toFixed(0), agent.p90Ms.toFixed(0)]]));
+  if ('skipped' in aws) {
+    console.log(`\nAWS path: skipped (${aws.skipped})`);
+    return;
+  }
+  console.log(`\nAWS path against the AWS API emulator: one renewal (median of ${aws.runs}; loopback, so a floor): ${aws.renewalMedianMs.toFixed(0)} ms`);
+  console.log(table(['AWS operation', 'calls per renewal'], [...Object.entries(aws.callsPerRenewal).map(([operation, n]) => [operation, n]), ['total', aws.totalCallsPerRenewal]]));
 }
 
 function positive(flag: string, value: string | undefined): number {

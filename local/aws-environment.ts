@@ -137,7 +137,9 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
   const clients = awsClients(options.clientConfig);
   const zoneNames = options.zoneNames ?? LOCAL_ZONES.map((zone) => zone.name);
   const resources = await createAwsResources(clients, options.suffix, zoneNames, options.subscriberCertificateIds);
-  const dnsServer = new LocalDnsServer(new Route53ZoneSource(clients.route53, resources.zones));
+  // Route 53's name servers, not the pipeline: a client of their own, outside the pipeline's calls.
+  const nameServerClient = new Route53Client(options.clientConfig);
+  const dnsServer = new LocalDnsServer(new Route53ZoneSource(nameServerClient, resources.zones));
   const dnsPort = await dnsServer.start();
   let pebble: RunningPebble;
   try {
@@ -191,7 +193,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     async stop() {
       await pebble.stop();
       await dnsServer.stop();
-      for (const client of Object.values(clients)) client.destroy();
+      for (const client of [...Object.values(clients), nameServerClient]) client.destroy();
     },
   };
 }

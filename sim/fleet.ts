@@ -5,11 +5,10 @@
  * config gives the same result.
  */
 import type { CertificateMetadata } from '../lambdas/core/certificate';
+import { DAY_MS, HOUR_MS } from '../lambdas/core/durations';
 import { FLOOR_FRACTION, type RenewalFailure } from '../lambdas/core/renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from '../lambdas/core/scan-selection';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 const START = Date.UTC(2026, 0, 1);
 
 export interface LifetimeClass {

@@ -3,9 +3,6 @@
  * temporary links, and make sure `live/<id>` points at a complete version whose key matches its
  * certificate — the one it points at when that holds, otherwise the newest complete one.
  */
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
-import { LINK_TEMP_INFIX, readdirOrEmpty } from './durable-fs';
 import type { InstallDir } from './install-dir';
 
 export interface RepairResult {
@@ -21,14 +18,12 @@ export interface RepairResult {
 }
 
 async function removeLeftovers(dir: InstallDir, certificateId: string): Promise<string[]> {
-  const temporaryLinks = async (parent: string, prefix: string) =>
-    (await readdirOrEmpty(parent)).filter((entry) => entry.startsWith(prefix)).map((entry) => path.join(parent, entry));
   const leftovers = [
     ...(await dir.stagingDirs(certificateId)),
-    ...(await temporaryLinks(path.join(dir.root, 'live'), `${certificateId}${LINK_TEMP_INFIX}`)),
-    ...(await temporaryLinks(path.join(dir.root, 'state'), `${certificateId}.reloaded${LINK_TEMP_INFIX}`)),
+    ...(await dir.temporaryLinks(certificateId)),
+    ...(await dir.files.temporariesOf(dir.reloadedFile(certificateId))),
   ];
-  for (const leftover of leftovers) await fs.rm(leftover, { recursive: true, force: true });
+  for (const leftover of leftovers) await dir.files.fs.rm(leftover, { recursive: true, force: true });
   return leftovers;
 }
 
@@ -40,7 +35,7 @@ export async function repairInstall(dir: InstallDir, certificateId: string): Pro
     const check = await dir.checkVersion(certificateId, live);
     if (check.complete) return { outcome: 'intact', live, removed };
     brokenReason = check.reason;
-  } else if (await fs.lstat(dir.liveLink(certificateId)).catch(() => undefined)) {
+  } else if (await dir.files.fs.lstat(dir.liveLink(certificateId)).catch(() => undefined)) {
     brokenReason = 'live link points outside the archive';
   }
   for (const n of (await dir.versionNumbers(certificateId)).reverse()) {

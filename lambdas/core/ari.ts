@@ -4,6 +4,7 @@
  * HTTP fetch (`GET <renewalInfo>/<certID>`, honouring Retry-After) belongs to the Scan Lambdas.
  */
 import { createHash, X509Certificate } from 'node:crypto';
+import { HOUR_MS } from './durations';
 
 export interface RenewalWindow {
   readonly start: Date;
@@ -139,6 +140,6 @@ export function parseRenewalInfo(body: unknown): RenewalInfo {
  * certificate and its serial, so each new certificate draws afresh.
  */
 export function ariInstant(window: RenewalWindow, seed: string, scanIntervalHours = 0): Date {
-  const span = Math.max(0, window.end.getTime() - window.start.getTime() - scanIntervalHours * 3_600_000);
+  const span = Math.max(0, window.end.getTime() - window.start.getTime() - scanIntervalHours * HOUR_MS);
   return new Date(window.start.getTime() + Math.floor(jitterFraction(seed) * span));
 }

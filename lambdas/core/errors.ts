@@ -113,3 +113,8 @@ export const FINAL_ERRORS = [
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A Node.js system error with one of these codes (`ENOENT`, `EEXIST`, …). */
+export function isErrno(error: unknown, ...codes: string[]): boolean {
+  return codes.includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}

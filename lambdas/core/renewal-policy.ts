@@ -6,10 +6,8 @@
 import { ariInstant, certIdMatchesSerial, jitterFraction, type RenewalInfo, type RenewalWindow } from './ari';
 import type { CertificateMetadata } from './certificate';
 import { normalizeName } from './dns-names';
+import { DAY_MS, HOUR_MS } from './durations';
 import type { KeyType } from './key-types';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 export const DEFAULT_SCAN_INTERVAL_HOURS = 6;
 /** No certificate should get below this share of its lifetime before it is replaced. */

@@ -6,12 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { CertificateExpiringEvent, StoredCertificateState } from '../ports';
 import { certIdMatchesSerial } from './ari';
+import { DAY_MS } from './durations';
 import type { KeyType } from './key-types';
 import { DEFAULT_KEY_TYPE } from './key-types';
 import type { AriState, DeclaredCertificate, StoreState } from './renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from './scan-selection';
-
-const DAY_MS = 86_400_000;
 
 /** A certificate the stack manages, as declared in the typed config. */
 export interface ManagedCertificate {

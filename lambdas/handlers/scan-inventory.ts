@@ -1,9 +1,9 @@
 import { fetchAriStates } from '../acme/renewal-info';
+import { HOUR_MS } from '../core/durations';
 import { DEFAULT_SCAN, planScan, type RenewalRequest, type ScanPlan } from '../core/scan-plan';
 import type { StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
 
-const HOUR_MS = 3_600_000;
 const MAX_ARI_LOOKUPS = 500;
 
 export interface ScanOutput {

@@ -1,66 +1,126 @@
 /**
- * The file-system steps of a crash-safe install: every file reaches the disk (fsync) before the
- * rename that publishes it, and every rename is made durable by an fsync of its directory.
+ * Crash-safe file-system steps: a file reaches the disk (fsync) before the rename or link that
+ * publishes it, and every new name is made durable by an fsync of its folder. All I/O goes
+ * through an `FsPort` (node:fs/promises by default) so a test can watch or interrupt each step.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import * as path from 'node:path';
+import { isErrno } from '../core/errors';
 
-export const STAGING_PREFIX = '.staging-';
-export const LINK_TEMP_INFIX = '.tmp-';
+/** The node:fs/promises calls the layout makes. */
+export type FsPort = Pick<typeof nodeFs, 'open' | 'mkdir' | 'rename' | 'symlink' | 'link' | 'unlink' | 'rm' | 'readdir' | 'readlink' | 'readFile' | 'stat' | 'lstat'>;
 
-export function isErrno(error: unknown, ...codes: string[]): boolean {
-  return codes.includes((error as NodeJS.ErrnoException).code ?? '');
+/** Marks a temporary name (`<name>.tmp-<hex>`) that repair and listings skip or remove. */
+export const TEMP_INFIX = '.tmp-';
+
+export function temporaryName(file: string): string {
+  return `${file}${TEMP_INFIX}${randomBytes(6).toString('hex')}`;
 }
 
-/** Create a file (never overwrite), write it and fsync it before closing. */
-export async function writeFileDurable(file: string, data: Uint8Array, mode: number): Promise<void> {
-  const handle = await fs.open(file, 'wx', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.chmod(mode); // the umask may have narrowed the mode open() was given
-    await handle.sync();
-  } finally {
-    await handle.close();
+export class DurableFs {
+  constructor(readonly fs: FsPort = nodeFs) {}
+
+  /** Create a file (never overwrite), write it and fsync it before closing. */
+  async createFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+    const handle = await this.fs.open(file, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode); // the umask may have narrowed the mode open() was given
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
-}
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+  async fsyncDir(dir: string): Promise<void> {
+    const handle = await this.fs.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
-}
 
-/** Point `link` at `target` with one rename(2): readers see the old target or the new one, never none. */
-export async function replaceSymlink(link: string, target: string): Promise<void> {
-  const temporary = `${link}${LINK_TEMP_INFIX}${randomBytes(6).toString('hex')}`;
-  await fs.symlink(target, temporary);
-  try {
-    await fs.rename(temporary, link);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
+  /** mkdir -p; when folders were created, the folders that gained an entry are fsynced. */
+  async ensureDir(dir: string, mode = 0o755): Promise<void> {
+    const first = await this.fs.mkdir(dir, { recursive: true, mode });
+    if (first === undefined) return;
+    const top = path.dirname(path.resolve(first));
+    for (let parent = path.dirname(path.resolve(dir)); ; parent = path.dirname(parent)) {
+      await this.fsyncDir(parent);
+      if (parent === top || parent === path.dirname(parent)) break;
+    }
   }
-  await fsyncDir(path.dirname(link));
-}
 
-export async function readLinkOrUndefined(link: string): Promise<string | undefined> {
-  try {
-    return await fs.readlink(link);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return undefined;
-    throw error;
+  /** Replace `file` atomically: write a temporary file, fsync it, rename it onto the name, fsync the folder. */
+  async replaceFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+    const temporary = temporaryName(file);
+    await this.createFile(temporary, data, mode);
+    try {
+      await this.fs.rename(temporary, file);
+    } catch (error) {
+      await this.fs.rm(temporary, { force: true });
+      throw error;
+    }
+    await this.fsyncDir(path.dirname(file));
   }
-}
 
-export async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return [];
-    throw error;
+  /**
+   * Create `file` unless it exists; true when this call created it. link(2) fails on an existing
+   * name: of racing writers exactly one wins, and nobody reads a half-written file.
+   */
+  async createFileOnce(file: string, data: string | Uint8Array, mode: number): Promise<boolean> {
+    const temporary = temporaryName(file);
+    await this.createFile(temporary, data, mode);
+    let created = true;
+    try {
+      await this.fs.link(temporary, file);
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) throw error;
+      created = false;
+    } finally {
+      await this.fs.unlink(temporary);
+    }
+    await this.fsyncDir(path.dirname(file));
+    return created;
+  }
+
+  /** Point `link` at `target` with one rename(2): readers see the old target or the new one, never none. */
+  async replaceSymlink(link: string, target: string): Promise<void> {
+    const temporary = temporaryName(link);
+    await this.fs.symlink(target, temporary);
+    try {
+      await this.fs.rename(temporary, link);
+    } catch (error) {
+      await this.fs.rm(temporary, { force: true });
+      throw error;
+    }
+    await this.fsyncDir(path.dirname(link));
+  }
+
+  /** Temporary names (`<file>.tmp-<hex>`) that an interrupted replace left next to `file`. */
+  async temporariesOf(file: string): Promise<string[]> {
+    const prefix = `${path.basename(file)}${TEMP_INFIX}`;
+    const dir = path.dirname(file);
+    return (await this.readdirOrEmpty(dir)).filter((entry) => entry.startsWith(prefix)).map((entry) => path.join(dir, entry));
+  }
+
+  async readLinkOrUndefined(link: string): Promise<string | undefined> {
+    try {
+      return await this.fs.readlink(link);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+  }
+
+  async readdirOrEmpty(dir: string): Promise<string[]> {
+    try {
+      return await this.fs.readdir(dir);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw error;
+    }
   }
 }

@@ -5,9 +5,11 @@
  * No secret material: the details are built from public data only (see lambdas/ports.ts).
  *
  * Minimal IAM: events:PutEvents on the bus.
+ *
+ * `putEvent` is the one PutEvents call of the code base: the host agent's reporter uses it too.
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventPublishFailed } from '../../core/errors';
+import { errorMessage, EventPublishFailed } from '../../core/errors';
 import {
   DETAIL_TYPES,
   EVENT_SOURCE,
@@ -17,27 +19,37 @@ import {
   type EventPublisher,
 } from '../../ports';
 
+export interface PutEventInput {
+  readonly busName: string;
+  readonly detailType: string;
+  readonly detail: object;
+  /** ARNs the event is about; left out of the entry when not given. */
+  readonly resources?: string[];
+}
+
+/** Put one event (source `certflow`) on a bus; a failed call or a refused entry is the retryable EventPublishFailed. */
+export async function putEvent(client: Pick<EventBridgeClient, 'send'>, { busName, detailType, detail, resources }: PutEventInput): Promise<void> {
+  const entry = { EventBusName: busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), ...(resources ? { Resources: resources } : {}) };
+  let response;
+  try {
+    response = await client.send(new PutEventsCommand({ Entries: [entry] }));
+  } catch (error) {
+    throw new EventPublishFailed(`EventBridge PutEvents: ${errorMessage(error)}`, { cause: error });
+  }
+  if (response.FailedEntryCount) {
+    const refused = response.Entries?.find((candidate) => candidate.ErrorCode);
+    throw new EventPublishFailed(`EventBridge refused "${detailType}": ${refused?.ErrorCode ?? '?'} ${refused?.ErrorMessage ?? ''}`.trim());
+  }
+}
+
 export class EventBridgePublisher implements EventPublisher {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
   ) {}
 
-  private async put(detailType: string, detail: object, resources: string[]): Promise<void> {
-    let response;
-    try {
-      response = await this.client.send(
-        new PutEventsCommand({
-          Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), Resources: resources }],
-        }),
-      );
-    } catch (error) {
-      throw new EventPublishFailed(`EventBridge PutEvents: ${(error as Error).message}`, { cause: error });
-    }
-    if (response.FailedEntryCount) {
-      const entry = response.Entries?.find((candidate) => candidate.ErrorCode);
-      throw new EventPublishFailed(`EventBridge refused "${detailType}": ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`.trim());
-    }
+  private put(detailType: string, detail: object, resources: string[]): Promise<void> {
+    return putEvent(this.client, { busName: this.busName, detailType, detail, resources });
   }
 
   renewed(event: CertificateRenewedEvent): Promise<void> {

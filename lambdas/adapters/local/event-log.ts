@@ -1,6 +1,10 @@
-/** Local event publisher: EventBridge-shaped entries appended as JSON lines, plus in-process subscribers. */
+/**
+ * Local event publisher: EventBridge-shaped entries appended as JSON lines, plus in-process
+ * subscribers. `appendEvent` is the one JSON-lines writer: the host agent's reporter uses it too.
+ */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { isErrno } from '../../core/errors';
 import {
   DETAIL_TYPES,
   EVENT_SOURCE,
@@ -10,11 +14,19 @@ import {
   type EventPublisher,
 } from '../../ports';
 
-export interface LocalEvent {
+export interface LocalEvent<Detail = CertificateRenewedEvent | CertificateRenewalFailedEvent | CertificateExpiringEvent> {
   readonly time: string;
   readonly source: string;
   readonly 'detail-type': string;
-  readonly detail: CertificateRenewedEvent | CertificateRenewalFailedEvent | CertificateExpiringEvent;
+  readonly detail: Detail;
+}
+
+/** Append one event (source `certflow`) to a JSON-lines file, creating its folder; returns what was written. */
+export async function appendEvent<Detail>(file: string, detailType: string, detail: Detail, time: Date): Promise<LocalEvent<Detail>> {
+  const event: LocalEvent<Detail> = { time: time.toISOString(), source: EVENT_SOURCE, 'detail-type': detailType, detail };
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.appendFile(file, `${JSON.stringify(event)}\n`);
+  return event;
 }
 
 export type Subscriber = (event: LocalEvent) => void | Promise<void>;
@@ -33,9 +45,7 @@ export class LocalEventLog implements EventPublisher {
   }
 
   private async publish(detailType: string, detail: LocalEvent['detail']): Promise<void> {
-    const event: LocalEvent = { time: this.now().toISOString(), source: EVENT_SOURCE, 'detail-type': detailType, detail };
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    await fs.appendFile(this.file, `${JSON.stringify(event)}\n`);
+    const event = await appendEvent(this.file, detailType, detail, this.now());
     for (const subscriber of this.subscribers) await subscriber(event);
   }
 
@@ -56,7 +66,7 @@ export class LocalEventLog implements EventPublisher {
       const text = await fs.readFile(this.file, 'utf8');
       return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LocalEvent);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (isErrno(error, 'ENOENT')) return [];
       throw error;
     }
   }

@@ -8,14 +8,16 @@
  *   <root>/secrets/<ref>         local stand-in for referenced secrets (EAB credentials)
  *
  * Private files are 0600. A version becomes current only when fully written, so a failed
- * renewal leaves the previous version current.
+ * renewal leaves the previous version current. archive/ and live/ are written by the certbot
+ * layout shared with the host agent (lambdas/layout/certbot-layout.ts); every file here is
+ * fsynced before the rename or link that names it, and its folder after.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { StoreInconsistent } from '../../core/errors';
-import { formatsOf, materialFiles, metadataJson, PRIVATE_FILES, toBundle, type CertificateBundle } from '../../core/bundle';
-import type { CertificateMetadata } from '../../core/certificate';
+import { formatsOf, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
+import { isErrno, StoreInconsistent } from '../../core/errors';
+import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-layout';
+import { TEMP_INFIX } from '../../layout/durable-fs';
 import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 const SAFE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -31,29 +33,26 @@ function checkId(certificateId: string): string {
   return certificateId;
 }
 
-/** metadata.json: the certificate's public description plus its version and formats. */
-type VersionMetadata = CertificateMetadata & { version: string; formats: string[] };
-
-function isErrno(error: unknown, ...codes: string[]): boolean {
-  return codes.includes((error as NodeJS.ErrnoException).code ?? '');
-}
-
-/** Write a file completely under a temporary name, then give it its final name. */
-async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const temporary = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-  await fs.writeFile(temporary, data, { mode, flag: 'wx' });
-  await fs.rename(temporary, file);
-}
-
 export class FileCertificateStore implements CertificateStore {
-  constructor(readonly root: string) {}
+  private readonly layout: CertbotLayout;
 
-  liveDir(certificateId: string): string {
-    return path.join(this.root, 'live', checkId(certificateId));
+  constructor(
+    readonly root: string,
+    options: CertbotLayoutOptions = {},
+  ) {
+    this.layout = new CertbotLayout(root, options);
   }
 
-  private archiveDir(certificateId: string): string {
-    return path.join(this.root, 'archive', checkId(certificateId));
+  private get files() {
+    return this.layout.files;
+  }
+
+  private get fs() {
+    return this.layout.files.fs;
+  }
+
+  liveDir(certificateId: string): string {
+    return this.layout.liveLink(checkId(certificateId));
   }
 
   private pendingDir(pending: PendingKey): string {
@@ -68,7 +67,7 @@ export class FileCertificateStore implements CertificateStore {
     const dir = this.accountDir(directoryUrl);
     const keyPem = await this.accountKey(dir, directoryUrl, generate);
     try {
-      return { keyPem, url: (await fs.readFile(path.join(dir, 'account.url'), 'utf8')).trim() };
+      return { keyPem, url: (await this.fs.readFile(path.join(dir, 'account.url'), 'utf8')).trim() };
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return { keyPem };
       throw error;
@@ -76,52 +75,34 @@ export class FileCertificateStore implements CertificateStore {
   }
 
   async saveAccountUrl(directoryUrl: string, accountUrl: string): Promise<void> {
-    await writeFileAtomic(path.join(this.accountDir(directoryUrl), 'account.url'), `${accountUrl}\n`);
+    await this.files.replaceFile(path.join(this.accountDir(directoryUrl), 'account.url'), `${accountUrl}\n`, 0o644);
   }
 
   private async accountKey(dir: string, directoryUrl: string, generate: () => Promise<string>): Promise<string> {
     const file = path.join(dir, 'account.key');
     try {
-      return await fs.readFile(file, 'utf8');
+      return await this.fs.readFile(file, 'utf8');
     } catch (error) {
       if (!isErrno(error, 'ENOENT')) throw error;
     }
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    await fs.writeFile(path.join(dir, 'directory.url'), `${directoryUrl}\n`);
-    // link(2) fails if the name exists: of two racing executions exactly one key wins,
-    // and nobody can read a half-written file.
-    const temporary = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-    await fs.writeFile(temporary, await generate(), { mode: PRIVATE, flag: 'wx' });
-    try {
-      await fs.link(temporary, file);
-    } catch (error) {
-      if (!isErrno(error, 'EEXIST')) throw error;
-    } finally {
-      await fs.unlink(temporary);
-    }
-    return fs.readFile(file, 'utf8');
+    await this.files.ensureDir(dir, 0o700);
+    await this.files.replaceFile(path.join(dir, 'directory.url'), `${directoryUrl}\n`, 0o644);
+    await this.files.createFileOnce(file, await generate(), PRIVATE); // of two racing executions exactly one key wins
+    return this.fs.readFile(file, 'utf8');
   }
 
   async pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>) {
     const pending: PendingKey = { certificateId: checkId(certificateId), pendingId: shortHash(orderUrl) };
     const dir = this.pendingDir(pending);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await this.files.ensureDir(dir, 0o700);
     const file = path.join(dir, 'privkey.pem');
-    const temporary = `${file}.tmp-${randomBytes(6).toString('hex')}`;
-    await fs.writeFile(temporary, await generate(), { mode: PRIVATE, flag: 'wx' });
-    try {
-      await fs.link(temporary, file); // a retried step keeps the key it made the first time
-    } catch (error) {
-      if (!isErrno(error, 'EEXIST')) throw error;
-    } finally {
-      await fs.unlink(temporary);
-    }
-    return { pending, privateKeyPem: await fs.readFile(file, 'utf8') };
+    await this.files.createFileOnce(file, await generate(), PRIVATE); // a retried step keeps the key it made the first time
+    return { pending, privateKeyPem: await this.fs.readFile(file, 'utf8') };
   }
 
   async readPendingKey(pending: PendingKey): Promise<string> {
     try {
-      return await fs.readFile(path.join(this.pendingDir(pending), 'privkey.pem'), 'utf8');
+      return await this.fs.readFile(path.join(this.pendingDir(pending), 'privkey.pem'), 'utf8');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new StoreInconsistent(`no pending key ${pending.pendingId} for ${pending.certificateId}`);
       throw error;
@@ -129,64 +110,24 @@ export class FileCertificateStore implements CertificateStore {
   }
 
   async discardPending(pending: PendingKey): Promise<void> {
-    await fs.rm(this.pendingDir(pending), { recursive: true, force: true });
-  }
-
-  private async versions(certificateId: string): Promise<number[]> {
-    try {
-      const entries = await fs.readdir(this.archiveDir(certificateId));
-      return entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return [];
-      throw error;
-    }
+    await this.fs.rm(this.pendingDir(pending), { recursive: true, force: true });
   }
 
   async promote(pending: PendingKey, material: CertificateMaterial): Promise<StoredVersion> {
-    const { certificateId } = pending;
-    const archive = this.archiveDir(certificateId);
-    await fs.mkdir(archive, { recursive: true });
-    const staging = path.join(archive, `.staging-${randomBytes(6).toString('hex')}`);
-    await fs.mkdir(staging);
+    const certificateId = checkId(pending.certificateId);
     const files = materialFiles(material);
-    for (const [name, data] of Object.entries(files)) {
-      await fs.writeFile(path.join(staging, name), data, { mode: PRIVATE_FILES.has(name) ? PRIVATE : 0o644 });
-    }
-
-    // The version number is claimed by renaming the staging directory onto it; metadata.json
-    // names the version, so it is rewritten when another execution took the number first.
     const formats = formatsOf(Object.keys(files));
-    let version = Math.max(0, ...(await this.versions(certificateId))) + 1;
-    for (;;) {
-      await fs.writeFile(path.join(staging, 'metadata.json'), metadataJson({ metadata: material.metadata, version: String(version), formats }));
-      try {
-        await fs.rename(staging, path.join(archive, String(version)));
-        break;
-      } catch (error) {
-        if (!isErrno(error, 'EEXIST', 'ENOTEMPTY')) throw error;
-        version += 1;
-      }
-    }
-
-    const live = this.liveDir(certificateId);
-    await fs.mkdir(path.dirname(live), { recursive: true });
-    const link = `${live}.tmp-${randomBytes(6).toString('hex')}`;
-    await fs.symlink(path.join('..', 'archive', certificateId, String(version)), link);
-    await fs.rename(link, live); // the one atomic switch
+    // The store's version is the archive number n: metadata.json is rewritten when another execution took n first.
+    const n = await this.layout.addVersion({ certificateId, files, metadata: material.metadata, formats, version: (n) => String(n) });
+    await this.layout.switchLive(certificateId, n);
     await this.discardPending(pending);
-    return { certificateId, version: String(version), location: live, metadata: material.metadata, formats };
+    return { certificateId, version: String(n), location: this.liveDir(certificateId), metadata: material.metadata, formats };
   }
 
   async current(certificateId: string): Promise<StoredVersion | undefined> {
-    let target: string;
-    try {
-      target = await fs.readlink(this.liveDir(certificateId));
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return undefined;
-      throw error;
-    }
-    const dir = path.resolve(path.dirname(this.liveDir(certificateId)), target);
-    const { version, formats, ...metadata } = JSON.parse(await fs.readFile(path.join(dir, 'metadata.json'), 'utf8')) as VersionMetadata;
+    const dir = await this.layout.liveTarget(checkId(certificateId));
+    if (dir === undefined) return undefined;
+    const { version, formats, ...metadata } = await this.layout.readMetadata(dir);
     return { certificateId, version, location: this.liveDir(certificateId), metadata, formats };
   }
 
@@ -195,22 +136,22 @@ export class FileCertificateStore implements CertificateStore {
     const current = version ?? (await this.current(certificateId))?.version;
     if (current === undefined) return undefined;
     if (!/^\d+$/.test(current)) throw new StoreInconsistent(`invalid version '${current}'`);
-    const dir = path.join(this.archiveDir(certificateId), current);
+    const dir = this.layout.versionDir(checkId(certificateId), current);
     let names: string[];
     try {
-      names = (await fs.readdir(dir)).filter((name) => name !== 'metadata.json');
+      names = (await this.fs.readdir(dir)).filter((name) => name !== 'metadata.json');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
     }
-    const { version: _version, formats: _formats, ...metadata } = JSON.parse(await fs.readFile(path.join(dir, 'metadata.json'), 'utf8')) as VersionMetadata;
-    const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await fs.readFile(path.join(dir, name))] as const)));
+    const { version: _version, formats: _formats, ...metadata } = await this.layout.readMetadata(dir);
+    const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await this.fs.readFile(path.join(dir, name))] as const)));
     return toBundle(certificateId, current, metadata, files);
   }
 
   async currentKeystorePassword(certificateId: string): Promise<string | undefined> {
     try {
-      return (await fs.readFile(path.join(this.liveDir(certificateId), 'keystore.pass'), 'utf8')).replace(/\n$/, '');
+      return (await this.fs.readFile(path.join(this.liveDir(certificateId), 'keystore.pass'), 'utf8')).replace(/\n$/, '');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
@@ -222,13 +163,13 @@ export class FileCertificateStore implements CertificateStore {
   }
 
   async recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void> {
-    await fs.mkdir(path.join(this.root, 'failures'), { recursive: true });
-    await writeFileAtomic(this.failureFile(certificateId), `${JSON.stringify(failure)}\n`);
+    await this.files.ensureDir(path.join(this.root, 'failures'));
+    await this.files.replaceFile(this.failureFile(certificateId), `${JSON.stringify(failure)}\n`, 0o644);
   }
 
   private async lastFailure(certificateId: string): Promise<RenewalFailureRecord | undefined> {
     try {
-      return JSON.parse(await fs.readFile(this.failureFile(certificateId), 'utf8')) as RenewalFailureRecord;
+      return JSON.parse(await this.fs.readFile(this.failureFile(certificateId), 'utf8')) as RenewalFailureRecord;
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
@@ -238,8 +179,7 @@ export class FileCertificateStore implements CertificateStore {
   async inventory(): Promise<StoredCertificateState[]> {
     const ids = new Set<string>();
     for (const dir of ['live', 'failures']) {
-      const entries = await fs.readdir(path.join(this.root, dir)).catch((error: unknown) => (isErrno(error, 'ENOENT') ? [] : Promise.reject(error)));
-      for (const entry of entries) if (!entry.includes('.tmp-')) ids.add(entry.replace(/\.json$/, ''));
+      for (const entry of await this.files.readdirOrEmpty(path.join(this.root, dir))) if (!entry.includes(TEMP_INFIX)) ids.add(entry.replace(/\.json$/, ''));
     }
     return Promise.all(
       [...ids].sort().map(async (certificateId): Promise<StoredCertificateState> => {
@@ -258,7 +198,7 @@ export class FileCertificateStore implements CertificateStore {
   async readSecret(secretRef: string): Promise<string> {
     if (!SAFE_REF.test(secretRef)) throw new StoreInconsistent(`invalid local secret reference '${secretRef}'`);
     try {
-      return await fs.readFile(path.join(this.root, 'secrets', secretRef), 'utf8');
+      return await this.fs.readFile(path.join(this.root, 'secrets', secretRef), 'utf8');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new StoreInconsistent(`no local secret '${secretRef}' under ${this.root}/secrets`);
       throw error;
@@ -268,8 +208,8 @@ export class FileCertificateStore implements CertificateStore {
   /** For writing local secrets (EAB credentials) in setups and tests. */
   async writeSecret(secretRef: string, value: string): Promise<void> {
     if (!SAFE_REF.test(secretRef)) throw new StoreInconsistent(`invalid local secret reference '${secretRef}'`);
-    await fs.mkdir(path.join(this.root, 'secrets'), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path.join(this.root, 'secrets', secretRef), value, PRIVATE);
+    await this.files.ensureDir(path.join(this.root, 'secrets'), 0o700);
+    await this.files.replaceFile(path.join(this.root, 'secrets', secretRef), value, PRIVATE);
   }
 }
 

@@ -1,0 +1,78 @@
+/**
+ * The AWS path against the AWS API emulator: time to certificate with the Route 53, Secrets
+ * Manager and EventBridge adapters, and the AWS API calls one renewal makes, by operation —
+ * what Route 53's ~5 requests/s per account and Secrets Manager's per-call price are spent on.
+ * The emulator answers in-process on loopback, so the times are a floor, not AWS's latency.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EMULATOR_ENVIRONMENT, emulatorUnavailable, startAwsEmulator } from '../local/aws-emulator';
+import { startAwsPipeline } from '../local/aws-environment';
+import { median } from './stats';
+
+export interface AwsFigures {
+  readonly runs: number;
+  readonly renewalMedianMs: number;
+  /** Median calls per renewal, by `Service.Operation`. */
+  readonly callsPerRenewal: Record<string, number>;
+  readonly totalCallsPerRenewal: number;
+}
+
+export async function benchAws(runs: number, progress: (line: string) => void): Promise<AwsFigures | { skipped: string }> {
+  const unavailable = emulatorUnavailable();
+  if (unavailable) return { skipped: unavailable };
+  const emulator = await startAwsEmulator();
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-bench-aws-'));
+  const pipeline = await startAwsPipeline({
+    clientConfig: {
+      endpoint: emulator.endpoint,
+      region: EMULATOR_ENVIRONMENT.AWS_REGION,
+      credentials: { accessKeyId: EMULATOR_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: EMULATOR_ENVIRONMENT.AWS_SECRET_ACCESS_KEY },
+    },
+    suffix: `bench${process.pid}`,
+    root,
+    subscriberCertificateIds: ['bench-aws'],
+    pebble: { env: { PEBBLE_AUTHZREUSE: '0' } },
+  });
+  let calls = new Map<string, number>();
+  type Next = (args: unknown) => Promise<unknown>;
+  type Countable = { middlewareStack: { add(middleware: (next: Next, context: { commandName?: string }) => Next, options: object): void } };
+  for (const [service, client] of Object.entries(pipeline.clients) as [string, Countable][]) {
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        const operation = `${service}.${String(context.commandName).replace(/Command$/, '')}`;
+        calls.set(operation, (calls.get(operation) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'certflowBenchCount' },
+    );
+  }
+  try {
+    const times: number[] = [];
+    const perRun: Map<string, number>[] = [];
+    for (let i = -1; i < runs; i += 1) {
+      calls = new Map();
+      const started = performance.now();
+      const result = await pipeline.executor.run({ certificateId: 'bench-aws', names: ['aws.certflow.test', '*.aws.certflow.test'] });
+      const ms = performance.now() - started;
+      if (result.status !== 'SUCCEEDED') throw new Error(`AWS-mode renewal failed: ${result.error}: ${result.cause}`);
+      if (i < 0) continue; // the first issuance creates secrets and registers the account
+      times.push(ms);
+      perRun.push(calls);
+      progress(`  AWS mode run ${i + 1}/${runs}: ${ms.toFixed(0)} ms, ${[...calls.values()].reduce((a, b) => a + b, 0)} AWS calls`);
+    }
+    const operations = [...new Set(perRun.flatMap((run) => [...run.keys()]))].sort();
+    const callsPerRenewal = Object.fromEntries(operations.map((operation) => [operation, median(perRun.map((run) => run.get(operation) ?? 0))]));
+    return {
+      runs,
+      renewalMedianMs: median(times),
+      callsPerRenewal,
+      totalCallsPerRenewal: median(perRun.map((run) => [...run.values()].reduce((a, b) => a + b, 0))),
+    };
+  } finally {
+    await pipeline.stop();
+    await emulator.stop();
+    await fs.rm(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * certbot's layout, written durably. Shared by the pipeline's file store
+ * (lambdas/adapters/local/file-store.ts) and the host agent's install directory
+ * (agent/install/install-dir.ts):
+ *
+ *   <root>/archive/<id>/<n>/   one folder per version (n = 1, 2, …), never modified once named
+ *   <root>/live/<id>           symlink to ../archive/<id>/<n>, switched by one rename(2)
+ *
+ * A version is written under `archive/<id>/.staging-<hex>/` (every file fsynced, then the folder)
+ * and claims its number with one rename, made durable by an fsync of `archive/<id>`. `live/<id>`
+ * is switched through a temporary link `live/<id>.tmp-<hex>` renamed over it, then `live/` is
+ * fsynced. A crash at any point leaves the previous `live/<id>` or the new one, plus leftovers
+ * (staging folders, temporary links) that `stagingDirs` and `temporaryLinks` name for repair.
+ * Private files (PRIVATE_FILES) are 0600, the rest 0644.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { metadataJson, PRIVATE_FILES } from '../core/bundle';
+import type { CertificateMetadata } from '../core/certificate';
+import { isErrno } from '../core/errors';
+import { DurableFs, type FsPort } from './durable-fs';
+
+export const STAGING_PREFIX = '.staging-';
+const METADATA = 'metadata.json';
+const NUMBERED = /^[1-9]\d*$/;
+
+/** metadata.json: the certificate's public description plus its version and formats. */
+export type VersionMetadata = CertificateMetadata & { readonly version: string; readonly formats: string[] };
+
+export interface CertbotLayoutOptions {
+  /** The file system (default node:fs/promises); tests pass one that records or interrupts the steps. */
+  readonly fs?: FsPort;
+  /** Test seam: called after each file of a version reached the disk (fault injection). */
+  readonly afterFileWritten?: (name: string) => void | Promise<void>;
+}
+
+export interface VersionToWrite {
+  readonly certificateId: string;
+  /** Every file but metadata.json, which is written from the fields below. */
+  readonly files: Readonly<Record<string, Uint8Array>>;
+  readonly metadata: CertificateMetadata;
+  readonly formats: string[];
+  /** The version metadata.json names: fixed, or derived from the number n the folder gets. */
+  readonly version: string | ((n: number) => string);
+}
+
+export class CertbotLayout {
+  readonly files: DurableFs;
+
+  constructor(
+    readonly root: string,
+    private readonly layoutOptions: CertbotLayoutOptions = {},
+  ) {
+    this.files = new DurableFs(layoutOptions.fs);
+  }
+
+  liveLink(certificateId: string): string {
+    return path.join(this.root, 'live', certificateId);
+  }
+
+  archiveDir(certificateId: string): string {
+    return path.join(this.root, 'archive', certificateId);
+  }
+
+  /** `n` as a number or as its folder name. */
+  versionDir(certificateId: string, n: number | string): string {
+    return path.join(this.archiveDir(certificateId), String(n));
+  }
+
+  /** The folder `live/<id>` points at (resolved), undefined without a link. */
+  async liveTarget(certificateId: string): Promise<string | undefined> {
+    const target = await this.files.readLinkOrUndefined(this.liveLink(certificateId));
+    return target === undefined ? undefined : path.resolve(path.dirname(this.liveLink(certificateId)), target);
+  }
+
+  /** The n `live/<id>` points at; undefined without a link or when it points outside the archive. */
+  async liveVersion(certificateId: string): Promise<number | undefined> {
+    const resolved = await this.liveTarget(certificateId);
+    if (resolved === undefined) return undefined;
+    const name = path.basename(resolved);
+    return path.dirname(resolved) === this.archiveDir(certificateId) && NUMBERED.test(name) ? Number(name) : undefined;
+  }
+
+  /** Version numbers in the archive, oldest first. */
+  async versionNumbers(certificateId: string): Promise<number[]> {
+    const entries = await this.files.readdirOrEmpty(this.archiveDir(certificateId));
+    return entries.filter((entry) => NUMBERED.test(entry)).map(Number).sort((a, b) => a - b);
+  }
+
+  /** Staging folders a crash left in `archive/<id>/`. */
+  async stagingDirs(certificateId: string): Promise<string[]> {
+    const archive = this.archiveDir(certificateId);
+    return (await this.files.readdirOrEmpty(archive)).filter((entry) => entry.startsWith(STAGING_PREFIX)).map((entry) => path.join(archive, entry));
+  }
+
+  /** Temporary links a crash during a switch left in `live/`. */
+  temporaryLinks(certificateId: string): Promise<string[]> {
+    return this.files.temporariesOf(this.liveLink(certificateId));
+  }
+
+  async readMetadata(versionDir: string): Promise<VersionMetadata> {
+    return JSON.parse(await this.files.fs.readFile(path.join(versionDir, METADATA), 'utf8')) as VersionMetadata;
+  }
+
+  /**
+   * Write a version under a staging name, fsync every file and the folder, then claim the next
+   * number with one rename and fsync the archive folder. Returns n; `live/<id>` is not touched.
+   */
+  async addVersion(version: VersionToWrite): Promise<number> {
+    const { certificateId } = version;
+    const archive = this.archiveDir(certificateId);
+    await this.files.ensureDir(archive);
+    const staging = path.join(archive, `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
+    await this.files.fs.mkdir(staging, { mode: 0o755 });
+    const metadataFor = (n: number) =>
+      metadataJson({ metadata: version.metadata, formats: version.formats, version: typeof version.version === 'string' ? version.version : version.version(n) });
+    try {
+      let n = Math.max(0, ...(await this.versionNumbers(certificateId))) + 1;
+      let metadata = metadataFor(n);
+      const all: Record<string, string | Uint8Array> = { ...version.files, [METADATA]: metadata };
+      // In parallel, so the fsyncs overlap instead of queueing; all settle before any cleanup.
+      const written = await Promise.allSettled(
+        Object.entries(all).map(async ([name, data]) => {
+          await this.files.createFile(path.join(staging, name), data, PRIVATE_FILES.has(name) ? 0o600 : 0o644);
+          await this.layoutOptions.afterFileWritten?.(name);
+        }),
+      );
+      const failure = written.find((result) => result.status === 'rejected');
+      if (failure) throw failure.reason;
+      await this.files.fsyncDir(staging);
+      for (;;) {
+        try {
+          await this.files.fs.rename(staging, this.versionDir(certificateId, n));
+          break;
+        } catch (error) {
+          if (!isErrno(error, 'EEXIST', 'ENOTEMPTY')) throw error;
+          n += 1; // another writer on the same folder took the number
+          if (metadataFor(n) !== metadata) {
+            metadata = metadataFor(n);
+            await this.files.replaceFile(path.join(staging, METADATA), metadata, 0o644);
+          }
+        }
+      }
+      await this.files.fsyncDir(archive);
+      return n;
+    } catch (error) {
+      await this.files.fs.rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Point `live/<id>` at version n (temporary link, rename, fsync of `live/`). */
+  async switchLive(certificateId: string, n: number): Promise<void> {
+    await this.files.ensureDir(path.dirname(this.liveLink(certificateId)));
+    await this.files.replaceSymlink(this.liveLink(certificateId), path.join('..', 'archive', certificateId, String(n)));
+  }
+
+  async removeVersion(certificateId: string, n: number): Promise<void> {
+    await this.files.fs.rm(this.versionDir(certificateId, n), { recursive: true, force: true });
+  }
+}
