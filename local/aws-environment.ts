@@ -24,7 +24,7 @@ import { settingsFromEnvironment, ENV } from '../lambdas/runtime/aws-deps';
 import { jsonLogger } from '../lambdas/runtime/logger';
 import { synthesizeDefinitions, type LocalDefinitions } from './definition';
 import { LOCAL_ZONES } from './environment';
-import { startPebble, type PebbleOptions, type RunningPebble } from './pebble';
+import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { Route53ZoneSource } from './route53-zone-source';
 import { LocalExecutor } from './runner';
 
@@ -140,14 +140,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
   // Route 53's name servers, not the pipeline: a client of their own, outside the pipeline's calls.
   const nameServerClient = new Route53Client(options.clientConfig);
   const dnsServer = new LocalDnsServer(new Route53ZoneSource(nameServerClient, resources.zones));
-  const dnsPort = await dnsServer.start();
-  let pebble: RunningPebble;
-  try {
-    pebble = await startPebble({ dnsPort, ...options.pebble });
-  } catch (error) {
-    await dnsServer.stop();
-    throw error;
-  }
+  const { dnsPort, pebble } = await startPebbleWithDns(dnsServer, options.pebble);
   const caFile = path.join(options.root, 'acme-ca.pem');
   await fs.writeFile(caFile, pebble.tlsCaPem);
 

@@ -13,7 +13,7 @@ import type { DnsChallengeProvider, Logger } from '../lambdas/ports';
 import { jsonLogger } from '../lambdas/runtime/logger';
 import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../lambdas/core/scan-plan';
 import { synthesizeDefinitions, type LocalDefinitions } from './definition';
-import { startPebble, type PebbleOptions, type RunningPebble } from './pebble';
+import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { LocalExecutor } from './runner';
 
 export const LOCAL_ZONES: HostedZone[] = [{ name: 'certflow.test' }, { name: 'example.test' }];
@@ -50,14 +50,7 @@ export interface LocalPipeline {
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const zones = options.zones ?? LOCAL_ZONES;
   const dnsServer = new LocalDnsServer(new LocalZoneData(zones));
-  const dnsPort = await dnsServer.start();
-  let pebble: RunningPebble;
-  try {
-    pebble = await startPebble({ dnsPort, ...options.pebble });
-  } catch (error) {
-    await dnsServer.stop();
-    throw error;
-  }
+  const { pebble } = await startPebbleWithDns(dnsServer, options.pebble);
   const store = new FileCertificateStore(options.root);
   const events = new LocalEventLog(path.join(options.root, 'events.jsonl'));
   const log = jsonLogger(options.logSink ?? (() => {}));

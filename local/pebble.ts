@@ -88,6 +88,20 @@ async function waitUntilServing(url: string, ca: string, child: ChildProcess, ou
   }
 }
 
+/** Start the DNS server Pebble validates through, then Pebble; the DNS server stops again when Pebble does not start. */
+export async function startPebbleWithDns(
+  dnsServer: { start(): Promise<number>; stop(): Promise<void> },
+  options: Omit<PebbleOptions, 'dnsPort'> = {},
+): Promise<{ dnsPort: number; pebble: RunningPebble }> {
+  const dnsPort = await dnsServer.start();
+  try {
+    return { dnsPort, pebble: await startPebble({ dnsPort, ...options }) };
+  } catch (error) {
+    await dnsServer.stop();
+    throw error;
+  }
+}
+
 export async function startPebble(options: PebbleOptions): Promise<RunningPebble> {
   ensurePebbleInstalled();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-pebble-'));

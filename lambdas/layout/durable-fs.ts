@@ -57,13 +57,7 @@ export class DurableFs {
   async replaceFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
     const temporary = temporaryName(file);
     await this.createFile(temporary, data, mode);
-    try {
-      await this.fs.rename(temporary, file);
-    } catch (error) {
-      await this.fs.rm(temporary, { force: true });
-      throw error;
-    }
-    await this.fsyncDir(path.dirname(file));
+    await this.renameDurable(temporary, file);
   }
 
   /**
@@ -90,13 +84,18 @@ export class DurableFs {
   async replaceSymlink(link: string, target: string): Promise<void> {
     const temporary = temporaryName(link);
     await this.fs.symlink(target, temporary);
+    await this.renameDurable(temporary, link);
+  }
+
+  /** Give a temporary name its final one (removing it when that fails), then fsync the folder. */
+  private async renameDurable(temporary: string, name: string): Promise<void> {
     try {
-      await this.fs.rename(temporary, link);
+      await this.fs.rename(temporary, name);
     } catch (error) {
       await this.fs.rm(temporary, { force: true });
       throw error;
     }
-    await this.fsyncDir(path.dirname(link));
+    await this.fsyncDir(path.dirname(name));
   }
 
   /** Temporary names (`<file>.tmp-<hex>`) that an interrupted replace left next to `file`. */
