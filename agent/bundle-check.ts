@@ -1,54 +1,28 @@
 /**
  * What a fetched version must pass before anything touches the disk. Pure, clock passed in.
  * Bundles come from the network (Secrets Manager) or another process (the file store), so the
- * shape is checked first — file names especially, since they become paths.
+ * shape is parsed first — file names especially, since they become paths.
  */
 import { X509Certificate } from 'node:crypto';
-import { BUNDLE_SCHEMA, bundleFiles, type CertificateBundle } from '../lambdas/core/bundle';
+import { CertificateBundleSchema } from '../lambdas/contracts/bundle';
+import { parseContract } from '../lambdas/contracts/parse';
+import { bundleFiles, type CertificateBundle } from '../lambdas/core/bundle';
 import { splitPemChain, verifyIssuedChain } from '../lambdas/core/certificate';
-import { isKeyType } from '../lambdas/core/key-types';
 import { BundleRejected, errorMessage } from './errors';
 import type { VersionIdentity } from './renewed-event';
 
 export const PEM_FILES = ['cert.pem', 'chain.pem', 'fullchain.pem', 'privkey.pem'] as const;
 /** Keystore files each format needs (the truststores exist only when the chain has issuers). */
 const FORMAT_FILES: Record<string, string[]> = { pkcs12: ['keystore.p12', 'keystore.pass'], jks: ['keystore.jks', 'keystore.pass'] };
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The files a complete version holds besides metadata.json, for its formats. */
 export function requiredFiles(formats: readonly string[]): string[] {
   return [...new Set([...PEM_FILES, ...formats.flatMap((format) => FORMAT_FILES[format] ?? [])])];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
-
-/** A bundle as stored (`JSON.stringify(bundle)`), checked field by field. */
+/** A bundle as stored (`JSON.stringify(bundle)`), parsed with the one bundle schema (lambdas/contracts/bundle.ts). */
 export function parseBundle(value: unknown): CertificateBundle {
-  const reject = (message: string): never => {
-    throw new BundleRejected(`malformed bundle: ${message}`);
-  };
-  if (!isRecord(value)) return reject('not a JSON object');
-  if (value.schema !== BUNDLE_SCHEMA) reject(`schema is ${JSON.stringify(value.schema)}, expected '${BUNDLE_SCHEMA}'`);
-  if (typeof value.certificateId !== 'string' || typeof value.version !== 'string') reject('certificateId and version must be strings');
-  const { metadata, formats, files } = value;
-  if (!isRecord(metadata)) return reject('metadata is missing');
-  for (const name of ['serialNumber', 'notBefore', 'notAfter', 'fingerprintSha256', 'issuer'] as const) {
-    if (typeof metadata[name] !== 'string') reject(`metadata.${name} must be a string`);
-  }
-  if (!isStringArray(metadata.names) || metadata.names.length === 0) reject('metadata.names must list the names');
-  if (!isKeyType(metadata.keyType)) reject(`metadata.keyType ${JSON.stringify(metadata.keyType)} is unknown`);
-  if (!isStringArray(formats)) reject('formats must be a list of strings');
-  if (!isRecord(files)) return reject('files is missing');
-  for (const [name, data] of Object.entries(files)) {
-    if (!FILE_NAME.test(name) || name === 'metadata.json') reject(`file name ${JSON.stringify(name)} is not allowed`);
-    if (typeof data !== 'string' || !BASE64.test(data)) reject(`file ${name} is not base64`);
-  }
-  return value as unknown as CertificateBundle;
+  return parseContract(CertificateBundleSchema, value, (message) => new BundleRejected(`malformed bundle: ${message}`), { name: 'the bundle', showValues: false });
 }
 
 /**

@@ -4,6 +4,7 @@
  * Everything that crosses a port into Step Functions state must be JSON and public.
  */
 import type { CertificateMetadata } from './core/certificate';
+import type { CertificateExpiringEvent, CertificateRenewalFailedEvent, CertificateRenewedEvent } from './contracts/events';
 
 /** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
 export interface TxtRecord {
@@ -100,47 +101,14 @@ export interface CertificateStore {
   inventory(): Promise<StoredCertificateState[]>;
 }
 
-export interface CertificateRenewedEvent {
-  readonly certificateId: string;
-  readonly version: string;
-  readonly location: string;
-  readonly names: string[];
-  readonly serialNumber: string;
-  readonly notBefore: string;
-  readonly notAfter: string;
-  readonly fingerprintSha256: string;
-  readonly keyType: string;
-  readonly formats: string[];
-  readonly executionId: string;
-}
-
-export interface CertificateRenewalFailedEvent {
-  readonly certificateId: string;
-  readonly step: string;
-  readonly error: string;
-  readonly message: string;
-  readonly executionId: string;
-  /** The version that stays current, if there is one. */
-  readonly currentVersion?: string;
-}
-
-export const EVENT_SOURCE = 'certflow';
-/** A certificate close to expiry and not yet renewed (the scheduled scan's watchdog). */
-export interface CertificateExpiringEvent {
-  readonly certificateId: string;
-  readonly version: string;
-  readonly serialNumber: string;
-  readonly notAfter: string;
-  readonly daysToExpiry: number;
-  /** Why it is not renewed yet, e.g. the last failure or "deferred: order budget used". */
-  readonly reason: string;
-}
-
-export const DETAIL_TYPES = {
-  renewed: 'Certificate Renewed',
-  failed: 'Certificate Renewal Failed',
-  expiring: 'Certificate Expiring',
-} as const;
+// The event details are contracts (lambdas/contracts/events.ts): types inferred from their schemas.
+export {
+  DETAIL_TYPES,
+  EVENT_SOURCE,
+  type CertificateExpiringEvent,
+  type CertificateRenewalFailedEvent,
+  type CertificateRenewedEvent,
+} from './contracts/events';
 
 export interface EventPublisher {
   renewed(event: CertificateRenewedEvent): Promise<void>;

@@ -3,23 +3,15 @@
  * what the Secrets Manager store keeps as one secret version (base64 per file), and what the
  * host agent installs. Pure.
  */
+import { BUNDLE_SCHEMA, type CertificateBundle } from '../contracts/bundle';
 import type { CertificateMaterial } from '../ports';
 import type { CertificateMetadata } from './certificate';
 
-export const BUNDLE_SCHEMA = 'certflow.bundle/v1';
+// The bundle's shape is a contract (lambdas/contracts/bundle.ts); this module builds and unpacks it.
+export { BUNDLE_SCHEMA, type CertificateBundle };
 
 /** Files only the host's service account may read. */
 export const PRIVATE_FILES: ReadonlySet<string> = new Set(['privkey.pem', 'keystore.p12', 'keystore.jks', 'keystore.pass']);
-
-export interface CertificateBundle {
-  readonly schema: typeof BUNDLE_SCHEMA;
-  readonly certificateId: string;
-  readonly version: string;
-  readonly metadata: CertificateMetadata;
-  readonly formats: string[];
-  /** File name → base64 content. */
-  readonly files: Record<string, string>;
-}
 
 /** Every file of a version, metadata.json excepted (it names the version, known at promote time). */
 export function materialFiles(material: CertificateMaterial): Record<string, Uint8Array> {

@@ -3,6 +3,7 @@
  * Uses node:crypto (native) for key generation and X.509 parsing.
  */
 import { X509Certificate, createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import type { CertificateMetadata } from '../contracts/certificate';
 import { ariCertId } from './ari';
 import { CertificateVerificationFailed } from './errors';
 import type { KeyType } from './key-types';
@@ -17,17 +18,8 @@ const KEY_PARAMETERS: Record<KeyType, KeyParameters> = {
   'rsa-4096': { type: 'rsa', modulusLength: 4096 },
 };
 
-export interface CertificateMetadata {
-  readonly names: string[];
-  readonly serialNumber: string;
-  readonly notBefore: string;
-  readonly notAfter: string;
-  readonly fingerprintSha256: string;
-  readonly keyType: KeyType;
-  readonly issuer: string;
-  /** RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order). */
-  readonly ariCertId?: string;
-}
+/** The certificate's public description, stored with every version (a contract: lambdas/contracts/certificate.ts). */
+export type { CertificateMetadata };
 
 /** A fresh private key as PKCS#8 PEM, generated natively (off the event loop). */
 export function generatePrivateKey(keyType: KeyType): Promise<string> {

@@ -1,5 +1,7 @@
 import type { StepDeps } from '../deps';
-import type { CertificateRenewedEvent } from '../ports';
+import { CertificateRenewedSchema } from '../contracts/events';
+import { parseContract } from '../contracts/parse';
+import { DETAIL_TYPES, type CertificateRenewedEvent } from '../ports';
 import type { CertificateSummary } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
@@ -9,7 +11,8 @@ export async function publishRenewed(
 ): Promise<CertificateRenewedEvent> {
   const { certificate } = input;
   const { metadata } = certificate;
-  const event: CertificateRenewedEvent = {
+  // Parsed, not cast: the state is JSON, and the detail is a published contract.
+  const event = parseContract(CertificateRenewedSchema, {
     certificateId: certificate.certificateId,
     version: certificate.version,
     location: certificate.location,
@@ -21,7 +24,7 @@ export async function publishRenewed(
     keyType: metadata.keyType,
     formats: certificate.formats,
     executionId: input.executionId,
-  };
+  }, (message) => new TypeError(`${DETAIL_TYPES.renewed} detail: ${message}`), { root: 'detail' });
   await deps.events.renewed(event);
   return event;
 }

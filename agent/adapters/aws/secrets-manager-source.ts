@@ -7,6 +7,7 @@
  *   kms:Decrypt                    on the secrets' KMS key, with kms:ViaService = secretsmanager.<region>.amazonaws.com
  */
 import { GetSecretValueCommand, type GetSecretValueCommandInput, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isRecord } from '../../../lambdas/contracts/parse';
 import type { CertificateBundle } from '../../../lambdas/core/bundle';
 import { parseBundle } from '../../bundle-check';
 import { BundleRejected, VersionNotFound } from '../../errors';
@@ -62,7 +63,7 @@ export class SecretsManagerCertificateSource implements CertificateSource {
       throw new BundleRejected(`${where} is not JSON`);
     }
     // certflow before issue #9 could leave a first order's key-only document as AWSCURRENT: no certificate yet.
-    if (keyOnlyIsAbsent && (parsed as { kind?: unknown } | null)?.kind === 'pending-key') return undefined;
+    if (keyOnlyIsAbsent && isRecord(parsed) && parsed.kind === 'pending-key') return undefined;
     const bundle = parseBundle(parsed);
     if (bundle.certificateId !== certificateId) throw new BundleRejected(`${where} holds certificate '${bundle.certificateId}', expected '${certificateId}'`);
     if (bundle.version !== output.VersionId) throw new BundleRejected(`${where} names itself version ${bundle.version}`);

@@ -32,7 +32,17 @@ import {
   type SecretsManagerClient,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { BUNDLE_SCHEMA, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
+import type { z } from 'zod';
+import { CertificateBundleSchema } from '../../contracts/bundle';
+import { parseContract } from '../../contracts/parse';
+import {
+  AccountDocumentSchema,
+  PendingKeyDocumentSchema,
+  type AccountDocument,
+  type PendingKeyDocument,
+  type PendingKeysMarker,
+} from '../../contracts/store-documents';
+import { materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
 import { StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
 import { namesHash } from '../../core/scan-plan';
 import type { CertificateMetadata } from '../../core/certificate';
@@ -47,22 +57,18 @@ export interface SecretsStoreOptions {
   readonly kmsKeyId: string;
 }
 
-interface PendingKeyDocument {
-  readonly kind: 'pending-key';
-  readonly certificateId: string;
-  readonly privateKeyPem: string;
-}
-
-/** The first version of a pending-keys secret: it takes the AWSCURRENT label a first key would get. */
-interface PendingKeysMarker {
-  readonly kind: 'pending-keys';
-  readonly certificateId: string;
-}
-
-interface AccountDocument {
-  readonly directoryUrl: string;
-  readonly keyPem: string;
-  readonly url?: string;
+/**
+ * A stored JSON document (lambdas/contracts/store-documents.ts), parsed, not cast. They hold
+ * private keys: messages name the field, never quote the value.
+ */
+function parseDocument<S extends z.ZodType>(schema: S, text: string, fail: (why: string) => Error): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw fail('it is not JSON');
+  }
+  return parseContract(schema, json, fail, { name: 'the document', showValues: false });
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -184,10 +190,15 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     }
   }
 
+  private async readAccount(name: string): Promise<AccountDocument> {
+    const { value } = await this.getString(name, { VersionStage: 'AWSCURRENT' });
+    return parseDocument(AccountDocumentSchema, value, (why) => new StoreInconsistent(`${name} is not an ACME account document: ${why}`));
+  }
+
   async account(directoryUrl: string, generate: () => Promise<string>): Promise<StoredAccount> {
     const name = this.accountSecret(directoryUrl);
     try {
-      const { keyPem, url } = JSON.parse((await this.getString(name, { VersionStage: 'AWSCURRENT' })).value) as AccountDocument;
+      const { keyPem, url } = await this.readAccount(name);
       return url ? { keyPem, url } : { keyPem };
     } catch (error) {
       if (!isNotFound(error)) throw error;
@@ -195,13 +206,13 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const document: AccountDocument = { directoryUrl, keyPem: await generate() };
     await this.createSecret(name, [{ Key: 'certflow:acme-directory', Value: directoryUrl.slice(0, 256) }], JSON.stringify(document));
     // Whoever won the race, the stored key is the one.
-    const { keyPem } = JSON.parse((await this.getString(name, { VersionStage: 'AWSCURRENT' })).value) as AccountDocument;
+    const { keyPem } = await this.readAccount(name);
     return { keyPem };
   }
 
   async saveAccountUrl(directoryUrl: string, accountUrl: string): Promise<void> {
     const name = this.accountSecret(directoryUrl);
-    const current = JSON.parse((await this.getString(name, { VersionStage: 'AWSCURRENT' })).value) as AccountDocument;
+    const current = await this.readAccount(name);
     const document: AccountDocument = { ...current, url: accountUrl };
     await sm('PutSecretValue', () =>
       this.client.send(new PutSecretValueCommand({ SecretId: name, ClientRequestToken: versionToken(`account:${accountUrl}`), SecretString: JSON.stringify(document) })),
@@ -243,10 +254,9 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       if (isNotFound(error)) return undefined;
       throw error;
     }
-    const document = JSON.parse(value) as Partial<PendingKeyDocument>;
-    if (document.kind !== 'pending-key' || document.certificateId !== certificateId || !document.privateKeyPem) {
-      throw new StoreInconsistent(`version ${pendingId} of ${this.pendingSecret(certificateId)} is not a pending key of ${certificateId}`);
-    }
+    const notOurs = (why: string) => new StoreInconsistent(`version ${pendingId} of ${this.pendingSecret(certificateId)} is not a pending key of ${certificateId}: ${why}`);
+    const document = parseDocument(PendingKeyDocumentSchema, value, notOurs);
+    if (document.certificateId !== certificateId) throw notOurs(`it names ${document.certificateId}`);
     return document.privateKeyPem;
   }
 
@@ -343,15 +353,18 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       if (isNotFound(error)) return undefined; // no secret, or an empty one
       throw error;
     }
-    let bundle: Partial<CertificateBundle> | undefined;
+    let json: unknown;
     try {
-      bundle = JSON.parse(found.value) as Partial<CertificateBundle>;
+      json = JSON.parse(found.value);
     } catch {
       return undefined;
     }
     // Not a bundle: e.g. the key-only document that certflow before issue #9 left as AWSCURRENT.
-    if (bundle?.schema !== BUNDLE_SCHEMA || bundle.certificateId !== certificateId || bundle.version !== found.versionId) return undefined;
-    return { bundle: bundle as CertificateBundle, arn: found.arn };
+    const parsed = CertificateBundleSchema.safeParse(json);
+    if (!parsed.success) return undefined;
+    const bundle = parsed.data;
+    if (bundle.certificateId !== certificateId || bundle.version !== found.versionId) return undefined;
+    return { bundle, arn: found.arn };
   }
 
   async current(certificateId: string): Promise<StoredVersion | undefined> {

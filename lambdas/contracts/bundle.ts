@@ -1,0 +1,37 @@
+/**
+ * The bundle: one stored certificate version as one JSON document (`JSON.stringify(bundle)`),
+ * what the Secrets Manager store keeps as a secret version and the agent fetches and installs.
+ * Written by lambdas/core/bundle.ts `toBundle`; read back by the store and the agent with
+ * `parseBundleDocument`. File names become paths on the host, hence the narrow alphabet.
+ */
+import { z } from 'zod';
+import { CertificateIdSchema } from './ids';
+import { CertificateMetadataSchema, VersionSchema } from './certificate';
+import { shown } from './parse';
+
+export const BUNDLE_SCHEMA = 'certflow.bundle/v1';
+
+/** A file of a version; `metadata.json` is written by whoever installs the version. */
+export const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+const FileNameSchema = z
+  .string()
+  .regex(FILE_NAME, { error: 'is not allowed as a file name (1–64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)' })
+  .refine((name) => name !== 'metadata.json', { error: 'is not allowed: metadata.json is written at install time' });
+
+export const CertificateBundleSchema = z
+  .object({
+    schema: z.literal(BUNDLE_SCHEMA, { error: (issue) => `is ${shown(issue.input)}, expected '${BUNDLE_SCHEMA}'` }),
+    certificateId: CertificateIdSchema,
+    version: VersionSchema,
+    metadata: CertificateMetadataSchema,
+    formats: z.array(z.string()).describe('pem, plus pkcs12 and jks when their keystores are included'),
+    files: z.record(FileNameSchema, z.string().regex(BASE64, { error: 'is not base64' })).describe('File name → base64 content'),
+  })
+  .meta({
+    title: 'Certificate bundle',
+    description: 'One stored certificate version: the SecretString of a version of <prefix>certificates/<id> (Secrets Manager). Holds the private key.',
+  });
+
+export type CertificateBundle = Readonly<z.output<typeof CertificateBundleSchema>>;

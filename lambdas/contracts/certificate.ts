@@ -1,0 +1,33 @@
+/**
+ * What certflow says about an issued certificate, field by field: the metadata stored with every
+ * version and the public fields of the events reuse these definitions.
+ */
+import { z } from 'zod';
+import { KEY_TYPES } from '../core/key-types';
+
+/** Lowercase hex, as `describeCertificate` writes it. */
+export const SerialNumberSchema = z.string().regex(/^[0-9a-f]+$/);
+export const FingerprintSha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
+/** RFC 3339 date-time; certflow writes UTC (`toISOString`). */
+export const TimestampSchema = z.iso.datetime({ offset: true });
+export const KeyTypeSchema = z.enum(KEY_TYPES);
+
+/** Secrets Manager VersionId (AWS) or archive number (local). */
+export const VersionSchema = z.string().min(1).max(128);
+
+export const FORMATS = ['pem', 'pkcs12', 'jks'] as const;
+export type Format = (typeof FORMATS)[number];
+export const FormatSchema = z.enum(FORMATS);
+
+export const CertificateMetadataSchema = z.object({
+  names: z.array(z.string()).min(1).describe('DNS names from the subjectAltName, in certificate order'),
+  serialNumber: SerialNumberSchema,
+  notBefore: TimestampSchema,
+  notAfter: TimestampSchema,
+  fingerprintSha256: FingerprintSha256Schema,
+  keyType: KeyTypeSchema,
+  issuer: z.string(),
+  ariCertId: z.string().optional().describe('RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order)'),
+});
+
+export type CertificateMetadata = Readonly<z.output<typeof CertificateMetadataSchema>>;

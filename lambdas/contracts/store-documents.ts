@@ -1,0 +1,30 @@
+/**
+ * The other documents the Secrets Manager store keeps (lambdas/adapters/aws/secrets-store.ts);
+ * the certificate versions themselves are bundles (./bundle.ts). All hold private keys: parse
+ * them with `showValues: false`.
+ */
+import { z } from 'zod';
+import { CertificateIdSchema } from './ids';
+
+/** `<prefix>accounts/<hash>`: the ACME account key for a directory, and its URL once registered. */
+export const AccountDocumentSchema = z.object({
+  directoryUrl: z.string().min(1),
+  keyPem: z.string().min(1),
+  url: z.string().min(1).optional(),
+});
+export type AccountDocument = Readonly<z.output<typeof AccountDocumentSchema>>;
+
+/** A version of `<prefix>pending/<id>`: the private key of one order in flight. */
+export const PendingKeyDocumentSchema = z.object({
+  kind: z.literal('pending-key'),
+  certificateId: CertificateIdSchema,
+  privateKeyPem: z.string().min(1),
+});
+export type PendingKeyDocument = Readonly<z.output<typeof PendingKeyDocumentSchema>>;
+
+/** The first version of a pending-keys secret: it takes the AWSCURRENT label a first key would get. */
+export const PendingKeysMarkerSchema = z.object({
+  kind: z.literal('pending-keys'),
+  certificateId: CertificateIdSchema,
+});
+export type PendingKeysMarker = Readonly<z.output<typeof PendingKeysMarkerSchema>>;
