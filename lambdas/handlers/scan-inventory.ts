@@ -3,6 +3,7 @@ import { HOUR_MS } from '../core/durations';
 import { DEFAULT_SCAN, planScan, type RenewalRequest, type ScanPlan } from '../core/scan-plan';
 import type { StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
+import { metricsFor, MetricUnit } from '../runtime/metrics';
 
 const MAX_ARI_LOOKUPS = 500;
 
@@ -12,27 +13,23 @@ export interface ScanOutput {
   readonly summary: ScanPlan['summary'] & { ari: 'unsupported' | 'used' };
 }
 
-/** CloudWatch embedded metric format: one log line becomes metrics, no PutMetricData rights needed. */
+/**
+ * CloudWatch metrics (EMF through Powertools Metrics), read by the alarms in infra/watchdog.ts:
+ * DaysToExpiry per CertificateId, then the scan's totals without dimensions.
+ */
 function emitMetrics(deps: StepDeps, plan: ScanPlan, now: Date): void {
-  const timestamp = now.getTime();
+  const metrics = metricsFor(deps.log);
   for (const { id, days } of plan.daysToExpiry) {
-    deps.log.info('days to expiry', {
-      _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [['CertificateId']], Metrics: [{ Name: 'DaysToExpiry', Unit: 'Count' }] }] },
-      CertificateId: id,
-      DaysToExpiry: days,
-    });
+    metrics.setTimestamp(now).addDimension('CertificateId', id).addMetric('DaysToExpiry', MetricUnit.Count, days).publishStoredMetrics();
   }
   const minimum = Math.min(...plan.daysToExpiry.map((entry) => entry.days));
-  deps.log.info('scan summary', {
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [[]], Metrics: ['MinDaysToExpiry', 'DueCertificates', 'StartedRenewals', 'DeferredRenewals'].map((Name) => ({ Name, Unit: 'Count' })) }],
-    },
-    ...(Number.isFinite(minimum) ? { MinDaysToExpiry: minimum } : {}),
-    DueCertificates: plan.summary.due,
-    StartedRenewals: plan.summary.selected,
-    DeferredRenewals: plan.summary.deferred,
-  });
+  metrics.setTimestamp(now).addDimensions({}); // one dimension set, empty: the fleet-wide figures
+  if (Number.isFinite(minimum)) metrics.addMetric('MinDaysToExpiry', MetricUnit.Count, minimum);
+  metrics
+    .addMetric('DueCertificates', MetricUnit.Count, plan.summary.due)
+    .addMetric('StartedRenewals', MetricUnit.Count, plan.summary.selected)
+    .addMetric('DeferredRenewals', MetricUnit.Count, plan.summary.deferred)
+    .publishStoredMetrics();
 }
 
 /** The scheduled scan: what is due, within the order budget; expiring certificates announced. */

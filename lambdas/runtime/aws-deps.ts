@@ -13,7 +13,7 @@ import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../cor
 import type { HostedZone } from '../core/dns-names';
 import type { ChallengeDelegation } from '../core/txt-values';
 import type { PipelineSettings, StepDeps } from '../deps';
-import { jsonLogger } from './logger';
+import { powertoolsLog } from './logger';
 
 /** Environment variables the stack sets on every step function (infra/renewal-functions.ts). */
 export const ENV = {
@@ -93,7 +93,7 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
       // Only the scan counts orders; other steps never touch the ledger (nor need its permission).
       ordersSince: (since) => new StepFunctionsOrderLedger(new SFNClient({}), required(env, ENV.renewStateMachine)).ordersSince(since),
     },
-    log: jsonLogger((line) => console.log(line), { step: env[ENV.step] }),
+    log: powertoolsLog({ keys: { step: env[ENV.step] } }),
     now: () => new Date(),
   };
 }

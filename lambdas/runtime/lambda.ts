@@ -3,11 +3,30 @@
  * Dependencies are built once per container from the environment.
  */
 import type { StepDeps } from '../deps';
+import type { Logger } from '../ports';
 import { awsDepsFromEnvironment } from './aws-deps';
+import { logKeysOf, PowertoolsLog, withLogKeys } from './logger';
 
 export type Step<I, O> = (input: I, deps: StepDeps) => Promise<O>;
 
-export function lambdaHandler<I, O>(step: Step<I, O>): (input: I) => Promise<O> {
+/** What Lambda passes as the handler's second argument (Powertools reads the request id, ARN, memory). */
+export type LambdaContext = Parameters<PowertoolsLog['logger']['addContext']>[0];
+
+/**
+ * Runs a step with its log keys (`certificateId`, `executionId`, from its input) on every line it
+ * writes. The Lambda handler calls steps through here, and so should the local runner (any deps
+ * with a `log` will do, narrowed ones too).
+ */
+export function invokeStep<I, O, D extends { readonly log: Logger }>(step: (input: I, deps: D) => Promise<O>, input: I, deps: D): Promise<O> {
+  return step(input, { ...deps, log: withLogKeys(deps.log, { ...logKeysOf(input) }) });
+}
+
+export function lambdaHandler<I, O>(step: Step<I, O>): (input: I, context?: LambdaContext) => Promise<O> {
   let deps: StepDeps | undefined;
-  return async (input: I) => step(input, (deps ??= awsDepsFromEnvironment()));
+  return async (input: I, context?: LambdaContext) => {
+    deps ??= awsDepsFromEnvironment();
+    // cold_start, function_name, function_request_id… on every line of this invocation.
+    if (context && deps.log instanceof PowertoolsLog) deps.log.logger.addContext(context);
+    return invokeStep(step, input, deps);
+  };
 }
