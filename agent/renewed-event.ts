@@ -7,8 +7,6 @@ import { CertificateRenewedSchema, DETAIL_TYPES, EVENT_SOURCE, type CertificateR
 import { isRecord, parseContract } from '../lambdas/contracts/parse';
 import { InvalidEvent } from './errors';
 
-export { CERTIFICATE_ID } from '../lambdas/contracts/ids';
-
 /** The identity and order of a certificate version: what ordering decisions compare. */
 export type VersionIdentity = Pick<CertificateRenewedEvent, 'certificateId' | 'version' | 'serialNumber' | 'notBefore' | 'fingerprintSha256'>;
 

@@ -22,7 +22,7 @@ import { InstallDir, type InstallDirOptions } from './install/install-dir';
 import type { CertificateSource, EventSource, ReloadAction, ReloadFailureReporter } from './ports';
 import { commandReload } from './reload/command';
 import { signalReload, type SignalTarget } from './reload/signal';
-import { CERTIFICATE_ID } from './renewed-event';
+import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from '../lambdas/contracts/ids';
 import { EventBridgeReporter, EventFileReporter } from './reporters';
 
 export type AgentSourceOptions =
@@ -108,7 +108,7 @@ function check(condition: boolean, message: string): void {
 function validate(options: StartAgentOptions): void {
   const ids = options.certificateIds;
   check(ids.length > 0, 'name at least one certificate (--certificate <id>)');
-  for (const id of ids) check(CERTIFICATE_ID.test(id), `'${id}' is not a certificate id (1–64 of a-z 0-9 . _ -, starting with a letter or digit)`);
+  for (const id of ids) check(CERTIFICATE_ID.test(id), `'${id}' is not a certificate id (${CERTIFICATE_ID_RULE})`);
   check(new Set(ids).size === ids.length, 'a certificate is named twice');
   check(options.installDir.length > 0, 'name the install directory (--dir)');
   const keep = options.keepVersions ?? 5;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CertificateBundleSchema } from './bundle';
 import { CertificateExpiringSchema, CertificateRenewalFailedSchema, CertificateRenewedSchema } from './events';
+import { RenewCertificateInputSchema } from './request';
 
 export const JSON_SCHEMA_BASE_URL = 'https://certflow.dev/schemas/';
 
@@ -20,6 +21,7 @@ export const PUBLISHED_SCHEMAS: Readonly<Record<string, PublishedSchema>> = {
   'certificate-renewal-failed.schema.json': { schema: CertificateRenewalFailedSchema, io: 'output' },
   'certificate-expiring.schema.json': { schema: CertificateExpiringSchema, io: 'output' },
   'certificate-bundle.schema.json': { schema: CertificateBundleSchema, io: 'output' },
+  'renew-certificate-input.schema.json': { schema: RenewCertificateInputSchema, io: 'input' },
 };
 
 /** The JSON Schema (draft 2020-12) of one published file, as its text. */

@@ -2,16 +2,18 @@
  * Validation of a RenewCertificate request. Pure: the first state calls it before any
  * ACME or DNS traffic, and every rejection names the field or the name at fault.
  */
+import type { z } from 'zod';
+import { fieldPath } from '../contracts/parse';
+import { MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, type KeystoreProfile, type RenewCertificateInput } from '../contracts/request';
 import { InvalidCertificateRequest } from './errors';
 import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
-import { DEFAULT_KEY_TYPE, KEY_TYPES, isKeyType, type KeyType } from './key-types';
+import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
 
-export const MAX_NAMES = 100;
+// The input's shape is a contract (lambdas/contracts/request.ts, schemas/renew-certificate-input.schema.json).
+export { MAX_NAMES, PKCS12_PROFILES, type KeystoreProfile, type RenewCertificateInput };
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
-const CERTIFICATE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const SECRET_REF = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
 
 /** Stack-level defaults and limits the request is checked against. */
 export interface RequestPolicy {
@@ -21,9 +23,6 @@ export interface RequestPolicy {
   /** EAB credentials used when a request names none (secret reference). */
   readonly defaultExternalAccountBinding?: string;
 }
-
-export const PKCS12_PROFILES = ['legacy', 'modern'] as const;
-export type KeystoreProfile = (typeof PKCS12_PROFILES)[number];
 
 /** How the keystores are written; the password itself never appears here. */
 export interface KeystoreOptions {
@@ -55,8 +54,18 @@ function reject(message: string): never {
   throw new InvalidCertificateRequest(message);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * The input, parsed with its schema; the first problem becomes the message, `<field>: <why>`.
+ * Unknown fields are named first, as they are likely the reason for the rest.
+ */
+function parseInput(raw: unknown): z.output<typeof RenewCertificateInputSchema> {
+  const result = RenewCertificateInputSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const { issues } = result.error;
+  const issue = issues.find((candidate) => candidate.code === 'unrecognized_keys' && candidate.path.length === 0) ?? issues[0]!;
+  // The EAB rule is about the object as a whole: name it, not its secretRef.
+  const path = issue.path[0] === 'externalAccountBinding' ? ['externalAccountBinding'] : issue.path;
+  reject(`${fieldPath(path) || 'request'}: ${issue.message}`);
 }
 
 /** Why `name` (already normalized) is not a valid DNS identifier, or undefined if it is. */
@@ -82,14 +91,10 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
-function validateNames(raw: unknown, zones: readonly HostedZone[]): string[] {
-  if (!Array.isArray(raw)) reject('names: must be a list of domain names');
-  if (raw.length === 0) reject('names: at least one name is required');
-  if (raw.length > MAX_NAMES) reject(`names: ${raw.length} names given, at most ${MAX_NAMES} per certificate`);
-
+/** Each name normalized and checked, in order; the list itself is checked by the schema. */
+function validateNames(raw: readonly string[], zones: readonly HostedZone[]): string[] {
   const firstIndexOf = new Map<string, number>();
   return raw.map((value, index) => {
-    if (typeof value !== 'string') reject(`names[${index}]: must be a string`);
     const name = normalizeName(value.trim());
     const problem = nameProblem(name);
     if (problem) reject(`names[${index}]: '${value}' ${problem}`);
@@ -106,44 +111,13 @@ function validateNames(raw: unknown, zones: readonly HostedZone[]): string[] {
   });
 }
 
-const ALIAS = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-function validateKeystore(raw: unknown, certificateId: string): KeystoreOptions {
-  if (raw === undefined) return { alias: certificateId, profile: 'legacy', rotatePassword: false };
-  if (!isRecord(raw)) reject('keystore: must be an object');
-  const unknown = Object.keys(raw).filter((key) => !['alias', 'profile', 'passwordSecretRef', 'rotatePassword'].includes(key));
-  if (unknown.length > 0) reject(`keystore: unknown field(s) ${unknown.join(', ')} (passwords are given by reference only)`);
-  const alias = raw.alias === undefined ? certificateId : raw.alias;
-  if (typeof alias !== 'string' || !ALIAS.test(alias.toLowerCase())) {
-    reject(`keystore.alias: '${String(alias)}' must be 1–64 of a-z 0-9 . _ - starting with a letter or digit`);
-  }
-  const profile = raw.profile ?? 'legacy';
-  if (!(PKCS12_PROFILES as readonly unknown[]).includes(profile)) {
-    reject(`keystore.profile: unknown profile '${String(profile)}' (one of ${PKCS12_PROFILES.join(', ')})`);
-  }
-  const ref = raw.passwordSecretRef;
-  if (ref !== undefined && (typeof ref !== 'string' || !SECRET_REF.test(ref))) reject('keystore.passwordSecretRef: must be a secret name or ARN');
-  if (raw.rotatePassword !== undefined && typeof raw.rotatePassword !== 'boolean') reject('keystore.rotatePassword: must be true or false');
-  if (ref !== undefined && raw.rotatePassword === true) reject('keystore: rotatePassword and passwordSecretRef exclude each other');
-  return {
-    alias: alias.toLowerCase(),
-    profile: profile as KeystoreProfile,
-    rotatePassword: raw.rotatePassword === true,
-    ...(ref !== undefined ? { passwordSecretRef: ref as string } : {}),
-  };
+function keystoreOptions(input: RenewCertificateInput['keystore'], certificateId: string): KeystoreOptions {
+  const { alias = certificateId, profile = 'legacy', passwordSecretRef, rotatePassword = false } = input ?? {};
+  return { alias: alias.toLowerCase(), profile, rotatePassword, ...(passwordSecretRef !== undefined ? { passwordSecretRef } : {}) };
 }
 
-const ARI_CERT_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-function validateReplaces(raw: unknown): { replaces?: string } {
-  if (raw === undefined) return {};
-  if (typeof raw !== 'string' || raw.length > 512 || !ARI_CERT_ID.test(raw)) reject(`replaces: '${String(raw)}' is not an RFC 9773 certificate identifier`);
-  return { replaces: raw };
-}
-
-function validateDirectoryUrl(raw: unknown, fallback: string): string {
+function validateDirectoryUrl(raw: string | undefined, fallback: string): string {
   if (raw === undefined) return fallback;
-  if (typeof raw !== 'string') reject('directoryUrl: must be a string');
   let url: URL;
   try {
     url = new URL(raw);
@@ -154,52 +128,20 @@ function validateDirectoryUrl(raw: unknown, fallback: string): string {
   return url.toString();
 }
 
-function validateContact(raw: unknown, fallback: readonly string[]): string[] {
-  if (raw === undefined) return [...fallback];
-  if (!Array.isArray(raw)) reject('contact: must be a list of mailto: URIs');
-  return raw.map((entry, index) => {
-    if (typeof entry !== 'string' || !/^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$/.test(entry)) {
-      reject(`contact[${index}]: '${String(entry)}' is not a mailto: URI`);
-    }
-    return entry;
-  });
-}
-
 export function validateCertificateRequest(raw: unknown, policy: RequestPolicy): CertificateRequest {
-  if (!isRecord(raw)) reject('request: must be a JSON object');
-  // Step Functions adds this when a parent execution (the scheduled scan) starts this one.
-  const { AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: _parent, ...input } = raw;
-  const known = new Set(['certificateId', 'names', 'keyType', 'directoryUrl', 'contact', 'keystore', 'replaces', 'externalAccountBinding']);
-  const unknown = Object.keys(input).filter((key) => !known.has(key));
-  if (unknown.length > 0) reject(`request: unknown field(s) ${unknown.join(', ')}`);
-
+  // Step Functions adds AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID when a parent execution (the scan) starts this one.
+  const input = parseInput(raw);
   const { certificateId } = input;
-  if (typeof certificateId !== 'string' || !CERTIFICATE_ID.test(certificateId)) {
-    reject(`certificateId: '${String(certificateId)}' must be 1–64 of a-z 0-9 . _ - starting with a letter or digit`);
-  }
-
-  const names = validateNames(input.names, policy.zones);
-
-  const keyType = input.keyType ?? DEFAULT_KEY_TYPE;
-  if (!isKeyType(keyType)) reject(`keyType: unknown key type '${String(keyType)}' (one of ${KEY_TYPES.join(', ')})`);
-
   const request: CertificateRequest = {
     certificateId,
-    names,
-    keyType,
+    names: validateNames(input.names, policy.zones),
+    keyType: input.keyType ?? DEFAULT_KEY_TYPE,
     directoryUrl: validateDirectoryUrl(input.directoryUrl, policy.defaultDirectoryUrl),
-    contact: validateContact(input.contact, policy.defaultContact),
-    keystore: validateKeystore(input.keystore, certificateId),
-    ...validateReplaces(input.replaces),
+    contact: input.contact ?? [...policy.defaultContact],
+    keystore: keystoreOptions(input.keystore, certificateId),
+    ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),
   };
 
-  const eab = input.externalAccountBinding;
-  if (eab === undefined) {
-    const fallback = policy.defaultExternalAccountBinding;
-    return fallback ? { ...request, externalAccountBinding: { secretRef: fallback } } : request;
-  }
-  if (!isRecord(eab) || typeof eab.secretRef !== 'string' || !SECRET_REF.test(eab.secretRef)) {
-    reject('externalAccountBinding: must be { "secretRef": "<secret name or ARN>" } (credentials by reference only)');
-  }
-  return { ...request, externalAccountBinding: { secretRef: eab.secretRef } };
+  const eab = input.externalAccountBinding ?? (policy.defaultExternalAccountBinding ? { secretRef: policy.defaultExternalAccountBinding } : undefined);
+  return eab ? { ...request, externalAccountBinding: { secretRef: eab.secretRef } } : request;
 }

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { jsonSchemaText, PUBLISHED_SCHEMAS } from '../../../lambdas/contracts/json-schemas';
 import { CertificateRenewedSchema } from '../../../lambdas/contracts/events';
+import { RenewCertificateInputSchema } from '../../../lambdas/contracts/request';
 
 const SCHEMAS_DIR = new URL('../../../schemas/', import.meta.url);
 const committed = (file: string) => readFileSync(new URL(file, SCHEMAS_DIR), 'utf8');
@@ -59,5 +60,37 @@ describe('zod and the published JSON Schema agree', () => {
   ])('on %s', (_case, detail, valid) => {
     expect(CertificateRenewedSchema.safeParse(detail).success).toBe(valid);
     expect(validate(detail)).toBe(valid);
+  });
+});
+
+describe('the RenewCertificate input schema', () => {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats.default(ajv);
+  const validate = ajv.compile(JSON.parse(committed('renew-certificate-input.schema.json')) as object);
+  const readme = {
+    certificateId: 'broker-eu1',
+    names: ['mq.example.com', '*.mq.example.com', 'mq.corp.example.net'],
+    keyType: 'ec-p256',
+    directoryUrl: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+    contact: ['mailto:ops@example.com'],
+    externalAccountBinding: { secretRef: 'certflow/eab/my-ca' },
+  };
+
+  it.each<[string, unknown, boolean]>([
+    ['the README example', readme, true],
+    ['a scan item (keystore, replaces, started by the scan)', {
+      certificateId: 'broker', names: ['mq.example.com'], keyType: 'rsa-2048',
+      keystore: { alias: 'MQ-Broker', profile: 'modern', passwordSecretRef: 'certflow/mq/password' },
+      replaces: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: 'arn:aws:states:eu-west-1:111122223333:execution:scan:1',
+    }, true],
+    ['an unknown field', { ...readme, hmacKey: 'x' }, false],
+    ['a keystore password inline', { ...readme, keystore: { password: 'hunter2' } }, false],
+    ['EAB credentials inline', { ...readme, externalAccountBinding: { kid: 'k', hmacKey: 's' } }, false],
+    ['a bad id', { ...readme, certificateId: '../etc' }, false],
+    ['no names', { ...readme, names: [] }, false],
+    ['a contact that is not mailto:', { ...readme, contact: ['ops@example.com'] }, false],
+  ])('zod and ajv agree on %s', (_case, input, valid) => {
+    expect(RenewCertificateInputSchema.safeParse(input).success).toBe(valid);
+    expect(validate(input)).toBe(valid);
   });
 });

@@ -74,6 +74,10 @@ describe('validateCertificateRequest', () => {
     ['unknown keystore profile', { ...base, keystore: { profile: 'rc2' } }, /^keystore\.profile: unknown profile 'rc2' \(one of legacy, modern\)/],
     ['rotate and given password', { ...base, keystore: { rotatePassword: true, passwordSecretRef: 'x' } }, /exclude each other/],
     ['EAB credentials inline', { ...base, externalAccountBinding: { kid: 'k', hmacKey: 'secret' } }, /^externalAccountBinding: must be \{ "secretRef"/],
+    ['unknown field beside a bad one (named first)', { ...base, certificateId: 'BAD', hmacKey: 'x' }, /^request: unknown field\(s\) hmacKey$/],
+    ['rotatePassword not a boolean', { ...base, keystore: { rotatePassword: 'yes' } }, /^keystore\.rotatePassword: must be true or false$/],
+    ['contact not a list', { ...base, contact: 'mailto:ops@example.com' }, /^contact: must be a list of mailto: URIs$/],
+    ['EAB without a secretRef', { ...base, externalAccountBinding: {} }, /^externalAccountBinding: must be \{ "secretRef"/],
   ])('rejects %s', (_case, input, message) => {
     let thrown: unknown;
     try {

@@ -1,0 +1,103 @@
+/**
+ * The input of a RenewCertificate execution (manual, or one item of the scheduled scan's Map):
+ * its shape, field by field, with the messages the first state answers. What depends on the
+ * stack (hosted zones, default directory, contact, EAB) and the checks of each DNS name after
+ * normalization stay in lambdas/core/request.ts, which parses with this schema first.
+ */
+import { z } from 'zod';
+import { KEY_TYPES } from '../core/key-types';
+import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from './ids';
+
+export const MAX_NAMES = 100;
+export const PKCS12_PROFILES = ['legacy', 'modern'] as const;
+export type KeystoreProfile = (typeof PKCS12_PROFILES)[number];
+
+/** A secret name or ARN: credentials and passwords are given by reference only. */
+export const SECRET_REF = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
+/** An alias follows the id's rules (the default alias is the id); it is lowercased, as Java does. */
+const ALIAS = new RegExp(CERTIFICATE_ID.source.replaceAll('a-z', 'A-Za-z'));
+const ARI_CERT_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const MAILTO = /^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** `'<input>'`, as the messages quote a rejected value. */
+const quoted = (input: unknown) => `'${String(input)}'`;
+
+const EAB_RULE = 'must be { "secretRef": "<secret name or ARN>" } (credentials by reference only)';
+
+const KeystoreInputSchema = z
+  .strictObject(
+    {
+      alias: z
+        .string({ error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
+        .regex(ALIAS, { error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
+        .optional()
+        .describe('Entry alias, lowercased (Java lowercases aliases). Default: the certificate id'),
+      profile: z
+        .enum(PKCS12_PROFILES, { error: (issue) => `unknown profile ${quoted(issue.input)} (one of ${PKCS12_PROFILES.join(', ')})` })
+        .optional()
+        .describe('PKCS#12 encryption: legacy (3DES/SHA-1, every JDK, the default) or modern (AES-256/SHA-256)'),
+      passwordSecretRef: z
+        .string({ error: 'must be a secret name or ARN' })
+        .regex(SECRET_REF, { error: 'must be a secret name or ARN' })
+        .optional()
+        .describe('Take the keystore password from this secret instead of generating one'),
+      rotatePassword: z.boolean({ error: 'must be true or false' }).optional().describe('Generate a new password this time (otherwise the current one is kept)'),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')} (passwords are given by reference only)` : 'must be an object',
+    },
+  )
+  .refine((keystore) => !(keystore.passwordSecretRef !== undefined && keystore.rotatePassword === true), {
+    error: 'rotatePassword and passwordSecretRef exclude each other',
+  });
+
+export const RenewCertificateInputSchema = z
+  .strictObject(
+    {
+      certificateId: z
+        .string({ error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
+        .regex(CERTIFICATE_ID, { error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` }),
+      names: z
+        .array(z.string({ error: 'must be a string' }), { error: 'must be a list of domain names' })
+        .min(1, { error: 'at least one name is required' })
+        .max(MAX_NAMES, { error: (issue) => `${(issue.input as unknown[]).length} names given, at most ${MAX_NAMES} per certificate` })
+        .describe(
+          'DNS names: lowercased, trailing dot dropped, no duplicates after that; LDH labels ≤ 63, name ≤ 253, IDNs as punycode; ' +
+            'a wildcard only as the whole leftmost label; each inside a configured hosted zone',
+        ),
+      keyType: z
+        .enum(KEY_TYPES, { error: (issue) => `unknown key type ${quoted(issue.input)} (one of ${KEY_TYPES.join(', ')})` })
+        .optional()
+        .describe('Default ec-p256'),
+      directoryUrl: z.string({ error: 'must be a string' }).meta({ format: 'uri' }).optional().describe('ACME directory, https (RFC 8555 §6.1); default from the stack config'),
+      contact: z
+        .array(
+          z
+            .string({ error: (issue) => `${quoted(issue.input)} is not a mailto: URI` })
+            .regex(MAILTO, { error: (issue) => `${quoted(issue.input)} is not a mailto: URI` }),
+          { error: 'must be a list of mailto: URIs' },
+        )
+        .optional()
+        .describe('Default from the stack config'),
+      keystore: KeystoreInputSchema.optional(),
+      replaces: z
+        .string({ error: (issue) => `${quoted(issue.input)} is not an RFC 9773 certificate identifier` })
+        .max(512, { error: (issue) => `${quoted(issue.input)} is not an RFC 9773 certificate identifier` })
+        .regex(ARI_CERT_ID, { error: (issue) => `${quoted(issue.input)} is not an RFC 9773 certificate identifier` })
+        .optional()
+        .describe('RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI)'),
+      externalAccountBinding: z
+        .strictObject({ secretRef: z.string({ error: EAB_RULE }).regex(SECRET_REF, { error: EAB_RULE }) }, { error: EAB_RULE })
+        .optional()
+        .describe('The secret holds {"kid","hmacKey"}; default from the stack config'),
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().optional().describe('Added by Step Functions when a parent execution (the scheduled scan) starts this one'),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be a JSON object') },
+  )
+  .meta({
+    title: 'RenewCertificate input',
+    description: 'Input of a RenewCertificate execution. Unknown fields are rejected; secrets are given by reference only.',
+  });
+
+export type RenewCertificateInput = z.input<typeof RenewCertificateInputSchema>;
