@@ -24,7 +24,8 @@ export class CertflowStack extends Stack {
   readonly scanCertificates: sfn.StateMachine;
   readonly secretsKey: kms.Key;
   readonly bus: events.EventBus;
-  readonly stepFunctions: RenewalFunctions;
+  /** The Lambda function of each step, by step id. */
+  readonly stepLambdas: RenewalFunctions;
 
   constructor(scope: Construct, id: string, props: CertflowStackProps) {
     super(scope, id, props);
@@ -45,7 +46,7 @@ export class CertflowStack extends Stack {
       bus: this.bus,
     });
     const { functions } = lambdas;
-    this.stepFunctions = functions;
+    this.stepLambdas = functions;
     const flow = new RenewCertificateFlow(this, 'Flow', functions, config.poll);
 
     this.renewCertificate = new sfn.StateMachine(this, 'RenewCertificate', {
@@ -69,7 +70,7 @@ export class CertflowStack extends Stack {
     // The scheduled path: a scan every N hours renews what is due, as RenewCertificate executions.
     const scanFunction = functions['scan-inventory'] as lambda.Function;
     scanFunction.addEnvironment(ENV.renewStateMachine, this.renewCertificate.stateMachineArn);
-    lambdas.scanRole.addToPolicy(
+    lambdas.roles['scan-inventory'].addToPolicy(
       new iam.PolicyStatement({ sid: 'CountOrders', actions: ['states:ListExecutions'], resources: [this.renewCertificate.stateMachineArn] }),
     );
     const scanFlow = new ScanFlow(this, 'ScanFlow', {

@@ -1,5 +1,6 @@
 /**
- * Least privilege, per step: each Lambda gets exactly the capabilities its step uses.
+ * Least privilege, per step: each Lambda gets exactly the capabilities its step uses (its entry in
+ * lambdas/catalogue.ts).
  *
  * | capability      | what                                                                                   |
  * |-----------------|----------------------------------------------------------------------------------------|
@@ -31,9 +32,9 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { HostedZone } from '../lambdas/core/dns-names';
 import type { ChallengeDelegation } from '../lambdas/core/txt-values';
-import type { StepId } from '../lambdas/step-ids';
+import type { PortSpec } from '../lambdas/deps';
 
-type Capability =
+export type Capability =
   | 'dnsChange'
   | 'dnsSync'
   | 'accountRead'
@@ -47,22 +48,25 @@ type Capability =
   | 'inventory'
   | 'publish';
 
-export const STEP_CAPABILITIES: Record<StepId, readonly Capability[]> = {
-  'validate-request': [],
-  'create-order': ['accountWrite'],
-  'present-challenges': ['dnsChange'],
-  'check-dns-sync': ['dnsSync'],
-  'answer-challenges': ['accountRead'],
-  'check-order': ['accountRead'],
-  'finalize-order': ['accountRead', 'pendingWrite'],
-  'check-certificate': ['accountRead'],
-  'package-and-store': ['accountRead', 'pendingRead', 'certificateWrite'],
-  'publish-renewed': ['publish'],
-  'cleanup-challenges': ['dnsChange'],
-  'cleanup-after-failure': ['dnsChange', 'pendingDiscard'],
-  'publish-failed': ['publish', 'certificateRead', 'failureRecord'],
-  // states:ListExecutions on the RenewCertificate machine is added by the stack (it needs the ARN).
-  'scan-inventory': ['inventory', 'publish'],
+/**
+ * The port methods each capability's statements serve (the adapters' calls, as statementsFor
+ * grants them). A step's ports (lambdas/catalogue.ts) stay within its capabilities, and each of its
+ * capabilities serves one of its ports: test/infra/ports.test.ts.
+ */
+export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
+  dnsChange: { dns: ['present', 'cleanup'] },
+  dnsSync: { dns: ['isInSync'] },
+  accountRead: { store: ['account'] },
+  // The read statements come with it: the account key is read before it is created.
+  accountWrite: { store: ['account', 'saveAccountUrl', 'readSecret'] },
+  certificateRead: { store: ['current'] },
+  certificateWrite: { store: ['current', 'currentKeystorePassword', 'promote', 'readSecret'] },
+  pendingWrite: { store: ['pendingKey', 'readPendingKey'] },
+  pendingRead: { store: ['readPendingKey'] },
+  pendingDiscard: { store: ['discardPending'] },
+  failureRecord: { store: ['recordFailure'] },
+  inventory: { store: ['inventory'], orders: ['ordersSince'] },
+  publish: { events: ['renewed', 'failed', 'expiring'] },
 };
 
 export interface AccessScope {

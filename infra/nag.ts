@@ -35,7 +35,7 @@ export function applyNagChecks(app: App, stack: CertflowStack, config: CertflowC
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   for (const acknowledgement of acknowledgements(config)) Validations.of(stack).acknowledge(acknowledgement);
   // CDK's LambdaInvoke grants lambda:InvokeFunction on `<function arn>` and `<function arn>:*` (its versions).
-  for (const fn of Object.values(stack.stepFunctions)) {
+  for (const fn of Object.values(stack.stepLambdas)) {
     const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
     for (const machine of [stack.renewCertificate, stack.scanCertificates]) {
       Validations.of(machine.role).acknowledge({

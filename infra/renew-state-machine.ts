@@ -14,7 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { AcmeRateLimited, LOOP_TIMEOUT_ERRORS, RETRYABLE_ERRORS } from '../lambdas/core/errors';
-import type { StepId } from '../lambdas/step-ids';
+import { STEPS, WHOLE_INPUT, type RetryClass, type StepId } from '../lambdas/catalogue';
 import type { CertflowConfig, PollLimits } from './config';
 
 const LAMBDA_TRANSIENT_ERRORS = [
@@ -64,10 +64,56 @@ export const RATE_LIMIT_RETRY = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
+/** Each catalogue entry's retry class, as Retry rules in order. */
+export const RETRIES: Readonly<Record<RetryClass, readonly sfn.RetryProps[]>> = {
+  'rate-limited': [TRANSIENT_RETRY, RATE_LIMIT_RETRY],
+  transient: [TRANSIENT_RETRY],
+};
+
 export type RenewalFunctions = Record<StepId, IFunction>;
-/** No Parameters: the task receives the whole state as its input. */
-const WHOLE_INPUT = 'whole input';
-type Payload = typeof WHOLE_INPUT | Record<string, unknown>;
+
+export interface StepTaskOptions {
+  /** The state's name in the definition. */
+  readonly state: string;
+  readonly step: StepId;
+  readonly fn: IFunction;
+}
+
+/** The Lambda task of a catalogue step: payload, result path and retries from its entry. */
+export function stepTask(scope: Construct, { state, step, fn }: StepTaskOptions): tasks.LambdaInvoke {
+  const { payload, resultPath, retry } = STEPS[step];
+  const task = new tasks.LambdaInvoke(scope, state, {
+    lambdaFunction: fn,
+    // `{ order: '$.order' }` → Parameters `{ 'order.$': '$.order' }`.
+    ...(payload === WHOLE_INPUT ? {} : { payload: sfn.TaskInput.fromObject(Object.fromEntries(Object.entries(payload).map(([field, path]) => [`${field}.$`, path]))) }),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false, // covered by TRANSIENT_RETRY
+    resultPath: resultPath ?? sfn.JsonPath.DISCARD,
+    taskTimeout: taskTimeoutFor(fn),
+  });
+  for (const rule of RETRIES[retry]) task.addRetry(rule);
+  return task;
+}
+
+export interface StepOptions {
+  /** The state's name in the definition. */
+  readonly state: string;
+  readonly step: StepId;
+  /** Where any other error goes, once the failed state is noted; the failure path's cleanup by default. */
+  readonly onFailure?: sfn.IChainable;
+}
+
+export interface PollOptions {
+  /** Names the loop's states: `Wait <name>`, `<name>?`, `<name> timed out`. */
+  readonly name: string;
+  /** The check's state name. */
+  readonly check: string;
+  /** The check's step; its result path holds `done` and `attempts`. */
+  readonly step: StepId;
+  readonly limits: PollLimits;
+  /** The error a loop that runs out of attempts fails with. */
+  readonly timeoutError: string;
+}
 
 export class RenewCertificateFlow extends Construct {
   readonly definition: sfn.IChainable;
@@ -80,23 +126,18 @@ export class RenewCertificateFlow extends Construct {
 
     // Failure path, shared by every step: clean up, announce, fail with the step's error name.
     const renewalFailed = new sfn.Fail(this, 'RenewalFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
-    this.publishFailed = this.invoke('PublishFailed', 'publish-failed', {
-      'input.$': '$$.Execution.Input',
-      'failure.$': '$.failure',
-      'step.$': '$.failedStep',
-      'executionId.$': '$$.Execution.Id',
-    });
+    this.publishFailed = this.task('PublishFailed', 'publish-failed');
     this.publishFailed.addCatch(renewalFailed, { resultPath: '$.publishFailure' });
     this.publishFailed.next(renewalFailed);
-    this.cleanupAfterFailure = this.invoke('CleanupAfterFailure', 'cleanup-after-failure', { 'state.$': '$' });
+    this.cleanupAfterFailure = this.task('CleanupAfterFailure', 'cleanup-after-failure');
     this.cleanupAfterFailure.addCatch(this.publishFailed, { resultPath: '$.cleanupFailure' });
     this.cleanupAfterFailure.next(this.publishFailed);
 
-    const validateRequest = this.step('ValidateRequest', 'validate-request', WHOLE_INPUT, '$.request', this.publishFailed);
+    const validateRequest = this.step({ state: 'ValidateRequest', step: 'validate-request', onFailure: this.publishFailed });
     // Validated request replaces the raw input, so later steps only ever see normalized data.
     const keepRequestOnly = new sfn.Pass(this, 'RequestAccepted', { parameters: { 'request.$': '$.request' } });
 
-    const cleanupChallenges = this.invoke('CleanupChallenges', 'cleanup-challenges', { 'records.$': '$.order.records' });
+    const cleanupChallenges = this.task('CleanupChallenges', 'cleanup-challenges');
     // The certificate is already current and announced; a leftover TXT record fails the
     // execution loudly (for an operator) but is not a failed renewal.
     cleanupChallenges.addCatch(
@@ -106,74 +147,36 @@ export class RenewCertificateFlow extends Construct {
 
     this.definition = sfn.Chain.start(validateRequest)
       .next(keepRequestOnly)
-      .next(this.step('CreateOrder', 'create-order', { 'request.$': '$.request' }, '$.order'))
-      .next(this.step('PresentChallenges', 'present-challenges', { 'records.$': '$.order.records' }, '$.dns'))
+      .next(this.step({ state: 'CreateOrder', step: 'create-order' }))
+      .next(this.step({ state: 'PresentChallenges', step: 'present-challenges' }))
+      .next(this.pollUntil({ name: 'DnsInSync', check: 'CheckDnsSync', step: 'check-dns-sync', limits: poll.dnsSync, timeoutError: LOOP_TIMEOUT_ERRORS.dnsSync }))
+      .next(this.step({ state: 'AnswerChallenges', step: 'answer-challenges' }))
+      .next(this.pollUntil({ name: 'OrderReady', check: 'CheckOrder', step: 'check-order', limits: poll.orderReady, timeoutError: LOOP_TIMEOUT_ERRORS.orderReady }))
+      .next(this.step({ state: 'FinalizeOrder', step: 'finalize-order' }))
       .next(
-        this.pollUntil('DnsInSync', 'CheckDnsSync', 'check-dns-sync', '$.dns', poll.dnsSync, LOOP_TIMEOUT_ERRORS.dnsSync, {
-          'dns.$': '$.dns',
-          'records.$': '$.order.records',
+        this.pollUntil({
+          name: 'CertificateIssued',
+          check: 'CheckCertificate',
+          step: 'check-certificate',
+          limits: poll.certificateIssued,
+          timeoutError: LOOP_TIMEOUT_ERRORS.certificateIssued,
         }),
       )
-      .next(this.step('AnswerChallenges', 'answer-challenges', { 'request.$': '$.request', 'order.$': '$.order' }, '$.validation'))
-      .next(
-        this.pollUntil('OrderReady', 'CheckOrder', 'check-order', '$.validation', poll.orderReady, LOOP_TIMEOUT_ERRORS.orderReady, {
-          'request.$': '$.request',
-          'order.$': '$.order',
-          'validation.$': '$.validation',
-        }),
-      )
-      .next(this.step('FinalizeOrder', 'finalize-order', { 'request.$': '$.request', 'order.$': '$.order', 'validation.$': '$.validation' }, '$.issuance'))
-      .next(
-        this.pollUntil(
-          'CertificateIssued',
-          'CheckCertificate',
-          'check-certificate',
-          '$.issuance',
-          poll.certificateIssued,
-          LOOP_TIMEOUT_ERRORS.certificateIssued,
-          { 'request.$': '$.request', 'order.$': '$.order', 'issuance.$': '$.issuance' },
-        ),
-      )
-      .next(
-        this.step(
-          'PackageAndStore',
-          'package-and-store',
-          { 'request.$': '$.request', 'order.$': '$.order', 'issuance.$': '$.issuance' },
-          '$.certificate',
-        ),
-      )
-      .next(
-        this.step('PublishRenewed', 'publish-renewed', { 'certificate.$': '$.certificate', 'executionId.$': '$$.Execution.Id' }, sfn.JsonPath.DISCARD),
-      )
+      .next(this.step({ state: 'PackageAndStore', step: 'package-and-store' }))
+      .next(this.step({ state: 'PublishRenewed', step: 'publish-renewed' }))
       .next(cleanupChallenges)
       .next(new sfn.Succeed(this, 'Renewed', { outputPath: '$.certificate' }));
   }
 
-  /** A Lambda task with retries only (used on the failure path itself). */
-  private invoke(stateName: string, stepId: StepId, payload: Payload, resultPath: string = sfn.JsonPath.DISCARD) {
-    const task = new tasks.LambdaInvoke(this, stateName, {
-      lambdaFunction: this.fns[stepId],
-      ...(payload === WHOLE_INPUT ? {} : { payload: sfn.TaskInput.fromObject(payload) }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false, // covered by TRANSIENT_RETRY
-      resultPath,
-      taskTimeout: taskTimeoutFor(this.fns[stepId]),
-    });
-    task.addRetry(TRANSIENT_RETRY);
-    return task;
+  /** A Lambda task with its entry's retries only (the failure path itself, the final cleanup). */
+  private task(state: string, step: StepId) {
+    return stepTask(this, { state, step, fn: this.fns[step] });
   }
 
   /** A step of the happy path: retries, and any other error goes to the failure path. */
-  private step(
-    stateName: string,
-    stepId: StepId,
-    payload: Payload,
-    resultPath: string,
-    onFailure: sfn.IChainable = this.cleanupAfterFailure,
-  ) {
-    const task = this.invoke(stateName, stepId, payload, resultPath);
-    task.addRetry(RATE_LIMIT_RETRY);
-    task.addCatch(this.recordFailedStep(stateName, onFailure), { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+  private step({ state, step, onFailure = this.cleanupAfterFailure }: StepOptions) {
+    const task = this.task(state, step);
+    task.addCatch(this.recordFailedStep(state, onFailure), { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
     return task;
   }
 
@@ -189,20 +192,15 @@ export class RenewCertificateFlow extends Construct {
   }
 
   /**
-   * Wait ▶ Check ▶ Choice, looping while `<path>.done` is false, at most `limits.maxAttempts`
-   * times, then failing with `timeoutError`. The fragment continues (Choice default) when done.
+   * Wait ▶ Check ▶ Choice, looping while the check's `<resultPath>.done` is false, at most
+   * `limits.maxAttempts` times, then failing with `timeoutError`. The fragment continues (Choice
+   * default) when done.
    */
-  private pollUntil(
-    name: string,
-    checkState: string,
-    stepId: StepId,
-    path: string,
-    limits: PollLimits,
-    timeoutError: string,
-    payload: Record<string, unknown>,
-  ): sfn.IChainable {
+  private pollUntil({ name, check: checkState, step, limits, timeoutError }: PollOptions): sfn.IChainable {
+    const path = STEPS[step].resultPath;
+    if (!path) throw new Error(`${step}: a poll's check must keep its result (its catalogue entry has no resultPath)`);
     const wait = new sfn.Wait(this, `Wait ${name}`, { time: sfn.WaitTime.duration(Duration.seconds(limits.waitSeconds)) });
-    const check = this.step(checkState, stepId, payload, path);
+    const check = this.step({ state: checkState, step });
     const timedOut = new sfn.Pass(this, `${name} timed out`, {
       result: sfn.Result.fromObject({ Error: timeoutError, Cause: `${name}: not done after ${limits.maxAttempts} checks, ${limits.waitSeconds}s apart` }),
       resultPath: '$.failure',

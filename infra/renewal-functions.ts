@@ -1,4 +1,7 @@
-/** One small Lambda per step, bundled locally by esbuild (no Docker), each with its own least-privilege role. */
+/**
+ * One small Lambda per step of the catalogue (lambdas/catalogue.ts), bundled locally by esbuild (no
+ * Docker), each with its own least-privilege role from the step's capabilities.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,19 +10,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
-import type { ScanSettings } from '../lambdas/core/scan-plan';
 import { ENV } from '../lambdas/runtime/aws-deps';
-import { STEP_ENTRIES, STEP_IDS, type StepId } from '../lambdas/step-ids';
+import { STEP_IDS, STEPS, type StepId } from '../lambdas/catalogue';
 import type { CertflowConfig } from './config';
-import { STEP_CAPABILITIES, statementsFor, type AccessScope } from './iam';
+import { statementsFor, type AccessScope } from './iam';
 import type { RenewalFunctions } from './renew-state-machine';
 
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
 
 export class RenewalLambdas extends Construct {
   readonly functions: RenewalFunctions;
-  /** The scan's role: the stack adds states:ListExecutions once the RenewCertificate ARN exists. */
-  scanRole!: iam.Role;
+  /** Each step's role (the stack adds states:ListExecutions to the scan's once the RenewCertificate ARN exists). */
+  readonly roles: Record<StepId, iam.Role>;
 
   constructor(scope: Construct, id: string, config: CertflowConfig, access: AccessScope) {
     super(scope, id);
@@ -34,29 +36,25 @@ export class RenewalLambdas extends Construct {
       [ENV.eventBus]: access.bus.eventBusName,
       ...(config.acme.externalAccountBindingSecret ? { [ENV.eabSecret]: config.acme.externalAccountBindingSecret } : {}),
     };
-    const scanSettings: ScanSettings = {
-      intervalHours: config.schedule.scanIntervalHours,
-      budget: config.schedule.orderBudget,
-      expiringDays: config.schedule.expiringDays,
-      ...(config.schedule.maxRenewalsPerScan !== undefined ? { maxPerScan: config.schedule.maxRenewalsPerScan } : {}),
-    };
+    const roles: Partial<Record<StepId, iam.Role>> = {};
     const entries = STEP_IDS.map((stepId): [StepId, lambda.IFunction] => {
-      const { file, exportName } = STEP_ENTRIES[stepId];
+      const { handler, capabilities, lambda: extrasFor } = STEPS[stepId];
+      const extras = extrasFor?.(config) ?? {};
       const logGroup = new logs.LogGroup(this, `${stepId}-logs`, { retention: logs.RetentionDays.THREE_MONTHS });
       // Own role, no managed policies: logs to its own group, X-Ray, and its step's capabilities.
       const role = new iam.Role(this, `${stepId}-role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
       role.addToPolicy(new iam.PolicyStatement({ sid: 'OwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-      for (const statement of statementsFor(Stack.of(this), STEP_CAPABILITIES[stepId], access)) role.addToPolicy(statement);
+      for (const statement of statementsFor(Stack.of(this), capabilities, access)) role.addToPolicy(statement);
       const fn = new nodejs.NodejsFunction(this, stepId, {
-        entry: path.join(HANDLERS_DIR, `${file}.ts`),
-        handler: exportName,
+        entry: path.join(HANDLERS_DIR, `${handler.file}.ts`),
+        handler: handler.exportName,
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: config.lambda.memoryMb,
         timeout: Duration.seconds(config.lambda.timeoutSeconds),
         tracing: lambda.Tracing.ACTIVE,
         role,
-        environment: { [ENV.step]: stepId, ...environment, ...(stepId === 'scan-inventory' ? { [ENV.scan]: JSON.stringify(scanSettings) } : {}) },
+        environment: { [ENV.step]: stepId, ...environment, ...extras.environment },
         logGroup,
         bundling: {
           // Error names are the Retry/Catch contract: never mangle class names.
@@ -65,13 +63,13 @@ export class RenewalLambdas extends Construct {
           sourceMap: true,
           target: 'node22',
           forceDockerBundling: false,
-          // The declared inventory is compiled into the scan function (no 4 KB environment limit).
-          ...(stepId === 'scan-inventory' ? { define: { 'process.env.CERTFLOW_INVENTORY': JSON.stringify(JSON.stringify(config.certificates)) } } : {}),
+          ...(extras.define ? { define: { ...extras.define } } : {}),
         },
       });
-      if (stepId === 'scan-inventory') this.scanRole = role;
+      roles[stepId] = role;
       return [stepId, fn];
     });
     this.functions = Object.fromEntries(entries) as RenewalFunctions;
+    this.roles = roles as Record<StepId, iam.Role>;
   }
 }

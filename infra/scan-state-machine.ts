@@ -12,7 +12,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { taskTimeoutFor, TRANSIENT_RETRY } from './renew-state-machine';
+import { stepTask } from './renew-state-machine';
 
 export interface ScanFlowProps {
   readonly scanFunction: IFunction;
@@ -26,14 +26,7 @@ export class ScanFlow extends Construct {
 
   constructor(scope: Construct, id: string, props: ScanFlowProps) {
     super(scope, id);
-    const scan = new tasks.LambdaInvoke(this, 'ScanInventory', {
-      lambdaFunction: props.scanFunction,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      resultPath: '$.scan',
-      taskTimeout: taskTimeoutFor(props.scanFunction),
-    });
-    scan.addRetry(TRANSIENT_RETRY);
+    const scan = stepTask(this, { state: 'ScanInventory', step: 'scan-inventory', fn: props.scanFunction });
 
     const renew = new tasks.StepFunctionsStartExecution(this, 'RenewCertificate', {
       stateMachine: props.renewCertificate,

@@ -1,4 +1,4 @@
-/** What every step gets: settings plus one adapter per port. Built once per process. */
+/** What a step gets: settings plus the adapters of the ports it uses. Built once per process. */
 import type { HostedZone } from './core/dns-names';
 import type { ManagedCertificate, ScanSettings } from './core/scan-plan';
 import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger } from './ports';
@@ -16,12 +16,46 @@ export interface PipelineSettings {
   readonly scan?: ScanSettings;
 }
 
-export interface StepDeps {
-  readonly settings: PipelineSettings;
-  readonly dns: DnsChallengeProvider;
+/** The ports a step can be given, by name. */
+export interface Ports {
   readonly store: CertificateStore;
+  readonly dns: DnsChallengeProvider;
   readonly events: EventPublisher;
   readonly orders: OrderLedger;
+}
+export type PortName = keyof Ports;
+export type PortMethod<K extends PortName> = keyof Ports[K] & string;
+
+/** Which methods of which ports a step uses, as unions of names: `{ store: 'account' | 'saveAccountUrl' }`. */
+export type PortNeeds = { readonly [K in PortName]?: PortMethod<K> };
+type AllPorts = { readonly [K in PortName]: PortMethod<K> };
+/** For a step that uses no port. */
+export type NoPorts = Record<never, never>;
+
+/**
+ * What a step gets: settings, a logger and the clock, plus the methods of the ports it names.
+ * `StepDeps` alone is everything (what a process builds); a handler declares the narrow form, e.g.
+ * `StepDeps<{ dns: 'present' }>`, and receives nothing else.
+ */
+export type StepDeps<N extends PortNeeds = AllPorts> = {
+  readonly settings: PipelineSettings;
   readonly log: Logger;
   readonly now: () => Date;
+} & { readonly [K in keyof N & PortName]: Pick<Ports[K], N[K] & PortMethod<K>> };
+
+/** The same needs as values, for the catalogue to declare and tests and the local runner to read. */
+export type PortSpec = { readonly [K in PortName]?: readonly PortMethod<K>[] };
+export type NeedsOf<S extends PortSpec> = { readonly [K in keyof S & PortName]: S[K] extends readonly (infer M extends PortMethod<K>)[] ? M : never };
+
+/**
+ * Only the methods `spec` names, each looked up on `deps` when called (so a test's spy still
+ * applies). The local runner gives each step this, as Lambda's IAM role gives it only those rights.
+ */
+export function narrowDeps<S extends PortSpec>(deps: StepDeps, spec: S): StepDeps<NeedsOf<S>> {
+  const narrowed: Record<string, unknown> = { settings: deps.settings, log: deps.log, now: deps.now };
+  for (const [port, methods] of Object.entries(spec) as [PortName, readonly string[]][]) {
+    const target = () => deps[port] as unknown as Record<string, (...args: unknown[]) => unknown>;
+    narrowed[port] = Object.fromEntries(methods.map((method) => [method, (...args: unknown[]) => target()[method]!(...args)]));
+  }
+  return narrowed as StepDeps<NeedsOf<S>>;
 }

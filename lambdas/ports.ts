@@ -77,29 +77,53 @@ export interface PendingKey {
   readonly pendingId: string;
 }
 
-export interface CertificateStore {
+// The certificate store, split by the capabilities IAM grants (infra/iam.ts): a step is given only
+// the methods its capabilities allow (lambdas/catalogue.ts declares them; test/infra/ports.test.ts
+// holds the two side by side). Adapters implement all of it: `CertificateStore`.
+
+/** ACME accounts. IAM: accountRead (read the key), accountWrite (create it, save the URL). */
+export interface AccountStore {
   /** The ACME account for a directory: its key, created once even when executions race, and its URL once registered. */
   account(directoryUrl: string, generate: () => Promise<string>): Promise<StoredAccount>;
   /** Remember the account URL the CA assigned, so later orders skip registration. */
   saveAccountUrl(directoryUrl: string, accountUrl: string): Promise<void>;
+}
+
+/** Values kept for a reference. IAM: accountWrite (EAB credentials), certificateWrite (given keystore passwords). */
+export interface SecretReader {
+  /** A secret value the store keeps for a reference (EAB credentials, given passwords). */
+  readSecret(secretRef: string): Promise<string>;
+}
+
+/** Private keys of orders in flight. IAM: pendingWrite, pendingRead, pendingDiscard. */
+export interface PendingKeys {
   /** Create (or find again, for the same order) the pending version's private key. */
   pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>): Promise<{ pending: PendingKey; privateKeyPem: string }>;
   /** Read back a pending version's private key. */
   readPendingKey(pending: PendingKey): Promise<string>;
-  /** Complete the pending version with its certificate and make it current, atomically. */
-  promote(pending: PendingKey, material: CertificateMaterial): Promise<StoredVersion>;
   /** Forget a pending version (failure path). Missing is fine. */
   discardPending(pending: PendingKey): Promise<void>;
+}
+
+/** Stored versions. IAM: certificateRead (current), certificateWrite (promote, the keystore password). */
+export interface VersionStore {
   current(certificateId: string): Promise<StoredVersion | undefined>;
   /** The keystore password of the current version, reused so broker configs stay valid. */
   currentKeystorePassword(certificateId: string): Promise<string | undefined>;
-  /** A secret value the store keeps for a reference (EAB credentials, given passwords). */
-  readSecret(secretRef: string): Promise<string>;
-  /** Remember the last failed renewal (the scan retries it, the watchdog reports it). */
-  recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void>;
+  /** Complete the pending version with its certificate and make it current, atomically. */
+  promote(pending: PendingKey, material: CertificateMaterial): Promise<StoredVersion>;
+}
+
+/** What the scan reads and the failure path records. IAM: inventory, failureRecord. */
+export interface InventoryStore {
   /** Every certificate the store holds, with what the scan needs; no private material. */
   inventory(): Promise<StoredCertificateState[]>;
+  /** Remember the last failed renewal (the scan retries it, the watchdog reports it). */
+  recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void>;
 }
+
+/** The whole store, as adapters implement it. */
+export interface CertificateStore extends AccountStore, SecretReader, PendingKeys, VersionStore, InventoryStore {}
 
 // The event details are contracts (lambdas/contracts/events.ts): types inferred from their schemas.
 export {

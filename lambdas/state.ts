@@ -48,3 +48,18 @@ export interface RenewalState {
   readonly issuance?: IssuancePollState;
   readonly certificate?: CertificateSummary;
 }
+
+/** Fields a step reads from the state, present by the time it runs: `StateFields<'request' | 'order'>`. */
+export type StateFields<K extends keyof RenewalState> = Required<Pick<RenewalState, K>>;
+
+/** What a failed state leaves in the state (its Catch's ResultPath; Lambda's Cause is a JSON document). */
+export interface TaskFailure {
+  readonly Error: string;
+  readonly Cause?: string;
+}
+
+/** The state on the failure path: whatever the execution got to, the failure, and the state that failed. */
+export interface FailureState extends Partial<RenewalState> {
+  readonly failure: TaskFailure;
+  readonly failedStep: string;
+}

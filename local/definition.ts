@@ -4,7 +4,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../bin/certflow';
-import { STEP_IDS, type StepId } from '../lambdas/step-ids';
+import { isStepId, type StepId } from '../lambdas/catalogue';
 
 export const FAKE = { partition: 'aws', region: 'eu-west-1', account: '000000000000' } as const;
 
@@ -63,8 +63,8 @@ export function synthesizeDefinitions(): LocalDefinitions {
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const env = (resource.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables;
-    const step = env?.CERTFLOW_STEP as StepId | undefined;
-    if (step && STEP_IDS.includes(step)) stepOfFunction.set(logicalId, step);
+    const step = env?.CERTFLOW_STEP;
+    if (isStepId(step)) stepOfFunction.set(logicalId, step);
   }
   const arnOf = (logicalId: string) => {
     const step = stepOfFunction.get(logicalId);

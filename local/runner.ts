@@ -1,9 +1,10 @@
 /**
  * Runs the synthesized state machine in-process with aws-local-stepfunctions, each Lambda task
- * mapped to its step function, and reports progress per state as it goes.
+ * mapped to its step in the catalogue (given only its ports, as its role allows on AWS), and reports
+ * progress per state as it goes.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { STEPS } from '../lambdas/steps';
+import { STEPS } from '../lambdas/catalogue';
 import type { StepDeps } from '../lambdas/deps';
 import type { LocalDefinition } from './definition';
 
@@ -101,12 +102,12 @@ export class LocalExecutor {
       }
       const step = this.local.stepsByArn.get(String(state.Resource));
       if (!step) throw new Error(`task ${name} has no local step for ${String(state.Resource)}`);
-      const run = STEPS[step];
+      const { invoke } = STEPS[step];
       handlers[name] = async (input) => {
         try {
           return (await aroundStep(name, () => {
             count();
-            return run(input as never, this.deps);
+            return invoke(input, this.deps);
           })) as never;
         } catch (error) {
           throw asLambdaError(error);

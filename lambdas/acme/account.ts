@@ -7,7 +7,12 @@ import type { StoredAccount } from '../ports';
 import { acmeCall, acmeClient, configureAcmeHttp } from './client';
 import type { Client } from 'acme-client';
 
-async function externalAccountBinding(request: CertificateRequest, deps: StepDeps) {
+/** Reading the account key: every step that talks to the CA (IAM accountRead). */
+type AccountDeps = StepDeps<{ store: 'account' }>;
+/** Registering it: the first step (IAM accountWrite: save the URL, read the EAB credentials). */
+type RegistrationDeps = StepDeps<{ store: 'account' | 'saveAccountUrl' | 'readSecret' }>;
+
+async function externalAccountBinding(request: CertificateRequest, deps: StepDeps<{ store: 'readSecret' }>) {
   if (!request.externalAccountBinding) return undefined;
   const raw = await deps.store.readSecret(request.externalAccountBinding.secretRef);
   const parsed: unknown = JSON.parse(raw);
@@ -19,9 +24,9 @@ async function externalAccountBinding(request: CertificateRequest, deps: StepDep
 }
 
 // A registered account never changes: a warm container reads it from the store once per directory.
-const registeredAccounts = new WeakMap<StepDeps['store'], Map<string, StoredAccount>>();
+const registeredAccounts = new WeakMap<AccountDeps['store'], Map<string, StoredAccount>>();
 
-async function storedAccount(request: CertificateRequest, deps: StepDeps): Promise<StoredAccount> {
+async function storedAccount(request: CertificateRequest, deps: AccountDeps): Promise<StoredAccount> {
   configureAcmeHttp(deps.settings.acmeCaBundlePem);
   const cached = registeredAccounts.get(deps.store)?.get(request.directoryUrl);
   if (cached) return cached;
@@ -39,7 +44,7 @@ async function storedAccount(request: CertificateRequest, deps: StepDeps): Promi
  * request names credentials). The account URL is kept in the store: later orders skip
  * registration entirely.
  */
-export async function registeredClient(request: CertificateRequest, deps: StepDeps): Promise<{ client: Client; accountUrl: string }> {
+export async function registeredClient(request: CertificateRequest, deps: RegistrationDeps): Promise<{ client: Client; accountUrl: string }> {
   const stored = await storedAccount(request, deps);
   if (stored.url) return { client: acmeClient({ directoryUrl: request.directoryUrl, accountKeyPem: stored.keyPem, accountUrl: stored.url }), accountUrl: stored.url };
 
@@ -68,7 +73,7 @@ function accountUrlOf(client: Client): string | undefined {
 }
 
 /** A client for an account registered by an earlier step. */
-export async function accountClient(request: CertificateRequest, accountUrl: string, deps: StepDeps): Promise<Client> {
+export async function accountClient(request: CertificateRequest, accountUrl: string, deps: AccountDeps): Promise<Client> {
   const stored = await storedAccount(request, deps);
   return acmeClient({ directoryUrl: request.directoryUrl, accountKeyPem: stored.keyPem, accountUrl });
 }

@@ -4,7 +4,7 @@ import { acmeCall } from '../acme/client';
 import { fetchOrder } from '../acme/order';
 import { AcmeRequestRejected } from '../core/errors';
 import type { StepDeps } from '../deps';
-import type { CertificateRequest, OrderPollState, OrderRef } from '../state';
+import type { OrderPollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 type Challenge = Parameters<Client['completeChallenge']>[0];
@@ -21,8 +21,8 @@ async function challengeStatuses(client: Client, orderUrl: string): Promise<Map<
  * pending"); the challenge's own status then says it was answered.
  */
 export async function answerChallenges(
-  input: { request: CertificateRequest; order: OrderRef },
-  deps: StepDeps,
+  input: StateFields<'request' | 'order'>,
+  deps: StepDeps<{ store: 'account' }>,
 ): Promise<OrderPollState> {
   const client = await accountClient(input.request, input.order.accountUrl, deps);
   const refused: { url: string; error: AcmeRequestRejected }[] = [];

@@ -2,13 +2,13 @@ import { accountClient } from '../acme/account';
 import { pollOrder } from '../acme/order';
 import { issuanceVerdict } from '../core/order-status';
 import type { StepDeps } from '../deps';
-import type { CertificateRequest, IssuancePollState, OrderRef } from '../state';
+import type { IssuancePollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 /** One poll after finalize: is the certificate issued? */
 export async function checkCertificate(
-  input: { request: CertificateRequest; order: OrderRef; issuance: IssuancePollState },
-  deps: StepDeps,
+  input: StateFields<'request' | 'order' | 'issuance'>,
+  deps: StepDeps<{ store: 'account' }>,
 ): Promise<IssuancePollState> {
   const client = await accountClient(input.request, input.order.accountUrl, deps);
   const { order, done } = await pollOrder(client, input.order.orderUrl, issuanceVerdict);

@@ -2,13 +2,13 @@ import { accountClient } from '../acme/account';
 import { pollOrder } from '../acme/order';
 import { validationVerdict } from '../core/order-status';
 import type { StepDeps } from '../deps';
-import type { CertificateRequest, OrderPollState, OrderRef } from '../state';
+import type { OrderPollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 /** One poll of the order after the challenges were answered; `invalid` is final. */
 export async function checkOrder(
-  input: { request: CertificateRequest; order: OrderRef; validation: OrderPollState },
-  deps: StepDeps,
+  input: StateFields<'request' | 'order' | 'validation'>,
+  deps: StepDeps<{ store: 'account' }>,
 ): Promise<OrderPollState> {
   const client = await accountClient(input.request, input.order.accountUrl, deps);
   const { order, done } = await pollOrder(client, input.order.orderUrl, validationVerdict);

@@ -1,10 +1,9 @@
 import type { StepDeps } from '../deps';
-import type { TxtRecord } from '../ports';
-import type { RenewalState } from '../state';
+import type { OrderRef, RenewalState } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 /** Success path: remove our TXT values (only ours; already gone is fine). */
-export async function cleanupChallenges(input: { records: TxtRecord[] }, deps: StepDeps): Promise<{ removed: number }> {
+export async function cleanupChallenges(input: Pick<OrderRef, 'records'>, deps: StepDeps<{ dns: 'cleanup' }>): Promise<{ removed: number }> {
   await deps.dns.cleanup(input.records);
   deps.log.info('challenge records removed', { records: input.records.map((record) => record.name) });
   return { removed: input.records.length };
@@ -16,7 +15,7 @@ export async function cleanupChallenges(input: { records: TxtRecord[] }, deps: S
  */
 export async function cleanupAfterFailure(
   input: { state: Partial<RenewalState> },
-  deps: StepDeps,
+  deps: StepDeps<{ dns: 'cleanup'; store: 'discardPending' }>,
 ): Promise<{ removed: number; discardedPending: boolean }> {
   const records = input.state.order?.records ?? [];
   if (records.length > 0) await deps.dns.cleanup(records);

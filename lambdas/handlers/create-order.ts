@@ -4,10 +4,13 @@ import { acmeCall } from '../acme/client';
 import { challengeRecordName } from '../core/dns-names';
 import { AcmeRequestRejected } from '../core/errors';
 import type { StepDeps } from '../deps';
-import type { CertificateRequest, OrderRef } from '../state';
+import type { OrderRef, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
-export async function createOrder(input: { request: CertificateRequest }, deps: StepDeps): Promise<OrderRef> {
+export async function createOrder(
+  input: StateFields<'request'>,
+  deps: StepDeps<{ store: 'account' | 'saveAccountUrl' | 'readSecret' }>,
+): Promise<OrderRef> {
   const { request } = input;
   const { client, accountUrl } = await registeredClient(request, deps);
   const identifiers = request.names.map((name) => ({ type: 'dns', value: name }));

@@ -7,7 +7,7 @@ import { generatePrivateKey } from '../core/certificate';
 import { AcmeRequestRejected } from '../core/errors';
 import { issuanceVerdict } from '../core/order-status';
 import type { StepDeps } from '../deps';
-import type { CertificateRequest, IssuancePollState, OrderPollState, OrderRef } from '../state';
+import type { IssuancePollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 const MAX_COMMON_NAME = 64; // RFC 5280 ub-common-name; longer names go in the SAN only
@@ -18,8 +18,8 @@ const MAX_COMMON_NAME = 64; // RFC 5280 ub-common-name; longer names go in the S
  * through, the CA refuses a second one and the order's own status says where we are.
  */
 export async function finalizeOrder(
-  input: { request: CertificateRequest; order: OrderRef; validation: OrderPollState },
-  deps: StepDeps,
+  input: StateFields<'request' | 'order' | 'validation'>,
+  deps: StepDeps<{ store: 'account' | 'pendingKey' }>,
 ): Promise<IssuancePollState> {
   const { request, order } = input;
   const client = await accountClient(request, order.accountUrl, deps);

@@ -6,7 +6,7 @@ import { describeCertificate, splitPemChain, verifyIssuedChain } from '../core/c
 import { AcmeRequestRejected } from '../core/errors';
 import type { StepDeps } from '../deps';
 import { buildKeystoreFiles, keystorePasswordFor } from '../keystores';
-import type { CertificateRequest, CertificateSummary, IssuancePollState, OrderRef } from '../state';
+import type { CertificateSummary, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 /**
@@ -14,8 +14,8 @@ import { lambdaHandler } from '../runtime/lambda';
  * a Java host needs, then promote. Any mismatch throws before anything is stored.
  */
 export async function packageAndStore(
-  input: { request: CertificateRequest; order: OrderRef; issuance: IssuancePollState },
-  deps: StepDeps,
+  input: StateFields<'request' | 'order' | 'issuance'>,
+  deps: StepDeps<{ store: 'account' | 'readPendingKey' | 'readSecret' | 'currentKeystorePassword' | 'promote' }>,
 ): Promise<CertificateSummary> {
   const { request, issuance } = input;
   const client = await accountClient(request, input.order.accountUrl, deps);

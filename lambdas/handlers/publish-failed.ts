@@ -1,11 +1,12 @@
 import type { StepDeps } from '../deps';
 import type { CertificateRenewalFailedEvent } from '../ports';
+import type { TaskFailure } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 export interface PublishFailedInput {
   /** The execution's raw input: it may be the invalid request itself. */
   readonly input: unknown;
-  readonly failure: { readonly Error: string; readonly Cause?: string };
+  readonly failure: TaskFailure;
   readonly step: string;
   readonly executionId: string;
 }
@@ -27,7 +28,10 @@ function certificateIdOf(input: unknown): string {
   return typeof id === 'string' && id.length > 0 ? id.slice(0, 64) : '(none)';
 }
 
-export async function publishFailed(input: PublishFailedInput, deps: StepDeps): Promise<CertificateRenewalFailedEvent> {
+export async function publishFailed(
+  input: PublishFailedInput,
+  deps: StepDeps<{ events: 'failed'; store: 'current' | 'recordFailure' }>,
+): Promise<CertificateRenewalFailedEvent> {
   const certificateId = certificateIdOf(input.input);
   const current = certificateId === '(none)' ? undefined : await deps.store.current(certificateId).catch(() => undefined);
   const event: CertificateRenewalFailedEvent = {

@@ -2,12 +2,12 @@ import type { StepDeps } from '../deps';
 import { CertificateRenewedSchema } from '../contracts/events';
 import { parseContract } from '../contracts/parse';
 import { DETAIL_TYPES, type CertificateRenewedEvent } from '../ports';
-import type { CertificateSummary } from '../state';
+import type { StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 export async function publishRenewed(
-  input: { certificate: CertificateSummary; executionId: string },
-  deps: StepDeps,
+  input: StateFields<'certificate'> & { executionId: string },
+  deps: StepDeps<{ events: 'renewed' }>,
 ): Promise<CertificateRenewedEvent> {
   const { certificate } = input;
   const { metadata } = certificate;

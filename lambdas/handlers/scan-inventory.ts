@@ -7,6 +7,8 @@ import { metricsFor, MetricUnit } from '../runtime/metrics';
 
 const MAX_ARI_LOOKUPS = 500;
 
+type ScanDeps = StepDeps<{ store: 'inventory'; orders: 'ordersSince'; events: 'expiring' }>;
+
 export interface ScanOutput {
   /** Inputs of the RenewCertificate executions to start, most urgent first. */
   readonly requests: RenewalRequest[];
@@ -17,7 +19,7 @@ export interface ScanOutput {
  * CloudWatch metrics (EMF through Powertools Metrics), read by the alarms in infra/watchdog.ts:
  * DaysToExpiry per CertificateId, then the scan's totals without dimensions.
  */
-function emitMetrics(deps: StepDeps, plan: ScanPlan, now: Date): void {
+function emitMetrics(deps: ScanDeps, plan: ScanPlan, now: Date): void {
   const metrics = metricsFor(deps.log);
   for (const { id, days } of plan.daysToExpiry) {
     metrics.setTimestamp(now).addDimension('CertificateId', id).addMetric('DaysToExpiry', MetricUnit.Count, days).publishStoredMetrics();
@@ -33,7 +35,7 @@ function emitMetrics(deps: StepDeps, plan: ScanPlan, now: Date): void {
 }
 
 /** The scheduled scan: what is due, within the order budget; expiring certificates announced. */
-export async function scanInventory(_input: unknown, deps: StepDeps): Promise<ScanOutput> {
+export async function scanInventory(_input: unknown, deps: ScanDeps): Promise<ScanOutput> {
   const now = deps.now();
   const settings = deps.settings.scan ?? DEFAULT_SCAN;
   const stored = await deps.store.inventory();

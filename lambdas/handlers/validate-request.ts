@@ -1,9 +1,9 @@
 import { validateCertificateRequest, type CertificateRequest } from '../core/request';
-import type { StepDeps } from '../deps';
+import type { NoPorts, StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
 
 /** First state: reject bad input before any ACME or DNS traffic. */
-export async function validateRequest(input: unknown, deps: StepDeps): Promise<CertificateRequest> {
+export async function validateRequest(input: unknown, deps: StepDeps<NoPorts>): Promise<CertificateRequest> {
   const request = validateCertificateRequest(input, {
     zones: deps.settings.zones,
     defaultDirectoryUrl: deps.settings.defaultDirectoryUrl,

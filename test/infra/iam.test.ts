@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
 import { defineConfig } from '../../infra/config';
-import { STEP_IDS, type StepId } from '../../lambdas/step-ids';
+import { STEP_IDS, type StepId } from '../../lambdas/catalogue';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 

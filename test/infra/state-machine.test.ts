@@ -3,20 +3,20 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
 import * as errors from '../../lambdas/core/errors';
-import { STEP_IDS } from '../../lambdas/step-ids';
-import { STEPS } from '../../lambdas/steps';
-import { synthesizeRenewDefinition, type LocalDefinition } from '../../local/definition';
+import { STEP_IDS, STEPS } from '../../lambdas/catalogue';
+import { synthesizeDefinitions, type LocalDefinition } from '../../local/definition';
 
 type State = Record<string, unknown> & { Type: string; Next?: string; Catch?: { ErrorEquals: string[]; Next: string }[] };
 
 let template: Template;
 let local: LocalDefinition;
+let scan: LocalDefinition;
 let states: Record<string, State>;
 
 beforeAll(() => {
   const { stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
   template = Template.fromStack(stack);
-  local = synthesizeRenewDefinition();
+  ({ renew: local, scan } = synthesizeDefinitions());
   states = local.definition.States as Record<string, State>;
 });
 
@@ -42,6 +42,19 @@ describe('RenewCertificate state machine (synthesized)', () => {
     const steps = Object.values(functions).map((fn) => fn.Properties.Environment.Variables.CERTFLOW_STEP as string);
     expect(steps.sort()).toEqual([...STEP_IDS].sort());
     expect(Object.keys(STEPS).sort()).toEqual([...STEP_IDS].sort());
+  });
+
+  it('runs each catalogue step in the machine its entry names, with its payload and result path', () => {
+    for (const [machine, { definition, stepsByArn }] of [['RenewCertificate', local], ['ScanCertificates', scan]] as const) {
+      const tasks = Object.values(definition.States).filter((state) => stepsByArn.has(String(state.Resource)));
+      const steps = new Set(tasks.map((state) => stepsByArn.get(String(state.Resource))));
+      expect([...steps].sort(), machine).toEqual(STEP_IDS.filter((step) => STEPS[step].machine === machine).sort());
+      for (const state of tasks) {
+        const { payload, resultPath } = STEPS[stepsByArn.get(String(state.Resource))!];
+        expect(state.ResultPath ?? null).toBe(resultPath);
+        expect(state.Parameters).toEqual(typeof payload === 'string' ? undefined : Object.fromEntries(Object.entries(payload).map(([field, path]) => [`${field}.$`, path])));
+      }
+    }
   });
 
   it('reads like the flow on the happy path', () => {

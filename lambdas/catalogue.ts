@@ -1,0 +1,304 @@
+/**
+ * The step catalogue: the one place a step is defined. Each entry names its handler, the state it
+ * reads (its payload, typed from the state), where its result goes, the ports and IAM capabilities it
+ * gets, and how it is retried. From it come the Lambda functions and their roles
+ * (infra/renewal-functions.ts), the tasks of both state machines (infra/renew-state-machine.ts,
+ * infra/scan-state-machine.ts) and the local runner's steps (local/runner.ts).
+ *
+ * Adding a step: a handler in lambdas/handlers/ and an entry here. The compiler holds the two
+ * together (payload ⇄ the handler's input, ports ⇄ its deps, result ⇄ the state field it fills);
+ * test/infra/ports.test.ts holds the ports against the capabilities.
+ */
+import type { CertflowConfig } from '../infra/config';
+import type { Capability } from '../infra/iam';
+import type { ScanSettings } from './core/scan-plan';
+import { narrowDeps, type NeedsOf, type PortSpec, type StepDeps } from './deps';
+import { answerChallenges } from './handlers/answer-challenges';
+import { checkCertificate } from './handlers/check-certificate';
+import { checkDnsSync } from './handlers/check-dns-sync';
+import { checkOrder } from './handlers/check-order';
+import { cleanupAfterFailure, cleanupChallenges } from './handlers/cleanup-challenges';
+import { createOrder } from './handlers/create-order';
+import { finalizeOrder } from './handlers/finalize-order';
+import { packageAndStore } from './handlers/package-and-store';
+import { presentChallenges } from './handlers/present-challenges';
+import { publishFailed } from './handlers/publish-failed';
+import { publishRenewed } from './handlers/publish-renewed';
+import { scanInventory } from './handlers/scan-inventory';
+import { validateRequest } from './handlers/validate-request';
+import { ENV } from './runtime/aws-deps';
+import type { FailureState, RenewalState } from './state';
+
+/** No Parameters: the task receives the whole state (a first state: the execution's input). */
+export const WHOLE_INPUT = 'whole input';
+
+/** What a payload may read from the execution's context. */
+interface ContextValues {
+  readonly '$$.Execution.Id': string;
+  readonly '$$.Execution.Input': unknown;
+}
+/** Every field a task may read: the renewal state, and on the failure path what Catch added. */
+type Readable = RenewalState & FailureState;
+type FieldPath = {
+  [K in keyof Readable & string]: `$.${K}` | (NonNullable<Readable[K]> extends object ? `$.${K}.${keyof NonNullable<Readable[K]> & string}` : never);
+}[keyof Readable & string];
+/** A JSONPath a payload field may take: a state field or one of its fields, `$` (the whole state), the context. */
+export type PayloadPath = '$' | keyof ContextValues | FieldPath;
+type ValueAt<P extends PayloadPath> = P extends keyof ContextValues
+  ? ContextValues[P]
+  : P extends '$'
+    ? FailureState
+    : P extends `$.${infer K extends keyof Readable}.${infer F}`
+      ? F extends keyof NonNullable<Readable[K]>
+        ? NonNullable<Readable[K]>[F]
+        : never
+      : P extends `$.${infer K extends keyof Readable}`
+        ? NonNullable<Readable[K]>
+        : never;
+
+/** The task's input: each field from its path (`{ order: '$.order' }` → `{ order: OrderRef }`). */
+export type Payload = typeof WHOLE_INPUT | { readonly [field: string]: PayloadPath };
+export type InputOf<P extends Payload> = P extends typeof WHOLE_INPUT ? unknown : { readonly [K in keyof P]: ValueAt<P[K] & PayloadPath> };
+
+/** Where the result goes: a field of the renewal state, the scan's `$.scan`, or nowhere (null). */
+export type ResultPath = `$.${keyof RenewalState}` | '$.scan' | null;
+type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof RenewalState}` ? NonNullable<RenewalState[K]> : unknown;
+
+/**
+ * - `rate-limited`: transient errors (Lambda, network, not yet in sync…) within seconds, and a CA's
+ *   rate limit over minutes; any other error goes down the failure path. The renewal's steps.
+ * - `transient`: transient errors only. Cleanup, the failure path and the scan, which must not sit
+ *   out a CA's rate limit.
+ */
+export type RetryClass = 'rate-limited' | 'transient';
+
+export type Machine = 'RenewCertificate' | 'ScanCertificates';
+
+/** Per-step additions to its Lambda function, from the config. */
+export interface LambdaExtras {
+  readonly environment?: Readonly<Record<string, string>>;
+  /** esbuild `define`: values compiled into the bundle. */
+  readonly define?: Readonly<Record<string, string>>;
+}
+
+interface StepDefinition<P extends Payload, S extends PortSpec, R extends ResultPath, F> {
+  readonly machine: Machine;
+  /** The Lambda handler: export `exportName` of lambdas/handlers/<file>.ts. */
+  readonly handler: { readonly file: string; readonly exportName: string };
+  /** The step itself (what the Lambda handler wraps), for running in-process. */
+  readonly run: F;
+  readonly payload: P;
+  readonly resultPath: R;
+  /** The port methods its handler uses: exactly what its deps type names. */
+  readonly ports: S;
+  /** What its role may do (infra/iam.ts). */
+  readonly capabilities: readonly Capability[];
+  readonly retry: RetryClass;
+  readonly lambda?: (config: CertflowConfig) => LambdaExtras;
+}
+
+export interface StepEntry<P extends Payload = Payload, S extends PortSpec = PortSpec, R extends ResultPath = ResultPath, F = unknown>
+  extends StepDefinition<P, S, R, F> {
+  /**
+   * Runs the step in-process the way its Lambda runs it: the input as the state machine built it,
+   * passed on unchecked; the deps narrowed to the entry's ports, as its role narrows what it may
+   * call, once per deps (what a warm container caches stays cached, per step as on Lambda).
+   */
+  readonly invoke: (input: unknown, deps: StepDeps) => Promise<unknown>;
+}
+
+function step<
+  const P extends Payload,
+  const S extends PortSpec,
+  const R extends ResultPath,
+  F extends (input: InputOf<P>, deps: StepDeps<NeedsOf<S>>) => Promise<ResultOf<R>>,
+>(definition: StepDefinition<P, S, R, F>): StepEntry<P, S, R, F> {
+  const narrowed = new WeakMap<StepDeps, StepDeps<NeedsOf<S>>>();
+  const depsFor = (deps: StepDeps) => narrowed.get(deps) ?? narrowed.set(deps, narrowDeps(deps, definition.ports)).get(deps)!;
+  return { ...definition, invoke: (input, deps) => definition.run(input as InputOf<P>, depsFor(deps)) };
+}
+
+export const CATALOGUE = {
+  'validate-request': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'validate-request', exportName: 'handler' },
+    run: validateRequest,
+    payload: WHOLE_INPUT,
+    resultPath: '$.request',
+    ports: {},
+    capabilities: [],
+    retry: 'rate-limited',
+  }),
+  'create-order': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'create-order', exportName: 'handler' },
+    run: createOrder,
+    payload: { request: '$.request' },
+    resultPath: '$.order',
+    ports: { store: ['account', 'saveAccountUrl', 'readSecret'] },
+    capabilities: ['accountWrite'],
+    retry: 'rate-limited',
+  }),
+  'present-challenges': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'present-challenges', exportName: 'handler' },
+    run: presentChallenges,
+    payload: { records: '$.order.records' },
+    resultPath: '$.dns',
+    ports: { dns: ['present'] },
+    capabilities: ['dnsChange'],
+    retry: 'rate-limited',
+  }),
+  'check-dns-sync': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'check-dns-sync', exportName: 'handler' },
+    run: checkDnsSync,
+    payload: { dns: '$.dns', records: '$.order.records' },
+    resultPath: '$.dns',
+    ports: { dns: ['isInSync'] },
+    capabilities: ['dnsSync'],
+    retry: 'rate-limited',
+  }),
+  'answer-challenges': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'answer-challenges', exportName: 'handler' },
+    run: answerChallenges,
+    payload: { request: '$.request', order: '$.order' },
+    resultPath: '$.validation',
+    ports: { store: ['account'] },
+    capabilities: ['accountRead'],
+    retry: 'rate-limited',
+  }),
+  'check-order': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'check-order', exportName: 'handler' },
+    run: checkOrder,
+    payload: { request: '$.request', order: '$.order', validation: '$.validation' },
+    resultPath: '$.validation',
+    ports: { store: ['account'] },
+    capabilities: ['accountRead'],
+    retry: 'rate-limited',
+  }),
+  'finalize-order': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'finalize-order', exportName: 'handler' },
+    run: finalizeOrder,
+    payload: { request: '$.request', order: '$.order', validation: '$.validation' },
+    resultPath: '$.issuance',
+    ports: { store: ['account', 'pendingKey'] },
+    capabilities: ['accountRead', 'pendingWrite'],
+    retry: 'rate-limited',
+  }),
+  'check-certificate': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'check-certificate', exportName: 'handler' },
+    run: checkCertificate,
+    payload: { request: '$.request', order: '$.order', issuance: '$.issuance' },
+    resultPath: '$.issuance',
+    ports: { store: ['account'] },
+    capabilities: ['accountRead'],
+    retry: 'rate-limited',
+  }),
+  'package-and-store': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'package-and-store', exportName: 'handler' },
+    run: packageAndStore,
+    payload: { request: '$.request', order: '$.order', issuance: '$.issuance' },
+    resultPath: '$.certificate',
+    ports: { store: ['account', 'readPendingKey', 'readSecret', 'currentKeystorePassword', 'promote'] },
+    capabilities: ['accountRead', 'pendingRead', 'certificateWrite'],
+    retry: 'rate-limited',
+  }),
+  'publish-renewed': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'publish-renewed', exportName: 'handler' },
+    run: publishRenewed,
+    payload: { certificate: '$.certificate', executionId: '$$.Execution.Id' },
+    resultPath: null,
+    ports: { events: ['renewed'] },
+    capabilities: ['publish'],
+    retry: 'rate-limited',
+  }),
+  'cleanup-challenges': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'cleanup-challenges', exportName: 'handler' },
+    run: cleanupChallenges,
+    payload: { records: '$.order.records' },
+    resultPath: null,
+    ports: { dns: ['cleanup'] },
+    capabilities: ['dnsChange'],
+    retry: 'transient',
+  }),
+  'cleanup-after-failure': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'cleanup-challenges', exportName: 'failureHandler' },
+    run: cleanupAfterFailure,
+    payload: { state: '$' },
+    resultPath: null,
+    ports: { dns: ['cleanup'], store: ['discardPending'] },
+    capabilities: ['dnsChange', 'pendingDiscard'],
+    retry: 'transient',
+  }),
+  'publish-failed': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'publish-failed', exportName: 'handler' },
+    run: publishFailed,
+    // The execution's raw input: it may be the invalid request itself.
+    payload: { input: '$$.Execution.Input', failure: '$.failure', step: '$.failedStep', executionId: '$$.Execution.Id' },
+    resultPath: null,
+    ports: { events: ['failed'], store: ['current', 'recordFailure'] },
+    capabilities: ['publish', 'certificateRead', 'failureRecord'],
+    retry: 'transient',
+  }),
+  'scan-inventory': step({
+    machine: 'ScanCertificates',
+    handler: { file: 'scan-inventory', exportName: 'handler' },
+    run: scanInventory,
+    payload: WHOLE_INPUT,
+    resultPath: '$.scan',
+    ports: { store: ['inventory'], orders: ['ordersSince'], events: ['expiring'] },
+    // states:ListExecutions on the RenewCertificate machine (the order ledger) is added by the
+    // stack, which knows its ARN (infra/certflow-stack.ts).
+    capabilities: ['inventory', 'publish'],
+    retry: 'transient',
+    lambda: (config) => ({
+      environment: { [ENV.scan]: JSON.stringify(scanSettingsOf(config.schedule)) },
+      // The declared inventory is compiled into the scan function (no 4 KB environment limit).
+      define: { [`process.env.${ENV.inventory}`]: JSON.stringify(JSON.stringify(config.certificates)) },
+    }),
+  }),
+};
+
+export type StepId = keyof typeof CATALOGUE;
+export const STEP_IDS = Object.keys(CATALOGUE) as StepId[];
+/** Every entry with its handler's types erased, for code that treats all steps alike. */
+export const STEPS: Readonly<Record<StepId, StepEntry>> = CATALOGUE;
+
+export function isStepId(value: unknown): value is StepId {
+  return typeof value === 'string' && Object.hasOwn(CATALOGUE, value);
+}
+
+function scanSettingsOf(schedule: CertflowConfig['schedule']): ScanSettings {
+  return {
+    intervalHours: schedule.scanIntervalHours,
+    budget: schedule.orderBudget,
+    expiringDays: schedule.expiringDays,
+    ...(schedule.maxRenewalsPerScan !== undefined ? { maxPerScan: schedule.maxRenewalsPerScan } : {}),
+  };
+}
+
+// Compile-time: each entry's ports and payload fields are exactly those its handler declares (the
+// step() signature already holds the other direction). A mismatch names the step here.
+type DepsParam<F> = F extends (input: never, deps: infer D) => unknown ? D : never;
+type InputParam<F> = F extends (input: infer I, deps: never) => unknown ? I : never;
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+type Exact<E> = E extends StepEntry<infer P, infer S, ResultPath, infer F>
+  ? [DepsParam<F>] extends [StepDeps<NeedsOf<S>>]
+    ? P extends typeof WHOLE_INPUT
+      ? true
+      : SameKeys<InputParam<F>, P>
+    : false
+  : false;
+type Inexact = { [K in StepId]: Exact<(typeof CATALOGUE)[K]> extends true ? never : K }[StepId];
+type ExpectNone<T extends never> = T;
+export type CatalogueMatchesHandlers = ExpectNone<Inexact>;
