@@ -24,33 +24,34 @@ const quoted = (input: unknown) => `'${String(input)}'`;
 
 const EAB_RULE = 'must be { "secretRef": "<secret name or ARN>" } (credentials by reference only)';
 
-const KeystoreInputSchema = z
-  .strictObject(
-    {
-      alias: z
-        .string({ error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
-        .regex(ALIAS, { error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
-        .optional()
-        .describe('Entry alias, lowercased (Java lowercases aliases). Default: the certificate id'),
-      profile: z
-        .enum(PKCS12_PROFILES, { error: (issue) => `unknown profile ${quoted(issue.input)} (one of ${PKCS12_PROFILES.join(', ')})` })
-        .optional()
-        .describe('PKCS#12 encryption: legacy (3DES/SHA-1, every JDK, the default) or modern (AES-256/SHA-256)'),
-      passwordSecretRef: z
-        .string({ error: 'must be a secret name or ARN' })
-        .regex(SECRET_REF, { error: 'must be a secret name or ARN' })
-        .optional()
-        .describe('Take the keystore password from this secret instead of generating one'),
-      rotatePassword: z.boolean({ error: 'must be true or false' }).optional().describe('Generate a new password this time (otherwise the current one is kept)'),
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')} (passwords are given by reference only)` : 'must be an object',
-    },
-  )
-  .refine((keystore) => !(keystore.passwordSecretRef !== undefined && keystore.rotatePassword === true), {
-    error: 'rotatePassword and passwordSecretRef exclude each other',
-  });
+/** The keystore fields a request (and a certificate of the config) may set. */
+export const KeystoreFieldsSchema = z.strictObject(
+  {
+    alias: z
+      .string({ error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
+      .regex(ALIAS, { error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
+      .optional()
+      .describe('Entry alias, lowercased (Java lowercases aliases). Default: the certificate id'),
+    profile: z
+      .enum(PKCS12_PROFILES, { error: (issue) => `unknown profile ${quoted(issue.input)} (one of ${PKCS12_PROFILES.join(', ')})` })
+      .optional()
+      .describe('PKCS#12 encryption: legacy (3DES/SHA-1, every JDK, the default) or modern (AES-256/SHA-256)'),
+    passwordSecretRef: z
+      .string({ error: 'must be a secret name or ARN' })
+      .regex(SECRET_REF, { error: 'must be a secret name or ARN' })
+      .optional()
+      .describe('Take the keystore password from this secret instead of generating one'),
+    rotatePassword: z.boolean({ error: 'must be true or false' }).optional().describe('Generate a new password this time (otherwise the current one is kept)'),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')} (passwords are given by reference only)` : 'must be an object',
+  },
+);
+
+const KeystoreInputSchema = KeystoreFieldsSchema.refine((keystore) => !(keystore.passwordSecretRef !== undefined && keystore.rotatePassword === true), {
+  error: 'rotatePassword and passwordSecretRef exclude each other',
+});
 
 export const RenewCertificateInputSchema = z
   .strictObject(

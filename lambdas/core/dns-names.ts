@@ -1,19 +1,8 @@
 /** Pure helpers for domain names and DNS-01 record names. */
+import type { HostedZone } from '../contracts/settings';
 
-export interface HostedZone {
-  /** Zone apex, lowercase, no trailing dot, e.g. `example.com`. */
-  readonly name: string;
-  /** Provider-specific id (Route 53 hosted zone id); absent for the local DNS server. */
-  readonly id?: string;
-  /**
-   * Route 53 only: an IAM role in the zone's AWS account that the DNS steps assume for this
-   * zone's calls (cross-account zones; see docs/cross-account-zones.md). Absent: the pipeline's
-   * own account.
-   */
-  readonly roleArn?: string;
-  /** The `sts:ExternalId` the role's trust policy asks for, if any (only with `roleArn`). */
-  readonly externalId?: string;
-}
+// A hosted zone is part of the settings' contract (lambdas/contracts/settings.ts).
+export type { HostedZone };
 
 /** Lowercase and drop one trailing dot: `Example.COM.` → `example.com`. */
 export function normalizeName(name: string): string {

@@ -11,23 +11,10 @@ import type { KeyType } from './key-types';
 import { DEFAULT_KEY_TYPE } from './key-types';
 import type { AriState, DeclaredCertificate, StoreState } from './renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from './scan-selection';
+import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 
-/** A certificate the stack manages, as declared in the typed config. */
-export interface ManagedCertificate {
-  readonly id: string;
-  readonly names: readonly string[];
-  readonly keyType?: KeyType;
-  readonly renewBeforeDays?: number;
-  readonly keystore?: { readonly alias?: string; readonly profile?: 'legacy' | 'modern'; readonly passwordSecretRef?: string };
-}
-
-export interface ScanSettings {
-  readonly intervalHours: number;
-  readonly budget: { readonly windowHours: number; readonly maxOrders: number };
-  readonly maxPerScan?: number;
-  /** "Certificate Expiring" once a certificate is this close to notAfter and not yet renewed. */
-  readonly expiringDays: number;
-}
+// The declared certificates and the scan settings are part of the settings' contract (lambdas/contracts/settings.ts).
+export type { ManagedCertificate, ScanSettings };
 
 export const DEFAULT_SCAN: ScanSettings = {
   intervalHours: 6,

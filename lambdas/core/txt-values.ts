@@ -3,6 +3,7 @@
  * (`"abc"`, or `"part1" "part2"` for long values). Our ACME values are 43-character base64url
  * digests, so they are always one plain quoted string; other writers' values are kept as-is.
  */
+import type { ChallengeDelegation } from '../contracts/settings';
 
 /** `abc` → `"abc"` (escaping `"` and `\`, as RFC 1035 zone syntax and Route 53 want). */
 export function quoteTxt(value: string): string {
@@ -26,18 +27,8 @@ export function containsAll(existing: readonly string[], ours: readonly string[]
   return ours.every((value) => existing.includes(quoteTxt(value)));
 }
 
-/**
- * CNAME-delegated challenges: `_acme-challenge.<name>` may be a CNAME into a validation zone,
- * configured per name (exact target) or per zone (target `<name>.<validation zone>`).
- */
-export interface ChallengeDelegation {
-  /** A certificate name (`mq.example.com`) or a zone apex (`example.com`, covering its names). */
-  readonly match: string;
-  /** Exact record to write instead (per name), e.g. `_acme-challenge.mq.validation.example.net`. */
-  readonly target?: string;
-  /** Validation zone (per zone): the record becomes `<name>.<targetZone>`. */
-  readonly targetZone?: string;
-}
+// CNAME-delegated challenges are part of the settings' contract (lambdas/contracts/settings.ts).
+export type { ChallengeDelegation };
 
 /** Where the TXT for `_acme-challenge.<name>` really goes. Most specific match wins. */
 export function challengeTarget(recordName: string, delegations: readonly ChallengeDelegation[]): string {

@@ -9,9 +9,10 @@ import { Route53DnsProvider } from '../adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../adapters/aws/secrets-store';
 import { StepFunctionsOrderLedger } from '../adapters/aws/sfn-order-ledger';
 import { zoneClients } from '../adapters/aws/zone-clients';
-import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../core/scan-plan';
-import type { HostedZone } from '../core/dns-names';
-import type { ChallengeDelegation } from '../core/txt-values';
+import { z } from 'zod';
+import { parseContract } from '../contracts/parse';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema } from '../contracts/settings';
+import { DEFAULT_SCAN } from '../core/scan-plan';
 import type { PipelineSettings, StepDeps } from '../deps';
 import { powertoolsLog } from './logger';
 
@@ -41,29 +42,32 @@ function required(env: Environment, name: string): string {
   return value;
 }
 
-function json<T>(env: Environment, name: string, fallback: T): T {
+/** A JSON setting, parsed with its contract (lambdas/contracts/settings.ts); `fallback` when unset. */
+function json<S extends z.ZodType>(env: Environment, name: string, schema: S, fallback: z.output<S>): z.output<S> {
   const value = env[name];
   if (!value) return fallback;
+  let parsed: unknown;
   try {
-    return JSON.parse(value) as T;
+    parsed = JSON.parse(value);
   } catch {
     throw new Error(`certflow: environment variable ${name} is not valid JSON`);
   }
+  return parseContract(schema, parsed, (message) => new Error(`certflow: environment variable ${message} (the stack sets it; see infra/renewal-functions.ts)`), { root: name });
 }
 
 export function settingsFromEnvironment(env: Environment): PipelineSettings {
   const caFile = env[ENV.acmeCaFile];
   const eab = env[ENV.eabSecret];
   return {
-    zones: json<HostedZone[]>(env, ENV.zones, []),
+    zones: json(env, ENV.zones, z.array(HostedZoneSchema), []),
     defaultDirectoryUrl: required(env, ENV.directoryUrl),
-    defaultContact: json<string[]>(env, ENV.contact, []),
+    defaultContact: json(env, ENV.contact, z.array(z.string()), []),
     ...(eab ? { defaultExternalAccountBinding: eab } : {}),
     ...(caFile ? { acmeCaBundlePem: readFileSync(caFile, 'utf8') } : {}),
     // The inventory is compiled into the scan function's bundle (esbuild `define` replaces this
     // exact expression): thousands of certificates outgrow Lambda's 4 KB of environment.
-    certificates: json<ManagedCertificate[]>({ [ENV.inventory]: process.env.CERTFLOW_INVENTORY ?? env[ENV.inventory] }, ENV.inventory, []),
-    scan: json<ScanSettings>(env, ENV.scan, DEFAULT_SCAN),
+    certificates: json({ [ENV.inventory]: process.env.CERTFLOW_INVENTORY ?? env[ENV.inventory] }, ENV.inventory, z.array(ManagedCertificateSchema), []),
+    scan: json(env, ENV.scan, ScanSettingsSchema, DEFAULT_SCAN),
   };
 }
 
@@ -79,7 +83,7 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
       }),
       {
         zones: settings.zones,
-        delegations: json<ChallengeDelegation[]>(env, ENV.delegations, []),
+        delegations: json(env, ENV.delegations, z.array(ChallengeDelegationSchema), []),
         verifyAuthoritative: env[ENV.verifyAuthoritative] === 'true',
         authoritativeCheck,
       },

@@ -1,0 +1,47 @@
+/**
+ * The pipeline's settings that travel as JSON: the stack writes them into each Lambda's
+ * environment (infra/renewal-functions.ts), lambdas/runtime/aws-deps.ts parses them back.
+ * The same shapes are the typed config's (infra/config.ts).
+ */
+import { z } from 'zod';
+import { KeyTypeSchema } from './certificate';
+import { CertificateIdSchema } from './ids';
+import { KeystoreFieldsSchema } from './request';
+
+export const HostedZoneSchema = z.object({
+  name: z.string().min(1).describe('Zone apex, lowercase, no trailing dot, e.g. `example.com`'),
+  id: z.string().min(1).optional().describe('Provider-specific id (Route 53 hosted zone id); absent for the local DNS server'),
+  roleArn: z
+    .string()
+    .optional()
+    .describe("Route 53 only: an IAM role in the zone's AWS account that the DNS steps assume for this zone's calls (docs/cross-account-zones.md)"),
+  externalId: z.string().optional().describe("The `sts:ExternalId` the role's trust policy asks for, if any (only with `roleArn`)"),
+});
+
+/** CNAME-delegated challenges: per name (exact target) or per zone (target `<name>.<validation zone>`). */
+export const ChallengeDelegationSchema = z.object({
+  match: z.string().min(1).describe('A certificate name (`mq.example.com`) or a zone apex (`example.com`, covering its names)'),
+  target: z.string().optional().describe('Exact record to write instead (per name), e.g. `_acme-challenge.mq.validation.example.net`'),
+  targetZone: z.string().optional().describe('Validation zone (per zone): the record becomes `<name>.<targetZone>`'),
+});
+
+/** A certificate the stack manages, as declared in the typed config. */
+export const ManagedCertificateSchema = z.object({
+  id: CertificateIdSchema,
+  names: z.array(z.string()).readonly(),
+  keyType: KeyTypeSchema.optional(),
+  renewBeforeDays: z.number().optional(),
+  keystore: KeystoreFieldsSchema.omit({ rotatePassword: true }).optional(),
+});
+
+export const ScanSettingsSchema = z.object({
+  intervalHours: z.number(),
+  budget: z.object({ windowHours: z.number(), maxOrders: z.number() }),
+  maxPerScan: z.number().optional(),
+  expiringDays: z.number().describe('"Certificate Expiring" once a certificate is this close to notAfter and not yet renewed'),
+});
+
+export type HostedZone = Readonly<z.output<typeof HostedZoneSchema>>;
+export type ChallengeDelegation = Readonly<z.output<typeof ChallengeDelegationSchema>>;
+export type ManagedCertificate = Readonly<z.output<typeof ManagedCertificateSchema>>;
+export type ScanSettings = Readonly<z.output<typeof ScanSettingsSchema>>;
