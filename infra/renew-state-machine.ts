@@ -81,11 +81,13 @@ export interface StepTaskOptions {
 
 /** The Lambda task of a catalogue step: payload, result path and retries from its entry. */
 export function stepTask(scope: Construct, { state, step, fn }: StepTaskOptions): tasks.LambdaInvoke {
-  const { payload, resultPath, retry } = STEPS[step];
+  const { payload, resultPath, retry, logKeys } = STEPS[step];
+  // Every step's logger puts the execution (and the certificate) on each line: both travel in the payload.
+  const fields = payload === WHOLE_INPUT ? undefined : { ...payload, ...logKeys, executionId: '$$.Execution.Id' };
   const task = new tasks.LambdaInvoke(scope, state, {
     lambdaFunction: fn,
     // `{ order: '$.order' }` → Parameters `{ 'order.$': '$.order' }`.
-    ...(payload === WHOLE_INPUT ? {} : { payload: sfn.TaskInput.fromObject(Object.fromEntries(Object.entries(payload).map(([field, path]) => [`${field}.$`, path]))) }),
+    ...(fields ? { payload: sfn.TaskInput.fromObject(Object.fromEntries(Object.entries(fields).map(([field, path]) => [`${field}.$`, path]))) } : {}),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false, // covered by TRANSIENT_RETRY
     resultPath: resultPath ?? sfn.JsonPath.DISCARD,

@@ -27,6 +27,7 @@ import { publishRenewed } from './handlers/publish-renewed';
 import { scanInventory } from './handlers/scan-inventory';
 import { validateRequest } from './handlers/validate-request';
 import { ENV } from './runtime/aws-deps';
+import { invokeStep } from './runtime/lambda';
 import type { FailureState, RenewalState } from './state';
 
 /** No Parameters: the task receives the whole state (a first state: the execution's input). */
@@ -95,6 +96,11 @@ interface StepDefinition<P extends Payload, S extends PortSpec, R extends Result
   readonly capabilities: readonly Capability[];
   readonly retry: RetryClass;
   readonly lambda?: (config: CertflowConfig) => LambdaExtras;
+  /**
+   * Log keys the payload does not carry already (the Lambda's logger puts `certificateId` and
+   * `executionId` on every line; `executionId` is added to every payload by the task builder).
+   */
+  readonly logKeys?: { readonly certificateId: PayloadPath };
 }
 
 export interface StepEntry<P extends Payload = Payload, S extends PortSpec = PortSpec, R extends ResultPath = ResultPath, F = unknown>
@@ -115,7 +121,8 @@ function step<
 >(definition: StepDefinition<P, S, R, F>): StepEntry<P, S, R, F> {
   const narrowed = new WeakMap<StepDeps, StepDeps<NeedsOf<S>>>();
   const depsFor = (deps: StepDeps) => narrowed.get(deps) ?? narrowed.set(deps, narrowDeps(deps, definition.ports)).get(deps)!;
-  return { ...definition, invoke: (input, deps) => definition.run(input as InputOf<P>, depsFor(deps)) };
+  // Through invokeStep, as the Lambda handler does: the log keys of the input on every line.
+  return { ...definition, invoke: (input, deps) => invokeStep(definition.run, input as InputOf<P>, depsFor(deps)) };
 }
 
 export const CATALOGUE = {
@@ -123,7 +130,8 @@ export const CATALOGUE = {
     machine: 'RenewCertificate',
     handler: { file: 'validate-request', exportName: 'handler' },
     run: validateRequest,
-    payload: WHOLE_INPUT,
+    // The execution's raw input, as it came: the first state is where it is judged.
+    payload: { request: '$' },
     resultPath: '$.request',
     ports: {},
     capabilities: [],
@@ -147,6 +155,7 @@ export const CATALOGUE = {
     resultPath: '$.dns',
     ports: { dns: ['present'] },
     capabilities: ['dnsChange'],
+    logKeys: { certificateId: '$.request.certificateId' },
     retry: 'rate-limited',
   }),
   'check-dns-sync': step({
@@ -157,6 +166,7 @@ export const CATALOGUE = {
     resultPath: '$.dns',
     ports: { dns: ['isInSync'] },
     capabilities: ['dnsSync'],
+    logKeys: { certificateId: '$.request.certificateId' },
     retry: 'rate-limited',
   }),
   'answer-challenges': step({
@@ -227,6 +237,7 @@ export const CATALOGUE = {
     resultPath: null,
     ports: { dns: ['cleanup'] },
     capabilities: ['dnsChange'],
+    logKeys: { certificateId: '$.request.certificateId' },
     retry: 'transient',
   }),
   'cleanup-after-failure': step({
@@ -254,7 +265,7 @@ export const CATALOGUE = {
     machine: 'ScanCertificates',
     handler: { file: 'scan-inventory', exportName: 'handler' },
     run: scanInventory,
-    payload: WHOLE_INPUT,
+    payload: {},
     resultPath: '$.scan',
     ports: { store: ['inventory'], orders: ['ordersSince'], events: ['expiring'] },
     // states:ListExecutions on the RenewCertificate machine (the order ledger) is added by the

@@ -3,8 +3,8 @@ import type { NoPorts, StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
 
 /** First state: reject bad input before any ACME or DNS traffic. */
-export async function validateRequest(input: unknown, deps: StepDeps<NoPorts>): Promise<CertificateRequest> {
-  const request = validateCertificateRequest(input, {
+export async function validateRequest(input: { readonly request: unknown }, deps: StepDeps<NoPorts>): Promise<CertificateRequest> {
+  const request = validateCertificateRequest(input.request, {
     zones: deps.settings.zones,
     defaultDirectoryUrl: deps.settings.defaultDirectoryUrl,
     defaultContact: deps.settings.defaultContact,

@@ -280,6 +280,15 @@ describe.skipIf(!aws.endpoint)(`the AWS path against ${aws.endpoint || `(skipped
     });
   });
 
+  it('puts the execution and the certificate on every log line a step writes', () => {
+    const stepLines = logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.component !== 'certflow-agent');
+    expect(stepLines.length).toBeGreaterThan(50);
+    for (const line of stepLines) {
+      expect(line.executionId, JSON.stringify(line)).toMatch(/^arn:aws:states:.*:execution:RenewCertificate:/);
+      expect([FRESH, REFUSED, TWICE], JSON.stringify(line)).toContain(line.certificateId);
+    }
+  });
+
   it('no private key or keystore password in any state, event or log line', async () => {
     expect(histories.length).toBeGreaterThanOrEqual(7);
     const needles = new Map<string, string>();

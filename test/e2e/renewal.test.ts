@@ -115,7 +115,7 @@ describe('a bad-nonce storm (Pebble rejects 60 % of nonces)', () => {
 describe('retried steps resume from state', () => {
   it('answering and finalizing again after they went through neither fails nor makes a new key; a mismatched chain is not stored', async () => {
     const { deps } = pipeline;
-    const request = await validateRequest({ certificateId: 'e2e-retry', names: ['retry.certflow.test'] }, deps);
+    const request = await validateRequest({ request: { certificateId: 'e2e-retry', names: ['retry.certflow.test'] } }, deps);
     const order = await createOrder({ request }, deps);
     await presentChallenges({ records: order.records }, deps);
     await answerChallenges({ request, order }, deps);

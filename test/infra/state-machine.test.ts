@@ -50,9 +50,21 @@ describe('RenewCertificate state machine (synthesized)', () => {
       const steps = new Set(tasks.map((state) => stepsByArn.get(String(state.Resource))));
       expect([...steps].sort(), machine).toEqual(STEP_IDS.filter((step) => STEPS[step].machine === machine).sort());
       for (const state of tasks) {
-        const { payload, resultPath } = STEPS[stepsByArn.get(String(state.Resource))!];
+        const { payload, resultPath, logKeys } = STEPS[stepsByArn.get(String(state.Resource))!];
         expect(state.ResultPath ?? null).toBe(resultPath);
-        expect(state.Parameters).toEqual(typeof payload === 'string' ? undefined : Object.fromEntries(Object.entries(payload).map(([field, path]) => [`${field}.$`, path])));
+        const fields = { ...(payload as object), ...logKeys, executionId: '$$.Execution.Id' };
+        expect(state.Parameters).toEqual(Object.fromEntries(Object.entries(fields).map(([field, path]) => [`${field}.$`, path])));
+      }
+    }
+  });
+
+  it('gives every Lambda task the log keys its logger puts on each line: executionId always, certificateId where the payload has no request', () => {
+    for (const { definition, stepsByArn } of [local, scan]) {
+      for (const [name, state] of Object.entries(definition.States).filter(([, candidate]) => stepsByArn.has(String(candidate.Resource)))) {
+        const parameters = state.Parameters as Record<string, string>;
+        expect(parameters['executionId.$'], name).toBe('$$.Execution.Id');
+        const carriesCertificate = ['request.$', 'certificate.$', 'state.$', 'input.$', 'certificateId.$'].some((key) => key in parameters);
+        expect(carriesCertificate || definition === scan.definition, name).toBe(true);
       }
     }
   });
