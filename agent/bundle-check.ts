@@ -4,10 +4,10 @@
  * shape is parsed first — file names especially, since they become paths.
  */
 import { X509Certificate } from 'node:crypto';
-import { CertificateBundleSchema } from '../lambdas/contracts/bundle';
-import { parseContract } from '../lambdas/contracts/parse';
-import { bundleFiles, type CertificateBundle } from '../lambdas/core/bundle';
-import { splitPemChain, verifyIssuedChain } from '../lambdas/core/certificate';
+import { CertificateBundleSchema } from '../domain/contracts/bundle';
+import { parseContract } from '../domain/contracts/parse';
+import { bundleFiles, type CertificateBundle } from '../domain/core/bundle';
+import { splitPemChain, verifyIssuedChain } from '../domain/core/certificate';
 import { BundleRejected, errorMessage } from './errors';
 import type { VersionIdentity } from './renewed-event';
 
@@ -20,7 +20,7 @@ export function requiredFiles(formats: readonly string[]): string[] {
   return [...new Set([...PEM_FILES, ...formats.flatMap((format) => FORMAT_FILES[format] ?? [])])];
 }
 
-/** A bundle as stored (`JSON.stringify(bundle)`), parsed with the one bundle schema (lambdas/contracts/bundle.ts). */
+/** A bundle as stored (`JSON.stringify(bundle)`), parsed with the one bundle schema (domain/contracts/bundle.ts). */
 export function parseBundle(value: unknown): CertificateBundle {
   return parseContract(CertificateBundleSchema, value, (message) => new BundleRejected(`malformed bundle: ${message}`), { name: 'the bundle', showValues: false });
 }

@@ -4,9 +4,9 @@
  * certificate is handled at a time (events, reconcile and start-up never interleave on it).
  */
 import { hostname } from 'node:os';
-import type { CertificateBundle } from '../lambdas/core/bundle';
-import type { VersionMetadata } from '../lambdas/layout/certbot-layout';
-import type { Logger } from '../lambdas/ports';
+import type { CertificateBundle } from '../domain/core/bundle';
+import type { VersionMetadata } from '../domain/layout/certbot-layout';
+import type { Logger } from '../domain/ports';
 import { verifyBundle } from './bundle-check';
 import { errorMessage } from './errors';
 import type { InstallDir } from './install/install-dir';

@@ -21,4 +21,4 @@ export class ReloadFailed extends AgentError {}
 /** Bad options: wrong flags, unreadable directories, missing secret ids. */
 export class AgentConfigError extends AgentError {}
 
-export { errorMessage } from '../lambdas/core/errors';
+export { errorMessage } from '../domain/core/errors';

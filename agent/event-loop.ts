@@ -1,6 +1,6 @@
 /** The agent's two loops: events as they arrive, and a periodic reconcile for events that never came. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../lambdas/ports';
+import type { Logger } from '../domain/ports';
 import { isDone, type CertificateAgent } from './certificate-agent';
 import { errorMessage } from './errors';
 import type { EventSource } from './ports';

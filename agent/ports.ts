@@ -2,7 +2,7 @@
  * The ports of the host agent. The core (agent/certificate-agent.ts) depends on these only; each system gets an
  * adapter: the file store and events.jsonl locally, Secrets Manager and SQS on AWS.
  */
-import type { CertificateBundle } from '../lambdas/core/bundle';
+import type { CertificateBundle } from '../domain/core/bundle';
 
 export interface CertificateSource {
   /**

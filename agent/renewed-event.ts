@@ -1,10 +1,10 @@
 /**
  * Reading a delivered EventBridge envelope as a "Certificate Renewed" event. Pure. Only the
- * fields the agent acts on are checked (picked from the one schema, lambdas/contracts/events.ts);
+ * fields the agent acts on are checked (picked from the one schema, domain/contracts/events.ts);
  * the bundle it then fetches is verified in full.
  */
-import { CertificateRenewedSchema, DETAIL_TYPES, EVENT_SOURCE, type CertificateRenewedEvent } from '../lambdas/contracts/events';
-import { isRecord, parseContract } from '../lambdas/contracts/parse';
+import { CertificateRenewedSchema, DETAIL_TYPES, EVENT_SOURCE, type CertificateRenewedEvent } from '../domain/contracts/events';
+import { isRecord, parseContract } from '../domain/contracts/parse';
 import { InvalidEvent } from './errors';
 
 /** The identity and order of a certificate version: what ordering decisions compare. */

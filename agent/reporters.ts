@@ -1,7 +1,7 @@
 /** Where "Certificate Reload Failed" goes besides the agent's own log line. */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { putEvent } from '../lambdas/adapters/aws/eventbridge-events';
-import { appendEvent } from '../lambdas/adapters/local/event-log';
+import { putEvent } from '../domain/adapters/aws/eventbridge-events';
+import { appendEvent } from '../domain/adapters/local/event-log';
 import { RELOAD_FAILED_DETAIL_TYPE, type CertificateReloadFailedEvent, type ReloadFailureReporter } from './ports';
 
 /** Locally: appended to events.jsonl, shaped like the pipeline's EventBridge envelopes. */

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalEventLog } from '../lambdas/adapters/local/event-log';
-import { FileCertificateStore } from '../lambdas/adapters/local/file-store';
-import type { Logger } from '../lambdas/ports';
-import { jsonLogger } from '../lambdas/runtime/logger';
+import type { LocalEventLog } from '../domain/adapters/local/event-log';
+import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import type { Logger } from '../domain/ports';
+import { jsonLogger } from '../domain/logging/logger';
 import { SecretsManagerCertificateSource } from './adapters/aws/secrets-manager-source';
 import { SqsEventSource } from './adapters/aws/sqs-event-source';
 import { EventFileSource } from './adapters/local/event-file-source';
@@ -22,7 +22,7 @@ import { InstallDir, type InstallDirOptions } from './install/install-dir';
 import type { CertificateSource, EventSource, ReloadAction, ReloadFailureReporter } from './ports';
 import { commandReload } from './reload/command';
 import { signalReload, type SignalTarget } from './reload/signal';
-import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from '../lambdas/contracts/ids';
+import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from '../domain/contracts/ids';
 import { EventBridgeReporter, EventFileReporter } from './reporters';
 
 export type AgentSourceOptions =

@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runOnce, startAgent, type RunningAgent } from '../agent';
-import type { CertificateRenewedEvent } from '../lambdas/ports';
+import type { CertificateRenewedEvent } from '../domain/ports';
 import { startLocalPipeline, type LocalPipeline } from '../local/environment';
 import { startHandshakeLoop, startReloadingTlsServer, type HandshakeLoop, type ReloadingTlsServer } from '../test/support/java-reload';
 import { median, percentile } from './stats';

@@ -3,10 +3,10 @@
  * same Pebble and DNS server — what a single script doing DNS-01 by hand would take.
  */
 import * as acme from 'acme-client';
-import type { LocalZoneData } from '../lambdas/adapters/local/dns-server';
-import { generatePrivateKey } from '../lambdas/core/certificate';
-import { challengeRecordName } from '../lambdas/core/dns-names';
-import type { KeyType } from '../lambdas/core/key-types';
+import type { LocalZoneData } from '../domain/adapters/local/dns-server';
+import { generatePrivateKey } from '../domain/core/certificate';
+import { challengeRecordName } from '../domain/core/dns-names';
+import type { KeyType } from '../domain/core/key-types';
 
 async function pollUntil(client: acme.Client, url: string, wanted: string[]): Promise<acme.Order> {
   for (;;) {

@@ -6,11 +6,11 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileCertificateStore } from '../lambdas/adapters/local/file-store';
-import { describeCertificate, generatePrivateKey, splitPemChain, verifyIssuedChain } from '../lambdas/core/certificate';
-import type { KeyType } from '../lambdas/core/key-types';
-import type { KeystoreProfile } from '../lambdas/core/request';
-import { buildKeystoreFiles, generateKeystorePassword } from '../lambdas/keystores';
+import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import { describeCertificate, generatePrivateKey, splitPemChain, verifyIssuedChain } from '../domain/core/certificate';
+import type { KeyType } from '../domain/core/key-types';
+import type { KeystoreProfile } from '../domain/core/request';
+import { buildKeystoreFiles, generateKeystorePassword } from '../domain/keystores';
 import { startLocalPipeline } from '../local/environment';
 import { median } from './stats';
 

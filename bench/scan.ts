@@ -3,7 +3,7 @@
  * entry, then selection under the order budget. The seeded fleet has about an eighth due, so
  * selection sorts and cuts a real backlog.
  */
-import { evaluateInventory, selectForRenewal } from '../lambdas/core/scan-selection';
+import { evaluateInventory, selectForRenewal } from '../domain/core/scan-selection';
 import { DEFAULT_FLEET, fleetInventory } from '../sim/fleet';
 import { median } from './stats';
 

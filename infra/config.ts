@@ -2,10 +2,10 @@
  * The stack's typed configuration. Teams edit `certflow.config.ts` at the repository root
  * (`defineConfig({...})`); bin/certflow.ts reads it. Everything omitted takes the defaults below.
  */
-import type { HostedZone } from '../lambdas/core/dns-names';
-import type { ManagedCertificate } from '../lambdas/core/scan-plan';
-import { validateCertificateRequest } from '../lambdas/core/request';
-import type { ChallengeDelegation } from '../lambdas/core/txt-values';
+import type { HostedZone } from '../domain/core/dns-names';
+import type { ManagedCertificate } from '../domain/core/scan-plan';
+import { validateCertificateRequest } from '../domain/core/request';
+import type { ChallengeDelegation } from '../domain/core/txt-values';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';

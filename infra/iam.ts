@@ -30,8 +30,8 @@ import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { HostedZone } from '../lambdas/core/dns-names';
-import type { ChallengeDelegation } from '../lambdas/core/txt-values';
+import type { HostedZone } from '../domain/core/dns-names';
+import type { ChallengeDelegation } from '../domain/core/txt-values';
 import type { PortSpec } from '../lambdas/deps';
 
 export type Capability =

@@ -13,7 +13,7 @@ import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lamb
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { AcmeRateLimited, LOOP_TIMEOUT_ERRORS, RETRYABLE_ERRORS } from '../lambdas/core/errors';
+import { AcmeRateLimited, LOOP_TIMEOUT_ERRORS, RETRYABLE_ERRORS } from '../domain/core/errors';
 import { STEPS, WHOLE_INPUT, type RetryClass, type StepId } from '../lambdas/catalogue';
 import type { CertflowConfig, PollLimits } from './config';
 

@@ -17,7 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DETAIL_TYPES, EVENT_SOURCE } from '../lambdas/ports';
+import { DETAIL_TYPES, EVENT_SOURCE } from '../domain/ports';
 
 export interface CertificateSubscriberProps {
   /** The bus certflow publishes "Certificate Renewed" on. */

@@ -11,7 +11,7 @@
  */
 import type { CertflowConfig } from '../infra/config';
 import type { Capability } from '../infra/iam';
-import type { ScanSettings } from './core/scan-plan';
+import type { ScanSettings } from '../domain/core/scan-plan';
 import { narrowDeps, type NeedsOf, type PortSpec, type StepDeps } from './deps';
 import { answerChallenges } from './handlers/answer-challenges';
 import { checkCertificate } from './handlers/check-certificate';

@@ -1,7 +1,7 @@
 /** What a step gets: settings plus the adapters of the ports it uses. Built once per process. */
-import type { HostedZone } from './core/dns-names';
-import type { ManagedCertificate, ScanSettings } from './core/scan-plan';
-import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger } from './ports';
+import type { HostedZone } from '../domain/core/dns-names';
+import type { ManagedCertificate, ScanSettings } from '../domain/core/scan-plan';
+import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger } from '../domain/ports';
 
 export interface PipelineSettings {
   readonly zones: readonly HostedZone[];

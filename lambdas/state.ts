@@ -2,8 +2,8 @@
  * The shapes that travel through Step Functions state. Only URLs, ids and public data:
  * no private key, account key, EAB credential or keystore password ever appears here.
  */
-import type { CertificateRequest } from './core/request';
-import type { ChangeRef, PendingKey, StoredVersion, TxtRecord } from './ports';
+import type { CertificateRequest } from '../domain/core/request';
+import type { ChangeRef, PendingKey, StoredVersion, TxtRecord } from '../domain/ports';
 
 export type { CertificateRequest };
 

@@ -3,15 +3,15 @@
  * lines event log, wired to the synthesized state machine. Used by the demo, tests and bench.
  */
 import * as path from 'node:path';
-import { LocalDnsProvider } from '../lambdas/adapters/local/dns-provider';
-import { LocalDnsServer, LocalZoneData } from '../lambdas/adapters/local/dns-server';
-import { LocalEventLog } from '../lambdas/adapters/local/event-log';
-import { FileCertificateStore } from '../lambdas/adapters/local/file-store';
-import type { HostedZone } from '../lambdas/core/dns-names';
+import { LocalDnsProvider } from '../domain/adapters/local/dns-provider';
+import { LocalDnsServer, LocalZoneData } from '../domain/adapters/local/dns-server';
+import { LocalEventLog } from '../domain/adapters/local/event-log';
+import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import type { HostedZone } from '../domain/core/dns-names';
 import type { StepDeps } from '../lambdas/deps';
-import type { DnsChallengeProvider, Logger } from '../lambdas/ports';
-import { jsonLogger } from '../lambdas/runtime/logger';
-import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../lambdas/core/scan-plan';
+import type { DnsChallengeProvider, Logger } from '../domain/ports';
+import { jsonLogger } from '../domain/logging/logger';
+import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../domain/core/scan-plan';
 import { synthesizeDefinitions, type LocalDefinitions } from './definition';
 import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { LocalExecutor } from './runner';

@@ -4,8 +4,8 @@
  * ListResourceRecordSets: no cache between the adapter's write and the CA's lookup.
  */
 import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
-import type { ZoneSource } from '../lambdas/adapters/local/dns-server';
-import { normalizeName, zoneFor, type HostedZone } from '../lambdas/core/dns-names';
+import type { ZoneSource } from '../domain/adapters/local/dns-server';
+import { normalizeName, zoneFor, type HostedZone } from '../domain/core/dns-names';
 
 /** `"abc"` or `"ab" "c"` (Route 53 zone-file syntax) → `abc`. */
 export function unquoteTxt(raw: string): string {

@@ -4,10 +4,10 @@
  * and are retried by later scans; issuance takes effect at once. Pure and seeded: the same
  * config gives the same result.
  */
-import type { CertificateMetadata } from '../lambdas/core/certificate';
-import { DAY_MS, HOUR_MS } from '../lambdas/core/durations';
-import { FLOOR_FRACTION, type RenewalFailure } from '../lambdas/core/renewal-policy';
-import { evaluateInventory, selectForRenewal, type InventoryEntry } from '../lambdas/core/scan-selection';
+import type { CertificateMetadata } from '../domain/core/certificate';
+import { DAY_MS, HOUR_MS } from '../domain/core/durations';
+import { FLOOR_FRACTION, type RenewalFailure } from '../domain/core/renewal-policy';
+import { evaluateInventory, selectForRenewal, type InventoryEntry } from '../domain/core/scan-selection';
 
 const START = Date.UTC(2026, 0, 1);
 

@@ -1,5 +1,5 @@
 /**
- * The host's install directory: the store's certbot layout (lambdas/layout/certbot-layout.ts)
+ * The host's install directory: the store's certbot layout (domain/layout/certbot-layout.ts)
  * plus what the agent remembers about reloads:
  *
  *   <dir>/archive/<id>/<n>/      one directory per installed version (n = 1, 2, …), never modified
@@ -11,9 +11,9 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as path from 'node:path';
-import type { CertificateBundle } from '../../lambdas/core/bundle';
-import { isErrno } from '../../lambdas/core/errors';
-import { CertbotLayout, type CertbotLayoutOptions, type VersionMetadata } from '../../lambdas/layout/certbot-layout';
+import type { CertificateBundle } from '../../domain/core/bundle';
+import { isErrno } from '../../domain/core/errors';
+import { CertbotLayout, type CertbotLayoutOptions, type VersionMetadata } from '../../domain/layout/certbot-layout';
 import { requiredFiles } from '../bundle-check';
 import { errorMessage } from '../errors';
 

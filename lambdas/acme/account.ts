@@ -1,9 +1,9 @@
 /** The ACME account a step acts as: key from the store, URL from state once registered. */
-import { generatePrivateKey } from '../core/certificate';
-import { InvalidCertificateRequest } from '../core/errors';
-import type { CertificateRequest } from '../core/request';
+import { generatePrivateKey } from '../../domain/core/certificate';
+import { InvalidCertificateRequest } from '../../domain/core/errors';
+import type { CertificateRequest } from '../../domain/core/request';
 import type { StepDeps } from '../deps';
-import type { StoredAccount } from '../ports';
+import type { StoredAccount } from '../../domain/ports';
 import { acmeCall, acmeClient, configureAcmeHttp } from './client';
 import type { Client } from 'acme-client';
 

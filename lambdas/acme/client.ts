@@ -17,7 +17,7 @@ import {
   AcmeUnavailable,
   CertflowError,
   errorMessage,
-} from '../core/errors';
+} from '../../domain/core/errors';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 // OpenSSL verification failures as Node reports them: retrying will not fix these.

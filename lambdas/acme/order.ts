@@ -1,7 +1,7 @@
 /** Order reads shared by the poll steps. */
 import type { Client, Order } from 'acme-client';
-import { OrderInvalid, errorMessage } from '../core/errors';
-import type { PollVerdict } from '../core/order-status';
+import { OrderInvalid, errorMessage } from '../../domain/core/errors';
+import type { PollVerdict } from '../../domain/core/order-status';
 import { acmeCall } from './client';
 
 export async function fetchOrder(client: Client, orderUrl: string): Promise<Order & { url: string }> {

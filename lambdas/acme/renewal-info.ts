@@ -5,8 +5,8 @@
  * `invalid` answer for it: the policy then falls back to the lifetime rule and says so.
  */
 import * as acme from 'acme-client';
-import { parseRenewalInfo } from '../core/ari';
-import type { AriState } from '../core/renewal-policy';
+import { parseRenewalInfo } from '../../domain/core/ari';
+import type { AriState } from '../../domain/core/renewal-policy';
 import { configureAcmeHttp } from './client';
 
 export interface AriLookup {

@@ -2,7 +2,7 @@ import type { Client } from 'acme-client';
 import { accountClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { fetchOrder } from '../acme/order';
-import { AcmeRequestRejected } from '../core/errors';
+import { AcmeRequestRejected } from '../../domain/core/errors';
 import type { StepDeps } from '../deps';
 import type { OrderPollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';

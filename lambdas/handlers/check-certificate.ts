@@ -1,6 +1,6 @@
 import { accountClient } from '../acme/account';
 import { pollOrder } from '../acme/order';
-import { issuanceVerdict } from '../core/order-status';
+import { issuanceVerdict } from '../../domain/core/order-status';
 import type { StepDeps } from '../deps';
 import type { IssuancePollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';

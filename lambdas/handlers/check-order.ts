@@ -1,6 +1,6 @@
 import { accountClient } from '../acme/account';
 import { pollOrder } from '../acme/order';
-import { validationVerdict } from '../core/order-status';
+import { validationVerdict } from '../../domain/core/order-status';
 import type { StepDeps } from '../deps';
 import type { OrderPollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';

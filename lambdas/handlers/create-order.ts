@@ -1,8 +1,8 @@
 import type { Authorization } from 'acme-client';
 import { registeredClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
-import { challengeRecordName } from '../core/dns-names';
-import { AcmeRequestRejected } from '../core/errors';
+import { challengeRecordName } from '../../domain/core/dns-names';
+import { AcmeRequestRejected } from '../../domain/core/errors';
 import type { StepDeps } from '../deps';
 import type { OrderRef, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';

@@ -2,10 +2,10 @@ import type { Order } from 'acme-client';
 import { accountClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { fetchOrder } from '../acme/order';
-import { describeCertificate, splitPemChain, verifyIssuedChain } from '../core/certificate';
-import { AcmeRequestRejected } from '../core/errors';
+import { describeCertificate, splitPemChain, verifyIssuedChain } from '../../domain/core/certificate';
+import { AcmeRequestRejected } from '../../domain/core/errors';
 import type { StepDeps } from '../deps';
-import { buildKeystoreFiles, keystorePasswordFor } from '../keystores';
+import { buildKeystoreFiles, keystorePasswordFor } from '../../domain/keystores';
 import type { CertificateSummary, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 

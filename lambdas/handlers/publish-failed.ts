@@ -1,5 +1,5 @@
 import type { StepDeps } from '../deps';
-import type { CertificateRenewalFailedEvent } from '../ports';
+import type { CertificateRenewalFailedEvent } from '../../domain/ports';
 import type { TaskFailure } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 

@@ -1,7 +1,7 @@
 import type { StepDeps } from '../deps';
-import { CertificateRenewedSchema } from '../contracts/events';
-import { parseContract } from '../contracts/parse';
-import { DETAIL_TYPES, type CertificateRenewedEvent } from '../ports';
+import { CertificateRenewedSchema } from '../../domain/contracts/events';
+import { parseContract } from '../../domain/contracts/parse';
+import { DETAIL_TYPES, type CertificateRenewedEvent } from '../../domain/ports';
 import type { StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 

@@ -1,6 +1,6 @@
 import { fetchAriStates } from '../acme/renewal-info';
-import { HOUR_MS } from '../core/durations';
-import { DEFAULT_SCAN, planScan, type RenewalRequest, type ScanPlan } from '../core/scan-plan';
+import { HOUR_MS } from '../../domain/core/durations';
+import { DEFAULT_SCAN, planScan, type RenewalRequest, type ScanPlan } from '../../domain/core/scan-plan';
 import type { StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { metricsFor, MetricUnit } from '../runtime/metrics';

@@ -1,4 +1,4 @@
-import { validateCertificateRequest, type CertificateRequest } from '../core/request';
+import { validateCertificateRequest, type CertificateRequest } from '../../domain/core/request';
 import type { NoPorts, StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
 

@@ -3,18 +3,18 @@ import { readFileSync } from 'node:fs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { authoritativeCheck } from '../adapters/aws/authoritative-check';
-import { EventBridgePublisher } from '../adapters/aws/eventbridge-events';
-import { Route53DnsProvider } from '../adapters/aws/route53-dns';
-import { SecretsManagerCertificateStore } from '../adapters/aws/secrets-store';
-import { StepFunctionsOrderLedger } from '../adapters/aws/sfn-order-ledger';
-import { zoneClients } from '../adapters/aws/zone-clients';
+import { authoritativeCheck } from '../../domain/adapters/aws/authoritative-check';
+import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
+import { Route53DnsProvider } from '../../domain/adapters/aws/route53-dns';
+import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
+import { StepFunctionsOrderLedger } from '../../domain/adapters/aws/sfn-order-ledger';
+import { zoneClients } from '../../domain/adapters/aws/zone-clients';
 import { z } from 'zod';
-import { parseContract } from '../contracts/parse';
-import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema } from '../contracts/settings';
-import { DEFAULT_SCAN } from '../core/scan-plan';
+import { parseContract } from '../../domain/contracts/parse';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema } from '../../domain/contracts/settings';
+import { DEFAULT_SCAN } from '../../domain/core/scan-plan';
 import type { PipelineSettings, StepDeps } from '../deps';
-import { powertoolsLog } from './logger';
+import { powertoolsLog } from '../../domain/logging/logger';
 
 /** Environment variables the stack sets on every step function (infra/renewal-functions.ts). */
 export const ENV = {
@@ -42,7 +42,7 @@ function required(env: Environment, name: string): string {
   return value;
 }
 
-/** A JSON setting, parsed with its contract (lambdas/contracts/settings.ts); `fallback` when unset. */
+/** A JSON setting, parsed with its contract (domain/contracts/settings.ts); `fallback` when unset. */
 function json<S extends z.ZodType>(env: Environment, name: string, schema: S, fallback: z.output<S>): z.output<S> {
   const value = env[name];
   if (!value) return fallback;

@@ -3,9 +3,9 @@
  * Dependencies are built once per container from the environment.
  */
 import type { StepDeps } from '../deps';
-import type { Logger } from '../ports';
+import type { Logger } from '../../domain/ports';
 import { awsDepsFromEnvironment } from './aws-deps';
-import { logKeysOf, PowertoolsLog, withLogKeys } from './logger';
+import { logKeysOf, PowertoolsLog, withLogKeys } from '../../domain/logging/logger';
 
 export type Step<I, O> = (input: I, deps: StepDeps) => Promise<O>;
 

@@ -5,8 +5,8 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
-import type { Logger } from '../ports';
-import { PowertoolsLog, type LineSink } from './logger';
+import type { Logger } from '../../domain/ports';
+import { PowertoolsLog, type LineSink } from '../../domain/logging/logger';
 
 export { MetricUnit };
 

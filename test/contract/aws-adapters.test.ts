@@ -8,9 +8,9 @@ import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sd
 import { CreateHostedZoneCommand, DeleteHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBridgePublisher } from '../../lambdas/adapters/aws/eventbridge-events';
-import { SecretsManagerCertificateStore } from '../../lambdas/adapters/aws/secrets-store';
-import type { CertificateMetadata } from '../../lambdas/core/certificate';
+import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
+import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
+import type { CertificateMetadata } from '../../domain/core/certificate';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 
 const run = uniqueSuffix();

@@ -23,10 +23,10 @@ import {
 } from '@aws-sdk/client-route-53';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALREADY_PRESENT, Route53DnsProvider } from '../../lambdas/adapters/aws/route53-dns';
-import { zoneClients } from '../../lambdas/adapters/aws/zone-clients';
-import type { HostedZone } from '../../lambdas/core/dns-names';
-import type { ChangeRef, TxtRecord } from '../../lambdas/ports';
+import { ALREADY_PRESENT, Route53DnsProvider } from '../../domain/adapters/aws/route53-dns';
+import { zoneClients } from '../../domain/adapters/aws/zone-clients';
+import type { HostedZone } from '../../domain/core/dns-names';
+import type { ChangeRef, TxtRecord } from '../../domain/ports';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 
 const run = uniqueSuffix();

@@ -17,10 +17,10 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerCertificateSource } from '../../agent/adapters/aws/secrets-manager-source';
-import { SecretsManagerCertificateStore, versionToken } from '../../lambdas/adapters/aws/secrets-store';
-import { materialFiles, toBundle } from '../../lambdas/core/bundle';
-import type { CertificateMetadata } from '../../lambdas/core/certificate';
-import type { CertificateMaterial, PendingKey } from '../../lambdas/ports';
+import { SecretsManagerCertificateStore, versionToken } from '../../domain/adapters/aws/secrets-store';
+import { materialFiles, toBundle } from '../../domain/core/bundle';
+import type { CertificateMetadata } from '../../domain/core/certificate';
+import type { CertificateMaterial, PendingKey } from '../../domain/ports';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 
 const run = uniqueSuffix();

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventFileSource, EventFileReporter, runOnce, startAgent, StoreCertificateSource, type EventSource, type ReceivedEvent, type RunningAgent } from '../../agent';
-import type { CertificateRenewedEvent } from '../../lambdas/ports';
+import type { CertificateRenewedEvent } from '../../domain/ports';
 import { sameSerial, startHandshakeLoop, startReloadingTlsServer, type ReloadingTlsServer } from '../support/java-reload';
 import { startTestPipeline, type TestPipeline } from '../support/local-pipeline';
 

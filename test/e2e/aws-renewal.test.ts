@@ -15,7 +15,7 @@ import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOnce, startAgent, type RunningAgent } from '../../agent';
-import type { DnsChallengeProvider } from '../../lambdas/ports';
+import type { DnsChallengeProvider } from '../../domain/ports';
 import { startAwsPipeline, type AwsPipeline } from '../../local/aws-environment';
 import type { ExecutionResult, RunOptions } from '../../local/runner';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';

@@ -4,7 +4,7 @@
  * keeps inside the order budget, reports the one that fails, and the next scan picks up the rest.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DnsChallengeProvider } from '../../lambdas/ports';
+import type { DnsChallengeProvider } from '../../domain/ports';
 import type { ExecutionResult } from '../../local/runner';
 import { detailErrors } from '../support/schemas';
 import { startTestPipeline, type TestPipeline } from '../support/local-pipeline';

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
-import * as errors from '../../lambdas/core/errors';
+import * as errors from '../../domain/core/errors';
 import { STEP_IDS, STEPS } from '../../lambdas/catalogue';
 import { synthesizeDefinitions, type LocalDefinition } from '../../local/definition';
 

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Pkcs12Profile } from '../../lambdas/keystores';
+import type { Pkcs12Profile } from '../../domain/keystores';
 
 export interface Judgement {
   readonly code: number;

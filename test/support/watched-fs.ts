@@ -1,12 +1,12 @@
 /**
- * An FsPort (lambdas/layout/durable-fs.ts) over the real node:fs/promises that records every
+ * An FsPort (domain/layout/durable-fs.ts) over the real node:fs/promises that records every
  * step in order — and, given `crashAfter`, lets that many steps through and fails every later
  * one, like a process killed between two system calls (nothing after it runs, no cleanup).
  */
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { FsPort } from '../../lambdas/layout/durable-fs';
+import type { FsPort } from '../../domain/layout/durable-fs';
 
 /** [step, path, second path or open flags]; fsyncs are `fsync-file` / `fsync-dir`, a write to an opened file is `write`. */
 export type Step = readonly [op: string, file: string, other?: string];

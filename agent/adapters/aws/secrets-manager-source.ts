@@ -7,13 +7,13 @@
  *   kms:Decrypt                    on the secrets' KMS key, with kms:ViaService = secretsmanager.<region>.amazonaws.com
  */
 import { GetSecretValueCommand, type GetSecretValueCommandInput, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { isRecord } from '../../../lambdas/contracts/parse';
-import type { CertificateBundle } from '../../../lambdas/core/bundle';
+import { isRecord } from '../../../domain/contracts/parse';
+import type { CertificateBundle } from '../../../domain/core/bundle';
 import { parseBundle } from '../../bundle-check';
 import { BundleRejected, VersionNotFound } from '../../errors';
 import type { CertificateSource } from '../../ports';
 
-/** Where the pipeline keeps certificate `<id>`: `<secretPrefix>certificates/<id>` (lambdas/adapters/aws/secrets-store.ts). */
+/** Where the pipeline keeps certificate `<id>`: `<secretPrefix>certificates/<id>` (domain/adapters/aws/secrets-store.ts). */
 const DEFAULT_SECRET_PREFIX = 'certflow/';
 
 export interface SecretLocations {

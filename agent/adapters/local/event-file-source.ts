@@ -6,8 +6,8 @@
  */
 import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import type { LocalEventLog } from '../../../lambdas/adapters/local/event-log';
-import type { Logger } from '../../../lambdas/ports';
+import type { LocalEventLog } from '../../../domain/adapters/local/event-log';
+import type { Logger } from '../../../domain/ports';
 import type { EventSource, ReceivedEvent } from '../../ports';
 import { isRenewedEnvelope } from '../../renewed-event';
 

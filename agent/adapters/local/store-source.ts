@@ -1,5 +1,5 @@
 /** Local certificate source: the pipeline's file store (`<store>/archive/<id>/<n>/`), read in place. */
-import type { FileCertificateStore } from '../../../lambdas/adapters/local/file-store';
+import type { FileCertificateStore } from '../../../domain/adapters/local/file-store';
 import { VersionNotFound } from '../../errors';
 import type { CertificateSource } from '../../ports';
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeCall, acmeClient, configureAcmeHttp, parseRetryAfter } from '../../../lambdas/acme/client';
-import { generatePrivateKey } from '../../../lambdas/core/certificate';
+import { generatePrivateKey } from '../../../domain/core/certificate';
 import { freePort } from '../../../local/pebble';
 import { createLocalhostTls, type LocalhostTls } from '../../../local/tls';
 import { fakeCa, type FakeCa } from '../../support/fake-ca';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalDnsServer, LocalZoneData } from '../../../lambdas/adapters/local/dns-server';
-import { authoritativeCheck } from '../../../lambdas/adapters/aws/authoritative-check';
+import { LocalDnsServer, LocalZoneData } from '../../../domain/adapters/local/dns-server';
+import { authoritativeCheck } from '../../../domain/adapters/aws/authoritative-check';
 
 // Two real authoritative servers on loopback, as a zone's name servers.
 const a = new LocalDnsServer(new LocalZoneData([{ name: 'example.test' }]));

@@ -2,8 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileCertificateStore } from '../../../lambdas/adapters/local/file-store';
-import type { CertificateMetadata } from '../../../lambdas/core/certificate';
+import { FileCertificateStore } from '../../../domain/adapters/local/file-store';
+import type { CertificateMetadata } from '../../../domain/core/certificate';
 
 const metadata = (serialNumber: string): CertificateMetadata => ({
   names: ['example.test'],

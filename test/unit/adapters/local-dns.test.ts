@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalDnsProvider } from '../../../lambdas/adapters/local/dns-provider';
-import { LocalDnsServer, LocalZoneData, queryTxt } from '../../../lambdas/adapters/local/dns-server';
+import { LocalDnsProvider } from '../../../domain/adapters/local/dns-provider';
+import { LocalDnsServer, LocalZoneData, queryTxt } from '../../../domain/adapters/local/dns-server';
 
 const server = new LocalDnsServer(new LocalZoneData([{ name: 'example.test' }, { name: 'other.test' }]));
 const provider = new LocalDnsProvider(server);

@@ -6,7 +6,7 @@ import { verifyBundle } from '../../../agent/bundle-check';
 import { CertificateAgent } from '../../../agent/certificate-agent';
 import { InstallDir } from '../../../agent/install/install-dir';
 import type { ReceivedEvent } from '../../../agent/ports';
-import type { CertificateBundle } from '../../../lambdas/core/bundle';
+import type { CertificateBundle } from '../../../domain/core/bundle';
 import { issueBundle, MemorySource, recordingLog, RecordingReload, RecordingReporter, renewedEnvelope, tempDir } from './fixtures';
 
 const ID = 'broker';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBundle, verifyBundle } from '../../../agent/bundle-check';
 import { BundleRejected } from '../../../agent/errors';
-import type { CertificateBundle } from '../../../lambdas/core/bundle';
+import type { CertificateBundle } from '../../../domain/core/bundle';
 import { issueBundle, NAMES } from './fixtures';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentArgs } from '../../../bin/agent';
-import { FileCertificateStore } from '../../../lambdas/adapters/local/file-store';
+import { FileCertificateStore } from '../../../domain/adapters/local/file-store';
 import { storeVersion, tempDir } from './fixtures';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));

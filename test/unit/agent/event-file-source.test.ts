@@ -3,8 +3,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventFileSource } from '../../../agent/adapters/local/event-file-source';
-import { LocalEventLog } from '../../../lambdas/adapters/local/event-log';
-import type { CertificateRenewedEvent } from '../../../lambdas/ports';
+import { LocalEventLog } from '../../../domain/adapters/local/event-log';
+import type { CertificateRenewedEvent } from '../../../domain/ports';
 import { recordingLog, tempDir } from './fixtures';
 
 let dir: string;

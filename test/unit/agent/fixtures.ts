@@ -8,11 +8,11 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import type { FileCertificateStore } from '../../../lambdas/adapters/local/file-store';
-import { materialFiles, toBundle, type CertificateBundle } from '../../../lambdas/core/bundle';
-import { describeCertificate } from '../../../lambdas/core/certificate';
-import { buildKeystoreFiles } from '../../../lambdas/keystores';
-import type { CertificateMaterial, Logger } from '../../../lambdas/ports';
+import type { FileCertificateStore } from '../../../domain/adapters/local/file-store';
+import { materialFiles, toBundle, type CertificateBundle } from '../../../domain/core/bundle';
+import { describeCertificate } from '../../../domain/core/certificate';
+import { buildKeystoreFiles } from '../../../domain/keystores';
+import type { CertificateMaterial, Logger } from '../../../domain/ports';
 import type { CertificateReloadFailedEvent, CertificateSource, ReloadAction, ReloadContext, ReloadFailureReporter } from '../../../agent/ports';
 import { ReloadFailed, VersionNotFound } from '../../../agent/errors';
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../../agent/bundle-check';
 import { InstallDir } from '../../../agent/install/install-dir';
 import { repairInstall } from '../../../agent/install/repair';
-import type { CertificateBundle } from '../../../lambdas/core/bundle';
+import type { CertificateBundle } from '../../../domain/core/bundle';
 import { issueBundle, tempDir } from './fixtures';
 
 const ID = 'broker';

@@ -2,10 +2,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerCertificateStore, versionToken } from '../../../lambdas/adapters/aws/secrets-store';
+import { SecretsManagerCertificateStore, versionToken } from '../../../domain/adapters/aws/secrets-store';
 import { parseBundle } from '../../../agent/bundle-check';
 import { BundleRejected } from '../../../agent/errors';
-import { toBundle } from '../../../lambdas/core/bundle';
+import { toBundle } from '../../../domain/core/bundle';
 
 const sm = mockClient(SecretsManagerClient);
 const store = new SecretsManagerCertificateStore(new SecretsManagerClient({ region: 'eu-west-1' }), { prefix: 'certflow/', kmsKeyId: 'k' });

@@ -3,9 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemaText, PUBLISHED_SCHEMAS } from '../../../lambdas/contracts/json-schemas';
-import { CertificateRenewedSchema } from '../../../lambdas/contracts/events';
-import { RenewCertificateInputSchema } from '../../../lambdas/contracts/request';
+import { jsonSchemaText, PUBLISHED_SCHEMAS } from '../../../domain/contracts/json-schemas';
+import { CertificateRenewedSchema } from '../../../domain/contracts/events';
+import { RenewCertificateInputSchema } from '../../../domain/contracts/request';
 
 const SCHEMAS_DIR = new URL('../../../schemas/', import.meta.url);
 const committed = (file: string) => readFileSync(new URL(file, SCHEMAS_DIR), 'utf8');

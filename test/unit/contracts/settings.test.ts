@@ -1,7 +1,7 @@
 /** The Lambda environment's JSON settings are parsed with their contracts, naming the variable and the field. */
 import { describe, expect, it } from 'vitest';
 import { ENV, settingsFromEnvironment } from '../../../lambdas/runtime/aws-deps';
-import { DEFAULT_SCAN } from '../../../lambdas/core/scan-plan';
+import { DEFAULT_SCAN } from '../../../domain/core/scan-plan';
 
 const base = { [ENV.directoryUrl]: 'https://acme.example/dir' };
 

@@ -1,9 +1,9 @@
 import { webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeCertificate, generatePrivateKey, splitPemChain, verifyIssuedChain } from '../../../lambdas/core/certificate';
-import { CertificateVerificationFailed } from '../../../lambdas/core/errors';
-import { KEY_TYPES } from '../../../lambdas/core/key-types';
+import { describeCertificate, generatePrivateKey, splitPemChain, verifyIssuedChain } from '../../../domain/core/certificate';
+import { CertificateVerificationFailed } from '../../../domain/core/errors';
+import { KEY_TYPES } from '../../../domain/core/key-types';
 
 x509.cryptoProvider.set(webcrypto as never);
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseName, challengeRecordName, normalizeName, zoneFor } from '../../../lambdas/core/dns-names';
+import { baseName, challengeRecordName, normalizeName, zoneFor } from '../../../domain/core/dns-names';
 
 const zones = [{ name: 'example.com', id: 'Z1' }, { name: 'eu.example.com', id: 'Z2' }, { name: 'example.net', id: 'Z3' }];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidCertificateRequest } from '../../../lambdas/core/errors';
-import { MAX_NAMES, validateCertificateRequest, type RequestPolicy } from '../../../lambdas/core/request';
+import { InvalidCertificateRequest } from '../../../domain/core/errors';
+import { MAX_NAMES, validateCertificateRequest, type RequestPolicy } from '../../../domain/core/request';
 
 const policy: RequestPolicy = {
   zones: [{ name: 'example.com' }, { name: 'corp.example.net' }],

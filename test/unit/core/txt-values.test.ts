@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { challengeTarget, containsAll, mergeTxtValues, quoteTxt, removeTxtValues } from '../../../lambdas/core/txt-values';
+import { challengeTarget, containsAll, mergeTxtValues, quoteTxt, removeTxtValues } from '../../../domain/core/txt-values';
 
 describe('TXT values', () => {
   it.each([

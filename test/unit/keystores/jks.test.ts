@@ -1,6 +1,6 @@
 import { parseJks, toPem } from 'jks-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeJks } from '../../../lambdas/keystores';
+import { encodeJks } from '../../../domain/keystores';
 import { certificateDers, keyAfterJavaImport, keyDer, KEY_TYPES, keytool, listKeystore, removeScratch, scratchFile, testChain } from './fixtures';
 
 afterAll(removeScratch);

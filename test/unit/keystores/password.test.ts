@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeystorePassword } from '../../../lambdas/keystores';
+import { generateKeystorePassword } from '../../../domain/keystores';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodePkcs12 } from '../../../lambdas/keystores';
+import { encodePkcs12 } from '../../../domain/keystores';
 import { certificateDers, keyAfterJavaImport, keyDer, KEY_TYPES, keytool, listKeystore, openssl, OPENSSL_INFO, removeScratch, scratchFile, testChain } from './fixtures';
 
 afterAll(removeScratch);

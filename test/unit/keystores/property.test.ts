@@ -4,7 +4,7 @@
  */
 import { toPem } from 'jks-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeJks, encodePkcs12 } from '../../../lambdas/keystores';
+import { encodeJks, encodePkcs12 } from '../../../domain/keystores';
 import {
   certificateDers, type ChainLength, keyDer, KEY_TYPES, listKeystore, openssl, OPENSSL_INFO, removeScratch, scratchFile, testChain,
 } from './fixtures';

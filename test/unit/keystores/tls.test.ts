@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeJks, encodePkcs12 } from '../../../lambdas/keystores';
+import { encodeJks, encodePkcs12 } from '../../../domain/keystores';
 import { startJavaTlsServer, tlsHandshake } from '../../support/java-tls';
 import { KEY_TYPES, removeScratch, scratchFile, SERVER_NAME, testChain, type TestChain } from './fixtures';
 

@@ -1,6 +1,6 @@
 import { toPem } from 'jks-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeJksTruststore, encodePkcs12Truststore } from '../../../lambdas/keystores';
+import { encodeJksTruststore, encodePkcs12Truststore } from '../../../domain/keystores';
 import { certificateDers, listKeystore, openssl, OPENSSL_INFO, removeScratch, scratchFile, testAuthorities } from './fixtures';
 
 afterAll(removeScratch);

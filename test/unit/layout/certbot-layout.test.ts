@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../../agent/bundle-check';
 import { InstallDir } from '../../../agent/install/install-dir';
 import { repairInstall } from '../../../agent/install/repair';
-import { FileCertificateStore } from '../../../lambdas/adapters/local/file-store';
-import type { CertificateBundle } from '../../../lambdas/core/bundle';
-import type { CertificateMaterial } from '../../../lambdas/ports';
+import { FileCertificateStore } from '../../../domain/adapters/local/file-store';
+import type { CertificateBundle } from '../../../domain/core/bundle';
+import type { CertificateMaterial } from '../../../domain/ports';
 import { durabilityGaps, SimulatedCrash, watchedFs, type Step } from '../../support/watched-fs';
 import { issueBundle, issueMaterial, tempDir } from '../agent/fixtures';
 

@@ -1,8 +1,8 @@
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ariCertId, ariInstant, certIdMatchesSerial, jitterFraction, parseRenewalInfo } from '../../../lambdas/core/ari';
-import { describeCertificate } from '../../../lambdas/core/certificate';
+import { ariCertId, ariInstant, certIdMatchesSerial, jitterFraction, parseRenewalInfo } from '../../../domain/core/ari';
+import { describeCertificate } from '../../../domain/core/certificate';
 
 x509.cryptoProvider.set(webcrypto as never);
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FLOOR_FRACTION } from '../../../lambdas/core/renewal-policy';
+import { FLOOR_FRACTION } from '../../../domain/core/renewal-policy';
 import { DEFAULT_FLEET, fleetCheckFailures, simulateFleet, type FleetConfig } from '../../../sim/fleet';
 
 // 500 certificates need about 40 orders a day; 25 per 3 h with a scan every 6 h allows 100,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateMetadata } from '../../../lambdas/core/certificate';
-import type { KeyType } from '../../../lambdas/core/key-types';
+import type { CertificateMetadata } from '../../../domain/core/certificate';
+import type { KeyType } from '../../../domain/core/key-types';
 import {
   ATTEMPTS_BEFORE_FLOOR,
   evaluateRenewal,
@@ -8,7 +8,7 @@ import {
   renewalFractions,
   type PolicyInput,
   type StoreState,
-} from '../../../lambdas/core/renewal-policy';
+} from '../../../domain/core/renewal-policy';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

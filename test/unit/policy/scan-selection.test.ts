@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../../../lambdas/core/renewal-policy';
-import { evaluateInventory, inventoryEntries, selectForRenewal, type Candidate, type OrderBudget } from '../../../lambdas/core/scan-selection';
+import type { Verdict } from '../../../domain/core/renewal-policy';
+import { evaluateInventory, inventoryEntries, selectForRenewal, type Candidate, type OrderBudget } from '../../../domain/core/scan-selection';
 import { DEFAULT_FLEET, fleetInventory } from '../../../sim/fleet';
 
 const budget = (maxOrders: number, ordersInWindow = 0): OrderBudget => ({ windowHours: 3, maxOrders, ordersInWindow });

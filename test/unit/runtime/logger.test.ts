@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StepDeps } from '../../../lambdas/deps';
-import type { Logger } from '../../../lambdas/ports';
+import type { Logger } from '../../../domain/ports';
 import { invokeStep, lambdaHandler, type LambdaContext } from '../../../lambdas/runtime/lambda';
-import { jsonLogger, logKeysOf, withLogKeys } from '../../../lambdas/runtime/logger';
+import { jsonLogger, logKeysOf, withLogKeys } from '../../../domain/logging/logger';
 
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:RenewCertificate:run-1';
 const REQUEST = { certificateId: 'broker-eu1', names: ['broker.certflow.test'] };

@@ -7,8 +7,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { StepDeps } from '../../../lambdas/deps';
 import { scanInventory } from '../../../lambdas/handlers/scan-inventory';
-import type { Logger, StoredCertificateState } from '../../../lambdas/ports';
-import { jsonLogger } from '../../../lambdas/runtime/logger';
+import type { Logger, StoredCertificateState } from '../../../domain/ports';
+import { jsonLogger } from '../../../domain/logging/logger';
 import { metricsFor, MetricUnit } from '../../../lambdas/runtime/metrics';
 
 vi.mock('../../../lambdas/acme/renewal-info', () => ({ fetchAriStates: async () => ({ supported: false, states: new Map() }) }));

@@ -4,8 +4,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLogger } from '../../../lambdas/runtime/logger';
-import { isSecretKey, redact, REDACTED, REDACTED_BASE64, REDACTED_KEY } from '../../../lambdas/runtime/redaction';
+import { jsonLogger } from '../../../domain/logging/logger';
+import { isSecretKey, redact, REDACTED, REDACTED_BASE64, REDACTED_KEY } from '../../../domain/logging/redaction';
 import { keyNeedles, scanForSecrets } from '../../support/secret-scan';
 
 const PASSWORD = 'Qx7vT2mLp9ZsR4kWc8YnB3hJd6FaG5eU'; // a generated keystore password's shape: 32 alphanumerics

@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EventBridgePublisher } from '../../../../lambdas/adapters/aws/eventbridge-events';
-import type { CertificateRenewalFailedEvent, CertificateRenewedEvent } from '../../../../lambdas/ports';
+import { EventBridgePublisher } from '../../../../domain/adapters/aws/eventbridge-events';
+import type { CertificateRenewalFailedEvent, CertificateRenewedEvent } from '../../../../domain/ports';
 import { detailErrors } from '../../../support/schemas';
 
 const eventBridge = mockClient(EventBridgeClient);

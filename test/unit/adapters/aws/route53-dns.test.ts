@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ALREADY_PRESENT, Route53DnsProvider, type AuthoritativeCheck } from '../../../../lambdas/adapters/aws/route53-dns';
-import type { HostedZone } from '../../../../lambdas/core/dns-names';
-import type { TxtRecord } from '../../../../lambdas/ports';
+import { ALREADY_PRESENT, Route53DnsProvider, type AuthoritativeCheck } from '../../../../domain/adapters/aws/route53-dns';
+import type { HostedZone } from '../../../../domain/core/dns-names';
+import type { TxtRecord } from '../../../../domain/ports';
 
 const route53 = mockClient(Route53Client);
 const checks: { nameServers: string[]; records: readonly TxtRecord[] }[] = [];

@@ -11,10 +11,10 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerCertificateStore, versionToken } from '../../../../lambdas/adapters/aws/secrets-store';
-import { namesHash } from '../../../../lambdas/core/scan-plan';
-import { toBundle } from '../../../../lambdas/core/bundle';
-import type { CertificateMetadata } from '../../../../lambdas/core/certificate';
+import { SecretsManagerCertificateStore, versionToken } from '../../../../domain/adapters/aws/secrets-store';
+import { namesHash } from '../../../../domain/core/scan-plan';
+import { toBundle } from '../../../../domain/core/bundle';
+import type { CertificateMetadata } from '../../../../domain/core/certificate';
 
 const sm = mockClient(SecretsManagerClient);
 const store = new SecretsManagerCertificateStore(new SecretsManagerClient({ region: 'eu-west-1' }), {

@@ -1,7 +1,7 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { StepFunctionsOrderLedger } from '../../../../lambdas/adapters/aws/sfn-order-ledger';
+import { StepFunctionsOrderLedger } from '../../../../domain/adapters/aws/sfn-order-ledger';
 
 const sfn = mockClient(SFNClient);
 const ARN = 'arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate';

@@ -4,7 +4,7 @@
  */
 import { GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from 'vitest';
-import { zoneClients, type AssumeRole, type ZoneRole } from '../../../../lambdas/adapters/aws/zone-clients';
+import { zoneClients, type AssumeRole, type ZoneRole } from '../../../../domain/adapters/aws/zone-clients';
 
 const ROLE = 'arn:aws:iam::222222222222:role/certflow-dns';
 const OTHER_ROLE = 'arn:aws:iam::333333333333:role/certflow-dns';

@@ -1,6 +1,6 @@
 /**
  * certbot's layout, written durably. Shared by the pipeline's file store
- * (lambdas/adapters/local/file-store.ts) and the host agent's install directory
+ * (domain/adapters/local/file-store.ts) and the host agent's install directory
  * (agent/install/install-dir.ts):
  *
  *   <root>/archive/<id>/<n>/   one folder per version (n = 1, 2, …), never modified once named

@@ -1,7 +1,7 @@
 /** Pure helpers for domain names and DNS-01 record names. */
 import type { HostedZone } from '../contracts/settings';
 
-// A hosted zone is part of the settings' contract (lambdas/contracts/settings.ts).
+// A hosted zone is part of the settings' contract (domain/contracts/settings.ts).
 export type { HostedZone };
 
 /** Lowercase and drop one trailing dot: `Example.COM.` → `example.com`. */

@@ -27,7 +27,7 @@ export function containsAll(existing: readonly string[], ours: readonly string[]
   return ours.every((value) => existing.includes(quoteTxt(value)));
 }
 
-// CNAME-delegated challenges are part of the settings' contract (lambdas/contracts/settings.ts).
+// CNAME-delegated challenges are part of the settings' contract (domain/contracts/settings.ts).
 export type { ChallengeDelegation };
 
 /** Where the TXT for `_acme-challenge.<name>` really goes. Most specific match wins. */

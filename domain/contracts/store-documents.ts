@@ -1,5 +1,5 @@
 /**
- * The other documents the Secrets Manager store keeps (lambdas/adapters/aws/secrets-store.ts);
+ * The other documents the Secrets Manager store keeps (domain/adapters/aws/secrets-store.ts);
  * the certificate versions themselves are bundles (./bundle.ts). All hold private keys: parse
  * them with `showValues: false`.
  */

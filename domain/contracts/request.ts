@@ -2,7 +2,7 @@
  * The input of a RenewCertificate execution (manual, or one item of the scheduled scan's Map):
  * its shape, field by field, with the messages the first state answers. What depends on the
  * stack (hosted zones, default directory, contact, EAB) and the checks of each DNS name after
- * normalization stay in lambdas/core/request.ts, which parses with this schema first.
+ * normalization stay in domain/core/request.ts, which parses with this schema first.
  */
 import { z } from 'zod';
 import { KEY_TYPES } from '../core/key-types';

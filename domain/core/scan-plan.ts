@@ -13,7 +13,7 @@ import type { AriState, DeclaredCertificate, StoreState } from './renewal-policy
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from './scan-selection';
 import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 
-// The declared certificates and the scan settings are part of the settings' contract (lambdas/contracts/settings.ts).
+// The declared certificates and the scan settings are part of the settings' contract (domain/contracts/settings.ts).
 export type { ManagedCertificate, ScanSettings };
 
 export const DEFAULT_SCAN: ScanSettings = {

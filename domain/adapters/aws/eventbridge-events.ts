@@ -2,7 +2,7 @@
  * Events on the stack's custom EventBridge bus. Source `certflow`; detail-types
  * "Certificate Renewed", "Certificate Renewal Failed" and "Certificate Expiring" (schemas/ has
  * their JSON Schemas).
- * No secret material: the details are built from public data only (see lambdas/ports.ts).
+ * No secret material: the details are built from public data only (see domain/ports.ts).
  *
  * Minimal IAM: events:PutEvents on the bus.
  *

@@ -7,7 +7,7 @@ import { BUNDLE_SCHEMA, type CertificateBundle } from '../contracts/bundle';
 import type { CertificateMaterial } from '../ports';
 import type { CertificateMetadata } from './certificate';
 
-// The bundle's shape is a contract (lambdas/contracts/bundle.ts); this module builds and unpacks it.
+// The bundle's shape is a contract (domain/contracts/bundle.ts); this module builds and unpacks it.
 export { BUNDLE_SCHEMA, type CertificateBundle };
 
 /** Files only the host's service account may read. */

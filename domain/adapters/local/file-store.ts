@@ -9,7 +9,7 @@
  *
  * Private files are 0600. A version becomes current only when fully written, so a failed
  * renewal leaves the previous version current. archive/ and live/ are written by the certbot
- * layout shared with the host agent (lambdas/layout/certbot-layout.ts); every file here is
+ * layout shared with the host agent (domain/layout/certbot-layout.ts); every file here is
  * fsynced before the rename or link that names it, and its folder after.
  */
 import { createHash } from 'node:crypto';

@@ -9,7 +9,7 @@ import { InvalidCertificateRequest } from './errors';
 import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
 import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
 
-// The input's shape is a contract (lambdas/contracts/request.ts, schemas/renew-certificate-input.schema.json).
+// The input's shape is a contract (domain/contracts/request.ts, schemas/renew-certificate-input.schema.json).
 export { MAX_NAMES, PKCS12_PROFILES, type KeystoreProfile, type RenewCertificateInput };
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;

@@ -2,7 +2,7 @@
  * Certificate store on AWS Secrets Manager, encrypted with the stack's customer-managed KMS key.
  *
  *   <prefix>certificates/<id>   one secret per certificate, one version per issuance, and only
- *                               complete bundles (lambdas/core/bundle.ts: PEMs, keystores base64,
+ *                               complete bundles (domain/core/bundle.ts: PEMs, keystores base64,
  *                               password, metadata). promote writes the bundle as AWSCURRENT; the
  *                               previous current becomes AWSPREVIOUS. Rollback = move AWSCURRENT back.
  *   <prefix>pending/<id>        the private keys of orders in flight, one version per order (read by
@@ -58,7 +58,7 @@ export interface SecretsStoreOptions {
 }
 
 /**
- * A stored JSON document (lambdas/contracts/store-documents.ts), parsed, not cast. They hold
+ * A stored JSON document (domain/contracts/store-documents.ts), parsed, not cast. They hold
  * private keys: messages name the field, never quote the value.
  */
 function parseDocument<S extends z.ZodType>(schema: S, text: string, fail: (why: string) => Error): z.output<S> {

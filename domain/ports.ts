@@ -1,6 +1,6 @@
 /**
  * The ports of the renewal pipeline. Core logic and handlers depend on these interfaces only;
- * each real system gets an adapter (local ones in lambdas/adapters/local, AWS ones beside them).
+ * each real system gets an adapter (local ones in domain/adapters/local, AWS ones beside them).
  * Everything that crosses a port into Step Functions state must be JSON and public.
  */
 import type { CertificateMetadata } from './core/certificate';
@@ -125,7 +125,7 @@ export interface InventoryStore {
 /** The whole store, as adapters implement it. */
 export interface CertificateStore extends AccountStore, SecretReader, PendingKeys, VersionStore, InventoryStore {}
 
-// The event details are contracts (lambdas/contracts/events.ts): types inferred from their schemas.
+// The event details are contracts (domain/contracts/events.ts): types inferred from their schemas.
 export {
   DETAIL_TYPES,
   EVENT_SOURCE,

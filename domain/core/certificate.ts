@@ -18,7 +18,7 @@ const KEY_PARAMETERS: Record<KeyType, KeyParameters> = {
   'rsa-4096': { type: 'rsa', modulusLength: 4096 },
 };
 
-/** The certificate's public description, stored with every version (a contract: lambdas/contracts/certificate.ts). */
+/** The certificate's public description, stored with every version (a contract: domain/contracts/certificate.ts). */
 export type { CertificateMetadata };
 
 /** A fresh private key as PKCS#8 PEM, generated natively (off the event loop). */

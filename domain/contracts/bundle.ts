@@ -1,7 +1,7 @@
 /**
  * The bundle: one stored certificate version as one JSON document (`JSON.stringify(bundle)`),
  * what the Secrets Manager store keeps as a secret version and the agent fetches and installs.
- * Written by lambdas/core/bundle.ts `toBundle`; read back by the store and the agent with
+ * Written by domain/core/bundle.ts `toBundle`; read back by the store and the agent with
  * `parseBundleDocument`. File names become paths on the host, hence the narrow alphabet.
  */
 import { z } from 'zod';
