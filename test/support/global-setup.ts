@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { emulatorUnavailable, startAwsEmulator } from '../../local/aws-emulator';
+import { emulatorUnavailable, startAwsEmulator, type RunningEmulator } from '../../local/aws-emulator';
 import { installDebianPackages } from '../../local/debian';
 import { ensurePebbleInstalled } from '../../local/pebble';
 
@@ -53,11 +53,38 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('awsSkipReason', unavailable);
     return undefined;
   }
-  const started = Date.now();
-  const emulator = await startAwsEmulator({ log });
-  log(`AWS API emulator at ${emulator.endpoint} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const emulator = await sharedEmulator(log);
   project.provide('awsEndpoint', emulator.endpoint);
   project.provide('awsIsEmulator', true);
   project.provide('awsSkipReason', '');
-  return () => emulator.stop();
+  return () => releaseEmulator();
+}
+
+/*
+ * Vitest runs the global setup once for the root and once per project (vitest.config.ts), each
+ * with its own module instance: one emulator serves them all, stopped when the last lets go.
+ */
+interface Shared {
+  emulator?: Promise<RunningEmulator>;
+  users: number;
+}
+const shared: Shared = ((globalThis as { certflowAwsEmulator?: Shared }).certflowAwsEmulator ??= { users: 0 });
+
+function sharedEmulator(log: (line: string) => void): Promise<RunningEmulator> {
+  shared.users += 1;
+  shared.emulator ??= (async () => {
+    const started = Date.now();
+    const emulator = await startAwsEmulator({ log });
+    log(`AWS API emulator at ${emulator.endpoint} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return emulator;
+  })();
+  return shared.emulator;
+}
+
+async function releaseEmulator(): Promise<void> {
+  shared.users -= 1;
+  if (shared.users > 0 || !shared.emulator) return;
+  const emulator = shared.emulator;
+  shared.emulator = undefined;
+  await (await emulator).stop();
 }
