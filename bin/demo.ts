@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { startAgent, type ReloadContext } from '../agent';
 import { startLocalPipeline, type LocalPipeline } from '../local/environment';
+import { synthesisProgress } from '../local/definition-cache';
 import { ensurePebbleInstalled } from '../local/pebble';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionResult } from '../local/runner';
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
   console.log('Starting Pebble (local ACME CA) and the embedded DNS server…');
   let pipeline: LocalPipeline | undefined;
   try {
-    pipeline = await startLocalPipeline({ root: ROOT });
+    pipeline = await startLocalPipeline({ root: ROOT, onSynthesis: synthesisProgress() });
     console.log(`  Pebble directory ${pipeline.pebble.directoryUrl}, DNS on 127.0.0.1:${pipeline.dnsServer.port}/udp`);
     const events = pipeline.events;
     events.subscribe((event) => {

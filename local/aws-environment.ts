@@ -22,7 +22,8 @@ import type { StepDeps } from '../lambdas/deps';
 import { EVENT_SOURCE, type DnsChallengeProvider, type Logger } from '../domain/ports';
 import { settingsFromEnvironment, ENV } from '../lambdas/runtime/aws-deps';
 import { jsonLogger } from '../domain/logging/logger';
-import { synthesizeDefinitions, type LocalDefinitions } from './definition';
+import type { LocalDefinitions } from './definition';
+import { cachedDefinitions } from './definition-cache';
 import { LOCAL_ZONES } from './environment';
 import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { Route53ZoneSource } from './route53-zone-source';
@@ -173,7 +174,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     log,
     now: () => new Date(),
   };
-  const executor = new LocalExecutor((options.definitions ?? synthesizeDefinitions()).renew, deps);
+  const executor = new LocalExecutor((options.definitions ?? (await cachedDefinitions())).renew, deps);
   return {
     pebble,
     dnsServer,

@@ -12,7 +12,8 @@ import type { StepDeps } from '../lambdas/deps';
 import type { DnsChallengeProvider, Logger } from '../domain/ports';
 import { jsonLogger } from '../domain/logging/logger';
 import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../domain/core/scan-plan';
-import { synthesizeDefinitions, type LocalDefinitions } from './definition';
+import type { LocalDefinitions } from './definition';
+import { cachedDefinitions, type DefinitionCacheOptions } from './definition-cache';
 import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { LocalExecutor } from './runner';
 
@@ -27,8 +28,10 @@ export interface LocalPipelineOptions {
   readonly logSink?: (line: string) => void;
   /** Wrap the DNS provider (tests count or corrupt calls). */
   readonly wrapDns?: (provider: DnsChallengeProvider) => DnsChallengeProvider;
-  /** Reuse already synthesized definitions (synthesis takes seconds). */
+  /** Reuse already synthesized definitions (default: the on-disk cache, synthesized when the sources changed). */
   readonly definitions?: LocalDefinitions;
+  /** Told when the definitions have to be synthesized (local/definition-cache.ts synthesisProgress prints it). */
+  readonly onSynthesis?: DefinitionCacheOptions['onProgress'];
   /** The declared inventory and scan limits, for the scheduled scan. */
   readonly certificates?: readonly ManagedCertificate[];
   readonly scan?: ScanSettings;
@@ -49,6 +52,8 @@ export interface LocalPipeline {
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const zones = options.zones ?? LOCAL_ZONES;
+  // Before Pebble starts: a synthesis that fails leaves no process behind.
+  const definitions = options.definitions ?? (await cachedDefinitions({ onProgress: options.onSynthesis }));
   const dnsServer = new LocalDnsServer(new LocalZoneData(zones));
   const { pebble } = await startPebbleWithDns(dnsServer, options.pebble);
   const store = new FileCertificateStore(options.root);
@@ -72,7 +77,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     log,
     now: () => new Date(),
   };
-  const definitions = options.definitions ?? synthesizeDefinitions();
   const executor = new LocalExecutor(definitions.renew, deps);
   const scanExecutor = new LocalExecutor(definitions.scan, deps, {
     // startExecution.sync:2 — run the child, answer like Step Functions does.
