@@ -19,8 +19,28 @@ const ALIAS = new RegExp(CERTIFICATE_ID.source.replaceAll('a-z', 'A-Za-z'));
 const ARI_CERT_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAILTO = /^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
-/** `'<input>'`, as the messages quote a rejected value. */
-const quoted = (input: unknown) => `'${String(input)}'`;
+/** Longest part of a rejected value a message repeats: a 1 MB value gives a short message. */
+export const MAX_QUOTED = 64;
+
+/**
+ * A rejected value as a message shows it: at most MAX_QUOTED characters then `…`, with control,
+ * format and non-space separator characters (NUL, newline, NBSP, BOM, U+2028…) as `\uXXXX`.
+ */
+export function escaped(input: unknown): string {
+  const text = String(input);
+  let out = '';
+  let count = 0;
+  for (const char of text) {
+    if (count === MAX_QUOTED) return `${out}…`;
+    const code = char.codePointAt(0)!;
+    out += char === '\\' ? '\\\\' : char !== ' ' && /[\p{C}\p{Z}]/u.test(char) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+    count += 1;
+  }
+  return out;
+}
+
+/** `'<input>'`, escaped and shortened, as the messages quote a rejected value. */
+export const quoted = (input: unknown) => `'${escaped(input)}'`;
 
 const EAB_RULE = 'must be { "secretRef": "<secret name or ARN>" } (credentials by reference only)';
 
@@ -45,7 +65,7 @@ export const KeystoreFieldsSchema = z.strictObject(
   },
   {
     error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')} (passwords are given by reference only)` : 'must be an object',
+      issue.code === 'unrecognized_keys' ? `unknown field(s) ${escaped(issue.keys.join(', '))} (passwords are given by reference only)` : 'must be an object',
   },
 );
 
@@ -89,12 +109,15 @@ export const RenewCertificateInputSchema = z
         .optional()
         .describe('RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI)'),
       externalAccountBinding: z
-        .strictObject({ secretRef: z.string({ error: EAB_RULE }).regex(SECRET_REF, { error: EAB_RULE }) }, { error: EAB_RULE })
+        .strictObject(
+          { secretRef: z.string({ error: EAB_RULE }).regex(SECRET_REF, { error: EAB_RULE }) },
+          { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${escaped(issue.keys.join(', '))}; ${EAB_RULE}` : EAB_RULE) },
+        )
         .optional()
         .describe('The secret holds {"kid","hmacKey"}; default from the stack config'),
       AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().optional().describe('Added by Step Functions when a parent execution (the scheduled scan) starts this one'),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be a JSON object') },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${escaped(issue.keys.join(', '))}` : 'must be a JSON object') },
   )
   .meta({
     title: 'RenewCertificate input',

@@ -2,9 +2,11 @@
  * Validation of a RenewCertificate request. Pure: the first state calls it before any
  * ACME or DNS traffic, and every rejection names the field or the name at fault.
  */
+import { isIP } from 'node:net';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import type { z } from 'zod';
 import { fieldPath } from '../contracts/parse';
-import { MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, type KeystoreProfile, type RenewCertificateInput } from '../contracts/request';
+import { MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, quoted, type KeystoreProfile, type RenewCertificateInput } from '../contracts/request';
 import { InvalidCertificateRequest } from './errors';
 import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
 import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
@@ -85,8 +87,40 @@ export function nameProblem(name: string): string | undefined {
       return `has label '${label.slice(0, 20)}…' of ${label.length} characters (at most ${MAX_LABEL_LENGTH})`;
     }
     if (!LABEL.test(label)) {
-      return `has invalid label '${label}' (letters, digits and inner hyphens only; IDNs as punycode)`;
+      return `has invalid label ${quoted(label)} (letters, digits and inner hyphens only; IDNs as punycode)`;
     }
+    if (label.startsWith('xn--') && !isALabel(label)) {
+      return `has malformed A-label ${quoted(label)} (not the punycode of an internationalised label)`;
+    }
+  }
+  return undefined;
+}
+
+/** `xn--…` (lowercase) decodes to a non-ASCII label that encodes back to exactly itself. */
+function isALabel(label: string): boolean {
+  const unicode = domainToUnicode(label);
+  return unicode !== '' && !unicode.includes('.') && /[\u0080-\u{10ffff}]/u.test(unicode) && domainToASCII(unicode) === label;
+}
+
+/** An IPv4 or IPv6 address, possibly bracketed or with a trailing dot. */
+function isIpAddress(value: string): boolean {
+  const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value.endsWith('.') ? value.slice(0, -1) : value;
+  return isIP(bare) !== 0;
+}
+
+/**
+ * Why the name as given is refused before any normalisation, or undefined: surrounding
+ * whitespace, an IP address, or a character outside ASCII (which lowercasing or NFKC could
+ * turn into ASCII: the Kelvin sign U+212A becomes `k`). Internationalised names come as A-labels.
+ */
+function rawNameProblem(value: string): string | undefined {
+  if (/^[\s\p{Cf}]|[\s\p{Cf}]$/u.test(value)) return 'has leading or trailing whitespace';
+  if (isIpAddress(value)) return 'is an IP address; DNS-01 validates DNS names only';
+  const nonAscii = /[\u0080-\u{10ffff}]/u.exec(value);
+  if (nonAscii) {
+    const label = value.split('.').find((candidate) => candidate.includes(nonAscii[0])) ?? value;
+    const code = nonAscii[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `has invalid label ${quoted(label)} (U+${code} is not ASCII; give internationalised names as A-labels, xn--…, IDNs as punycode)`;
   }
   return undefined;
 }
@@ -95,17 +129,19 @@ export function nameProblem(name: string): string | undefined {
 function validateNames(raw: readonly string[], zones: readonly HostedZone[]): string[] {
   const firstIndexOf = new Map<string, number>();
   return raw.map((value, index) => {
-    const name = normalizeName(value.trim());
+    const raw = rawNameProblem(value);
+    if (raw) reject(`names[${index}]: ${quoted(value)} ${raw}`);
+    const name = normalizeName(value);
     const problem = nameProblem(name);
-    if (problem) reject(`names[${index}]: '${value}' ${problem}`);
+    if (problem) reject(`names[${index}]: ${quoted(value)} ${problem}`);
     const earlier = firstIndexOf.get(name);
     if (earlier !== undefined) {
-      reject(`names[${index}]: '${value}' duplicates names[${earlier}] ('${name}' after normalization)`);
+      reject(`names[${index}]: ${quoted(value)} duplicates names[${earlier}] (${quoted(name)} after normalization)`);
     }
     firstIndexOf.set(name, index);
     if (!zoneFor(name, zones)) {
       const known = zones.map((zone) => zone.name).join(', ') || 'none';
-      reject(`names[${index}]: '${baseName(name)}' is outside every configured hosted zone (zones: ${known})`);
+      reject(`names[${index}]: ${quoted(baseName(name))} is outside every configured hosted zone (zones: ${known})`);
     }
     return name;
   });
@@ -122,9 +158,9 @@ function validateDirectoryUrl(raw: string | undefined, fallback: string): string
   try {
     url = new URL(raw);
   } catch {
-    reject(`directoryUrl: '${raw}' is not a valid URL`);
+    reject(`directoryUrl: ${quoted(raw)} is not a valid URL`);
   }
-  if (url.protocol !== 'https:') reject(`directoryUrl: '${raw}' must use https (RFC 8555 §6.1)`);
+  if (url.protocol !== 'https:') reject(`directoryUrl: ${quoted(raw)} must use https (RFC 8555 §6.1)`);
   return url.toString();
 }
 

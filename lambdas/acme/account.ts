@@ -15,7 +15,15 @@ type RegistrationDeps = StepDeps<{ store: 'account' | 'saveAccountUrl' | 'readSe
 async function externalAccountBinding(request: CertificateRequest, deps: StepDeps<{ store: 'readSecret' }>) {
   if (!request.externalAccountBinding) return undefined;
   const raw = await deps.store.readSecret(request.externalAccountBinding.secretRef);
-  const parsed: unknown = JSON.parse(raw);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // JSON.parse's message quotes the text around the fault: bytes of the secret. Say only where.
+    throw new InvalidCertificateRequest(
+      `externalAccountBinding: the referenced secret is not valid JSON (it must hold {"kid": "...", "hmacKey": "..."}; ${raw.length} characters read)`,
+    );
+  }
   const { kid, hmacKey } = (parsed ?? {}) as { kid?: unknown; hmacKey?: unknown };
   if (typeof kid !== 'string' || typeof hmacKey !== 'string') {
     throw new InvalidCertificateRequest('externalAccountBinding: the referenced secret must hold {"kid": "...", "hmacKey": "..."}');

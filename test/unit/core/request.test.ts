@@ -78,6 +78,37 @@ describe('validateCertificateRequest', () => {
     ['rotatePassword not a boolean', { ...base, keystore: { rotatePassword: 'yes' } }, /^keystore\.rotatePassword: must be true or false$/],
     ['contact not a list', { ...base, contact: 'mailto:ops@example.com' }, /^contact: must be a list of mailto: URIs$/],
     ['EAB without a secretRef', { ...base, externalAccountBinding: {} }, /^externalAccountBinding: must be \{ "secretRef"/],
+    // Issue #12: refused, not normalised.
+    ['leading space', { ...base, names: [' a.example.com'] }, /^names\[0\]: ' a\.example\.com' has leading or trailing whitespace/],
+    ['trailing tab', { ...base, names: ['a.example.com\t'] }, /^names\[0\]: 'a\.example\.com\\u0009' has leading or trailing whitespace/],
+    ['trailing NBSP', { ...base, names: ['a.example.com\u00a0'] }, /^names\[0\]: 'a\.example\.com\\u00a0' has leading or trailing whitespace/],
+    ['leading BOM', { ...base, names: ['\ufeffa.example.com'] }, /^names\[0\]: '\\ufeffa\.example\.com' has leading or trailing whitespace/],
+    ['trailing U+2028', { ...base, names: ['a.example.com\u2028'] }, /^names\[0\]: 'a\.example\.com\\u2028' has leading or trailing whitespace/],
+    ['trailing newline', { ...base, names: ['a.example.com\n'] }, /^names\[0\]: 'a\.example\.com\\u000a' has leading or trailing whitespace/],
+    ['Kelvin sign (lowercases to k)', { ...base, names: ['\u212aa.example.com'] }, /^names\[0\]: .* has invalid label .*U\+212A is not ASCII.*xn--/],
+    ['fullwidth letter (NFKC to e)', { ...base, names: ['\uff45xample.com'] }, /^names\[0\]: .* has invalid label .*U\+FF45 is not ASCII/],
+    ['long s (uppercases to S)', { ...base, names: ['a.\u017fexample.com'] }, /U\+017F is not ASCII/],
+    ['inner NUL', { ...base, names: ['a\u0000b.example.com'] }, /^names\[0\]: 'a\\u0000b\.example\.com' has invalid label 'a\\u0000b'/],
+    ['malformed A-label (not punycode)', { ...base, names: ['xn--a.example.com'] }, /^names\[0\]: 'xn--a\.example\.com' has malformed A-label 'xn--a'/],
+    ['A-label of a non-NFC label', { ...base, names: ['xn--ab-8tb.example.com'] }, /has malformed A-label 'xn--ab-8tb'/],
+    ['A-label that does not decode', { ...base, names: ['xn--55.example.com'] }, /has malformed A-label 'xn--55'/],
+    ['keyType null', { ...base, keyType: null }, /^keyType: /],
+    ['directoryUrl null', { ...base, directoryUrl: null }, /^directoryUrl: /],
+    ['contact null', { ...base, contact: null }, /^contact: /],
+    ['keystore null', { ...base, keystore: null }, /^keystore: /],
+    ['keystore.alias null', { ...base, keystore: { alias: null } }, /^keystore\.alias: /],
+    ['keystore.profile null', { ...base, keystore: { profile: null } }, /^keystore\.profile: /],
+    ['keystore.passwordSecretRef null', { ...base, keystore: { passwordSecretRef: null } }, /^keystore\.passwordSecretRef: /],
+    ['keystore.rotatePassword null', { ...base, keystore: { rotatePassword: null } }, /^keystore\.rotatePassword: /],
+    ['replaces null', { ...base, replaces: null }, /^replaces: /],
+    ['externalAccountBinding null', { ...base, externalAccountBinding: null }, /^externalAccountBinding: /],
+    ['started-by id null', { ...base, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: null }, /^AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: /],
+    ['unknown field inside EAB', { ...base, externalAccountBinding: { secretRef: 'certflow/eab', kid: 'k' } }, /^externalAccountBinding: unknown field\(s\) kid/],
+    ['IPv4 address', { ...base, names: ['192.0.2.1'] }, /^names\[0\]: '192\.0\.2\.1' is an IP address; DNS-01 validates DNS names only$/],
+    ['IPv4 address, trailing dot', { ...base, names: ['192.0.2.1.'] }, /is an IP address; DNS-01 validates DNS names only$/],
+    ['IPv6 address', { ...base, names: ['2001:db8::1'] }, /^names\[0\]: '2001:db8::1' is an IP address; DNS-01 validates DNS names only$/],
+    ['bracketed IPv6 address', { ...base, names: ['[::1]'] }, /is an IP address; DNS-01 validates DNS names only$/],
+    ['id with NUL and newline (escaped)', { ...base, certificateId: 'a\u0000\nb' }, /^certificateId: 'a\\u0000\\u000ab' must be/],
   ])('rejects %s', (_case, input, message) => {
     let thrown: unknown;
     try {
@@ -88,6 +119,38 @@ describe('validateCertificateRequest', () => {
     expect(thrown).toBeInstanceOf(InvalidCertificateRequest);
     expect((thrown as Error).name).toBe('InvalidCertificateRequest');
     expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('accepts well-formed A-labels (any case), never echoes a value unbounded', () => {
+    expect(validateCertificateRequest({ ...base, names: ['xn--bcher-kva.example.com', 'XN--MNCHEN-3YA.example.com'] }, policy).names).toEqual([
+      'xn--bcher-kva.example.com',
+      'xn--mnchen-3ya.example.com',
+    ]);
+    const huge = 'x'.repeat(1_000_000);
+    const inputs = [
+      { ...base, certificateId: huge },
+      { ...base, names: [`${huge}.example.com`] },
+      { ...base, names: [`a\n${huge}`] },
+      { ...base, directoryUrl: `http://${huge}` },
+      { ...base, directoryUrl: `not a url ${huge}` },
+      { ...base, contact: [huge] },
+      { ...base, replaces: huge },
+      { ...base, [huge]: 1 },
+      { ...base, keystore: { alias: huge } },
+      { ...base, keyType: huge },
+    ];
+    for (const input of inputs) {
+      let message = '';
+      try {
+        validateCertificateRequest(input, policy);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidCertificateRequest);
+        message = (error as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(message.length).toBeLessThan(300);
+      expect([...message].filter((char) => char.charCodeAt(0) < 0x20)).toEqual([]);
+    }
   });
 
   it('accepts 100 names and the longest legal label', () => {
