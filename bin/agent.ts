@@ -177,15 +177,17 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** The agent command with its errors reported: the exit code (0, 1 failure, 2 bad usage). Used by `certflow agent`. */
+export function runAgentCommand(argv: readonly string[]): Promise<number> {
+  return main(argv).catch((error: unknown) => {
+    const usage = error instanceof AgentConfigError;
+    console.error(`certflow agent: ${error instanceof Error ? error.message : String(error)}`);
+    if (usage) console.error("Run 'npx certflow agent --help' for usage.");
+    return usage ? 2 : 1;
+  });
+}
+
 // Run as a program (tsx bin/agent.ts, or a bundle of it), not when imported.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      const usage = error instanceof AgentConfigError;
-      console.error(`certflow agent: ${error instanceof Error ? error.message : String(error)}`);
-      if (usage) console.error("Run 'npm run agent -- --help' for usage.");
-      process.exit(usage ? 2 : 1);
-    },
-  );
+  void runAgentCommand(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -5,14 +5,14 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startAgent, type ReloadContext } from '../agent';
-import { startLocalPipeline, type LocalPipeline } from '../local/environment';
-import { synthesisProgress } from '../local/definition-cache';
-import { ensurePebbleInstalled } from '../local/pebble';
+import { certflowHome, startLocalDefault } from '../local/default';
+import type { LocalPipeline } from '../local/environment';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionResult } from '../local/runner';
 
-const ROOT = path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+const ROOT = certflowHome();
 const HOST_DIR = path.join(ROOT, 'host');
 const RELOAD_TIMEOUT_MS = 15_000;
 const REQUEST = {
@@ -36,14 +36,11 @@ function demoBroker(onReload: (context: ReloadContext) => void) {
   };
 }
 
-async function main(): Promise<number> {
-  ensurePebbleInstalled();
+export async function main(): Promise<number> {
   console.log(`certflow demo — store and events under ${ROOT}`);
-  console.log('Starting Pebble (local ACME CA) and the embedded DNS server…');
   let pipeline: LocalPipeline | undefined;
   try {
-    pipeline = await startLocalPipeline({ root: ROOT, onSynthesis: synthesisProgress() });
-    console.log(`  Pebble directory ${pipeline.pebble.directoryUrl}, DNS on 127.0.0.1:${pipeline.dnsServer.port}/udp`);
+    pipeline = await startLocalDefault({ root: ROOT });
     const events = pipeline.events;
     events.subscribe((event) => {
       console.log(`\nEvent "${event['detail-type']}":`);
@@ -99,10 +96,13 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
+/** main() with its failure reported: the exit code (`certflow demo` and `npm run demo`). */
+export function runDemo(): Promise<number> {
+  return main().catch((error: unknown) => {
     console.error(`\ncertflow demo failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+    return 1;
+  });
+}
+
+// Run as a program (tsx bin/demo.ts), not when imported by bin/cli.ts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runDemo().then((code) => process.exit(code));

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { table } from '../bench/stats';
 import { DEFAULT_FLEET, fleetCheckFailures, simulateFleet, type FleetConfig, type FleetResult } from '../sim/fleet';
@@ -20,8 +21,9 @@ function number(flag: string, value: string | undefined, { integer = true, min =
   return parsed;
 }
 
-function parseConfig(): { config: FleetConfig; json: boolean; out: string } {
+function parseConfig(args: string[]): { config: FleetConfig; json: boolean; out: string } {
   const { values } = parseArgs({
+    args,
     options: {
       certificates: { type: 'string', default: String(DEFAULT_FLEET.certificates) },
       days: { type: 'string', default: String(DEFAULT_FLEET.days) },
@@ -205,8 +207,9 @@ function chart(result: FleetResult): string {
   ].join('\n');
 }
 
-function main(): void {
-  const { config, json, out } = parseConfig();
+/** `npm run simulate -- …` / `certflow simulate …`: sets process.exitCode to 1 when a guarantee broke. */
+export function main(argv: string[] = process.argv.slice(2)): void {
+  const { config, json, out } = parseConfig(argv);
   const started = performance.now();
   const result = simulateFleet(config, (day) => process.stderr.write(`simulated ${day} of ${config.days} days (${((performance.now() - started) / 1000).toFixed(1)} s)\n`));
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -219,9 +222,12 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
-  console.error(`simulate failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+// Run as a program (tsx bin/simulate.ts), not when imported by bin/cli.ts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    main();
+  } catch (error) {
+    console.error(`simulate failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
 }

@@ -1,0 +1,405 @@
+/**
+ * The `certflow` command (bin/cli.js runs this file with tsx). Subcommands on the embedded
+ * local default (Pebble + local DNS + the file store under CERTFLOW_HOME, default .certflow):
+ * issue, renew, list, status, history, rollback; and agent, demo, simulate.
+ * Exit codes: 0 ok, 1 failed, 2 usage or configuration error.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { appendEvent, LocalEventLog, type LocalEvent } from '../domain/adapters/local/event-log';
+import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import { KEY_TYPES } from '../domain/core/key-types';
+import type { StoredVersion } from '../domain/ports';
+import { LocalStoreAdmin } from '../local/store-admin';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const ROLLED_BACK = 'Certificate Rolled Back';
+
+/** A usage or configuration error: exit code 2. */
+class UsageError extends Error {}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function home(): string {
+  return path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+}
+
+function eventsOf(events: readonly LocalEvent[], certificateId: string): LocalEvent[] {
+  return events.filter((event) => (event.detail as { certificateId?: string } | undefined)?.certificateId === certificateId);
+}
+
+function daysLeft(notAfter: string, now = Date.now()): number {
+  return Math.floor((Date.parse(notAfter) - now) / 86_400_000);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+// ---- issue / renew --------------------------------------------------------------------------
+
+interface Mode {
+  readonly local?: boolean;
+  readonly aws?: boolean;
+}
+
+function checkLocal(mode: Mode): void {
+  if (mode.aws && mode.local) throw new UsageError('choose --local or --aws, not both');
+  if (mode.aws) {
+    throw new UsageError('not yet: AWS mode of the certflow command is not built; use aws stepfunctions start-execution (README "Request input")');
+  }
+}
+
+async function runLocal(request: { certificateId: string; names: string[]; keyType?: string; keystore?: { profile?: string } }, asJson: boolean): Promise<number> {
+  // Loaded here: list/status/history stay fast and never start Pebble.
+  const [{ startLocalDefault }, { progressPrinter }] = await Promise.all([import('../local/default'), import('../local/progress')]);
+  const write = asJson ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
+  const pipeline = await startLocalDefault({ root: home(), write });
+  try {
+    write(`\nRenewCertificate for ${request.names.join(', ')} (${request.keyType ?? 'ec-p256'}) as '${request.certificateId}'\n`);
+    const result = await pipeline.executor.run(request, { onEvent: progressPrinter((line) => write(`${line}\n`)) });
+    const current = result.status === 'SUCCEEDED' ? await pipeline.store.current(request.certificateId) : undefined;
+    if (asJson) {
+      json({
+        executionId: result.executionId,
+        status: result.status,
+        ...(result.error ? { error: result.error, cause: result.cause } : {}),
+        ...(current ? { certificateId: current.certificateId, version: current.version, location: current.location, metadata: current.metadata, formats: current.formats } : {}),
+        transitions: result.transitions,
+        lambdaInvocations: result.lambdaInvocations,
+      });
+    }
+    if (result.status !== 'SUCCEEDED') {
+      process.stderr.write(`\nFAILED: ${result.error}: ${result.cause}\n`);
+      return EXIT.failed;
+    }
+    if (!current) throw new Error('the execution succeeded but the store has no current version');
+    if (!asJson) {
+      out(`\nIssued '${current.certificateId}' version ${current.version}`);
+      out(`  names     ${current.metadata.names.join(', ')}`);
+      out(`  serial    ${current.metadata.serialNumber}`);
+      out(`  notAfter  ${current.metadata.notAfter}`);
+      out(`  files     ${current.location}/ (formats: ${current.formats.join(', ')})`);
+    }
+    return EXIT.ok;
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+async function declaredCertificate(id: string) {
+  let config;
+  try {
+    config = (await import('../certflow.config')).default;
+  } catch (error) {
+    throw new UsageError(`certflow.config.ts: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const certificate = config.certificates.find((candidate) => candidate.id === id);
+  if (!certificate) {
+    const ids = config.certificates.map((candidate) => candidate.id);
+    throw new UsageError(`'${id}' is not declared in certflow.config.ts (declared: ${ids.length ? ids.join(', ') : 'none'}); use certflow issue ${id} --name <dns>…`);
+  }
+  return {
+    certificateId: certificate.id,
+    names: [...certificate.names],
+    ...(certificate.keyType ? { keyType: certificate.keyType } : {}),
+    ...(certificate.keystore ? { keystore: { ...certificate.keystore } } : {}),
+  };
+}
+
+// ---- list / status / history / rollback -------------------------------------------------------
+
+async function listCommand(options: { json?: boolean }): Promise<number> {
+  const store = new FileCertificateStore(home());
+  const [inventory, events] = await Promise.all([store.inventory(), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
+  const rows = inventory.map((state) => {
+    const renewals = eventsOf(events, state.certificateId).filter((event) => event['detail-type'] === 'Certificate Renewed');
+    const metadata = state.current?.metadata;
+    return {
+      certificateId: state.certificateId,
+      names: metadata?.names ?? [],
+      keyType: metadata?.keyType,
+      notAfter: metadata?.notAfter,
+      daysLeft: metadata ? daysLeft(metadata.notAfter) : undefined,
+      currentVersion: state.current?.version,
+      lastRenewal: renewals.at(-1)?.time ?? metadata?.notBefore,
+      ...(state.lastFailure ? { lastFailure: state.lastFailure } : {}),
+      ...(state.unreadable ? { unreadable: state.unreadable } : {}),
+    };
+  });
+  if (options.json) {
+    json({ store: home(), certificates: rows });
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    out(`No certificates in ${home()} yet: certflow issue <id> --name <dns>…`);
+    return EXIT.ok;
+  }
+  out(
+    table(
+      ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'LAST FAILURE'],
+      rows.map((row) => [
+        row.certificateId,
+        row.names.join(','),
+        row.keyType ?? '-',
+        row.notAfter ?? '-',
+        row.daysLeft === undefined ? '-' : String(row.daysLeft),
+        row.currentVersion ?? '-',
+        row.lastRenewal ?? '-',
+        row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
+      ]),
+    ),
+  );
+  return EXIT.ok;
+}
+
+async function certificateRecord(id: string) {
+  const admin = new LocalStoreAdmin(home());
+  const store = admin.store;
+  const [versions, current, events] = await Promise.all([admin.versions(id), store.current(id), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
+  const failure = (await store.inventory()).find((state) => state.certificateId === id)?.lastFailure;
+  if (versions.length === 0 && !current && !failure) throw new UsageError(`no certificate '${id}' in ${home()} (certflow list shows what there is)`);
+  return { store, versions, current, events: eventsOf(events, id), failure };
+}
+
+function versionRow(version: StoredVersion, current: string | undefined): string[] {
+  return [
+    `${version.version === current ? '*' : ' '} ${version.version}`,
+    version.metadata.serialNumber,
+    version.metadata.keyType,
+    version.metadata.notBefore,
+    version.metadata.notAfter,
+    version.metadata.names.join(','),
+  ];
+}
+
+function printVersions(versions: readonly StoredVersion[], current: string | undefined): void {
+  out(table(['VERSION', 'SERIAL', 'KEY TYPE', 'NOT BEFORE', 'NOT AFTER', 'NAMES'], versions.map((version) => versionRow(version, current))));
+  out('  (* current)');
+}
+
+function eventLine(event: LocalEvent): string {
+  const detail = event.detail as unknown as Record<string, unknown>;
+  const facts = ['version', 'previousVersion', 'serialNumber', 'step', 'error', 'daysToExpiry']
+    .filter((key) => detail[key] !== undefined)
+    .map((key) => `${key}=${String(detail[key])}`);
+  return `${event.time}  ${event['detail-type'].padEnd(26)} ${facts.join(' ')}`;
+}
+
+async function statusCommand(id: string, options: { json?: boolean }): Promise<number> {
+  const { versions, current, events, failure } = await certificateRecord(id);
+  if (options.json) {
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lastEvent: events.at(-1) ?? null });
+    return EXIT.ok;
+  }
+  out(`${id}`);
+  if (current) {
+    out(`  current   version ${current.version}, serial ${current.metadata.serialNumber}`);
+    out(`  names     ${current.metadata.names.join(', ')} (${current.metadata.keyType})`);
+    out(`  notAfter  ${current.metadata.notAfter} (${daysLeft(current.metadata.notAfter)} days left)`);
+    out(`  files     ${current.location}/`);
+  } else out('  current   none');
+  if (failure) out(`  last failure  ${failure.at} ${failure.step}: ${failure.error}`);
+  if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
+  out('');
+  printVersions(versions, current?.version);
+  return EXIT.ok;
+}
+
+async function historyCommand(id: string, options: { json?: boolean }): Promise<number> {
+  const { versions, current, events } = await certificateRecord(id);
+  if (options.json) {
+    json({ certificateId: id, currentVersion: current?.version ?? null, versions, events });
+    return EXIT.ok;
+  }
+  printVersions(versions, current?.version);
+  out('');
+  out(events.length ? events.map(eventLine).join('\n') : `no events for '${id}' in ${path.join(home(), 'events.jsonl')}`);
+  return EXIT.ok;
+}
+
+async function rollbackCommand(id: string, options: { to?: string; json?: boolean }): Promise<number> {
+  let result;
+  try {
+    result = await new LocalStoreAdmin(home()).rollback(id, options.to);
+  } catch (error) {
+    process.stderr.write(`certflow rollback: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+  const { from, to } = result;
+  const event = await appendEvent(
+    path.join(home(), 'events.jsonl'),
+    ROLLED_BACK,
+    { certificateId: id, version: to.version, previousVersion: from, serialNumber: to.metadata.serialNumber, notAfter: to.metadata.notAfter },
+    new Date(),
+  );
+  if (options.json) json({ certificateId: id, from, to: to.version, current: to, event });
+  else out(`Rolled back '${id}' from version ${from} to version ${to.version} (serial ${to.metadata.serialNumber}, notAfter ${to.metadata.notAfter}); "${ROLLED_BACK}" appended to ${path.join(home(), 'events.jsonl')}`);
+  return EXIT.ok;
+}
+
+// ---- the program ------------------------------------------------------------------------------
+
+const EXIT_CODES = `
+Exit codes:
+  0  success
+  1  failed (the execution failed: its error name is printed; or the operation was refused)
+  2  usage or configuration error (unknown option, missing argument, AWS mode not yet built)`;
+
+const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n${EXIT_CODES}`;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(setCode: (code: number) => void): Command {
+  const program = new Command('certflow')
+    .description('TLS certificate renewal through the RenewCertificate state machine, on the embedded local default (Pebble + local DNS + file store under $CERTFLOW_HOME, default .certflow).')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `${examples('certflow issue demo1 --name a.certflow.test', 'certflow list', 'certflow status demo1 --json', 'certflow rollback demo1', 'certflow agent --store .certflow --certificate demo1 --dir /tmp/host --once')}
+
+Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, manual executions by id (README "The certflow command").`,
+    );
+
+  const modeOptions = (command: Command) =>
+    command
+      .addOption(new Option('--local', 'run on the embedded local default (the default: no stack is configured for this command yet)'))
+      .addOption(new Option('--aws', 'run on the deployed stack (not yet built: exits 2)'))
+      .option('--json', 'print the result as JSON on stdout (progress goes to stderr)');
+
+  modeOptions(
+    program
+      .command('issue')
+      .description('issue a certificate for the given names (a new version of <id> in the store)')
+      .argument('<id>', 'certificate id (lowercase letters, digits, . _ -)')
+      .requiredOption('-n, --name <dns>', 'a DNS name (repeatable; local zones: certflow.test, example.test)', collect)
+      .addOption(new Option('--key-type <type>', 'key type').choices([...KEY_TYPES]).default('ec-p256'))
+      .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern'])),
+  )
+    .addHelpText('after', examples('certflow issue demo1 --name a.certflow.test', 'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy', 'certflow issue demo1 --name a.certflow.test --json'))
+    .action(async (id: string, options: Mode & { name: string[]; keyType: string; keystoreProfile?: string; json?: boolean }) => {
+      checkLocal(options);
+      const request = { certificateId: id, names: options.name, keyType: options.keyType, ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}) };
+      setCode(await runLocal(request, options.json ?? false));
+    });
+
+  modeOptions(
+    program
+      .command('renew')
+      .description('renew a certificate declared in certflow.config.ts (names and options from the config)')
+      .argument('<id>', 'a certificate id from certflow.config.ts certificates'),
+  )
+    .addHelpText('after', examples('certflow renew broker-eu1', 'certflow renew broker-eu1 --json'))
+    .action(async (id: string, options: Mode & { json?: boolean }) => {
+      checkLocal(options);
+      setCode(await runLocal(await declaredCertificate(id), options.json ?? false));
+    });
+
+  program
+    .command('list')
+    .description('the local store\'s inventory: id, names, key type, notAfter, days left, current version, last renewal')
+    .option('--json', 'print the inventory as JSON')
+    .addHelpText('after', examples('certflow list', 'certflow list --json', 'CERTFLOW_HOME=/srv/certflow certflow list'))
+    .action(async (options: { json?: boolean }) => setCode(await listCommand(options)));
+
+  program
+    .command('status')
+    .description('one certificate: its current version, every version in the archive, its last failure and last event')
+    .argument('<id>', 'certificate id')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('certflow status demo1', 'certflow status demo1 --json'))
+    .action(async (id: string, options: { json?: boolean }) => setCode(await statusCommand(id, options)));
+
+  program
+    .command('history')
+    .description('one certificate\'s versions and its events from events.jsonl, oldest first')
+    .argument('<id>', 'certificate id')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('certflow history demo1', 'certflow history demo1 --json'))
+    .action(async (id: string, options: { json?: boolean }) => setCode(await historyCommand(id, options)));
+
+  program
+    .command('rollback')
+    .description(`make an older version current again (live/<id> switched in one rename) and append "${ROLLED_BACK}" to events.jsonl`)
+    .argument('<id>', 'certificate id')
+    .option('--to <version>', 'the version to make current (default: the newest one older than the current)')
+    .option('--json', 'print as JSON')
+    .addHelpText(
+      'after',
+      `${examples('certflow rollback demo1', 'certflow rollback demo1 --to 1 --json')}
+
+Agents on hosts do not move back by themselves (an older version looks like a stale event):
+reload a host by hand after a rollback (README "Runbook").`,
+    )
+    .action(async (id: string, options: { to?: string; json?: boolean }) => setCode(await rollbackCommand(id, options)));
+
+  program
+    .command('agent')
+    .description('the host agent (the same flags as npm run agent; certflow agent --help lists them)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .addHelpText('after', examples('certflow agent --help', 'certflow agent --store .certflow --certificate demo1 --dir /tmp/host --once'))
+    .action(async (args: string[]) => {
+      const { runAgentCommand } = await import('./agent');
+      setCode(await runAgentCommand(args));
+    });
+
+  program
+    .command('demo')
+    .description('npm run demo: issue a certificate through the state machine and install it on a subscriber')
+    .addHelpText('after', examples('certflow demo', 'CERTFLOW_HOME=/tmp/demo certflow demo'))
+    .action(async () => {
+      const { runDemo } = await import('./demo');
+      setCode(await runDemo());
+    });
+
+  program
+    .command('simulate')
+    .description('npm run simulate: a year of a fleet\'s renewals through the scan policy (flags: --certificates, --days, --seed, --scan-hours, --budget, --failure-rate, --json, --out)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .addHelpText('after', examples('certflow simulate', 'certflow simulate --certificates 5000 --days 180 --json'))
+    .action(async (args: string[]) => {
+      const { main } = await import('./simulate');
+      main(args);
+      setCode(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    });
+
+  return program;
+}
+
+export async function run(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((value) => {
+    code = value;
+  });
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed the message (or the help).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`certflow: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`certflow: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void run(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,94 @@
+/** The certflow command as an operator runs it (node bin/cli.js …): one store, one Pebble run per issue. */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let home: string;
+
+function certflow(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/cli.js', ...args], { env: { ...process.env, CERTFLOW_HOME: home }, timeout: 150_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  home = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-cli-'));
+});
+afterAll(() => fs.rm(home, { recursive: true, force: true }));
+
+describe('certflow', () => {
+  it('--help shows the subcommands, examples and exit codes (exit 0); bad usage exits 2', async () => {
+    const help = await certflow('--help');
+    expect(help.code).toBe(0);
+    for (const command of ['issue', 'renew', 'list', 'status', 'history', 'rollback', 'agent', 'demo', 'simulate']) expect(help.stdout).toContain(command);
+    expect(help.stdout).toMatch(/Exit codes:[\s\S]*2 +usage/);
+    const issueHelp = await certflow('issue', '--help');
+    expect(issueHelp.code).toBe(0);
+    expect(issueHelp.stdout).toContain('$ certflow issue demo1 --name a.certflow.test');
+    expect((await certflow('issue', 'demo1')).code).toBe(2); // no --name
+    const badKey = await certflow('issue', 'demo1', '--name', 'a.certflow.test', '--key-type', 'dsa');
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain('Allowed choices are ec-p256');
+    expect((await certflow('frobnicate')).code).toBe(2);
+    const aws = await certflow('issue', 'demo1', '--name', 'a.certflow.test', '--aws');
+    expect(aws.code).toBe(2);
+    expect(aws.stderr).toContain('not yet');
+  }, 60_000);
+
+  it('issue twice, then list, status, history and rollback on the same store', async () => {
+    const first = await certflow('issue', 'demo1', '--name', 'a.certflow.test');
+    expect(first.stderr + first.stdout).toContain('✓ PackageAndStore');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("Issued 'demo1' version 1");
+    expect(await fs.readFile(path.join(home, 'live', 'demo1', 'cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+    expect(await fs.readFile(path.join(home, 'live', 'demo1', 'privkey.pem'), 'utf8')).toContain('PRIVATE KEY');
+
+    const second = await certflow('issue', 'demo1', '--name', 'a.certflow.test', '--json');
+    expect(second.code).toBe(0);
+    const issued = JSON.parse(second.stdout) as { status: string; version: string; metadata: { names: string[] } };
+    expect(issued).toMatchObject({ status: 'SUCCEEDED', version: '2', metadata: { names: ['a.certflow.test'] } });
+
+    const list = await certflow('list', '--json');
+    expect(list.code).toBe(0);
+    const [row] = (JSON.parse(list.stdout) as { certificates: Record<string, unknown>[] }).certificates;
+    expect(row).toMatchObject({ certificateId: 'demo1', names: ['a.certflow.test'], keyType: 'ec-p256', currentVersion: '2' });
+    expect(row!.daysLeft).toBeGreaterThan(0);
+    expect((await certflow('list')).stdout).toMatch(/demo1\s+a\.certflow\.test\s+ec-p256/);
+
+    const status = JSON.parse((await certflow('status', 'demo1', '--json')).stdout) as { current: { version: string }; versions: unknown[] };
+    expect(status.current.version).toBe('2');
+    expect(status.versions).toHaveLength(2);
+
+    const rollback = await certflow('rollback', 'demo1', '--json');
+    expect(rollback.code).toBe(0);
+    expect(JSON.parse(rollback.stdout)).toMatchObject({ from: '2', to: '1' });
+    expect((await fs.readlink(path.join(home, 'live', 'demo1'))).endsWith(path.join('archive', 'demo1', '1'))).toBe(true);
+
+    const history = JSON.parse((await certflow('history', 'demo1', '--json')).stdout) as { currentVersion: string; events: { 'detail-type': string }[] };
+    expect(history.currentVersion).toBe('1');
+    expect(history.events.map((event) => event['detail-type'])).toEqual(['Certificate Renewed', 'Certificate Renewed', 'Certificate Rolled Back']);
+    expect((await certflow('history', 'demo1')).stdout).toContain('Certificate Rolled Back');
+
+    const again = await certflow('rollback', 'demo1');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('nothing to roll back to');
+    expect((await certflow('status', 'nosuch')).code).toBe(2);
+  }, 180_000);
+
+  it('a name outside the local zones fails validation: exit 1 with the error name', async () => {
+    const run = await certflow('issue', 'outside', '--name', 'mq.example.com');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('InvalidCertificateRequest');
+    expect(run.stderr).toContain('outside every configured hosted zone');
+  }, 180_000);
+});
