@@ -182,7 +182,7 @@ export function runAgentCommand(argv: readonly string[]): Promise<number> {
   return main(argv).catch((error: unknown) => {
     const usage = error instanceof AgentConfigError;
     console.error(`certflow agent: ${error instanceof Error ? error.message : String(error)}`);
-    if (usage) console.error("Run 'npx certflow agent --help' for usage.");
+    if (usage) console.error("Run 'npm run agent -- --help' for usage.");
     return usage ? 2 : 1;
   });
 }
