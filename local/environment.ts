@@ -14,7 +14,7 @@ import { jsonLogger } from '../domain/logging/logger';
 import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../domain/core/scan-plan';
 import type { LocalDefinitions } from './definition';
 import { cachedDefinitions, type DefinitionCacheOptions } from './definition-cache';
-import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
+import { describePebbleExit, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { LocalExecutor } from './runner';
 
 export const LOCAL_ZONES: HostedZone[] = [{ name: 'certflow.test' }, { name: 'example.test' }];
@@ -77,7 +77,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     log,
     now: () => new Date(),
   };
-  const executor = new LocalExecutor(definitions.renew, deps);
+  // A step failing after our own Pebble died says so: the ACME error alone reads ECONNREFUSED.
+  const explainStepError = (error: unknown) => {
+    if (!pebble.exited || !(error instanceof Error)) return error;
+    const explained = new Error(`${describePebbleExit(pebble.exited)}\n(${error.message})`);
+    explained.name = error.name;
+    return explained;
+  };
+  const executor = new LocalExecutor(definitions.renew, deps, {}, explainStepError);
   const scanExecutor = new LocalExecutor(definitions.scan, deps, {
     // startExecution.sync:2 — run the child, answer like Step Functions does.
     RenewCertificate: async (parameters) => {

@@ -2,9 +2,15 @@
  * Pebble, Let's Encrypt's test CA, as a child process: fresh TLS certificates for its HTTPS
  * listener, free ports, DNS-01 lookups through our DNS server, and the CA's root fetched from
  * the management API (Pebble makes a new root at every start).
+ *
+ * Pebble never outlives the process that started it: it runs under a tiny Node watchdog whose
+ * stdin is a pipe from us. However we end (exit, Ctrl-C, SIGTERM, SIGHUP, a closed stdout, or
+ * SIGKILL), the pipe closes and the watchdog stops Pebble and removes its temp dir (which holds
+ * a TLS private key). The watchdog runs in its own session, so a terminal's Ctrl-C reaches us,
+ * not Pebble: an exit of Pebble is always Pebble's own, and is reported as such (`exited`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -27,7 +33,19 @@ export interface PebbleOptions {
   readonly externalAccountMacKeys?: Record<string, string>;
 }
 
+/** How Pebble ended on its own (not by `stop()`): its exit code or signal and its last output. */
+export interface PebbleExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** The last lines Pebble wrote (at most 10). */
+  readonly lastOutput: string;
+}
+
 export interface RunningPebble {
+  /** Pebble's own pid (it runs under a watchdog). */
+  readonly pid: number;
+  /** Set once Pebble has exited without being stopped. */
+  readonly exited: PebbleExit | undefined;
   readonly directoryUrl: string;
   readonly managementUrl: string;
   /** CA for Pebble's own HTTPS listener: trust it for the ACME client. */
@@ -72,6 +90,75 @@ function get(url: string, ca: string): Promise<{ status: number; body: string }>
     request.on('timeout', () => request.destroy(new Error(`timeout on ${url}`)));
     request.on('error', reject);
   });
+}
+
+/** `the local CA (Pebble) exited with code 2; its last output: …`: what an ACME error means when Pebble is gone. */
+export function describePebbleExit(exit: PebbleExit): string {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  return `the local CA (Pebble) ${how}${exit.lastOutput ? `; its last output:\n${exit.lastOutput}` : ' (no output)'}`;
+}
+
+/**
+ * The watchdog (plain JS, run with `node -e`): starts Pebble with our stdout/stderr, reports
+ * `{pid}` then `{exit}` as JSON lines on fd 3, and stops Pebble and removes the temp dir when
+ * its stdin closes (the parent ended, however) or it gets SIGINT/SIGTERM/SIGHUP.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const [binary, args, dir] = JSON.parse(process.argv[1]);
+const report = (message) => { try { fs.writeSync(3, JSON.stringify(message) + '\\n'); } catch {} };
+const removeDir = () => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} };
+const child = spawn(binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+child.on('spawn', () => report({ pid: child.pid }));
+child.on('error', (error) => { report({ error: error.message }); removeDir(); process.exit(1); });
+child.on('exit', (code, signal) => { report({ exit: { code, signal } }); removeDir(); process.exit(0); });
+const stop = () => {
+  if (child.exitCode !== null || child.signalCode !== null) { removeDir(); process.exit(0); }
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+};
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stop);
+`;
+
+/** Pebbles this process runs: killed (synchronously) and their dirs removed when it exits or is signalled. */
+const running = new Set<{ kill(): void }>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function killAllSync(): void {
+  for (const pebble of running) pebble.kill();
+  running.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killAllSync();
+  unwatchParent();
+  // Nobody else handles it: end as the signal would have ended us.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function onStdoutError(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  // `npm run demo | head -4`: the reader is gone; nothing more can be said.
+  killAllSync();
+  process.exit(1);
+}
+
+function watchParent(): void {
+  if (running.size > 0) return;
+  process.on('exit', killAllSync);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  process.stdout.on('error', onStdoutError);
+}
+
+function unwatchParent(): void {
+  process.off('exit', killAllSync);
+  for (const signal of SIGNALS) process.off(signal, onSignal);
+  process.stdout.off('error', onStdoutError);
 }
 
 async function waitUntilServing(url: string, ca: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -127,24 +214,70 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
   await fs.writeFile(configFile, JSON.stringify(config, null, 2));
 
   let log = '';
-  const child = spawn(PEBBLE_BINARY, ['-config', configFile, '-dnsserver', `127.0.0.1:${options.dnsPort}`, '-strict'], {
+  const pebbleArgs = ['-config', configFile, '-dnsserver', `127.0.0.1:${options.dnsPort}`, '-strict'];
+  const child = spawn(process.execPath, ['-e', WATCHDOG, JSON.stringify([PEBBLE_BINARY, pebbleArgs, dir])], {
     env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   const append = (chunk: Buffer) => {
     log = (log + chunk.toString('utf8')).slice(-20_000);
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
+  child.stdin?.on('error', () => {}); // the watchdog gone: its exit says the rest
   const output = () => log;
+
+  let pebblePid = 0;
+  let stopping = false;
+  let exited: PebbleExit | undefined;
+  const lastOutput = () => log.trimEnd().split('\n').slice(-10).join('\n');
+  const noteExit = (code: number | null, signal: string | null) => {
+    if (!stopping && !exited) exited = { code, signal, lastOutput: lastOutput() };
+  };
+  let control = '';
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
+    control += chunk.toString('utf8');
+    for (let end = control.indexOf('\n'); end >= 0; end = control.indexOf('\n')) {
+      const message = JSON.parse(control.slice(0, end)) as { pid?: number; exit?: { code: number | null; signal: string | null } };
+      control = control.slice(end + 1);
+      if (message.pid) pebblePid = message.pid;
+      if (message.exit) noteExit(message.exit.code, message.exit.signal);
+    }
+  });
+  const watchdogExited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(entry);
+      if (running.size === 0) unwatchParent();
+      // Pebble's own exit arrives on fd 3 first; this covers the watchdog itself being killed.
+      setImmediate(() => noteExit(code, signal));
+      resolve();
+    }),
+  );
+  const entry = {
+    kill() {
+      for (const pid of [pebblePid, child.pid]) {
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  watchParent();
+  running.add(entry);
 
   const directoryUrl = `https://localhost:${acmePort}/dir`;
   const managementUrl = `https://localhost:${managementPort}`;
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      child.stdin?.end(); // the watchdog stops Pebble and removes the dir
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await watchdogExited;
+      clearTimeout(timer);
     }
     await fs.rm(dir, { recursive: true, force: true });
   };
@@ -160,6 +293,12 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
     return response.body;
   };
   return {
+    get pid() {
+      return pebblePid;
+    },
+    get exited() {
+      return exited;
+    },
     directoryUrl,
     managementUrl,
     tlsCaPem: tls.caPem,

@@ -77,6 +77,8 @@ export class LocalExecutor {
     private readonly deps: StepDeps,
     /** Handlers for Task states that are not Lambda steps (e.g. startExecution.sync), by state name. */
     private readonly otherTasks: Record<string, (input: unknown) => Promise<unknown>> = {},
+    /** Adds what the environment knows to a step's error (e.g. that the local CA process exited). */
+    private readonly explainStepError: (error: unknown) => unknown = (error) => error,
   ) {
     this.machine = new StateMachine(local.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
@@ -110,7 +112,7 @@ export class LocalExecutor {
             return invoke(input, this.deps);
           })) as never;
         } catch (error) {
-          throw asLambdaError(error);
+          throw asLambdaError(this.explainStepError(error));
         }
       };
     }
