@@ -21,63 +21,33 @@ import { runEventLoop, runReconcileLoop } from './event-loop';
 import { InstallDir, type InstallDirOptions } from './install/install-dir';
 import type { CertificateSource, EventSource, ReloadAction, ReloadFailureReporter } from './ports';
 import { commandReload } from './reload/command';
-import { signalReload, type SignalTarget } from './reload/signal';
-import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from '../domain/contracts/ids';
+import { signalReload } from './reload/signal';
 import { EventBridgeReporter, EventFileReporter } from './reporters';
+import { checkAgentSettings, type AgentSettings, type AwsSourceSettings, type CommandReloadSettings, type LocalSourceSettings, type SignalReloadSettings } from './settings';
 
 export type AgentSourceOptions =
-  | {
-      readonly kind: 'local';
-      /** The pipeline's store root (archive/, live/, events.jsonl). */
-      readonly storeDir: string;
-      /** Default `<storeDir>/events.jsonl`. */
-      readonly eventsFile?: string;
+  | (LocalSourceSettings & {
       /** In the pipeline's process: its event log, so a publish is picked up at once. */
       readonly eventLog?: Pick<LocalEventLog, 'subscribe'>;
-      readonly pollMs?: number;
-      /** When a failed event is delivered again (the stand-in for SQS's visibility timeout). Default 30 s. */
-      readonly retryDelayMs?: number;
-      /** Deliveries before an event is dead-lettered. Default 5. */
-      readonly maxReceives?: number;
-    }
-  | {
-      readonly kind: 'aws';
-      /** Required unless running once. */
-      readonly queueUrl?: string;
-      readonly region?: string;
-      /** Where current versions are read (start-up catch-up, reconcile, once): `<secretPrefix>certificates/<id>` unless named in `secretIds`. */
-      readonly secretPrefix?: string;
-      readonly secretIds?: Readonly<Record<string, string>>;
+    })
+  | (AwsSourceSettings & {
       readonly sqsClient?: Pick<SQSClient, 'send'>;
       readonly secretsManagerClient?: Pick<SecretsManagerClient, 'send'>;
-      /** Publish "Certificate Reload Failed" on this EventBridge bus (the pipeline's, e.g. certflow). */
-      readonly eventBusName?: string;
       readonly eventBridgeClient?: Pick<EventBridgeClient, 'send'>;
-    }
+    })
   | { readonly kind: 'ports'; readonly certificates: CertificateSource; readonly events?: EventSource };
 
-export type ReloadOptions =
-  | { readonly kind: 'command'; readonly command: string; readonly timeoutMs?: number }
-  | { readonly kind: 'signal'; readonly signal: NodeJS.Signals; readonly target: SignalTarget }
-  | { readonly kind: 'action'; readonly action: ReloadAction };
+export type ReloadOptions = CommandReloadSettings | SignalReloadSettings | { readonly kind: 'action'; readonly action: ReloadAction };
 
-export interface StartAgentOptions {
-  readonly certificateIds: readonly string[];
-  /** Where archive/, live/ and state/ go. Created when missing. */
-  readonly installDir: string;
+/** The settings (agent/settings.ts, checked at start) plus what a program injects. */
+export interface StartAgentOptions extends Omit<AgentSettings, 'source' | 'reload'> {
   readonly source: AgentSourceOptions;
-  /** Without one, installing is switching live/<id> (the service reads the files when it starts). */
   readonly reload?: ReloadOptions;
-  /** Installed versions kept per certificate. Default 5. */
-  readonly keepVersions?: number;
-  /** Install the store's current version when an event was missed. Default 60 minutes; 0 turns it off. */
-  readonly reconcileIntervalMs?: number;
   /** Besides the log line. Default: events.jsonl locally, nothing else on AWS. */
   readonly reporter?: ReloadFailureReporter;
   /** Receives each JSON log line. Default stdout. */
   readonly logSink?: (line: string) => void;
   readonly now?: () => Date;
-  readonly host?: string;
   /** Test seam (fault injection while writing a version). */
   readonly installHooks?: InstallDirOptions;
 }
@@ -100,28 +70,6 @@ export interface OnceResult {
 
 export const DEFAULT_RELOAD_TIMEOUT_MS = 120_000;
 const DEFAULT_RECONCILE_MS = 60 * 60_000;
-
-function check(condition: boolean, message: string): void {
-  if (!condition) throw new AgentConfigError(message);
-}
-
-function validate(options: StartAgentOptions): void {
-  const ids = options.certificateIds;
-  check(ids.length > 0, 'name at least one certificate (--certificate <id>)');
-  for (const id of ids) check(CERTIFICATE_ID.test(id), `'${id}' is not a certificate id (${CERTIFICATE_ID_RULE})`);
-  check(new Set(ids).size === ids.length, 'a certificate is named twice');
-  check(options.installDir.length > 0, 'name the install directory (--dir)');
-  const keep = options.keepVersions ?? 5;
-  check(Number.isInteger(keep) && keep >= 2, `keepVersions must be an integer ≥ 2 (the live version and one to roll back to), got ${keep}`);
-  const reconcile = options.reconcileIntervalMs ?? DEFAULT_RECONCILE_MS;
-  check(Number.isFinite(reconcile) && reconcile >= 0, `the reconcile interval must be ≥ 0, got ${reconcile}`);
-  const { reload } = options;
-  if (reload?.kind === 'command') {
-    check(reload.command.trim().length > 0, 'the reload command is empty');
-    const timeout = reload.timeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS;
-    check(Number.isFinite(timeout) && timeout > 0, `the reload timeout must be positive, got ${timeout}`);
-  }
-}
 
 function reloadAction(options: ReloadOptions | undefined): ReloadAction | undefined {
   switch (options?.kind) {
@@ -157,7 +105,7 @@ function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wir
       const region = source.region;
       let events: SqsEventSource | undefined;
       if (withEvents) {
-        check(source.queueUrl !== undefined && source.queueUrl.length > 0, 'AWS mode needs the subscriber queue (--queue-url)');
+        // checkAgentSettings made sure of the queue when events are listened to.
         events = new SqsEventSource(source.sqsClient ?? new SQSClient({ region }), source.queueUrl!);
       }
       const secrets = source.secretsManagerClient ?? new SecretsManagerClient({ region });
@@ -176,7 +124,7 @@ function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wir
 }
 
 async function prepare(options: StartAgentOptions, withEvents: boolean) {
-  validate(options);
+  checkAgentSettings(options, { listening: withEvents });
   const log = jsonLogger(options.logSink ?? ((line) => process.stdout.write(`${line}\n`)), { component: 'certflow-agent' });
   const wiring = wire(options.source, log, withEvents);
   const installDir = path.resolve(options.installDir);

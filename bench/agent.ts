@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runOnce, startAgent, type RunningAgent } from '../agent';
-import type { CertificateRenewedEvent } from '../domain/ports';
+import { isRenewedEnvelope, parseRenewedEvent } from '../agent/renewed-event';
 import { startLocalPipeline, type LocalPipeline } from '../local/environment';
 import { startHandshakeLoop, startReloadingTlsServer, type HandshakeLoop, type ReloadingTlsServer } from '../test/support/java-reload';
 import { median, percentile } from './stats';
@@ -29,7 +29,8 @@ export async function benchAgent(renewals = 20): Promise<{ renewals: number; med
     pipeline = await startLocalPipeline({ root: path.join(root, 'store'), pebble: { env: { PEBBLE_AUTHZREUSE: '100' } } });
     const published = new Map<string, number>();
     pipeline.events.subscribe((event) => {
-      if (event['detail-type'] === 'Certificate Renewed') published.set((event.detail as CertificateRenewedEvent).version, performance.now());
+      const at = performance.now();
+      if (isRenewedEnvelope(event)) published.set(parseRenewedEvent(event).version, at);
     });
     const renew = async () => {
       const result = await pipeline!.executor.run({ certificateId: ID, names: [SERVER_NAME] });

@@ -1,67 +1,77 @@
 /**
  * The stack's typed configuration. Teams edit `certflow.config.ts` at the repository root
- * (`defineConfig({...})`); bin/certflow.ts reads it. Everything omitted takes the defaults below.
+ * (`defineConfig({...})`); bin/certflow.ts reads it. One zod schema holds each field's rule, its
+ * message and its default; `CertflowConfigInput` (what a team writes) and `CertflowConfig` (what
+ * the stack reads, every default filled in) are inferred from it. The shapes the Lambdas read
+ * back from their environment (zones, delegations, certificates, the scan's budget) are the
+ * contracts' own (domain/contracts/settings.ts); what only the stack can check is added here.
  */
-import type { HostedZone } from '../domain/core/dns-names';
-import type { ManagedCertificate } from '../domain/core/scan-plan';
+import { z } from 'zod';
+import { errorMessage } from '../domain/core/errors';
 import { validateCertificateRequest } from '../domain/core/request';
-import type { ChallengeDelegation } from '../domain/core/txt-values';
+import { CertificateIdSchema } from '../domain/contracts/ids';
+import { fieldMessages, isRecord } from '../domain/contracts/parse';
+import { RenewCertificateInputSchema } from '../domain/contracts/request';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema, type ManagedCertificate } from '../domain/contracts/settings';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 
-export interface PollLimits {
-  /** Seconds the Wait state pauses before each check. */
-  readonly waitSeconds: number;
-  /** Checks before the loop gives up with its named timeout error. */
-  readonly maxAttempts: number;
-}
-
 export type { ManagedCertificate };
 
-export interface CertflowConfig {
-  readonly acme: {
-    /** Default ACME directory; a request may name another. Let's Encrypt staging unless chosen. */
-    readonly directoryUrl: string;
-    /** Default account contact (mailto: URIs). */
-    readonly contact: readonly string[];
-    /** External Account Binding credentials `{kid, hmacKey}`, by secret name (under `<secretPrefix>eab/`). */
-    readonly externalAccountBindingSecret?: string;
-  };
-  /**
-   * Hosted zones certflow may write `_acme-challenge` TXT records to (ids keep IAM tight); a
-   * `roleArn` puts a zone in another AWS account (docs/cross-account-zones.md).
-   */
-  readonly hostedZones: readonly HostedZone[];
-  /** CNAME-delegated challenges: `_acme-challenge.<name>` points into a validation zone. */
-  readonly delegations: readonly ChallengeDelegation[];
-  /** Also wait until every authoritative name server answers (not just Route 53 INSYNC). */
-  readonly verifyAuthoritativeNameServers: boolean;
-  /** Prefix of every secret the stack owns: certificates/, accounts/, eab/, passwords/. */
-  readonly secretPrefix: string;
-  readonly eventBusName: string;
-  readonly certificates: readonly ManagedCertificate[];
-  /** Groups of hosts that install certificates: one SQS queue + host IAM policy per group. */
-  readonly subscribers: readonly { readonly name: string; readonly certificateIds: readonly string[] }[];
-  /** The scheduled scan: how often, the CA's order budget, concurrency, the expiry watchdog. */
-  readonly schedule: {
-    readonly scanIntervalHours: number;
-    readonly orderBudget: { readonly windowHours: number; readonly maxOrders: number };
-    readonly maxConcurrentRenewals: number;
-    readonly maxRenewalsPerScan?: number;
-    readonly expiringDays: number;
-    /** SNS topic for alarms; the stack creates an encrypted one when omitted. */
-    readonly alarmTopicArn?: string;
-  };
-  readonly lambda: { readonly memoryMb: number; readonly timeoutSeconds: number };
-  readonly poll: {
-    readonly dnsSync: PollLimits;
-    readonly orderReady: PollLimits;
-    readonly certificateIssued: PollLimits;
-  };
+const HOSTED_ZONE_ID = /^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/;
+const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const STS_EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const SECRET_PREFIX = /^[A-Za-z0-9/_+=.@-]{1,100}\/$/;
+const SUBSCRIBER_NAME = /^[A-Za-z0-9-]{1,40}$/;
+
+/** A number in [min, max]; one message for every way of missing it (not a number, too small, too big). */
+function between(min: number, max: number) {
+  const error = `between ${min} and ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
 }
 
-export const DEFAULT_POLL: CertflowConfig['poll'] = {
+function atLeast(min: number, why = '') {
+  const error = `at least ${min}${why}`;
+  return z.number({ error }).min(min, { error });
+}
+
+/**
+ * A hosted zone as the stack declares it: the Lambdas' shape plus the Route 53 checks. The role's
+ * messages are the zone's and name the field themselves (`hostedZones['x']: roleArn '…' is not …`).
+ */
+const ConfigHostedZoneSchema = HostedZoneSchema.extend({
+  id: z
+    .string()
+    .regex(HOSTED_ZONE_ID, { error: (issue) => `'${String(issue.input)}' is not a hosted zone id` })
+    .optional(),
+}).superRefine((zone, ctx) => {
+  if (zone.roleArn !== undefined && !IAM_ROLE_ARN.test(zone.roleArn)) {
+    ctx.addIssue(`roleArn '${zone.roleArn}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+  }
+  if (zone.externalId !== undefined && (zone.roleArn === undefined || !STS_EXTERNAL_ID.test(zone.externalId))) {
+    ctx.addIssue('externalId needs a roleArn and 2–1224 of A-Z a-z 0-9 + = , . @ : / - _');
+  }
+});
+
+/** A group of hosts that install certificates: one SQS queue + host IAM policy per group. */
+const SubscriberSchema = z.object({
+  name: z.string().regex(SUBSCRIBER_NAME, { error: (issue) => `'${String(issue.input)}' must be 1–40 of A-Z a-z 0-9 -` }),
+  certificateIds: z.array(CertificateIdSchema).min(1, { error: 'is empty: name the certificates this group installs' }).readonly(),
+});
+
+const PollLimitsSchema = z.object({
+  /** Seconds the Wait state pauses before each check. */
+  waitSeconds: z.number(),
+  /** Checks before the loop gives up with its named timeout error. */
+  maxAttempts: z.number(),
+});
+
+export type PollLimits = Readonly<z.output<typeof PollLimitsSchema>>;
+
+const PollSchema = z.object({ dnsSync: PollLimitsSchema, orderReady: PollLimitsSchema, certificateIssued: PollLimitsSchema });
+
+export const DEFAULT_POLL: z.output<typeof PollSchema> = {
   // Route 53 is usually INSYNC within 60 s: 10 s × 30 gives five minutes.
   dnsSync: { waitSeconds: 10, maxAttempts: 30 },
   // Validation is seconds at Let's Encrypt; 5 s × 60 covers a slow CA.
@@ -69,70 +79,113 @@ export const DEFAULT_POLL: CertflowConfig['poll'] = {
   certificateIssued: { waitSeconds: 5, maxAttempts: 60 },
 };
 
-export const DEFAULTS: Omit<CertflowConfig, 'hostedZones'> = {
-  acme: { directoryUrl: LETS_ENCRYPT_STAGING, contact: [] },
-  delegations: [],
-  verifyAuthoritativeNameServers: false,
-  secretPrefix: 'certflow/',
-  eventBusName: 'certflow',
-  certificates: [],
-  subscribers: [],
-  schedule: {
-    scanIntervalHours: 6,
-    // Let's Encrypt: 300 new orders per account per 3 hours.
-    orderBudget: { windowHours: 3, maxOrders: 300 },
-    maxConcurrentRenewals: 10,
-    expiringDays: 7,
-  },
-  lambda: { memoryMb: 512, timeoutSeconds: 30 },
-  poll: DEFAULT_POLL,
-};
+/**
+ * Every field, its rule and its default. `acme` and `schedule` are merged field by field with
+ * their defaults (`prefault`); `lambda` and `poll` are given whole or not at all.
+ */
+const ConfigFieldsSchema = z.object({
+  acme: z
+    .object({
+      /** Default ACME directory; a request may name another. Let's Encrypt staging unless chosen. */
+      directoryUrl: z.string().default(LETS_ENCRYPT_STAGING),
+      /** Default account contact (mailto: URIs), checked as a request's `contact` is. */
+      contact: RenewCertificateInputSchema.shape.contact.unwrap().readonly().default([]),
+      /** External Account Binding credentials `{kid, hmacKey}`, by secret name (under `<secretPrefix>eab/`). */
+      externalAccountBindingSecret: z.string().optional(),
+    })
+    .prefault({}),
+  /**
+   * Hosted zones certflow may write `_acme-challenge` TXT records to (ids keep IAM tight); a
+   * `roleArn` puts a zone in another AWS account (docs/cross-account-zones.md).
+   */
+  hostedZones: z
+    .array(ConfigHostedZoneSchema, { error: (issue) => (issue.input === undefined ? 'at least one hosted zone is needed' : undefined) })
+    .min(1, { error: 'at least one hosted zone is needed' })
+    .readonly(),
+  /** CNAME-delegated challenges: `_acme-challenge.<name>` points into a validation zone. */
+  delegations: z.array(ChallengeDelegationSchema).readonly().default([]),
+  /** Also wait until every authoritative name server answers (not just Route 53 INSYNC). */
+  verifyAuthoritativeNameServers: z.boolean().default(false),
+  /** Prefix of every secret the stack owns: certificates/, accounts/, eab/, passwords/. */
+  secretPrefix: z
+    .string()
+    .regex(SECRET_PREFIX, { error: (issue) => `'${String(issue.input)}' must end with '/'` })
+    .default('certflow/'),
+  eventBusName: z.string().default('certflow'),
+  /** Each is also checked as a request would be, against the zones (see CertflowConfigSchema). */
+  certificates: z.array(ManagedCertificateSchema).readonly().default([]),
+  /** Groups of hosts that install certificates: one SQS queue + host IAM policy per group. */
+  subscribers: z.array(SubscriberSchema).readonly().default([]),
+  /** The scheduled scan: how often, the CA's order budget, concurrency, the expiry watchdog. */
+  schedule: z
+    .object({
+      scanIntervalHours: between(1, 24).default(6),
+      // Let's Encrypt: 300 new orders per account per 3 hours.
+      orderBudget: ScanSettingsSchema.shape.budget.extend({ maxOrders: atLeast(1) }).default({ windowHours: 3, maxOrders: 300 }),
+      maxConcurrentRenewals: between(1, 40).default(10),
+      maxRenewalsPerScan: z.number().optional(),
+      expiringDays: ScanSettingsSchema.shape.expiringDays.default(7),
+      /** SNS topic for alarms; the stack creates an encrypted one when omitted. */
+      alarmTopicArn: z.string().optional(),
+    })
+    .prefault({}),
+  lambda: z
+    .object({ memoryMb: atLeast(256, ' (RSA key generation and keystores)'), timeoutSeconds: z.number() })
+    .default({ memoryMb: 512, timeoutSeconds: 30 }),
+  poll: PollSchema.default(DEFAULT_POLL),
+});
 
-export type CertflowConfigInput = Partial<Omit<CertflowConfig, 'acme' | 'hostedZones' | 'schedule'>> & {
-  readonly hostedZones: readonly HostedZone[];
-  readonly acme?: Partial<CertflowConfig['acme']>;
-  readonly schedule?: Partial<CertflowConfig['schedule']>;
-};
-
-const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-const STS_EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-
-/** Merge with the defaults and check: a bad config fails `cdk synth` with a clear message. */
-export function defineConfig(input: CertflowConfigInput): CertflowConfig {
-  const config: CertflowConfig = { ...DEFAULTS, ...input, acme: { ...DEFAULTS.acme, ...input.acme }, schedule: { ...DEFAULTS.schedule, ...input.schedule } };
-  const problems: string[] = [];
-  if (config.hostedZones.length === 0) problems.push('hostedZones: at least one hosted zone is needed');
-  for (const zone of config.hostedZones) {
-    if (zone.id !== undefined && !/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/.test(zone.id)) problems.push(`hostedZones: '${zone.id}' is not a hosted zone id`);
-    if (zone.roleArn !== undefined && !IAM_ROLE_ARN.test(zone.roleArn)) {
-      problems.push(`hostedZones['${zone.name}']: roleArn '${zone.roleArn}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
-    }
-    if (zone.externalId !== undefined && (zone.roleArn === undefined || !STS_EXTERNAL_ID.test(zone.externalId))) {
-      problems.push(`hostedZones['${zone.name}']: externalId needs a roleArn and 2–1224 of A-Z a-z 0-9 + = , . @ : / - _`);
-    }
-  }
-  if (!/^[A-Za-z0-9/_+=.@-]{1,100}\/$/.test(config.secretPrefix)) problems.push(`secretPrefix: '${config.secretPrefix}' must end with '/'`);
-  if (!(config.schedule.scanIntervalHours >= 1 && config.schedule.scanIntervalHours <= 24)) problems.push('schedule.scanIntervalHours: between 1 and 24');
-  if (!(config.schedule.orderBudget.maxOrders >= 1)) problems.push('schedule.orderBudget.maxOrders: at least 1');
-  if (!(config.schedule.maxConcurrentRenewals >= 1 && config.schedule.maxConcurrentRenewals <= 40)) problems.push('schedule.maxConcurrentRenewals: between 1 and 40');
-  for (const subscriber of config.subscribers) {
-    if (!/^[A-Za-z0-9-]{1,40}$/.test(subscriber.name)) problems.push(`subscribers: name '${subscriber.name}' must be 1–40 of A-Z a-z 0-9 -`);
-    if (subscriber.certificateIds.length === 0) problems.push(`subscribers['${subscriber.name}']: no certificateIds`);
-  }
-  if (config.lambda.memoryMb < 256) problems.push('lambda.memoryMb: at least 256 (RSA key generation and keystores)');
-  const ids = new Set<string>();
-  for (const certificate of config.certificates) {
-    if (ids.has(certificate.id)) problems.push(`certificates: duplicate id '${certificate.id}'`);
-    ids.add(certificate.id);
+/** The fields, then what involves several of them: each declared certificate, checked as a request against the zones. */
+export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx) => {
+  // A certificate with a problem of its own (the fields above) has it reported once, not again as a request.
+  const faulty = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'certificates').map((issue) => issue.path?.[1]));
+  const seen = new Set<string>();
+  config.certificates.forEach((certificate, index) => {
+    if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
+    seen.add(certificate.id);
+    if (faulty.has(index)) return;
+    const { id, names, keyType, keystore } = certificate;
     try {
       validateCertificateRequest(
-        { certificateId: certificate.id, names: [...certificate.names], ...(certificate.keyType ? { keyType: certificate.keyType } : {}), ...(certificate.keystore ? { keystore: certificate.keystore } : {}) },
+        { certificateId: id, names: [...names], ...(keyType ? { keyType } : {}), ...(keystore ? { keystore } : {}) },
         { zones: config.hostedZones, defaultDirectoryUrl: config.acme.directoryUrl, defaultContact: config.acme.contact },
       );
     } catch (error) {
-      problems.push(`certificates['${certificate.id}']: ${(error as Error).message}`);
+      ctx.addIssue({ code: 'custom', path: ['certificates', index], message: errorMessage(error) });
+    }
+  });
+});
+
+/** What a team writes in certflow.config.ts: `hostedZones`, and whatever differs from the defaults. */
+export type CertflowConfigInput = z.input<typeof CertflowConfigSchema>;
+export type CertflowConfig = z.output<typeof CertflowConfigSchema>;
+
+/** What every field is when a config leaves it out (the schema's defaults). */
+export const DEFAULTS: Omit<CertflowConfig, 'hostedZones'> = ConfigFieldsSchema.omit({ hostedZones: true }).parse({});
+
+/**
+ * `hostedZones['example.com'].id`, `certificates['broker-eu1']`: a list entry is named by its
+ * `name`, else its `id`, else its `match` (as a reader finds it in the file), else its index.
+ */
+function fieldOf(path: readonly PropertyKey[], input: unknown): string {
+  let text = '';
+  let value = input;
+  for (const key of path) {
+    value = isRecord(value) || Array.isArray(value) ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    if (typeof key === 'number') {
+      const label = isRecord(value) ? [value.name, value.id, value.match].find((name) => typeof name === 'string' && name.length > 0) : undefined;
+      text += label === undefined ? `[${key}]` : `['${String(label)}']`;
+    } else {
+      text += text ? `.${String(key)}` : String(key);
     }
   }
-  if (problems.length > 0) throw new Error(`certflow config is invalid:\n  - ${problems.join('\n  - ')}`);
-  return config;
+  return text || 'config';
+}
+
+/** Fill in the defaults and check: a bad config fails `cdk synth` with every problem, each naming its field. */
+export function defineConfig(input: CertflowConfigInput): CertflowConfig {
+  const result = CertflowConfigSchema.safeParse(input, { error: fieldMessages({ showValues: true }) });
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${fieldOf(issue.path, input)}: ${issue.message}`);
+  throw new Error(`certflow config is invalid:\n  - ${problems.join('\n  - ')}`);
 }

@@ -17,6 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CERTIFICATE_ID } from '../domain/contracts/ids';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../domain/ports';
 
 export interface CertificateSubscriberProps {
@@ -33,8 +34,6 @@ export interface CertificateSubscriberProps {
   /** Deliveries before a message moves to the dead-letter queue. Default 5. */
   readonly maxReceiveCount?: number;
 }
-
-const CERTIFICATE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** What a group's rule matches: "Certificate Renewed" for its certificates. */
 export function renewedEventPattern(certificateIds: readonly string[]): events.EventPattern {

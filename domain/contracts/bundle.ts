@@ -35,3 +35,15 @@ export const CertificateBundleSchema = z
   });
 
 export type CertificateBundle = Readonly<z.output<typeof CertificateBundleSchema>>;
+
+/**
+ * `archive/<id>/<n>/metadata.json`, in the store's and the agent's certbot layout: the certificate's
+ * metadata plus the version and formats of the bundle it was written from (domain/core/bundle.ts
+ * `metadataJson`). Read back by domain/layout/certbot-layout.ts `readMetadata`.
+ */
+export const VersionMetadataSchema = CertificateMetadataSchema.extend({
+  version: VersionSchema,
+  formats: CertificateBundleSchema.shape.formats,
+});
+
+export type VersionMetadata = Readonly<z.output<typeof VersionMetadataSchema>>;

@@ -15,17 +15,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import { VersionMetadataSchema, type VersionMetadata } from '../contracts/bundle';
+import { parseContract } from '../contracts/parse';
 import { metadataJson, PRIVATE_FILES } from '../core/bundle';
 import type { CertificateMetadata } from '../core/certificate';
-import { isErrno } from '../core/errors';
+import { isErrno, StoreInconsistent } from '../core/errors';
 import { DurableFs, type FsPort } from './durable-fs';
 
 export const STAGING_PREFIX = '.staging-';
 const METADATA = 'metadata.json';
 const NUMBERED = /^[1-9]\d*$/;
 
-/** metadata.json: the certificate's public description plus its version and formats. */
-export type VersionMetadata = CertificateMetadata & { readonly version: string; readonly formats: string[] };
+export type { VersionMetadata };
 
 export interface CertbotLayoutOptions {
   /** The file system (default node:fs/promises); tests pass one that records or interrupts the steps. */
@@ -98,8 +99,18 @@ export class CertbotLayout {
     return this.files.temporariesOf(this.liveLink(certificateId));
   }
 
+  /** A version's metadata.json, parsed with its contract: one that does not parse is StoreInconsistent (the version is unreadable). */
   async readMetadata(versionDir: string): Promise<VersionMetadata> {
-    return JSON.parse(await this.files.fs.readFile(path.join(versionDir, METADATA), 'utf8')) as VersionMetadata;
+    const file = path.join(versionDir, METADATA);
+    const invalid = (message: string) => new StoreInconsistent(`${file}: ${message}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(await this.files.fs.readFile(file, 'utf8'));
+    } catch (error) {
+      if (error instanceof SyntaxError) throw invalid('is not valid JSON');
+      throw error;
+    }
+    return parseContract(VersionMetadataSchema, json, invalid, { name: 'metadata.json' });
   }
 
   /**

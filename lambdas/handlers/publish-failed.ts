@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { CertificateRenewalFailedSchema } from '../../domain/contracts/events';
 import type { StepDeps } from '../deps';
 import type { CertificateRenewalFailedEvent } from '../../domain/ports';
 import type { TaskFailure } from '../state';
@@ -23,9 +25,21 @@ export function failureMessage(cause: string | undefined): string {
   return cause;
 }
 
+/**
+ * The input's certificateId as the failed event carries it: any non-empty string, valid id or not
+ * (the input may be the invalid request), cut to the event's 64 characters.
+ */
+const FailedInputSchema = z.object({
+  certificateId: z
+    .string()
+    .min(1)
+    .transform((id) => id.slice(0, 64))
+    .pipe(CertificateRenewalFailedSchema.shape.certificateId),
+});
+
 function certificateIdOf(input: unknown): string {
-  const id = typeof input === 'object' && input !== null ? (input as { certificateId?: unknown }).certificateId : undefined;
-  return typeof id === 'string' && id.length > 0 ? id.slice(0, 64) : '(none)';
+  const parsed = FailedInputSchema.safeParse(input);
+  return parsed.success ? parsed.data.certificateId : '(none)';
 }
 
 export async function publishFailed(

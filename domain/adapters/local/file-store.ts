@@ -14,13 +14,13 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { CERTIFICATE_ID } from '../../contracts/ids';
 import { formatsOf, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
 import { isErrno, StoreInconsistent } from '../../core/errors';
 import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-layout';
 import { TEMP_INFIX } from '../../layout/durable-fs';
 import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
-const SAFE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PRIVATE = 0o600;
 
@@ -29,7 +29,7 @@ function shortHash(text: string): string {
 }
 
 function checkId(certificateId: string): string {
-  if (!SAFE_ID.test(certificateId)) throw new StoreInconsistent(`invalid certificate id '${certificateId}'`);
+  if (!CERTIFICATE_ID.test(certificateId)) throw new StoreInconsistent(`invalid certificate id '${certificateId}'`);
   return certificateId;
 }
 

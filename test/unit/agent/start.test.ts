@@ -46,6 +46,12 @@ describe('startAgent', () => {
     ['keeping fewer than 2 versions', { keepVersions: 1 }, /keepVersions must be an integer ≥ 2/],
     ['an empty reload command', { reload: { kind: 'command', command: '  ' } }, /reload command is empty/],
     ['AWS without a queue', { source: { kind: 'aws', region: 'eu-west-1' } }, /--queue-url/],
+    ['an empty install directory', { installDir: '' }, /^installDir is empty: name the install directory \(--dir\)$/],
+    ['a negative reconcile interval', { reconcileIntervalMs: -1 }, /^reconcileIntervalMs must be ≥ 0 .*, got -1$/],
+    ['a reload timeout of zero', { reload: { kind: 'command', command: 'x', timeoutMs: 0 } }, /^reload\.timeoutMs must be positive, got 0$/],
+    ['an unknown signal', { reload: { kind: 'signal', signal: 'SIGNOPE' as NodeJS.Signals, target: { pidfile: '/run/x.pid' } } }, /^reload\.signal 'SIGNOPE' is not a signal name/],
+    ['an unknown source', { source: { kind: 'nfs' } as unknown as StartAgentOptions['source'] }, /^source\.kind is not one of local, aws, ports$/],
+    ['several problems', { certificateIds: ['Broker'], keepVersions: 1 }, /^certificateIds\[0\] 'Broker' is not a certificate id .*; keepVersions must be/],
   ])('refuses %s', async (_case, overrides, message) => {
     const starting = startAgent(options(overrides));
     await expect(starting).rejects.toThrow(AgentConfigError);

@@ -138,3 +138,29 @@ describe('a crash between any two steps', () => {
     }
   });
 });
+
+describe('metadata.json is parsed with its contract (VersionMetadataSchema)', () => {
+  const corrupt = async (edit: (metadata: Record<string, unknown>) => unknown) => {
+    const file = path.join(root, 'archive', ID, '1', 'metadata.json');
+    const metadata = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    const edited = edit(metadata);
+    await fs.writeFile(file, typeof edited === 'string' ? edited : JSON.stringify(edited));
+  };
+
+  it.each<[string, (metadata: Record<string, unknown>) => unknown, RegExp]>([
+    ['not JSON', () => '{"version":', /metadata\.json: is not valid JSON$/],
+    ['without its version', ({ version: _version, ...rest }) => rest, /metadata\.json: version is missing$/],
+    ['with formats that are not a list', (metadata) => ({ ...metadata, formats: 'pem' }), /metadata\.json: formats is not a list \(got "pem"\)$/],
+    ['with a malformed fingerprint', (metadata) => ({ ...metadata, fingerprintSha256: 'AB' }), /metadata\.json: fingerprintSha256 does not match/],
+  ])('a version whose metadata.json is %s is incomplete for the agent and inconsistent for the store', async (_case, edit, reason) => {
+    const dir = new InstallDir(root);
+    await install(dir, await issueBundle(ID, 'v-1'));
+    expect(await dir.checkVersion(ID, 1)).toMatchObject({ complete: true, metadata: { version: 'v-1', formats: ['pem', 'pkcs12', 'jks'] } });
+    await corrupt(edit);
+
+    const check = await dir.checkVersion(ID, 1);
+    expect(check.complete).toBe(false);
+    expect(!check.complete && check.reason).toMatch(reason);
+    await expect(new FileCertificateStore(root).current(ID)).rejects.toMatchObject({ name: 'StoreInconsistent', message: expect.stringMatching(reason) });
+  });
+});

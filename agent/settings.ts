@@ -1,0 +1,122 @@
+/**
+ * The agent's settings: what bin/agent.ts builds from its flags and what `startAgent`/`runOnce`
+ * callers pass, checked before anything starts. Each message names the option at fault, and the
+ * flag where a CLI user sets it. The ports, clients and callbacks a program may pass besides are
+ * typed in start.ts; they are not settings and are not checked here.
+ */
+import { constants } from 'node:os';
+import { z } from 'zod';
+import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from '../domain/contracts/ids';
+import { parseContract } from '../domain/contracts/parse';
+import { AgentConfigError } from './errors';
+
+const firstRepeated = (ids: readonly string[]) => ids.find((id, index) => ids.indexOf(id) !== index);
+
+const CertificateIdsSchema = z
+  .array(z.string().regex(CERTIFICATE_ID, { error: (issue) => `'${String(issue.input)}' is not a certificate id (${CERTIFICATE_ID_RULE})` }))
+  .min(1, { error: 'is empty: name at least one certificate (--certificate <id>)' })
+  .refine((ids) => firstRepeated(ids) === undefined, { error: (issue) => `has a certificate named twice ('${firstRepeated(issue.input as string[])}')` })
+  .readonly();
+
+export const LocalSourceSchema = z.object({
+  kind: z.literal('local'),
+  /** The pipeline's store root (archive/, live/, events.jsonl). */
+  storeDir: z.string().min(1),
+  /** Default `<storeDir>/events.jsonl`. */
+  eventsFile: z.string().min(1).optional(),
+  /** How often the events file is read for new lines. Default 250 ms. */
+  pollMs: z.number().positive().optional(),
+  /** When a failed event is delivered again (the stand-in for SQS's visibility timeout). Default 30 s. */
+  retryDelayMs: z.number().min(0).optional(),
+  /** Deliveries before an event is dead-lettered. Default 5. */
+  maxReceives: z.number().int().min(1).optional(),
+});
+
+export const AwsSourceSchema = z.object({
+  kind: z.literal('aws'),
+  /** The subscriber group's SQS queue. Required unless running once. */
+  queueUrl: z.string().optional(),
+  region: z.string().optional(),
+  /** Where current versions are read (start-up catch-up, reconcile, once): `<secretPrefix>certificates/<id>` unless named in `secretIds`. */
+  secretPrefix: z.string().optional(),
+  secretIds: z.record(z.string(), z.string().min(1)).readonly().optional(),
+  /** Publish "Certificate Reload Failed" on this EventBridge bus (the pipeline's, e.g. certflow). */
+  eventBusName: z.string().optional(),
+});
+
+/** A program's own certificate (and event) source; the ports themselves are typed in start.ts. */
+export const PortsSourceSchema = z.object({ kind: z.literal('ports') });
+
+const ReloadTimeoutSchema = z
+  .number({ error: (issue) => `must be positive, got ${String(issue.input)}` })
+  .positive({ error: (issue) => `must be positive, got ${String(issue.input)}` });
+
+/** The reload command's own check reads after the option's name: `reload command is empty`. */
+export const CommandReloadSchema = z
+  .object({
+    kind: z.literal('command'),
+    /** Run with /bin/sh -c (see agent/reload/command.ts for its environment). */
+    command: z.string(),
+    /** Kill the command's process group after this long. Default DEFAULT_RELOAD_TIMEOUT_MS. */
+    timeoutMs: ReloadTimeoutSchema.optional(),
+  })
+  .refine((reload) => reload.command.trim().length > 0, { error: 'command is empty' });
+
+export const SignalReloadSchema = z.object({
+  kind: z.literal('signal'),
+  signal: z.custom<NodeJS.Signals>((value) => typeof value === 'string' && value in constants.signals, {
+    error: (issue) => `'${String(issue.input)}' is not a signal name (e.g. SIGHUP)`,
+  }),
+  /** The process to signal: the pid in a pidfile, read at each reload, or a pid. */
+  target: z.union([z.object({ pidfile: z.string().min(1) }), z.object({ pid: z.number().int().min(2) })]),
+});
+
+/** A program's own reload action; the action itself is typed in start.ts. */
+export const ActionReloadSchema = z.object({ kind: z.literal('action') });
+
+const keepRule = (input: unknown) => `must be an integer ≥ 2 (the live version and one to roll back to), got ${String(input)}`;
+
+const kindOf = (kinds: string) => (issue: { code: string }) => (issue.code === 'invalid_union' ? `is not one of ${kinds}` : undefined);
+
+export const AgentSettingsSchema = z.object({
+  certificateIds: CertificateIdsSchema,
+  /** Where archive/, live/ and state/ go. Created when missing. */
+  installDir: z.string().min(1, { error: 'is empty: name the install directory (--dir)' }),
+  source: z.discriminatedUnion('kind', [LocalSourceSchema, AwsSourceSchema, PortsSourceSchema], { error: kindOf('local, aws, ports') }),
+  /** Without one, installing is switching live/<id> (the service reads the files when it starts). */
+  reload: z.discriminatedUnion('kind', [CommandReloadSchema, SignalReloadSchema, ActionReloadSchema], { error: kindOf('command, signal, action') }).optional(),
+  /** Installed versions kept per certificate. Default 5. */
+  keepVersions: z
+    .number()
+    .int({ error: (issue) => keepRule(issue.input), abort: true })
+    .min(2, { error: (issue) => keepRule(issue.input) })
+    .optional(),
+  /** Install the store's current version when an event was missed. Default 60 minutes; 0 turns it off. */
+  reconcileIntervalMs: z
+    .number()
+    .min(0, { error: (issue) => `must be ≥ 0 (0 turns reconciling off), got ${String(issue.input)}` })
+    .optional(),
+  /** Names this host in "Certificate Reload Failed". Default the host name. */
+  host: z.string().min(1).optional(),
+});
+
+/** startAgent's: events arrive too, so AWS mode needs the queue they arrive on (`--once` does without). */
+const ListeningSettingsSchema = AgentSettingsSchema.superRefine((settings, ctx) => {
+  if (settings.source.kind === 'aws' && !settings.source.queueUrl) {
+    ctx.addIssue({ code: 'custom', path: ['source', 'queueUrl'], message: 'is missing: AWS mode needs the subscriber queue (--queue-url)' });
+  }
+});
+
+export type AgentSettings = z.input<typeof AgentSettingsSchema>;
+export type LocalSourceSettings = z.input<typeof LocalSourceSchema>;
+export type AwsSourceSettings = z.input<typeof AwsSourceSchema>;
+export type CommandReloadSettings = z.input<typeof CommandReloadSchema>;
+export type SignalReloadSettings = z.input<typeof SignalReloadSchema>;
+
+/**
+ * Check the settings among `options` (other fields are left alone), or throw AgentConfigError:
+ * `keepVersions must be an integer ≥ 2 (…), got 1`. `listening`: the agent will receive events.
+ */
+export function checkAgentSettings(options: AgentSettings, { listening }: { listening: boolean }): void {
+  parseContract(listening ? ListeningSettingsSchema : AgentSettingsSchema, options, (message) => new AgentConfigError(message), { name: 'options' });
+}

@@ -1,0 +1,79 @@
+/** defineConfig: the defaults it fills in, and bad configs refused with every problem, each naming its field. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLL, DEFAULTS, defineConfig, LETS_ENCRYPT_STAGING, type CertflowConfigInput } from '../../infra/config';
+
+const zones = [{ name: 'example.com', id: 'Z1EXAMPLE' }];
+
+/** The problems listed by the error, one per line. */
+function problemsOf(input: CertflowConfigInput): string[] {
+  try {
+    defineConfig(input);
+  } catch (error) {
+    const [title, ...lines] = (error as Error).message.split('\n');
+    expect(title).toBe('certflow config is invalid:');
+    return lines.map((line) => line.replace(/^ {2}- /, ''));
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('defineConfig', () => {
+  it('fills in the defaults, merging acme and schedule field by field', () => {
+    const config = defineConfig({ hostedZones: zones, acme: { contact: ['mailto:ops@example.com'] }, schedule: { scanIntervalHours: 3 } });
+    expect(config).toEqual({
+      ...DEFAULTS,
+      hostedZones: zones,
+      acme: { directoryUrl: LETS_ENCRYPT_STAGING, contact: ['mailto:ops@example.com'] },
+      schedule: { ...DEFAULTS.schedule, scanIntervalHours: 3 },
+    });
+    expect(DEFAULTS).toMatchObject({ secretPrefix: 'certflow/', lambda: { memoryMb: 512, timeoutSeconds: 30 }, poll: DEFAULT_POLL });
+    expect(DEFAULTS.schedule).toEqual({ scanIntervalHours: 6, orderBudget: { windowHours: 3, maxOrders: 300 }, maxConcurrentRenewals: 10, expiringDays: 7 });
+  });
+
+  it('keeps a valid declared certificate and subscriber as given', () => {
+    const certificates = [{ id: 'broker-eu1', names: ['mq.example.com', '*.mq.example.com'], keystore: { profile: 'legacy' as const } }];
+    const config = defineConfig({ hostedZones: zones, certificates, subscribers: [{ name: 'brokers-eu', certificateIds: ['broker-eu1'] }] });
+    expect(config.certificates).toEqual(certificates);
+    expect(config.subscribers).toEqual([{ name: 'brokers-eu', certificateIds: ['broker-eu1'] }]);
+  });
+
+  it.each<[string, CertflowConfigInput, string[]]>([
+    ['no hosted zone', { hostedZones: [] }, ['hostedZones: at least one hosted zone is needed']],
+    ['a malformed zone id', { hostedZones: [{ name: 'example.com', id: 'example' }] }, ["hostedZones['example.com'].id: 'example' is not a hosted zone id"]],
+    ['a secret prefix without its slash', { hostedZones: zones, secretPrefix: 'certflow' }, ["secretPrefix: 'certflow' must end with '/'"]],
+    [
+      'schedule values out of range',
+      { hostedZones: zones, schedule: { scanIntervalHours: 0, maxConcurrentRenewals: 41, orderBudget: { windowHours: 3, maxOrders: 0 } } },
+      ['schedule.scanIntervalHours: between 1 and 24', 'schedule.orderBudget.maxOrders: at least 1', 'schedule.maxConcurrentRenewals: between 1 and 40'],
+    ],
+    ['too little Lambda memory', { hostedZones: zones, lambda: { memoryMb: 128, timeoutSeconds: 30 } }, ['lambda.memoryMb: at least 256 (RSA key generation and keystores)']],
+    ['a contact that is not a mailto: URI', { hostedZones: zones, acme: { contact: ['ops@example.com'] } }, ["acme.contact[0]: 'ops@example.com' is not a mailto: URI"]],
+    [
+      'a bad subscriber group',
+      { hostedZones: zones, subscribers: [{ name: 'brokers eu', certificateIds: [] }, { name: 'web', certificateIds: ['Web'] }] },
+      [
+        "subscribers['brokers eu'].name: 'brokers eu' must be 1–40 of A-Z a-z 0-9 -",
+        "subscribers['brokers eu'].certificateIds: is empty: name the certificates this group installs",
+        "subscribers['web'].certificateIds[0]: must be 1–64 of a-z 0-9 . _ - starting with a letter or digit (got \"Web\")",
+      ],
+    ],
+    [
+      'declared certificates that fail as requests, or twice',
+      {
+        hostedZones: zones,
+        certificates: [
+          { id: 'web', names: ['web.example.org'] },
+          { id: 'web', names: ['web.example.com'] },
+          { id: 'mq', names: ['mq.example.com'], keystore: { profile: 'modern', alias: 'MQ Broker' } },
+        ],
+      },
+      [
+        "certificates['mq'].keystore.alias: 'MQ Broker' must be 1–64 of a-z 0-9 . _ - starting with a letter or digit",
+        "certificates['web']: names[0]: 'web.example.org' is outside every configured hosted zone (zones: example.com)",
+        "certificates['web']: duplicate id 'web'",
+      ],
+    ],
+    ['a value of the wrong type', { hostedZones: zones, verifyAuthoritativeNameServers: 'yes' as unknown as boolean }, ['verifyAuthoritativeNameServers: is not true or false (got "yes")']],
+  ])('refuses %s, naming the field', (_case, input, problems) => {
+    expect(problemsOf(input)).toEqual(problems);
+  });
+});
