@@ -103,6 +103,8 @@ export interface PendingKeys {
   readPendingKey(pending: PendingKey): Promise<string>;
   /** Forget a pending version (failure path). Missing is fine. */
   discardPending(pending: PendingKey): Promise<void>;
+  /** Which pending version an order's key is (or would be) stored as; pure, no I/O. */
+  pendingFor(certificateId: string, orderUrl: string): PendingKey;
 }
 
 /** Stored versions. IAM: certificateRead (current), certificateWrite (promote, the keystore password). */

@@ -63,7 +63,8 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   certificateWrite: { store: ['current', 'currentKeystorePassword', 'promote', 'readSecret'] },
   pendingWrite: { store: ['pendingKey', 'readPendingKey'] },
   pendingRead: { store: ['readPendingKey'] },
-  pendingDiscard: { store: ['discardPending'] },
+  // pendingFor is pure (no call): it names the key of an order that failed before its state recorded it.
+  pendingDiscard: { store: ['discardPending', 'pendingFor'] },
   failureRecord: { store: ['recordFailure'] },
   inventory: { store: ['inventory'], orders: ['ordersSince'] },
   publish: { events: ['renewed', 'failed', 'expiring'] },

@@ -246,7 +246,7 @@ export const CATALOGUE = {
     run: cleanupAfterFailure,
     payload: { state: '$' },
     resultPath: null,
-    ports: { dns: ['cleanup'], store: ['discardPending'] },
+    ports: { dns: ['cleanup'], store: ['discardPending', 'pendingFor'] },
     capabilities: ['dnsChange', 'pendingDiscard'],
     retry: 'transient',
   }),

@@ -4,16 +4,9 @@
  * Built on the certbot layout the store writes (domain/layout/certbot-layout.ts).
  */
 import { StoreInconsistent } from '../domain/core/errors';
-import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import { checkId, FileCertificateStore } from '../domain/adapters/local/file-store';
 import { CertbotLayout } from '../domain/layout/certbot-layout';
 import type { StoredVersion } from '../domain/ports';
-
-const SAFE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-function checkId(certificateId: string): string {
-  if (!SAFE_ID.test(certificateId)) throw new StoreInconsistent(`invalid certificate id '${certificateId}'`);
-  return certificateId;
-}
 
 export class LocalStoreAdmin {
   private readonly layout: CertbotLayout;

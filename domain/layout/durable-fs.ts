@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { isErrno } from '../core/errors';
 
 /** The node:fs/promises calls the layout makes. */
-export type FsPort = Pick<typeof nodeFs, 'open' | 'mkdir' | 'rename' | 'symlink' | 'link' | 'unlink' | 'rm' | 'readdir' | 'readlink' | 'readFile' | 'stat' | 'lstat'>;
+export type FsPort = Pick<typeof nodeFs, 'open' | 'mkdir' | 'rename' | 'symlink' | 'link' | 'unlink' | 'rm' | 'rmdir' | 'readdir' | 'readlink' | 'readFile' | 'stat' | 'lstat'>;
 
 /** Marks a temporary name (`<name>.tmp-<hex>`) that repair and listings skip or remove. */
 export const TEMP_INFIX = '.tmp-';

@@ -15,11 +15,13 @@ export async function cleanupChallenges(input: Pick<OrderRef, 'records'>, deps: 
  */
 export async function cleanupAfterFailure(
   input: { state: Partial<RenewalState> },
-  deps: StepDeps<{ dns: 'cleanup'; store: 'discardPending' }>,
+  deps: StepDeps<{ dns: 'cleanup'; store: 'discardPending' | 'pendingFor' }>,
 ): Promise<{ removed: number; discardedPending: boolean }> {
-  const records = input.state.order?.records ?? [];
+  const { order, request, issuance } = input.state;
+  const records = order?.records ?? [];
   if (records.length > 0) await deps.dns.cleanup(records);
-  const pending = input.state.issuance?.pending;
+  // FinalizeOrder may have stored the key and then failed, before its result reached the state.
+  const pending = issuance?.pending ?? (order && request ? deps.store.pendingFor(request.certificateId, order.orderUrl) : undefined);
   if (pending) await deps.store.discardPending(pending);
   deps.log.info('cleaned up after failure', { records: records.map((record) => record.name), discardedPending: Boolean(pending) });
   return { removed: records.length, discardedPending: Boolean(pending) };

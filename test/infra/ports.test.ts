@@ -19,6 +19,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
     pendingKey: true,
     readPendingKey: true,
     discardPending: true,
+    pendingFor: true,
     current: true,
     currentKeystorePassword: true,
     promote: true,

@@ -15,7 +15,7 @@ export class SimulatedCrash extends Error {
   override readonly name = 'SimulatedCrash';
 }
 
-const CALLS = ['open', 'mkdir', 'rename', 'symlink', 'link', 'unlink', 'rm', 'readdir', 'readlink', 'readFile', 'stat', 'lstat'] as const satisfies readonly (keyof FsPort)[];
+const CALLS = ['open', 'mkdir', 'rename', 'symlink', 'link', 'unlink', 'rm', 'rmdir', 'readdir', 'readlink', 'readFile', 'stat', 'lstat'] as const satisfies readonly (keyof FsPort)[];
 
 export function watchedFs(steps: Step[] = [], crashAfter = Infinity): FsPort {
   let taken = 0;

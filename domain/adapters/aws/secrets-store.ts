@@ -219,8 +219,12 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     );
   }
 
+  pendingFor(certificateId: string, orderUrl: string): PendingKey {
+    return { certificateId, pendingId: versionToken(`pending:${orderUrl}`) };
+  }
+
   async pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>) {
-    const pending: PendingKey = { certificateId, pendingId: versionToken(`pending:${orderUrl}`) };
+    const pending = this.pendingFor(certificateId, orderUrl);
     const existing = await this.findPendingKey(pending);
     if (existing !== undefined) return { pending, privateKeyPem: existing };
 

@@ -28,7 +28,8 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-function checkId(certificateId: string): string {
+/** A certificate id, checked before it becomes part of a path. */
+export function checkId(certificateId: string): string {
   if (!CERTIFICATE_ID.test(certificateId)) throw new StoreInconsistent(`invalid certificate id '${certificateId}'`);
   return certificateId;
 }
@@ -92,7 +93,7 @@ export class FileCertificateStore implements CertificateStore {
   }
 
   async pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>) {
-    const pending: PendingKey = { certificateId: checkId(certificateId), pendingId: shortHash(orderUrl) };
+    const pending = this.pendingFor(certificateId, orderUrl);
     const dir = this.pendingDir(pending);
     await this.files.ensureDir(dir, 0o700);
     const file = path.join(dir, 'privkey.pem');
@@ -109,8 +110,16 @@ export class FileCertificateStore implements CertificateStore {
     }
   }
 
+  pendingFor(certificateId: string, orderUrl: string): PendingKey {
+    return { certificateId: checkId(certificateId), pendingId: shortHash(orderUrl) };
+  }
+
   async discardPending(pending: PendingKey): Promise<void> {
     await this.fs.rm(this.pendingDir(pending), { recursive: true, force: true });
+    // The certificate's folder goes too once no order of it is in flight: nothing stays behind.
+    await this.fs.rmdir(path.dirname(this.pendingDir(pending))).catch((error: unknown) => {
+      if (!isErrno(error, 'ENOTEMPTY') && !isErrno(error, 'ENOENT') && !isErrno(error, 'EEXIST')) throw error;
+    });
   }
 
   async promote(pending: PendingKey, material: CertificateMaterial): Promise<StoredVersion> {

@@ -97,6 +97,16 @@ describe('FileCertificateStore', () => {
     expect(await fs.readFile(path.join(root, 'live', 'web', 'privkey.pem'), 'utf8')).toBe('KEY-1');
   });
 
+  it('leaves no pending key behind: promoted or discarded, the folder of the certificate goes once no order is in flight', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
+    await store.promote(a.pending, material('01', 'KEY-1'));
+    expect(await fs.readdir(path.join(root, 'pending', 'web'))).toHaveLength(1); // o2 still in flight
+    await store.discardPending(b.pending);
+    expect(await fs.readdir(path.join(root, 'pending'))).toEqual([]);
+    expect(store.pendingFor('web', 'o2')).toEqual(b.pending);
+  });
+
   it('two promotions racing get distinct version numbers', async () => {
     const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
     const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
