@@ -26,8 +26,10 @@ function home(): string {
   return path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
 }
 
-function eventsOf(events: readonly LocalEvent[], certificateId: string): LocalEvent[] {
-  return events.filter((event) => (event.detail as { certificateId?: string } | undefined)?.certificateId === certificateId);
+type LoggedEvent = LocalEvent<Record<string, unknown>>;
+
+function eventsOf(events: readonly LoggedEvent[], certificateId: string): LoggedEvent[] {
+  return events.filter((event) => event.detail.certificateId === certificateId);
 }
 
 function daysLeft(notAfter: string, now = Date.now()): number {
@@ -182,8 +184,8 @@ function printVersions(versions: readonly StoredVersion[], current: string | und
   out('  (* current)');
 }
 
-function eventLine(event: LocalEvent): string {
-  const detail = event.detail as unknown as Record<string, unknown>;
+function eventLine(event: LoggedEvent): string {
+  const { detail } = event;
   const facts = ['version', 'previousVersion', 'serialNumber', 'step', 'error', 'daysToExpiry']
     .filter((key) => detail[key] !== undefined)
     .map((key) => `${key}=${String(detail[key])}`);

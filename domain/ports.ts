@@ -53,11 +53,8 @@ export interface StoredAccount {
   readonly url?: string;
 }
 
-export interface RenewalFailureRecord {
-  readonly at: string;
-  readonly step: string;
-  readonly error: string;
-}
+export type { RenewalFailureRecord } from './contracts/store-documents';
+import type { RenewalFailureRecord } from './contracts/store-documents';
 
 /** What the store knows of one certificate, for the scheduled scan. */
 export interface StoredCertificateState {

@@ -6,6 +6,14 @@
 import { z } from 'zod';
 import { CertificateIdSchema } from './ids';
 
+/** The last failed renewal of a certificate (a tag on AWS, `failures/<id>.json` locally). */
+export const RenewalFailureRecordSchema = z.object({
+  at: z.string().min(1),
+  step: z.string().min(1),
+  error: z.string().min(1),
+});
+export type RenewalFailureRecord = Readonly<z.output<typeof RenewalFailureRecordSchema>>;
+
 /** `<prefix>accounts/<hash>`: the ACME account key for a directory, and its URL once registered. */
 export const AccountDocumentSchema = z.object({
   directoryUrl: z.string().min(1),

@@ -4,7 +4,10 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { isErrno } from '../../core/errors';
+import { z } from 'zod';
+import { EVENT_SCHEMAS } from '../../contracts/events';
+import { parseContract } from '../../contracts/parse';
+import { isErrno, StoreInconsistent } from '../../core/errors';
 import {
   DETAIL_TYPES,
   EVENT_SOURCE,
@@ -20,6 +23,14 @@ export interface LocalEvent<Detail = CertificateRenewedEvent | CertificateRenewa
   readonly 'detail-type': string;
   readonly detail: Detail;
 }
+
+/** One line of the file: an EventBridge-shaped envelope. */
+const LocalEventSchema = z.object({
+  time: z.string().min(1),
+  source: z.string().min(1),
+  'detail-type': z.string().min(1),
+  detail: z.record(z.string(), z.unknown()),
+});
 
 /** Append one event (source `certflow`) to a JSON-lines file, creating its folder; returns what was written. */
 export async function appendEvent<Detail>(file: string, detailType: string, detail: Detail, time: Date): Promise<LocalEvent<Detail>> {
@@ -61,10 +72,29 @@ export class LocalEventLog implements EventPublisher {
     return this.publish(DETAIL_TYPES.expiring, event);
   }
 
-  async read(): Promise<LocalEvent[]> {
+  /**
+   * Every event in the file, any detail-type (the agent and the CLI append theirs too), each
+   * envelope checked; the detail of a known detail-type against its schema.
+   */
+  async read(): Promise<LocalEvent<Record<string, unknown>>[]> {
     try {
       const text = await fs.readFile(this.file, 'utf8');
-      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LocalEvent);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line, index) => {
+          const fail = (message: string) => new StoreInconsistent(`${this.file} line ${index + 1}: ${message}`);
+          let value: unknown;
+          try {
+            value = JSON.parse(line);
+          } catch {
+            throw fail('not JSON');
+          }
+          const event = parseContract(LocalEventSchema, value, fail);
+          const schema = EVENT_SCHEMAS[event['detail-type'] as keyof typeof EVENT_SCHEMAS];
+          if (schema) parseContract(schema, event.detail, fail, { root: 'detail' });
+          return event;
+        });
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return [];
       throw error;

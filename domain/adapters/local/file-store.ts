@@ -12,6 +12,8 @@
  * layout shared with the host agent (domain/layout/certbot-layout.ts); every file here is
  * fsynced before the rename or link that names it, and its folder after.
  */
+import { parseContract } from '../../contracts/parse';
+import { RenewalFailureRecordSchema } from '../../contracts/store-documents';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { CERTIFICATE_ID } from '../../contracts/ids';
@@ -178,7 +180,15 @@ export class FileCertificateStore implements CertificateStore {
 
   private async lastFailure(certificateId: string): Promise<RenewalFailureRecord | undefined> {
     try {
-      return JSON.parse(await this.fs.readFile(this.failureFile(certificateId), 'utf8')) as RenewalFailureRecord;
+      const text = await this.fs.readFile(this.failureFile(certificateId), 'utf8');
+      const fail = (message: string) => new StoreInconsistent(`${this.failureFile(certificateId)}: ${message}`);
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw fail('not JSON');
+      }
+      return parseContract(RenewalFailureRecordSchema, value, fail);
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;

@@ -97,6 +97,13 @@ describe('FileCertificateStore', () => {
     expect(await fs.readFile(path.join(root, 'live', 'web', 'privkey.pem'), 'utf8')).toBe('KEY-1');
   });
 
+  it('reads a failure record back by its schema, naming the file and field when it is malformed', async () => {
+    await store.recordFailure('web', { at: '2026-12-01T00:00:00.000Z', step: 'CheckOrder', error: 'OrderInvalid' });
+    expect((await store.inventory()).find((state) => state.certificateId === 'web')?.lastFailure).toEqual({ at: '2026-12-01T00:00:00.000Z', step: 'CheckOrder', error: 'OrderInvalid' });
+    await fs.writeFile(path.join(root, 'failures', 'web.json'), '{"at":"2026-12-01T00:00:00.000Z","error":"OrderInvalid"}\n');
+    await expect(store.inventory()).rejects.toThrow(/failures\/web\.json: .*step/);
+  });
+
   it('leaves no pending key behind: promoted or discarded, the folder of the certificate goes once no order is in flight', async () => {
     const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
     const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
