@@ -125,6 +125,7 @@ function step<
   return { ...definition, invoke: (input, deps) => invokeStep(definition.run, input as InputOf<P>, depsFor(deps)) };
 }
 
+// One entry per step; the entries share a shape because they are data, not repeated logic.
 export const CATALOGUE = {
   'validate-request': step({
     machine: 'RenewCertificate',

@@ -2,7 +2,8 @@
  * Error names are the contract between the Lambdas and the state machine: Step Functions
  * matches Retry and Catch rules on `Error`, which Lambda fills with the thrown error's `name`.
  * Retryable errors are listed in RETRYABLE_ERRORS (the state machine's Retry rules use it);
- * every other name is final.
+ * every other name is final. The classes below look alike on purpose: each name is one entry of
+ * that contract, so each stays a class of its own rather than a factory-made one.
  */
 export abstract class CertflowError extends Error {
   abstract readonly retryable: boolean;
