@@ -115,7 +115,7 @@ function isIpAddress(value: string): boolean {
  */
 function rawNameProblem(value: string): string | undefined {
   if (/^[\s\p{Cf}]|[\s\p{Cf}]$/u.test(value)) return 'has leading or trailing whitespace';
-  if (isIpAddress(value)) return 'is an IP address; DNS-01 validates DNS names only';
+  if (isIpAddress(value)) return 'is an IP address: DNS-01 cannot validate IP addresses';
   const nonAscii = /[\u0080-\u{10ffff}]/u.exec(value);
   if (nonAscii) {
     const label = value.split('.').find((candidate) => candidate.includes(nonAscii[0])) ?? value;

@@ -128,7 +128,7 @@ describe('bad requests', () => {
     ['outside every zone', { certificateId: 'bad-7', names: ['www.example.org'] }, /'www\.example\.org' is outside every configured hosted zone \(zones: certflow\.test, example\.test\)/],
     ['unknown key type', { certificateId: 'bad-8', names: ['a.certflow.test'], keyType: 'ed448' }, /^keyType: unknown key type 'ed448'/],
     ['malformed directory URL', { certificateId: 'bad-9', names: ['a.certflow.test'], directoryUrl: 'ftp//nope' }, /^directoryUrl: 'ftp\/\/nope' is not a valid URL$/],
-    ['an IP address', { certificateId: 'bad-10', names: ['192.0.2.1'] }, /^names\[0\]: '192\.0\.2\.1' is an IP address; DNS-01 validates DNS names only$/],
+    ['an IP address', { certificateId: 'bad-10', names: ['192.0.2.1'] }, /^names\[0\]: '192\.0\.2\.1' is an IP address: DNS-01 cannot validate IP addresses$/],
     ['the Kelvin sign', { certificateId: 'bad-11', names: ['\u212aa.certflow.test'] }, /^names\[0\]: .* \(U\+212A is not ASCII; give internationalised names as A-labels/],
     ['a trailing newline', { certificateId: 'bad-12', names: ['a.certflow.test\n'] }, /^names\[0\]: 'a\.certflow\.test\\u000a' has leading or trailing whitespace$/],
   ])('%s → InvalidCertificateRequest from the first state, no ACME or DNS traffic', async (_case, input, message) => {

@@ -104,10 +104,10 @@ describe('validateCertificateRequest', () => {
     ['externalAccountBinding null', { ...base, externalAccountBinding: null }, /^externalAccountBinding: /],
     ['started-by id null', { ...base, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: null }, /^AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: /],
     ['unknown field inside EAB', { ...base, externalAccountBinding: { secretRef: 'certflow/eab', kid: 'k' } }, /^externalAccountBinding: unknown field\(s\) kid/],
-    ['IPv4 address', { ...base, names: ['192.0.2.1'] }, /^names\[0\]: '192\.0\.2\.1' is an IP address; DNS-01 validates DNS names only$/],
-    ['IPv4 address, trailing dot', { ...base, names: ['192.0.2.1.'] }, /is an IP address; DNS-01 validates DNS names only$/],
-    ['IPv6 address', { ...base, names: ['2001:db8::1'] }, /^names\[0\]: '2001:db8::1' is an IP address; DNS-01 validates DNS names only$/],
-    ['bracketed IPv6 address', { ...base, names: ['[::1]'] }, /is an IP address; DNS-01 validates DNS names only$/],
+    ['IPv4 address', { ...base, names: ['192.0.2.1'] }, /^names\[0\]: '192\.0\.2\.1' is an IP address: DNS-01 cannot validate IP addresses$/],
+    ['IPv4 address, trailing dot', { ...base, names: ['192.0.2.1.'] }, /is an IP address: DNS-01 cannot validate IP addresses$/],
+    ['IPv6 address', { ...base, names: ['2001:db8::1'] }, /^names\[0\]: '2001:db8::1' is an IP address: DNS-01 cannot validate IP addresses$/],
+    ['bracketed IPv6 address', { ...base, names: ['[::1]'] }, /is an IP address: DNS-01 cannot validate IP addresses$/],
     ['id with NUL and newline (escaped)', { ...base, certificateId: 'a\u0000\nb' }, /^certificateId: 'a\\u0000\\u000ab' must be/],
   ])('rejects %s', (_case, input, message) => {
     let thrown: unknown;
