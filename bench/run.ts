@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
 import { benchAgent } from './agent';
 import { benchAws } from './aws';
+import { benchValidation } from './validation';
 import { benchKeyGeneration, benchPackaging } from './packaging';
 import { benchScan, benchScanTransitions } from './scan';
 import { table } from './stats';
 
-const TARGETS = { ratio: 1.5, transitions: 30, packagingP256LegacyMs: 20, scan10kMs: 2000 };
+const TARGETS = { ratio: 1.5, transitions: 30, packagingP256LegacyMs: 20, scan10kMs: 2000, validationMaxMs: 5 };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,9 +28,10 @@ async function main(): Promise<void> {
   const scan = { ...(await benchScan(10_000)), ...(await benchScanTransitions(3)) };
   const agent = await benchAgent(20);
   const aws = await benchAws(runs, progress);
+  const validation = benchValidation(10_000);
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, targets: TARGETS }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, validation, targets: TARGETS }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
   );
   console.log(`\nSubscriber agent: event received → new certificate served by a reloading Java TLS server (${agent.renewals} renewals)`);
   console.log(table(['median ms', 'p90 ms'], [[agent.medianMs.toFixed(0), agent.p90Ms.toFixed(0)]]));
+  console.log(`\nRequest validation over ${validation.inputs} random inputs (valid requests with one hostile field, and arbitrary JSON)`);
+  console.log(table(['median ms', 'p99 ms', 'max ms', 'target'], [[validation.medianMs.toFixed(3), validation.p99Ms.toFixed(3), validation.maxMs.toFixed(2), `max ≤ ${TARGETS.validationMaxMs}`]]));
   if ('skipped' in aws) {
     console.log(`\nAWS path: skipped (${aws.skipped})`);
     return;
