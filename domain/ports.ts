@@ -104,7 +104,7 @@ export interface PendingKeys {
   pendingFor(certificateId: string, orderUrl: string): PendingKey;
 }
 
-/** Stored versions. IAM: certificateRead (current), certificateWrite (promote, the keystore password). */
+/** Stored versions. IAM: certificateWrite (current, promote, the keystore password). */
 export interface VersionStore {
   current(certificateId: string): Promise<StoredVersion | undefined>;
   /** The keystore password of the current version, reused so broker configs stay valid. */
@@ -119,6 +119,8 @@ export interface InventoryStore {
   inventory(): Promise<StoredCertificateState[]>;
   /** Remember the last failed renewal (the scan retries it, the watchdog reports it). */
   recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void>;
+  /** The current version's id, from the inventory: no secret value is read. */
+  currentVersion(certificateId: string): Promise<string | undefined>;
 }
 
 /** The whole store, as adapters implement it. */

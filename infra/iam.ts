@@ -11,7 +11,7 @@
  * |                 | permissions live in the zone's account (docs/cross-account-zones.md), not here          |
  * | accountRead     | GetSecretValue on <prefix>accounts/*                                                    |
  * | accountWrite    | + CreateSecret (name condition) / PutSecretValue on <prefix>accounts/*, EAB read        |
- * | certificateRead | GetSecretValue on <prefix>certificates/*                                                |
+ * | versionLookup   | DescribeSecret on <prefix>certificates/* (the inventory tags: no value, no KMS)        |
  * | certificateWrite| + CreateSecret / PutSecretValue / DescribeSecret / UpdateSecretVersionStage /           |
  * |                 | TagResource on <prefix>certificates/*; GetSecretValue on <prefix>passwords/*            |
  * | pendingWrite    | CreateSecret (name condition) / TagResource / PutSecretValue / GetSecretValue on       |
@@ -39,7 +39,7 @@ export type Capability =
   | 'dnsSync'
   | 'accountRead'
   | 'accountWrite'
-  | 'certificateRead'
+  | 'versionLookup'
   | 'certificateWrite'
   | 'pendingWrite'
   | 'pendingRead'
@@ -59,7 +59,7 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   accountRead: { store: ['account'] },
   // The read statements come with it: the account key is read before it is created.
   accountWrite: { store: ['account', 'saveAccountUrl', 'readSecret'] },
-  certificateRead: { store: ['current'] },
+  versionLookup: { store: ['currentVersion'] },
   certificateWrite: { store: ['current', 'currentKeystorePassword', 'promote', 'readSecret'] },
   pendingWrite: { store: ['pendingKey', 'readPendingKey'] },
   pendingRead: { store: ['readPendingKey'] },
@@ -142,7 +142,10 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       new iam.PolicyStatement({ sid: 'ReadEab', actions: ['secretsmanager:GetSecretValue'], resources: [secret('eab/*')] }),
     );
   }
-  if (has('certificateRead') || has('certificateWrite')) {
+  if (has('versionLookup')) {
+    statements.push(new iam.PolicyStatement({ sid: 'LookUpVersions', actions: ['secretsmanager:DescribeSecret'], resources: [secret('certificates/*')] }));
+  }
+  if (has('certificateWrite')) {
     statements.push(new iam.PolicyStatement({ sid: 'ReadCertificates', actions: ['secretsmanager:GetSecretValue'], resources: [secret('certificates/*')] }));
   }
   if (has('certificateWrite')) {
@@ -184,7 +187,7 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       }),
     );
   }
-  const readsSecrets = ['accountRead', 'accountWrite', 'certificateRead', 'certificateWrite', 'pendingWrite', 'pendingRead', 'pendingDiscard'].some((c) => has(c as Capability));
+  const readsSecrets = ['accountRead', 'accountWrite', 'certificateWrite', 'pendingWrite', 'pendingRead', 'pendingDiscard'].some((c) => has(c as Capability));
   const writesSecrets = has('accountWrite') || has('certificateWrite') || has('pendingWrite');
   if (readsSecrets) {
     statements.push(

@@ -258,8 +258,8 @@ export const CATALOGUE = {
     // The execution's raw input: it may be the invalid request itself.
     payload: { input: '$$.Execution.Input', failure: '$.failure', step: '$.failedStep', executionId: '$$.Execution.Id' },
     resultPath: null,
-    ports: { events: ['failed'], store: ['current', 'recordFailure'] },
-    capabilities: ['publish', 'certificateRead', 'failureRecord'],
+    ports: { events: ['failed'], store: ['currentVersion', 'recordFailure'] },
+    capabilities: ['publish', 'versionLookup', 'failureRecord'],
     retry: 'transient',
   }),
   'scan-inventory': step({

@@ -44,20 +44,21 @@ function certificateIdOf(input: unknown): string {
 
 export async function publishFailed(
   input: PublishFailedInput,
-  deps: StepDeps<{ events: 'failed'; store: 'current' | 'recordFailure' }>,
+  deps: StepDeps<{ events: 'failed'; store: 'currentVersion' | 'recordFailure' }>,
 ): Promise<CertificateRenewalFailedEvent> {
   const certificateId = certificateIdOf(input.input);
-  const current = certificateId === '(none)' ? undefined : await deps.store.current(certificateId).catch(() => undefined);
+  // The version that stays current, from the inventory: this step reads no secret value.
+  const currentVersion = certificateId === '(none)' ? undefined : await deps.store.currentVersion(certificateId).catch(() => undefined);
   const event: CertificateRenewalFailedEvent = {
     certificateId,
     step: input.step,
     error: input.failure.Error,
     message: failureMessage(input.failure.Cause),
     executionId: input.executionId,
-    ...(current ? { currentVersion: current.version } : {}),
+    ...(currentVersion ? { currentVersion } : {}),
   };
   await deps.events.failed(event);
-  if (current || certificateId !== '(none)') {
+  if (certificateId !== '(none)') {
     await deps.store
       .recordFailure(certificateId, { at: deps.now().toISOString(), step: input.step, error: input.failure.Error })
       .catch((error: unknown) => deps.log.warn('could not record the failure', { certificateId, reason: (error as Error).message }));

@@ -268,6 +268,23 @@ describe.skipIf(!aws.endpoint)(`Secrets Manager certificate store against ${aws.
     });
   });
 
+  describe('the current version without reading a value (PublishFailed)', () => {
+    // AWS: DescribeSecret returns the secret's tags and never its value ("Retrieves the details of
+    // a secret. It does not include the encrypted secret value"), so it needs no kms:Decrypt.
+    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+    it('follows promotions and rollbacks through the inventory tags; unknown before the first issuance', async () => {
+      expect(await store.currentVersion('looked-up')).toBeUndefined();
+      await finalize('looked-up', 'x'); // the secret exists, empty, from the first order
+      expect(await store.currentVersion('looked-up')).toBeUndefined();
+      const first = await issue('looked-up', '01');
+      expect(await store.currentVersion('looked-up')).toBe(first.version);
+      const second = await issue('looked-up', '02');
+      expect(await store.currentVersion('looked-up')).toBe(second.version);
+      await store.rollback('looked-up');
+      expect(await store.currentVersion('looked-up')).toBe(first.version);
+    });
+  });
+
   describe('pending keys', () => {
     it('pendingKey twice for the same order returns the same key and generates nothing the second time', async () => {
       const first = await store.pendingKey('same-order', 'https://ca/same-order/order/1', async () => 'KEY-A');

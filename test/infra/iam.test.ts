@@ -55,7 +55,8 @@ describe('per-step roles', () => {
       'publish-renewed': ['events:PutEvents'],
       'cleanup-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
       'cleanup-after-failure': ['kms:Decrypt', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
-      'publish-failed': ['events:PutEvents', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'],
+      // The version that stays current from the inventory tags: no secret value, no KMS.
+      'publish-failed': ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
       'scan-inventory': ['events:PutEvents', 'secretsmanager:ListSecrets', 'states:ListExecutions'],
     };
     for (const step of STEP_IDS) {

@@ -25,6 +25,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
     promote: true,
     inventory: true,
     recordFailure: true,
+    currentVersion: true,
   },
   dns: { present: true, isInSync: true, cleanup: true },
   events: { renewed: true, failed: true, expiring: true },
@@ -62,7 +63,7 @@ describe('narrowDeps (what the local runner gives a step)', () => {
   const full = () => {
     const store = { inventory: vi.fn(async () => []), promote: vi.fn() };
     return {
-      settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [] },
+      settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [], secretPrefix: 'certflow/' },
       log: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
       now: () => new Date(0),
       store,

@@ -422,6 +422,17 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     }
   }
 
+  /** From the inventory tag `certflow:version` (DescribeSecret): no secret value is read. */
+  async currentVersion(certificateId: string): Promise<string | undefined> {
+    try {
+      const { Tags = [] } = await sm('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: this.certificateSecret(certificateId) })));
+      return Tags.find((tag) => tag.Key === TAG.version)?.Value || undefined; // '' = never completed
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** From tags alone (ListSecrets, 100 per page): no secret value is read. */
   async inventory(): Promise<StoredCertificateState[]> {
     const prefix = this.certificateSecret('');
