@@ -17,6 +17,9 @@ import { cachedDefinitions, type DefinitionCacheOptions } from './definition-cac
 import { describePebbleExit, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { LocalExecutor } from './runner';
 
+/** The name the local store keeps the embedded Pebble's account under (its port changes every run). */
+export const EMBEDDED_PEBBLE_ACCOUNT = 'embedded-pebble';
+
 export const LOCAL_ZONES: HostedZone[] = [{ name: 'certflow.test' }, { name: 'example.test' }];
 
 export interface LocalPipelineOptions {
@@ -56,7 +59,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const definitions = options.definitions ?? (await cachedDefinitions({ onProgress: options.onSynthesis }));
   const dnsServer = new LocalDnsServer(new LocalZoneData(zones));
   const { pebble } = await startPebbleWithDns(dnsServer, options.pebble);
-  const store = new FileCertificateStore(options.root);
+  // One account key for the embedded CA, whatever port this run's Pebble got: runs don't pile up
+  // account folders. Pebble forgot the account of the previous run; the store then hands out the
+  // key without its old URL and CreateOrder registers it again.
+  const store = new FileCertificateStore(options.root, {
+    accountName: (directoryUrl) => (directoryUrl === pebble.directoryUrl ? EMBEDDED_PEBBLE_ACCOUNT : directoryUrl),
+  });
   const events = new LocalEventLog(path.join(options.root, 'events.jsonl'));
   const log = jsonLogger(options.logSink ?? (() => {}));
   const dns = new LocalDnsProvider(dnsServer);

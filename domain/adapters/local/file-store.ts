@@ -3,9 +3,11 @@
  *
  *   <root>/archive/<id>/<n>/     one directory per issued version (n = 1, 2, …), never modified
  *   <root>/live/<id>             symlink to ../archive/<id>/<newest n>; switched by one rename(2)
- *   <root>/pending/<id>/<p>/     private key of a version being issued (p derived from the order URL)
- *   <root>/accounts/<d>/         ACME account key per directory URL
- *   <root>/secrets/<ref>         local stand-in for referenced secrets (EAB credentials)
+ *   <root>/pending/<id>/<p>/     private key of a version being issued (p derived from the order URL);
+ *                                swept once older than a day (an order abandoned by a killed run)
+ *   <root>/accounts/<d>/         ACME account key per directory URL (or per stable name: `accountName`)
+ *   <root>/secrets/<ref>         local stand-in for referenced secrets (EAB credentials, keystore passwords;
+ *                                a name's folders as folders: secrets/certflow/eab/<name>)
  *
  * Private files are 0600. A version becomes current only when fully written, so a failed
  * renewal leaves the previous version current. archive/ and live/ are written by the certbot
@@ -23,8 +25,23 @@ import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-l
 import { TEMP_INFIX } from '../../layout/durable-fs';
 import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
-const SAFE_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** A secret name as a relative path: `/`-separated segments each led by a letter or digit (never `.`, `..` or empty). */
+const SAFE_REF = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127}(?:\/[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127})*$/;
 const PRIVATE = 0o600;
+/** A pending key this old belongs to an order no execution will finish (a run was killed). */
+export const PENDING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+export interface FileStoreOptions extends CertbotLayoutOptions {
+  /**
+   * The name an account is kept under, by directory URL (default: the URL itself). The local
+   * default names its embedded Pebble, whose port changes every run, with one stable name: one
+   * account key for all runs. A saved account URL is used only for the directory it was
+   * registered with; for any other the same key is registered anew.
+   */
+  readonly accountName?: (directoryUrl: string) => string;
+  /** The clock that ages pending keys (tests pass a fake one). */
+  readonly now?: () => Date;
+}
 
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -38,12 +55,17 @@ export function checkId(certificateId: string): string {
 
 export class FileCertificateStore implements CertificateStore {
   private readonly layout: CertbotLayout;
+  private readonly accountName: (directoryUrl: string) => string;
+  private readonly now: () => Date;
 
   constructor(
     readonly root: string,
-    options: CertbotLayoutOptions = {},
+    options: FileStoreOptions = {},
   ) {
-    this.layout = new CertbotLayout(root, options);
+    const { accountName = (directoryUrl) => directoryUrl, now = () => new Date(), ...layoutOptions } = options;
+    this.layout = new CertbotLayout(root, layoutOptions);
+    this.accountName = accountName;
+    this.now = now;
   }
 
   private get files() {
@@ -63,22 +85,34 @@ export class FileCertificateStore implements CertificateStore {
   }
 
   private accountDir(directoryUrl: string): string {
-    return path.join(this.root, 'accounts', shortHash(directoryUrl));
+    return path.join(this.root, 'accounts', shortHash(this.accountName(directoryUrl)));
+  }
+
+  private async readOrUndefined(file: string): Promise<string | undefined> {
+    try {
+      return (await this.fs.readFile(file, 'utf8')).trim();
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
   }
 
   async account(directoryUrl: string, generate: () => Promise<string>): Promise<StoredAccount> {
     const dir = this.accountDir(directoryUrl);
     const keyPem = await this.accountKey(dir, directoryUrl, generate);
-    try {
-      return { keyPem, url: (await this.fs.readFile(path.join(dir, 'account.url'), 'utf8')).trim() };
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return { keyPem };
-      throw error;
-    }
+    const url = await this.readOrUndefined(path.join(dir, 'account.url'));
+    // A URL registered with another directory (an earlier embedded Pebble, which forgot it) is
+    // stale: without a URL the caller registers the same key again.
+    const registeredWith = await this.readOrUndefined(path.join(dir, 'directory.url'));
+    return url !== undefined && (registeredWith === undefined || registeredWith === directoryUrl) ? { keyPem, url } : { keyPem };
   }
 
   async saveAccountUrl(directoryUrl: string, accountUrl: string): Promise<void> {
-    await this.files.replaceFile(path.join(this.accountDir(directoryUrl), 'account.url'), `${accountUrl}\n`, 0o644);
+    const dir = this.accountDir(directoryUrl);
+    // The URL first: a crash between the two leaves it marked for the old directory, so stale
+    // (registered again, harmlessly), never an old URL marked current.
+    await this.files.replaceFile(path.join(dir, 'account.url'), `${accountUrl}\n`, 0o644);
+    await this.files.replaceFile(path.join(dir, 'directory.url'), `${directoryUrl}\n`, 0o644);
   }
 
   private async accountKey(dir: string, directoryUrl: string, generate: () => Promise<string>): Promise<string> {
@@ -97,10 +131,43 @@ export class FileCertificateStore implements CertificateStore {
   async pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>) {
     const pending = this.pendingFor(certificateId, orderUrl);
     const dir = this.pendingDir(pending);
+    await this.sweepPending(dir);
     await this.files.ensureDir(dir, 0o700);
     const file = path.join(dir, 'privkey.pem');
     await this.files.createFileOnce(file, await generate(), PRIVATE); // a retried step keeps the key it made the first time
     return { pending, privateKeyPem: await this.fs.readFile(file, 'utf8') };
+  }
+
+  /**
+   * Removes pending keys older than a day (by their folder's mtime: when the key was written),
+   * and certificate folders left empty. `keep` (the folder being asked for) is never removed.
+   * Returns the folders removed.
+   */
+  async sweepPending(keep?: string): Promise<string[]> {
+    const oldest = this.now().getTime() - PENDING_MAX_AGE_MS;
+    const removed: string[] = [];
+    const pendingRoot = path.join(this.root, 'pending');
+    for (const certificateId of await this.files.readdirOrEmpty(pendingRoot)) {
+      const certificateDir = path.join(pendingRoot, certificateId);
+      const before = removed.length;
+      for (const pendingId of await this.files.readdirOrEmpty(certificateDir)) {
+        const dir = path.join(certificateDir, pendingId);
+        if (dir === keep) continue;
+        const stat = await this.fs.lstat(dir).catch((error: unknown) => {
+          if (isErrno(error, 'ENOENT')) return undefined; // another execution swept or promoted it
+          throw error;
+        });
+        if (stat === undefined || stat.mtimeMs >= oldest) continue;
+        await this.fs.rm(dir, { recursive: true, force: true });
+        removed.push(dir);
+      }
+      // Only a folder this sweep emptied: an empty one may be an order's, just being created.
+      if (removed.length === before) continue;
+      await this.fs.rmdir(certificateDir).catch((error: unknown) => {
+        if (!isErrno(error, 'ENOTEMPTY') && !isErrno(error, 'ENOENT') && !isErrno(error, 'EEXIST')) throw error;
+      });
+    }
+    return removed;
   }
 
   async readPendingKey(pending: PendingKey): Promise<string> {
@@ -195,6 +262,12 @@ export class FileCertificateStore implements CertificateStore {
     }
   }
 
+  /** The number `live/<id>` points at: a link, no file read. */
+  async currentVersion(certificateId: string): Promise<string | undefined> {
+    const n = await this.layout.liveVersion(checkId(certificateId));
+    return n === undefined ? undefined : String(n);
+  }
+
   async inventory(): Promise<StoredCertificateState[]> {
     const ids = new Set<string>();
     for (const dir of ['live', 'failures']) {
@@ -227,8 +300,9 @@ export class FileCertificateStore implements CertificateStore {
   /** For writing local secrets (EAB credentials) in setups and tests. */
   async writeSecret(secretRef: string, value: string): Promise<void> {
     if (!SAFE_REF.test(secretRef)) throw new StoreInconsistent(`invalid local secret reference '${secretRef}'`);
-    await this.files.ensureDir(path.join(this.root, 'secrets'), 0o700);
-    await this.files.replaceFile(path.join(this.root, 'secrets', secretRef), value, PRIVATE);
+    const file = path.join(this.root, 'secrets', secretRef);
+    await this.files.ensureDir(path.dirname(file), 0o700);
+    await this.files.replaceFile(file, value, PRIVATE);
   }
 }
 

@@ -176,3 +176,50 @@ describe('FileCertificateStore inventory', () => {
     ]);
   });
 });
+
+describe('FileCertificateStore hygiene (issue #12)', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+
+  it('sweeps pending keys older than a day when a new one is made, keeping younger ones and the one asked for', async () => {
+    let now = new Date();
+    const clocked = new FileCertificateStore(root, { now: () => now });
+    const abandoned = await clocked.pendingKey('old-cert', 'https://ca.test/order/old', async () => 'OLD');
+    const young = await clocked.pendingKey('young-cert', 'https://ca.test/order/young', async () => 'YOUNG');
+    const retried = await clocked.pendingKey('retried-cert', 'https://ca.test/order/retried', async () => 'RETRIED');
+    const pendingDir = (id: string, p: string) => path.join(root, 'pending', id, p);
+    const age = async (id: string, p: string, ms: number) => {
+      const at = new Date(now.getTime() - ms);
+      await fs.utimes(pendingDir(id, p), at, at);
+    };
+    await age('old-cert', abandoned.pending.pendingId, DAY + 60_000);
+    await age('young-cert', young.pending.pendingId, DAY - 60_000);
+    await age('retried-cert', retried.pending.pendingId, 3 * DAY);
+
+    // A retried FinalizeOrder asks for its own (old) key: it stays; the abandoned one goes.
+    expect((await clocked.pendingKey('retried-cert', 'https://ca.test/order/retried', async () => 'NEW')).privateKeyPem).toBe('RETRIED');
+    expect((await fs.readdir(path.join(root, 'pending'))).sort()).toEqual(['retried-cert', 'young-cert']);
+    expect(await fs.readdir(path.join(root, 'pending', 'young-cert'))).toEqual([young.pending.pendingId]);
+
+    now = new Date(now.getTime() + 2 * DAY); // later on, both are old
+    expect(await clocked.sweepPending()).toEqual([pendingDir('retried-cert', retried.pending.pendingId), pendingDir('young-cert', young.pending.pendingId)]);
+    expect(await fs.readdir(path.join(root, 'pending'))).toEqual([]);
+  });
+
+  it('keeps an account under a stable name, and uses a saved URL only with the directory it was registered with', async () => {
+    const named = () => new FileCertificateStore(root, { accountName: (url) => (url.startsWith('https://localhost:') ? 'embedded-pebble' : url) });
+    const first = await named().account('https://localhost:1111/dir', async () => 'KEY-1');
+    expect(first).toEqual({ keyPem: 'KEY-1' });
+    await named().saveAccountUrl('https://localhost:1111/dir', 'https://localhost:1111/my-account/1');
+    expect(await named().account('https://localhost:1111/dir', async () => 'KEY-X')).toEqual({ keyPem: 'KEY-1', url: 'https://localhost:1111/my-account/1' });
+
+    // A new Pebble (new port) forgot the account: same key, no URL, so it is registered again.
+    expect(await named().account('https://localhost:2222/dir', async () => 'KEY-2')).toEqual({ keyPem: 'KEY-1' });
+    await named().saveAccountUrl('https://localhost:2222/dir', 'https://localhost:2222/my-account/7');
+    expect(await named().account('https://localhost:2222/dir', async () => 'KEY-3')).toEqual({ keyPem: 'KEY-1', url: 'https://localhost:2222/my-account/7' });
+    expect(await fs.readdir(path.join(root, 'accounts'))).toHaveLength(1);
+
+    // Other directories keep their own account.
+    expect((await named().account('https://ca.test/dir', async () => 'OTHER')).keyPem).toBe('OTHER');
+    expect(await fs.readdir(path.join(root, 'accounts'))).toHaveLength(2);
+  });
+});
