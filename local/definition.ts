@@ -2,6 +2,9 @@
  * The RenewCertificate definition exactly as the CDK app synthesizes it, with CloudFormation
  * intrinsics resolved to fake ARNs, and each Lambda ARN mapped back to its step.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../bin/certflow';
 import { isStepId, type StepId } from '../lambdas/catalogue';
@@ -54,10 +57,21 @@ export interface LocalDefinitions {
   readonly scan: LocalDefinition;
 }
 
+/** The template, synthesized into a temporary cloud assembly that is removed once read. */
+function synthesizeTemplate(): Template {
+  // Without an outdir CDK makes $TMPDIR/cdk.out* and leaves it there, one per synthesis.
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'certflow-synth-'));
+  try {
+    const { app, stack } = buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+    return app.synth().getStackByName(stack.stackName).template as Template;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 /** Synthesize in-process (bundling skipped: only the template is needed). */
 export function synthesizeDefinitions(): LocalDefinitions {
-  const { app, stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  const template = app.synth().getStackByName(stack.stackName).template as Template;
+  const template = synthesizeTemplate();
 
   const stepOfFunction = new Map<string, StepId>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
