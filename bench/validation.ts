@@ -14,7 +14,7 @@ export interface ValidationFigures {
   readonly maxMs: number;
 }
 
-const policy: RequestPolicy = { zones: [{ name: 'example.com' }], defaultDirectoryUrl: 'https://acme.example/dir', defaultContact: [] };
+const policy: RequestPolicy = { zones: [{ name: 'example.com' }], defaultDirectoryUrl: 'https://acme.example/dir', defaultContact: [], secretPrefix: 'certflow/' };
 
 function timeOnce(input: unknown): number {
   const started = performance.now();

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { errorMessage } from '../domain/core/errors';
-import { validateCertificateRequest } from '../domain/core/request';
+import { secretRefProblem, validateCertificateRequest } from '../domain/core/request';
 import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
@@ -90,7 +90,7 @@ const ConfigFieldsSchema = z.object({
       directoryUrl: z.string().default(LETS_ENCRYPT_STAGING),
       /** Default account contact (mailto: URIs), checked as a request's `contact` is. */
       contact: RenewCertificateInputSchema.shape.contact.unwrap().readonly().default([]),
-      /** External Account Binding credentials `{kid, hmacKey}`, by secret name (under `<secretPrefix>eab/`). */
+      /** External Account Binding credentials `{kid, hmacKey}`, by secret name: `<secretPrefix>eab/<name>` (checked below). */
       externalAccountBindingSecret: z.string().optional(),
     })
     .prefault({}),
@@ -135,20 +135,28 @@ const ConfigFieldsSchema = z.object({
   poll: PollSchema.default(DEFAULT_POLL),
 });
 
-/** The fields, then what involves several of them: each declared certificate, checked as a request against the zones. */
+/**
+ * The fields, then what involves several of them: the default EAB secret, under the stack's
+ * `<secretPrefix>eab/` (the only EAB secrets its roles may read); each declared certificate,
+ * checked as a request against the zones and the prefix.
+ */
 export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx) => {
+  const prefixOk = !ctx.issues.some((issue) => issue.path?.[0] === 'secretPrefix');
+  const eab = config.acme.externalAccountBindingSecret;
+  const eabProblem = prefixOk && eab !== undefined ? secretRefProblem(eab, config.secretPrefix, 'eab') : undefined;
+  if (eabProblem) ctx.addIssue({ code: 'custom', path: ['acme', 'externalAccountBindingSecret'], message: eabProblem });
   // A certificate with a problem of its own (the fields above) has it reported once, not again as a request.
   const faulty = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'certificates').map((issue) => issue.path?.[1]));
   const seen = new Set<string>();
   config.certificates.forEach((certificate, index) => {
     if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
     seen.add(certificate.id);
-    if (faulty.has(index)) return;
+    if (faulty.has(index) || !prefixOk) return;
     const { id, names, keyType, keystore } = certificate;
     try {
       validateCertificateRequest(
         { certificateId: id, names: [...names], ...(keyType ? { keyType } : {}), ...(keystore ? { keystore } : {}) },
-        { zones: config.hostedZones, defaultDirectoryUrl: config.acme.directoryUrl, defaultContact: config.acme.contact },
+        { zones: config.hostedZones, defaultDirectoryUrl: config.acme.directoryUrl, defaultContact: config.acme.contact, secretPrefix: config.secretPrefix },
       );
     } catch (error) {
       ctx.addIssue({ code: 'custom', path: ['certificates', index], message: errorMessage(error) });

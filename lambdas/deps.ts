@@ -9,6 +9,8 @@ export interface PipelineSettings {
   readonly defaultContact: readonly string[];
   /** Secret reference of the EAB credentials for requests that name none. */
   readonly defaultExternalAccountBinding?: string;
+  /** The stack's secret prefix (`certflow/`): a request may reference secrets under `<prefix>eab/` and `<prefix>passwords/` only. */
+  readonly secretPrefix: string;
   /** Extra CA certificates to trust for the ACME directory (Pebble, internal CAs). */
   readonly acmeCaBundlePem?: string;
   /** The declared inventory and scan limits (the scheduled scan only). */

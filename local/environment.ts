@@ -21,6 +21,11 @@ import { LocalExecutor } from './runner';
 export const EMBEDDED_PEBBLE_ACCOUNT = 'embedded-pebble';
 
 export const LOCAL_ZONES: HostedZone[] = [{ name: 'certflow.test' }, { name: 'example.test' }];
+/**
+ * The stack's default secret prefix, so a request names the same secrets locally and on AWS:
+ * `certflow/passwords/<name>` is the file `<root>/secrets/certflow/passwords/<name>`.
+ */
+export const LOCAL_SECRET_PREFIX = 'certflow/';
 
 export interface LocalPipelineOptions {
   /** Where the store and the event log live. */
@@ -73,6 +78,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       zones,
       defaultDirectoryUrl: pebble.directoryUrl,
       defaultContact: [],
+      secretPrefix: LOCAL_SECRET_PREFIX,
       acmeCaBundlePem: pebble.tlsCaPem,
       certificates: options.certificates ?? [],
       scan: options.scan ?? DEFAULT_SCAN,

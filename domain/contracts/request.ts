@@ -12,8 +12,13 @@ export const MAX_NAMES = 100;
 export const PKCS12_PROFILES = ['legacy', 'modern'] as const;
 export type KeystoreProfile = (typeof PKCS12_PROFILES)[number];
 
-/** A secret name or ARN: credentials and passwords are given by reference only. */
+/**
+ * A secret reference's characters: credentials and passwords are given by reference only. Which
+ * names are allowed depends on the stack (a plain name under `<secretPrefix>eab/` or
+ * `<secretPrefix>passwords/`): domain/core/request.ts checks that, and refuses ARNs by name.
+ */
 export const SECRET_REF = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
+const SECRET_RULE = 'must be a secret name';
 /** An alias follows the id's rules (the default alias is the id); it is lowercased, as Java does. */
 const ALIAS = new RegExp(CERTIFICATE_ID.source.replaceAll('a-z', 'A-Za-z'));
 const ARI_CERT_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -42,7 +47,7 @@ export function escaped(input: unknown): string {
 /** `'<input>'`, escaped and shortened, as the messages quote a rejected value. */
 export const quoted = (input: unknown) => `'${escaped(input)}'`;
 
-const EAB_RULE = 'must be { "secretRef": "<secret name or ARN>" } (credentials by reference only)';
+const EAB_RULE = 'must be { "secretRef": "<secret name>" } (credentials by reference only)';
 
 /** The keystore fields a request (and a certificate of the config) may set. */
 export const KeystoreFieldsSchema = z.strictObject(
@@ -57,8 +62,8 @@ export const KeystoreFieldsSchema = z.strictObject(
       .optional()
       .describe('PKCS#12 encryption: legacy (3DES/SHA-1, every JDK, the default) or modern (AES-256/SHA-256)'),
     passwordSecretRef: z
-      .string({ error: 'must be a secret name or ARN' })
-      .regex(SECRET_REF, { error: 'must be a secret name or ARN' })
+      .string({ error: SECRET_RULE })
+      .regex(SECRET_REF, { error: (issue) => `${quoted(issue.input)} ${SECRET_RULE}` })
       .optional()
       .describe('Take the keystore password from this secret instead of generating one'),
     rotatePassword: z.boolean({ error: 'must be true or false' }).optional().describe('Generate a new password this time (otherwise the current one is kept)'),
@@ -110,7 +115,7 @@ export const RenewCertificateInputSchema = z
         .describe('RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI)'),
       externalAccountBinding: z
         .strictObject(
-          { secretRef: z.string({ error: EAB_RULE }).regex(SECRET_REF, { error: EAB_RULE }) },
+          { secretRef: z.string({ error: EAB_RULE }).regex(SECRET_REF, { error: (issue) => `${quoted(issue.input)} ${SECRET_RULE}` }) },
           { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${escaped(issue.keys.join(', '))}; ${EAB_RULE}` : EAB_RULE) },
         )
         .optional()

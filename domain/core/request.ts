@@ -24,7 +24,16 @@ export interface RequestPolicy {
   readonly defaultContact: readonly string[];
   /** EAB credentials used when a request names none (secret reference). */
   readonly defaultExternalAccountBinding?: string;
+  /** The stack's secret prefix (`certflow/`): references must name a secret under `<prefix>eab/` or `<prefix>passwords/`. */
+  readonly secretPrefix: string;
 }
+
+/** What a request may reference, each kind in its folder: `<prefix>passwords/` and `<prefix>eab/` (infra/iam.ts grants no other). */
+export type SecretKind = 'passwords' | 'eab';
+/** One `/`-separated segment of a secret name: Secrets Manager's characters, led by a letter or digit (so never `.` or `..`). */
+const SECRET_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_+=.@-]*$/;
+/** Secrets Manager's limit for a name. */
+const MAX_SECRET_NAME = 512;
 
 /** How the keystores are written; the password itself never appears here. */
 export interface KeystoreOptions {
@@ -32,7 +41,7 @@ export interface KeystoreOptions {
   readonly alias: string;
   /** PKCS#12 encryption: `legacy` (3DES/SHA-1, every JDK) or `modern` (AES-256/SHA-256). */
   readonly profile: KeystoreProfile;
-  /** Take the keystore password from this secret instead of generating one. */
+  /** Take the keystore password from this secret (a name under `<prefix>passwords/`) instead of generating one. */
   readonly passwordSecretRef?: string;
   /** Generate a new password this time (otherwise the current one is kept). */
   readonly rotatePassword: boolean;
@@ -48,7 +57,7 @@ export interface CertificateRequest {
   readonly keystore: KeystoreOptions;
   /** RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI). */
   readonly replaces?: string;
-  /** Reference (secret name/ARN) to `{kid, hmacKey}`; the credentials never enter state. */
+  /** Secret name (under `<prefix>eab/`) of `{kid, hmacKey}`; the credentials never enter state. */
   readonly externalAccountBinding?: { readonly secretRef: string };
 }
 
@@ -65,9 +74,36 @@ function parseInput(raw: unknown): z.output<typeof RenewCertificateInputSchema> 
   if (result.success) return result.data;
   const { issues } = result.error;
   const issue = issues.find((candidate) => candidate.code === 'unrecognized_keys' && candidate.path.length === 0) ?? issues[0]!;
-  // The EAB rule is about the object as a whole: name it, not its secretRef.
-  const path = issue.path[0] === 'externalAccountBinding' ? ['externalAccountBinding'] : issue.path;
+  // The EAB rule is about the object as a whole: name it, not its secretRef (unless the reference itself is malformed).
+  const path = issue.path[0] === 'externalAccountBinding' && issue.code !== 'invalid_format' ? ['externalAccountBinding'] : issue.path;
   reject(`${fieldPath(path) || 'request'}: ${issue.message}`);
+}
+
+/**
+ * Why `ref` is not a plain secret name under `<prefix><kind>/`, or undefined if it is. Refused:
+ * other prefixes and kinds, ARNs (even of a secret under the prefix: a name is resolved in the
+ * stack's own account and region), empty, `.` and `..` segments, and any other character.
+ */
+export function secretRefProblem(ref: string, prefix: string, kind: SecretKind): string | undefined {
+  const folder = `${prefix}${kind}/`;
+  const refused = (why?: string) => `${quoted(ref)} must be a secret under ${folder}${why ? ` (${why})` : ''}`;
+  if (/^arn:/i.test(ref)) return refused('a name, not an ARN');
+  if (!ref.startsWith(folder)) return refused();
+  if (ref.length > MAX_SECRET_NAME) return refused(`at most ${MAX_SECRET_NAME} characters`);
+  const name = ref.slice(folder.length);
+  if (name === '') return refused('a name after the folder');
+  for (const segment of name.split('/')) {
+    if (segment === '') return refused('no empty segment');
+    if (segment === '.' || segment === '..') return refused("no '.' or '..' segment");
+    if (!SECRET_SEGMENT.test(segment)) return refused('segments of letters, digits and _+=.@-, each led by a letter or digit');
+  }
+  return undefined;
+}
+
+function checkSecretRef(field: string, ref: string, prefix: string, kind: SecretKind): string {
+  const problem = secretRefProblem(ref, prefix, kind);
+  if (problem) reject(`${field}: ${problem}`);
+  return ref;
 }
 
 /** Why `name` (already normalized) is not a valid DNS identifier, or undefined if it is. */
@@ -147,9 +183,17 @@ function validateNames(raw: readonly string[], zones: readonly HostedZone[]): st
   });
 }
 
-function keystoreOptions(input: RenewCertificateInput['keystore'], certificateId: string): KeystoreOptions {
+function keystoreOptions(input: RenewCertificateInput['keystore'], certificateId: string, secretPrefix: string): KeystoreOptions {
   const { alias = certificateId, profile = 'legacy', passwordSecretRef, rotatePassword = false } = input ?? {};
+  if (passwordSecretRef !== undefined) checkSecretRef('keystore.passwordSecretRef', passwordSecretRef, secretPrefix, 'passwords');
   return { alias: alias.toLowerCase(), profile, rotatePassword, ...(passwordSecretRef !== undefined ? { passwordSecretRef } : {}) };
+}
+
+/** The request's EAB reference, else the stack default: either must sit under `<prefix>eab/`. */
+function externalAccountBinding(given: { secretRef: string } | undefined, policy: RequestPolicy): { secretRef: string } | undefined {
+  if (given) return { secretRef: checkSecretRef('externalAccountBinding.secretRef', given.secretRef, policy.secretPrefix, 'eab') };
+  const fallback = policy.defaultExternalAccountBinding;
+  return fallback ? { secretRef: checkSecretRef('externalAccountBinding (the stack default)', fallback, policy.secretPrefix, 'eab') } : undefined;
 }
 
 function validateDirectoryUrl(raw: string | undefined, fallback: string): string {
@@ -174,10 +218,10 @@ export function validateCertificateRequest(raw: unknown, policy: RequestPolicy):
     keyType: input.keyType ?? DEFAULT_KEY_TYPE,
     directoryUrl: validateDirectoryUrl(input.directoryUrl, policy.defaultDirectoryUrl),
     contact: input.contact ?? [...policy.defaultContact],
-    keystore: keystoreOptions(input.keystore, certificateId),
+    keystore: keystoreOptions(input.keystore, certificateId, policy.secretPrefix),
     ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),
   };
 
-  const eab = input.externalAccountBinding ?? (policy.defaultExternalAccountBinding ? { secretRef: policy.defaultExternalAccountBinding } : undefined);
-  return eab ? { ...request, externalAccountBinding: { secretRef: eab.secretRef } } : request;
+  const eab = externalAccountBinding(input.externalAccountBinding, policy);
+  return eab ? { ...request, externalAccountBinding: eab } : request;
 }

@@ -8,6 +8,7 @@ export async function validateRequest(input: { readonly request: unknown }, deps
     zones: deps.settings.zones,
     defaultDirectoryUrl: deps.settings.defaultDirectoryUrl,
     defaultContact: deps.settings.defaultContact,
+    secretPrefix: deps.settings.secretPrefix,
     ...(deps.settings.defaultExternalAccountBinding ? { defaultExternalAccountBinding: deps.settings.defaultExternalAccountBinding } : {}),
   });
   deps.log.info('request valid', { certificateId: request.certificateId, names: request.names, keyType: request.keyType });

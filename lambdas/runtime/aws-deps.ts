@@ -12,6 +12,7 @@ import { zoneClients } from '../../domain/adapters/aws/zone-clients';
 import { z } from 'zod';
 import { parseContract } from '../../domain/contracts/parse';
 import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema } from '../../domain/contracts/settings';
+import { secretRefProblem } from '../../domain/core/request';
 import { DEFAULT_SCAN } from '../../domain/core/scan-plan';
 import type { PipelineSettings, StepDeps } from '../deps';
 import { powertoolsLog } from '../../domain/logging/logger';
@@ -57,11 +58,16 @@ function json<S extends z.ZodType>(env: Environment, name: string, schema: S, fa
 
 export function settingsFromEnvironment(env: Environment): PipelineSettings {
   const caFile = env[ENV.acmeCaFile];
+  const secretPrefix = required(env, ENV.secretPrefix);
+  if (!secretPrefix.endsWith('/')) throw new Error(`certflow: environment variable ${ENV.secretPrefix} must end with '/' (the stack sets it; see infra/renewal-functions.ts)`);
   const eab = env[ENV.eabSecret];
+  const eabProblem = eab ? secretRefProblem(eab, secretPrefix, 'eab') : undefined;
+  if (eabProblem) throw new Error(`certflow: environment variable ${ENV.eabSecret}: ${eabProblem} (the stack sets it; see infra/renewal-functions.ts)`);
   return {
     zones: json(env, ENV.zones, z.array(HostedZoneSchema), []),
     defaultDirectoryUrl: required(env, ENV.directoryUrl),
     defaultContact: json(env, ENV.contact, z.array(z.string()), []),
+    secretPrefix,
     ...(eab ? { defaultExternalAccountBinding: eab } : {}),
     ...(caFile ? { acmeCaBundlePem: readFileSync(caFile, 'utf8') } : {}),
     // The inventory is compiled into the scan function's bundle (esbuild `define` replaces this
@@ -89,7 +95,7 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
       },
     ),
     store: new SecretsManagerCertificateStore(new SecretsManagerClient({}), {
-      prefix: required(env, ENV.secretPrefix),
+      prefix: settings.secretPrefix,
       kmsKeyId: required(env, ENV.kmsKeyId),
     }),
     events: new EventBridgePublisher(new EventBridgeClient({}), required(env, ENV.eventBus)),

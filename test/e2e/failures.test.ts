@@ -131,6 +131,11 @@ describe('bad requests', () => {
     ['an IP address', { certificateId: 'bad-10', names: ['192.0.2.1'] }, /^names\[0\]: '192\.0\.2\.1' is an IP address: DNS-01 cannot validate IP addresses$/],
     ['the Kelvin sign', { certificateId: 'bad-11', names: ['\u212aa.certflow.test'] }, /^names\[0\]: .* \(U\+212A is not ASCII; give internationalised names as A-labels/],
     ['a trailing newline', { certificateId: 'bad-12', names: ['a.certflow.test\n'] }, /^names\[0\]: 'a\.certflow\.test\\u000a' has leading or trailing whitespace$/],
+    [
+      'a password secret outside the stack prefix',
+      { certificateId: 'bad-13', names: ['a.certflow.test'], keystore: { passwordSecretRef: '../../x' } },
+      /^keystore\.passwordSecretRef: '\.\.\/\.\.\/x' must be a secret under certflow\/passwords\/$/,
+    ],
   ])('%s → InvalidCertificateRequest from the first state, no ACME or DNS traffic', async (_case, input, message) => {
     const [dnsBefore, acmeBefore] = [dnsCalls.length, acmeRequests];
     const result = await pipeline.executor.run(input);

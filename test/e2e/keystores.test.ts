@@ -80,9 +80,9 @@ describe('keystore passwords', () => {
   });
 
   it('come from the secret the request names, with the alias and profile it asks for', async () => {
-    await pipeline.store.writeSecret('broker-keystore-password', 'Given-by-ops-2026\n');
+    await pipeline.store.writeSecret('certflow/passwords/broker-keystore', 'Given-by-ops-2026\n');
     const id = 'ks-given';
-    await issue(id, ['given.example.test'], { keystore: { passwordSecretRef: 'broker-keystore-password', alias: 'ActiveMQ', profile: 'modern' } });
+    await issue(id, ['given.example.test'], { keystore: { passwordSecretRef: 'certflow/passwords/broker-keystore', alias: 'ActiveMQ', profile: 'modern' } });
     expect(await readPassword(id)).toBe('Given-by-ops-2026');
     const listed = await listKeystore(live(id, 'keystore.p12'), 'PKCS12', 'Given-by-ops-2026');
     expect(listed.entries).toEqual([{ alias: 'activemq', type: 'PrivateKeyEntry', chainLength: 2 }]);

@@ -29,6 +29,13 @@ describe('defineConfig', () => {
     expect(DEFAULTS.schedule).toEqual({ scanIntervalHours: 6, orderBudget: { windowHours: 3, maxOrders: 300 }, maxConcurrentRenewals: 10, expiringDays: 7 });
   });
 
+  it('takes a default EAB secret and declared keystore passwords under the prefix', () => {
+    const certificates = [{ id: 'mq', names: ['mq.example.com'], keystore: { passwordSecretRef: 'team-a/passwords/mq' } }];
+    const config = defineConfig({ hostedZones: zones, secretPrefix: 'team-a/', acme: { externalAccountBindingSecret: 'team-a/eab/zerossl' }, certificates });
+    expect(config.acme.externalAccountBindingSecret).toBe('team-a/eab/zerossl');
+    expect(config.certificates).toEqual(certificates);
+  });
+
   it('keeps a valid declared certificate and subscriber as given', () => {
     const certificates = [{ id: 'broker-eu1', names: ['mq.example.com', '*.mq.example.com'], keystore: { profile: 'legacy' as const } }];
     const config = defineConfig({ hostedZones: zones, certificates, subscribers: [{ name: 'brokers-eu', certificateIds: ['broker-eu1'] }] });
@@ -71,6 +78,21 @@ describe('defineConfig', () => {
         "certificates['web']: names[0]: 'web.example.org' is outside every configured hosted zone (zones: example.com)",
         "certificates['web']: duplicate id 'web'",
       ],
+    ],
+    [
+      'a default EAB secret outside <secretPrefix>eab/',
+      { hostedZones: zones, acme: { externalAccountBindingSecret: 'zerossl/eab' } },
+      ["acme.externalAccountBindingSecret: 'zerossl/eab' must be a secret under certflow/eab/"],
+    ],
+    [
+      'a default EAB secret under another prefix than the stack\'s, or climbing out',
+      { hostedZones: zones, secretPrefix: 'team-a/', acme: { externalAccountBindingSecret: 'certflow/eab/../../x' } },
+      ["acme.externalAccountBindingSecret: 'certflow/eab/../../x' must be a secret under team-a/eab/"],
+    ],
+    [
+      'a declared keystore password outside <secretPrefix>passwords/',
+      { hostedZones: zones, certificates: [{ id: 'mq', names: ['mq.example.com'], keystore: { passwordSecretRef: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db' } }] },
+      ["certificates['mq']: keystore.passwordSecretRef: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db' must be a secret under certflow/passwords/ (a name, not an ARN)"],
     ],
     ['a value of the wrong type', { hostedZones: zones, verifyAuthoritativeNameServers: 'yes' as unknown as boolean }, ['verifyAuthoritativeNameServers: is not true or false (got "yes")']],
   ])('refuses %s, naming the field', (_case, input, problems) => {

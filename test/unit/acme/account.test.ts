@@ -6,8 +6,8 @@ import { InvalidCertificateRequest } from '../../../domain/core/errors';
 import { validateCertificateRequest } from '../../../domain/core/request';
 
 const request = validateCertificateRequest(
-  { certificateId: 'eab-1', names: ['a.example.com'], directoryUrl: 'https://acme.invalid/dir', externalAccountBinding: { secretRef: 'certflow/eab' } },
-  { zones: [{ name: 'example.com' }], defaultDirectoryUrl: 'https://acme.invalid/dir', defaultContact: [] },
+  { certificateId: 'eab-1', names: ['a.example.com'], directoryUrl: 'https://acme.invalid/dir', externalAccountBinding: { secretRef: 'certflow/eab/test-ca' } },
+  { zones: [{ name: 'example.com' }], defaultDirectoryUrl: 'https://acme.invalid/dir', defaultContact: [], secretPrefix: 'certflow/' },
 );
 
 function depsWithSecret(secret: string) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV, settingsFromEnvironment } from '../../../lambdas/runtime/aws-deps';
 import { DEFAULT_SCAN } from '../../../domain/core/scan-plan';
 
-const base = { [ENV.directoryUrl]: 'https://acme.example/dir' };
+const base = { [ENV.directoryUrl]: 'https://acme.example/dir', [ENV.secretPrefix]: 'certflow/' };
 
 describe('settingsFromEnvironment', () => {
   it('reads what the stack writes, with defaults for what it leaves out', () => {
@@ -18,7 +18,8 @@ describe('settingsFromEnvironment', () => {
       defaultContact: ['mailto:ops@example.com'],
       scan: { intervalHours: 3, budget: { windowHours: 3, maxOrders: 50 }, expiringDays: 10 },
     });
-    expect(settingsFromEnvironment(base)).toMatchObject({ zones: [], defaultContact: [], scan: DEFAULT_SCAN });
+    expect(settingsFromEnvironment(base)).toMatchObject({ zones: [], defaultContact: [], secretPrefix: 'certflow/', scan: DEFAULT_SCAN });
+    expect(settingsFromEnvironment({ ...base, [ENV.eabSecret]: 'certflow/eab/zerossl' })).toMatchObject({ defaultExternalAccountBinding: 'certflow/eab/zerossl' });
   });
 
   it.each<[string, Record<string, string>, RegExp]>([
@@ -26,6 +27,9 @@ describe('settingsFromEnvironment', () => {
     ['a zone without a name', { [ENV.zones]: JSON.stringify([{ id: 'Z1' }]) }, /CERTFLOW_ZONES\[0\]\.name is missing/],
     ['a contact that is not a string', { [ENV.contact]: JSON.stringify([42]) }, /CERTFLOW_CONTACT\[0\] is not a string \(got 42\)/],
     ['a scan budget without maxOrders', { [ENV.scan]: JSON.stringify({ intervalHours: 6, budget: { windowHours: 3 }, expiringDays: 7 }) }, /CERTFLOW_SCAN\.budget\.maxOrders is missing/],
+    ['no secret prefix', { [ENV.secretPrefix]: '' }, /CERTFLOW_SECRET_PREFIX is not set/],
+    ['a secret prefix without its slash', { [ENV.secretPrefix]: 'certflow' }, /CERTFLOW_SECRET_PREFIX must end with '\/'/],
+    ['a default EAB secret outside <prefix>eab/', { [ENV.eabSecret]: 'other/eab/x' }, /CERTFLOW_EAB_SECRET: 'other\/eab\/x' must be a secret under certflow\/eab\//],
   ])('rejects %s, naming the variable and the field', (_case, env, message) => {
     expect(() => settingsFromEnvironment({ ...base, ...env })).toThrow(message);
   });

@@ -8,7 +8,7 @@ import { InvalidCertificateRequest } from '../../../domain/core/errors';
 import { validateCertificateRequest, type RequestPolicy } from '../../../domain/core/request';
 import { randomRequest, seededRandom } from '../../support/random-requests';
 
-const policy: RequestPolicy = { zones: [{ name: 'example.com' }], defaultDirectoryUrl: 'https://acme.example/dir', defaultContact: [] };
+const policy: RequestPolicy = { zones: [{ name: 'example.com' }], defaultDirectoryUrl: 'https://acme.example/dir', defaultContact: [], secretPrefix: 'certflow/' };
 const valid = { certificateId: 'broker-1', names: ['example.com', '*.example.com'] };
 const SEED = 20261201;
 const RUNS = 3000;

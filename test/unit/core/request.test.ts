@@ -6,6 +6,7 @@ const policy: RequestPolicy = {
   zones: [{ name: 'example.com' }, { name: 'corp.example.net' }],
   defaultDirectoryUrl: 'https://acme.example/dir',
   defaultContact: ['mailto:ops@example.com'],
+  secretPrefix: 'certflow/',
 };
 
 const base = { certificateId: 'broker-1', names: ['example.com'] };
@@ -30,10 +31,10 @@ describe('validateCertificateRequest', () => {
 
   it('takes keystore options, passwords by reference only', () => {
     const request = validateCertificateRequest(
-      { ...base, keystore: { alias: 'MQ-Broker', profile: 'modern', passwordSecretRef: 'certflow/mq/password' } },
+      { ...base, keystore: { alias: 'MQ-Broker', profile: 'modern', passwordSecretRef: 'certflow/passwords/mq' } },
       policy,
     );
-    expect(request.keystore).toEqual({ alias: 'mq-broker', profile: 'modern', rotatePassword: false, passwordSecretRef: 'certflow/mq/password' });
+    expect(request.keystore).toEqual({ alias: 'mq-broker', profile: 'modern', rotatePassword: false, passwordSecretRef: 'certflow/passwords/mq' });
     expect(validateCertificateRequest({ ...base, keystore: { rotatePassword: true } }, policy).keystore.rotatePassword).toBe(true);
   });
 
@@ -109,6 +110,30 @@ describe('validateCertificateRequest', () => {
     ['IPv6 address', { ...base, names: ['2001:db8::1'] }, /^names\[0\]: '2001:db8::1' is an IP address: DNS-01 cannot validate IP addresses$/],
     ['bracketed IPv6 address', { ...base, names: ['[::1]'] }, /is an IP address: DNS-01 cannot validate IP addresses$/],
     ['id with NUL and newline (escaped)', { ...base, certificateId: 'a\u0000\nb' }, /^certificateId: 'a\\u0000\\u000ab' must be/],
+    // Issue #12: secret references sit under the stack's prefix for their kind (infra/iam.ts grants no other).
+    ['password ref climbing out', { ...base, keystore: { passwordSecretRef: '../../x' } }, /^keystore\.passwordSecretRef: '\.\.\/\.\.\/x' must be a secret under certflow\/passwords\//],
+    ['password ref of another prefix', { ...base, keystore: { passwordSecretRef: 'other-app/passwords/x' } }, /^keystore\.passwordSecretRef: 'other-app\/passwords\/x' must be a secret under certflow\/passwords\//],
+    ['password ref of the other kind', { ...base, keystore: { passwordSecretRef: 'certflow/eab/x' } }, /^keystore\.passwordSecretRef: 'certflow\/eab\/x' must be a secret under certflow\/passwords\//],
+    ['password ref of the stack\'s own keys', { ...base, keystore: { passwordSecretRef: 'certflow/accounts/x' } }, /^keystore\.passwordSecretRef: .* must be a secret under certflow\/passwords\//],
+    ['password ref, other case', { ...base, keystore: { passwordSecretRef: 'CertFlow/passwords/x' } }, /^keystore\.passwordSecretRef: .* must be a secret under certflow\/passwords\//],
+    ['password ref, bare prefix', { ...base, keystore: { passwordSecretRef: 'certflow/passwords/' } }, /^keystore\.passwordSecretRef: 'certflow\/passwords\/' must be a secret under certflow\/passwords\//],
+    ['password ref, .. segment', { ...base, keystore: { passwordSecretRef: 'certflow/passwords/../eab/x' } }, /^keystore\.passwordSecretRef: .* must be a secret under certflow\/passwords\/.*'\.\.'/],
+    ['password ref, . segment', { ...base, keystore: { passwordSecretRef: 'certflow/passwords/./x' } }, /^keystore\.passwordSecretRef: .* must be a secret under certflow\/passwords\//],
+    ['password ref, empty segment', { ...base, keystore: { passwordSecretRef: 'certflow/passwords//x' } }, /^keystore\.passwordSecretRef: .* must be a secret under certflow\/passwords\/.*empty/],
+    ['password ref, trailing slash', { ...base, keystore: { passwordSecretRef: 'certflow/passwords/x/' } }, /^keystore\.passwordSecretRef: .* must be a secret under certflow\/passwords\//],
+    ['password ref, dot-led name', { ...base, keystore: { passwordSecretRef: 'certflow/passwords/.hidden' } }, /^keystore\.passwordSecretRef: .* must be a secret under certflow\/passwords\//],
+    ['password ref, ARN of another secret', { ...base, keystore: { passwordSecretRef: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf' } }, /^keystore\.passwordSecretRef: 'arn:.*' must be a secret under certflow\/passwords\/ \(a name, not an ARN\)/],
+    ['password ref, ARN under the prefix', { ...base, keystore: { passwordSecretRef: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:certflow/passwords/x' } }, /^keystore\.passwordSecretRef: .* \(a name, not an ARN\)/],
+    ['password ref with a newline', { ...base, keystore: { passwordSecretRef: 'certflow/passwords/a\nb' } }, /^keystore\.passwordSecretRef: 'certflow\/passwords\/a\\u000ab' must be a secret/],
+    ['password ref with NUL', { ...base, keystore: { passwordSecretRef: 'certflow/passwords/a\u0000' } }, /^keystore\.passwordSecretRef: 'certflow\/passwords\/a\\u0000' must be a secret/],
+    ['password ref, empty', { ...base, keystore: { passwordSecretRef: '' } }, /^keystore\.passwordSecretRef: '' must be a secret/],
+    ['EAB ref climbing out', { ...base, externalAccountBinding: { secretRef: '../../x' } }, /^externalAccountBinding\.secretRef: '\.\.\/\.\.\/x' must be a secret under certflow\/eab\//],
+    ['EAB ref of another prefix', { ...base, externalAccountBinding: { secretRef: 'zerossl/eab' } }, /^externalAccountBinding\.secretRef: 'zerossl\/eab' must be a secret under certflow\/eab\//],
+    ['EAB ref of the other kind', { ...base, externalAccountBinding: { secretRef: 'certflow/passwords/x' } }, /^externalAccountBinding\.secretRef: .* must be a secret under certflow\/eab\//],
+    ['EAB ref, the folder itself', { ...base, externalAccountBinding: { secretRef: 'certflow/eab' } }, /^externalAccountBinding\.secretRef: 'certflow\/eab' must be a secret under certflow\/eab\//],
+    ['EAB ref, .. segment', { ...base, externalAccountBinding: { secretRef: 'certflow/eab/../accounts/x' } }, /^externalAccountBinding\.secretRef: .* must be a secret under certflow\/eab\//],
+    ['EAB ref, ARN', { ...base, externalAccountBinding: { secretRef: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:certflow/eab/x-AbCdEf' } }, /^externalAccountBinding\.secretRef: .* \(a name, not an ARN\)/],
+    ['EAB ref with a tab', { ...base, externalAccountBinding: { secretRef: 'certflow/eab/x\t' } }, /^externalAccountBinding\.secretRef: 'certflow\/eab\/x\\u0009' must be a secret/],
   ])('rejects %s', (_case, input, message) => {
     let thrown: unknown;
     try {
@@ -151,6 +176,27 @@ describe('validateCertificateRequest', () => {
       expect(message.length).toBeLessThan(300);
       expect([...message].filter((char) => char.charCodeAt(0) < 0x20)).toEqual([]);
     }
+  });
+
+  it('accepts secret names under the prefix of their kind, nested or not, under any stack prefix', () => {
+    const nested = validateCertificateRequest({ ...base, keystore: { passwordSecretRef: 'certflow/passwords/brokers/eu-1_a+b=c.d@e' } }, policy);
+    expect(nested.keystore.passwordSecretRef).toBe('certflow/passwords/brokers/eu-1_a+b=c.d@e');
+    const prod = { ...policy, secretPrefix: 'team-a/certflow/' };
+    expect(validateCertificateRequest({ ...base, externalAccountBinding: { secretRef: 'team-a/certflow/eab/zerossl' } }, prod).externalAccountBinding).toEqual({
+      secretRef: 'team-a/certflow/eab/zerossl',
+    });
+    expect(() => validateCertificateRequest({ ...base, externalAccountBinding: { secretRef: 'certflow/eab/zerossl' } }, prod)).toThrow(
+      /^externalAccountBinding\.secretRef: 'certflow\/eab\/zerossl' must be a secret under team-a\/certflow\/eab\//,
+    );
+  });
+
+  it('checks the stack default EAB reference as strictly as a given one', () => {
+    const withDefault = { ...policy, defaultExternalAccountBinding: 'certflow/eab/default' };
+    expect(validateCertificateRequest(base, withDefault).externalAccountBinding).toEqual({ secretRef: 'certflow/eab/default' });
+    expect(() => validateCertificateRequest(base, { ...policy, defaultExternalAccountBinding: '../eab' })).toThrow(InvalidCertificateRequest);
+    expect(() => validateCertificateRequest(base, { ...policy, defaultExternalAccountBinding: 'other/eab/x' })).toThrow(
+      /^externalAccountBinding \(the stack default\): 'other\/eab\/x' must be a secret under certflow\/eab\//,
+    );
   });
 
   it('accepts 100 names and the longest legal label', () => {

@@ -27,7 +27,7 @@ const order: OrderRef = {
   records: [{ name: '_acme-challenge.web.certflow.test', value: 'v' }],
 };
 const deps = () => ({
-  settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [] },
+  settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [], secretPrefix: 'certflow/' },
   log: { info: () => {}, warn: () => {}, error: () => {} },
   now: () => new Date(),
   dns: { cleanup: async (records: readonly TxtRecord[]) => void removed.push([...records]) },

@@ -38,7 +38,7 @@ function stored(certificateId: string, daysLeft: number): StoredCertificateState
 async function runScan(inventory: StoredCertificateState[], declared: { id: string; names: string[] }[]) {
   const lines: string[] = [];
   const deps = {
-    settings: { zones: [], defaultDirectoryUrl: 'https://acme.test/directory', defaultContact: [], certificates: declared, scan: { intervalHours: 6, budget: { windowHours: 3, maxOrders: 1 }, expiringDays: 14 } },
+    settings: { zones: [], defaultDirectoryUrl: 'https://acme.test/directory', defaultContact: [], secretPrefix: 'certflow/', certificates: declared, scan: { intervalHours: 6, budget: { windowHours: 3, maxOrders: 1 }, expiringDays: 14 } },
     store: { inventory: async () => inventory },
     orders: { ordersSince: async () => 0 },
     events: { expiring: async () => {} },
