@@ -19,6 +19,7 @@ export default defineConfig({
         test: {
           name: 'fast',
           include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/contract/**/*.test.ts'],
+          setupFiles: ['test/support/per-file-tmpdir.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           sequence: { groupOrder: 0 },
