@@ -76,8 +76,8 @@ export interface FleetResult {
   };
 }
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). The fuzz tests use it too. */
+export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -4,17 +4,8 @@
  * nesting, wrong types). Seeded, so a failure can be replayed.
  */
 
-/** mulberry32: a small, seedable PRNG. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fleet simulation's seeded PRNG (mulberry32). */
+export { prng as seededRandom } from '../../sim/fleet';
 
 const NASTY = ['', ' ', '\t', '\u00a0', '\ufeff', '\u2028', '\n', '\u0000', '\u212a', 'xn--', 'xn--a', '*.', '..', '.', '-', '192.0.2.1', '[::1]', '../../x', '%00', '😀', 'Ω', 'ß', 'İ'];
 
