@@ -85,6 +85,15 @@ export class CertificateSubscriber extends Construct {
           resources: [this.queue.queueArn],
         }),
         new iam.PolicyStatement({ sid: 'ReadCertificates', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
+        // Certificate secrets hold complete bundles only, but a host has no business with a pending
+        // version should one ever be labelled there (secretsmanager:VersionStage is the stage asked for).
+        new iam.PolicyStatement({
+          sid: 'NeverPendingVersions',
+          effect: iam.Effect.DENY,
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secretArns,
+          conditions: { StringEquals: { 'secretsmanager:VersionStage': 'AWSPENDING' } },
+        }),
         new iam.PolicyStatement({
           sid: 'ReportReloadFailures',
           actions: ['events:PutEvents'],

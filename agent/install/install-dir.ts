@@ -7,7 +7,7 @@
  *   <dir>/state/<id>.reloaded    the n the service last loaded (what a rollback returns to; 0: none)
  *
  * n counts installs on this host; metadata.json inside names the store's version. Private files
- * (PRIVATE_FILES) are 0600, the rest 0644: run the agent as the service's user.
+ * are 0600 and only known public files 0644 (domain/core/bundle.ts fileMode): run the agent as the service's user.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as path from 'node:path';

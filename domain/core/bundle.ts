@@ -10,8 +10,11 @@ import type { CertificateMetadata } from './certificate';
 // The bundle's shape is a contract (domain/contracts/bundle.ts); this module builds and unpacks it.
 export { BUNDLE_SCHEMA, type CertificateBundle };
 
-/** Files only the host's service account may read. */
-export const PRIVATE_FILES: ReadonlySet<string> = new Set(['privkey.pem', 'keystore.p12', 'keystore.jks', 'keystore.pass']);
+/** The files known to be public: certificates, truststores, the version's metadata. Anything else is written 0600. */
+export const PUBLIC_FILES: ReadonlySet<string> = new Set(['cert.pem', 'chain.pem', 'fullchain.pem', 'truststore.jks', 'truststore.p12', 'metadata.json']);
+
+/** A version file's mode: world-readable only when it is known to be public (an unknown file could be a key). */
+export const fileMode = (name: string): number => (PUBLIC_FILES.has(name) ? 0o644 : 0o600);
 
 /** Every file of a version, metadata.json excepted (it names the version, known at promote time). */
 export function materialFiles(material: CertificateMaterial): Record<string, Uint8Array> {

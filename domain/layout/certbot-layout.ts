@@ -11,13 +11,14 @@
  * is switched through a temporary link `live/<id>.tmp-<hex>` renamed over it, then `live/` is
  * fsynced. A crash at any point leaves the previous `live/<id>` or the new one, plus leftovers
  * (staging folders, temporary links) that `stagingDirs` and `temporaryLinks` name for repair.
- * Private files (PRIVATE_FILES) are 0600, the rest 0644.
+ * Files known to be public (PUBLIC_FILES: certificates, truststores) and metadata.json are 0644;
+ * every other file, private keys, keystores, passwords and anything unknown, is 0600.
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { VersionMetadataSchema, type VersionMetadata } from '../contracts/bundle';
 import { parseContract } from '../contracts/parse';
-import { metadataJson, PRIVATE_FILES } from '../core/bundle';
+import { fileMode, metadataJson } from '../core/bundle';
 import type { CertificateMetadata } from '../core/certificate';
 import { isErrno, StoreInconsistent } from '../core/errors';
 import { DurableFs, type FsPort } from './durable-fs';
@@ -132,7 +133,7 @@ export class CertbotLayout {
       // In parallel, so the fsyncs overlap instead of queueing; all settle before any cleanup.
       const written = await Promise.allSettled(
         Object.entries(all).map(async ([name, data]) => {
-          await this.files.createFile(path.join(staging, name), data, PRIVATE_FILES.has(name) ? 0o600 : 0o644);
+          await this.files.createFile(path.join(staging, name), data, fileMode(name));
           await this.layoutOptions.afterFileWritten?.(name);
         }),
       );

@@ -70,7 +70,9 @@ describe('CertificateSubscriber', () => {
     for (const denial of denials) expect(denial.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
   });
 
-  it('gives hosts exactly: the queue, GetSecretValue on the secrets, kms:Decrypt through Secrets Manager for those secrets', () => {
+  // IAM condition key secretsmanager:VersionStage: "the stage ... in the request" (Secrets Manager
+  // service authorization reference); the emulator does not enforce policies, so the template is checked.
+  it('gives hosts exactly: the queue, GetSecretValue on the secrets but never an AWSPENDING version, kms:Decrypt through Secrets Manager for those secrets', () => {
     const { stack, bus, key, subscriber } = built;
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
     const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
@@ -84,6 +86,13 @@ describe('CertificateSubscriber', () => {
           Resource: { 'Fn::GetAtt': [ref(stack, subscriber.queue), 'Arn'] },
         },
         { Sid: 'ReadCertificates', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRETS },
+        {
+          Sid: 'NeverPendingVersions',
+          Effect: 'Deny',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: SECRETS,
+          Condition: { StringEquals: { 'secretsmanager:VersionStage': 'AWSPENDING' } },
+        },
         {
           Sid: 'ReportReloadFailures',
           Effect: 'Allow',

@@ -104,6 +104,15 @@ describe('FileCertificateStore', () => {
     await expect(store.inventory()).rejects.toThrow(/failures\/web\.json: .*step/);
   });
 
+  it('writes a file it does not know 0600: only certificates and truststores are public (issue #12)', async () => {
+    const { pending } = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    const extra = material('01', 'KEY-1');
+    await store.promote(pending, { ...extra, files: { ...extra.files, 'broker.key': new TextEncoder().encode('SECRET') } });
+    const live = path.join(root, 'live', 'web');
+    expect((await fs.stat(path.join(live, 'broker.key'))).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(path.join(live, 'chain.pem'))).mode & 0o777).toBe(0o644);
+  });
+
   it('leaves no pending key behind: promoted or discarded, the folder of the certificate goes once no order is in flight', async () => {
     const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
     const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
