@@ -8,7 +8,7 @@ import type { CertificateBundle } from '../domain/core/bundle';
 import type { VersionMetadata } from '../domain/layout/certbot-layout';
 import type { Logger } from '../domain/ports';
 import { verifyBundle } from './bundle-check';
-import { errorMessage } from './errors';
+import { BundleRejected, errorMessage, VersionNotFound } from './errors';
 import type { InstallDir } from './install/install-dir';
 import { repairInstall } from './install/repair';
 import { decide, DECISIONS, sameCertificate, type Decision, type InstalledVersion } from './ordering';
@@ -59,8 +59,9 @@ export class CertificateAgent {
   /** Start-up for one certificate: repair after a crash, finish a reload a crash interrupted, catch up with the store. */
   start(certificateId: string): Promise<SyncOutcome> {
     return this.serialized(certificateId, 'start-up failed', async () => {
-      const repair = await repairInstall(this.deps.installDir, certificateId);
-      if (repair.outcome === 'repaired' || repair.removed.length > 0) this.deps.log.warn('repaired install directory', { certificateId, ...repair });
+      const repair = await repairInstall(this.deps.installDir, certificateId, (metadata) => this.storeKnows(certificateId, metadata));
+      const eventful = repair.outcome === 'repaired' || repair.removed.length > 0 || repair.brokenLive !== undefined || repair.unknownToStore !== undefined;
+      if (eventful) this.deps.log.warn('repaired install directory', { certificateId, ...repair });
       const installed = await this.installed(certificateId);
       if (installed && !installed.reloaded) {
         this.deps.log.warn('live version was never loaded by the service; reloading', { certificateId, n: installed.n });
@@ -68,6 +69,21 @@ export class CertificateAgent {
       }
       return this.catchUp(certificateId);
     });
+  }
+
+  /**
+   * The store holds this version with this certificate (a version found only on disk could be
+   * planted). When the store cannot be asked, availability wins: the version is taken, and said so.
+   */
+  private async storeKnows(certificateId: string, metadata: { version: string; fingerprintSha256: string }): Promise<boolean> {
+    try {
+      const stored = await this.deps.source.version(certificateId, metadata.version);
+      return stored.metadata.fingerprintSha256 === metadata.fingerprintSha256;
+    } catch (error) {
+      if (error instanceof VersionNotFound || error instanceof BundleRejected) return false;
+      this.deps.log.warn('the store could not vouch for an installed version; using it', { certificateId, version: metadata.version, reason: errorMessage(error) });
+      return true;
+    }
   }
 
   /** Install the store's current version if it is newer than the installed one (missed events). */

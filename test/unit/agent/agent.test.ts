@@ -61,6 +61,22 @@ describe('start-up', () => {
     expect(await installDir.readReloaded(ID)).toBe(1);
   });
 
+  it('never makes live a version planted in archive/ that the store does not hold (issue #12)', async () => {
+    const [v1] = await renewals(1);
+    source.add(v1!);
+    await agent().start(ID);
+    // Someone writes a complete, self-consistent version 2 (its own key and certificate) and breaks live.
+    const planted = await issueBundle(ID, 'v2');
+    await installDir.writeVersion(planted, verifyBundle(planted, { certificateId: ID }, new Date()));
+    await fs.rm(path.join(root, 'archive', ID, '1', 'privkey.pem'));
+
+    const outcome = await agent().start(ID);
+
+    expect((await liveMetadata()).version).toBe('v1'); // the store's version, installed again
+    expect(outcome).toMatchObject({ version: 'v1' });
+    expect(log.lines.find((line) => line.message === 'repaired install directory')?.fields).toMatchObject({ unknownToStore: [2] });
+  });
+
   it('is quiet when the installed version is current, and says so when the store has none', async () => {
     expect(await agent().start(ID)).toEqual({ status: 'absent' });
     source.add((await renewals(1))[0]!);

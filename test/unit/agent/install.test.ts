@@ -110,6 +110,20 @@ describe('repairInstall (after a crash)', () => {
     expect(await repairInstall(dir, ID)).toEqual({ outcome: 'intact', live: 1, removed: [] });
   });
 
+  it('passes over a complete, self-consistent version the store does not know (planted in archive/) and says so', async () => {
+    const a = await write(await issueBundle(ID, 'a'));
+    const planted = await write(await issueBundle(ID, 'planted'));
+    // live is broken (a crash), and the newest complete version is one the store never issued.
+    await dir.switchLive(ID, planted + 1);
+    const storeKnows = async (metadata: { version: string }) => metadata.version !== 'planted';
+
+    const result = await repairInstall(dir, ID, storeKnows);
+
+    expect(result).toMatchObject({ outcome: 'repaired', live: a, unknownToStore: [planted] });
+    expect(await dir.liveVersion(ID)).toBe(a);
+    expect(await repairInstall(dir, ID, async () => false)).toMatchObject({ outcome: 'intact', live: a }); // an intact live is left alone
+  });
+
   it('points live at a complete version when a crash came between writing it and the first switch', async () => {
     await write(await issueBundle(ID, 'a'));
     expect(await repairInstall(dir, ID)).toMatchObject({ outcome: 'repaired', live: 1 });
