@@ -1,16 +1,10 @@
 /** What a step gets: settings plus the adapters of the ports it uses. Built once per process. */
-import type { HostedZone } from '../domain/core/dns-names';
+import type { RequestPolicy } from '../domain/core/request';
 import type { ManagedCertificate, ScanSettings } from '../domain/core/scan-plan';
 import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger } from '../domain/ports';
 
-export interface PipelineSettings {
-  readonly zones: readonly HostedZone[];
-  readonly defaultDirectoryUrl: string;
-  readonly defaultContact: readonly string[];
-  /** Secret reference of the EAB credentials for requests that name none. */
-  readonly defaultExternalAccountBinding?: string;
-  /** The stack's secret prefix (`certflow/`): a request may reference secrets under `<prefix>eab/` and `<prefix>passwords/` only. */
-  readonly secretPrefix: string;
+/** The request policy (zones, defaults, secret prefix) plus what only the pipeline needs. */
+export interface PipelineSettings extends RequestPolicy {
   /** Extra CA certificates to trust for the ACME directory (Pebble, internal CAs). */
   readonly acmeCaBundlePem?: string;
   /** The declared inventory and scan limits (the scheduled scan only). */

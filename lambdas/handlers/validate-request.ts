@@ -4,13 +4,8 @@ import { lambdaHandler } from '../runtime/lambda';
 
 /** First state: reject bad input before any ACME or DNS traffic. */
 export async function validateRequest(input: { readonly request: unknown }, deps: StepDeps<NoPorts>): Promise<CertificateRequest> {
-  const request = validateCertificateRequest(input.request, {
-    zones: deps.settings.zones,
-    defaultDirectoryUrl: deps.settings.defaultDirectoryUrl,
-    defaultContact: deps.settings.defaultContact,
-    secretPrefix: deps.settings.secretPrefix,
-    ...(deps.settings.defaultExternalAccountBinding ? { defaultExternalAccountBinding: deps.settings.defaultExternalAccountBinding } : {}),
-  });
+  // The settings are the request policy (PipelineSettings extends RequestPolicy).
+  const request = validateCertificateRequest(input.request, deps.settings);
   deps.log.info('request valid', { certificateId: request.certificateId, names: request.names, keyType: request.keyType });
   return request;
 }
