@@ -65,8 +65,24 @@ export class CertificateVerificationFailed extends CertflowError {
   readonly retryable = false;
 }
 
+/**
+ * The issued chain does not lead to a trust anchor configured for its ACME directory (another
+ * root, an expired anchor or certificate, a self-signed leaf, no anchors configured).
+ */
+export class UntrustedChain extends CertflowError {
+  readonly retryable = false;
+}
+
 /** The store could not find something a step depends on (e.g. the pending key). */
 export class StoreInconsistent extends CertflowError {
+  readonly retryable = false;
+}
+
+/**
+ * Another execution holds the certificate's renewal lease (one renewal per certificate at a time).
+ * Final: this execution ends cleanly and the other one renews.
+ */
+export class RenewalInProgress extends CertflowError {
   readonly retryable = false;
 }
 
@@ -107,8 +123,10 @@ export const FINAL_ERRORS = [
   OrderInvalid.name,
   DnsChangeRejected.name,
   CertificateVerificationFailed.name,
+  UntrustedChain.name,
   StoreInconsistent.name,
   StoreRejected.name,
+  RenewalInProgress.name,
 ] as const;
 
 export function errorMessage(error: unknown): string {

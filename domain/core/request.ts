@@ -26,6 +26,11 @@ export interface RequestPolicy {
   readonly defaultExternalAccountBinding?: string;
   /** The stack's secret prefix (`certflow/`): references must name a secret under `<prefix>eab/` or `<prefix>passwords/`. */
   readonly secretPrefix: string;
+  /**
+   * The ACME directories a request may name (the config's `acme.directories`, each with its trust
+   * anchors). Absent: the default directory only. Any other is refused.
+   */
+  readonly allowedDirectories?: readonly string[];
 }
 
 /** What a request may reference, each kind in its folder: `<prefix>passwords/` and `<prefix>eab/` (infra/iam.ts grants no other). */
@@ -196,8 +201,28 @@ function externalAccountBinding(given: { secretRef: string } | undefined, policy
   return fallback ? { secretRef: checkSecretRef('externalAccountBinding (the stack default)', fallback, policy.secretPrefix, 'eab') } : undefined;
 }
 
-function validateDirectoryUrl(raw: string | undefined, fallback: string): string {
-  if (raw === undefined) return fallback;
+/** A directory URL as URL parsing writes it (`https://Host:443/dir` → `https://host/dir`), for comparing; undefined if it is not a URL. */
+export function normalizeDirectoryUrl(raw: string): string | undefined {
+  try {
+    return new URL(raw).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The directories a request may name, normalized: the policy's list, else the default alone. */
+export function allowedDirectoriesOf(policy: Pick<RequestPolicy, 'allowedDirectories' | 'defaultDirectoryUrl'>): string[] {
+  return (policy.allowedDirectories ?? [policy.defaultDirectoryUrl]).map((url) => normalizeDirectoryUrl(url) ?? url);
+}
+
+function validateDirectoryUrl(raw: string | undefined, policy: RequestPolicy): string {
+  const allowed = allowedDirectoriesOf(policy);
+  const notAllowed = (what: string) => reject(`${what} is not an allowed ACME directory (allowed: ${allowed.join(', ') || 'none'})`);
+  if (raw === undefined) {
+    const fallback = normalizeDirectoryUrl(policy.defaultDirectoryUrl) ?? policy.defaultDirectoryUrl;
+    if (!allowed.includes(fallback)) notAllowed(`directoryUrl (the stack default) ${quoted(policy.defaultDirectoryUrl)}`);
+    return policy.defaultDirectoryUrl;
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -205,6 +230,7 @@ function validateDirectoryUrl(raw: string | undefined, fallback: string): string
     reject(`directoryUrl: ${quoted(raw)} is not a valid URL`);
   }
   if (url.protocol !== 'https:') reject(`directoryUrl: ${quoted(raw)} must use https (RFC 8555 §6.1)`);
+  if (!allowed.includes(url.toString())) notAllowed(`directoryUrl: ${quoted(raw)}`);
   return url.toString();
 }
 
@@ -216,7 +242,7 @@ export function validateCertificateRequest(raw: unknown, policy: RequestPolicy):
     certificateId,
     names: validateNames(input.names, policy.zones),
     keyType: input.keyType ?? DEFAULT_KEY_TYPE,
-    directoryUrl: validateDirectoryUrl(input.directoryUrl, policy.defaultDirectoryUrl),
+    directoryUrl: validateDirectoryUrl(input.directoryUrl, policy),
     contact: input.contact ?? [...policy.defaultContact],
     keystore: keystoreOptions(input.keystore, certificateId, policy.secretPrefix),
     ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),

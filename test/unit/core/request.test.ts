@@ -158,6 +158,7 @@ describe('validateCertificateRequest', () => {
       { ...base, names: [`a\n${huge}`] },
       { ...base, directoryUrl: `http://${huge}` },
       { ...base, directoryUrl: `not a url ${huge}` },
+      { ...base, directoryUrl: `https://${'a'.repeat(60)}.example/${huge}` },
       { ...base, contact: [huge] },
       { ...base, replaces: huge },
       { ...base, [huge]: 1 },
@@ -203,5 +204,62 @@ describe('validateCertificateRequest', () => {
     const names = Array.from({ length: MAX_NAMES }, (_, i) => `h${i}.example.com`);
     expect(validateCertificateRequest({ ...base, names }, policy).names).toHaveLength(100);
     expect(validateCertificateRequest({ ...base, names: [`${'a'.repeat(63)}.example.com`] }, policy).names).toHaveLength(1);
+  });
+});
+
+describe('allowed ACME directories', () => {
+  const pinned: RequestPolicy = {
+    ...policy,
+    defaultDirectoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+    allowedDirectories: ['https://acme-v02.api.letsencrypt.org/directory', 'https://ca.internal.example:8443/acme/dir'],
+  };
+  const allowedList = 'allowed: https://acme-v02.api.letsencrypt.org/directory, https://ca.internal.example:8443/acme/dir';
+
+  it('accepts each allowed directory, compared as URLs (host case, default port)', () => {
+    expect(validateCertificateRequest({ ...base, directoryUrl: 'https://ca.internal.example:8443/acme/dir' }, pinned).directoryUrl).toBe(
+      'https://ca.internal.example:8443/acme/dir',
+    );
+    expect(validateCertificateRequest({ ...base, directoryUrl: 'https://ACME-v02.api.letsencrypt.org:443/directory' }, pinned).directoryUrl).toBe(
+      'https://acme-v02.api.letsencrypt.org/directory',
+    );
+    expect(validateCertificateRequest(base, pinned).directoryUrl).toBe('https://acme-v02.api.letsencrypt.org/directory');
+  });
+
+  it.each([
+    ['another CA', 'https://acme.evil.example/directory'],
+    ['the staging directory when only production is allowed', 'https://acme-staging-v02.api.letsencrypt.org/directory'],
+    ['an allowed host on another path', 'https://acme-v02.api.letsencrypt.org/other'],
+    ['an allowed host on another port', 'https://ca.internal.example:9443/acme/dir'],
+  ])('refuses %s, naming the allowed ones', (_case, directoryUrl) => {
+    expect(() => validateCertificateRequest({ ...base, directoryUrl }, pinned)).toThrow(InvalidCertificateRequest);
+    expect(() => validateCertificateRequest({ ...base, directoryUrl }, pinned)).toThrow(`directoryUrl: '${directoryUrl}' is not an allowed ACME directory (${allowedList})`);
+  });
+
+  it('quotes at most 100 characters of a refused directory, escaped', () => {
+    const directoryUrl = `https://evil.example/\n\u0000${'x'.repeat(5000)}`;
+    let message = '';
+    try {
+      validateCertificateRequest({ ...base, directoryUrl }, pinned);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const quotedValue = /^directoryUrl: '([^']*)' is not an allowed ACME directory/.exec(message)?.[1];
+    expect(quotedValue).toBeDefined();
+    expect([...quotedValue!.replace(/…$/, '')].length).toBeLessThanOrEqual(100);
+    expect(quotedValue).toMatch(/^https:\/\/evil\.example\/\\u000a\\u0000x+…$/);
+    for (const raw of ['\n', '\u0000']) expect(message).not.toContain(raw);
+  });
+
+  it('without a list, allows the default directory alone', () => {
+    expect(validateCertificateRequest({ ...base, directoryUrl: 'https://acme.example/dir' }, policy).directoryUrl).toBe('https://acme.example/dir');
+    expect(() => validateCertificateRequest({ ...base, directoryUrl: 'https://other.example/dir' }, policy)).toThrow(
+      "directoryUrl: 'https://other.example/dir' is not an allowed ACME directory (allowed: https://acme.example/dir)",
+    );
+  });
+
+  it('refuses even the default when the list leaves it out', () => {
+    expect(() => validateCertificateRequest(base, { ...pinned, allowedDirectories: ['https://ca.internal.example:8443/acme/dir'] })).toThrow(
+      "directoryUrl (the stack default) 'https://acme-v02.api.letsencrypt.org/directory' is not an allowed ACME directory",
+    );
   });
 });
