@@ -2,7 +2,7 @@
 // The `certflow` command (package.json "bin").
 // - In a checkout (bin/cli.ts is here): runs bin/cli.ts with tsx (a devDependency), forwarding
 //   the arguments, stdio, signals and exit code, so `npx certflow …` always runs the sources.
-// - In the installed package (no .ts shipped): runs dist/certflow.mjs, built by `npm run build`
+// - In the installed package (no .ts shipped): runs dist/certflow/cli.mjs, built by `npm run build`
 //   (prepack), on the production dependencies only.
 /* global process, URL */
 import { spawn } from 'node:child_process';
@@ -18,6 +18,6 @@ if (existsSync(cli)) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + ({ SIGINT: 2, SIGHUP: 1 }[signal] ?? 15) : 1)));
 } else {
-  const { run } = await import('../dist/certflow.mjs');
+  const { run } = await import('../dist/certflow/cli.mjs');
   process.exit(await run(args));
 }

@@ -3,10 +3,11 @@
  *
  * - dist/certflow-agent.mjs — `certflow agent …` with every dependency inside: one file that runs
  *   on Node ≥ 20 with no node_modules (hosts, the container image of ./Dockerfile).
- * - dist/certflow.mjs — the whole certflow command for the npm package: bin/cli.js loads it where
- *   the TypeScript sources are absent. Production dependencies stay imports (npm installs them
- *   from package.json `dependencies`); a devDependency, and certflow.config.ts, become a module
- *   that fails with one line, so `certflow issue|renew|demo` say they need the checkout.
+ * - dist/certflow/cli.mjs (+ chunks, split at the subcommands' dynamic imports) — the whole certflow
+ *   command for the npm package: bin/cli.js loads it where the TypeScript sources are absent.
+ *   Production dependencies stay imports (npm installs them from package.json `dependencies`); a
+ *   devDependency, and certflow.config.ts, become a module that fails with one line, so
+ *   `certflow issue|renew|demo` say they need the checkout.
  *
  * `npm run build:sea` (`--sea`) also writes dist/certflow-agent: a Node single executable
  * application of the agent (a copy of this node binary, ≈ 100 MB, with the bundle injected).
@@ -63,7 +64,7 @@ throw new Error(\`'\${process.argv[2] ?? 'this command'}' needs the development 
 /** esbuild.build with a metafile (what went in, what stayed an import). */
 async function bundle(options: esbuild.BuildOptions): Promise<esbuild.Metafile> {
   const { metafile } = await esbuild.build({ ...common, ...options, metafile: true });
-  if (!metafile) throw new Error(`${options.outfile}: esbuild returned no metafile`);
+  if (!metafile) throw new Error(`${options.outfile ?? options.outdir}: esbuild returned no metafile`);
   return metafile;
 }
 
@@ -96,15 +97,20 @@ async function buildAgent(format: 'esm' | 'cjs', outfile: string): Promise<esbui
 }
 
 async function buildCommand(): Promise<esbuild.Metafile> {
+  fs.rmSync(path.join(DIST, 'certflow'), { recursive: true, force: true });
+  // Split at the command's dynamic imports, so `certflow list` does not load the AWS SDK.
   const metafile = await bundle({
-    entryPoints: ['bin/cli.ts'],
-    outfile: 'dist/certflow.mjs',
+    entryPoints: { cli: 'bin/cli.ts' },
+    outdir: 'dist/certflow',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    splitting: true,
     format: 'esm',
     packages: 'external',
     plugins: [checkoutOnly],
   });
   const undeclared = externalImports(metafile).filter((name) => !production.has(name));
-  if (undeclared.length > 0) throw new Error(`dist/certflow.mjs imports ${undeclared.join(', ')}, which package.json "dependencies" does not list`);
+  if (undeclared.length > 0) throw new Error(`dist/certflow/ imports ${undeclared.join(', ')}, which package.json "dependencies" does not list`);
   return metafile;
 }
 
@@ -126,14 +132,18 @@ function buildSea(): void {
   for (const file of [config, blob, main]) fs.rmSync(file);
 }
 
-const size = (file: string) => `${(fs.statSync(path.join(ROOT, file)).size / 1024 / 1024).toFixed(2)} MB`;
+function size(file: string): string {
+  const at = path.join(ROOT, file);
+  const bytes = fs.statSync(at).isDirectory() ? fs.readdirSync(at).reduce((sum, name) => sum + fs.statSync(path.join(at, name)).size, 0) : fs.statSync(at).size;
+  return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+}
 
 async function main(args: readonly string[]): Promise<void> {
   const started = performance.now();
   fs.mkdirSync(DIST, { recursive: true });
   await Promise.all([buildAgent('esm', 'dist/certflow-agent.mjs'), buildCommand()]);
   fs.chmodSync(path.join(DIST, 'certflow-agent.mjs'), 0o755);
-  const built = ['dist/certflow-agent.mjs', 'dist/certflow.mjs'];
+  const built = ['dist/certflow-agent.mjs', 'dist/certflow/'];
   if (args.includes('--sea')) {
     await buildAgent('cjs', 'dist/certflow-agent.cjs');
     buildSea();

@@ -122,9 +122,12 @@ describe('npm pack → npm install --omit=dev into an empty folder', () => {
     expect(packed.code, packed.stderr).toBe(0);
     const [{ filename, files }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
     // What ships: the launcher, the bundles and the docs; no TypeScript sources, tests or infra.
-    expect(files.map((file) => file.path).sort()).toEqual(
-      ['Dockerfile', 'README.md', 'bin/cli.js', 'dist/certflow-agent.mjs', 'dist/certflow.mjs', 'docs/agent.md', 'docs/install.md', 'package.json'].sort(),
+    const shipped = files.map((file) => file.path);
+    expect(shipped.filter((file) => !file.startsWith('dist/certflow/')).sort()).toEqual(
+      ['Dockerfile', 'README.md', 'bin/cli.js', 'dist/certflow-agent.mjs', 'docs/agent.md', 'docs/install.md', 'package.json'].sort(),
     );
+    expect(shipped).toContain('dist/certflow/cli.mjs');
+    expect(shipped.filter((file) => file.startsWith('dist/certflow/') && !file.endsWith('.mjs'))).toEqual([]);
     app = await emptyDir('app');
     const installed = await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, filename)], { cwd: app, timeout: INSTALL_TIMEOUT_MS });
     expect(installed.code, installed.stderr).toBe(0);
