@@ -14,9 +14,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
+import { EMULATOR_ENVIRONMENT } from '../../local/aws-emulator';
+import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 import { listKeystore, openssl } from '../support/judges';
-import { storeVersion } from '../unit/agent/fixtures';
+import { issueMaterial, storeVersion } from '../unit/agent/fixtures';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const ID = 'broker';
@@ -111,6 +115,27 @@ describe('dist/certflow-agent.mjs: one file, no node_modules', () => {
     const usage = await run(process.execPath, ['certflow-agent.mjs', '--once'], { cwd: dir });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('certflow agent: name a source');
+  });
+});
+
+describe.skipIf(!aws.endpoint)(`dist/certflow-agent.mjs on AWS (${aws.endpoint || aws.skipReason})`, () => {
+  it('installs the current version from Secrets Manager: the AWS SDK and its credential chain work from the bundle', async () => {
+    const prefix = `packaging-${uniqueSuffix()}/`;
+    const secrets = new SecretsManagerCertificateStore(new SecretsManagerClient(awsClientConfig()), { prefix, kmsKeyId: 'alias/aws/secretsmanager' });
+    const material = await issueMaterial();
+    const { pending } = await secrets.pendingKey(ID, 'order-packaging', async () => material.privateKeyPem);
+    await secrets.promote(pending, material);
+    const dir = await emptyDir('single-file-aws');
+    await fs.copyFile(path.join(REPO, 'dist', 'certflow-agent.mjs'), path.join(dir, 'certflow-agent.mjs'));
+    const installDir = path.join(work, 'installed-aws');
+    // What a host has: the region, credentials from the environment (here the emulator's) and an endpoint.
+    const env = { PATH: path.dirname(process.execPath), HOME: dir, AWS_ENDPOINT_URL: aws.endpoint, AWS_REGION: aws.region, ...(aws.isEmulator ? EMULATOR_ENVIRONMENT : {}) };
+    const once = await run(process.execPath, ['certflow-agent.mjs', '--once', '--secret-prefix', prefix, '--certificate', ID, '--dir', installDir], { cwd: dir, env });
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.stdout).toContain('"message":"version installed"');
+    expect(await fs.readFile(path.join(installDir, 'live', ID, 'cert.pem'), 'utf8')).toBe(material.certificatePem);
+    const password = (await fs.readFile(path.join(installDir, 'live', ID, 'keystore.pass'), 'utf8')).trim();
+    expect((await listKeystore(path.join(installDir, 'live', ID, 'keystore.jks'), 'JKS', password)).entries).toContainEqual(expect.objectContaining({ type: 'PrivateKeyEntry' }));
   });
 });
 
