@@ -8,7 +8,10 @@
  */
 import { z } from 'zod';
 import { errorMessage } from '../domain/core/errors';
-import { secretRefProblem, validateCertificateRequest } from '../domain/core/request';
+import { X509Certificate } from 'node:crypto';
+import { normalizeDirectoryUrl, secretRefProblem, validateCertificateRequest } from '../domain/core/request';
+import type { TrustAnchors } from '../domain/core/trust-anchors';
+import { letsEncryptProductionRoots, letsEncryptStagingRoots } from '../domain/trust';
 import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
@@ -54,6 +57,55 @@ const ConfigHostedZoneSchema = HostedZoneSchema.extend({
   }
 });
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Why `pem` is not one CA certificate valid at `now`, or undefined. */
+function anchorProblem(pem: string, now: Date): string | undefined {
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length !== 1) return `must be one PEM certificate (found ${blocks.length})`;
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(blocks[0]!);
+  } catch {
+    return 'does not parse as an X.509 certificate';
+  }
+  const name = certificate.subject.replaceAll('\n', ', ');
+  if (!certificate.ca) return `'${name}' is not a CA certificate`;
+  if (now > new Date(certificate.validTo)) return `'${name}' expired on ${new Date(certificate.validTo).toISOString()}`;
+  return undefined;
+}
+
+/**
+ * An ACME directory requests may name, with the roots its chains must lead to (PEM text each,
+ * e.g. `readFileSync('roots/internal-ca.pem', 'utf8')`). The URL is kept as URL parsing writes it.
+ */
+const DirectorySchema = z.object({
+  url: z
+    .string()
+    .refine((url) => normalizeDirectoryUrl(url)?.startsWith('https://'), { error: (issue) => `'${String(issue.input)}' is not an https URL` })
+    .transform((url) => normalizeDirectoryUrl(url)!),
+  trustAnchors: z
+    .array(z.string().superRefine((pem, ctx) => {
+      const problem = anchorProblem(pem, new Date());
+      if (problem) ctx.addIssue(problem);
+    }))
+    .min(1, { error: 'is empty: name the root(s) this directory issues under' })
+    .readonly(),
+});
+
+export type AcmeDirectory = z.output<typeof DirectorySchema>;
+
+/** Let's Encrypt staging and production, each with its two roots (domain/trust). */
+export const DEFAULT_DIRECTORIES: readonly AcmeDirectory[] = [
+  { url: LETS_ENCRYPT_STAGING, trustAnchors: letsEncryptStagingRoots() },
+  { url: LETS_ENCRYPT_PRODUCTION, trustAnchors: letsEncryptProductionRoots() },
+];
+
+/** The anchors by directory URL, as PackageAndStore reads them (PipelineSettings.trustAnchors). */
+export function trustAnchorsOf(config: Pick<CertflowConfig, 'acme'>): TrustAnchors {
+  return Object.fromEntries(config.acme.directories.map(({ url, trustAnchors }) => [url, trustAnchors]));
+}
+
 /** A group of hosts that install certificates: one SQS queue + host IAM policy per group. */
 const SubscriberSchema = z.object({
   name: z.string().regex(SUBSCRIBER_NAME, { error: (issue) => `'${String(issue.input)}' must be 1–40 of A-Z a-z 0-9 -` }),
@@ -92,6 +144,12 @@ const ConfigFieldsSchema = z.object({
       contact: RenewCertificateInputSchema.shape.contact.unwrap().readonly().default([]),
       /** External Account Binding credentials `{kid, hmacKey}`, by secret name: `<secretPrefix>eab/<name>` (checked below). */
       externalAccountBindingSecret: z.string().optional(),
+      /**
+       * The only directories a request may name, each with its trust anchors (roots): an issued
+       * chain must lead to one before it is stored, and the truststores hold them. Default: Let's
+       * Encrypt staging and production. An internal or EAB CA: add it with its root PEM(s).
+       */
+      directories: z.array(DirectorySchema).min(1, { error: 'at least one directory is needed' }).readonly().default(DEFAULT_DIRECTORIES),
     })
     .prefault({}),
   /**
@@ -145,6 +203,15 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
   const eab = config.acme.externalAccountBindingSecret;
   const eabProblem = prefixOk && eab !== undefined ? secretRefProblem(eab, config.secretPrefix, 'eab') : undefined;
   if (eabProblem) ctx.addIssue({ code: 'custom', path: ['acme', 'externalAccountBindingSecret'], message: eabProblem });
+  const directories = config.acme.directories.map(({ url }) => url);
+  directories.forEach((url, index) => {
+    if (directories.indexOf(url) !== index) ctx.addIssue({ code: 'custom', path: ['acme', 'directories', index, 'url'], message: `duplicate directory '${url}'` });
+  });
+  const defaultUrl = normalizeDirectoryUrl(config.acme.directoryUrl);
+  if (!defaultUrl || !directories.includes(defaultUrl)) {
+    const message = `'${config.acme.directoryUrl}' is not one of acme.directories (${directories.join(', ')}): add it with its trust anchors`;
+    ctx.addIssue({ code: 'custom', path: ['acme', 'directoryUrl'], message });
+  }
   // A certificate with a problem of its own (the fields above) has it reported once, not again as a request.
   const faulty = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'certificates').map((issue) => issue.path?.[1]));
   const seen = new Set<string>();
@@ -156,7 +223,13 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     try {
       validateCertificateRequest(
         { certificateId: id, names: [...names], ...(keyType ? { keyType } : {}), ...(keystore ? { keystore } : {}) },
-        { zones: config.hostedZones, defaultDirectoryUrl: config.acme.directoryUrl, defaultContact: config.acme.contact, secretPrefix: config.secretPrefix },
+        {
+          zones: config.hostedZones,
+          defaultDirectoryUrl: config.acme.directoryUrl,
+          allowedDirectories: [config.acme.directoryUrl],
+          defaultContact: config.acme.contact,
+          secretPrefix: config.secretPrefix,
+        },
       );
     } catch (error) {
       ctx.addIssue({ code: 'custom', path: ['certificates', index], message: errorMessage(error) });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { STEP_IDS, STEPS, type StepId } from '../lambdas/catalogue';
-import type { CertflowConfig } from './config';
+import { trustAnchorsOf, type CertflowConfig } from './config';
 import { statementsFor, type AccessScope } from './iam';
 import type { RenewalFunctions } from './renew-state-machine';
 
@@ -31,10 +31,16 @@ export class RenewalLambdas extends Construct {
       [ENV.verifyAuthoritative]: String(config.verifyAuthoritativeNameServers),
       [ENV.directoryUrl]: config.acme.directoryUrl,
       [ENV.contact]: JSON.stringify(config.acme.contact),
+      [ENV.directories]: JSON.stringify(config.acme.directories.map(({ url }) => url)),
       [ENV.secretPrefix]: config.secretPrefix,
       [ENV.kmsKeyId]: access.key.keyArn,
       [ENV.eventBus]: access.bus.eventBusName,
       ...(config.acme.externalAccountBindingSecret ? { [ENV.eabSecret]: config.acme.externalAccountBindingSecret } : {}),
+    };
+    // The trust anchors are compiled into the one step that checks chains against them (a few
+    // roots outgrow Lambda's 4 KB of environment; they never travel in state).
+    const defines: Partial<Record<StepId, Record<string, string>>> = {
+      'package-and-store': { [`process.env.${ENV.trustAnchors}`]: JSON.stringify(JSON.stringify(trustAnchorsOf(config))) },
     };
     const roles: Partial<Record<StepId, iam.Role>> = {};
     const entries = STEP_IDS.map((stepId): [StepId, lambda.IFunction] => {
@@ -63,7 +69,7 @@ export class RenewalLambdas extends Construct {
           sourceMap: true,
           target: 'node22',
           forceDockerBundling: false,
-          ...(extras.define ? { define: { ...extras.define } } : {}),
+          ...(extras.define || defines[stepId] ? { define: { ...extras.define, ...defines[stepId] } } : {}),
         },
       });
       roles[stepId] = role;

@@ -1,5 +1,6 @@
 /** What a step gets: settings plus the adapters of the ports it uses. Built once per process. */
 import type { RequestPolicy } from '../domain/core/request';
+import type { TrustAnchors } from '../domain/core/trust-anchors';
 import type { ManagedCertificate, ScanSettings } from '../domain/core/scan-plan';
 import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger } from '../domain/ports';
 
@@ -7,6 +8,12 @@ import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, Or
 export interface PipelineSettings extends RequestPolicy {
   /** Extra CA certificates to trust for the ACME directory (Pebble, internal CAs). */
   readonly acmeCaBundlePem?: string;
+  /**
+   * Trust anchors (root PEMs) by ACME directory URL: an issued chain must lead to one of its
+   * directory's before it is stored. PackageAndStore's only: the stack compiles them into that
+   * function (public, yet too big for the environment and never worth carrying in state).
+   */
+  readonly trustAnchors?: TrustAnchors;
   /** The declared inventory and scan limits (the scheduled scan only). */
   readonly certificates?: readonly ManagedCertificate[];
   readonly scan?: ScanSettings;

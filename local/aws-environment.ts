@@ -2,8 +2,8 @@
  * The AWS path, run locally: the synthesized RenewCertificate definition executed in-process
  * with the AWS adapters (Route 53, Secrets Manager, EventBridge) pointed at an AWS endpoint
  * (the API emulator in tests), Pebble as the CA, and a DNS server that answers Pebble from
- * Route 53 itself. The resources a deploy would create (zones, key, bus, subscriber queue and
- * rule) are created here with the SDK, under names of their own.
+ * Route 53 itself. The resources a deploy would create (zones, key, bus, a subscriber group's
+ * topic, dead-letter queue and rule) are created here with the SDK, under names of their own.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -11,8 +11,9 @@ import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCom
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { renewedEventPattern } from '../infra/subscriber';
+import { groupEventPattern, hostQueuePrefix } from '../infra/subscriber';
 import { EventBridgePublisher } from '../domain/adapters/aws/eventbridge-events';
 import { Route53DnsProvider } from '../domain/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../domain/adapters/aws/secrets-store';
@@ -56,8 +57,8 @@ export interface AwsResources {
   readonly kmsKeyId: string;
   readonly secretPrefix: string;
   readonly busName: string;
-  /** The subscriber group's queue (with its dead-letter queue), fed by the group's rule. */
-  readonly subscriberQueueUrl: string;
+  /** The subscriber group, as the stack outputs it: what `certflow agent --topic-arn … --dead-letter-queue-arn … --queue-prefix …` takes. */
+  readonly group: { readonly topicArn: string; readonly deadLetterQueueArn: string; readonly deadLetterQueueUrl: string; readonly queuePrefix: string; readonly ruleArn: string };
   /** Every certflow event on the bus, for assertions. */
   readonly observerQueueUrl: string;
 }
@@ -67,6 +68,7 @@ export interface AwsClients {
   readonly secrets: SecretsManagerClient;
   readonly eventBridge: EventBridgeClient;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly kms: KMSClient;
 }
 
@@ -88,11 +90,12 @@ export function awsClients(config: AwsClientConfig): AwsClients {
     secrets: new SecretsManagerClient(config),
     eventBridge: new EventBridgeClient(config),
     sqs: new SQSClient(config),
+    sns: new SNSClient(config),
     kms: new KMSClient(config),
   };
 }
 
-/** Create what the stack would deploy: zones, key, bus, a subscriber queue + DLQ and its rule, an observer queue. */
+/** Create what the stack would deploy: zones, key, bus, a subscriber group (topic, DLQ, rule; infra/subscriber.ts), an observer queue. */
 export async function createAwsResources(clients: AwsClients, suffix: string, zoneNames: readonly string[], certificateIds: readonly string[]): Promise<AwsResources> {
   const zones = [];
   for (const name of zoneNames) {
@@ -108,28 +111,34 @@ export async function createAwsResources(clients: AwsClients, suffix: string, zo
     const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     return { url: QueueUrl!, arn: Attributes!.QueueArn! };
   };
+  const groupName = `g${suffix}`.slice(0, 40);
   const deadLetters = await queue(`certflow-${suffix}-dlq`);
-  const subscriber = await queue(`certflow-${suffix}-hosts`, {
-    VisibilityTimeout: '600',
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: 5 }),
-  });
   const observer = await queue(`certflow-${suffix}-observer`);
+  const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: `certflow-${suffix}-hosts` }));
 
-  const { source, detailType, detail } = renewedEventPattern(certificateIds);
-  const rules: [string, object, string][] = [
-    ['hosts', { source, 'detail-type': detailType, detail }, subscriber.arn],
-    ['observer', { source: [EVENT_SOURCE] }, observer.arn],
-  ];
-  for (const [name, pattern, arn] of rules) {
-    await clients.eventBridge.send(new PutRuleCommand({ Name: `certflow-${suffix}-${name}`, EventBusName: busName, EventPattern: JSON.stringify(pattern) }));
+  const rule = async (name: string, pattern: object, arn: string) => {
+    const { RuleArn } = await clients.eventBridge.send(new PutRuleCommand({ Name: `certflow-${suffix}-${name}`, EventBusName: busName, EventPattern: JSON.stringify(pattern) }));
     await clients.eventBridge.send(new PutTargetsCommand({ Rule: `certflow-${suffix}-${name}`, EventBusName: busName, Targets: [{ Id: name, Arn: arn }] }));
-  }
+    return RuleArn!;
+  };
+  const { source, detailType, detail } = groupEventPattern(certificateIds);
+  const ruleArn = await rule('hosts', { source, 'detail-type': detailType, detail }, topicArn!);
+  await rule('observer', { source: [EVENT_SOURCE] }, observer.arn);
+  // The topic policy the stack writes (stored, not enforced, by the emulator).
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'GroupRulePublishes', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: topicArn, Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } } },
+      { Sid: 'NoOtherPublisher', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: topicArn, Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } } },
+    ],
+  };
+  await clients.sns.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(policy) }));
   return {
     zones,
     kmsKeyId: KeyMetadata!.KeyId!,
     secretPrefix: `certflow-${suffix}/`,
     busName,
-    subscriberQueueUrl: subscriber.url,
+    group: { topicArn: topicArn!, deadLetterQueueArn: deadLetters.arn, deadLetterQueueUrl: deadLetters.url, queuePrefix: hostQueuePrefix(groupName), ruleArn },
     observerQueueUrl: observer.url,
   };
 }
@@ -149,6 +158,9 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
   const settings = settingsFromEnvironment({
     [ENV.zones]: JSON.stringify(resources.zones),
     [ENV.directoryUrl]: pebble.directoryUrl,
+    [ENV.directories]: JSON.stringify([pebble.directoryUrl]),
+    // On AWS these are compiled into PackageAndStore's bundle; here the variable carries them.
+    [ENV.trustAnchors]: JSON.stringify({ [pebble.directoryUrl]: [await pebble.rootPem()] }),
     [ENV.contact]: '[]',
     [ENV.acmeCaFile]: caFile,
     [ENV.secretPrefix]: resources.secretPrefix,

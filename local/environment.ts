@@ -43,6 +43,11 @@ export interface LocalPipelineOptions {
   /** The declared inventory and scan limits, for the scheduled scan. */
   readonly certificates?: readonly ManagedCertificate[];
   readonly scan?: ScanSettings;
+  /**
+   * The embedded Pebble directory's trust anchors. Default: the root this Pebble made at start
+   * (`GET /roots/0` on its management listener); tests pass a wrong one to see a chain refused.
+   */
+  readonly trustAnchors?: (pebble: RunningPebble) => Promise<readonly string[]>;
 }
 
 export interface LocalPipeline {
@@ -64,6 +69,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const definitions = options.definitions ?? (await cachedDefinitions({ onProgress: options.onSynthesis }));
   const dnsServer = new LocalDnsServer(new LocalZoneData(zones));
   const { pebble } = await startPebbleWithDns(dnsServer, options.pebble);
+  // Pebble makes a new root at every start: the only directory allowed here, anchored to that root.
+  let trustAnchors: readonly string[];
+  try {
+    trustAnchors = options.trustAnchors ? await options.trustAnchors(pebble) : [await pebble.rootPem()];
+  } catch (error) {
+    await pebble.stop();
+    await dnsServer.stop();
+    throw error;
+  }
   // One account key for the embedded CA, whatever port this run's Pebble got: runs don't pile up
   // account folders. Pebble forgot the account of the previous run; the store then hands out the
   // key without its old URL and CreateOrder registers it again.
@@ -77,6 +91,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     settings: {
       zones,
       defaultDirectoryUrl: pebble.directoryUrl,
+      allowedDirectories: [pebble.directoryUrl],
+      trustAnchors: { [pebble.directoryUrl]: trustAnchors },
       defaultContact: [],
       secretPrefix: LOCAL_SECRET_PREFIX,
       acmeCaBundlePem: pebble.tlsCaPem,

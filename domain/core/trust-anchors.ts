@@ -9,6 +9,17 @@
 import { X509Certificate } from 'node:crypto';
 import { quoted } from '../contracts/request';
 import { UntrustedChain } from './errors';
+import { normalizeDirectoryUrl } from './request';
+
+/** Root PEMs by ACME directory URL (as `normalizeDirectoryUrl` writes it). */
+export type TrustAnchors = Readonly<Record<string, readonly string[]>>;
+
+/** The anchors configured for `directoryUrl` (compared as URLs); none when it has none. */
+export function anchorsForDirectory(anchors: TrustAnchors | undefined, directoryUrl: string): readonly string[] {
+  const wanted = normalizeDirectoryUrl(directoryUrl) ?? directoryUrl;
+  const entry = Object.entries(anchors ?? {}).find(([url]) => (normalizeDirectoryUrl(url) ?? url) === wanted);
+  return entry?.[1] ?? [];
+}
 
 export interface AnchoredChain {
   /** The configured anchor the chain leads to (PEM as given). */

@@ -1,17 +1,20 @@
+import { X509Certificate } from 'node:crypto';
 import type { Order } from 'acme-client';
 import { accountClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { fetchOrder } from '../acme/order';
 import { describeCertificate, splitPemChain, verifyIssuedChain } from '../../domain/core/certificate';
 import { AcmeRequestRejected } from '../../domain/core/errors';
+import { anchorsForDirectory, verifyChainToAnchors } from '../../domain/core/trust-anchors';
 import type { StepDeps } from '../deps';
 import { buildKeystoreFiles, keystorePasswordFor } from '../../domain/keystores';
 import type { CertificateSummary, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 /**
- * Download the chain, verify it against the pending key and the request, package every format
- * a Java host needs, then promote. Any mismatch throws before anything is stored.
+ * Download the chain, verify it against the pending key and the request and against the trust
+ * anchors configured for its directory, package every format a Java host needs (truststores lead
+ * with those anchors), then promote. Any mismatch throws before anything is stored.
  */
 export async function packageAndStore(
   input: StateFields<'request' | 'order' | 'issuance'>,
@@ -26,6 +29,9 @@ export async function packageAndStore(
   const privateKeyPem = await deps.store.readPendingKey(issuance.pending);
   const now = deps.now();
   verifyIssuedChain({ chain, privateKeyPem, names: request.names, now });
+  // UntrustedChain otherwise: the failure path removes the TXT values and the pending key.
+  const trustAnchors = anchorsForDirectory(deps.settings.trustAnchors, request.directoryUrl);
+  const { anchor } = verifyChainToAnchors(chain, trustAnchors, now);
 
   const password = await keystorePasswordFor(request.certificateId, request.keystore, deps.store);
   const [leaf = '', ...issuers] = chain;
@@ -34,7 +40,7 @@ export async function packageAndStore(
     chainPem: issuers.join(''),
     privateKeyPem,
     metadata: describeCertificate(leaf, request.keyType),
-    files: buildKeystoreFiles({ chain, privateKeyPem, password, options: request.keystore, created: now }),
+    files: buildKeystoreFiles({ chain, trustAnchors, privateKeyPem, password, options: request.keystore, created: now }),
   });
   deps.log.info('certificate stored', {
     certificateId: stored.certificateId,
@@ -42,6 +48,7 @@ export async function packageAndStore(
     serialNumber: stored.metadata.serialNumber,
     notAfter: stored.metadata.notAfter,
     formats: stored.formats,
+    trustAnchor: new X509Certificate(anchor).subject.replaceAll('\n', ', '),
   });
   return stored;
 }

@@ -33,6 +33,10 @@ export const ENV = {
   renewStateMachine: 'CERTFLOW_RENEW_STATE_MACHINE_ARN',
   inventory: 'CERTFLOW_INVENTORY',
   scan: 'CERTFLOW_SCAN',
+  /** The ACME directories a request may name (JSON list of URLs); the default alone when unset. */
+  directories: 'CERTFLOW_DIRECTORIES',
+  /** Trust anchors by directory URL (JSON); compiled into PackageAndStore's bundle, like the inventory into the scan's. */
+  trustAnchors: 'CERTFLOW_TRUST_ANCHORS',
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -63,9 +67,19 @@ export function settingsFromEnvironment(env: Environment): PipelineSettings {
   const eab = env[ENV.eabSecret];
   const eabProblem = eab ? secretRefProblem(eab, secretPrefix, 'eab') : undefined;
   if (eabProblem) throw new Error(`certflow: environment variable ${ENV.eabSecret}: ${eabProblem} (the stack sets it; see infra/renewal-functions.ts)`);
+  const defaultDirectoryUrl = required(env, ENV.directoryUrl);
   return {
     zones: json(env, ENV.zones, z.array(HostedZoneSchema), []),
-    defaultDirectoryUrl: required(env, ENV.directoryUrl),
+    defaultDirectoryUrl,
+    allowedDirectories: json(env, ENV.directories, z.array(z.string()), [defaultDirectoryUrl]),
+    // Compiled into PackageAndStore's bundle (esbuild `define` replaces this exact expression):
+    // a few roots outgrow Lambda's 4 KB of environment, and no other step needs them.
+    trustAnchors: json(
+      { [ENV.trustAnchors]: process.env.CERTFLOW_TRUST_ANCHORS ?? env[ENV.trustAnchors] },
+      ENV.trustAnchors,
+      z.record(z.string(), z.array(z.string())),
+      {},
+    ),
     defaultContact: json(env, ENV.contact, z.array(z.string()), []),
     secretPrefix,
     ...(eab ? { defaultExternalAccountBinding: eab } : {}),

@@ -3,11 +3,12 @@
  * keystore.p12 a Java TLS server loads with the password in keystore.pass, for RSA and EC
  * certificates alike; passwords stay stable across renewals unless rotation is asked for.
  */
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJavaTlsServer, tlsHandshake } from '../support/java-tls';
-import { listKeystore, openssl, OPENSSL_INFO } from '../support/judges';
+import { keytool, listKeystore, openssl, OPENSSL_INFO } from '../support/judges';
 import { startTestPipeline, type TestPipeline } from '../support/local-pipeline';
 
 let pipeline: TestPipeline;
@@ -33,7 +34,7 @@ describe.each(['ec-p256', 'rsa-2048'] as const)('keystores of a %s certificate',
     await issue(certificateId, [serverName, `*.${serverName}`], { keyType });
   });
 
-  it('keytool lists the key with its chain under the alias, and the CA as trusted entry', async () => {
+  it("keytool lists the key with its chain under the alias, and Pebble's root and intermediate as trusted entries", async () => {
     const password = await readPassword(certificateId);
     expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
     for (const [file, storeType] of [['keystore.jks', 'JKS'], ['keystore.p12', 'PKCS12']] as const) {
@@ -41,9 +42,21 @@ describe.each(['ec-p256', 'rsa-2048'] as const)('keystores of a %s certificate',
       expect(listed.storeType).toBe(storeType);
       expect(listed.entries).toEqual([{ alias: certificateId, type: 'PrivateKeyEntry', chainLength: 2 }]);
     }
+    // The truststores hold Pebble's root (this run's, from its management listener), then the issuing intermediate.
+    const rootDer = new X509Certificate(await pipeline.pebble.rootPem()).raw;
     for (const [file, storeType] of [['truststore.jks', 'JKS'], ['truststore.p12', 'PKCS12']] as const) {
       const listed = await listKeystore(live(certificateId, file), storeType, password);
-      expect(listed.entries).toEqual([{ alias: expect.stringMatching(/^ca-pebble-intermediate-ca-[0-9a-f]+$/), type: 'trustedCertEntry', chainLength: undefined }]);
+      expect(listed.entries).toHaveLength(2);
+      expect(listed.entries).toEqual(
+        expect.arrayContaining([
+          { alias: expect.stringMatching(/^ca-pebble-root-ca-[0-9a-f]+$/), type: 'trustedCertEntry', chainLength: undefined },
+          { alias: expect.stringMatching(/^ca-pebble-intermediate-ca-[0-9a-f]+$/), type: 'trustedCertEntry', chainLength: undefined },
+        ]),
+      );
+      const rootAlias = listed.entries.find((entry) => entry.alias.startsWith('ca-pebble-root-ca-'))!.alias;
+      const exported = await keytool('-exportcert', '-rfc', '-keystore', live(certificateId, file), '-storetype', storeType, '-storepass', password, '-alias', rootAlias);
+      expect(exported.code, exported.output).toBe(0);
+      expect(new X509Certificate(exported.output.slice(exported.output.indexOf('-----BEGIN'))).raw.equals(rootDer)).toBe(true);
     }
     const info = await openssl('pkcs12', '-info', '-noout', '-in', live(certificateId, 'keystore.p12'), '-passin', `pass:${password}`);
     for (const line of OPENSSL_INFO.legacy) expect(info.output).toContain(line);

@@ -5,6 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING } from '../../infra/config';
+import { knownAnchorPem } from '../../domain/trust';
+
+const ISRG_ROOT_X1_LINE = knownAnchorPem('isrg-root-x1').split('\n')[1]!;
 
 describe('cdk synth', () => {
   it('synthesizes the stack with every Lambda bundled locally', async () => {
@@ -32,6 +36,9 @@ describe('cdk synth', () => {
         }
         // The declared inventory (certflow.config.ts) is compiled into the scan function only.
         expect(bundle.includes('broker-eu1')).toBe(fn.Properties.Environment.Variables.CERTFLOW_STEP === 'scan-inventory');
+        // The trust anchors (ISRG Root X1's first line here) into PackageAndStore only; every step knows the allowed directories.
+        expect(bundle.includes(ISRG_ROOT_X1_LINE)).toBe(fn.Properties.Environment.Variables.CERTFLOW_STEP === 'package-and-store');
+        expect(JSON.parse(fn.Properties.Environment.Variables.CERTFLOW_DIRECTORIES!)).toEqual([LETS_ENCRYPT_STAGING, LETS_ENCRYPT_PRODUCTION]);
       }
     } finally {
       await fs.rm(out, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /** defineConfig: the defaults it fills in, and bad configs refused with every problem, each naming its field. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLL, DEFAULTS, defineConfig, LETS_ENCRYPT_STAGING, type CertflowConfigInput } from '../../infra/config';
+import { DEFAULT_DIRECTORIES, DEFAULT_POLL, DEFAULTS, defineConfig, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, trustAnchorsOf, type CertflowConfigInput } from '../../infra/config';
+import { letsEncryptProductionRoots, letsEncryptStagingRoots } from '../../domain/trust';
 
 const zones = [{ name: 'example.com', id: 'Z1EXAMPLE' }];
 
@@ -22,7 +23,7 @@ describe('defineConfig', () => {
     expect(config).toEqual({
       ...DEFAULTS,
       hostedZones: zones,
-      acme: { directoryUrl: LETS_ENCRYPT_STAGING, contact: ['mailto:ops@example.com'] },
+      acme: { directoryUrl: LETS_ENCRYPT_STAGING, contact: ['mailto:ops@example.com'], directories: DEFAULT_DIRECTORIES },
       schedule: { ...DEFAULTS.schedule, scanIntervalHours: 3 },
     });
     expect(DEFAULTS).toMatchObject({ secretPrefix: 'certflow/', lambda: { memoryMb: 512, timeoutSeconds: 30 }, poll: DEFAULT_POLL });
@@ -34,6 +35,19 @@ describe('defineConfig', () => {
     const config = defineConfig({ hostedZones: zones, secretPrefix: 'team-a/', acme: { externalAccountBindingSecret: 'team-a/eab/zerossl' }, certificates });
     expect(config.acme.externalAccountBindingSecret).toBe('team-a/eab/zerossl');
     expect(config.certificates).toEqual(certificates);
+  });
+
+  it('allows Let\'s Encrypt staging and production by default, each anchored to its two roots', () => {
+    expect(trustAnchorsOf(DEFAULTS)).toEqual({ [LETS_ENCRYPT_STAGING]: letsEncryptStagingRoots(), [LETS_ENCRYPT_PRODUCTION]: letsEncryptProductionRoots() });
+  });
+
+  it('takes an internal CA with its root, URLs kept as URL parsing writes them', () => {
+    const [root] = letsEncryptProductionRoots(); // any CA certificate does for the schema
+    const config = defineConfig({
+      hostedZones: zones,
+      acme: { directoryUrl: 'https://CA.internal.example:443/acme/dir', directories: [{ url: 'https://CA.internal.example:443/acme/dir', trustAnchors: [root!] }] },
+    });
+    expect(trustAnchorsOf(config)).toEqual({ 'https://ca.internal.example/acme/dir': [root] });
   });
 
   it('keeps a valid declared certificate and subscriber as given', () => {
@@ -93,6 +107,41 @@ describe('defineConfig', () => {
       'a declared keystore password outside <secretPrefix>passwords/',
       { hostedZones: zones, certificates: [{ id: 'mq', names: ['mq.example.com'], keystore: { passwordSecretRef: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db' } }] },
       ["certificates['mq']: keystore.passwordSecretRef: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db' must be a secret under certflow/passwords/ (a name, not an ARN)"],
+    ],
+    [
+      'a default directory that is not among the allowed ones',
+      { hostedZones: zones, acme: { directories: [{ url: 'https://ca.internal.example/acme', trustAnchors: letsEncryptProductionRoots() }] } },
+      [`acme.directoryUrl: '${LETS_ENCRYPT_STAGING}' is not one of acme.directories (https://ca.internal.example/acme): add it with its trust anchors`],
+    ],
+    [
+      'directories without anchors, twice, or not https',
+      {
+        hostedZones: zones,
+        acme: {
+          directoryUrl: 'https://ca.internal.example/acme',
+          directories: [
+            { url: 'https://ca.internal.example/acme', trustAnchors: [] },
+            { url: 'https://CA.internal.example:443/acme', trustAnchors: letsEncryptProductionRoots() },
+            { url: 'http://ca.internal.example/acme', trustAnchors: letsEncryptProductionRoots() },
+          ],
+        },
+      },
+      [
+        "acme.directories[0].trustAnchors: is empty: name the root(s) this directory issues under",
+        "acme.directories[2].url: 'http://ca.internal.example/acme' is not an https URL",
+        "acme.directories[1].url: duplicate directory 'https://ca.internal.example/acme'",
+      ],
+    ],
+    [
+      'trust anchors that are not one CA certificate each',
+      {
+        hostedZones: zones,
+        acme: {
+          directoryUrl: 'https://ca.internal.example/acme',
+          directories: [{ url: 'https://ca.internal.example/acme', trustAnchors: ['not a pem', letsEncryptProductionRoots().join('')] }],
+        },
+      },
+      ['acme.directories[0].trustAnchors[0]: must be one PEM certificate (found 0)', 'acme.directories[0].trustAnchors[1]: must be one PEM certificate (found 2)'],
     ],
     ['a value of the wrong type', { hostedZones: zones, verifyAuthoritativeNameServers: 'yes' as unknown as boolean }, ['verifyAuthoritativeNameServers: is not true or false (got "yes")']],
   ])('refuses %s, naming the field', (_case, input, problems) => {

@@ -1,4 +1,4 @@
-/** Real-JVM TLS checks: Java servers presenting our keystores, and a Node client to shake hands with them. */
+/** Real-JVM TLS checks: Java servers presenting our keystores, a Java client trusting our truststores, and a Node client. */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
@@ -21,7 +21,7 @@ const compiled = new Map<string, Promise<string>>();
  * Compiles test/support/java/<className>.java once per process, into a temp directory named after
  * the source's hash: later runs and parallel test workers reuse it, and nothing piles up in the temp dir.
  */
-function compileJava(className: string): Promise<string> {
+export function compileJava(className: string): Promise<string> {
   let classDir = compiled.get(className);
   classDir ??= (async () => {
     const sourceFile = fileURLToPath(new URL(`./java/${className}.java`, import.meta.url));
@@ -109,5 +109,29 @@ export function tlsHandshake(port: number, caPem: string, servername: string): P
     });
     socket.setTimeout(10_000, () => socket.destroy(new Error('TLS handshake timed out')));
     socket.once('error', reject);
+  });
+}
+
+/**
+ * TlsClient: one handshake against 127.0.0.1:port from a JVM that trusts only `truststorePath`,
+ * checking the certificate against `servername`. Resolves whether it trusted the server (and the
+ * client's words either way); a JVM that fails otherwise rejects.
+ */
+export async function javaTlsClientHandshake(opts: {
+  port: number;
+  truststorePath: string;
+  storeType: 'JKS' | 'PKCS12';
+  password: string;
+  servername: string;
+}): Promise<{ trusted: boolean; output: string }> {
+  const classes = await compileJava('TlsClient');
+  const args = [...JVM_FLAGS, '-cp', classes, 'TlsClient', '127.0.0.1', String(opts.port), opts.truststorePath, opts.storeType, opts.password, opts.servername];
+  return new Promise((resolve, reject) => {
+    execFile('java', args, { env: JAVA_ENV, timeout: START_TIMEOUT_MS }, (error, stdout, stderr) => {
+      const output = `${stdout}${stderr}`.trim();
+      if (!error) resolve({ trusted: stdout.startsWith('trusted '), output });
+      else if (error.code === 3) resolve({ trusted: false, output });
+      else reject(new Error(`TlsClient failed (${error.code ?? error.signal}): ${output}`));
+    });
   });
 }
