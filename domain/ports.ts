@@ -123,8 +123,27 @@ export interface InventoryStore {
   currentVersion(certificateId: string): Promise<string | undefined>;
 }
 
+/** Who renews a certificate, until when: an execution killed before it gives the lease back holds it no longer. */
+export interface RenewalLease {
+  readonly certificateId: string;
+  /** The execution (its id): a retried step of the same execution takes the lease again. */
+  readonly holder: string;
+  readonly expiresAt: Date;
+}
+
+/** One renewal per certificate at a time. IAM: renewalLease. */
+export interface RenewalLeases {
+  /**
+   * Take the certificate's lease for `holder` (again, if it holds it already). Throws
+   * RenewalInProgress while another holder's lease has not expired at `now`.
+   */
+  acquireLease(lease: RenewalLease, now: Date): Promise<void>;
+  /** Give the lease back if `holder` holds it; otherwise (released, expired and taken over) nothing. */
+  releaseLease(certificateId: string, holder: string): Promise<void>;
+}
+
 /** The whole store, as adapters implement it. */
-export interface CertificateStore extends AccountStore, SecretReader, PendingKeys, VersionStore, InventoryStore {}
+export interface CertificateStore extends AccountStore, SecretReader, PendingKeys, VersionStore, InventoryStore, RenewalLeases {}
 
 // The event details are contracts (domain/contracts/events.ts): types inferred from their schemas.
 export {

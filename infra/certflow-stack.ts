@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import type { CertflowConfig } from './config';
 import { RenewCertificateFlow, type RenewalFunctions } from './renew-state-machine';
 import { ENV } from '../lambdas/runtime/aws-deps';
+import { RENEWAL_TIMEOUT_MS } from '../domain/core/durations';
 import { RenewalLambdas } from './renewal-functions';
 import { ScanFlow } from './scan-state-machine';
 import { CertificateSubscriber } from './subscriber';
@@ -54,7 +55,7 @@ export class CertflowStack extends Stack {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(flow.definition),
       // Longest legal run: three full poll loops plus retries, well under two hours.
-      timeout: Duration.hours(2),
+      timeout: Duration.millis(RENEWAL_TIMEOUT_MS), // also how long a renewal lease lasts
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'RenewCertificateLogs', {

@@ -19,6 +19,8 @@
  * |                 | <prefix>certificates/* (the empty secret a failed first issuance is recorded on)       |
  * | pendingRead     | GetSecretValue on <prefix>pending/*                                                    |
  * | pendingDiscard  | DescribeSecret / UpdateSecretVersionStage on <prefix>pending/*                         |
+ * | renewalLease    | GetSecretValue / PutSecretValue / CreateSecret (name condition) / TagResource on        |
+ * |                 | <prefix>leases/* (which execution renews a certificate; no private material)            |
  * | failureRecord   | TagResource on <prefix>certificates/* (last failure, for the scan)                      |
  * | inventory       | secretsmanager:ListSecrets (names and tags, no values); states:ListExecutions on the    |
  * |                 | RenewCertificate machine (the order budget)                                             |
@@ -44,6 +46,7 @@ export type Capability =
   | 'pendingWrite'
   | 'pendingRead'
   | 'pendingDiscard'
+  | 'renewalLease'
   | 'failureRecord'
   | 'inventory'
   | 'publish';
@@ -65,6 +68,7 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   pendingRead: { store: ['readPendingKey'] },
   // pendingFor is pure (no call): it names the key of an order that failed before its state recorded it.
   pendingDiscard: { store: ['discardPending', 'pendingFor'] },
+  renewalLease: { store: ['acquireLease', 'releaseLease'] },
   failureRecord: { store: ['recordFailure'] },
   inventory: { store: ['inventory'], orders: ['ordersSince'] },
   publish: { events: ['renewed', 'failed', 'expiring'] },
@@ -167,6 +171,17 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   if (has('pendingWrite') || has('pendingRead')) {
     statements.push(new iam.PolicyStatement({ sid: 'ReadPendingKeys', actions: ['secretsmanager:GetSecretValue'], resources: [secret('pending/*')] }));
   }
+  if (has('renewalLease')) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'RenewalLease', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [secret('leases/*')] }),
+      new iam.PolicyStatement({
+        sid: 'CreateRenewalLease',
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        resources: [secret('leases/*')],
+        conditions: { StringLike: { 'secretsmanager:Name': `${scope.secretPrefix}leases/*` } },
+      }),
+    );
+  }
   if (has('pendingWrite')) {
     statements.push(
       new iam.PolicyStatement({ sid: 'WritePendingKeys', actions: ['secretsmanager:PutSecretValue'], resources: [secret('pending/*')] }),
@@ -187,8 +202,8 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       }),
     );
   }
-  const readsSecrets = ['accountRead', 'accountWrite', 'certificateWrite', 'pendingWrite', 'pendingRead', 'pendingDiscard'].some((c) => has(c as Capability));
-  const writesSecrets = has('accountWrite') || has('certificateWrite') || has('pendingWrite');
+  const readsSecrets = ['accountRead', 'accountWrite', 'certificateWrite', 'pendingWrite', 'pendingRead', 'pendingDiscard', 'renewalLease'].some((c) => has(c as Capability));
+  const writesSecrets = has('accountWrite') || has('certificateWrite') || has('pendingWrite') || has('renewalLease');
   if (readsSecrets) {
     statements.push(
       new iam.PolicyStatement({

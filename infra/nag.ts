@@ -15,6 +15,7 @@ export function acknowledgements(config: CertflowConfig): { id: string; reason: 
   const found = [
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}certificates/*`)}]`, reason: `Certificate secrets under the pipeline's prefix only; ${SECRET_SUFFIX}.` },
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}pending/*`)}]`, reason: `Private keys of orders in flight, under the pipeline's prefix only; ${SECRET_SUFFIX}.` },
+    { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}leases/*`)}]`, reason: `Renewal leases (which execution renews a certificate; no private material), under the pipeline's prefix only; ${SECRET_SUFFIX}.` },
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}accounts/*`)}]`, reason: `ACME account secrets under the pipeline's prefix only; ${SECRET_SUFFIX}.` },
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}eab/*`)}]`, reason: `Read-only: External Account Binding credentials under the pipeline's prefix; ${SECRET_SUFFIX}.` },
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}passwords/*`)}]`, reason: `Read-only: keystore passwords given by reference, under the pipeline's prefix; ${SECRET_SUFFIX}.` },

@@ -36,3 +36,21 @@ export const PendingKeysMarkerSchema = z.object({
   certificateId: CertificateIdSchema,
 });
 export type PendingKeysMarker = Readonly<z.output<typeof PendingKeysMarkerSchema>>;
+
+/** Which execution renews a certificate, until when (an execution killed before it gave the lease back holds it no longer). */
+export const RenewalLeaseSchema = z.object({
+  holder: z.string().min(1),
+  expiresAt: z.iso.datetime(),
+});
+
+/**
+ * The current version of `<prefix>leases/<id>`: the certificate's renewal lease, or none (released).
+ * Each version is written with a ClientRequestToken derived from the version it replaces, so of two
+ * executions replacing the same version exactly one write goes through. No private material.
+ */
+export const LeaseDocumentSchema = z.object({
+  kind: z.literal('renewal-lease'),
+  certificateId: CertificateIdSchema,
+  lease: RenewalLeaseSchema.optional(),
+});
+export type LeaseDocument = Readonly<z.output<typeof LeaseDocumentSchema>>;

@@ -2,20 +2,25 @@ import type { StepDeps } from '../deps';
 import type { OrderRef, RenewalState } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
-/** Success path: remove our TXT values (only ours; already gone is fine). */
-export async function cleanupChallenges(input: Pick<OrderRef, 'records'>, deps: StepDeps<{ dns: 'cleanup' }>): Promise<{ removed: number }> {
+/** Success path: remove our TXT values (only ours; already gone is fine), then give the renewal lease back. */
+export async function cleanupChallenges(
+  input: Pick<OrderRef, 'records'> & { readonly certificateId: string; readonly executionId: string },
+  deps: StepDeps<{ dns: 'cleanup'; store: 'releaseLease' }>,
+): Promise<{ removed: number }> {
   await deps.dns.cleanup(input.records);
+  await deps.store.releaseLease(input.certificateId, input.executionId);
   deps.log.info('challenge records removed', { records: input.records.map((record) => record.name) });
   return { removed: input.records.length };
 }
 
 /**
- * Failure path: whatever the execution got to, remove its TXT values and forget its pending
- * key. The current certificate is never touched, so it stays current.
+ * Failure path: whatever the execution got to, remove its TXT values, forget its pending key and
+ * give its renewal lease back (if it holds it: not when another execution's lease stopped it). The
+ * current certificate is never touched, so it stays current.
  */
 export async function cleanupAfterFailure(
-  input: { state: Partial<RenewalState> },
-  deps: StepDeps<{ dns: 'cleanup'; store: 'discardPending' | 'pendingFor' }>,
+  input: { readonly state: Partial<RenewalState>; readonly executionId: string },
+  deps: StepDeps<{ dns: 'cleanup'; store: 'discardPending' | 'pendingFor' | 'releaseLease' }>,
 ): Promise<{ removed: number; discardedPending: boolean }> {
   const { order, request, issuance } = input.state;
   const records = order?.records ?? [];
@@ -23,6 +28,8 @@ export async function cleanupAfterFailure(
   // FinalizeOrder may have stored the key and then failed, before its result reached the state.
   const pending = issuance?.pending ?? (order && request ? deps.store.pendingFor(request.certificateId, order.orderUrl) : undefined);
   if (pending) await deps.store.discardPending(pending);
+  // CreateOrder may have taken the lease and then failed, before the order reached the state.
+  if (request) await deps.store.releaseLease(request.certificateId, input.executionId);
   deps.log.info('cleaned up after failure', { records: records.map((record) => record.name), discardedPending: Boolean(pending) });
   return { removed: records.length, discardedPending: Boolean(pending) };
 }

@@ -2,16 +2,24 @@ import type { Authorization } from 'acme-client';
 import { registeredClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { challengeRecordName } from '../../domain/core/dns-names';
+import { RENEWAL_TIMEOUT_MS } from '../../domain/core/durations';
 import { AcmeRequestRejected } from '../../domain/core/errors';
 import type { StepDeps } from '../deps';
 import type { OrderRef, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
+/**
+ * Take the certificate's renewal lease (another execution renewing it: RenewalInProgress, before any
+ * ACME call), then place the order and read its challenges. The cleanup steps give the lease back.
+ */
 export async function createOrder(
-  input: StateFields<'request'>,
-  deps: StepDeps<{ store: 'account' | 'saveAccountUrl' | 'readSecret' }>,
+  input: StateFields<'request'> & { readonly executionId: string },
+  deps: StepDeps<{ store: 'account' | 'saveAccountUrl' | 'readSecret' | 'acquireLease' }>,
 ): Promise<OrderRef> {
   const { request } = input;
+  const now = deps.now();
+  const lease = { certificateId: request.certificateId, holder: input.executionId, expiresAt: new Date(now.getTime() + RENEWAL_TIMEOUT_MS) };
+  await deps.store.acquireLease(lease, now);
   const { client, accountUrl } = await registeredClient(request, deps);
   const identifiers = request.names.map((name) => ({ type: 'dns', value: name }));
   const order = await acmeCall('create order', () =>

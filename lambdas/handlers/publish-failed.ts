@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CertificateRenewalFailedSchema } from '../../domain/contracts/events';
+import { RenewalInProgress } from '../../domain/core/errors';
 import type { StepDeps } from '../deps';
 import type { CertificateRenewalFailedEvent } from '../../domain/ports';
 import type { TaskFailure } from '../state';
@@ -58,7 +59,8 @@ export async function publishFailed(
     ...(currentVersion ? { currentVersion } : {}),
   };
   await deps.events.failed(event);
-  if (certificateId !== '(none)') {
+  // Another execution renewing the certificate is no failure of the certificate: the scan need not retry it.
+  if (certificateId !== '(none)' && input.failure.Error !== RenewalInProgress.name) {
     await deps.store
       .recordFailure(certificateId, { at: deps.now().toISOString(), step: input.step, error: input.failure.Error })
       .catch((error: unknown) => deps.log.warn('could not record the failure', { certificateId, reason: (error as Error).message }));

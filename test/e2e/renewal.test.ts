@@ -116,7 +116,8 @@ describe('retried steps resume from state', () => {
   it('answering and finalizing again after they went through neither fails nor makes a new key; a mismatched chain is not stored', async () => {
     const { deps } = pipeline;
     const request = await validateRequest({ request: { certificateId: 'e2e-retry', names: ['retry.certflow.test'] } }, deps);
-    const order = await createOrder({ request }, deps);
+    const executionId = 'arn:aws:states:eu-west-1:000000000000:execution:RenewCertificate:e2e-retry';
+    const order = await createOrder({ request, executionId }, deps);
     await presentChallenges({ records: order.records }, deps);
     await answerChallenges({ request, order }, deps);
     let validation = await checkOrder({ request, order, validation: { status: 'pending', done: false, attempts: 0 } }, deps);
@@ -140,6 +141,6 @@ describe('retried steps resume from state', () => {
     expect(await pipeline.store.current('e2e-retry')).toBeUndefined();
     const stored = await packageAndStore({ request, order, issuance }, deps);
     expect(stored).toMatchObject({ certificateId: 'e2e-retry', version: '1' });
-    await cleanupChallenges({ records: order.records }, deps);
+    await cleanupChallenges({ records: order.records, certificateId: request.certificateId, executionId }, deps);
   });
 });

@@ -43,7 +43,8 @@ describe('per-step roles', () => {
   it('gives each step only the actions of its capabilities', () => {
     const expected: Record<StepId, string[]> = {
       'validate-request': [],
-      'create-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
+      // The account, and the renewal lease (leases/*: no private material).
+      'create-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
       'present-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
       'check-dns-sync': ['route53:GetChange', 'route53:GetHostedZone'],
       'answer-challenges': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
@@ -53,8 +54,8 @@ describe('per-step roles', () => {
       'check-certificate': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
       'package-and-store': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
       'publish-renewed': ['events:PutEvents'],
-      'cleanup-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
-      'cleanup-after-failure': ['kms:Decrypt', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
+      'cleanup-challenges': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
+      'cleanup-after-failure': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
       // The version that stays current from the inventory tags: no secret value, no KMS.
       'publish-failed': ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
       'scan-inventory': ['events:PutEvents', 'secretsmanager:ListSecrets', 'states:ListExecutions'],
@@ -80,7 +81,7 @@ describe('per-step roles', () => {
         const text = JSON.stringify(statement);
         // ListSecrets cannot be scoped (it returns names and tags only): the scan's one exception.
         if (statement.Action === 'secretsmanager:ListSecrets') expect([step, statement.Resource]).toEqual(['scan-inventory', '*']);
-        else if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|pending|accounts|eab|passwords)\/\*/);
+        else if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|pending|leases|accounts|eab|passwords)\/\*/);
         if (text.includes('kms:')) expect(statement.Condition, step).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
         expect(actions([statement]).some((action) => action.endsWith(':*') || action === '*'), step).toBe(false);
       }

@@ -26,6 +26,8 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
     inventory: true,
     recordFailure: true,
     currentVersion: true,
+    acquireLease: true,
+    releaseLease: true,
   },
   dns: { present: true, isInSync: true, cleanup: true },
   events: { renewed: true, failed: true, expiring: true },
@@ -61,7 +63,7 @@ describe('the capability table', () => {
 
 describe('narrowDeps (what the local runner gives a step)', () => {
   const full = () => {
-    const store = { inventory: vi.fn(async () => []), promote: vi.fn() };
+    const store = { inventory: vi.fn(async () => []), promote: vi.fn(), releaseLease: vi.fn(async () => {}) };
     return {
       settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [], secretPrefix: 'certflow/' },
       log: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
@@ -85,7 +87,7 @@ describe('narrowDeps (what the local runner gives a step)', () => {
   it('is what a catalogue step is invoked with in-process', async () => {
     const deps = full();
     const records = [{ name: '_acme-challenge.a.test', value: 'v' }];
-    expect(await STEPS['cleanup-challenges'].invoke({ records }, deps)).toEqual({ removed: 1 });
+    expect(await STEPS['cleanup-challenges'].invoke({ records, certificateId: 'a', executionId: 'exec-1' }, deps)).toEqual({ removed: 1 });
     expect(deps.dns.cleanup).toHaveBeenCalledWith(records);
   });
 

@@ -9,6 +9,8 @@
  *                               VersionId, latest labelled AWSPENDING). Its first version, the one
  *                               Secrets Manager makes AWSCURRENT, is a marker: no key is ever current.
  *   <prefix>accounts/<hash>     the ACME account key (+ URL once registered), per directory URL.
+ *   <prefix>leases/<id>         the renewal lease: which execution renews the certificate, until when
+ *                               (its AWSCURRENT version; see acquireLease). No private material.
  *
  * Keys live apart because the first version of a secret becomes AWSCURRENT whatever stages are
  * named (docs/adr/0004-secrets-manager-versions.md). Version ids are derived from the order URL,
@@ -37,16 +39,27 @@ import { CertificateBundleSchema } from '../../contracts/bundle';
 import { parseContract } from '../../contracts/parse';
 import {
   AccountDocumentSchema,
+  LeaseDocumentSchema,
   PendingKeyDocumentSchema,
   type AccountDocument,
+  type LeaseDocument,
   type PendingKeyDocument,
   type PendingKeysMarker,
 } from '../../contracts/store-documents';
 import { materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
-import { StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
+import { RenewalInProgress, StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
 import { namesHash } from '../../core/scan-plan';
 import type { CertificateMetadata } from '../../core/certificate';
-import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import type {
+  CertificateMaterial,
+  CertificateStore,
+  PendingKey,
+  RenewalFailureRecord,
+  RenewalLease,
+  StoredAccount,
+  StoredCertificateState,
+  StoredVersion,
+} from '../../ports';
 
 export const SECRET_VALUE_LIMIT_BYTES = 65_536;
 const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);
@@ -163,6 +176,10 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     return `${this.options.prefix}pending/${certificateId}`;
   }
 
+  private leaseSecret(certificateId: string): string {
+    return `${this.options.prefix}leases/${certificateId}`;
+  }
+
   private accountSecret(directoryUrl: string): string {
     return `${this.options.prefix}accounts/${hash(directoryUrl).slice(0, 16)}`;
   }
@@ -242,6 +259,66 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     });
     // Whoever won a race for this order, the stored key is the one.
     return { pending, privateKeyPem: await this.readPendingKey(pending) };
+  }
+
+  /** The lease document and its version; undefined when no execution ever took the lease. */
+  private async currentLease(certificateId: string): Promise<{ document: LeaseDocument; versionId: string } | undefined> {
+    const name = this.leaseSecret(certificateId);
+    let found: { value: string; versionId: string };
+    try {
+      found = await this.getString(name, { VersionStage: 'AWSCURRENT' });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const document = parseDocument(LeaseDocumentSchema, found.value, (why) => new StoreInconsistent(`${name} is not a renewal lease: ${why}`));
+    return { document, versionId: found.versionId };
+  }
+
+  /**
+   * Compare and swap: the new document is written with a ClientRequestToken derived from the version
+   * it replaces, so of two executions replacing the same version exactly one write goes through (the
+   * other's, other data under the same token, is ResourceExists). It becomes AWSCURRENT
+   * (PutSecretValue's default). False when another write came first.
+   */
+  private async replaceLease(certificateId: string, after: string, document: LeaseDocument): Promise<boolean> {
+    try {
+      await sm('PutSecretValue', () =>
+        this.client.send(
+          new PutSecretValueCommand({ SecretId: this.leaseSecret(certificateId), ClientRequestToken: versionToken(`lease-after:${after}`), SecretString: JSON.stringify(document) }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isExisting(error)) return false;
+      throw error;
+    }
+  }
+
+  async acquireLease({ certificateId, holder, expiresAt }: RenewalLease, now: Date): Promise<void> {
+    const document: LeaseDocument = { kind: 'renewal-lease', certificateId, lease: { holder, expiresAt: expiresAt.toISOString() } };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const current = await this.currentLease(certificateId);
+      if (current === undefined) {
+        // Of racing creators one wins; read back who holds it.
+        await this.createSecret(this.leaseSecret(certificateId), [{ Key: 'certflow:certificate-id', Value: certificateId }], JSON.stringify(document));
+        continue;
+      }
+      const held = current.document.lease;
+      if (held?.holder === holder) return;
+      if (held && Date.parse(held.expiresAt) > now.getTime()) {
+        throw new RenewalInProgress(`${certificateId} is being renewed by ${held.holder} (lease until ${held.expiresAt})`);
+      }
+      if (await this.replaceLease(certificateId, current.versionId, document)) return;
+    }
+    throw new RenewalInProgress(`${certificateId}: the renewal lease changed hands while it was being taken`);
+  }
+
+  async releaseLease(certificateId: string, holder: string): Promise<void> {
+    const current = await this.currentLease(certificateId);
+    if (current?.document.lease?.holder !== holder) return;
+    // A takeover in between (only once expired) wins: then it was not ours to release any more.
+    await this.replaceLease(certificateId, current.versionId, { kind: 'renewal-lease', certificateId });
   }
 
   async readPendingKey(pending: PendingKey): Promise<string> {

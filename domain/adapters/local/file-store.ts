@@ -5,6 +5,8 @@
  *   <root>/live/<id>             symlink to ../archive/<id>/<newest n>; switched by one rename(2)
  *   <root>/pending/<id>/<p>/     private key of a version being issued (p derived from the order URL);
  *                                swept once older than a day (an order abandoned by a killed run)
+ *   <root>/leases/<id>.json      the renewal lease: which execution renews <id>, until when (created
+ *                                exclusively; removed by its holder, taken over once expired)
  *   <root>/accounts/<d>/         ACME account key per directory URL (or per stable name: `accountName`)
  *   <root>/secrets/<ref>         local stand-in for referenced secrets (EAB credentials, keystore passwords;
  *                                a name's folders as folders: secrets/certflow/eab/<name>)
@@ -15,15 +17,24 @@
  * fsynced before the rename or link that names it, and its folder after.
  */
 import { parseContract } from '../../contracts/parse';
-import { RenewalFailureRecordSchema } from '../../contracts/store-documents';
+import { RenewalFailureRecordSchema, RenewalLeaseSchema } from '../../contracts/store-documents';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { CERTIFICATE_ID } from '../../contracts/ids';
 import { formatsOf, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
-import { isErrno, StoreInconsistent } from '../../core/errors';
+import { isErrno, RenewalInProgress, StoreInconsistent } from '../../core/errors';
 import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-layout';
 import { TEMP_INFIX } from '../../layout/durable-fs';
-import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import type {
+  CertificateMaterial,
+  CertificateStore,
+  PendingKey,
+  RenewalFailureRecord,
+  RenewalLease,
+  StoredAccount,
+  StoredCertificateState,
+  StoredVersion,
+} from '../../ports';
 
 /** A secret name as a relative path: `/`-separated segments each led by a letter or digit (never `.`, `..` or empty). */
 const SAFE_REF = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127}(?:\/[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127})*$/;
@@ -168,6 +179,53 @@ export class FileCertificateStore implements CertificateStore {
       });
     }
     return removed;
+  }
+
+  private leaseFile(certificateId: string): string {
+    return path.join(this.root, 'leases', `${checkId(certificateId)}.json`);
+  }
+
+  private async readLease(file: string): Promise<{ holder: string; expiresAt: string } | undefined> {
+    const text = await this.readOrUndefined(file);
+    if (text === undefined) return undefined;
+    const fail = (message: string) => new StoreInconsistent(`${file}: ${message}`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw fail('not JSON');
+    }
+    return parseContract(RenewalLeaseSchema, value, fail);
+  }
+
+  async acquireLease({ certificateId, holder, expiresAt }: RenewalLease, now: Date): Promise<void> {
+    const file = this.leaseFile(certificateId);
+    await this.files.ensureDir(path.dirname(file));
+    const wanted = `${JSON.stringify({ holder, expiresAt: expiresAt.toISOString() })}\n`;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await this.files.createFileOnce(file, wanted, 0o644); // of two racing executions exactly one creates it
+      const lease = await this.readLease(file);
+      if (lease === undefined) continue; // released in between: try again
+      if (lease.holder === holder) return;
+      if (Date.parse(lease.expiresAt) > now.getTime()) {
+        throw new RenewalInProgress(`${certificateId} is being renewed by ${lease.holder} (lease until ${lease.expiresAt})`);
+      }
+      // Expired: whoever renames it away takes over (the others find it gone, or taken again).
+      const expired = `${file}${TEMP_INFIX}expired-${holder.replace(/[^A-Za-z0-9-]/g, '_').slice(-64)}`;
+      try {
+        await this.fs.rename(file, expired);
+        await this.fs.rm(expired, { force: true });
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) throw error;
+      }
+    }
+    throw new RenewalInProgress(`${certificateId}: the renewal lease changed hands while it was being taken`);
+  }
+
+  async releaseLease(certificateId: string, holder: string): Promise<void> {
+    const file = this.leaseFile(certificateId);
+    if ((await this.readLease(file))?.holder !== holder) return;
+    await this.fs.rm(file, { force: true });
   }
 
   async readPendingKey(pending: PendingKey): Promise<string> {

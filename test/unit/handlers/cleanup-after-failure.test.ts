@@ -37,15 +37,26 @@ const deps = () => ({
 describe('CleanupAfterFailure', () => {
   it('discards the pending key of the failed order even when FinalizeOrder failed after storing it (no issuance in the state)', async () => {
     const { pending } = await store.pendingKey('web', order.orderUrl, async () => 'KEY');
-    const result = await cleanupAfterFailure({ state: { request, order } }, deps());
+    const result = await cleanupAfterFailure({ state: { request, order }, executionId: 'exec-1' }, deps());
     expect(result).toEqual({ removed: 1, discardedPending: true });
     await expect(store.readPendingKey(pending)).rejects.toThrow(/no pending key/);
     expect(await fs.readdir(path.join(root, 'pending'))).toEqual([]);
     expect(removed).toEqual([order.records]);
   });
 
+  it("gives back the renewal lease CreateOrder took before it failed, and never another execution's", async () => {
+    const expiresAt = new Date(Date.now() + 60_000);
+    await store.acquireLease({ certificateId: 'web', holder: 'exec-1', expiresAt }, new Date());
+    await cleanupAfterFailure({ state: { request }, executionId: 'exec-2' }, deps());
+    await expect(store.acquireLease({ certificateId: 'web', holder: 'exec-2', expiresAt }, new Date())).rejects.toMatchObject({ name: 'RenewalInProgress' });
+    await cleanupAfterFailure({ state: { request }, executionId: 'exec-1' }, deps());
+    await store.acquireLease({ certificateId: 'web', holder: 'exec-2', expiresAt }, new Date());
+    await store.releaseLease('web', 'exec-2');
+    expect(await fs.readdir(path.join(root, 'leases'))).toEqual([]);
+  });
+
   it('touches nothing when the execution failed before it had an order', async () => {
-    expect(await cleanupAfterFailure({ state: { request } }, deps())).toEqual({ removed: 0, discardedPending: false });
+    expect(await cleanupAfterFailure({ state: { request }, executionId: 'exec-1' }, deps())).toEqual({ removed: 0, discardedPending: false });
     expect(removed).toEqual([]);
   });
 });
