@@ -136,6 +136,11 @@ describe('bad requests', () => {
       { certificateId: 'bad-13', names: ['a.certflow.test'], keystore: { passwordSecretRef: '../../x' } },
       /^keystore\.passwordSecretRef: '\.\.\/\.\.\/x' must be a secret under certflow\/passwords\/$/,
     ],
+    [
+      'a directory outside the allowed ones',
+      { certificateId: 'bad-14', names: ['a.certflow.test'], directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory' },
+      /^directoryUrl: 'https:\/\/acme-v02\.api\.letsencrypt\.org\/directory' is not an allowed ACME directory \(allowed: https:\/\/localhost:\d+\/dir\)$/,
+    ],
   ])('%s → InvalidCertificateRequest from the first state, no ACME or DNS traffic', async (_case, input, message) => {
     const [dnsBefore, acmeBefore] = [dnsCalls.length, acmeRequests];
     const result = await pipeline.executor.run(input);
