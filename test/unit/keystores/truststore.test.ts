@@ -1,7 +1,7 @@
 import { toPem } from 'jks-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeJksTruststore, encodePkcs12Truststore } from '../../../domain/keystores';
-import { certificateDers, listKeystore, openssl, OPENSSL_INFO, removeScratch, scratchFile, testAuthorities } from './fixtures';
+import { buildKeystoreFiles, encodeJksTruststore, encodePkcs12Truststore, truststoreCertificates } from '../../../domain/keystores';
+import { certificateDers, listKeystore, openssl, OPENSSL_INFO, removeScratch, scratchFile, testAuthorities, testChain } from './fixtures';
 
 afterAll(removeScratch);
 
@@ -70,4 +70,40 @@ it.each(['legacy', 'modern'] as const)('PKCS#12 %s truststore shows its algorith
   expect(info.output).not.toContain('PKCS7 Encrypted data');
   const dump = await openssl('pkcs12', '-in', path, '-passin', `pass:${PASSWORD}`, '-nokeys');
   expect(certificateDers(dump.output)).toEqual(certificates.flatMap(({ pem }) => certificateDers(pem)));
+});
+
+describe('what the truststores of a bundle hold', () => {
+  async function pems() {
+    const { chainPem } = await testChain('ec-p256', 3);
+    const [leaf, intermediate, root] = chainPem as [string, string, string];
+    return { leaf, intermediate, root };
+  }
+
+  it.each<[string, (c: { leaf: string; intermediate: string; root: string }) => [string[], string[]], (c: { intermediate: string; root: string }) => string[]]>([
+    ['the anchors first, then the intermediates', ({ leaf, intermediate, root }) => [[leaf, intermediate], [root]], ({ intermediate, root }) => [root, intermediate]],
+    ['the anchor once when the chain carries it too', ({ leaf, intermediate, root }) => [[leaf, intermediate, root], [root]], ({ intermediate, root }) => [root, intermediate]],
+    ['each anchor once', ({ leaf, intermediate, root }) => [[leaf, intermediate], [root, root]], ({ intermediate, root }) => [root, intermediate]],
+    ['the chain\'s issuers alone without anchors', ({ leaf, intermediate, root }) => [[leaf, intermediate, root], []], ({ intermediate, root }) => [intermediate, root]],
+  ])('%s', async (_case, input, expected) => {
+    const certificates = await pems();
+    const [chain, anchors] = input(certificates);
+    expect(truststoreCertificates(chain, anchors)).toEqual(expected(certificates));
+  });
+
+  it('buildKeystoreFiles puts the root in truststore.jks and truststore.p12 when given as anchor', async () => {
+    const { chainPem, keyPem, rootPem } = await testChain('ec-p256', 3);
+    const files = buildKeystoreFiles({
+      chain: chainPem.slice(0, 2),
+      trustAnchors: [rootPem],
+      privateKeyPem: keyPem,
+      password: PASSWORD,
+      options: { alias: 'broker', profile: 'legacy' },
+      created: CREATED,
+    });
+    const jks = toPem(Buffer.from(files['truststore.jks']!), PASSWORD);
+    expect(Object.keys(jks).sort()).toEqual(['ca-certflow-test-intermediate', 'ca-certflow-test-root']);
+    expect(certificateDers(jks['ca-certflow-test-root']!.ca!)).toEqual(certificateDers(rootPem));
+    const dump = await openssl('pkcs12', '-in', scratchFile('p12', files['truststore.p12']!), '-passin', `pass:${PASSWORD}`, '-nokeys');
+    expect(certificateDers(dump.output)).toEqual([...certificateDers(rootPem), ...certificateDers(chainPem[1]!)]);
+  });
 });
