@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { describeCertificate, generatePrivateKey, splitPemChain, verifyIssuedChain } from '../domain/core/certificate';
 import type { KeyType } from '../domain/core/key-types';
+import { verifyChainToAnchors } from '../domain/core/trust-anchors';
 import type { KeystoreProfile } from '../domain/core/request';
 import { buildKeystoreFiles, generateKeystorePassword } from '../domain/keystores';
 import { startLocalPipeline } from '../local/environment';
@@ -39,14 +40,15 @@ async function issuedChains(keyTypes: readonly KeyType[]) {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-bench-pkg-'));
   const pipeline = await startLocalPipeline({ root });
   try {
-    const chains = new Map<KeyType, { chain: string[]; privateKeyPem: string; names: string[] }>();
+    const chains = new Map<KeyType, { chain: string[]; privateKeyPem: string; names: string[]; trustAnchors: string[] }>();
+    const trustAnchors = [await pipeline.pebble.rootPem()];
     for (const keyType of keyTypes) {
       const names = [`pkg-${keyType}.certflow.test`, `*.pkg-${keyType}.certflow.test`];
       const result = await pipeline.executor.run({ certificateId: `pkg-${keyType}`, names, keyType });
       if (result.status !== 'SUCCEEDED') throw new Error(`issuing the ${keyType} benchmark certificate failed: ${result.cause}`);
       const dir = path.join(root, 'live', `pkg-${keyType}`);
       const read = (file: string) => fs.readFile(path.join(dir, file), 'utf8');
-      chains.set(keyType, { chain: splitPemChain(await read('fullchain.pem')), privateKeyPem: await read('privkey.pem'), names });
+      chains.set(keyType, { chain: splitPemChain(await read('fullchain.pem')), privateKeyPem: await read('privkey.pem'), names, trustAnchors });
     }
     return chains;
   } finally {
@@ -63,13 +65,14 @@ export async function benchPackaging(runs: number, progress: (line: string) => v
   const figures: PackagingFigures[] = [];
   try {
     for (const keyType of keyTypes) {
-      const { chain, privateKeyPem, names } = chains.get(keyType)!;
+      const { chain, privateKeyPem, names, trustAnchors } = chains.get(keyType)!;
       for (const profile of ['legacy', 'modern'] as const) {
         const packageOnce = () => {
           const now = new Date();
           verifyIssuedChain({ chain, privateKeyPem, names, now });
+          verifyChainToAnchors(chain, trustAnchors, now);
           const metadata = describeCertificate(chain[0]!, keyType);
-          const files = buildKeystoreFiles({ chain, privateKeyPem, password: generateKeystorePassword(), options: { alias: 'bench', profile }, created: now });
+          const files = buildKeystoreFiles({ chain, trustAnchors, privateKeyPem, password: generateKeystorePassword(), options: { alias: 'bench', profile }, created: now });
           return { metadata, files };
         };
         const packaged: number[] = [];
