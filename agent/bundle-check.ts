@@ -9,7 +9,7 @@ import { parseContract } from '../domain/contracts/parse';
 import { bundleFiles, type CertificateBundle } from '../domain/core/bundle';
 import { splitPemChain, verifyIssuedChain } from '../domain/core/certificate';
 import { BundleRejected, errorMessage } from './errors';
-import type { VersionIdentity } from './renewed-event';
+import type { VersionIdentity } from './store-notice';
 
 export const PEM_FILES = ['cert.pem', 'chain.pem', 'fullchain.pem', 'privkey.pem'] as const;
 /** Keystore files each format needs (the truststores exist only when the chain has issuers). */
@@ -55,6 +55,12 @@ export function verifyBundle(bundle: CertificateBundle, expected: Partial<Versio
   for (const [name, value] of Object.entries(actual) as [keyof typeof actual, string][]) {
     if (bundle.metadata[name] !== value) reject(`metadata ${name} ${bundle.metadata[name]} does not describe the leaf (${value})`);
     if (expected[name] !== undefined && expected[name] !== value) reject(`the event announced ${name} ${expected[name]}, the leaf has ${value}`);
+  }
+  // notBefore orders versions: an event must not make an older certificate look newer.
+  const notBefore = new Date(leaf.validFrom).getTime();
+  if (Date.parse(bundle.metadata.notBefore) !== notBefore) reject(`metadata notBefore ${bundle.metadata.notBefore} does not describe the leaf (${leaf.validFrom})`);
+  if (expected.notBefore !== undefined && Date.parse(expected.notBefore) !== notBefore) {
+    reject(`the event announced notBefore ${expected.notBefore}, the leaf has ${new Date(notBefore).toISOString()}`);
   }
   return files;
 }

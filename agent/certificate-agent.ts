@@ -4,6 +4,7 @@
  * certificate is handled at a time (events, reconcile and start-up never interleave on it).
  */
 import { hostname } from 'node:os';
+import type { CertificateReloadFailedEvent } from '../domain/contracts/events';
 import type { CertificateBundle } from '../domain/core/bundle';
 import type { VersionMetadata } from '../domain/layout/certbot-layout';
 import type { Logger } from '../domain/ports';
@@ -12,8 +13,8 @@ import { BundleRejected, errorMessage, VersionNotFound } from './errors';
 import type { InstallDir } from './install/install-dir';
 import { repairInstall } from './install/repair';
 import { decide, DECISIONS, sameCertificate, type Decision, type InstalledVersion } from './ordering';
-import type { CertificateSource, ReceivedEvent, ReloadAction, ReloadFailureReporter } from './ports';
-import { parseRenewedEvent, type RenewedNotice } from './renewed-event';
+import type { CertificateSource, HostReporter, ReceivedEvent, ReloadAction } from './ports';
+import { NOTICE_KINDS, parseStoreNotice, type StoreNotice, type VersionIdentity } from './store-notice';
 
 export interface AgentDeps {
   readonly certificateIds: readonly string[];
@@ -21,7 +22,8 @@ export interface AgentDeps {
   readonly installDir: InstallDir;
   /** Without one, switching live/<id> is the whole install (the service reads the files when it starts). */
   readonly reload?: ReloadAction;
-  readonly reporter?: ReloadFailureReporter;
+  /** "Certificate Installed" and "Certificate Reload Failed", besides the log. */
+  readonly reporter?: HostReporter;
   readonly log: Logger;
   readonly now: () => Date;
   /** Installed versions kept per certificate (the live one and the rollback target always stay). */
@@ -29,12 +31,16 @@ export interface AgentDeps {
   readonly host?: string;
 }
 
-/** What happened to one certificate. Everything but `failed` means done (ack); `failed` means try again later. */
+/**
+ * What happened to one certificate. Everything but `failed` means done (ack); `failed` means try
+ * again later. `rejected`: an event or a version that must never be installed (retrying cannot help).
+ */
 export type SyncOutcome =
   | { readonly status: 'installed' | 'reloaded'; readonly n: number; readonly version: string }
   | { readonly status: 'current'; readonly n: number; readonly version: string }
   | { readonly status: 'older'; readonly version: string }
   | { readonly status: 'ignored'; readonly reason: string }
+  | { readonly status: 'rejected'; readonly reason: string }
   | { readonly status: 'absent' }
   | { readonly status: 'failed'; readonly reason: string };
 
@@ -47,6 +53,12 @@ interface Installed extends InstalledVersion {
   readonly n: number;
   readonly metadata: VersionMetadata;
 }
+
+/** What a version to install is checked against: its id and version, and what an event announced of it. */
+type Expected = Partial<VersionIdentity> & Pick<VersionIdentity, 'certificateId' | 'version'>;
+
+/** A failure already reported as "Certificate Reload Failed" (stage install), so it isn't reported twice. */
+class InstallFailed extends Error {}
 
 export class CertificateAgent {
   private readonly managed: ReadonlySet<string>;
@@ -91,30 +103,52 @@ export class CertificateAgent {
     return this.serialized(certificateId, 'reconcile failed', () => this.catchUp(certificateId));
   }
 
+  /** An event is a hint: it names a version of a managed certificate; the store and the certificate itself decide. */
   async handleEvent(event: ReceivedEvent): Promise<SyncOutcome> {
-    let notice: RenewedNotice;
+    let notice: StoreNotice;
     try {
-      notice = parseRenewedEvent(event.envelope);
+      notice = parseStoreNotice(event.envelope);
     } catch (error) {
-      return this.failed('invalid event', error, { eventId: event.id });
+      this.deps.log.warn('event ignored: not a certflow store event', { eventId: event.id, reason: errorMessage(error) });
+      return { status: 'rejected', reason: `invalid event: ${errorMessage(error)}` };
     }
-    const { certificateId, version, serialNumber } = notice;
-    this.deps.log.info('event received', { eventId: event.id, receiveCount: event.receiveCount, certificateId, version, serialNumber });
-    if (!this.managed.has(certificateId)) return { status: 'ignored', reason: `certificate '${certificateId}' is not managed here` };
-    return this.serialized(certificateId, 'event handling failed', async () => {
-      const installed = await this.installed(certificateId);
-      let fetch = () => this.deps.source.version(certificateId, version, notice.location);
-      let decision = decide(installed, notice);
-      if (decision === DECISIONS.askStore) {
-        const current = await this.deps.source.current(certificateId);
-        const isCurrent = current !== undefined && sameCertificate(current.metadata, notice);
-        if (isCurrent) fetch = async () => current;
-        decision = decide(installed, notice, isCurrent);
-      }
-      return this.act(decision, installed, notice, fetch);
-    });
+    const { certificateId, version, serialNumber, kind } = notice;
+    if (!this.managed.has(certificateId)) {
+      this.deps.log.warn('event ignored: certificate not managed here', { eventId: event.id, certificateId, version });
+      return { status: 'ignored', reason: `certificate '${certificateId}' is not managed here` };
+    }
+    this.deps.log.info('event received', { eventId: event.id, receiveCount: event.receiveCount, kind, certificateId, version, serialNumber });
+    return this.serialized(certificateId, 'event handling failed', () => (kind === NOTICE_KINDS.rolledBack ? this.followRollback(notice) : this.followRenewal(notice)));
   }
 
+  private async followRenewal(notice: StoreNotice): Promise<SyncOutcome> {
+    const { certificateId, version } = notice;
+    const installed = await this.installed(certificateId);
+    let fetch = () => this.deps.source.version(certificateId, version);
+    let decision = decide(installed, notice);
+    if (decision === DECISIONS.askStore) {
+      const current = await this.deps.source.current(certificateId);
+      const isCurrent = current !== undefined && sameCertificate(current.metadata, notice);
+      if (isCurrent) fetch = async () => current;
+      decision = decide(installed, notice, isCurrent);
+    }
+    return this.act(decision, installed, notice, fetch);
+  }
+
+  /** A rollback is followed only when the store agrees: its current version is the one announced. */
+  private async followRollback(notice: StoreNotice): Promise<SyncOutcome> {
+    const { certificateId, version } = notice;
+    const current = await this.deps.source.current(certificateId);
+    if (current?.version !== version) {
+      this.deps.log.warn('rollback event ignored: the store does not call that version current', { certificateId, version, storeCurrent: current?.version });
+      return { status: 'ignored', reason: `the store's current version of '${certificateId}' is ${current?.version ?? 'none'}, not ${version}` };
+    }
+    const installed = await this.installed(certificateId);
+    const decision = installed && sameCertificate(installed, current.metadata) ? decide(installed, current.metadata) : DECISIONS.install;
+    return this.act(decision, installed, notice, async () => current);
+  }
+
+  /** Install what the store calls current, newer or (after a rollback) older than what is installed. */
   private async catchUp(certificateId: string): Promise<SyncOutcome> {
     const bundle = await this.deps.source.current(certificateId);
     if (bundle === undefined) {
@@ -122,16 +156,18 @@ export class CertificateAgent {
       return { status: 'absent' };
     }
     const installed = await this.installed(certificateId);
-    return this.act(decide(installed, bundle.metadata, true), installed, { certificateId, version: bundle.version }, async () => bundle);
+    let decision = decide(installed, bundle.metadata, true);
+    if (decision === DECISIONS.older) {
+      // An older current version is a rollback, unless the store still calls the installed one current (a stale read).
+      if (await this.deps.source.isCurrent(certificateId, installed!.metadata.version)) return { status: 'older', version: bundle.version };
+      this.deps.log.warn('the store made an older version current (a rollback); installing it', { certificateId, version: bundle.version, installedVersion: installed!.metadata.version });
+      decision = DECISIONS.install;
+    }
+    return this.act(decision, installed, { certificateId, version: bundle.version }, async () => bundle);
   }
 
   /** `candidate`: what the event announced (checked against the fetched bundle), or just id and version. */
-  private act(
-    decision: Decision,
-    installed: Installed | undefined,
-    candidate: Partial<RenewedNotice> & Pick<RenewedNotice, 'certificateId' | 'version'>,
-    fetch: () => Promise<CertificateBundle>,
-  ): Promise<SyncOutcome> | SyncOutcome {
+  private act(decision: Decision, installed: Installed | undefined, candidate: Expected, fetch: () => Promise<CertificateBundle>): Promise<SyncOutcome> | SyncOutcome {
     const { certificateId, version } = candidate;
     switch (decision) {
       case DECISIONS.older:
@@ -148,15 +184,30 @@ export class CertificateAgent {
     }
   }
 
-  private async fetchAndInstall(expected: Partial<RenewedNotice> & { certificateId: string }, fetch: () => Promise<CertificateBundle>): Promise<SyncOutcome> {
+  private async fetchAndInstall(expected: Expected, fetch: () => Promise<CertificateBundle>): Promise<SyncOutcome> {
     const { certificateId } = expected;
+    // A version the store does not hold (yet, or a forged id) is left for redelivery; nothing was touched.
     const bundle = await fetch();
-    const files = verifyBundle(bundle, expected, this.deps.now());
+    let files: Record<string, Buffer>;
+    try {
+      files = verifyBundle(bundle, expected, this.deps.now());
+    } catch (error) {
+      if (!(error instanceof BundleRejected)) throw error;
+      this.deps.log.warn('version refused: nothing installed', { certificateId, version: expected.version, reason: errorMessage(error) });
+      await this.reportFailure({ certificateId, stage: 'verify', version: expected.version, error: errorMessage(error) });
+      return { status: 'rejected', reason: errorMessage(error) };
+    }
     const { version, metadata } = bundle;
     this.deps.log.info('version fetched and verified', { certificateId, version, serialNumber: metadata.serialNumber, notAfter: metadata.notAfter });
     const { installDir } = this.deps;
-    // A version already on disk (a rolled-back one, or a crash after writing it) is reused as is.
-    const n = (await installDir.findInstalled(certificateId, metadata.fingerprintSha256)) ?? (await installDir.writeVersion(bundle, files));
+    let n: number;
+    try {
+      // A version already on disk (a rolled-back one, or a crash after writing it) is reused as is.
+      n = (await installDir.findInstalled(certificateId, metadata.fingerprintSha256)) ?? (await installDir.writeVersion(bundle, files));
+    } catch (error) {
+      await this.reportFailure({ certificateId, stage: 'install', version, serialNumber: metadata.serialNumber, error: errorMessage(error) });
+      throw new InstallFailed(`installing version ${version} failed: ${errorMessage(error)}`, { cause: error });
+    }
     this.deps.log.info('version installed', { certificateId, version, n, dir: installDir.versionDir(certificateId, n) });
     return this.activate(certificateId, n, { ...metadata, version, formats: bundle.formats });
   }
@@ -184,7 +235,9 @@ export class CertificateAgent {
     }
     const pruned = await installDir.prune(certificateId, this.deps.keepVersions, [n]);
     if (pruned.length > 0) log.info('old versions removed', { certificateId, removed: pruned });
-    return { status: live === n ? 'reloaded' : 'installed', n, version: metadata.version };
+    const { version, serialNumber, notBefore, notAfter } = metadata;
+    await this.report('installed', () => this.deps.reporter?.installed({ certificateId, host: this.host, version, serialNumber, notBefore, notAfter, reloaded: reload !== undefined }));
+    return { status: live === n ? 'reloaded' : 'installed', n, version };
   }
 
   private async rollBack(certificateId: string, failedN: number, target: number, failed: VersionMetadata, error: unknown): Promise<SyncOutcome> {
@@ -202,14 +255,30 @@ export class CertificateAgent {
       }
     }
     // Without a version to go back to, the new one stays live and the next delivery retries the reload.
-    const report = { certificateId, host: this.deps.host ?? hostname(), version: failed.version, serialNumber: failed.serialNumber, error: errorMessage(error), ...rollback };
-    log.error('Certificate Reload Failed', { ...report, n: failedN });
-    try {
-      await this.deps.reporter?.reloadFailed(report);
-    } catch (reportError) {
-      log.error('could not report the reload failure', { certificateId, error: errorMessage(reportError) });
-    }
+    const report = { certificateId, stage: 'reload', version: failed.version, serialNumber: failed.serialNumber, error: errorMessage(error), ...rollback } as const;
+    log.error('Certificate Reload Failed', { ...report, host: this.host, n: failedN });
+    await this.reportFailure(report, { logged: true });
     return { status: 'failed', reason: `reload of version ${failed.version} failed: ${report.error}` };
+  }
+
+  private get host(): string {
+    return this.deps.host ?? hostname();
+  }
+
+  /** "Certificate Reload Failed" for this host (logged too, unless the caller did). */
+  private reportFailure(report: Omit<CertificateReloadFailedEvent, 'host'>, { logged = false } = {}): Promise<void> {
+    const event = { ...report, host: this.host };
+    if (!logged) this.deps.log.error('Certificate Reload Failed', event);
+    return this.report('failed', () => this.deps.reporter?.failed(event));
+  }
+
+  /** A report that cannot be sent is logged; it never changes what the host did. */
+  private async report(what: string, send: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      this.deps.log.error(`could not report (${what})`, { error: errorMessage(error) });
+    }
   }
 
   private async installed(certificateId: string): Promise<Installed | undefined> {

@@ -52,10 +52,17 @@ export interface ReconcileLoopOptions {
   readonly signal: AbortSignal;
 }
 
-export async function runReconcileLoop({ agent, certificateIds, intervalMs, signal }: ReconcileLoopOptions): Promise<void> {
+export function runReconcileLoop({ agent, certificateIds, intervalMs, signal }: ReconcileLoopOptions): Promise<void> {
+  return runPeriodically(intervalMs, signal, async () => {
+    for (const certificateId of certificateIds) await agent.reconcile(certificateId);
+  });
+}
+
+/** `task` every `intervalMs` until aborted (first run after one interval); `task` handles its own errors. */
+export async function runPeriodically(intervalMs: number, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
   for (;;) {
     await quietly(sleep(intervalMs, undefined, { signal }));
     if (signal.aborted) return;
-    for (const certificateId of certificateIds) await agent.reconcile(certificateId);
+    await task();
   }
 }

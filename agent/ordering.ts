@@ -7,7 +7,7 @@
  * e2e test). Serial numbers are random, so they cannot break that tie; the store can: of two
  * certificates with the same notBefore, the one the store calls current wins.
  */
-import type { VersionIdentity } from './renewed-event';
+import type { VersionIdentity } from './store-notice';
 
 export type Ordered = Pick<VersionIdentity, 'serialNumber' | 'notBefore'>;
 

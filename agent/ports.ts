@@ -2,16 +2,16 @@
  * The ports of the host agent. The core (agent/certificate-agent.ts) depends on these only; each system gets an
  * adapter: the file store and events.jsonl locally, Secrets Manager and SQS on AWS.
  */
+import type { CertificateInstalledEvent, CertificateReloadFailedEvent } from '../domain/contracts/events';
 import type { CertificateBundle } from '../domain/core/bundle';
 
 export interface CertificateSource {
-  /**
-   * One stored version. `location` is the event's location (the secret ARN on AWS); sources
-   * that can find a version from the id alone ignore it.
-   */
-  version(certificateId: string, version: string, location?: string): Promise<CertificateBundle>;
+  /** One stored version of a managed certificate, from where this agent is configured to read it (never from where an event points). */
+  version(certificateId: string, version: string): Promise<CertificateBundle>;
   /** The version the store calls current, or undefined when nothing was ever stored. */
   current(certificateId: string): Promise<CertificateBundle | undefined>;
+  /** Whether the store calls this version current (asked of the version itself, so a stale `current` read can't mislead). */
+  isCurrent(certificateId: string, version: string): Promise<boolean>;
 }
 
 /** A delivered message: SQS message or a line of events.jsonl. */
@@ -52,23 +52,11 @@ export interface ReloadAction {
   reload(context: ReloadContext): Promise<void>;
 }
 
-export const RELOAD_FAILED_DETAIL_TYPE = 'Certificate Reload Failed';
-
-/** Detail of "Certificate Reload Failed". Public identifiers only, like every certflow event. */
-export interface CertificateReloadFailedEvent {
-  readonly certificateId: string;
-  readonly host: string;
-  /** The store version that failed to load. */
-  readonly version: string;
-  readonly serialNumber: string;
-  readonly error: string;
-  /** The store version `live/<id>` points at again, when there was one to go back to. */
-  readonly rolledBackTo?: string;
-  /** Whether the service reloaded the rolled-back version (undefined without a rollback). */
-  readonly rollbackReloaded?: boolean;
-  readonly rollbackError?: string;
-}
-
-export interface ReloadFailureReporter {
-  reloadFailed(event: CertificateReloadFailedEvent): Promise<void>;
+/**
+ * What the host tells the fleet: "Certificate Installed" after every install, "Certificate Reload
+ * Failed" after every failure to verify, install or reload (domain/contracts/events.ts).
+ */
+export interface HostReporter {
+  installed(event: CertificateInstalledEvent): Promise<void>;
+  failed(event: CertificateReloadFailedEvent): Promise<void>;
 }

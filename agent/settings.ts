@@ -32,9 +32,23 @@ export const LocalSourceSchema = z.object({
   maxReceives: z.number().int().min(1).optional(),
 });
 
+const arnOf = (service: string) =>
+  z.string().regex(new RegExp(`^arn:[a-z-]+:${service}:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_.-]+$`), { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not an ${service.toUpperCase()} ARN` });
+
 export const AwsSourceSchema = z.object({
   kind: z.literal('aws'),
-  /** The subscriber group's SQS queue. Required unless running once. */
+  /**
+   * The subscriber group's SNS topic (stack output). The agent then makes a queue of its own,
+   * `<queuePrefix><host>`, subscribes it and listens there: every host gets every event (ADR 0007).
+   */
+  topicArn: arnOf('sns').optional(),
+  /** The group's dead-letter queue (stack output); required with topicArn. */
+  deadLetterQueueArn: arnOf('sqs').optional(),
+  /** `certflow-<group>-` (stack output); required with topicArn. */
+  queuePrefix: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, { error: 'must be 1–60 characters of A-Z a-z 0-9 _ -' }).optional(),
+  /** Peers' queues not seen for this long are removed. Default 3 days. */
+  staleHostAfterMs: z.number().positive().optional(),
+  /** A queue of this host's alone, made by hand (instead of topicArn). */
   queueUrl: z.string().optional(),
   region: z.string().optional(),
   /** Where current versions are read (start-up catch-up, reconcile, once): `<secretPrefix>certificates/<id>` unless named in `secretIds`. */
@@ -100,10 +114,17 @@ export const AgentSettingsSchema = z.object({
   host: z.string().min(1).optional(),
 });
 
-/** startAgent's: events arrive too, so AWS mode needs the queue they arrive on (`--once` does without). */
+/** startAgent's: events arrive too, so AWS mode needs where they arrive (`--once` does without). */
 const ListeningSettingsSchema = AgentSettingsSchema.superRefine((settings, ctx) => {
-  if (settings.source.kind === 'aws' && !settings.source.queueUrl) {
-    ctx.addIssue({ code: 'custom', path: ['source', 'queueUrl'], message: 'is missing: AWS mode needs the subscriber queue (--queue-url)' });
+  const { source } = settings;
+  if (source.kind !== 'aws') return;
+  if (source.topicArn && source.queueUrl) {
+    ctx.addIssue({ code: 'custom', path: ['source', 'queueUrl'], message: 'and topicArn are exclusive: the agent makes its own queue on the topic (--topic-arn) or listens on one made by hand (--queue-url)' });
+  } else if (source.topicArn) {
+    if (!source.deadLetterQueueArn) ctx.addIssue({ code: 'custom', path: ['source', 'deadLetterQueueArn'], message: "is missing: the group's dead-letter queue ARN comes with the topic (--dead-letter-queue-arn)" });
+    if (!source.queuePrefix) ctx.addIssue({ code: 'custom', path: ['source', 'queuePrefix'], message: "is missing: the group's queue prefix comes with the topic (--queue-prefix)" });
+  } else if (!source.queueUrl) {
+    ctx.addIssue({ code: 'custom', path: ['source', 'topicArn'], message: "is missing: AWS mode needs the group's topic (--topic-arn) or a queue of this host's (--queue-url)" });
   }
 });
 

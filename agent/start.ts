@@ -3,23 +3,26 @@
  * containers, cron). Both build the adapters from options; bin/agent.ts maps flags onto these.
  */
 import * as fs from 'node:fs/promises';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import type { Logger } from '../domain/ports';
 import { jsonLogger } from '../domain/logging/logger';
+import { HostQueue } from './adapters/aws/host-queue';
 import { SecretsManagerCertificateSource } from './adapters/aws/secrets-manager-source';
 import { SqsEventSource } from './adapters/aws/sqs-event-source';
 import { EventFileSource } from './adapters/local/event-file-source';
 import { StoreCertificateSource } from './adapters/local/store-source';
 import { CertificateAgent, type SyncOutcome } from './certificate-agent';
 import { AgentConfigError } from './errors';
-import { runEventLoop, runReconcileLoop } from './event-loop';
+import { runEventLoop, runPeriodically, runReconcileLoop } from './event-loop';
 import { InstallDir, type InstallDirOptions } from './install/install-dir';
-import type { CertificateSource, EventSource, ReloadAction, ReloadFailureReporter } from './ports';
+import type { CertificateSource, EventSource, HostReporter, ReloadAction } from './ports';
 import { commandReload } from './reload/command';
 import { signalReload } from './reload/signal';
 import { EventBridgeReporter, EventFileReporter } from './reporters';
@@ -32,6 +35,7 @@ export type AgentSourceOptions =
     })
   | (AwsSourceSettings & {
       readonly sqsClient?: Pick<SQSClient, 'send'>;
+      readonly snsClient?: Pick<SNSClient, 'send'>;
       readonly secretsManagerClient?: Pick<SecretsManagerClient, 'send'>;
       readonly eventBridgeClient?: Pick<EventBridgeClient, 'send'>;
     })
@@ -43,8 +47,8 @@ export type ReloadOptions = CommandReloadSettings | SignalReloadSettings | { rea
 export interface StartAgentOptions extends Omit<AgentSettings, 'source' | 'reload'> {
   readonly source: AgentSourceOptions;
   readonly reload?: ReloadOptions;
-  /** Besides the log line. Default: events.jsonl locally, nothing else on AWS. */
-  readonly reporter?: ReloadFailureReporter;
+  /** "Certificate Installed" / "Certificate Reload Failed" besides the log. Default: events.jsonl locally, the bus on AWS when named. */
+  readonly reporter?: HostReporter;
   /** Receives each JSON log line. Default stdout. */
   readonly logSink?: (line: string) => void;
   readonly now?: () => Date;
@@ -87,10 +91,38 @@ function reloadAction(options: ReloadOptions | undefined): ReloadAction | undefi
 interface Wiring {
   readonly certificates: CertificateSource;
   readonly events?: EventSource & { close?(): void };
-  readonly reporter?: ReloadFailureReporter;
+  readonly reporter?: HostReporter;
+  /** Fan-out on AWS: this host's own queue on the group's topic, made before events are listened to. */
+  readonly hostQueue?: HostQueue;
 }
 
-function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wiring {
+const DEFAULT_STALE_HOST_MS = 3 * 24 * 3600_000;
+/** How often a host says it is alive and sweeps peers gone for good. */
+const HEARTBEAT_MS = 60 * 60_000;
+const DEFAULT_VISIBILITY_SECONDS = 600;
+const DEFAULT_MAX_RECEIVES = 5;
+
+function hostQueueFor(source: Extract<AgentSourceOptions, { kind: 'aws' }>, host: string, log: Logger, now: () => Date): HostQueue | undefined {
+  const { topicArn, deadLetterQueueArn, queuePrefix, region } = source;
+  if (!topicArn || !deadLetterQueueArn || !queuePrefix) return undefined;
+  return new HostQueue(
+    source.sqsClient ?? new SQSClient({ region }),
+    source.snsClient ?? new SNSClient({ region }),
+    {
+      topicArn,
+      deadLetterQueueArn,
+      queuePrefix,
+      hostId: host,
+      staleAfterMs: source.staleHostAfterMs ?? DEFAULT_STALE_HOST_MS,
+      visibilityTimeoutSeconds: DEFAULT_VISIBILITY_SECONDS,
+      maxReceiveCount: DEFAULT_MAX_RECEIVES,
+      now,
+    },
+    log,
+  );
+}
+
+function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean, host: string, now: () => Date): Wiring {
   switch (source.kind) {
     case 'local': {
       const eventsFile = source.eventsFile ?? path.join(source.storeDir, 'events.jsonl');
@@ -103,11 +135,10 @@ function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wir
     }
     case 'aws': {
       const region = source.region;
+      const hostQueue = withEvents ? hostQueueFor(source, host, log, now) : undefined;
       let events: SqsEventSource | undefined;
-      if (withEvents) {
-        // checkAgentSettings made sure of the queue when events are listened to.
-        events = new SqsEventSource(source.sqsClient ?? new SQSClient({ region }), source.queueUrl!);
-      }
+      // checkAgentSettings made sure of a topic or a queue when events are listened to; the host queue's URL is known once joined.
+      if (withEvents && !hostQueue) events = new SqsEventSource(source.sqsClient ?? new SQSClient({ region }), source.queueUrl!);
       const secrets = source.secretsManagerClient ?? new SecretsManagerClient({ region });
       const reporter = source.eventBusName
         ? new EventBridgeReporter(source.eventBridgeClient ?? new EventBridgeClient({ region }), source.eventBusName)
@@ -115,6 +146,7 @@ function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wir
       return {
         certificates: new SecretsManagerCertificateSource(secrets, { secretPrefix: source.secretPrefix, secretIds: source.secretIds }),
         events,
+        ...(hostQueue ? { hostQueue } : {}),
         ...(reporter ? { reporter } : {}),
       };
     }
@@ -126,7 +158,9 @@ function wire(source: AgentSourceOptions, log: Logger, withEvents: boolean): Wir
 async function prepare(options: StartAgentOptions, withEvents: boolean) {
   checkAgentSettings(options, { listening: withEvents });
   const log = jsonLogger(options.logSink ?? ((line) => process.stdout.write(`${line}\n`)), { component: 'certflow-agent' });
-  const wiring = wire(options.source, log, withEvents);
+  const now = options.now ?? (() => new Date());
+  const host = options.host ?? hostname();
+  const wiring = wire(options.source, log, withEvents, host, now);
   const installDir = path.resolve(options.installDir);
   await fs.mkdir(installDir, { recursive: true, mode: 0o755 });
   const reload = reloadAction(options.reload);
@@ -137,9 +171,9 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     reload,
     reporter: options.reporter ?? wiring.reporter,
     log,
-    now: options.now ?? (() => new Date()),
+    now,
     keepVersions: options.keepVersions ?? 5,
-    host: options.host,
+    host,
   });
   log.info('agent starting', { certificateIds: options.certificateIds, installDir, source: options.source.kind, reload: reload?.description ?? 'none' });
   return { log, agent, wiring };
@@ -166,9 +200,27 @@ async function checkQueue(events: SqsEventSource, options: StartAgentOptions, lo
   if (settings.maxReceiveCount === undefined) log.warn('the queue has no dead-letter queue: a failing event is retried forever', { queueUrl: events.queueUrl });
 }
 
+/** Join the group's topic with this host's own queue, then sweep peers gone for good (a failed sweep is only logged). */
+async function joinGroup(hostQueue: HostQueue, options: StartAgentOptions, log: Logger): Promise<SqsEventSource> {
+  const source = options.source as Extract<AgentSourceOptions, { kind: 'aws' }>;
+  const { queueUrl } = await hostQueue.join();
+  await sweepQuietly(hostQueue, log);
+  return new SqsEventSource(source.sqsClient ?? new SQSClient({ region: source.region }), queueUrl);
+}
+
+async function sweepQuietly(hostQueue: HostQueue, log: Logger): Promise<void> {
+  try {
+    await hostQueue.sweep();
+  } catch (error) {
+    log.warn('sweeping stale host queues failed', { error: (error as Error).message });
+  }
+}
+
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
   const { log, agent, wiring } = await prepare(options, true);
-  const { events } = wiring;
+  const { hostQueue } = wiring;
+  // Subscribed before catching up: a renewal in between is then both in the store and on the queue, never in neither.
+  const events = hostQueue ? await joinGroup(hostQueue, options, log) : wiring.events;
   if (events instanceof SqsEventSource) await checkQueue(events, options, log);
   const startup = await startUp(agent, options.certificateIds);
   const controller = new AbortController();
@@ -177,6 +229,16 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const loops = [
     events ? runEventLoop({ agent, events, log, signal }) : undefined,
     intervalMs > 0 ? runReconcileLoop({ agent, certificateIds: options.certificateIds, intervalMs, signal }) : undefined,
+    hostQueue && events instanceof SqsEventSource
+      ? runPeriodically(HEARTBEAT_MS, signal, async () => {
+          try {
+            await hostQueue.heartbeat(events.queueUrl);
+          } catch (error) {
+            log.warn('heartbeat failed', { error: (error as Error).message });
+          }
+          await sweepQuietly(hostQueue, log);
+        })
+      : undefined,
   ];
   const done = Promise.all(loops).then(() => log.info('agent stopped'));
   log.info('agent running', { events: events !== undefined, reconcileIntervalMs: intervalMs, startup });
@@ -186,10 +248,21 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     done,
     async stop() {
       controller.abort();
-      events?.close?.();
+      if (events && 'close' in events) events.close?.();
       await done;
     },
   };
+}
+
+/**
+ * This host leaves its group for good (scale-in, decommissioning): its queue and subscription
+ * are removed now rather than by a peer's sweep days later.
+ */
+export async function leaveGroup(options: Pick<StartAgentOptions, 'host' | 'logSink' | 'now'> & { readonly source: Extract<AgentSourceOptions, { kind: 'aws' }> }): Promise<void> {
+  const log = jsonLogger(options.logSink ?? ((line) => process.stdout.write(`${line}\n`)), { component: 'certflow-agent' });
+  const hostQueue = hostQueueFor(options.source, options.host ?? hostname(), log, options.now ?? (() => new Date()));
+  if (!hostQueue) throw new AgentConfigError('leaving a group needs its topic, dead-letter queue and queue prefix (--topic-arn, --dead-letter-queue-arn, --queue-prefix)');
+  await hostQueue.leave();
 }
 
 export async function runOnce(options: Omit<StartAgentOptions, 'reconcileIntervalMs'>): Promise<OnceResult> {
@@ -197,7 +270,7 @@ export async function runOnce(options: Omit<StartAgentOptions, 'reconcileInterva
   const outcomes = await startUp(agent, options.certificateIds);
   const problems = Object.entries(outcomes).flatMap(([certificateId, outcome]) => {
     if (outcome.status === 'absent') return [`${certificateId}: the store has no version of it`];
-    if (outcome.status === 'failed') return [`${certificateId}: ${outcome.reason}`];
+    if (outcome.status === 'failed' || outcome.status === 'rejected') return [`${certificateId}: ${outcome.reason}`];
     return [];
   });
   const result: OnceResult = problems.length > 0 ? { exitCode: 1, outcomes, reason: problems.join('; ') } : { exitCode: 0, outcomes };

@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runOnce, startAgent, type RunningAgent } from '../agent';
-import { isRenewedEnvelope, parseRenewedEvent } from '../agent/renewed-event';
+import { isStoreNoticeEnvelope, parseStoreNotice } from '../agent/store-notice';
 import { startLocalPipeline, type LocalPipeline } from '../local/environment';
 import { startHandshakeLoop, startReloadingTlsServer, type HandshakeLoop, type ReloadingTlsServer } from '../test/support/java-reload';
 import { median, percentile } from './stats';
@@ -30,7 +30,7 @@ export async function benchAgent(renewals = 20): Promise<{ renewals: number; med
     const published = new Map<string, number>();
     pipeline.events.subscribe((event) => {
       const at = performance.now();
-      if (isRenewedEnvelope(event)) published.set(parseRenewedEvent(event).version, at);
+      if (isStoreNoticeEnvelope(event)) published.set(parseStoreNotice(event).version, at);
     });
     const renew = async () => {
       const result = await pipeline!.executor.run({ certificateId: ID, names: [SERVER_NAME] });

@@ -7,14 +7,15 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { appendEvent, LocalEventLog, type LocalEvent } from '../domain/adapters/local/event-log';
+import { LocalEventLog, type LocalEvent } from '../domain/adapters/local/event-log';
+import { DETAIL_TYPES } from '../domain/contracts/events';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { KEY_TYPES } from '../domain/core/key-types';
 import type { StoredVersion } from '../domain/ports';
 import { LocalStoreAdmin } from '../local/store-admin';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-export const ROLLED_BACK = 'Certificate Rolled Back';
+export const ROLLED_BACK = DETAIL_TYPES.rolledBack;
 
 /** A usage or configuration error: exit code 2. */
 class UsageError extends Error {}
@@ -233,12 +234,10 @@ async function rollbackCommand(id: string, options: { to?: string; json?: boolea
     return EXIT.failed;
   }
   const { from, to } = result;
-  const event = await appendEvent(
-    path.join(home(), 'events.jsonl'),
-    ROLLED_BACK,
-    { certificateId: id, version: to.version, previousVersion: from, serialNumber: to.metadata.serialNumber, notAfter: to.metadata.notAfter },
-    new Date(),
-  );
+  const { serialNumber, notBefore, notAfter, fingerprintSha256 } = to.metadata;
+  const event = { certificateId: id, version: to.version, previousVersion: from, serialNumber, notBefore, notAfter, fingerprintSha256 };
+  // Announced: running agents install what the store now calls current.
+  await new LocalEventLog(path.join(home(), 'events.jsonl')).rolledBack(event);
   if (options.json) json({ certificateId: id, from, to: to.version, current: to, event });
   else out(`Rolled back '${id}' from version ${from} to version ${to.version} (serial ${to.metadata.serialNumber}, notAfter ${to.metadata.notAfter}); "${ROLLED_BACK}" appended to ${path.join(home(), 'events.jsonl')}`);
   return EXIT.ok;

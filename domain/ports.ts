@@ -4,7 +4,7 @@
  * Everything that crosses a port into Step Functions state must be JSON and public.
  */
 import type { CertificateMetadata } from './core/certificate';
-import type { CertificateExpiringEvent, CertificateRenewalFailedEvent, CertificateRenewedEvent } from './contracts/events';
+import type { CertificateExpiringEvent, CertificateRenewalFailedEvent, CertificateRenewedEvent, CertificateRolledBackEvent } from './contracts/events';
 
 /** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
 export interface TxtRecord {
@@ -152,12 +152,18 @@ export {
   type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
+  type CertificateRolledBackEvent,
 } from './contracts/events';
 
 export interface EventPublisher {
   renewed(event: CertificateRenewedEvent): Promise<void>;
   failed(event: CertificateRenewalFailedEvent): Promise<void>;
   expiring(event: CertificateExpiringEvent): Promise<void>;
+}
+
+/** What operators' actions announce (the CLI, never a pipeline step). */
+export interface OperatorEvents {
+  rolledBack(event: CertificateRolledBackEvent): Promise<void>;
 }
 
 /** New ACME orders placed recently, for the per-account order budget (every execution counts). */

@@ -96,21 +96,7 @@ export class CertflowStack extends Stack {
       schedule: events.Schedule.rate(Duration.hours(config.schedule.scanIntervalHours)),
       targets: [new targets.SfnStateMachine(this.scanCertificates)],
     });
-    // Host groups: each gets its queue of "Certificate Renewed" events and a policy to attach.
-    for (const group of config.subscribers) {
-      const subscriber = new CertificateSubscriber(this, `Subscriber-${group.name}`, {
-        bus: this.bus,
-        key: this.secretsKey,
-        certificateIds: [...group.certificateIds],
-        secretArns: group.certificateIds.map((id) =>
-          this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${config.secretPrefix}certificates/${id}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        ),
-      });
-      new CfnOutput(this, `${group.name}QueueUrl`, { value: subscriber.queue.queueUrl, description: `certflow agent --queue-url for host group ${group.name}` });
-      new CfnOutput(this, `${group.name}HostPolicyArn`, { value: subscriber.hostPolicy.managedPolicyArn, description: `IAM policy to attach to the ${group.name} hosts` });
-    }
-
-    new Watchdog(this, 'Watchdog', {
+    const watchdog = new Watchdog(this, 'Watchdog', {
       renewCertificate: this.renewCertificate,
       scanCertificates: this.scanCertificates,
       certificateIds: config.certificates.map((certificate) => certificate.id),
@@ -118,5 +104,24 @@ export class CertflowStack extends Stack {
       scanIntervalHours: config.schedule.scanIntervalHours,
       ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
+
+    // Host groups: each gets its topic (every host subscribes a queue of its own), a DLQ with its alarm, and a policy to attach.
+    for (const group of config.subscribers) {
+      const subscriber = new CertificateSubscriber(this, `Subscriber-${group.name}`, {
+        groupName: group.name,
+        bus: this.bus,
+        key: this.secretsKey,
+        alarmTopic: watchdog.topic,
+        certificateIds: [...group.certificateIds],
+        secretArns: group.certificateIds.map((id) =>
+          this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${config.secretPrefix}certificates/${id}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ),
+      });
+      const output = (name: string, value: string, description: string) => new CfnOutput(this, `${group.name}${name}`, { value, description });
+      output('TopicArn', subscriber.topic.topicArn, `certflow agent --topic-arn for host group ${group.name}`);
+      output('DeadLetterQueueArn', subscriber.deadLetterQueue.queueArn, `certflow agent --dead-letter-queue-arn for host group ${group.name}`);
+      output('QueuePrefix', subscriber.queuePrefix, `certflow agent --queue-prefix for host group ${group.name}`);
+      output('HostPolicyArn', subscriber.hostPolicy.managedPolicyArn, `IAM policy to attach to the ${group.name} hosts`);
+    }
   }
 }

@@ -1,27 +1,36 @@
 /**
  * One subscriber group (a set of hosts serving the same certificates, e.g. a network of
- * brokers): "Certificate Renewed" events for its certificates → its own SQS queue (+ DLQ), and
- * the managed policy its hosts attach to run the agent (agent/, docs/agent.md).
+ * brokers). Every host gets every event (ADR 0007): the group's rule sends "Certificate Renewed"
+ * and "Certificate Rolled Back" for its certificates to the group's SNS topic, and each host's
+ * agent subscribes a queue of its own (`<queuePrefix><host>`, made and removed by the agent, so
+ * autoscaling needs no redeploy). Host queues dead-letter into the group's one DLQ, watched by
+ * an alarm.
  *
- * Queue encryption is SQS-managed (SSE-SQS), not KMS: messages carry only public identifiers
- * (certificate id, serial, secret ARN, version id — never key material, by design), so a
- * customer key would protect nothing secret while adding a key policy for
- * events.amazonaws.com, kms:Decrypt for every host on every receive, and per-request KMS cost.
- * The secrets themselves stay under the store's KMS key, which hosts may use only through
- * Secrets Manager (kms:ViaService).
+ * Who may send: only this rule may publish to the topic, only the topic may send to host queues
+ * (aws:SourceArn in the topic policy here, in each queue's policy by the agent). Each is an Allow
+ * for the service plus a Deny for every other sender, IAM principals of this account included.
+ *
+ * Encryption: queues use SSE-SQS and the topic none: messages carry only public identifiers
+ * (certificate id, serial, version id — never key material, by design), so a customer key would
+ * protect nothing secret while adding key policies for events.amazonaws.com and per-request KMS
+ * cost. The secrets stay under the store's KMS key, which hosts use only through Secrets Manager.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ID } from '../domain/contracts/ids';
-import { DETAIL_TYPES, EVENT_SOURCE } from '../domain/ports';
+import { DETAIL_TYPES, EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
 
 export interface CertificateSubscriberProps {
-  /** The bus certflow publishes "Certificate Renewed" on. */
+  /** Names the group's host queues: `certflow-<groupName>-<host>`. */
+  readonly groupName: string;
+  /** The bus certflow publishes on. */
   readonly bus: events.IEventBus;
   /** The certificates this group installs. */
   readonly certificateIds: string[];
@@ -29,61 +38,123 @@ export interface CertificateSubscriberProps {
   readonly secretArns: string[];
   /** The KMS key the secrets are encrypted with. */
   readonly key: kms.IKey;
-  /** Longer than a reload plus its rollback (the agent's default reload timeout is 2 min). Default 10 minutes. */
-  readonly visibilityTimeout?: Duration;
-  /** Deliveries before a message moves to the dead-letter queue. Default 5. */
-  readonly maxReceiveCount?: number;
+  /** Where the dead-letter alarm notifies (the watchdog's topic). */
+  readonly alarmTopic?: sns.ITopic;
 }
 
-/** What a group's rule matches: "Certificate Renewed" for its certificates. */
-export function renewedEventPattern(certificateIds: readonly string[]): events.EventPattern {
-  return { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.renewed], detail: { certificateId: [...certificateIds] } };
+/** The store changes a group's hosts act on: a new version, or an older one current again. */
+export const STORE_NOTICE_DETAIL_TYPES = [DETAIL_TYPES.renewed, DETAIL_TYPES.rolledBack];
+
+/** What a group's rule matches: the store notices for its certificates. */
+export function groupEventPattern(certificateIds: readonly string[]): events.EventPattern {
+  return { source: [EVENT_SOURCE], detailType: [...STORE_NOTICE_DETAIL_TYPES], detail: { certificateId: [...certificateIds] } };
 }
+
+/** `certflow-<group>-`: the agent's --queue-prefix, and the only queue names the host policy allows. */
+export const hostQueuePrefix = (groupName: string) => `certflow-${groupName}-`;
+
+/** A rule target that grants nothing by itself: the resource's own policy (with aws:SourceArn) does. */
+export const ungrantedTarget = (arn: string): events.IRuleTarget => ({ bind: () => ({ arn }) });
 
 export class CertificateSubscriber extends Construct {
-  readonly queue: sqs.Queue;
+  readonly topic: sns.Topic;
   readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly rule: events.Rule;
+  readonly queuePrefix: string;
   /** Attach to the hosts' role (instance profile, ECS task role, IRSA role). */
   readonly hostPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: CertificateSubscriberProps) {
     super(scope, id);
-    const { certificateIds, secretArns } = props;
+    const { certificateIds, secretArns, groupName } = props;
+    if (!/^[A-Za-z0-9-]{1,40}$/.test(groupName)) throw new Error(`CertificateSubscriber: group name '${groupName.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
     if (certificateIds.length === 0) throw new Error('CertificateSubscriber: certificateIds is empty');
     const invalid = certificateIds.filter((certificateId) => !CERTIFICATE_ID.test(certificateId));
     if (invalid.length > 0) throw new Error(`CertificateSubscriber: invalid certificate ids ${invalid.join(', ')}`);
     if (secretArns.length === 0) throw new Error('CertificateSubscriber: secretArns is empty');
+    const stack = Stack.of(this);
+    this.queuePrefix = hostQueuePrefix(groupName);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: props.visibilityTimeout ?? Duration.minutes(10),
-      retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: `certflow: a host of group ${groupName} could not handle an event five times (see the agent's log and "Certificate Reload Failed").`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue: the host queues (made by the agents at run time) redrive into it, and an alarm watches its depth.',
     });
 
-    this.rule = new events.Rule(this, 'Renewed', {
+    this.topic = new sns.Topic(this, 'Topic', { displayName: `certflow ${groupName}`, enforceSSL: true });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason: 'Messages carry public identifiers only (certificate id, serial, version id); the certificates stay in KMS-encrypted secrets.',
+    });
+    this.rule = new events.Rule(this, 'StoreNotices', {
       eventBus: props.bus,
-      description: `certflow: Certificate Renewed for ${certificateIds.join(', ')}`.slice(0, 512),
-      eventPattern: renewedEventPattern(certificateIds),
-      targets: [new targets.SqsQueue(this.queue)],
+      description: `certflow: ${STORE_NOTICE_DETAIL_TYPES.join(', ')} for ${certificateIds.join(', ')}`.slice(0, 512),
+      eventPattern: groupEventPattern(certificateIds),
+      targets: [ungrantedTarget(this.topic.topicArn)],
     });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'GroupRulePublishes',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NoOtherPublisher',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnNotEquals: { 'aws:SourceArn': this.rule.ruleArn } },
+      }),
+    );
 
-    const region = Stack.of(this).region;
+    const hostQueues = stack.formatArn({ service: 'sqs', resource: `${this.queuePrefix}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
     this.hostPolicy = new iam.ManagedPolicy(this, 'HostPolicy', {
-      description: 'certflow agent: receive renewal events, read the certificates, decrypt them through Secrets Manager',
+      description: `certflow agent (group ${groupName}): a queue of its own on the group topic, read the certificates, report installs`,
       statements: [
         new iam.PolicyStatement({
-          sid: 'ReceiveRenewals',
-          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-          resources: [this.queue.queueArn],
+          sid: 'OwnQueue',
+          actions: [
+            'sqs:CreateQueue',
+            'sqs:GetQueueUrl',
+            'sqs:GetQueueAttributes',
+            'sqs:SetQueueAttributes',
+            'sqs:TagQueue',
+            'sqs:ListQueueTags',
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteQueue',
+          ],
+          resources: [hostQueues],
         }),
+        // ListQueues takes no resource (SQS service authorization reference); it is filtered by --queue-prefix.
+        new iam.PolicyStatement({ sid: 'FindPeers', actions: ['sqs:ListQueues'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'SubscribeOwnQueue',
+          actions: ['sns:Subscribe'],
+          resources: [this.topic.topicArn],
+          conditions: { StringEquals: { 'sns:Protocol': 'sqs' }, StringLike: { 'sns:Endpoint': hostQueues } },
+        }),
+        new iam.PolicyStatement({ sid: 'LeaveAndSweep', actions: ['sns:Unsubscribe', 'sns:ListSubscriptionsByTopic'], resources: [this.topic.topicArn] }),
         new iam.PolicyStatement({ sid: 'ReadCertificates', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
         // Certificate secrets hold complete bundles only, but a host has no business with a pending
         // version should one ever be labelled there (secretsmanager:VersionStage is the stage asked for).
@@ -95,22 +166,29 @@ export class CertificateSubscriber extends Construct {
           conditions: { StringEquals: { 'secretsmanager:VersionStage': 'AWSPENDING' } },
         }),
         new iam.PolicyStatement({
-          sid: 'ReportReloadFailures',
+          sid: 'ReportToFleet',
           actions: ['events:PutEvents'],
           resources: [props.bus.eventBusArn],
-          conditions: { StringEquals: { 'events:detail-type': 'Certificate Reload Failed', 'events:source': 'certflow' } },
+          conditions: { StringEquals: { 'events:detail-type': [...HOST_DETAIL_TYPES], 'events:source': EVENT_SOURCE } },
         }),
         new iam.PolicyStatement({
           sid: 'DecryptCertificates',
           actions: ['kms:Decrypt'],
           resources: [props.key.keyArn],
           conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
+            StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
             // Secrets Manager passes the secret's ARN as encryption context: only these secrets, even on a shared key.
             StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
           },
         }),
       ],
     });
+    // cdk-nag names the resource as synthesized: pseudo parameters where the stack has no fixed environment.
+    const [region, account] = [stack.region, stack.account].map((value, index) => (Token.isUnresolved(value) ? ['<AWS::Region>', '<AWS::AccountId>'][index] : value));
+    const acknowledged = [
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:${region}:${account}:${this.queuePrefix}*]`, reason: "Each host makes its own queue at start (autoscaling needs no redeploy); only this group's queue names." },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'sqs:ListQueues accepts no resource scoping; the agent lists with its group prefix.' },
+    ];
+    for (const acknowledgement of acknowledged) Validations.of(this.hostPolicy).acknowledge(acknowledgement);
   }
 }

@@ -13,7 +13,16 @@ export const DETAIL_TYPES = {
   renewed: 'Certificate Renewed',
   failed: 'Certificate Renewal Failed',
   expiring: 'Certificate Expiring',
+  /** An operator made an older version current again; hosts install it (the store says so, not the event). */
+  rolledBack: 'Certificate Rolled Back',
+  /** A host agent installed (and reloaded) a version. */
+  installed: 'Certificate Installed',
+  /** A host agent could not verify, install or reload a version. */
+  reloadFailed: 'Certificate Reload Failed',
 } as const;
+
+/** What host agents publish (their IAM allows these detail-types only); the pipeline publishes the rest. */
+export const HOST_DETAIL_TYPES = [DETAIL_TYPES.installed, DETAIL_TYPES.reloadFailed] as const;
 
 const detailOf = (detailType: string, what: string) => `EventBridge detail of source "${EVENT_SOURCE}", detail-type "${detailType}"${what}`;
 
@@ -59,13 +68,68 @@ export const CertificateExpiringSchema = z
     description: detailOf(DETAIL_TYPES.expiring, ': a certificate within the configured number of days of expiry and not yet renewed.'),
   });
 
+export const CertificateRolledBackSchema = z
+  .object({
+    certificateId: CertificateIdSchema,
+    version: VersionSchema.describe('The version that is current again'),
+    previousVersion: VersionSchema.describe('The version that was current before the rollback'),
+    serialNumber: SerialNumberSchema,
+    notBefore: TimestampSchema,
+    notAfter: TimestampSchema,
+    fingerprintSha256: FingerprintSha256Schema,
+  })
+  .meta({
+    title: `${DETAIL_TYPES.rolledBack} (detail)`,
+    description: detailOf(DETAIL_TYPES.rolledBack, ': an older version is current again. Agents install what the store calls current, after checking it is this certificate.'),
+  });
+
+/** Which host serves which version: the agents' own report, for the inventory and the dashboard. */
+export const HostSchema = z.string().min(1).max(128).describe('The agent\'s host id (--host, default the host name)');
+
+export const CertificateInstalledSchema = z
+  .object({
+    certificateId: CertificateIdSchema,
+    host: HostSchema,
+    version: VersionSchema,
+    serialNumber: SerialNumberSchema,
+    notBefore: TimestampSchema,
+    notAfter: TimestampSchema,
+    reloaded: z.boolean().describe('A reload action ran and succeeded (false: the service reads the files when it starts)'),
+  })
+  .meta({ title: `${DETAIL_TYPES.installed} (detail)`, description: detailOf(DETAIL_TYPES.installed, ': a host serves this version now.') });
+
+export const HOST_FAILURE_STAGES = ['verify', 'install', 'reload'] as const;
+
+export const CertificateReloadFailedSchema = z
+  .object({
+    certificateId: CertificateIdSchema,
+    host: HostSchema,
+    stage: z.enum(HOST_FAILURE_STAGES).describe('verify: the version was refused; install: writing it failed; reload: the service did not take it'),
+    version: VersionSchema.describe('The store version that failed'),
+    serialNumber: SerialNumberSchema.optional().describe('Absent when the version could not be read'),
+    error: z.string().min(1),
+    rolledBackTo: VersionSchema.optional().describe('The version live/<id> points at again, when there was one to go back to'),
+    rollbackReloaded: z.boolean().optional().describe('Whether the service reloaded the rolled-back version'),
+    rollbackError: z.string().optional(),
+  })
+  .meta({
+    title: `${DETAIL_TYPES.reloadFailed} (detail)`,
+    description: detailOf(DETAIL_TYPES.reloadFailed, ': a host keeps serving what it served before. Public identifiers only.'),
+  });
+
 export type CertificateRenewedEvent = Readonly<z.output<typeof CertificateRenewedSchema>>;
 export type CertificateRenewalFailedEvent = Readonly<z.output<typeof CertificateRenewalFailedSchema>>;
 export type CertificateExpiringEvent = Readonly<z.output<typeof CertificateExpiringSchema>>;
+export type CertificateRolledBackEvent = Readonly<z.output<typeof CertificateRolledBackSchema>>;
+export type CertificateInstalledEvent = Readonly<z.output<typeof CertificateInstalledSchema>>;
+export type CertificateReloadFailedEvent = Readonly<z.output<typeof CertificateReloadFailedSchema>>;
 
 /** Each detail-type's schema. */
 export const EVENT_SCHEMAS = {
   [DETAIL_TYPES.renewed]: CertificateRenewedSchema,
   [DETAIL_TYPES.failed]: CertificateRenewalFailedSchema,
   [DETAIL_TYPES.expiring]: CertificateExpiringSchema,
+  [DETAIL_TYPES.rolledBack]: CertificateRolledBackSchema,
+  [DETAIL_TYPES.installed]: CertificateInstalledSchema,
+  [DETAIL_TYPES.reloadFailed]: CertificateReloadFailedSchema,
 } as const;

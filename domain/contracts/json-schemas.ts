@@ -4,7 +4,14 @@
  */
 import { z } from 'zod';
 import { CertificateBundleSchema } from './bundle';
-import { CertificateExpiringSchema, CertificateRenewalFailedSchema, CertificateRenewedSchema } from './events';
+import {
+  CertificateExpiringSchema,
+  CertificateInstalledSchema,
+  CertificateReloadFailedSchema,
+  CertificateRenewalFailedSchema,
+  CertificateRenewedSchema,
+  CertificateRolledBackSchema,
+} from './events';
 import { RenewCertificateInputSchema } from './request';
 
 export const JSON_SCHEMA_BASE_URL = 'https://certflow.dev/schemas/';
@@ -20,6 +27,9 @@ export const PUBLISHED_SCHEMAS: Readonly<Record<string, PublishedSchema>> = {
   'certificate-renewed.schema.json': { schema: CertificateRenewedSchema, io: 'output' },
   'certificate-renewal-failed.schema.json': { schema: CertificateRenewalFailedSchema, io: 'output' },
   'certificate-expiring.schema.json': { schema: CertificateExpiringSchema, io: 'output' },
+  'certificate-rolled-back.schema.json': { schema: CertificateRolledBackSchema, io: 'output' },
+  'certificate-installed.schema.json': { schema: CertificateInstalledSchema, io: 'output' },
+  'certificate-reload-failed.schema.json': { schema: CertificateReloadFailedSchema, io: 'output' },
   'certificate-bundle.schema.json': { schema: CertificateBundleSchema, io: 'output' },
   'renew-certificate-input.schema.json': { schema: RenewCertificateInputSchema, io: 'input' },
 };

@@ -151,11 +151,15 @@ describe.skipIf(!aws.endpoint)(`the AWS path against ${aws.endpoint || `(skipped
     installDir,
     source: {
       kind: 'aws' as const,
-      queueUrl: pipeline.resources.subscriberQueueUrl,
+      topicArn: pipeline.resources.group.topicArn,
+      deadLetterQueueArn: pipeline.resources.group.deadLetterQueueArn,
+      queuePrefix: pipeline.resources.group.queuePrefix,
       secretPrefix: pipeline.resources.secretPrefix,
       sqsClient: pipeline.clients.sqs,
+      snsClient: pipeline.clients.sns,
       secretsManagerClient: pipeline.clients.secrets,
     },
+    host: path.basename(installDir),
     reconcileIntervalMs: 0, // events only: what the host installs here arrived through the queue
     logSink: (line: string) => logs.push(line),
   });

@@ -1,8 +1,9 @@
-/** CertificateSubscriber, synthesized on a small stack: rule pattern, queues, encryption, the hosts' exact policy, cdk-nag. */
+/** CertificateSubscriber, synthesized on a small stack: rule pattern, topic and who may publish, DLQ and its alarm, the hosts' exact policy, cdk-nag. */
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CertificateSubscriber } from '../../infra/subscriber';
@@ -17,8 +18,9 @@ function build() {
   const stack = new Stack(app, 'Subscribers', { env: { account: '111122223333', region: 'eu-west-1' } });
   const bus = new events.EventBus(stack, 'Bus', { eventBusName: 'certflow' });
   const key = new kms.Key(stack, 'SecretsKey', { enableKeyRotation: true });
-  const subscriber = new CertificateSubscriber(stack, 'Brokers', { bus, key, certificateIds: ['broker-eu1', 'broker-eu2'], secretArns: SECRETS });
-  return { app, stack, bus, key, subscriber, template: Template.fromStack(stack) };
+  const alarms = new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: key });
+  const subscriber = new CertificateSubscriber(stack, 'Brokers', { groupName: 'brokers', bus, key, certificateIds: ['broker-eu1', 'broker-eu2'], secretArns: SECRETS, alarmTopic: alarms });
+  return { app, stack, bus, key, alarms, subscriber, template: Template.fromStack(stack) };
 }
 
 let built: ReturnType<typeof build>;
@@ -31,60 +33,71 @@ beforeAll(() => {
 });
 
 describe('CertificateSubscriber', () => {
-  it("routes only the group's \"Certificate Renewed\" events from the certflow bus to its queue", () => {
+  it("routes the group's \"Certificate Renewed\" and \"Certificate Rolled Back\" events to its topic, which only that rule may publish to", () => {
     const { stack, subscriber } = built;
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^Bus') },
-      EventPattern: { source: ['certflow'], 'detail-type': ['Certificate Renewed'], detail: { certificateId: ['broker-eu1', 'broker-eu2'] } },
+      EventPattern: { source: ['certflow'], 'detail-type': ['Certificate Renewed', 'Certificate Rolled Back'], detail: { certificateId: ['broker-eu1', 'broker-eu2'] } },
       State: 'ENABLED',
-      Targets: [{ Arn: { 'Fn::GetAtt': [ref(stack, subscriber.queue), 'Arn'] }, Id: Match.anyValue() }],
+      Targets: [{ Arn: { Ref: ref(stack, subscriber.topic) }, Id: Match.anyValue() }],
     });
-    // EventBridge may send to the queue only for this rule.
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-            Principal: { Service: 'events.amazonaws.com' },
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ref(stack, subscriber.rule), 'Arn'] } } },
-          }),
-        ]),
-      },
-    });
+    // "aws:SourceArn ... to prevent the confused deputy problem" (SNS Developer Guide, "Amazon SNS access
+    // policy: EventBridge"); the Deny shuts out every other sender, IAM principals of this account included.
+    const topicPolicies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const [policy, ...more] = topicPolicies.filter((candidate) => JSON.stringify(candidate.Properties.Topics) === JSON.stringify([{ Ref: ref(stack, subscriber.topic) }]));
+    expect(more).toEqual([]);
+    const ruleArn = { 'Fn::GetAtt': [ref(stack, subscriber.rule), 'Arn'] };
+    expect(policy!.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Sid: 'GroupRulePublishes', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } } }),
+        expect.objectContaining({ Sid: 'NoOtherPublisher', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sns:Publish', Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } } }),
+      ]),
+    );
+    const allows = (policy!.Properties.PolicyDocument.Statement as { Effect: string; Condition?: unknown }[]).filter((statement) => statement.Effect === 'Allow');
+    expect(allows.every((statement) => JSON.stringify(statement.Condition).includes('aws:SourceArn'))).toBe(true);
   });
 
-  it('encrypts both queues (SSE-SQS), denies non-TLS access, and dead-letters after 5 receives', () => {
-    const { stack, subscriber } = built;
+  it('keeps one encrypted dead-letter queue for all host queues, and alarms on its depth', () => {
+    const { stack, subscriber, alarms } = built;
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues).sort()).toEqual([ref(stack, subscriber.deadLetterQueue), ref(stack, subscriber.queue)].sort());
-    for (const queue of Object.values(queues)) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
-    expect(queues[ref(stack, subscriber.queue)]!.Properties).toMatchObject({
-      VisibilityTimeout: 600,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ref(stack, subscriber.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
+    expect(Object.keys(queues)).toEqual([ref(stack, subscriber.deadLetterQueue)]);
+    expect(queues[ref(stack, subscriber.deadLetterQueue)]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ref(stack, subscriber.deadLetterQueue), 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: ref(stack, alarms) }],
     });
-    const denials = Object.values(template.findResources('AWS::SQS::QueuePolicy')).flatMap((policy) =>
-      (policy.Properties.PolicyDocument.Statement as { Effect: string; Condition?: unknown }[]).filter((statement) => statement.Effect === 'Deny'),
-    );
-    expect(denials).toHaveLength(2);
-    for (const denial of denials) expect(denial.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
   });
 
   // IAM condition key secretsmanager:VersionStage: "the stage ... in the request" (Secrets Manager
-  // service authorization reference); the emulator does not enforce policies, so the template is checked.
-  it('gives hosts exactly: the queue, GetSecretValue on the secrets but never an AWSPENDING version, kms:Decrypt through Secrets Manager for those secrets', () => {
+  // service authorization reference); sns:Protocol / sns:Endpoint: the subscription asked for (SNS
+  // service authorization reference). The emulator does not enforce policies, so the template is checked.
+  it('gives hosts exactly: queues of the group prefix, subscribing them to the topic, the secrets but never AWSPENDING, their own two detail-types', () => {
     const { stack, bus, key, subscriber } = built;
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
     const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
+    const hostQueues = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:eu-west-1:111122223333:certflow-brokers-*']] };
+    const topic = { Ref: ref(stack, subscriber.topic) };
     expect(policy!.Properties.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
         {
-          Sid: 'ReceiveRenewals',
+          Sid: 'OwnQueue',
           Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-          Resource: { 'Fn::GetAtt': [ref(stack, subscriber.queue), 'Arn'] },
+          Action: [
+            'sqs:CreateQueue', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SetQueueAttributes', 'sqs:TagQueue',
+            'sqs:ListQueueTags', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteQueue',
+          ],
+          Resource: hostQueues,
         },
+        { Sid: 'FindPeers', Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' },
+        { Sid: 'SubscribeOwnQueue', Effect: 'Allow', Action: 'sns:Subscribe', Resource: topic, Condition: { StringEquals: { 'sns:Protocol': 'sqs' }, StringLike: { 'sns:Endpoint': hostQueues } } },
+        { Sid: 'LeaveAndSweep', Effect: 'Allow', Action: ['sns:Unsubscribe', 'sns:ListSubscriptionsByTopic'], Resource: topic },
         { Sid: 'ReadCertificates', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRETS },
         {
           Sid: 'NeverPendingVersions',
@@ -94,11 +107,11 @@ describe('CertificateSubscriber', () => {
           Condition: { StringEquals: { 'secretsmanager:VersionStage': 'AWSPENDING' } },
         },
         {
-          Sid: 'ReportReloadFailures',
+          Sid: 'ReportToFleet',
           Effect: 'Allow',
           Action: 'events:PutEvents',
           Resource: { 'Fn::GetAtt': [ref(stack, bus), 'Arn'] },
-          Condition: { StringEquals: { 'events:detail-type': 'Certificate Reload Failed', 'events:source': 'certflow' } },
+          Condition: { StringEquals: { 'events:detail-type': ['Certificate Installed', 'Certificate Reload Failed'], 'events:source': 'certflow' } },
         },
         {
           Sid: 'DecryptCertificates',
@@ -112,6 +125,8 @@ describe('CertificateSubscriber', () => {
         },
       ],
     });
+    // Hosts never send: no sqs:SendMessage and no sns:Publish anywhere in their policy.
+    expect(JSON.stringify(policy)).not.toMatch(/sqs:SendMessage|sns:Publish/);
   });
 
   it('has zero cdk-nag AwsSolutions findings', () => {
@@ -123,9 +138,10 @@ describe('CertificateSubscriber', () => {
     ['no certificates', { certificateIds: [] }, /certificateIds is empty/],
     ['an invalid certificate id', { certificateIds: ['Broker EU'] }, /invalid certificate ids Broker EU/],
     ['no secrets', { secretArns: [] }, /secretArns is empty/],
+    ['a group name a queue name cannot hold', { groupName: 'brokers eu' }, /group name 'brokers eu'/],
   ])('refuses %s', (_case, props, message) => {
     const stack = new Stack(new App(), 'Bad');
-    const base = { bus: new events.EventBus(stack, 'Bus'), key: new kms.Key(stack, 'Key'), certificateIds: ['a'], secretArns: SECRETS };
+    const base = { groupName: 'g', bus: new events.EventBus(stack, 'Bus'), key: new kms.Key(stack, 'Key'), certificateIds: ['a'], secretArns: SECRETS };
     expect(() => new CertificateSubscriber(stack, 'S', { ...base, ...props })).toThrow(message);
   });
 });

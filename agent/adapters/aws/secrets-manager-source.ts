@@ -29,9 +29,9 @@ export class SecretsManagerCertificateSource implements CertificateSource {
     private readonly locations: SecretLocations = {},
   ) {}
 
-  /** A version named by an event: `location` is the secret ARN the event carries. */
-  async version(certificateId: string, version: string, location?: string): Promise<CertificateBundle> {
-    const secretId = location ?? this.secretIdFor(certificateId);
+  /** A version named by an event, read from this certificate's configured secret (whatever secret the event names). */
+  async version(certificateId: string, version: string): Promise<CertificateBundle> {
+    const secretId = this.secretIdFor(certificateId);
     const bundle = await this.read(certificateId, { SecretId: secretId, VersionId: version });
     if (bundle === undefined) throw new VersionNotFound(`secret ${secretId} has no version ${version}`);
     return bundle;
@@ -40,6 +40,17 @@ export class SecretsManagerCertificateSource implements CertificateSource {
   /** The version labelled AWSCURRENT. */
   current(certificateId: string): Promise<CertificateBundle | undefined> {
     return this.read(certificateId, { SecretId: this.secretIdFor(certificateId) }, { keyOnlyIsAbsent: true });
+  }
+
+  /** The version's own stages (GetSecretValue returns VersionStages): AWSCURRENT is on it or not. */
+  async isCurrent(certificateId: string, version: string): Promise<boolean> {
+    try {
+      const { VersionStages = [] } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretIdFor(certificateId), VersionId: version }));
+      return VersionStages.includes('AWSCURRENT');
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return false;
+      throw error;
+    }
   }
 
   private secretIdFor(certificateId: string): string {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs/promises';
 import type { LocalEventLog } from '../../../domain/adapters/local/event-log';
 import type { Logger } from '../../../domain/ports';
 import type { EventSource, ReceivedEvent } from '../../ports';
-import { isRenewedEnvelope } from '../../renewed-event';
+import { isStoreNoticeEnvelope } from '../../store-notice';
 
 export interface EventFileSourceOptions {
   readonly file: string;
@@ -111,7 +111,7 @@ export class EventFileSource implements EventSource {
         this.options.log?.warn('skipped a line of the event log that is not JSON', { eventId: id });
         continue;
       }
-      if (isRenewedEnvelope(envelope)) events.push({ id, receipt: `${id}#1`, envelope, receiveCount: 1 });
+      if (isStoreNoticeEnvelope(envelope)) events.push({ id, receipt: `${id}#1`, envelope, receiveCount: 1 });
     }
     this.offset += complete;
     return events;

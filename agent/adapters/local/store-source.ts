@@ -15,6 +15,10 @@ export class StoreCertificateSource implements CertificateSource {
   current(certificateId: string) {
     return this.store.readVersion(certificateId);
   }
+
+  async isCurrent(certificateId: string, version: string) {
+    return (await this.store.readVersion(certificateId))?.version === version;
+  }
 }
 
 StoreCertificateSource satisfies new (store: FileCertificateStore) => CertificateSource;

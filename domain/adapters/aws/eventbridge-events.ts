@@ -16,7 +16,9 @@ import {
   type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
+  type CertificateRolledBackEvent,
   type EventPublisher,
+  type OperatorEvents,
 } from '../../ports';
 
 export interface PutEventInput {
@@ -42,7 +44,7 @@ export async function putEvent(client: Pick<EventBridgeClient, 'send'>, { busNam
   }
 }
 
-export class EventBridgePublisher implements EventPublisher {
+export class EventBridgePublisher implements EventPublisher, OperatorEvents {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
@@ -62,6 +64,10 @@ export class EventBridgePublisher implements EventPublisher {
 
   expiring(event: CertificateExpiringEvent): Promise<void> {
     return this.put(DETAIL_TYPES.expiring, event, []);
+  }
+
+  rolledBack(event: CertificateRolledBackEvent): Promise<void> {
+    return this.put(DETAIL_TYPES.rolledBack, event, []);
   }
 }
 

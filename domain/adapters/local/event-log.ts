@@ -14,10 +14,12 @@ import {
   type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
+  type CertificateRolledBackEvent,
   type EventPublisher,
+  type OperatorEvents,
 } from '../../ports';
 
-export interface LocalEvent<Detail = CertificateRenewedEvent | CertificateRenewalFailedEvent | CertificateExpiringEvent> {
+export interface LocalEvent<Detail = CertificateRenewedEvent | CertificateRenewalFailedEvent | CertificateExpiringEvent | CertificateRolledBackEvent> {
   readonly time: string;
   readonly source: string;
   readonly 'detail-type': string;
@@ -42,7 +44,7 @@ export async function appendEvent<Detail>(file: string, detailType: string, deta
 
 export type Subscriber = (event: LocalEvent) => void | Promise<void>;
 
-export class LocalEventLog implements EventPublisher {
+export class LocalEventLog implements EventPublisher, OperatorEvents {
   private readonly subscribers: Subscriber[] = [];
 
   constructor(
@@ -70,6 +72,10 @@ export class LocalEventLog implements EventPublisher {
 
   expiring(event: CertificateExpiringEvent): Promise<void> {
     return this.publish(DETAIL_TYPES.expiring, event);
+  }
+
+  rolledBack(event: CertificateRolledBackEvent): Promise<void> {
+    return this.publish(DETAIL_TYPES.rolledBack, event);
   }
 
   /**

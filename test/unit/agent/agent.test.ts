@@ -3,11 +3,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../../agent/bundle-check';
-import { CertificateAgent } from '../../../agent/certificate-agent';
+import { CertificateAgent, isDone } from '../../../agent/certificate-agent';
 import { InstallDir } from '../../../agent/install/install-dir';
 import type { ReceivedEvent } from '../../../agent/ports';
 import type { CertificateBundle } from '../../../domain/core/bundle';
-import { issueBundle, MemorySource, recordingLog, RecordingReload, RecordingReporter, renewedEnvelope, tempDir } from './fixtures';
+import { issueBundle, MemorySource, recordingLog, RecordingReload, RecordingReporter, renewedEnvelope, rolledBackEnvelope, tempDir } from './fixtures';
 
 const ID = 'broker';
 const HOUR = 3_600_000;
@@ -127,12 +127,18 @@ describe('events', () => {
     expect(source.calls).toEqual([`current ${ID}`, `current ${ID}`, `current ${ID}`]);
   });
 
-  it('ignores certificates it does not manage and fails malformed events (for the DLQ)', async () => {
+  it('ignores certificates it does not manage and rejects malformed events (acknowledged: retrying cannot help), each with a warning', async () => {
     const other = await issueBundle('other', 'v1');
     expect(await agent().handleEvent(delivery(other))).toEqual({ status: 'ignored', reason: "certificate 'other' is not managed here" });
     const malformed = { id: 'x', receipt: 'rx', envelope: 'not json', receiveCount: 3 };
-    expect(await agent().handleEvent(malformed)).toMatchObject({ status: 'failed', reason: expect.stringContaining('invalid event') });
+    const outcome = await agent().handleEvent(malformed);
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('invalid event') });
+    expect(isDone(outcome)).toBe(true);
     expect(source.calls).toEqual([]);
+    expect(log.lines.filter((line) => line.level === 'warn').map((line) => line.message)).toEqual([
+      'event ignored: certificate not managed here',
+      'event ignored: not a certflow store event',
+    ]);
   });
 
   it('refuses a version that fails verification and leaves the disk alone', async () => {
@@ -142,16 +148,143 @@ describe('events', () => {
     const tampered = { ...v2!, files: { ...v2!.files, 'privkey.pem': v1!.files['privkey.pem']! } };
     source.add(tampered);
     const outcome = await agent().handleEvent(delivery(v2!));
-    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringContaining('does not match') });
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('does not match') });
     expect(await installDir.versionNumbers(ID)).toEqual([1]);
     expect(await installDir.liveVersion(ID)).toBe(1);
     expect(reload.versions()).toEqual(['v1']);
+    expect(reporter.reports).toEqual([{ certificateId: ID, host: 'broker-1', stage: 'verify', version: 'v2', error: expect.stringContaining('does not match') }]);
   });
 
   it('refuses a bundle other than the one the event announced', async () => {
     const [v1, v2] = await renewals(2);
     source.add({ ...v1!, version: 'v2' }); // the store answers v2 with v1's certificate
-    expect(await agent().handleEvent(delivery(v2!))).toMatchObject({ status: 'failed', reason: expect.stringMatching(/announced serialNumber/) });
+    expect(await agent().handleEvent(delivery(v2!))).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/announced serialNumber/) });
+  });
+});
+
+describe('events are hints, never authority (issue #10)', () => {
+  /** Installed v2 (the newest), with v1 still in the store. */
+  async function onV2() {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    source.add(v2!);
+    const subject = agent();
+    await subject.start(ID);
+    reload.loaded.length = 0;
+    reporter.installs.length = 0;
+    log.lines.length = 0;
+    return { v1: v1!, v2: v2!, subject };
+  }
+  const untouched = async () => {
+    expect(await installDir.versionNumbers(ID)).toEqual([1]);
+    expect((await liveMetadata()).version).toBe('v2');
+    expect(reload.loaded).toEqual([]);
+    expect(reporter.installs).toEqual([]);
+  };
+  const warnings = () => log.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+
+  it('reads the version from its own secret: a location naming another secret is not followed', async () => {
+    const { subject } = await onV2();
+    const elsewhere = await issueBundle(ID, 'v3', { notBefore: new Date() });
+    source.calls.length = 0;
+    const outcome = await subject.handleEvent(delivery(elsewhere, { location: 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:evil-AbCdEf' }));
+    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringContaining('no version v3') });
+    expect(source.calls).toEqual([`version ${ID} v3`]);
+    await untouched();
+  });
+
+  it('refuses an older version announced with a future notBefore (no downgrade, no reload, a warning and a report), however often it comes', async () => {
+    const { v1, subject } = await onV2();
+    const future = new Date(Date.now() + 30 * 24 * HOUR).toISOString();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await subject.handleEvent(delivery(v1, { notBefore: future }))).toMatchObject({ status: 'rejected', reason: expect.stringContaining('announced notBefore') });
+    }
+    await untouched();
+    expect(warnings()).toEqual(['version refused: nothing installed', 'version refused: nothing installed', 'version refused: nothing installed']);
+    expect(reporter.reports.map((report) => [report.stage, report.version])).toEqual([['verify', 'v1'], ['verify', 'v1'], ['verify', 'v1']]);
+  });
+
+  it('ignores another certificate id and garbage, with a warning each', async () => {
+    const { subject } = await onV2();
+    const other = await issueBundle('other', 'v9');
+    const outcomes = [
+      await subject.handleEvent(delivery(other)),
+      await subject.handleEvent({ id: 'g1', receipt: 'r', envelope: '\u0000garbage', receiveCount: 1 }),
+      await subject.handleEvent({ id: 'g2', receipt: 'r', envelope: { source: 'certflow', 'detail-type': 'Certificate Renewed', detail: { certificateId: ID } }, receiveCount: 1 }),
+    ];
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['ignored', 'rejected', 'rejected']);
+    expect(outcomes.every(isDone)).toBe(true);
+    await untouched();
+    expect(warnings()).toEqual(['event ignored: certificate not managed here', 'event ignored: not a certflow store event', 'event ignored: not a certflow store event']);
+  });
+
+  it('publishes "Certificate Installed" with its host id after every install', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    const subject = agent();
+    await subject.start(ID);
+    source.add(v2!);
+    await subject.handleEvent(delivery(v2!));
+    expect(reporter.installs).toEqual([v1!, v2!].map(({ version, metadata }) => ({
+      certificateId: ID, host: 'broker-1', version, serialNumber: metadata.serialNumber, notBefore: metadata.notBefore, notAfter: metadata.notAfter, reloaded: true,
+    })));
+  });
+
+  it('reports an install that fails (disk full) and leaves the event for retry', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    const subject = agent();
+    await subject.start(ID);
+    source.add(v2!);
+    const writeVersion = installDir.writeVersion.bind(installDir);
+    installDir.writeVersion = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    };
+    expect(await subject.handleEvent(delivery(v2!))).toMatchObject({ status: 'failed', reason: expect.stringContaining('ENOSPC') });
+    expect(reporter.reports).toEqual([{ certificateId: ID, host: 'broker-1', stage: 'install', version: 'v2', serialNumber: v2!.metadata.serialNumber, error: 'ENOSPC: no space left on device' }]);
+    installDir.writeVersion = writeVersion;
+    expect(await subject.handleEvent(delivery(v2!))).toMatchObject({ status: 'installed', version: 'v2' });
+  });
+});
+
+describe('rollbacks are followed (the store says so, the event only wakes the agent)', () => {
+  it('installs the version the store made current again when a rollback is announced', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    source.add(v2!);
+    const subject = agent();
+    await subject.start(ID);
+    source.rollBackTo(ID, 'v1');
+    expect(await subject.handleEvent({ id: 'rb', receipt: 'r', envelope: rolledBackEnvelope(v1!, 'v2'), receiveCount: 1 })).toEqual({ status: 'installed', n: 2, version: 'v1' });
+    expect((await liveMetadata()).version).toBe('v1');
+    expect(reload.versions()).toEqual(['v2', 'v1']);
+  });
+
+  it('ignores a rollback event the store does not agree with', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    source.add(v2!);
+    const subject = agent();
+    await subject.start(ID);
+    expect(await subject.handleEvent({ id: 'rb', receipt: 'r', envelope: rolledBackEnvelope(v1!, 'v2'), receiveCount: 1 })).toMatchObject({ status: 'ignored' });
+    expect((await liveMetadata()).version).toBe('v2');
+    expect(reload.versions()).toEqual(['v2']);
+    expect(log.lines.some((line) => line.level === 'warn' && line.message.startsWith('rollback event ignored'))).toBe(true);
+  });
+
+  it('a host that missed the rollback follows it when it reconciles; a stale read of the store does not move it', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    source.add(v2!);
+    const subject = agent();
+    await subject.start(ID);
+    const staleCurrent = source.current.bind(source);
+    source.current = async () => v1; // a read that still sees v1 as current, while the store calls v2 current
+    expect(await subject.reconcile(ID)).toEqual({ status: 'older', version: 'v1' });
+    source.current = staleCurrent;
+    source.rollBackTo(ID, 'v1');
+    expect(await subject.reconcile(ID)).toEqual({ status: 'installed', n: 2, version: 'v1' });
+    expect((await liveMetadata()).version).toBe('v1');
   });
 });
 
@@ -170,7 +303,7 @@ describe('reload failure', () => {
     expect(await installDir.liveVersion(ID)).toBe(1);
     expect(reload.versions()).toEqual(['v1', 'v2', 'v1']);
     expect(reporter.reports).toEqual([
-      { certificateId: ID, host: 'broker-1', version: 'v2', serialNumber: v2!.metadata.serialNumber, error: 'service refused version v2', rolledBackTo: 'v1', rollbackReloaded: true },
+      { certificateId: ID, host: 'broker-1', stage: 'reload', version: 'v2', serialNumber: v2!.metadata.serialNumber, error: 'service refused version v2', rolledBackTo: 'v1', rollbackReloaded: true },
     ]);
     expect(log.lines.filter((line) => line.level === 'error').map((line) => line.message)).toEqual(['Certificate Reload Failed']);
 

@@ -104,9 +104,10 @@ describe('the SQS loop', () => {
 
     await runEventLoop({ agent, events: new SqsEventSource(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL), log: recordingLog(), signal: controller.signal });
 
+    // The events name ARN as their location; the agent reads its own configured secret regardless.
     expect(sm.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual([
-      { SecretId: ARN, VersionId: VERSION_1 },
-      { SecretId: ARN, VersionId: VERSION_2 },
+      { SecretId: 'certflow/certificates/broker', VersionId: VERSION_1 },
+      { SecretId: 'certflow/certificates/broker', VersionId: VERSION_2 },
     ]);
     expect(sqs.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input)).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: 'rh-1' }]);
     expect(reload.versions()).toEqual([VERSION_1, VERSION_2, VERSION_1]);
@@ -116,11 +117,22 @@ describe('the SQS loop', () => {
 describe('SecretsManagerCertificateSource', () => {
   const client = new SecretsManagerClient({ region: 'eu-west-1' });
 
-  it("reads an event's version from the secret the event names, by VersionId", async () => {
+  it("reads an event's version by VersionId from the certificate's configured secret, never from one an event names", async () => {
     const bundle = await issueBundle('broker', VERSION_2);
     sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: VERSION_2, SecretString: JSON.stringify(bundle) });
-    expect(await new SecretsManagerCertificateSource(client).version('broker', VERSION_2, ARN)).toEqual(bundle);
-    expect(sm.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: ARN, VersionId: VERSION_2 });
+    expect(await new SecretsManagerCertificateSource(client).version('broker', VERSION_2)).toEqual(bundle);
+    expect(await new SecretsManagerCertificateSource(client, { secretIds: { broker: ARN } }).version('broker', VERSION_2)).toEqual(bundle);
+    expect(sm.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: 'certflow/certificates/broker', VersionId: VERSION_2 },
+      { SecretId: ARN, VersionId: VERSION_2 },
+    ]);
+  });
+
+  it("asks a version's own stages whether it is current (GetSecretValue returns VersionStages)", async () => {
+    sm.on(GetSecretValueCommand, { VersionId: VERSION_1 }).resolves({ ARN, VersionId: VERSION_1, VersionStages: ['AWSPREVIOUS'], SecretString: '{}' });
+    sm.on(GetSecretValueCommand, { VersionId: VERSION_2 }).resolves({ ARN, VersionId: VERSION_2, VersionStages: ['AWSCURRENT'], SecretString: '{}' });
+    const source = new SecretsManagerCertificateSource(client);
+    expect([await source.isCurrent('broker', VERSION_1), await source.isCurrent('broker', VERSION_2)]).toEqual([false, true]);
   });
 
   it("reads the current version from the pipeline's secret name, or the one configured", async () => {
@@ -140,14 +152,14 @@ describe('SecretsManagerCertificateSource', () => {
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
     const source = new SecretsManagerCertificateSource(client);
     expect(await source.current('broker')).toBeUndefined();
-    await expect(source.version('broker', VERSION_1, ARN)).rejects.toThrow(VersionNotFound);
+    await expect(source.version('broker', VERSION_1)).rejects.toThrow(VersionNotFound);
   });
 
   it('a current version that is a key-only document (left by certflow before issue #9) means no certificate yet; by VersionId it is rejected', async () => {
     sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: VERSION_1, SecretString: JSON.stringify({ kind: 'pending-key', certificateId: 'broker', privateKeyPem: 'K' }) });
     const source = new SecretsManagerCertificateSource(client);
     expect(await source.current('broker')).toBeUndefined();
-    await expect(source.version('broker', VERSION_1, ARN)).rejects.toThrow(BundleRejected);
+    await expect(source.version('broker', VERSION_1)).rejects.toThrow(BundleRejected);
   });
 
   it.each([
@@ -158,22 +170,26 @@ describe('SecretsManagerCertificateSource', () => {
     ['a bundle naming another version', async () => ({ ARN, VersionId: VERSION_1, SecretString: JSON.stringify(await issueBundle('broker', VERSION_2)) }), /names itself version/],
   ])('rejects %s', async (_case, response, message) => {
     sm.on(GetSecretValueCommand).resolves(await response());
-    const read = new SecretsManagerCertificateSource(client).version('broker', VERSION_1, ARN);
+    const read = new SecretsManagerCertificateSource(client).version('broker', VERSION_1);
     await expect(read).rejects.toThrow(BundleRejected);
-    await expect(new SecretsManagerCertificateSource(client).version('broker', VERSION_1, ARN)).rejects.toThrow(message);
+    await expect(new SecretsManagerCertificateSource(client).version('broker', VERSION_1)).rejects.toThrow(message);
   });
 });
 
 describe('EventBridgeReporter', () => {
-  it('puts "Certificate Reload Failed" on the pipeline bus', async () => {
+  it('puts "Certificate Reload Failed" and "Certificate Installed" on the pipeline bus', async () => {
     const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
     const { EventBridgeReporter } = await import('../../../agent/reporters');
     const eventBridge = mockClient(EventBridgeClient);
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
-    const detail = { certificateId: 'broker-eu1', host: 'mq-1', version: 'v2', serialNumber: '0a', error: 'reload command exited 1', rolledBackTo: 'v1', rollbackReloaded: true };
-    await new EventBridgeReporter(new EventBridgeClient({ region: 'eu-west-1' }), 'certflow').reloadFailed(detail);
-    expect(eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input).toEqual({
-      Entries: [{ EventBusName: 'certflow', Source: 'certflow', DetailType: 'Certificate Reload Failed', Detail: JSON.stringify(detail) }],
-    });
+    const detail = { certificateId: 'broker-eu1', host: 'mq-1', stage: 'reload', version: 'v2', serialNumber: '0a', error: 'reload command exited 1', rolledBackTo: 'v1', rollbackReloaded: true } as const;
+    const installed = { certificateId: 'broker-eu1', host: 'mq-1', version: 'v2', serialNumber: '0a', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-04-01T00:00:00.000Z', reloaded: true };
+    const reporter = new EventBridgeReporter(new EventBridgeClient({ region: 'eu-west-1' }), 'certflow');
+    await reporter.failed(detail);
+    await reporter.installed(installed);
+    expect(eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input)).toEqual([
+      { Entries: [{ EventBusName: 'certflow', Source: 'certflow', DetailType: 'Certificate Reload Failed', Detail: JSON.stringify(detail) }] },
+      { Entries: [{ EventBusName: 'certflow', Source: 'certflow', DetailType: 'Certificate Installed', Detail: JSON.stringify(installed) }] },
+    ]);
   });
 });

@@ -13,7 +13,8 @@ import { materialFiles, toBundle, type CertificateBundle } from '../../../domain
 import { describeCertificate } from '../../../domain/core/certificate';
 import { buildKeystoreFiles } from '../../../domain/keystores';
 import type { CertificateMaterial, Logger } from '../../../domain/ports';
-import type { CertificateReloadFailedEvent, CertificateSource, ReloadAction, ReloadContext, ReloadFailureReporter } from '../../../agent/ports';
+import type { CertificateSource, HostReporter, ReloadAction, ReloadContext } from '../../../agent/ports';
+import type { CertificateInstalledEvent, CertificateReloadFailedEvent } from '../../../domain/contracts/events';
 import { ReloadFailed, VersionNotFound } from '../../../agent/errors';
 
 x509.cryptoProvider.set(webcrypto as never);
@@ -106,6 +107,19 @@ export class MemorySource implements CertificateSource {
     this.calls.push(`current ${certificateId}`);
     return this.bundles.filter((bundle) => bundle.certificateId === certificateId).at(-1);
   }
+
+  async isCurrent(certificateId: string, version: string): Promise<boolean> {
+    this.calls.push(`isCurrent ${certificateId} ${version}`);
+    return this.bundles.filter((bundle) => bundle.certificateId === certificateId).at(-1)?.version === version;
+  }
+
+  /** A store rollback: `version` becomes the last one added, i.e. current again. */
+  rollBackTo(certificateId: string, version: string): CertificateBundle {
+    const index = this.bundles.findIndex((bundle) => bundle.certificateId === certificateId && bundle.version === version);
+    const [bundle] = this.bundles.splice(index, 1);
+    this.bundles.push(bundle!);
+    return bundle!;
+  }
 }
 
 /** Reload action that records what it was asked to load and fails for chosen versions. */
@@ -124,10 +138,17 @@ export class RecordingReload implements ReloadAction {
   }
 }
 
-export class RecordingReporter implements ReloadFailureReporter {
+export class RecordingReporter implements HostReporter {
+  /** "Certificate Reload Failed" details. */
   readonly reports: CertificateReloadFailedEvent[] = [];
+  /** "Certificate Installed" details. */
+  readonly installs: CertificateInstalledEvent[] = [];
 
-  async reloadFailed(event: CertificateReloadFailedEvent): Promise<void> {
+  async installed(event: CertificateInstalledEvent): Promise<void> {
+    this.installs.push(event);
+  }
+
+  async failed(event: CertificateReloadFailedEvent): Promise<void> {
     this.reports.push(event);
   }
 }
@@ -160,6 +181,19 @@ export function renewedEnvelope(bundle: CertificateBundle, overrides: Record<str
       executionId: 'exec-1',
       ...overrides,
     },
+  };
+}
+
+/** "Certificate Rolled Back" to `bundle` (now current again) from `previousVersion`. */
+export function rolledBackEnvelope(bundle: CertificateBundle, previousVersion: string, overrides: Record<string, unknown> = {}) {
+  const { serialNumber, notBefore, notAfter, fingerprintSha256 } = bundle.metadata;
+  return {
+    version: '0',
+    id: randomBytes(8).toString('hex'),
+    source: 'certflow',
+    'detail-type': 'Certificate Rolled Back',
+    time: new Date().toISOString(),
+    detail: { certificateId: bundle.certificateId, version: bundle.version, previousVersion, serialNumber, notBefore, notAfter, fingerprintSha256, ...overrides },
   };
 }
 

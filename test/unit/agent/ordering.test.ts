@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidEvent } from '../../../agent/errors';
 import { decide, type InstalledVersion } from '../../../agent/ordering';
-import { parseRenewedEvent } from '../../../agent/renewed-event';
+import { isStoreNoticeEnvelope, parseStoreNotice } from '../../../agent/store-notice';
 
 const T0 = '2026-03-01T00:00:00.000Z';
 const T1 = '2026-04-01T00:00:00.000Z';
@@ -38,7 +38,7 @@ describe('decide: which delivered version to act on', () => {
   });
 });
 
-describe('parseRenewedEvent', () => {
+describe('parseStoreNotice: an event read as a hint', () => {
   const detail = {
     certificateId: 'broker-eu1',
     version: '6f0c2a7e-1b2c-4d5e-8f90-123456789abc',
@@ -55,11 +55,22 @@ describe('parseRenewedEvent', () => {
     ...changes,
   });
 
-  it('reads the fields the agent acts on from an EventBridge envelope', () => {
-    expect(parseRenewedEvent(envelope())).toEqual({
-      certificateId: detail.certificateId, version: detail.version, location: detail.location,
-      serialNumber: detail.serialNumber, notBefore: T0, fingerprintSha256: detail.fingerprintSha256,
-    });
+  const identity = { certificateId: detail.certificateId, version: detail.version, serialNumber: detail.serialNumber, notBefore: T0, fingerprintSha256: detail.fingerprintSha256 };
+
+  it('reads only the identity of the version from a "Certificate Renewed" envelope: not the location it names', () => {
+    expect(parseStoreNotice(envelope())).toEqual({ kind: 'renewed', ...identity });
+  });
+
+  it('reads "Certificate Rolled Back" as a rollback notice', () => {
+    const rolledBack = envelope({ 'detail-type': 'Certificate Rolled Back' }, { location: undefined, names: undefined, previousVersion: 'v9' });
+    expect(parseStoreNotice(rolledBack)).toEqual({ kind: 'rolled-back', ...identity });
+    expect(isStoreNoticeEnvelope(rolledBack)).toBe(true);
+    expect(isStoreNoticeEnvelope(envelope({ 'detail-type': 'Certificate Installed' }))).toBe(false);
+  });
+
+  it('quotes at most 100 characters of a foreign source or detail-type', () => {
+    expect(() => parseStoreNotice(envelope({ source: 'x'.repeat(10_000) }))).toThrow(/'x{100}'/);
+    expect(() => parseStoreNotice(envelope({ source: 'x'.repeat(10_000) }))).not.toThrow(/x{101}/);
   });
 
   it.each([
@@ -73,7 +84,7 @@ describe('parseRenewedEvent', () => {
     ['a short fingerprint', envelope({}, { fingerprintSha256: 'abcd' }), /detail.fingerprintSha256/],
     ['no version', envelope({}, { version: '' }), /detail.version/],
   ])('rejects %s', (_case, input, message) => {
-    expect(() => parseRenewedEvent(input)).toThrow(InvalidEvent);
-    expect(() => parseRenewedEvent(input)).toThrow(message);
+    expect(() => parseStoreNotice(input)).toThrow(InvalidEvent);
+    expect(() => parseStoreNotice(input)).toThrow(message);
   });
 });

@@ -72,6 +72,6 @@ describe('runOnce', () => {
     source.add({ ...good, files: { ...good.files, 'privkey.pem': other.files['privkey.pem']! } });
     const result = await runOnce(options());
     expect(result.exitCode).toBe(1);
-    expect(result.reason).toMatch(/^broker: start-up failed: broker version v1: the leaf certificate does not match/);
+    expect(result.reason).toMatch(/^broker: broker version v1: the leaf certificate does not match/);
   });
 });
