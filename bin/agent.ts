@@ -1,27 +1,34 @@
 #!/usr/bin/env node
-/** `npm run agent -- …`: the certflow host agent (see docs/agent.md). */
+/** `certflow agent …`: the host agent (see docs/agent.md). */
 import { constants } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AgentConfigError, runOnce, startAgent, type AgentSourceOptions, type ReloadOptions, type StartAgentOptions } from '../agent';
+import { AgentConfigError, leaveGroup, runOnce, startAgent, type AgentSourceOptions, type ReloadOptions, type StartAgentOptions } from '../agent';
 
 export { runOnce, startAgent } from '../agent';
 export type { OnceResult, RunningAgent, StartAgentOptions } from '../agent';
 
-export const USAGE = `Usage: npm run agent -- [source] --certificate <id>... --dir <install dir> [reload] [--once]
+export const USAGE = `Usage: certflow agent [source] --certificate <id>... --dir <install dir> [reload] [--once | --leave]
 
-Installs new versions of certificates as "Certificate Renewed" events arrive: fetch, verify,
-write <dir>/archive/<id>/<n>/, switch <dir>/live/<id>, reload the service, roll back on failure.
+Installs what the store calls current, woken by "Certificate Renewed" and "Certificate Rolled
+Back" events (hints: the version is read from the store and checked): fetch, verify, write
+<dir>/archive/<id>/<n>/, switch <dir>/live/<id>, reload the service, roll back on failure.
 
 Source (one of):
   --store <dir>                 local: the pipeline's store (default events file <dir>/events.jsonl)
   --events <file>               local: the events.jsonl to follow
-  --queue-url <url>             AWS: the subscriber group's SQS queue
+  --topic-arn <arn>             AWS: the host group's topic (stack output <group>TopicArn); the agent
+                                makes and subscribes a queue of its own, <queue prefix><host>
+  --dead-letter-queue-arn <arn> AWS: the group's dead-letter queue (stack output, with --topic-arn)
+  --queue-prefix <prefix>       AWS: the group's queue prefix (stack output, with --topic-arn)
+  --queue-url <url>             AWS: instead of --topic-arn, a queue made by hand for this host alone
   --region <region>             AWS region (default: the SDK's, e.g. AWS_REGION)
   --secret-prefix <prefix>      AWS: the pipeline's secret prefix (default certflow/): the current
                                 version of <id> is read from <prefix>certificates/<id>
   --secret <id>=<secret ARN>    AWS: read <id> from this secret instead (repeatable)
-  --event-bus <name>            AWS: also publish "Certificate Reload Failed" on this bus (e.g. certflow)
+  --event-bus <name>            AWS: publish "Certificate Installed" and "Certificate Reload Failed"
+                                on this bus (e.g. certflow)
+  --host <id>                   this host in its queue name and reports (default the host name)
 
 Certificates and files:
   --certificate <id>            a certificate to install (repeatable, at least one)
@@ -39,11 +46,15 @@ Mode:
   --once                        install the current version(s) and exit: 0 installed or already
                                 current, 1 with the reason otherwise (init containers, cron)
   --reconcile-minutes <n>       check the store for missed versions every n minutes (default 60, 0 = off)
+  --leave                       AWS: this host leaves its group for good (scale-in): remove its queue
+                                and subscription, then exit (peers also sweep queues silent for 3 days)
   --help
 
 Exit codes: 0 success, 1 failure, 2 bad usage. Logs are JSON lines on stdout.`;
 
-export type ParsedCommand = { readonly help: true } | { readonly help: false; readonly once: boolean; readonly options: StartAgentOptions };
+export type ParsedCommand =
+  | { readonly help: true }
+  | { readonly help: false; readonly once: boolean; readonly leave: boolean; readonly options: StartAgentOptions };
 
 const fail = (message: string): never => {
   throw new AgentConfigError(message);
@@ -85,6 +96,11 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
         store: { type: 'string' },
         events: { type: 'string' },
         'queue-url': { type: 'string' },
+        'topic-arn': { type: 'string' },
+        'dead-letter-queue-arn': { type: 'string' },
+        'queue-prefix': { type: 'string' },
+        host: { type: 'string' },
+        leave: { type: 'boolean', default: false },
         region: { type: 'string' },
         secret: { type: 'string', multiple: true, default: [] },
         'secret-prefix': { type: 'string' },
@@ -108,20 +124,26 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
   if (values.help) return { help: true };
 
   const local = values.store !== undefined || values.events !== undefined;
-  const aws =
-    values['queue-url'] !== undefined || values.secret.length > 0 || values['secret-prefix'] !== undefined || values.region !== undefined || values['event-bus'] !== undefined;
-  if (local && aws) fail('choose one source: local (--store/--events) or AWS (--queue-url/--region/--secret…)');
-  if (!local && !aws) fail('name a source: --store <dir> (local) or --queue-url <url> (AWS)');
+  const awsFlags = ['queue-url', 'topic-arn', 'dead-letter-queue-arn', 'queue-prefix', 'secret-prefix', 'region', 'event-bus'] as const;
+  const aws = values.secret.length > 0 || awsFlags.some((flag) => values[flag] !== undefined);
+  if (local && aws) fail('choose one source: local (--store/--events) or AWS (--topic-arn/--queue-url/--region/--secret…)');
+  if (!local && !aws) fail('name a source: --store <dir> (local) or --topic-arn <arn> (AWS)');
   if (values.events !== undefined && values.store === undefined) fail('--events needs --store (where the versions are read)');
-  if (aws && !values.once && values['queue-url'] === undefined) fail('AWS mode needs --queue-url (only --once can do without)');
-  if (values.dir === undefined) fail('name the install directory: --dir <dir>');
-  if (values.once && values['reconcile-minutes'] !== undefined) fail('--reconcile-minutes has no effect with --once');
+  const listens = values['queue-url'] !== undefined || values['topic-arn'] !== undefined;
+  if (aws && !values.once && !values.leave && !listens) fail('AWS mode needs --topic-arn (or --queue-url); only --once can do without');
+  if (values.once && values.leave) fail('choose one of --once and --leave');
+  if (values.leave && (!aws || values['topic-arn'] === undefined)) fail('--leave needs the group: --topic-arn, --dead-letter-queue-arn, --queue-prefix');
+  if (values.dir === undefined && !values.leave) fail('name the install directory: --dir <dir>');
+  if ((values.once || values.leave) && values['reconcile-minutes'] !== undefined) fail(`--reconcile-minutes has no effect with --${values.once ? 'once' : 'leave'}`);
 
   const source: AgentSourceOptions = local
     ? { kind: 'local', storeDir: values.store!, eventsFile: values.events }
     : {
         kind: 'aws',
         queueUrl: values['queue-url'],
+        topicArn: values['topic-arn'],
+        deadLetterQueueArn: values['dead-letter-queue-arn'],
+        queuePrefix: values['queue-prefix'],
         region: values.region,
         secretPrefix: values['secret-prefix'],
         secretIds: secretIds(values.secret),
@@ -147,9 +169,11 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
   return {
     help: false,
     once: values.once,
+    leave: values.leave,
     options: {
       certificateIds: values.certificate,
-      installDir: values.dir!,
+      installDir: values.dir ?? '',
+      host: values.host,
       source,
       reload,
       keepVersions: keep,
@@ -162,6 +186,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const command = parseAgentArgs(argv);
   if (command.help) {
     console.log(USAGE);
+    return 0;
+  }
+  if (command.leave) {
+    await leaveGroup({ ...command.options, source: command.options.source as Extract<AgentSourceOptions, { kind: 'aws' }> });
     return 0;
   }
   if (command.once) {
@@ -182,7 +210,7 @@ export function runAgentCommand(argv: readonly string[]): Promise<number> {
   return main(argv).catch((error: unknown) => {
     const usage = error instanceof AgentConfigError;
     console.error(`certflow agent: ${error instanceof Error ? error.message : String(error)}`);
-    if (usage) console.error("Run 'npm run agent -- --help' for usage.");
+    if (usage) console.error("Run 'certflow agent --help' for usage.");
     return usage ? 2 : 1;
   });
 }

@@ -340,7 +340,7 @@ reload a host by hand after a rollback (README "Runbook").`,
 
   program
     .command('agent')
-    .description('the host agent (the same flags as npm run agent; certflow agent --help lists them)')
+    .description('the host agent (certflow agent --help lists its flags)')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()

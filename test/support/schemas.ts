@@ -12,6 +12,9 @@ export const SCHEMAS = {
   'Certificate Renewed': load('certificate-renewed.schema.json'),
   'Certificate Renewal Failed': load('certificate-renewal-failed.schema.json'),
   'Certificate Expiring': load('certificate-expiring.schema.json'),
+  'Certificate Rolled Back': load('certificate-rolled-back.schema.json'),
+  'Certificate Installed': load('certificate-installed.schema.json'),
+  'Certificate Reload Failed': load('certificate-reload-failed.schema.json'),
 } as const;
 
 /** Schema errors for a detail of the given detail-type ([] when valid). */

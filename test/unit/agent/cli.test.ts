@@ -16,9 +16,11 @@ describe('parseAgentArgs', () => {
     expect(parseAgentArgs([...local, '--certificate', 'web', '--reload-command', 'systemctl restart activemq', '--reload-timeout', '90', '--reconcile-minutes', '15', '--keep', '3'])).toEqual({
       help: false,
       once: false,
+      leave: false,
       options: {
         certificateIds: ['broker', 'web'],
         installDir: '/srv/certs',
+        host: undefined,
         source: { kind: 'local', storeDir: '/srv/store', eventsFile: undefined },
         reload: { kind: 'command', command: 'systemctl restart activemq', timeoutMs: 90_000 },
         keepVersions: 3,
@@ -44,11 +46,26 @@ describe('parseAgentArgs', () => {
     expect(withBus).toMatchObject({ options: { source: { kind: 'aws', eventBusName: 'certflow' } } });
   });
 
+  const group = ['--topic-arn', 'arn:aws:sns:eu-west-1:111122223333:brokers', '--dead-letter-queue-arn', 'arn:aws:sqs:eu-west-1:111122223333:dlq', '--queue-prefix', 'certflow-brokers-'];
+
+  it('maps the group flags (fan-out: a queue of its own), --host and --leave', () => {
+    expect(parseAgentArgs([...group, '--host', 'mq-7', '--certificate', 'broker', '--dir', '/d'])).toMatchObject({
+      leave: false,
+      options: {
+        host: 'mq-7',
+        source: { kind: 'aws', topicArn: group[1], deadLetterQueueArn: group[3], queuePrefix: group[5] },
+      },
+    });
+    expect(parseAgentArgs([...group, '--host', 'mq-7', '--leave'])).toMatchObject({ leave: true, options: { host: 'mq-7', source: { topicArn: group[1] } } });
+  });
+
   it.each([
     ['no source', ['--certificate', 'b', '--dir', '/d'], /name a source/],
     ['two sources', [...local, '--queue-url', 'https://q'], /choose one source/],
     ['--events without --store', ['--events', '/e.jsonl', '--certificate', 'b', '--dir', '/d'], /--events needs --store/],
-    ['AWS without a queue', ['--region', 'eu-west-1', '--certificate', 'b', '--dir', '/d'], /needs --queue-url/],
+    ['AWS without a topic or queue', ['--region', 'eu-west-1', '--certificate', 'b', '--dir', '/d'], /needs --topic-arn \(or --queue-url\)/],
+    ['--leave without the group', ['--region', 'eu-west-1', '--leave'], /--leave needs the group/],
+    ['--leave with --once', [...group, '--leave', '--once'], /choose one of --once and --leave/],
     ['no install dir', ['--store', '/s', '--certificate', 'b'], /--dir/],
     ['two reload actions', [...local, '--reload-command', 'x', '--reload-signal', 'HUP', '--pidfile', '/p'], /choose one reload action/],
     ['a signal without a pidfile', [...local, '--reload-signal', 'HUP'], /needs --pidfile/],
@@ -67,7 +84,7 @@ describe('parseAgentArgs', () => {
   });
 });
 
-describe('npm run agent -- --once (exit codes)', () => {
+describe('certflow agent --once (exit codes)', () => {
   let root: string;
   beforeAll(async () => {
     root = await tempDir('cli');
@@ -101,13 +118,13 @@ describe('npm run agent -- --once (exit codes)', () => {
     expect(absent).toMatchObject({ code: 1, stderr: 'certflow agent: unknown: the store has no version of it\n' });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('certflow agent: name a source');
-    expect(usage.stderr).toContain("Run 'npm run agent -- --help' for usage.");
+    expect(usage.stderr).toContain("Run 'certflow agent --help' for usage.");
     expect(badId).toMatchObject({ code: 2, stderr: expect.stringContaining("'Broker' is not a certificate id") });
   });
 
   it('prints the usage for --help', async () => {
     const help = await agent('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Usage: npm run agent --');
+    expect(help.stdout).toContain('Usage: certflow agent ');
   });
 });
