@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UntrustedChain } from '../../../domain/core/errors';
-import { verifyChainToAnchors } from '../../../domain/core/trust-anchors';
+import { anchorsForDirectory, verifyChainToAnchors } from '../../../domain/core/trust-anchors';
 import { knownAnchorPem, letsEncryptProductionRoots, letsEncryptStagingRoots, TRUST_ANCHOR_FILES, type KnownAnchor } from '../../../domain/trust';
 
 x509.cryptoProvider.set(webcrypto as never);
@@ -160,6 +160,16 @@ describe('verifyChainToAnchors', () => {
   it('passes the same chains once the anchor is the right one (each refusal above can pass)', () => {
     expect(verifyChainToAnchors([pem(otherLeaf.certificate), pem(otherI.certificate)], [pem(other.certificate)], NOW).anchor).toBe(pem(other.certificate));
     expect(verifyChainToAnchors([pem(shortLeaf.certificate), pem(shortI.certificate)], [pem(shortRoot.certificate)], at(-2)).anchor).toBe(pem(shortRoot.certificate));
+  });
+});
+
+describe('anchorsForDirectory', () => {
+  it('finds a directory\'s anchors comparing URLs as URLs, and none for any other directory', () => {
+    const anchors = { 'https://ca.internal.example/acme/dir': ['root-a'], 'https://acme-v02.api.letsencrypt.org/directory': ['x1', 'x2'] };
+    expect(anchorsForDirectory(anchors, 'https://CA.internal.example:443/acme/dir')).toEqual(['root-a']);
+    expect(anchorsForDirectory(anchors, 'https://acme-v02.api.letsencrypt.org/directory')).toEqual(['x1', 'x2']);
+    expect(anchorsForDirectory(anchors, 'https://ca.internal.example/acme/other')).toEqual([]);
+    expect(anchorsForDirectory(undefined, 'https://ca.internal.example/acme/dir')).toEqual([]);
   });
 });
 
