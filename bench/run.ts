@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
 import { benchAgent } from './agent';
 import { benchAws } from './aws';
+import { benchFleet } from './fleet';
 import { benchValidation } from './validation';
 import { benchKeyGeneration, benchPackaging } from './packaging';
 import { benchScan, benchScanTransitions } from './scan';
@@ -28,10 +29,11 @@ async function main(): Promise<void> {
   const scan = { ...(await benchScan(10_000)), ...(await benchScanTransitions(3)) };
   const agent = await benchAgent(20);
   const aws = await benchAws(runs, progress);
+  const fleet = await benchFleet(runs, progress);
   const validation = benchValidation(10_000);
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, validation, targets: TARGETS }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, fleet, validation, targets: TARGETS }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -87,6 +89,9 @@ async function main(): Promise<void> {
   }
   console.log(`\nAWS path against the AWS API emulator: one renewal (median of ${aws.runs}; loopback, so a floor): ${aws.renewalMedianMs.toFixed(0)} ms`);
   console.log(table(['AWS operation', 'calls per renewal'], [...Object.entries(aws.callsPerRenewal).map(([operation, n]) => [operation, n]), ['total', aws.totalCallsPerRenewal]]));
+  if ('skipped' in fleet) return;
+  console.log(`\nFan-out on the emulator: "Certificate Renewed" on the bus → the new certificate served over TLS (${fleet.renewals} renewals, ${fleet.hosts} hosts, a queue each)`);
+  console.log(table(['all hosts p50 ms', 'all hosts p90 ms', 'one host median ms'], [[fleet.allServedP50Ms.toFixed(0), fleet.allServedP90Ms.toFixed(0), fleet.perHostMedianMs.toFixed(0)]]));
 }
 
 function positive(flag: string, value: string | undefined): number {
