@@ -234,10 +234,10 @@ export const CATALOGUE = {
     machine: 'RenewCertificate',
     handler: { file: 'cleanup-challenges', exportName: 'handler' },
     run: cleanupChallenges,
-    payload: { records: '$.order.records', certificateId: '$.request.certificateId', executionId: '$$.Execution.Id' },
+    payload: { records: '$.order.records', certificateId: '$.request.certificateId', executionId: '$$.Execution.Id', pending: '$.issuance.pending' },
     resultPath: null,
-    ports: { dns: ['cleanup'], store: ['releaseLease'] },
-    capabilities: ['dnsChange', 'renewalLease'],
+    ports: { dns: ['cleanup'], store: ['discardPending', 'releaseLease'] },
+    capabilities: ['dnsChange', 'pendingDiscard', 'renewalLease'],
     retry: 'transient',
   }),
   'cleanup-after-failure': step({

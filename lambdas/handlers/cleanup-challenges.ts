@@ -1,13 +1,18 @@
+import type { PendingKey } from '../../domain/ports';
 import type { StepDeps } from '../deps';
 import type { OrderRef, RenewalState } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
-/** Success path: remove our TXT values (only ours; already gone is fine), then give the renewal lease back. */
+/**
+ * Success path: remove our TXT values (only ours; already gone is fine), forget the pending key (the
+ * stored version holds it now) and give the renewal lease back.
+ */
 export async function cleanupChallenges(
-  input: Pick<OrderRef, 'records'> & { readonly certificateId: string; readonly executionId: string },
-  deps: StepDeps<{ dns: 'cleanup'; store: 'releaseLease' }>,
+  input: Pick<OrderRef, 'records'> & { readonly certificateId: string; readonly executionId: string; readonly pending: PendingKey },
+  deps: StepDeps<{ dns: 'cleanup'; store: 'discardPending' | 'releaseLease' }>,
 ): Promise<{ removed: number }> {
   await deps.dns.cleanup(input.records);
+  await deps.store.discardPending(input.pending);
   await deps.store.releaseLease(input.certificateId, input.executionId);
   deps.log.info('challenge records removed', { records: input.records.map((record) => record.name) });
   return { removed: input.records.length };

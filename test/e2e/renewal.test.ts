@@ -141,6 +141,8 @@ describe('retried steps resume from state', () => {
     expect(await pipeline.store.current('e2e-retry')).toBeUndefined();
     const stored = await packageAndStore({ request, order, issuance }, deps);
     expect(stored).toMatchObject({ certificateId: 'e2e-retry', version: '1' });
-    await cleanupChallenges({ records: order.records, certificateId: request.certificateId, executionId }, deps);
+    expect(await packageAndStore({ request, order, issuance }, deps), 'a retried PackageAndStore stores nothing again').toEqual(stored);
+    await cleanupChallenges({ records: order.records, certificateId: request.certificateId, executionId, pending: issuance.pending }, deps);
+    expect(await fs.readdir(path.join(pipeline.root, 'pending'))).toEqual([]);
   });
 });

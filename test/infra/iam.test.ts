@@ -54,7 +54,7 @@ describe('per-step roles', () => {
       'check-certificate': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
       'package-and-store': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
       'publish-renewed': ['events:PutEvents'],
-      'cleanup-challenges': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
+      'cleanup-challenges': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
       'cleanup-after-failure': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
       // The version that stays current from the inventory tags: no secret value, no KMS.
       'publish-failed': ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
@@ -94,7 +94,7 @@ describe('per-step roles', () => {
 
   it('keeps pending keys (private keys of orders in flight) to the steps that make, use and discard them', () => {
     const touching = STEP_IDS.filter((step) => JSON.stringify(statementsOf(step)).includes('secret:certflow/pending/*'));
-    expect(touching).toEqual(['finalize-order', 'package-and-store', 'cleanup-after-failure']);
+    expect(touching).toEqual(['finalize-order', 'package-and-store', 'cleanup-challenges', 'cleanup-after-failure']);
     expect(statementsOf('cleanup-after-failure').find((s) => s.Sid === 'DiscardPending')!.Resource).toEqual(expect.objectContaining({ 'Fn::Join': expect.arrayContaining([expect.arrayContaining([':secret:certflow/pending/*'])]) }));
   });
 

@@ -63,7 +63,7 @@ describe('the capability table', () => {
 
 describe('narrowDeps (what the local runner gives a step)', () => {
   const full = () => {
-    const store = { inventory: vi.fn(async () => []), promote: vi.fn(), releaseLease: vi.fn(async () => {}) };
+    const store = { inventory: vi.fn(async () => []), promote: vi.fn(), discardPending: vi.fn(async () => {}), releaseLease: vi.fn(async () => {}) };
     return {
       settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [], secretPrefix: 'certflow/' },
       log: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
@@ -87,7 +87,8 @@ describe('narrowDeps (what the local runner gives a step)', () => {
   it('is what a catalogue step is invoked with in-process', async () => {
     const deps = full();
     const records = [{ name: '_acme-challenge.a.test', value: 'v' }];
-    expect(await STEPS['cleanup-challenges'].invoke({ records, certificateId: 'a', executionId: 'exec-1' }, deps)).toEqual({ removed: 1 });
+    const pending = { certificateId: 'a', pendingId: 'p1' };
+    expect(await STEPS['cleanup-challenges'].invoke({ records, certificateId: 'a', executionId: 'exec-1', pending }, deps)).toEqual({ removed: 1 });
     expect(deps.dns.cleanup).toHaveBeenCalledWith(records);
   });
 

@@ -249,14 +249,21 @@ export class FileCertificateStore implements CertificateStore {
     });
   }
 
+  /**
+   * Idempotent, as a retried PackageAndStore needs: the certificate current already (the same leaf:
+   * serial and fingerprint) is not stored again. The pending key stays until the execution's cleanup
+   * discards it (a retry reads it again first).
+   */
   async promote(pending: PendingKey, material: CertificateMaterial): Promise<StoredVersion> {
     const certificateId = checkId(pending.certificateId);
+    const current = await this.current(certificateId);
+    const { serialNumber, fingerprintSha256 } = material.metadata;
+    if (current?.metadata.serialNumber === serialNumber && current.metadata.fingerprintSha256 === fingerprintSha256) return current;
     const files = materialFiles(material);
     const formats = formatsOf(Object.keys(files));
     // The store's version is the archive number n: metadata.json is rewritten when another execution took n first.
     const n = await this.layout.addVersion({ certificateId, files, metadata: material.metadata, formats, version: (n) => String(n) });
     await this.layout.switchLive(certificateId, n);
-    await this.discardPending(pending);
     return { certificateId, version: String(n), location: this.liveDir(certificateId), metadata: material.metadata, formats };
   }
 

@@ -84,6 +84,8 @@ describe('FileCertificateStore', () => {
     expect((await fs.stat(path.join(live, 'cert.pem'))).mode & 0o777).toBe(0o644);
     expect(await fs.readFile(path.join(root, 'archive', 'web', '1', 'privkey.pem'), 'utf8')).toBe('KEY-1');
     expect((await store.current('web'))?.metadata.serialNumber).toBe('02');
+    // The execution's cleanup forgets the pending key (a retried PackageAndStore still reads it until then).
+    await store.discardPending(b.pending);
     await expect(store.readPendingKey(b.pending)).rejects.toThrow(/no pending key/);
   });
 
@@ -113,10 +115,19 @@ describe('FileCertificateStore', () => {
     expect((await fs.stat(path.join(live, 'chain.pem'))).mode & 0o777).toBe(0o644);
   });
 
-  it('leaves no pending key behind: promoted or discarded, the folder of the certificate goes once no order is in flight', async () => {
+  it('promotes again without storing again (a retried PackageAndStore): the pending key is still there to read', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    const first = await store.promote(a.pending, material('01', 'KEY-1'));
+    expect(await store.readPendingKey(a.pending)).toBe('KEY-1');
+    expect(await store.promote(a.pending, material('01', 'KEY-1'))).toEqual(first);
+    expect(await fs.readdir(path.join(root, 'archive', 'web'))).toEqual(['1']);
+  });
+
+  it('leaves no pending key behind: promoted and discarded (the cleanup), the folder of the certificate goes once no order is in flight', async () => {
     const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
     const b = await store.pendingKey('web', 'o2', async () => 'KEY-2');
     await store.promote(a.pending, material('01', 'KEY-1'));
+    await store.discardPending(a.pending);
     expect(await fs.readdir(path.join(root, 'pending', 'web'))).toHaveLength(1); // o2 still in flight
     await store.discardPending(b.pending);
     expect(await fs.readdir(path.join(root, 'pending'))).toEqual([]);
