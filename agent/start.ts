@@ -97,8 +97,10 @@ interface Wiring {
 }
 
 const DEFAULT_STALE_HOST_MS = 3 * 24 * 3600_000;
-/** How often a host says it is alive and sweeps peers gone for good. */
+/** How often a host says it is alive. */
 const HEARTBEAT_MS = 60 * 60_000;
+/** How often it sweeps peers gone for good: every host lists every peer, so not hourly (ADR 0007: cost grows with hosts²). */
+const SWEEP_MS = 24 * 60 * 60_000;
 const DEFAULT_VISIBILITY_SECONDS = 600;
 const DEFAULT_MAX_RECEIVES = 5;
 
@@ -236,9 +238,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           } catch (error) {
             log.warn('heartbeat failed', { error: (error as Error).message });
           }
-          await sweepQuietly(hostQueue, log);
         })
       : undefined,
+    hostQueue ? runPeriodically(SWEEP_MS, signal, () => sweepQuietly(hostQueue, log)) : undefined,
   ];
   const done = Promise.all(loops).then(() => log.info('agent stopped'));
   log.info('agent running', { events: events !== undefined, reconcileIntervalMs: intervalMs, startup });
