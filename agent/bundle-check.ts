@@ -8,6 +8,7 @@ import { CertificateBundleSchema } from '../domain/contracts/bundle';
 import { parseContract } from '../domain/contracts/parse';
 import { bundleFiles, type CertificateBundle } from '../domain/core/bundle';
 import { splitPemChain, verifyIssuedChain } from '../domain/core/certificate';
+import { verifyChainToAnchors } from '../domain/core/trust-anchors';
 import { BundleRejected, errorMessage } from './errors';
 import type { VersionIdentity } from './store-notice';
 
@@ -28,9 +29,16 @@ export function parseBundle(value: unknown): CertificateBundle {
 /**
  * Verify a bundle for installation and return its files, decoded: it is the version asked for,
  * complete for its formats, the key matches the leaf, the chain is in order, the leaf is valid
- * at `now`, its names are the metadata's names, and metadata and (when given) event describe it.
+ * at `now`, its names are the metadata's names, metadata and (when given) event describe it, and
+ * (when the host pins them) the chain leads to one of its trust anchors: the pipeline checks the
+ * same before storing, the host checks again before it serves.
  */
-export function verifyBundle(bundle: CertificateBundle, expected: Partial<VersionIdentity> & Pick<VersionIdentity, 'certificateId'>, now: Date): Record<string, Buffer> {
+export function verifyBundle(
+  bundle: CertificateBundle,
+  expected: Partial<VersionIdentity> & Pick<VersionIdentity, 'certificateId'>,
+  now: Date,
+  trustAnchors?: readonly string[],
+): Record<string, Buffer> {
   const reject = (message: string): never => {
     throw new BundleRejected(`${bundle.certificateId} version ${bundle.version}: ${message}`);
   };
@@ -46,6 +54,7 @@ export function verifyBundle(bundle: CertificateBundle, expected: Partial<Versio
   const chain = splitPemChain(text('fullchain.pem'));
   try {
     verifyIssuedChain({ chain, privateKeyPem: text('privkey.pem'), names: bundle.metadata.names, now });
+    if (trustAnchors) verifyChainToAnchors(chain, trustAnchors, now);
   } catch (error) {
     reject(errorMessage(error));
   }

@@ -29,6 +29,8 @@ export interface AgentDeps {
   /** Installed versions kept per certificate (the live one and the rollback target always stay). */
   readonly keepVersions: number;
   readonly host?: string;
+  /** Root PEMs every installed chain must lead to (the pipeline's anchors for its directory); unchecked without. */
+  readonly trustAnchors?: readonly string[];
 }
 
 /**
@@ -190,7 +192,7 @@ export class CertificateAgent {
     const bundle = await fetch();
     let files: Record<string, Buffer>;
     try {
-      files = verifyBundle(bundle, expected, this.deps.now());
+      files = verifyBundle(bundle, expected, this.deps.now(), this.deps.trustAnchors);
     } catch (error) {
       if (!(error instanceof BundleRejected)) throw error;
       this.deps.log.warn('version refused: nothing installed', { certificateId, version: expected.version, reason: errorMessage(error) });

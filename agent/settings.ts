@@ -110,8 +110,10 @@ export const AgentSettingsSchema = z.object({
     .number()
     .min(0, { error: (issue) => `must be ≥ 0 (0 turns reconciling off), got ${String(issue.input)}` })
     .optional(),
-  /** Names this host in "Certificate Reload Failed". Default the host name. */
-  host: z.string().min(1).optional(),
+  /** Names this host in its queue name and its reports. Default the host name. */
+  host: z.string().min(1).max(128).optional(),
+  /** PEM files of the roots every installed chain must lead to (--trust-anchor). Without, chains are checked up to their own top. */
+  trustAnchorFiles: z.array(z.string().min(1)).min(1, { error: 'is empty: name at least one PEM file, or leave it out' }).readonly().optional(),
 });
 
 /** startAgent's: events arrive too, so AWS mode needs where they arrive (`--once` does without). */

@@ -11,6 +11,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import { splitPemChain } from '../domain/core/certificate';
 import type { Logger } from '../domain/ports';
 import { jsonLogger } from '../domain/logging/logger';
 import { HostQueue } from './adapters/aws/host-queue';
@@ -163,6 +164,7 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
   const now = options.now ?? (() => new Date());
   const host = options.host ?? hostname();
   const wiring = wire(options.source, log, withEvents, host, now);
+  const trustAnchors = options.trustAnchorFiles ? await readTrustAnchors(options.trustAnchorFiles) : undefined;
   const installDir = path.resolve(options.installDir);
   await fs.mkdir(installDir, { recursive: true, mode: 0o755 });
   const reload = reloadAction(options.reload);
@@ -176,9 +178,27 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     now,
     keepVersions: options.keepVersions ?? 5,
     host,
+    ...(trustAnchors ? { trustAnchors } : {}),
   });
   log.info('agent starting', { certificateIds: options.certificateIds, installDir, source: options.source.kind, reload: reload?.description ?? 'none' });
   return { log, agent, wiring };
+}
+
+/** Every certificate in the PEM files, each file holding at least one. */
+async function readTrustAnchors(files: readonly string[]): Promise<string[]> {
+  const anchors: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (error) {
+      throw new AgentConfigError(`trust anchor file ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    const found = splitPemChain(text);
+    if (found.length === 0) throw new AgentConfigError(`trust anchor file ${file} holds no PEM certificate`);
+    anchors.push(...found);
+  }
+  return anchors;
 }
 
 async function startUp(agent: CertificateAgent, certificateIds: readonly string[]): Promise<Record<string, SyncOutcome>> {

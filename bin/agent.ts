@@ -34,6 +34,8 @@ Certificates and files:
   --certificate <id>            a certificate to install (repeatable, at least one)
   --dir <dir>                   install directory (archive/, live/, state/)
   --keep <n>                    installed versions kept per certificate (default 5)
+  --trust-anchor <pem file>     install only chains leading to a root in this file (repeatable): the
+                                roots configured for the pipeline's ACME directory
 
 Reload (at most one; none = files only, for services that read them at start):
   --reload-command '<cmd>'      run with /bin/sh -c; gets CERTFLOW_CERTIFICATE_ID, CERTFLOW_VERSION,
@@ -108,6 +110,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
         certificate: { type: 'string', multiple: true, default: [] },
         dir: { type: 'string' },
         keep: { type: 'string' },
+        'trust-anchor': { type: 'string', multiple: true },
         'reload-command': { type: 'string' },
         'reload-timeout': { type: 'string' },
         'reload-signal': { type: 'string' },
@@ -174,6 +177,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
       certificateIds: values.certificate,
       installDir: values.dir ?? '',
       host: values.host,
+      ...(values['trust-anchor'] ? { trustAnchorFiles: values['trust-anchor'] } : {}),
       source,
       reload,
       keepVersions: keep,

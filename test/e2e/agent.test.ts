@@ -164,6 +164,7 @@ describe('the agent on a broker host', () => {
         {
           certificateId: ID,
           host: os.hostname(),
+          stage: 'reload',
           version: failing,
           serialNumber: rejected.metadata.serialNumber,
           error: 'reload command exited with code 1',

@@ -7,7 +7,7 @@ import { CertificateAgent, isDone } from '../../../agent/certificate-agent';
 import { InstallDir } from '../../../agent/install/install-dir';
 import type { ReceivedEvent } from '../../../agent/ports';
 import type { CertificateBundle } from '../../../domain/core/bundle';
-import { issueBundle, MemorySource, recordingLog, RecordingReload, RecordingReporter, renewedEnvelope, rolledBackEnvelope, tempDir } from './fixtures';
+import { issueBundle, MemorySource, otherRootPem, testAuthorityPem, recordingLog, RecordingReload, RecordingReporter, renewedEnvelope, rolledBackEnvelope, tempDir } from './fixtures';
 
 const ID = 'broker';
 const HOUR = 3_600_000;
@@ -28,7 +28,7 @@ beforeEach(async () => {
 });
 afterEach(async () => fs.rm(root, { recursive: true, force: true }));
 
-function agent(options: { withReload?: boolean; keepVersions?: number } = {}) {
+function agent(options: { withReload?: boolean; keepVersions?: number; trustAnchors?: string[] } = {}) {
   return new CertificateAgent({
     certificateIds: [ID],
     source,
@@ -39,6 +39,7 @@ function agent(options: { withReload?: boolean; keepVersions?: number } = {}) {
     now: () => new Date(),
     keepVersions: options.keepVersions ?? 5,
     host: 'broker-1',
+    ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),
   });
 }
 
@@ -244,6 +245,17 @@ describe('events are hints, never authority (issue #10)', () => {
     expect(reporter.reports).toEqual([{ certificateId: ID, host: 'broker-1', stage: 'install', version: 'v2', serialNumber: v2!.metadata.serialNumber, error: 'ENOSPC: no space left on device' }]);
     installDir.writeVersion = writeVersion;
     expect(await subject.handleEvent(delivery(v2!))).toMatchObject({ status: 'installed', version: 'v2' });
+  });
+});
+
+describe('trust anchors pinned on the host (issue #12 point 4)', () => {
+  it('installs a chain that leads to a pinned root, and refuses one that does not (reported, nothing on disk)', async () => {
+    const [v1] = await renewals(1);
+    source.add(v1!);
+    expect(await agent({ trustAnchors: [await otherRootPem()] }).start(ID)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/trust anchor|anchor/i) });
+    expect(await installDir.liveVersion(ID)).toBeUndefined();
+    expect(reporter.reports).toEqual([expect.objectContaining({ stage: 'verify', version: 'v1' })]);
+    expect(await agent({ trustAnchors: [await otherRootPem(), await testAuthorityPem()] }).start(ID)).toMatchObject({ status: 'installed', version: 'v1' });
   });
 });
 

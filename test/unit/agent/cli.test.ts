@@ -57,6 +57,9 @@ describe('parseAgentArgs', () => {
       },
     });
     expect(parseAgentArgs([...group, '--host', 'mq-7', '--leave'])).toMatchObject({ leave: true, options: { host: 'mq-7', source: { topicArn: group[1] } } });
+    expect(parseAgentArgs([...local, '--trust-anchor', '/etc/certflow/isrg-x1.pem', '--trust-anchor', '/etc/certflow/isrg-x2.pem'])).toMatchObject({
+      options: { trustAnchorFiles: ['/etc/certflow/isrg-x1.pem', '/etc/certflow/isrg-x2.pem'] },
+    });
   });
 
   it.each([

@@ -42,6 +42,22 @@ function testAuthority() {
   return authority;
 }
 
+/** The test CA's root, as a host would pin it (--trust-anchor). */
+export async function testAuthorityPem(): Promise<string> {
+  return pem((await testAuthority()).certificate);
+}
+
+/** Another root, unrelated to the test CA. */
+export async function otherRootPem(): Promise<string> {
+  const keys = await generateKeys();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: `01${randomBytes(8).toString('hex')}`, name: 'CN=some other root', keys: keys as never, signingAlgorithm: EC,
+    notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 400 * DAY),
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+  });
+  return pem(certificate);
+}
+
 export interface IssueOptions {
   /** Default: now minus one hour. */
   readonly notBefore?: Date;
