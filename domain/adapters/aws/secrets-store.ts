@@ -50,16 +50,7 @@ import { materialFiles, toBundle, type CertificateBundle } from '../../core/bund
 import { RenewalInProgress, StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
 import { namesHash } from '../../core/scan-plan';
 import type { CertificateMetadata } from '../../core/certificate';
-import type {
-  CertificateMaterial,
-  CertificateStore,
-  PendingKey,
-  RenewalFailureRecord,
-  RenewalLease,
-  StoredAccount,
-  StoredCertificateState,
-  StoredVersion,
-} from '../../ports';
+import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, RenewalLease, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 export const SECRET_VALUE_LIMIT_BYTES = 65_536;
 const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);

@@ -25,16 +25,8 @@ import { formatsOf, materialFiles, toBundle, type CertificateBundle } from '../.
 import { isErrno, RenewalInProgress, StoreInconsistent } from '../../core/errors';
 import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-layout';
 import { TEMP_INFIX } from '../../layout/durable-fs';
-import type {
-  CertificateMaterial,
-  CertificateStore,
-  PendingKey,
-  RenewalFailureRecord,
-  RenewalLease,
-  StoredAccount,
-  StoredCertificateState,
-  StoredVersion,
-} from '../../ports';
+import type { z } from 'zod';
+import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, RenewalLease, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 /** A secret name as a relative path: `/`-separated segments each led by a letter or digit (never `.`, `..` or empty). */
 const SAFE_REF = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127}(?:\/[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127})*$/;
@@ -185,7 +177,8 @@ export class FileCertificateStore implements CertificateStore {
     return path.join(this.root, 'leases', `${checkId(certificateId)}.json`);
   }
 
-  private async readLease(file: string): Promise<{ holder: string; expiresAt: string } | undefined> {
+  /** A JSON document the store keeps (a failure record, a lease), read back by its schema; undefined when there is none. */
+  private async readDocument<S extends z.ZodType>(file: string, schema: S): Promise<z.output<S> | undefined> {
     const text = await this.readOrUndefined(file);
     if (text === undefined) return undefined;
     const fail = (message: string) => new StoreInconsistent(`${file}: ${message}`);
@@ -195,7 +188,11 @@ export class FileCertificateStore implements CertificateStore {
     } catch {
       throw fail('not JSON');
     }
-    return parseContract(RenewalLeaseSchema, value, fail);
+    return parseContract(schema, value, fail);
+  }
+
+  private readLease(file: string) {
+    return this.readDocument(file, RenewalLeaseSchema);
   }
 
   async acquireLease({ certificateId, holder, expiresAt }: RenewalLease, now: Date): Promise<void> {
@@ -310,21 +307,8 @@ export class FileCertificateStore implements CertificateStore {
     await this.files.replaceFile(this.failureFile(certificateId), `${JSON.stringify(failure)}\n`, 0o644);
   }
 
-  private async lastFailure(certificateId: string): Promise<RenewalFailureRecord | undefined> {
-    try {
-      const text = await this.fs.readFile(this.failureFile(certificateId), 'utf8');
-      const fail = (message: string) => new StoreInconsistent(`${this.failureFile(certificateId)}: ${message}`);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        throw fail('not JSON');
-      }
-      return parseContract(RenewalFailureRecordSchema, value, fail);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return undefined;
-      throw error;
-    }
+  private lastFailure(certificateId: string): Promise<RenewalFailureRecord | undefined> {
+    return this.readDocument(this.failureFile(certificateId), RenewalFailureRecordSchema);
   }
 
   /** The number `live/<id>` points at: a link, no file read. */
