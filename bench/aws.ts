@@ -19,22 +19,28 @@ export interface AwsFigures {
   readonly totalCallsPerRenewal: number;
 }
 
-export async function benchAws(runs: number, progress: (line: string) => void): Promise<AwsFigures | { skipped: string }> {
-  const unavailable = emulatorUnavailable();
-  if (unavailable) return { skipped: unavailable };
+/** An emulator of its own, and the AWS path on it for one certificate (what the bench rows measure). */
+export async function startBenchPipeline(name: string, certificateId: string) {
   const emulator = await startAwsEmulator();
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-bench-aws-'));
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), `certflow-bench-${name}-`));
   const pipeline = await startAwsPipeline({
     clientConfig: {
       endpoint: emulator.endpoint,
       region: EMULATOR_ENVIRONMENT.AWS_REGION,
       credentials: { accessKeyId: EMULATOR_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: EMULATOR_ENVIRONMENT.AWS_SECRET_ACCESS_KEY },
     },
-    suffix: `bench${process.pid}`,
+    suffix: `${name}${process.pid}`,
     root,
-    subscriberCertificateIds: ['bench-aws'],
+    subscriberCertificateIds: [certificateId],
     pebble: { env: { PEBBLE_AUTHZREUSE: '0' } },
   });
+  return { emulator, root, pipeline };
+}
+
+export async function benchAws(runs: number, progress: (line: string) => void): Promise<AwsFigures | { skipped: string }> {
+  const unavailable = emulatorUnavailable();
+  if (unavailable) return { skipped: unavailable };
+  const { emulator, root, pipeline } = await startBenchPipeline('aws', 'bench-aws');
   let calls = new Map<string, number>();
   type Next = (args: unknown) => Promise<unknown>;
   type Countable = { middlewareStack: { add(middleware: (next: Next, context: { commandName?: string }) => Next, options: object): void } };

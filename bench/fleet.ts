@@ -5,12 +5,11 @@
  * emulator: the figure is the agents' share, a floor for AWS's delivery latency.
  */
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EMULATOR_ENVIRONMENT, emulatorUnavailable, startAwsEmulator } from '../local/aws-emulator';
-import { startAwsPipeline } from '../local/aws-environment';
+import { emulatorUnavailable } from '../local/aws-emulator';
 import { startServingHost, type ServingHost } from '../local/serving-host';
+import { startBenchPipeline } from './aws';
 import { median, percentile } from './stats';
 
 export interface FleetFigures {
@@ -29,20 +28,8 @@ const HOSTS = 3;
 export async function benchFleet(renewals: number, progress: (line: string) => void): Promise<FleetFigures | { skipped: string }> {
   const unavailable = emulatorUnavailable();
   if (unavailable) return { skipped: unavailable };
-  const emulator = await startAwsEmulator();
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-bench-fleet-'));
+  const { emulator, root, pipeline } = await startBenchPipeline('fleet', CERTIFICATE);
   const hosts: ServingHost[] = [];
-  const pipeline = await startAwsPipeline({
-    clientConfig: {
-      endpoint: emulator.endpoint,
-      region: EMULATOR_ENVIRONMENT.AWS_REGION,
-      credentials: { accessKeyId: EMULATOR_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: EMULATOR_ENVIRONMENT.AWS_SECRET_ACCESS_KEY },
-    },
-    suffix: `fleet${process.pid}`,
-    root,
-    subscriberCertificateIds: [CERTIFICATE],
-    pebble: { env: { PEBBLE_AUTHZREUSE: '0' } },
-  });
   // When "Certificate Renewed" is on the bus: the end of the pipeline's PutEvents call.
   let publishedAt = 0;
   type Next = (args: { input?: { Entries?: { DetailType?: string }[] } }) => Promise<unknown>;

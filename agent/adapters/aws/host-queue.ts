@@ -90,12 +90,7 @@ export class HostQueue {
    * host finds its queue (and what arrived while it was down) and its subscription as they were.
    */
   async join(): Promise<JoinedQueue> {
-    let queueUrl: string | undefined;
-    try {
-      ({ QueueUrl: queueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: this.queueName })));
-    } catch (error) {
-      if (!isMissingQueue(error)) throw error;
-    }
+    let queueUrl = await this.ownQueueUrl();
     const created = queueUrl === undefined;
     if (queueUrl === undefined) {
       ({ QueueUrl: queueUrl } = await this.sqs.send(new CreateQueueCommand({ QueueName: this.queueName, Attributes: this.attributes(), tags: this.tags() })));
@@ -148,14 +143,19 @@ export class HostQueue {
 
   /** This host leaves the group for good (scale-in): nothing of it is left to cost or alarm. */
   async leave(): Promise<void> {
-    let queueUrl: string | undefined;
-    try {
-      ({ QueueUrl: queueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: this.queueName })));
-    } catch (error) {
-      if (!isMissingQueue(error)) throw error;
-    }
+    const queueUrl = await this.ownQueueUrl();
     await this.remove(queueUrl, this.queueArn);
     this.log.info('host queue removed', { queueName: this.queueName });
+  }
+
+  /** This host's queue URL, or undefined while it has none. */
+  private async ownQueueUrl(): Promise<string | undefined> {
+    try {
+      return (await this.sqs.send(new GetQueueUrlCommand({ QueueName: this.queueName }))).QueueUrl;
+    } catch (error) {
+      if (isMissingQueue(error)) return undefined;
+      throw error;
+    }
   }
 
   private async remove(queueUrl: string | undefined, queueArn: string): Promise<void> {
