@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { LocalEventLog, type LocalEvent } from '../domain/adapters/local/event-log';
 import { DETAIL_TYPES } from '../domain/contracts/events';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import { hostInventory, hostsOf, hostVerdict, type HostState } from '../domain/core/host-inventory';
 import { KEY_TYPES } from '../domain/core/key-types';
 import type { StoredVersion } from '../domain/ports';
 import { LocalStoreAdmin } from '../local/store-admin';
@@ -116,9 +117,43 @@ async function declaredCertificate(id: string) {
 
 // ---- list / status / history / rollback -------------------------------------------------------
 
+/** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
+function hostRow(state: HostState, currentVersion: string | undefined) {
+  const { host, installed, failure, lastReportAt } = state;
+  return {
+    host,
+    verdict: hostVerdict(state, currentVersion),
+    version: installed?.version ?? null,
+    serialNumber: installed?.serialNumber ?? null,
+    installedAt: installed?.at ?? null,
+    reloaded: installed?.reloaded ?? null,
+    ...(failure ? { lastFailure: failure } : {}),
+    lastReportAt,
+  };
+}
+type HostRow = ReturnType<typeof hostRow>;
+
+function hostsTable(rows: readonly (HostRow & { certificateId?: string })[], withId: boolean): string {
+  const header = [...(withId ? ['ID'] : []), 'HOST', 'VERSION', 'SERIAL', 'INSTALLED AT', 'STATE'];
+  return table(
+    header,
+    rows.map((row) => [
+      ...(withId ? [row.certificateId ?? '-'] : []),
+      row.host,
+      row.version ?? '-',
+      row.serialNumber ?? '-',
+      row.installedAt ?? '-',
+      row.lastFailure
+        ? `failed ${row.lastFailure.at} ${row.lastFailure.stage} of version ${row.lastFailure.version}: ${row.lastFailure.error}${row.lastFailure.rolledBackTo ? ` (rolled back to ${row.lastFailure.rolledBackTo})` : ''}`
+        : row.verdict === 'current' ? 'current' : 'not current',
+    ]),
+  );
+}
+
 async function listCommand(options: { json?: boolean }): Promise<number> {
   const store = new FileCertificateStore(home());
   const [inventory, events] = await Promise.all([store.inventory(), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
+  const hosts = hostInventory(events);
   const rows = inventory.map((state) => {
     const renewals = eventsOf(events, state.certificateId).filter((event) => event['detail-type'] === 'Certificate Renewed');
     const metadata = state.current?.metadata;
@@ -132,6 +167,7 @@ async function listCommand(options: { json?: boolean }): Promise<number> {
       lastRenewal: renewals.at(-1)?.time ?? metadata?.notBefore,
       ...(state.lastFailure ? { lastFailure: state.lastFailure } : {}),
       ...(state.unreadable ? { unreadable: state.unreadable } : {}),
+      hosts: hostsOf(hosts, state.certificateId).map((host) => hostRow(host, state.current?.version)),
     };
   });
   if (options.json) {
@@ -157,6 +193,11 @@ async function listCommand(options: { json?: boolean }): Promise<number> {
       ]),
     ),
   );
+  const hostRows = rows.flatMap((row) => row.hosts.map((host) => ({ certificateId: row.certificateId, ...host })));
+  if (hostRows.length > 0) {
+    out('');
+    out(hostsTable(hostRows, true));
+  }
   return EXIT.ok;
 }
 
@@ -195,8 +236,9 @@ function eventLine(event: LoggedEvent): string {
 
 async function statusCommand(id: string, options: { json?: boolean }): Promise<number> {
   const { versions, current, events, failure } = await certificateRecord(id);
+  const hosts = hostInventory(events).map((host) => hostRow(host, current?.version));
   if (options.json) {
-    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lastEvent: events.at(-1) ?? null });
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lastEvent: events.at(-1) ?? null, hosts });
     return EXIT.ok;
   }
   out(`${id}`);
@@ -210,6 +252,8 @@ async function statusCommand(id: string, options: { json?: boolean }): Promise<n
   if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
   out('');
   printVersions(versions, current?.version);
+  out('');
+  out(hosts.length ? hostsTable(hosts, false) : 'no host has reported installing it (agents append "Certificate Installed" to events.jsonl)');
   return EXIT.ok;
 }
 
@@ -302,14 +346,14 @@ Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, man
 
   program
     .command('list')
-    .description('the local store\'s inventory: id, names, key type, notAfter, days left, current version, last renewal')
+    .description('the local store\'s inventory: id, names, key type, notAfter, days left, current version, last renewal; and which host serves which version')
     .option('--json', 'print the inventory as JSON')
     .addHelpText('after', examples('certflow list', 'certflow list --json', 'CERTFLOW_HOME=/srv/certflow certflow list'))
     .action(async (options: { json?: boolean }) => setCode(await listCommand(options)));
 
   program
     .command('status')
-    .description('one certificate: its current version, every version in the archive, its last failure and last event')
+    .description('one certificate: its current version, every version in the archive, its last failure and last event, and which host serves which version')
     .argument('<id>', 'certificate id')
     .option('--json', 'print as JSON')
     .addHelpText('after', examples('certflow status demo1', 'certflow status demo1 --json'))

@@ -13,6 +13,7 @@ import { ENV } from '../lambdas/runtime/aws-deps';
 import { RENEWAL_TIMEOUT_MS } from '../domain/core/durations';
 import { RenewalLambdas } from './renewal-functions';
 import { ScanFlow } from './scan-state-machine';
+import { HostInventory } from './host-inventory';
 import { CertificateSubscriber } from './subscriber';
 import { Watchdog } from './watchdog';
 
@@ -104,6 +105,8 @@ export class CertflowStack extends Stack {
       scanIntervalHours: config.schedule.scanIntervalHours,
       ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
+    // Which host serves which version: the agents' reports in a log group, queried on the dashboard.
+    watchdog.dashboard.addWidgets(new HostInventory(this, 'HostInventory', { bus: this.bus }).widget);
 
     // Host groups: each gets its topic (every host subscribes a queue of its own), a DLQ with its alarm, and a policy to attach.
     for (const group of config.subscribers) {

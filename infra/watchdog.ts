@@ -33,6 +33,8 @@ const metric = (name: string, dimensions: Record<string, string> = {}, period = 
 
 export class Watchdog extends Construct {
   readonly topic: sns.ITopic;
+  /** The 'certflow' dashboard (the stack adds the host inventory's widget). */
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: WatchdogProps) {
     super(scope, id);
@@ -80,7 +82,7 @@ export class Watchdog extends Construct {
     ];
     for (const alarm of alarms) alarm.addAlarmAction(notify);
 
-    new cloudwatch.Dashboard(this, 'Dashboard', {
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: 'certflow',
       widgets: [
         [

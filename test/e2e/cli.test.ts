@@ -85,6 +85,35 @@ describe('certflow', () => {
     expect((await certflow('status', 'nosuch')).code).toBe(2);
   }, 180_000);
 
+  // Uses demo1 as the test above leaves it: versions 1 and 2, version 1 current again.
+  it('list and status show which host serves which version, from real agent runs (and a host whose reload failed)', async () => {
+    const agent = (host: string, ...extra: string[]) =>
+      certflow('agent', '--store', home, '--certificate', 'demo1', '--dir', path.join(home, 'hosts', host), '--once', '--host', host, ...extra);
+    expect((await agent('h1')).code).toBe(0);
+    const failing = await agent('h2', '--reload-command', 'echo broker refused >&2; exit 3');
+    expect(failing.code).toBe(1);
+
+    const status = await certflow('status', 'demo1', '--json');
+    expect(status.code).toBe(0);
+    const { hosts } = JSON.parse(status.stdout) as { hosts: Record<string, unknown>[] };
+    expect(hosts).toEqual([
+      expect.objectContaining({ host: 'h1', verdict: 'current', version: '1', serialNumber: expect.stringMatching(/^[0-9a-f]+$/), installedAt: expect.any(String), reloaded: false }),
+      expect.objectContaining({ host: 'h2', verdict: 'failed', version: null, lastFailure: expect.objectContaining({ stage: 'reload', version: '1', error: expect.stringContaining('exited with code 3') }) }),
+    ]);
+    expect(hosts[0]).not.toHaveProperty('lastFailure');
+    const text = (await certflow('status', 'demo1')).stdout;
+    expect(text).toMatch(/HOST\s+VERSION\s+SERIAL\s+INSTALLED AT\s+STATE/);
+    expect(text).toMatch(/h1\s+1\s+[0-9a-f]+\s+\S+\s+current/);
+    expect(text).toMatch(/h2\s+-\s+-\s+-\s+failed \S+ reload of version 1: /);
+
+    const [row] = (JSON.parse((await certflow('list', '--json')).stdout) as { certificates: { hosts: { host: string; verdict: string }[] }[] }).certificates;
+    expect(row!.hosts.map(({ host, verdict }) => [host, verdict])).toEqual([
+      ['h1', 'current'],
+      ['h2', 'failed'],
+    ]);
+    expect((await certflow('list')).stdout).toMatch(/demo1\s+h1\s+1\s+[0-9a-f]+\s+\S+\s+current/);
+  }, 120_000);
+
   it('a name outside the local zones fails validation: exit 1 with the error name', async () => {
     const run = await certflow('issue', 'outside', '--name', 'mq.example.com');
     expect(run.code).toBe(1);

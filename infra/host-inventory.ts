@@ -1,0 +1,96 @@
+/**
+ * Which host serves which version, on AWS: a rule on the pipeline's bus sends the agents' reports
+ * ("Certificate Installed", "Certificate Reload Failed") to a log group, and a Logs Insights query
+ * (a dashboard widget) folds them into the latest install and the latest failure per certificate
+ * and host. Locally the same fold is domain/core/host-inventory.ts over events.jsonl.
+ *
+ * Who may write: EventBridge delivers to CloudWatch Logs through the log group's resource policy,
+ * never a role ("For Amazon CloudWatch Logs targets, do not specify a RoleArn", EventBridge User
+ * Guide, "Using resource-based policies for Amazon EventBridge", section "CloudWatch Logs
+ * permissions": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions).
+ * The policy here allows events.amazonaws.com logs:CreateLogStream and logs:PutLogEvents on this
+ * log group only, and only for this rule (aws:SourceArn is "the ARN of the rule that sent the
+ * event", https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html; CloudWatch
+ * Logs resource policies support aws:SourceArn and aws:SourceAccount, PutResourcePolicy API reference).
+ * It is written as an AWS::Logs::ResourcePolicy: CDK's targets.CloudWatchLogGroup would deploy a
+ * custom-resource Lambda to do the same. An account has at most 10 such policies per Region.
+ *
+ * The log group is not KMS-encrypted, like the stack's other log groups: the reports carry only
+ * public identifiers (host id, version id, serial), never key material.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
+import { ungrantedTarget } from './subscriber';
+
+export interface HostInventoryProps {
+  /** The bus the agents publish their reports on (the pipeline's). */
+  readonly bus: events.IEventBus;
+  /** How long the reports are kept (default one year). */
+  readonly retention?: logs.RetentionDays;
+}
+
+/** What the inventory rule matches: every host report on the bus. */
+export const HOST_REPORT_PATTERN: events.EventPattern = { source: [EVENT_SOURCE], detailType: [...HOST_DETAIL_TYPES] };
+
+/**
+ * Per certificate and host, the latest report of each kind: the install (version, serial, when)
+ * and, if any, the latest failure (stage, version, error, rollback). Newest first: a host whose
+ * failure row is newer than its install row keeps serving the installed version. `dedup` keeps the
+ * first row of each (certificate, host, detail-type) in the sort order, so no aggregate has to skip
+ * the other kind's empty fields.
+ */
+export const WHICH_HOST_SERVES_WHICH_VERSION = [
+  'fields @timestamp as at, detail.certificateId as certificateId, detail.host as host, `detail-type` as report',
+  'fields detail.version as version, detail.serialNumber as serial, detail.reloaded as reloaded',
+  'fields detail.stage as stage, detail.error as error, detail.rolledBackTo as rolledBackTo',
+  `filter source = "${EVENT_SOURCE}" and report in [${HOST_DETAIL_TYPES.map((type) => `"${type}"`).join(', ')}]`,
+  'sort @timestamp desc',
+  'dedup certificateId, host, report',
+  'display certificateId, host, report, version, serial, at, reloaded, stage, error, rolledBackTo',
+  'limit 10000',
+] as const;
+
+export class HostInventory extends Construct {
+  readonly rule: events.Rule;
+  readonly logGroup: logs.LogGroup;
+  readonly widget: cloudwatch.LogQueryWidget;
+
+  constructor(scope: Construct, id: string, props: HostInventoryProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Reports', {
+      retention: props.retention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'certflow: host reports (installed, reload failed) to the host inventory log group',
+      eventBus: props.bus,
+      eventPattern: HOST_REPORT_PATTERN,
+      targets: [ungrantedTarget(this.logGroup.logGroupArn)],
+    });
+    new logs.ResourcePolicy(this, 'RuleWrites', {
+      policyStatements: [
+        new iam.PolicyStatement({
+          sid: 'InventoryRuleWrites',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          // The log group's ARN ends in ':*': its log streams.
+          resources: [this.logGroup.logGroupArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
+        }),
+      ],
+    });
+    this.widget = new cloudwatch.LogQueryWidget({
+      title: 'Which host serves which version',
+      logGroupNames: [this.logGroup.logGroupName],
+      queryLines: [...WHICH_HOST_SERVES_WHICH_VERSION],
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 24,
+      height: 8,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/** Which host serves which version: the hosts' reports folded into the latest state per certificate and host. */
+import { describe, expect, it } from 'vitest';
+import { hostInventory, hostsOf, hostVerdict, type ReportEnvelope } from '../../../domain/core/host-inventory';
+
+const certificate = { notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2025-04-01T00:00:00.000Z' };
+const installed = (time: string, host: string, version: string, certificateId = 'broker'): ReportEnvelope => ({
+  time,
+  source: 'certflow',
+  'detail-type': 'Certificate Installed',
+  detail: { certificateId, host, version, serialNumber: `0${version}`, ...certificate, reloaded: true },
+});
+const failed = (time: string, host: string, version: string, extra: Record<string, unknown> = {}): ReportEnvelope => ({
+  time,
+  source: 'certflow',
+  'detail-type': 'Certificate Reload Failed',
+  detail: { certificateId: 'broker', host, stage: 'reload', version, serialNumber: `0${version}`, error: 'exit 3', ...extra },
+});
+const renewed: ReportEnvelope = { time: 't0', source: 'certflow', 'detail-type': 'Certificate Renewed', detail: { certificateId: 'broker', version: '9' } };
+
+describe('hostInventory', () => {
+  it.each([
+    { case: 'no reports', events: [renewed], expected: [] },
+    {
+      case: 'the latest install wins',
+      events: [installed('t1', 'h1', '1'), installed('t2', 'h1', '2')],
+      expected: [{ host: 'h1', installed: { version: '2', serialNumber: '02', at: 't2' }, lastReportAt: 't2' }],
+    },
+    {
+      case: 'a failure after an install: both shown, the host still serves the installed version',
+      events: [installed('t1', 'h1', '1'), failed('t2', 'h1', '2', { rolledBackTo: '1', rollbackReloaded: true })],
+      expected: [{ host: 'h1', installed: { version: '1', at: 't1' }, failure: { stage: 'reload', version: '2', error: 'exit 3', rolledBackTo: '1', at: 't2' }, lastReportAt: 't2' }],
+    },
+    {
+      case: 'an install after a failure clears it',
+      events: [failed('t1', 'h1', '2'), installed('t2', 'h1', '2')],
+      expected: [{ host: 'h1', installed: { version: '2', at: 't2' }, lastReportAt: 't2' }],
+    },
+    {
+      case: 'a host that never installed: the failure alone',
+      events: [failed('t1', 'h2', '1', { stage: 'verify', serialNumber: undefined })],
+      expected: [{ host: 'h2', failure: { stage: 'verify', version: '1' }, lastReportAt: 't1' }],
+    },
+    {
+      case: 'hosts apart, sorted; other sources and malformed details ignored',
+      events: [
+        installed('t1', 'h2', '1'),
+        installed('t2', 'h1', '1'),
+        { ...installed('t3', 'h1', '5'), source: 'someone.else' },
+        { ...installed('t4', 'h1', '6'), detail: { certificateId: 'broker', host: 'h1' } },
+      ],
+      expected: [
+        { host: 'h1', installed: { version: '1' } },
+        { host: 'h2', installed: { version: '1' } },
+      ],
+    },
+  ])('$case', ({ events, expected }) => {
+    const states = hostInventory(events);
+    expect(states).toHaveLength(expected.length);
+    expected.forEach((state, i) => expect(states[i]).toMatchObject({ certificateId: 'broker', ...state }));
+    for (const state of states) {
+      if (!('installed' in (expected.find((e) => e.host === state.host) ?? {}))) expect(state.installed).toBeUndefined();
+      if (!('failure' in (expected.find((e) => e.host === state.host) ?? {}))) expect(state.failure).toBeUndefined();
+    }
+  });
+
+  it('keeps certificates apart: hostsOf picks one', () => {
+    const states = hostInventory([installed('t1', 'h1', '1', 'web'), installed('t2', 'h1', '3', 'broker')]);
+    expect(states.map((state) => [state.certificateId, state.installed?.version])).toEqual([
+      ['broker', '3'],
+      ['web', '1'],
+    ]);
+    expect(hostsOf(states, 'web').map((state) => state.installed?.version)).toEqual(['1']);
+  });
+});
+
+describe('hostVerdict', () => {
+  const [serving] = hostInventory([installed('t1', 'h1', '2')]);
+  const [failing] = hostInventory([installed('t1', 'h1', '2'), failed('t2', 'h1', '3')]);
+  it.each([
+    { state: serving!, current: '2', verdict: 'current' },
+    { state: serving!, current: '3', verdict: 'other' },
+    { state: serving!, current: undefined, verdict: 'other' },
+    { state: failing!, current: '2', verdict: 'failed' },
+  ])('installed $state.installed.version, current $current: $verdict', ({ state, current, verdict }) => {
+    expect(hostVerdict(state, current)).toBe(verdict);
+  });
+});
