@@ -14,6 +14,7 @@ import { hostInventory, hostsOf, hostVerdict, type HostState } from '../domain/c
 import { KEY_TYPES } from '../domain/core/key-types';
 import type { StoredVersion } from '../domain/ports';
 import { LocalStoreAdmin } from '../local/store-admin';
+import { registerConfigCommand } from './commands/config';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const ROLLED_BACK = DETAIL_TYPES.rolledBack;
@@ -417,6 +418,8 @@ reload a host by hand after a rollback (README "Runbook").`,
       main(args);
       setCode(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
     });
+
+  registerConfigCommand(program, setCode);
 
   return program;
 }

@@ -43,7 +43,8 @@ function atLeast(min: number, why = '') {
  * A hosted zone as the stack declares it: the Lambdas' shape plus the Route 53 checks. The role's
  * messages are the zone's and name the field themselves (`hostedZones['x']: roleArn '…' is not …`).
  */
-const ConfigHostedZoneSchema = HostedZoneSchema.extend({
+const ConfigHostedZoneSchema = z.strictObject({
+  ...HostedZoneSchema.shape,
   id: z
     .string()
     .regex(HOSTED_ZONE_ID, { error: (issue) => `'${String(issue.input)}' is not a hosted zone id` })
@@ -79,7 +80,7 @@ function anchorProblem(pem: string, now: Date): string | undefined {
  * An ACME directory requests may name, with the roots its chains must lead to (PEM text each,
  * e.g. `readFileSync('roots/internal-ca.pem', 'utf8')`). The URL is kept as URL parsing writes it.
  */
-const DirectorySchema = z.object({
+const DirectorySchema = z.strictObject({
   url: z
     .string()
     .refine((url) => normalizeDirectoryUrl(url)?.startsWith('https://'), { error: (issue) => `'${String(issue.input)}' is not an https URL` })
@@ -107,12 +108,12 @@ export function trustAnchorsOf(config: Pick<CertflowConfig, 'acme'>): TrustAncho
 }
 
 /** A group of hosts that install certificates: one SQS queue + host IAM policy per group. */
-const SubscriberSchema = z.object({
+const SubscriberSchema = z.strictObject({
   name: z.string().regex(SUBSCRIBER_NAME, { error: (issue) => `'${String(issue.input)}' must be 1–40 of A-Z a-z 0-9 -` }),
   certificateIds: z.array(CertificateIdSchema).min(1, { error: 'is empty: name the certificates this group installs' }).readonly(),
 });
 
-const PollLimitsSchema = z.object({
+const PollLimitsSchema = z.strictObject({
   /** Seconds the Wait state pauses before each check. */
   waitSeconds: z.number(),
   /** Checks before the loop gives up with its named timeout error. */
@@ -121,7 +122,7 @@ const PollLimitsSchema = z.object({
 
 export type PollLimits = Readonly<z.output<typeof PollLimitsSchema>>;
 
-const PollSchema = z.object({ dnsSync: PollLimitsSchema, orderReady: PollLimitsSchema, certificateIssued: PollLimitsSchema });
+const PollSchema = z.strictObject({ dnsSync: PollLimitsSchema, orderReady: PollLimitsSchema, certificateIssued: PollLimitsSchema });
 
 export const DEFAULT_POLL: z.output<typeof PollSchema> = {
   // Route 53 is usually INSYNC within 60 s: 10 s × 30 gives five minutes.
@@ -135,9 +136,9 @@ export const DEFAULT_POLL: z.output<typeof PollSchema> = {
  * Every field, its rule and its default. `acme` and `schedule` are merged field by field with
  * their defaults (`prefault`); `lambda` and `poll` are given whole or not at all.
  */
-const ConfigFieldsSchema = z.object({
+const ConfigFieldsSchema = z.strictObject({
   acme: z
-    .object({
+    .strictObject({
       /** Default ACME directory; a request may name another. Let's Encrypt staging unless chosen. */
       directoryUrl: z.string().default(LETS_ENCRYPT_STAGING),
       /** Default account contact (mailto: URIs), checked as a request's `contact` is. */
@@ -161,7 +162,7 @@ const ConfigFieldsSchema = z.object({
     .min(1, { error: 'at least one hosted zone is needed' })
     .readonly(),
   /** CNAME-delegated challenges: `_acme-challenge.<name>` points into a validation zone. */
-  delegations: z.array(ChallengeDelegationSchema).readonly().default([]),
+  delegations: z.array(z.strictObject(ChallengeDelegationSchema.shape)).readonly().default([]),
   /** Also wait until every authoritative name server answers (not just Route 53 INSYNC). */
   verifyAuthoritativeNameServers: z.boolean().default(false),
   /** Prefix of every secret the stack owns: certificates/, accounts/, eab/, passwords/. */
@@ -171,15 +172,15 @@ const ConfigFieldsSchema = z.object({
     .default('certflow/'),
   eventBusName: z.string().default('certflow'),
   /** Each is also checked as a request would be, against the zones (see CertflowConfigSchema). */
-  certificates: z.array(ManagedCertificateSchema).readonly().default([]),
+  certificates: z.array(z.strictObject(ManagedCertificateSchema.shape)).readonly().default([]),
   /** Groups of hosts that install certificates: one SQS queue + host IAM policy per group. */
   subscribers: z.array(SubscriberSchema).readonly().default([]),
   /** The scheduled scan: how often, the CA's order budget, concurrency, the expiry watchdog. */
   schedule: z
-    .object({
+    .strictObject({
       scanIntervalHours: between(1, 24).default(6),
       // Let's Encrypt: 300 new orders per account per 3 hours.
-      orderBudget: ScanSettingsSchema.shape.budget.extend({ maxOrders: atLeast(1) }).default({ windowHours: 3, maxOrders: 300 }),
+      orderBudget: z.strictObject({ ...ScanSettingsSchema.shape.budget.shape, maxOrders: atLeast(1) }).default({ windowHours: 3, maxOrders: 300 }),
       maxConcurrentRenewals: between(1, 40).default(10),
       maxRenewalsPerScan: z.number().optional(),
       expiringDays: ScanSettingsSchema.shape.expiringDays.default(7),
@@ -188,7 +189,7 @@ const ConfigFieldsSchema = z.object({
     })
     .prefault({}),
   lambda: z
-    .object({ memoryMb: atLeast(256, ' (RSA key generation and keystores)'), timeoutSeconds: z.number() })
+    .strictObject({ memoryMb: atLeast(256, ' (RSA key generation and keystores)'), timeoutSeconds: z.number() })
     .default({ memoryMb: 512, timeoutSeconds: 30 }),
   poll: PollSchema.default(DEFAULT_POLL),
 });
@@ -263,10 +264,93 @@ function fieldOf(path: readonly PropertyKey[], input: unknown): string {
   return text || 'config';
 }
 
+/** The keys an object at `path` of `schema` declares (through defaults, optionals, lists), or [] when it is not an object. */
+export function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  let rest = [...path];
+  while (current) {
+    const def = current._zod.def as z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; in?: z.core.$ZodType; element?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType> };
+    if (def.innerType) current = def.innerType; // default, prefault, optional, readonly, nullable
+    else if (def.type === 'pipe') current = def.in;
+    else if (rest.length === 0) return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+    else if (def.type === 'array') [current, rest] = [def.element, rest.slice(1)];
+    else if (def.type === 'object' && def.shape) [current, rest] = [def.shape[String(rest[0])], rest.slice(1)];
+    else return [];
+  }
+  return [];
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`, case-insensitive. */
+function editDistance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  const d = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[x.length]![y.length]!;
+}
+
+/** The known key `key` was most likely meant to be: close in spelling, or one containing the other (`zone` → `hostedZones`). */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const scored = known
+    .map((candidate) => {
+      const distance = editDistance(key, candidate);
+      const contains = key.length >= 3 && (candidate.toLowerCase().includes(key.toLowerCase()) || key.toLowerCase().includes(candidate.toLowerCase()));
+      return { candidate, distance, close: distance <= Math.max(2, Math.floor(Math.max(key.length, candidate.length) / 3)) || contains };
+    })
+    .filter(({ close }) => close)
+    .sort((a, b) => a.distance - b.distance);
+  return scored[0]?.candidate;
+}
+
+/** `unknown key; did you mean 'hostedZones'?` (else the keys it may have, when few). */
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const nearest = nearestKey(key, known);
+  if (nearest) return `unknown key; did you mean '${nearest}'?`;
+  return known.length ? `unknown key (known here: ${known.join(', ')})` : 'unknown key';
+}
+
+/** A config that is refused: every problem, each `<key path>: <why>`. Its message lists them; no input value beyond what they quote. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`certflow config is invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export function isConfigError(error: unknown): error is ConfigError {
+  return error instanceof Error && error.name === 'ConfigError' && Array.isArray((error as { problems?: unknown }).problems);
+}
+
+export type ConfigCheck = { ok: true; config: CertflowConfig } | { ok: false; problems: string[] };
+
+/** Check `input` against the schema: the config with every default filled in, or every problem, each naming its key. */
+export function checkConfig(input: unknown): ConfigCheck {
+  const result = CertflowConfigSchema.safeParse(input, { error: fieldMessages({ showValues: true }) });
+  if (result.success) return { ok: true, config: result.data };
+  const problems = result.error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys') return [`${fieldOf(issue.path, input)}: ${issue.message}`];
+    const known = knownKeysAt(CertflowConfigSchema, issue.path.filter((key) => typeof key !== 'symbol'));
+    return issue.keys.map((key) => `${fieldOf([...issue.path, key], input)}: ${unknownKeyMessage(key, known)}`);
+  });
+  return { ok: false, problems };
+}
+
+const CHECKED = new WeakSet<object>();
+
+/** Whether `config` came out of defineConfig (so it was checked). */
+export function isCheckedConfig(config: unknown): config is CertflowConfig {
+  return typeof config === 'object' && config !== null && CHECKED.has(config);
+}
+
 /** Fill in the defaults and check: a bad config fails `cdk synth` with every problem, each naming its field. */
 export function defineConfig(input: CertflowConfigInput): CertflowConfig {
-  const result = CertflowConfigSchema.safeParse(input, { error: fieldMessages({ showValues: true }) });
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${fieldOf(issue.path, input)}: ${issue.message}`);
-  throw new Error(`certflow config is invalid:\n  - ${problems.join('\n  - ')}`);
+  const result = checkConfig(input);
+  if (!result.ok) throw new ConfigError(result.problems);
+  CHECKED.add(result.config);
+  return result.config;
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * cdk.json's app: loads certflow.config.ts, then synthesizes bin/certflow.ts's app. A config
+ * that does not pass the schema ends the run with its problems, each naming its key, and exit
+ * code 2 (no stack trace); so does `cdk deploy` while the config still holds the shipped example
+ * values (infra/example-values.ts). `cdk synth` of the example config works, with a warning.
+ */
+import { formatConfigProblems, loadConfigFile } from './commands/config';
+import { cdkCliCommand, exampleValuesIn, exampleValuesMessage } from '../infra/example-values';
+
+const loaded = await loadConfigFile('certflow.config.ts');
+if (!loaded.ok) {
+  process.stderr.write(`${formatConfigProblems(loaded)}\n`);
+  process.exit(2);
+}
+const examples = exampleValuesIn(loaded.config);
+if (examples.length > 0 && cdkCliCommand() === 'deploy') {
+  process.stderr.write(`\n${exampleValuesMessage(examples)}\n\ncdk deploy stopped: nothing was uploaded or changed.\n\n`);
+  process.exit(2);
+}
+const { buildApp } = await import('./certflow');
+buildApp(undefined, loaded.config).app.synth();
