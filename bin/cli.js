@@ -1,18 +1,28 @@
 #!/usr/bin/env node
 // The `certflow` command (package.json "bin").
-// - In a checkout (bin/cli.ts is here): runs bin/cli.ts with tsx (a devDependency), forwarding
-//   the arguments, stdio, signals and exit code, so `npx certflow …` always runs the sources.
+// - In a checkout (bin/cli.ts is here): runs a bundle of the sources when it is fresh (built on
+//   demand by bin/dev-bundle.js into node_modules/.cache/certflow/dev-cli/, checked against the
+//   hash of every source file in it: never stale), which starts in ≈ 0.3 s; otherwise, or with
+//   CERTFLOW_DEV_BUNDLE=0, bin/cli.ts with tsx (a devDependency), forwarding the arguments,
+//   stdio, signals and exit code. Either way `npx certflow …` runs the current sources.
 // - In the installed package (no .ts shipped): runs dist/certflow/cli.mjs, built by `npm run build`
 //   (prepack), on the production dependencies only.
 /* global process, URL */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const args = process.argv.slice(2);
 
-if (existsSync(cli)) {
+const bundle = existsSync(cli) && process.env.CERTFLOW_DEV_BUNDLE !== '0'
+  ? await import('./dev-bundle.js').then(({ devBundle }) => devBundle(fileURLToPath(new URL('..', import.meta.url)))).catch(() => undefined)
+  : undefined;
+
+if (bundle) {
+  const { run } = await import(pathToFileURL(bundle).href);
+  process.exit(await run(args));
+} else if (existsSync(cli)) {
   const tsx = import.meta.resolve('tsx');
   const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));

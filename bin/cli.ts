@@ -14,6 +14,7 @@ import { hostInventory, hostsOf, hostVerdict, type HostState } from '../domain/c
 import { KEY_TYPES } from '../domain/core/key-types';
 import type { StoredVersion } from '../domain/ports';
 import { LocalStoreAdmin } from '../local/store-admin';
+import { registerLocalCaCommands } from './commands/local-ca';
 import { registerConfigCommand } from './commands/config';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -420,6 +421,8 @@ reload a host by hand after a rollback (README "Runbook").`,
     });
 
   registerConfigCommand(program, setCode);
+
+  registerLocalCaCommands(program, setCode);
 
   return program;
 }

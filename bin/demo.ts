@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startAgent, type ReloadContext } from '../agent';
 import { certflowHome, startLocalDefault } from '../local/default';
-import type { LocalPipeline } from '../local/environment';
+import type { LocalRunner } from '../local/environment';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionResult } from '../local/runner';
 
@@ -38,7 +38,7 @@ function demoBroker(onReload: (context: ReloadContext) => void) {
 
 export async function main(): Promise<number> {
   console.log(`certflow demo — store and events under ${ROOT}`);
-  let pipeline: LocalPipeline | undefined;
+  let pipeline: LocalRunner | undefined;
   try {
     pipeline = await startLocalDefault({ root: ROOT });
     const events = pipeline.events;

@@ -4,8 +4,9 @@
  * synthesis progress shown when the cached definitions are out of date.
  */
 import * as path from 'node:path';
+import { caStatus, sharedCaOf } from './ca-daemon';
 import { synthesisProgress } from './definition-cache';
-import { startLocalPipeline, type LocalPipeline } from './environment';
+import { connectLocalPipeline, LOCAL_ZONES, startLocalPipeline, type LocalRunner } from './environment';
 import { ensurePebbleInstalled } from './pebble';
 
 /** Where the local store and events live: $CERTFLOW_HOME, default ./.certflow. */
@@ -19,12 +20,21 @@ export interface LocalDefaultOptions {
   readonly write?: (text: string) => void;
 }
 
-/** Check Pebble, then start Pebble + DNS + store + events on `root`; prints where things are. */
-export async function startLocalDefault(options: LocalDefaultOptions = {}): Promise<LocalPipeline> {
+/**
+ * The local CA of `certflow local start` when it runs for `root`; otherwise check Pebble, then
+ * start Pebble + DNS + store + events on `root`. Prints where things are.
+ */
+export async function startLocalDefault(options: LocalDefaultOptions = {}): Promise<LocalRunner> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const root = options.root ?? certflowHome();
+  const shared = await caStatus(root);
+  if (shared.running) {
+    write(`Using the local CA of certflow local start: Pebble ${shared.state.directoryUrl}, DNS on 127.0.0.1:${shared.state.dnsPort}/udp\n`);
+    return connectLocalPipeline(sharedCaOf(root, shared.state, LOCAL_ZONES), { root, onSynthesis: synthesisProgress(write) });
+  }
   ensurePebbleInstalled();
   write('Starting Pebble (local ACME CA) and the embedded DNS server…\n');
-  const pipeline = await startLocalPipeline({ root: options.root ?? certflowHome(), onSynthesis: synthesisProgress(write) });
+  const pipeline = await startLocalPipeline({ root, onSynthesis: synthesisProgress(write) });
   write(`  Pebble directory ${pipeline.pebble.directoryUrl}, DNS on 127.0.0.1:${pipeline.dnsServer.port}/udp\n`);
   return pipeline;
 }

@@ -3,7 +3,7 @@
  * lines event log, wired to the synthesized state machine. Used by the demo, tests and bench.
  */
 import * as path from 'node:path';
-import { LocalDnsProvider } from '../domain/adapters/local/dns-provider';
+import { LocalDnsProvider, type LocalDnsTarget } from '../domain/adapters/local/dns-provider';
 import { LocalDnsServer, LocalZoneData } from '../domain/adapters/local/dns-server';
 import { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
@@ -50,9 +50,8 @@ export interface LocalPipelineOptions {
   readonly trustAnchors?: (pebble: RunningPebble) => Promise<readonly string[]>;
 }
 
-export interface LocalPipeline {
-  readonly pebble: RunningPebble;
-  readonly dnsServer: LocalDnsServer;
+/** What runs the state machine on the local default, whoever runs the CA. */
+export interface LocalRunner {
   readonly store: FileCertificateStore;
   readonly events: LocalEventLog;
   readonly deps: StepDeps;
@@ -60,7 +59,96 @@ export interface LocalPipeline {
   /** The ScanCertificates state machine; its Map starts RenewCertificate runs on `executor`. */
   readonly scanExecutor: LocalExecutor;
   readonly log: Logger;
+  /** Where the CA is: its ACME directory and the DNS server it validates through. */
+  readonly ca: { readonly directoryUrl: string; readonly dnsPort: number; readonly shared: boolean };
   stop(): Promise<void>;
+}
+
+export interface LocalPipeline extends LocalRunner {
+  readonly pebble: RunningPebble;
+  readonly dnsServer: LocalDnsServer;
+}
+
+/** A CA this process does not own (the `certflow local start` daemon): where it is and how to trust it. */
+export interface SharedLocalCa {
+  readonly directoryUrl: string;
+  /** CA of Pebble's own HTTPS listener. */
+  readonly tlsCaPem: string;
+  /** The root Pebble signs with (fetched once when the daemon started). */
+  readonly rootPem: string;
+  /** Where challenge records go (files the daemon's DNS server answers from) and its UDP port. */
+  readonly dns: LocalDnsTarget;
+}
+
+export type SharedPipelineOptions = Omit<LocalPipelineOptions, 'pebble' | 'trustAnchors'>;
+
+/** The pipeline on a CA that is already running elsewhere; stop() stops nothing but this process's use of it. */
+export async function connectLocalPipeline(ca: SharedLocalCa, options: SharedPipelineOptions): Promise<LocalRunner> {
+  const definitions = options.definitions ?? (await cachedDefinitions({ onProgress: options.onSynthesis }));
+  return wire(options, definitions, {
+    directoryUrl: ca.directoryUrl,
+    tlsCaPem: ca.tlsCaPem,
+    trustAnchors: [ca.rootPem],
+    dns: ca.dns,
+    explainStepError: (error) => error,
+    shared: true,
+    stop: async () => {},
+  });
+}
+
+interface WiredCa {
+  readonly directoryUrl: string;
+  readonly tlsCaPem: string;
+  readonly trustAnchors: readonly string[];
+  readonly dns: LocalDnsTarget;
+  readonly explainStepError: (error: unknown) => unknown;
+  readonly shared: boolean;
+  stop(): Promise<void>;
+}
+
+function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca: WiredCa): LocalRunner {
+  const zones = options.zones ?? LOCAL_ZONES;
+  // One account key for the embedded CA, whatever port this run's Pebble got: runs don't pile up
+  // account folders. Pebble forgot the account of the previous run; the store then hands out the
+  // key without its old URL and CreateOrder registers it again.
+  const store = new FileCertificateStore(options.root, {
+    accountName: (directoryUrl) => (directoryUrl === ca.directoryUrl ? EMBEDDED_PEBBLE_ACCOUNT : directoryUrl),
+  });
+  const events = new LocalEventLog(path.join(options.root, 'events.jsonl'));
+  const log = jsonLogger(options.logSink ?? (() => {}));
+  const dns = new LocalDnsProvider(ca.dns);
+  const deps: StepDeps = {
+    settings: {
+      zones,
+      defaultDirectoryUrl: ca.directoryUrl,
+      allowedDirectories: [ca.directoryUrl],
+      trustAnchors: { [ca.directoryUrl]: ca.trustAnchors },
+      defaultContact: [],
+      secretPrefix: LOCAL_SECRET_PREFIX,
+      acmeCaBundlePem: ca.tlsCaPem,
+      certificates: options.certificates ?? [],
+      scan: options.scan ?? DEFAULT_SCAN,
+    },
+    dns: options.wrapDns ? options.wrapDns(dns) : dns,
+    store,
+    events,
+    // Each local RenewCertificate execution places one order, like on AWS.
+    orders: { ordersSince: async (since) => executor.startedSince(since) },
+    log,
+    now: () => new Date(),
+  };
+  const executor = new LocalExecutor(definitions.renew, deps, {}, ca.explainStepError);
+  const scanExecutor = new LocalExecutor(definitions.scan, deps, {
+    // startExecution.sync:2 — run the child, answer like Step Functions does.
+    RenewCertificate: async (parameters) => {
+      const child = await executor.run((parameters as { Input: unknown }).Input);
+      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
+      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
+      failure.name = 'States.TaskFailed';
+      throw failure;
+    },
+  });
+  return { store, events, deps, executor, scanExecutor, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
 }
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
@@ -78,35 +166,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     await dnsServer.stop();
     throw error;
   }
-  // One account key for the embedded CA, whatever port this run's Pebble got: runs don't pile up
-  // account folders. Pebble forgot the account of the previous run; the store then hands out the
-  // key without its old URL and CreateOrder registers it again.
-  const store = new FileCertificateStore(options.root, {
-    accountName: (directoryUrl) => (directoryUrl === pebble.directoryUrl ? EMBEDDED_PEBBLE_ACCOUNT : directoryUrl),
-  });
-  const events = new LocalEventLog(path.join(options.root, 'events.jsonl'));
-  const log = jsonLogger(options.logSink ?? (() => {}));
-  const dns = new LocalDnsProvider(dnsServer);
-  const deps: StepDeps = {
-    settings: {
-      zones,
-      defaultDirectoryUrl: pebble.directoryUrl,
-      allowedDirectories: [pebble.directoryUrl],
-      trustAnchors: { [pebble.directoryUrl]: trustAnchors },
-      defaultContact: [],
-      secretPrefix: LOCAL_SECRET_PREFIX,
-      acmeCaBundlePem: pebble.tlsCaPem,
-      certificates: options.certificates ?? [],
-      scan: options.scan ?? DEFAULT_SCAN,
-    },
-    dns: options.wrapDns ? options.wrapDns(dns) : dns,
-    store,
-    events,
-    // Each local RenewCertificate execution places one order, like on AWS.
-    orders: { ordersSince: async (since) => executor.startedSince(since) },
-    log,
-    now: () => new Date(),
-  };
   // A step failing after our own Pebble died says so: the ACME error alone reads ECONNREFUSED.
   const explainStepError = (error: unknown) => {
     if (!pebble.exited || !(error instanceof Error)) return error;
@@ -114,29 +173,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     explained.name = error.name;
     return explained;
   };
-  const executor = new LocalExecutor(definitions.renew, deps, {}, explainStepError);
-  const scanExecutor = new LocalExecutor(definitions.scan, deps, {
-    // startExecution.sync:2 — run the child, answer like Step Functions does.
-    RenewCertificate: async (parameters) => {
-      const child = await executor.run((parameters as { Input: unknown }).Input);
-      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
-      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
-      failure.name = 'States.TaskFailed';
-      throw failure;
-    },
-  });
-  return {
-    pebble,
-    dnsServer,
-    store,
-    events,
-    deps,
-    executor,
-    scanExecutor,
-    log,
+  const runner = wire(options, definitions, {
+    directoryUrl: pebble.directoryUrl,
+    tlsCaPem: pebble.tlsCaPem,
+    trustAnchors,
+    dns: dnsServer,
+    explainStepError,
+    shared: false,
     async stop() {
       await pebble.stop();
       await dnsServer.stop();
     },
-  };
+  });
+  return { ...runner, pebble, dnsServer };
 }

@@ -7,6 +7,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { STEPS } from '../lambdas/catalogue';
 import type { StepDeps } from '../lambdas/deps';
 import type { LocalDefinition } from './definition';
+import { validationPlan } from './validated-definitions';
 
 // aws-local-stepfunctions calls Promise.withResolvers (Node ≥ 22); on Node 20 every Task
 // would throw a TypeError that a States.ALL catch swallows. Provide it.
@@ -80,9 +81,9 @@ export class LocalExecutor {
     /** Adds what the environment knows to a step's error (e.g. that the local CA process exited). */
     private readonly explainStepError: (error: unknown) => unknown = (error) => error,
   ) {
-    this.machine = new StateMachine(local.definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
+    const validation = validationPlan(local.definition); // validated once per definition, not per process
+    this.machine = new StateMachine(local.definition as unknown as StateMachineDefinition, { validationOptions: validation.options });
+    validation.passed();
   }
 
   /** Every state, Map item processors included. */

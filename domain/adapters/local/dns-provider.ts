@@ -2,10 +2,16 @@
 import { DnsChangeRejected } from '../../core/errors';
 import { zoneFor } from '../../core/dns-names';
 import type { ChangeRef, DnsChallengeProvider, TxtRecord } from '../../ports';
-import { queryTxt, type LocalDnsServer } from './dns-server';
+import { queryTxt, type LocalZoneStore } from './dns-server';
+
+/** Where the records go and the UDP port that serves them (a LocalDnsServer, or the local CA daemon's). */
+export interface LocalDnsTarget {
+  readonly data: LocalZoneStore;
+  readonly port: number;
+}
 
 export class LocalDnsProvider implements DnsChallengeProvider {
-  constructor(private readonly server: LocalDnsServer) {}
+  constructor(private readonly server: LocalDnsTarget) {}
 
   private zoneOf(record: TxtRecord): string {
     const zone = zoneFor(record.name, this.server.data.zones);
@@ -39,4 +45,4 @@ export class LocalDnsProvider implements DnsChallengeProvider {
   }
 }
 
-LocalDnsProvider satisfies new (server: LocalDnsServer) => DnsChallengeProvider;
+LocalDnsProvider satisfies new (server: LocalDnsTarget) => DnsChallengeProvider;

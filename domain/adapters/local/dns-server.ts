@@ -24,8 +24,15 @@ export interface ZoneSource {
   values(name: string): string[] | Promise<string[]>;
 }
 
+/** Zone data a DNS-01 provider writes to: the values plus a change log (LocalDnsProvider's store). */
+export interface LocalZoneStore extends ZoneSource {
+  add(records: readonly TxtRecord[]): string;
+  remove(records: readonly TxtRecord[]): void;
+  change(id: string): TxtRecord[] | undefined;
+}
+
 /** Zone data plus a change log, the local stand-in for a DNS provider's API. */
-export class LocalZoneData implements ZoneSource {
+export class LocalZoneData implements LocalZoneStore {
   private readonly txt = new Map<string, Set<string>>();
   private readonly changes = new Map<string, TxtRecord[]>();
   private nextChange = 1;

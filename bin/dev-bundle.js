@@ -1,0 +1,124 @@
+// The checkout's fast entry: bin/cli.ts and everything it reaches in the repository, bundled
+// with esbuild (dependencies stay imports from node_modules) into
+// node_modules/.cache/certflow/dev-cli/, so `certflow …` starts with plain node (≈ 0.3 s)
+// instead of tsx (≈ 2–3 s here). bin/cli.js runs it only while it is fresh.
+//
+// Never stale: the bundler plugin reads every repository file itself and records the SHA-256 of
+// exactly the bytes it handed to esbuild; manifest.json lists them, with this file and
+// tsconfig.json. A bundle is fresh only when every listed file still hashes the same. (A file
+// that no listed file imports cannot change the bundle; a new import changes the importer.)
+// Each module keeps its own import.meta.url (its source file's URL), as under tsx, so code that
+// finds files next to itself (local/definition-cache.ts PROJECT_ROOT) behaves the same.
+/* global process */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const DEV_BUNDLE_FORMAT = 1;
+const SELF = fileURLToPath(import.meta.url);
+/** Builds older than this are removed by a newer build (a running command may still load their chunks). */
+const KEEP_OLD_BUILDS_MS = 10 * 60_000;
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const relative = (root, file) => path.relative(root, file).split(path.sep).join('/');
+
+export function devBundleDir(root) {
+  return path.join(root, 'node_modules', '.cache', 'certflow', 'dev-cli');
+}
+
+/** Files outside the bundle that shape it: this builder and the TypeScript settings esbuild reads. */
+function extraInputs(root) {
+  return [SELF, path.join(root, 'tsconfig.json')];
+}
+
+/** The bundle's entry file when every input it was built from is unchanged; otherwise undefined. */
+export function freshDevBundle(root, dir = devBundleDir(root)) {
+  root = path.resolve(root);
+  let manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (manifest?.format !== DEV_BUNDLE_FORMAT || typeof manifest.build !== 'string' || typeof manifest.inputs !== 'object' || !manifest.inputs) return undefined;
+  if (manifest.root !== root) return undefined;
+  for (const [file, hash] of Object.entries(manifest.inputs)) {
+    try {
+      if (sha256(fs.readFileSync(path.resolve(root, file))) !== hash) return undefined;
+    } catch {
+      return undefined; // an input is gone
+    }
+  }
+  const entry = path.join(dir, manifest.build, 'cli.mjs');
+  return fs.existsSync(entry) ? entry : undefined;
+}
+
+/** esbuild plugin: load repository sources ourselves, hash what we hand over, keep each module's import.meta.url. */
+function sourcesPlugin(root, inputs) {
+  return {
+    name: 'certflow-dev-sources',
+    setup(build) {
+      build.onLoad({ filter: /\.(ts|mts|js|mjs|json)$/ }, (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`) || !args.path.startsWith(root + path.sep)) return undefined;
+        const bytes = fs.readFileSync(args.path);
+        inputs[relative(root, args.path)] = sha256(bytes);
+        const loader = path.extname(args.path).slice(1).replace(/^m/, '');
+        const text = bytes.toString('utf8');
+        const contents = loader === 'json' ? text : text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+        return { contents, loader };
+      });
+    },
+  };
+}
+
+/** Bundle `entry` (relative to root) into a new build folder and point manifest.json at it. Returns the entry file. */
+export async function buildDevBundle(root, options = {}) {
+  root = path.resolve(root);
+  const dir = options.dir ?? devBundleDir(root);
+  const entry = options.entry ?? 'bin/cli.ts';
+  const esbuild = await import('esbuild');
+  const build = `build-${Date.now()}-${process.pid}`;
+  const inputs = {};
+  for (const file of extraInputs(root)) if (fs.existsSync(file)) inputs[relative(root, file)] = sha256(fs.readFileSync(file));
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { cli: entry },
+    outdir: path.join(dir, build),
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    bundle: true,
+    splitting: true, // chunks at the subcommands' dynamic imports: `certflow list` loads no AWS SDK
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent',
+    plugins: [sourcesPlugin(root, inputs)],
+  });
+  const manifest = { format: DEV_BUNDLE_FORMAT, root, build, builtAt: new Date().toISOString(), inputs };
+  const temp = path.join(dir, `manifest.json.${process.pid}.tmp`);
+  fs.writeFileSync(temp, JSON.stringify(manifest, null, 1));
+  fs.renameSync(temp, path.join(dir, 'manifest.json')); // concurrent builders: the last one wins, each whole
+  for (const old of fs.readdirSync(dir)) {
+    if (!old.startsWith('build-') || old === build) continue;
+    const at = path.join(dir, old);
+    try {
+      if (Date.now() - fs.statSync(at).mtimeMs > KEEP_OLD_BUILDS_MS) fs.rmSync(at, { recursive: true, force: true });
+    } catch {
+      // another builder removed it
+    }
+  }
+  return path.join(dir, build, 'cli.mjs');
+}
+
+/** A fresh bundle of the checkout's CLI: the existing one, or a new build; undefined when it cannot be built. */
+export async function devBundle(root) {
+  const fresh = freshDevBundle(root);
+  if (fresh) return fresh;
+  try {
+    return await buildDevBundle(root);
+  } catch {
+    return undefined; // e.g. no esbuild: the caller runs the sources with tsx
+  }
+}
