@@ -137,6 +137,8 @@ export const CATALOGUE = {
     ports: {},
     capabilities: [],
     retry: 'rate-limited',
+    // A request by id alone is completed from the declared inventory (compiled in, ADR 0005).
+    lambda: (config) => ({ define: inventoryDefine(config) }),
   }),
   'create-order': step({
     machine: 'RenewCertificate',
@@ -275,7 +277,7 @@ export const CATALOGUE = {
     lambda: (config) => ({
       environment: { [ENV.scan]: JSON.stringify(scanSettingsOf(config.schedule)) },
       // The declared inventory is compiled into the scan function (no 4 KB environment limit).
-      define: { [`process.env.${ENV.inventory}`]: JSON.stringify(JSON.stringify(config.certificates)) },
+      define: inventoryDefine(config),
     }),
   }),
 };
@@ -287,6 +289,14 @@ export const STEPS: Readonly<Record<StepId, StepEntry>> = CATALOGUE;
 
 export function isStepId(value: unknown): value is StepId {
   return typeof value === 'string' && Object.hasOwn(CATALOGUE, value);
+}
+
+/**
+ * The declared inventory as an esbuild `define`: compiled into the bundles of the steps that read
+ * it (ValidateRequest, the scan), as Lambda's 4 KB of environment cannot hold a fleet's names.
+ */
+function inventoryDefine(config: CertflowConfig): Record<string, string> {
+  return { [`process.env.${ENV.inventory}`]: JSON.stringify(JSON.stringify(config.certificates)) };
 }
 
 function scanSettingsOf(schedule: CertflowConfig['schedule']): ScanSettings {

@@ -1,7 +1,7 @@
 /** What a step gets: settings plus the adapters of the ports it uses. Built once per process. */
 import type { RequestPolicy } from '../domain/core/request';
 import type { TrustAnchors } from '../domain/core/trust-anchors';
-import type { ManagedCertificate, ScanSettings } from '../domain/core/scan-plan';
+import type { ScanSettings } from '../domain/core/scan-plan';
 import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger } from '../domain/ports';
 
 /** The request policy (zones, defaults, secret prefix) plus what only the pipeline needs. */
@@ -14,8 +14,7 @@ export interface PipelineSettings extends RequestPolicy {
    * function (public, yet too big for the environment and never worth carrying in state).
    */
   readonly trustAnchors?: TrustAnchors;
-  /** The declared inventory and scan limits (the scheduled scan only). */
-  readonly certificates?: readonly ManagedCertificate[];
+  /** The scan limits (the scheduled scan only); the declared inventory is part of the request policy. */
   readonly scan?: ScanSettings;
 }
 

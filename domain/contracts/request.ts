@@ -83,19 +83,25 @@ export const RenewCertificateInputSchema = z
     {
       certificateId: z
         .string({ error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
-        .regex(CERTIFICATE_ID, { error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` }),
+        .regex(CERTIFICATE_ID, { error: (issue) => `${quoted(issue.input)} must be ${CERTIFICATE_ID_RULE}` })
+        .describe(
+          'The certificate\'s id in the store (lowercase letters, digits, . _ -). A declared id (certflow.config.ts `certificates`) alone renews it as declared: ' +
+            'omitted names, keyType and keystore fields are taken from the declaration, and given ones must agree with it',
+        ),
       names: z
         .array(z.string({ error: 'must be a string' }), { error: 'must be a list of domain names' })
         .min(1, { error: 'at least one name is required' })
         .max(MAX_NAMES, { error: (issue) => `${(issue.input as unknown[]).length} names given, at most ${MAX_NAMES} per certificate` })
         .describe(
           'DNS names: lowercased, trailing dot dropped, no duplicates after that; LDH labels ≤ 63, name ≤ 253, IDNs as punycode; ' +
-            'a wildcard only as the whole leftmost label; each inside a configured hosted zone',
-        ),
+            'a wildcard only as the whole leftmost label; each inside a configured hosted zone. ' +
+            'Optional for a declared certificate (the declared names; given, they must be the same set); required otherwise',
+        )
+        .optional(),
       keyType: z
         .enum(KEY_TYPES, { error: (issue) => `unknown key type ${quoted(issue.input)} (one of ${KEY_TYPES.join(', ')})` })
         .optional()
-        .describe('Default ec-p256'),
+        .describe('Key type of the new key. Default: the declaration\'s, else ec-p256'),
       directoryUrl: z.string({ error: 'must be a string' }).meta({ format: 'uri' }).optional().describe('ACME directory, https (RFC 8555 §6.1); default from the stack config'),
       contact: z
         .array(
@@ -105,8 +111,8 @@ export const RenewCertificateInputSchema = z
           { error: 'must be a list of mailto: URIs' },
         )
         .optional()
-        .describe('Default from the stack config'),
-      keystore: KeystoreInputSchema.optional(),
+        .describe('ACME account contact (mailto: URIs). Default from the stack config'),
+      keystore: KeystoreInputSchema.optional().describe('How the JKS and PKCS#12 keystores are written; passwords by reference only. Default: the declaration\'s'),
       replaces: z
         .string({ error: (issue) => `${quoted(issue.input)} is not an RFC 9773 certificate identifier` })
         .max(512, { error: (issue) => `${quoted(issue.input)} is not an RFC 9773 certificate identifier` })
@@ -115,7 +121,12 @@ export const RenewCertificateInputSchema = z
         .describe('RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI)'),
       externalAccountBinding: z
         .strictObject(
-          { secretRef: z.string({ error: EAB_RULE }).regex(SECRET_REF, { error: (issue) => `${quoted(issue.input)} ${SECRET_RULE}` }) },
+          {
+            secretRef: z
+              .string({ error: EAB_RULE })
+              .regex(SECRET_REF, { error: (issue) => `${quoted(issue.input)} ${SECRET_RULE}` })
+              .describe('Name of a secret under <secretPrefix>eab/ (not an ARN)'),
+          },
           { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${escaped(issue.keys.join(', '))}; ${EAB_RULE}` : EAB_RULE) },
         )
         .optional()

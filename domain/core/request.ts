@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { fieldPath } from '../contracts/parse';
 import { MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, quoted, type KeystoreProfile, type RenewCertificateInput } from '../contracts/request';
 import { InvalidCertificateRequest } from './errors';
+import type { ManagedCertificate } from '../contracts/settings';
 import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
 import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
 
@@ -31,6 +32,12 @@ export interface RequestPolicy {
    * anchors). Absent: the default directory only. Any other is refused.
    */
   readonly allowedDirectories?: readonly string[];
+  /**
+   * The declared inventory (certflow.config.ts `certificates`). A request by id alone takes its
+   * names and options from here; explicit fields must agree with the declaration. The stack
+   * compiles it into ValidateRequest's and the scan's bundles (ADR 0005).
+   */
+  readonly certificates?: readonly ManagedCertificate[];
 }
 
 /** What a request may reference, each kind in its folder: `<prefix>passwords/` and `<prefix>eab/` (infra/iam.ts grants no other). */
@@ -74,7 +81,9 @@ function reject(message: string): never {
  * The input, parsed with its schema; the first problem becomes the message, `<field>: <why>`.
  * Unknown fields are named first, as they are likely the reason for the rest.
  */
-function parseInput(raw: unknown): z.output<typeof RenewCertificateInputSchema> {
+type ParsedInput = z.output<typeof RenewCertificateInputSchema>;
+
+function parseInput(raw: unknown): ParsedInput {
   const result = RenewCertificateInputSchema.safeParse(raw);
   if (result.success) return result.data;
   const { issues } = result.error;
@@ -215,7 +224,8 @@ export function allowedDirectoriesOf(policy: Pick<RequestPolicy, 'allowedDirecto
   return (policy.allowedDirectories ?? [policy.defaultDirectoryUrl]).map((url) => normalizeDirectoryUrl(url) ?? url);
 }
 
-function validateDirectoryUrl(raw: string | undefined, policy: RequestPolicy): string {
+/** The request's directory (normalized), else the stack default: either must be an allowed one (InvalidCertificateRequest otherwise). */
+export function validateDirectoryUrl(raw: string | undefined, policy: Pick<RequestPolicy, 'allowedDirectories' | 'defaultDirectoryUrl'>): string {
   const allowed = allowedDirectoriesOf(policy);
   const notAllowed = (what: string) => reject(`${what} is not an allowed ACME directory (allowed: ${allowed.join(', ') || 'none'})`);
   if (raw === undefined) {
@@ -234,9 +244,74 @@ function validateDirectoryUrl(raw: string | undefined, policy: RequestPolicy): s
   return url.toString();
 }
 
+/** How many declared ids a refusal lists before it says "…". */
+const LISTED_IDS = 10;
+
+function declaredIdsText(declared: readonly ManagedCertificate[]): string {
+  if (declared.length === 0) return 'none';
+  const ids = declared.slice(0, LISTED_IDS).map((certificate) => certificate.id);
+  return `${ids.join(', ')}${declared.length > LISTED_IDS ? `, … (${declared.length} in all)` : ''}`;
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]) => {
+  const left = new Set(a.map(normalizeName));
+  const right = new Set(b.map(normalizeName));
+  return left.size === right.size && [...left].every((name) => right.has(name));
+};
+
+/**
+ * A request as its declaration completes it (pure). Declared id: omitted names, key type and
+ * keystore fields come from the declaration; a given one must agree with it (names as a set,
+ * after normalization), or the request is refused, since the next scan would reissue what the
+ * declaration says. `rotatePassword`, `directoryUrl`, `contact`, `replaces` and
+ * `externalAccountBinding` are not part of a declaration and pass as given. Undeclared id: the
+ * names are required.
+ */
+export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCertificate[] = []): ParsedInput & { readonly names: string[] } {
+  const { certificateId } = input;
+  const declaration = declared.find((certificate) => certificate.id === certificateId);
+  if (!declaration) {
+    if (input.names === undefined) {
+      reject(`names: required, as ${quoted(certificateId)} is not a declared certificate (declared in certflow.config.ts: ${declaredIdsText(declared)})`);
+    }
+    return { ...input, names: input.names };
+  }
+  const disagree = (field: string, given: unknown, wanted: unknown): never =>
+    reject(
+      `${field}: ${quoted(Array.isArray(given) ? given.join(', ') : given)} differs from the declaration of ${quoted(certificateId)} (${quoted(Array.isArray(wanted) ? wanted.join(', ') : wanted)}): ` +
+        'the next scan would reissue it as declared; omit the field or change certflow.config.ts',
+    );
+  if (input.names !== undefined && !sameNames(input.names, declaration.names)) disagree('names', input.names, declaration.names);
+  const keyType = declaration.keyType ?? DEFAULT_KEY_TYPE;
+  if (input.keyType !== undefined && input.keyType !== keyType) disagree('keyType', input.keyType, keyType);
+
+  const given = input.keystore ?? {};
+  const wanted = declaration.keystore ?? {};
+  const alias = (wanted.alias ?? certificateId).toLowerCase();
+  if (given.alias !== undefined && given.alias.toLowerCase() !== alias) disagree('keystore.alias', given.alias, alias);
+  const profile = wanted.profile ?? 'legacy';
+  if (given.profile !== undefined && given.profile !== profile) disagree('keystore.profile', given.profile, profile);
+  if (given.passwordSecretRef !== wanted.passwordSecretRef && given.passwordSecretRef !== undefined) {
+    disagree('keystore.passwordSecretRef', given.passwordSecretRef, wanted.passwordSecretRef ?? '(a generated password)');
+  }
+  if (given.rotatePassword === true && wanted.passwordSecretRef !== undefined) {
+    reject(`keystore.rotatePassword: ${quoted(certificateId)} is declared with keystore.passwordSecretRef: its password is rotated in that secret, not generated`);
+  }
+  const keystore = {
+    ...wanted,
+    ...(given.rotatePassword !== undefined ? { rotatePassword: given.rotatePassword } : {}),
+  };
+  return {
+    ...input,
+    names: input.names ?? [...declaration.names],
+    keyType,
+    ...(Object.keys(keystore).length > 0 ? { keystore } : {}),
+  };
+}
+
 export function validateCertificateRequest(raw: unknown, policy: RequestPolicy): CertificateRequest {
   // Step Functions adds AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID when a parent execution (the scan) starts this one.
-  const input = parseInput(raw);
+  const input = resolveDeclared(parseInput(raw), policy.certificates);
   const { certificateId } = input;
   const request: CertificateRequest = {
     certificateId,

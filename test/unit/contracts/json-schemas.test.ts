@@ -83,6 +83,7 @@ describe('the RenewCertificate input schema', () => {
       keystore: { alias: 'MQ-Broker', profile: 'modern', passwordSecretRef: 'certflow/mq/password' },
       replaces: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: 'arn:aws:states:eu-west-1:111122223333:execution:scan:1',
     }, true],
+    ['a declared id alone (names from the declaration)', { certificateId: 'broker-eu1' }, true],
     ['an unknown field', { ...readme, hmacKey: 'x' }, false],
     ['a keystore password inline', { ...readme, keystore: { password: 'hunter2' } }, false],
     ['EAB credentials inline', { ...readme, externalAccountBinding: { kid: 'k', hmacKey: 's' } }, false],
