@@ -41,13 +41,20 @@ const stateFile = (home: string) => path.join(caDir(home), 'state.json');
 const txtDir = (home: string) => path.join(caDir(home), 'txt');
 const logFile = (home: string) => path.join(caDir(home), 'daemon.log');
 
+/** The process exists and is not a zombie (a daemon whose starter exited waits for init to reap it). */
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; comm may hold spaces and parentheses, the state follows the last ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no procfs: the signal test is all there is
   }
 }
 

@@ -1,0 +1,68 @@
+/** bin/dev-bundle.js: bin/cli.js may run the bundle only while every source in it is unchanged. */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildDevBundle, devBundleDir, freshDevBundle } from '../../../bin/dev-bundle.js';
+
+let root: string;
+
+async function write(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
+  await fs.writeFile(path.join(root, file), text);
+}
+
+beforeEach(async () => {
+  root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-dev-bundle-')));
+  await write('tsconfig.json', '{}');
+  await write('bin/cli.ts', "import { answer } from '../lib/answer';\nexport const run = async (): Promise<number> => answer();\nexport const where = import.meta.url;\n");
+  await write('lib/answer.ts', 'export const answer = (): number => 41;\n');
+  await write('lib/unused.ts', 'export const unused = 1;\n');
+});
+afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+describe('dev bundle freshness', () => {
+  it('is fresh after a build, runs the sources, and keeps each module its own import.meta.url', async () => {
+    expect(freshDevBundle(root)).toBeUndefined(); // never built
+    const entry = await buildDevBundle(root);
+    expect(freshDevBundle(root)).toBe(entry);
+    expect(entry.startsWith(devBundleDir(root))).toBe(true);
+    const bundled = (await import(pathToFileURL(entry).href)) as { run(): Promise<number>; where: string };
+    expect(await bundled.run()).toBe(41);
+    expect(bundled.where).toBe(pathToFileURL(path.join(root, 'bin', 'cli.ts')).href);
+  });
+
+  it.each([
+    ['an imported source changes', () => write('lib/answer.ts', 'export const answer = (): number => 42;\n')],
+    ['the entry changes', () => write('bin/cli.ts', 'export const run = async (): Promise<number> => 0;\n')],
+    ['a bundled source is deleted', () => fs.rm(path.join(root, 'lib', 'answer.ts'))],
+    ['tsconfig.json changes', () => write('tsconfig.json', '{"compilerOptions":{}}')],
+    ['the manifest is corrupted', () => fs.writeFile(path.join(devBundleDir(root), 'manifest.json'), '{"format":1')],
+    ['the build folder is gone', async () => {
+      const manifest = JSON.parse(await fs.readFile(path.join(devBundleDir(root), 'manifest.json'), 'utf8')) as { build: string };
+      await fs.rm(path.join(devBundleDir(root), manifest.build), { recursive: true });
+    }],
+  ])('is stale when %s', async (_what, change) => {
+    await buildDevBundle(root);
+    await change();
+    expect(freshDevBundle(root)).toBeUndefined();
+  });
+
+  it('stays fresh when a file outside the bundle changes, or a source is touched with the same bytes', async () => {
+    const entry = await buildDevBundle(root);
+    await write('lib/unused.ts', 'export const unused = 2;\n');
+    const later = new Date(Date.now() + 60_000);
+    await fs.utimes(path.join(root, 'lib', 'answer.ts'), later, later);
+    expect(freshDevBundle(root)).toBe(entry);
+  });
+
+  it('a rebuild after a change is fresh again and runs the new code', async () => {
+    await buildDevBundle(root);
+    await write('lib/answer.ts', 'export const answer = (): number => 43;\n');
+    expect(freshDevBundle(root)).toBeUndefined();
+    const entry = await buildDevBundle(root);
+    expect(freshDevBundle(root)).toBe(entry);
+    expect(await ((await import(pathToFileURL(entry).href)) as { run(): Promise<number> }).run()).toBe(43);
+  });
+});
