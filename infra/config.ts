@@ -294,13 +294,15 @@ function editDistance(a: string, b: string): number {
   return d[x.length]![y.length]!;
 }
 
-/** The known key `key` was most likely meant to be: close in spelling, or one containing the other (`zone` → `hostedZones`). */
+/** The known key `key` was most likely meant to be: close in spelling, one containing the other (`zones` → `hostedZones`), or a misspelt start. */
 export function nearestKey(key: string, known: readonly string[]): string | undefined {
   const scored = known
     .map((candidate) => {
       const distance = editDistance(key, candidate);
       const contains = key.length >= 3 && (candidate.toLowerCase().includes(key.toLowerCase()) || key.toLowerCase().includes(candidate.toLowerCase()));
-      return { candidate, distance, close: distance <= Math.max(2, Math.floor(Math.max(key.length, candidate.length) / 3)) || contains };
+      // A misspelt start of a longer key: `pasword` → `passwordSecretRef`.
+      const prefix = key.length >= 4 && [-1, 0, 1].some((extra) => editDistance(key, candidate.slice(0, key.length + extra)) <= 1);
+      return { candidate, distance, close: distance <= Math.max(2, Math.floor(Math.max(key.length, candidate.length) / 3)) || contains || prefix };
     })
     .filter(({ close }) => close)
     .sort((a, b) => a.distance - b.distance);

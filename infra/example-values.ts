@@ -71,6 +71,12 @@ export function exampleValuesMessage(values: readonly ExampleValue[]): string {
   ].join('\n');
 }
 
+/** The CDK CLI's subcommands (an option's value, `--profile prod`, is not one of them). */
+const CDK_COMMANDS = new Set(['deploy', 'watch', 'synth', 'synthesize', 'diff', 'destroy', 'import', 'list', 'ls', 'bootstrap', 'drift', 'refactor', 'rollback', 'publish-assets', 'doctor', 'context', 'gc', 'flags', 'metadata', 'acknowledge', 'notices', 'init', 'migrate', 'docs']);
+
+/** The CDK CLI subcommands that deploy the template: the example values stop them. */
+export const DEPLOYING_COMMANDS: ReadonlySet<string> = new Set(['deploy', 'watch']);
+
 /**
  * The subcommand of the CDK CLI that started this process (`deploy`, `synth`, …), found by
  * walking up the process tree to the `cdk` command line; undefined when none is found (run
@@ -82,7 +88,7 @@ export function cdkCliCommand(startPid = process.ppid, commandLineOf: (pid: numb
     const info = commandLineOf(pid);
     if (!info) return undefined;
     const cli = info.args.findIndex((arg) => /(^|[\\/])(aws-cdk[\\/]bin[\\/]cdk(\.js)?|cdk)$/.test(arg));
-    if (cli >= 0) return info.args.slice(cli + 1).find((arg) => !arg.startsWith('-'));
+    if (cli >= 0) return info.args.slice(cli + 1).find((arg) => CDK_COMMANDS.has(arg));
     pid = info.ppid;
   }
   return undefined;

@@ -22,6 +22,21 @@ function oneLine(error: unknown): string {
 }
 
 /**
+ * A TypeScript module is imported through tsx's API (a devDependency: the CLI may itself run as
+ * a bundle with no TypeScript loader); anything else natively.
+ */
+async function importModule(absolute: string): Promise<unknown> {
+  if (!/\.[cm]?tsx?$/.test(absolute)) return import(pathToFileURL(absolute).href);
+  let tsImport: (specifier: string, parentUrl: string) => Promise<unknown>;
+  try {
+    ({ tsImport } = await import('tsx/esm/api'));
+  } catch {
+    throw new Error('reading a TypeScript config needs tsx (npm ci in the checkout)');
+  }
+  return tsImport(pathToFileURL(absolute).href, import.meta.url);
+}
+
+/**
  * Import `file` (a TypeScript or JavaScript module; its default export is the config) and check
  * it. defineConfig has checked it already when the file calls it (its ConfigError is turned into
  * problems here); a plain object export is checked now.
@@ -31,7 +46,9 @@ export async function loadConfigFile(file: string = DEFAULT_CONFIG_FILE): Promis
   if (!fs.existsSync(absolute)) return { ok: false, file, problems: [`${file}: no such file`] };
   let exported: unknown;
   try {
-    exported = ((await import(pathToFileURL(absolute).href)) as { default?: unknown }).default;
+    exported = ((await importModule(absolute)) as { default?: unknown }).default;
+    // A module outside an ESM package is loaded as CommonJS: its `export default` is under `default` again.
+    if (typeof exported === 'object' && exported !== null && '__esModule' in exported && 'default' in exported) exported = exported.default;
   } catch (error) {
     if (isConfigError(error)) return { ok: false, file, problems: [...error.problems] };
     return { ok: false, file, problems: [`${file} could not be loaded: ${oneLine(error)}`] };
