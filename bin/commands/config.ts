@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { checkConfig, isCheckedConfig, isConfigError, type CertflowConfig } from '../../infra/config';
-import { exampleValuesIn, exampleValuesMessage, type ExampleValue } from '../../infra/example-values';
+// Loaded by the check only: infra/example-values.ts imports aws-cdk-lib (≈ 0.5 s), which no other subcommand needs.
+import type { ExampleValue } from '../../infra/example-values';
 
 export const DEFAULT_CONFIG_FILE = 'certflow.config.ts';
 
@@ -72,6 +73,7 @@ interface CheckOptions {
 
 export async function configCheckCommand(options: CheckOptions): Promise<number> {
   const loaded = await loadConfigFile(options.config ?? DEFAULT_CONFIG_FILE);
+  const { exampleValuesIn, exampleValuesMessage } = await import('../../infra/example-values');
   const exampleValues: ExampleValue[] = loaded.ok ? exampleValuesIn(loaded.config) : [];
   const refused = !loaded.ok || (options.deploy === true && exampleValues.length > 0);
   if (options.json) {
