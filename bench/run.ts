@@ -1,10 +1,12 @@
 /**
  * `npm run bench` prints tables; `npm run bench -- --json` prints the same figures as one JSON
- * object. `--runs N` sets the runs per side (default 10).
+ * object. `--runs N` sets the runs per side (default 10). `--cli-only`: only the certflow
+ * command's whole-process figures (bench/cli.ts).
  */
 import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
 import { benchAgent } from './agent';
+import { benchCli, CLI_TARGETS, cliRows, type CliFigures } from './cli';
 import { benchAws } from './aws';
 import { benchFleet } from './fleet';
 import { benchValidation } from './validation';
@@ -16,11 +18,18 @@ const TARGETS = { ratio: 1.5, transitions: 30, packagingP256LegacyMs: 20, scan10
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '10' }, 'packaging-runs': { type: 'string', default: '50' } },
+    options: { json: { type: 'boolean', default: false }, 'cli-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '10' }, 'packaging-runs': { type: 'string', default: '50' } },
   });
   const runs = positive('--runs', values.runs);
   const packagingRuns = positive('--packaging-runs', values['packaging-runs']);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+  const cli = await benchCli(runs, progress);
+  if (values['cli-only']) {
+    if (values.json) console.log(JSON.stringify({ cli, targets: { cli: CLI_TARGETS } }, null, 2));
+    else printCli(cli);
+    return;
+  }
 
   const issuance: IssuanceFigures[] = [];
   for (const keyType of ['ec-p256', 'rsa-2048'] as const) issuance.push(await benchIssuance(keyType, runs, progress));
@@ -33,7 +42,7 @@ async function main(): Promise<void> {
   const validation = benchValidation(10_000);
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, fleet, validation, targets: TARGETS }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, fleet, validation, cli, targets: { ...TARGETS, cli: CLI_TARGETS } }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -53,6 +62,7 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  printCli(cli);
   console.log(`\nPackaging per certificate: verify + PKCS#12 ×2 + JKS ×2 + password (median of ${packagingRuns})`);
   console.log(
     table(
@@ -92,6 +102,11 @@ async function main(): Promise<void> {
   if ('skipped' in fleet) return;
   console.log(`\nFan-out on the emulator: "Certificate Renewed" on the bus → the new certificate served over TLS (${fleet.renewals} renewals, ${fleet.hosts} hosts, a queue each)`);
   console.log(table(['all hosts p50 ms', 'all hosts p90 ms', 'one host median ms'], [[fleet.allServedP50Ms.toFixed(0), fleet.allServedP90Ms.toFixed(0), fleet.perHostMedianMs.toFixed(0)]]));
+}
+
+function printCli(f: CliFigures): void {
+  console.log(`\nThe certflow command, whole processes (node bin/cli.js …, warm cache; certbot: issue #11's figures on this machine; load average ${f.loadAverage.join(' ')})`);
+  console.log(table(['figure', 'certflow', 'certbot', 'ratio', 'target'], cliRows(f)));
 }
 
 function positive(flag: string, value: string | undefined): number {

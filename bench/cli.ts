@@ -1,0 +1,108 @@
+/**
+ * The certflow command as an operator times it: whole processes (`node bin/cli.js …`, i.e.
+ * `npx certflow …` in the checkout), wall clock from spawn to exit, on a warm cache (the dev
+ * bundle built, the definitions synthesized and validated; one warm-up issue before measuring).
+ *
+ * - one P-256 certificate with the CA already running (`certflow local start`);
+ * - 20 certificates as 20 sequential `certflow issue` processes: certbot's figure is 20 certbot
+ *   processes, one per certificate, each paying its own start, so that is the like-for-like
+ *   comparison (one invocation issuing 20 would hide 19 process starts);
+ * - `npm run demo` (its own Pebble, as a new user runs it);
+ * - before: the same issue through tsx with no daemon (CERTFLOW_DEV_BUNDLE=0), as it was.
+ * certbot is not installed here: its figures are the ones issue #11 measured on this machine.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median } from './stats';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** certbot certonly (DNS-01, one P-256 certificate), whole process, measured for issue #11 here. */
+export const CERTBOT_REFERENCE = { oneMs: 2800, twentyMs: 56_000 } as const;
+export const CLI_TARGETS = { oneMs: 1000, twentyMs: 5000, demoMs: 5000 } as const;
+
+export interface CliFigures {
+  readonly oneRuns: number;
+  readonly oneMedianMs: number;
+  readonly oneMinMs: number;
+  readonly twentyTotalMs: number;
+  readonly demoMs: number;
+  readonly demoWithDaemonMs: number;
+  readonly beforeOneMedianMs: number;
+  readonly beforeRuns: number;
+  readonly certbot: typeof CERTBOT_REFERENCE;
+  readonly loadAverage: readonly number[];
+}
+
+function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(command, [...args], { cwd: ROOT, env, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`${[command, ...args].join(' ')} failed: ${error.message}\n${stderr}`));
+      else resolve(performance.now() - started);
+    });
+  });
+}
+
+export async function benchCli(runs: number, progress: (line: string) => void): Promise<CliFigures> {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-bench-cli-'));
+  const env = { ...process.env, CERTFLOW_HOME: home };
+  const certflow = (...args: string[]) => timed(process.execPath, ['bin/cli.js', ...args], env);
+  try {
+    // Before: tsx, each process its own Pebble (a warm-up first: synthesis, if any, is not counted).
+    const before: number[] = [];
+    const beforeRuns = Math.min(runs, 3);
+    const tsxEnv = { ...env, CERTFLOW_DEV_BUNDLE: '0' };
+    for (let i = -1; i < beforeRuns; i += 1) {
+      const ms = await timed(process.execPath, ['bin/cli.js', 'issue', `before-${i + 1}`, '--name', `before${i + 1}.certflow.test`], tsxEnv);
+      if (i >= 0) before.push(ms);
+      progress(`  cli before (tsx, own Pebble) ${i < 0 ? 'warm-up' : `run ${i + 1}/${beforeRuns}`}: ${ms.toFixed(0)} ms`);
+    }
+
+    const demoMs = await timed('npm', ['run', '--silent', 'demo'], env);
+    progress(`  npm run demo (own Pebble): ${demoMs.toFixed(0)} ms`);
+
+    await certflow('local', 'start');
+    const one: number[] = [];
+    for (let i = -1; i < runs; i += 1) {
+      const ms = await certflow('issue', `one-${i + 1}`, '--name', `one${i + 1}.certflow.test`);
+      if (i >= 0) one.push(ms);
+      progress(`  certflow issue, CA running ${i < 0 ? 'warm-up' : `run ${i + 1}/${runs}`}: ${ms.toFixed(0)} ms`);
+    }
+    const twentyStarted = performance.now();
+    for (let i = 0; i < 20; i += 1) await certflow('issue', `twenty-${i}`, '--name', `t${i}.example.test`);
+    const twentyTotalMs = performance.now() - twentyStarted;
+    progress(`  20 sequential certflow issue processes: ${twentyTotalMs.toFixed(0)} ms`);
+    const demoWithDaemonMs = await timed('npm', ['run', '--silent', 'demo'], env);
+    progress(`  npm run demo (CA running): ${demoWithDaemonMs.toFixed(0)} ms`);
+    return {
+      oneRuns: runs,
+      oneMedianMs: median(one),
+      oneMinMs: Math.min(...one),
+      twentyTotalMs,
+      demoMs,
+      demoWithDaemonMs,
+      beforeOneMedianMs: median(before),
+      beforeRuns,
+      certbot: CERTBOT_REFERENCE,
+      loadAverage: os.loadavg().map((load) => Number(load.toFixed(2))),
+    };
+  } finally {
+    await certflow('local', 'stop').catch(() => 0);
+    await fs.rm(home, { recursive: true, force: true });
+  }
+}
+
+/** Rows for bench/run.ts: figure, certflow, certbot, certflow ÷ certbot, target. */
+export function cliRows(f: CliFigures): string[][] {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return [
+    [`issue one P-256, CA running (median of ${f.oneRuns})`, s(f.oneMedianMs), s(f.certbot.oneMs), (f.oneMedianMs / f.certbot.oneMs).toFixed(2), `≤ ${s(CLI_TARGETS.oneMs)}`],
+    ['20 certificates: 20 sequential issue processes', s(f.twentyTotalMs), s(f.certbot.twentyMs), (f.twentyTotalMs / f.certbot.twentyMs).toFixed(2), `≤ ${s(CLI_TARGETS.twentyMs)}`],
+    ['npm run demo, warm cache (own Pebble)', s(f.demoMs), '', '', `≤ ${s(CLI_TARGETS.demoMs)}`],
+    ['npm run demo, warm cache, CA running', s(f.demoWithDaemonMs), '', '', ''],
+    [`before: issue one via tsx, own Pebble (median of ${f.beforeRuns})`, s(f.beforeOneMedianMs), s(f.certbot.oneMs), (f.beforeOneMedianMs / f.certbot.oneMs).toFixed(2), ''],
+  ];
+}
