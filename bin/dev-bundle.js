@@ -126,6 +126,8 @@ export async function buildDevBundle(root, options = {}) {
 export async function devBundle(root) {
   const fresh = freshDevBundle(root);
   if (fresh) return fresh;
+  // On a terminal only: scripts and tests read stderr as the command's own.
+  if (process.stderr.isTTY) process.stderr.write('certflow: sources changed since the last run, bundling them (node_modules/.cache/certflow/dev-cli)…\n');
   try {
     return await buildDevBundle(root);
   } catch {
