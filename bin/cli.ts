@@ -15,6 +15,7 @@ import { KEY_TYPES } from '../domain/core/key-types';
 import type { StoredVersion } from '../domain/ports';
 import { LocalStoreAdmin } from '../local/store-admin';
 import { registerLocalCaCommands } from './commands/local-ca';
+import { addAwsOptions, onAws } from './commands/aws-mode';
 import { registerConfigCommand } from './commands/config';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -55,9 +56,6 @@ interface Mode {
 
 function checkLocal(mode: Mode): void {
   if (mode.aws && mode.local) throw new UsageError('choose --local or --aws, not both');
-  if (mode.aws) {
-    throw new UsageError('not yet: AWS mode of the certflow command is not built; use aws stepfunctions start-execution (README "Request input")');
-  }
 }
 
 async function runLocal(request: { certificateId: string; names: string[]; keyType?: string; keystore?: { profile?: string } }, asJson: boolean): Promise<number> {
@@ -295,7 +293,7 @@ const EXIT_CODES = `
 Exit codes:
   0  success
   1  failed (the execution failed: its error name is printed; or the operation was refused)
-  2  usage or configuration error (unknown option, missing argument, AWS mode not yet built)`;
+  2  usage or configuration error (unknown option, missing argument, both --local and --aws, no --state-machine-arn on AWS)`;
 
 const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n${EXIT_CODES}`;
 
@@ -309,14 +307,12 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'after',
       `${examples('certflow issue demo1 --name a.certflow.test', 'certflow list', 'certflow status demo1 --json', 'certflow rollback demo1', 'certflow agent --store .certflow --certificate demo1 --dir /tmp/host --once')}
 
-Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, manual executions by id (README "The certflow command").`,
+On AWS (--aws, or CERTFLOW_STATE_MACHINE_ARN set): certflow renew broker-eu1 --aws; certflow list --aws.
+Not yet built: revoke (README "The certflow command").`,
     );
 
   const modeOptions = (command: Command) =>
-    command
-      .addOption(new Option('--local', 'run on the embedded local default (the default: no stack is configured for this command yet)'))
-      .addOption(new Option('--aws', 'run on the deployed stack (not yet built: exits 2)'))
-      .option('--json', 'print the result as JSON on stdout (progress goes to stderr)');
+    addAwsOptions(command, ['stateMachineArn']).option('--json', 'print the result as JSON on stdout (progress goes to stderr)');
 
   modeOptions(
     program
@@ -331,7 +327,7 @@ Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, man
     .action(async (id: string, options: Mode & { name: string[]; keyType: string; keystoreProfile?: string; json?: boolean }) => {
       checkLocal(options);
       const request = { certificateId: id, names: options.name, keyType: options.keyType, ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}) };
-      setCode(await runLocal(request, options.json ?? false));
+      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await runLocal(request, options.json ?? false)));
     });
 
   modeOptions(
@@ -340,10 +336,11 @@ Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, man
       .description('renew a certificate declared in certflow.config.ts (names and options from the config)')
       .argument('<id>', 'a certificate id from certflow.config.ts certificates'),
   )
-    .addHelpText('after', examples('certflow renew broker-eu1', 'certflow renew broker-eu1 --json'))
+    .addHelpText('after', examples('certflow renew broker-eu1', 'certflow renew broker-eu1 --json', 'certflow renew broker-eu1 --aws --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate'))
     .action(async (id: string, options: Mode & { json?: boolean }) => {
       checkLocal(options);
-      setCode(await runLocal(await declaredCertificate(id), options.json ?? false));
+      // On AWS the id alone: the state machine completes it from the declared inventory.
+      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, { certificateId: id }))) ?? (await runLocal(await declaredCertificate(id), options.json ?? false)));
     });
 
   program
@@ -351,7 +348,8 @@ Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, man
     .description('the local store\'s inventory: id, names, key type, notAfter, days left, current version, last renewal; and which host serves which version')
     .option('--json', 'print the inventory as JSON')
     .addHelpText('after', examples('certflow list', 'certflow list --json', 'CERTFLOW_HOME=/srv/certflow certflow list'))
-    .action(async (options: { json?: boolean }) => setCode(await listCommand(options)));
+    .action(async (options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsList(ctx))) ?? (await listCommand(options))));
+  addAwsOptions(program.commands.at(-1)!, ['secretPrefix']);
 
   program
     .command('status')
@@ -359,7 +357,8 @@ Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, man
     .argument('<id>', 'certificate id')
     .option('--json', 'print as JSON')
     .addHelpText('after', examples('certflow status demo1', 'certflow status demo1 --json'))
-    .action(async (id: string, options: { json?: boolean }) => setCode(await statusCommand(id, options)));
+    .action(async (id: string, options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsStatus(ctx, id))) ?? (await statusCommand(id, options))));
+  addAwsOptions(program.commands.at(-1)!, ['secretPrefix']);
 
   program
     .command('history')
@@ -367,7 +366,8 @@ Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, man
     .argument('<id>', 'certificate id')
     .option('--json', 'print as JSON')
     .addHelpText('after', examples('certflow history demo1', 'certflow history demo1 --json'))
-    .action(async (id: string, options: { json?: boolean }) => setCode(await historyCommand(id, options)));
+    .action(async (id: string, options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsHistory(ctx, id))) ?? (await historyCommand(id, options))));
+  addAwsOptions(program.commands.at(-1)!, ['stateMachineArn', 'secretPrefix']);
 
   program
     .command('rollback')
@@ -382,7 +382,10 @@ Not yet built: AWS mode of issue/renew/list/status/history/rollback, revoke, man
 Agents on hosts do not move back by themselves (an older version looks like a stale event):
 reload a host by hand after a rollback (README "Runbook").`,
     )
-    .action(async (id: string, options: { to?: string; json?: boolean }) => setCode(await rollbackCommand(id, options)));
+    .action(async (id: string, options: Mode & { to?: string; json?: boolean }) =>
+      setCode((await onAws(options, (aws, ctx) => aws.awsRollback(ctx, id, options))) ?? (await rollbackCommand(id, options))),
+    );
+  addAwsOptions(program.commands.at(-1)!, ['secretPrefix', 'eventBus']);
 
   program
     .command('agent')

@@ -1,0 +1,342 @@
+/**
+ * The AWS side of `certflow issue|renew|list|status|history|rollback` (bin/cli.ts dispatches here
+ * when bin/commands/aws-mode.ts says AWS). Each function returns the exit code: 0 ok, 1 failed,
+ * 2 usage. Secret values are never printed: list/status/history read tags and version stages
+ * (ListSecrets, DescribeSecret, ListSecretVersionIds); rollback reads the bundle the store makes
+ * current again for its public metadata only (the announcement's serial, dates and fingerprint).
+ *
+ * Minimal IAM of the operator running them:
+ * - issue/renew: states:StartExecution on the RenewCertificate state machine,
+ *   states:DescribeExecution and states:GetExecutionHistory on its executions;
+ * - list/status: secretsmanager:ListSecrets, secretsmanager:DescribeSecret and
+ *   secretsmanager:ListSecretVersionIds on `<prefix>certificates/*`;
+ * - history: the same plus states:ListExecutions on the state machine and states:DescribeExecution;
+ * - rollback: secretsmanager:DescribeSecret, GetSecretValue, UpdateSecretVersionStage, TagResource
+ *   on `<prefix>certificates/<id>`, kms:Decrypt on the stack's key, events:PutEvents on the bus.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
+import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
+import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
+import { DETAIL_TYPES } from '../../domain/contracts/events';
+import type { StoredCertificateState } from '../../domain/ports';
+import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
+import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export interface AwsClients {
+  readonly sfn: SFNClient;
+  readonly secrets: SecretsManagerClient;
+  readonly events: EventBridgeClient;
+}
+
+/** What every AWS subcommand gets; tests pass their own clients and writers. */
+export interface AwsContext {
+  readonly clients: AwsClients;
+  readonly names: StackNames;
+  readonly json: boolean;
+  /** Result lines (stdout). */
+  readonly out: (line: string) => void;
+  /** Progress and errors (stderr). */
+  readonly err: (line: string) => void;
+  readonly follow?: Omit<FollowOptions, 'write'>;
+  readonly now?: () => Date;
+}
+
+/** Clients from the SDK's chain (region, credentials, AWS_ENDPOINT_URL). */
+export function defaultClients(): AwsClients {
+  return { sfn: new SFNClient({}), secrets: new SecretsManagerClient({}), events: new EventBridgeClient({}) };
+}
+
+/** The context for a command line's flags, or the usage error as exit code 2. */
+export function contextFor(flags: AwsFlags, clients: AwsClients = defaultClients()): AwsContext {
+  return {
+    clients,
+    names: stackNames(flags),
+    json: flags.json ?? false,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+/** Runs `body`, mapping usage errors to 2 and any other to 1, with the message on stderr. */
+export async function guarded(ctx: Pick<AwsContext, 'err'>, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : String(error);
+    ctx.err(`certflow: ${message}`);
+    return error instanceof ModeError ? EXIT.usage : EXIT.failed;
+  }
+}
+
+const printJson = (ctx: AwsContext, value: unknown) => ctx.out(JSON.stringify(value, null, 2));
+
+function storeOf(ctx: AwsContext): SecretsManagerCertificateStore {
+  // The key id is used only when a secret is created, which none of these commands does.
+  return new SecretsManagerCertificateStore(ctx.clients.secrets, { prefix: ctx.names.secretPrefix, kmsKeyId: 'unused-by-the-cli' });
+}
+
+function needArn(ctx: AwsContext): string {
+  if (!ctx.names.stateMachineArn) throw new ModeError('no state machine: give --state-machine-arn or set CERTFLOW_STATE_MACHINE_ARN (arn:aws:states:<region>:<account>:stateMachine:certflow-RenewCertificate)');
+  return ctx.names.stateMachineArn;
+}
+
+// ---- issue / renew --------------------------------------------------------------------------
+
+/**
+ * StartExecution with `input` (a full request for issue; `{certificateId}` alone for renew: the
+ * state machine completes it from the declaration), then follow it live. 0 on SUCCEEDED, else 1
+ * with the error name.
+ */
+export function awsRun(ctx: AwsContext, input: { readonly certificateId: string } & Record<string, unknown>): Promise<number> {
+  return guarded(ctx, async () => {
+    const arn = needArn(ctx);
+    const write = ctx.json ? ctx.err : ctx.out;
+    const executionArn = await startRenewal(ctx.clients.sfn, arn, input, ctx.now?.() ?? new Date());
+    write(`RenewCertificate for '${input.certificateId}': ${executionArn}`);
+    const result: FollowResult = await followExecution(ctx.clients.sfn, executionArn, { ...ctx.follow, write });
+    if (ctx.json) printJson(ctx, { certificateId: input.certificateId, input, ...result });
+    if (result.status !== 'SUCCEEDED') {
+      ctx.err(`\n${result.status}: ${result.error}${result.cause ? `: ${result.cause}` : ''}`);
+      return EXIT.failed;
+    }
+    if (!ctx.json) write(`\nSUCCEEDED: '${input.certificateId}' renewed (${result.states.length} states)`);
+    return EXIT.ok;
+  });
+}
+
+// ---- list / status / history ----------------------------------------------------------------
+
+function daysLeft(notAfter: string, now: Date): number {
+  return Math.floor((Date.parse(notAfter) - now.getTime()) / 86_400_000);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function inventoryRow(state: StoredCertificateState, now: Date) {
+  const metadata = state.current?.metadata;
+  return {
+    certificateId: state.certificateId,
+    names: metadata?.names ?? [],
+    keyType: metadata?.keyType ?? null,
+    notAfter: metadata?.notAfter ?? null,
+    daysLeft: metadata ? daysLeft(metadata.notAfter, now) : null,
+    currentVersion: state.current?.version ?? null,
+    // The current version's notBefore: the store keeps no other renewal time (history lists executions).
+    lastRenewal: metadata?.notBefore ?? null,
+    ...(state.namesSha256 && metadata?.names.length === 0 ? { namesSha256: state.namesSha256 } : {}),
+    lastFailure: state.lastFailure ?? null,
+    ...(state.unreadable ? { unreadable: state.unreadable } : {}),
+  };
+}
+type InventoryRow = ReturnType<typeof inventoryRow>;
+
+export function awsList(ctx: AwsContext): Promise<number> {
+  return guarded(ctx, async () => {
+    const now = ctx.now?.() ?? new Date();
+    const rows = (await storeOf(ctx).inventory()).map((state) => inventoryRow(state, now)).sort((a, b) => a.certificateId.localeCompare(b.certificateId));
+    const store = `secretsmanager:${ctx.names.secretPrefix}certificates/`;
+    if (ctx.json) {
+      printJson(ctx, { store, certificates: rows });
+      return EXIT.ok;
+    }
+    if (rows.length === 0) {
+      ctx.out(`No certificates under ${store} yet: certflow issue <id> --name <dns>… --aws`);
+      return EXIT.ok;
+    }
+    ctx.out(
+      table(
+        ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'LAST FAILURE'],
+        rows.map((row) => [
+          row.certificateId,
+          row.names.length ? row.names.join(',') : row.namesSha256 ? `(sha256 ${row.namesSha256.slice(0, 12)}…)` : '-',
+          row.keyType ?? '-',
+          row.notAfter ?? '-',
+          row.daysLeft === null ? '-' : String(row.daysLeft),
+          row.currentVersion ?? '-',
+          row.lastRenewal ?? '-',
+          row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
+        ]),
+      ),
+    );
+    return EXIT.ok;
+  });
+}
+
+export interface SecretVersion {
+  readonly version: string;
+  readonly stages: string[];
+  readonly createdAt: string | null;
+}
+
+/** Every version of the certificate's secret with its stages (ListSecretVersionIds, no values); undefined when there is no secret. */
+async function versionsOf(ctx: AwsContext, certificateId: string): Promise<SecretVersion[] | undefined> {
+  const secretId = `${ctx.names.secretPrefix}certificates/${certificateId}`;
+  const versions: SecretVersion[] = [];
+  let nextToken: string | undefined;
+  try {
+    // DescribeSecret first: it answers ResourceNotFoundException for a missing secret everywhere
+    // (the emulator answers ListSecretVersionIds on one with an HTML page).
+    await ctx.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+    do {
+      const page = await ctx.clients.secrets.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) }));
+      for (const version of page.Versions ?? []) {
+        versions.push({ version: version.VersionId!, stages: [...(version.VersionStages ?? [])], createdAt: version.CreatedDate?.toISOString() ?? null });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+  return versions.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
+}
+
+async function record(ctx: AwsContext, certificateId: string) {
+  const [inventory, versions] = await Promise.all([storeOf(ctx).inventory(), versionsOf(ctx, certificateId)]);
+  const state = inventory.find((candidate) => candidate.certificateId === certificateId);
+  if (!state && !versions) throw new ModeError(`no certificate '${certificateId}' under ${ctx.names.secretPrefix}certificates/ (certflow list --aws shows what there is)`);
+  return { row: inventoryRow(state ?? { certificateId }, ctx.now?.() ?? new Date()), versions: versions ?? [] };
+}
+
+function printVersions(ctx: AwsContext, versions: readonly SecretVersion[]): void {
+  if (versions.length === 0) return ctx.out('no versions');
+  ctx.out(table(['VERSION', 'STAGES', 'CREATED'], versions.map((version) => [version.version, version.stages.join(',') || '-', version.createdAt ?? '-'])));
+}
+
+function printRow(ctx: AwsContext, row: InventoryRow): void {
+  ctx.out(row.certificateId);
+  if (row.currentVersion) {
+    ctx.out(`  current   version ${row.currentVersion} (AWSCURRENT)`);
+    ctx.out(`  names     ${row.names.join(', ') || '(known by hash only)'} (${row.keyType})`);
+    ctx.out(`  notAfter  ${row.notAfter} (${row.daysLeft} days left)`);
+  } else ctx.out('  current   none');
+  if (row.lastFailure) ctx.out(`  last failure  ${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}`);
+  if (row.unreadable) ctx.out(`  unreadable    ${row.unreadable}`);
+}
+
+export function awsStatus(ctx: AwsContext, certificateId: string): Promise<number> {
+  return guarded(ctx, async () => {
+    const { row, versions } = await record(ctx, certificateId);
+    if (ctx.json) {
+      printJson(ctx, { ...row, versions });
+      return EXIT.ok;
+    }
+    printRow(ctx, row);
+    ctx.out('');
+    printVersions(ctx, versions);
+    return EXIT.ok;
+  });
+}
+
+export interface ExecutionRow {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: string;
+  readonly startDate: string | null;
+  readonly stopDate: string | null;
+  readonly error?: string;
+}
+
+/**
+ * The certificate's executions among the newest `scan` of the state machine (ListExecutions, newest
+ * first): the input of each (DescribeExecution; inputs carry no secrets) names its certificate.
+ */
+export async function executionsOf(sfn: SFNClient, stateMachineArn: string, certificateId: string, scan = 100): Promise<ExecutionRow[]> {
+  const listed: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page: ListExecutionsCommandOutput = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: Math.min(scan - listed.length, 1000), ...(nextToken ? { nextToken } : {}) }));
+    listed.push(...(page.executions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken && listed.length < scan);
+  const rows: ExecutionRow[] = [];
+  // A few at a time: DescribeExecution is throttled per account.
+  for (let i = 0; i < listed.length; i += 5) {
+    const described = await Promise.all(listed.slice(i, i + 5).map((execution) => sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn! }))));
+    for (const execution of described) {
+      let input: unknown;
+      try {
+        input = JSON.parse(execution.input ?? 'null');
+      } catch {
+        input = null;
+      }
+      if ((input as { certificateId?: unknown } | null)?.certificateId !== certificateId) continue;
+      rows.push({
+        executionArn: execution.executionArn!,
+        name: execution.name ?? '',
+        status: execution.status ?? 'UNKNOWN',
+        startDate: execution.startDate?.toISOString() ?? null,
+        stopDate: execution.stopDate?.toISOString() ?? null,
+        ...(execution.error ? { error: execution.error } : {}),
+      });
+    }
+  }
+  return rows.sort((a, b) => (a.startDate ?? '').localeCompare(b.startDate ?? ''));
+}
+
+export function awsHistory(ctx: AwsContext, certificateId: string, options: { scan?: number } = {}): Promise<number> {
+  return guarded(ctx, async () => {
+    const { row, versions } = await record(ctx, certificateId);
+    const arn = ctx.names.stateMachineArn;
+    const executions = arn ? await executionsOf(ctx.clients.sfn, arn, certificateId, options.scan) : null;
+    if (ctx.json) {
+      printJson(ctx, { certificateId, currentVersion: row.currentVersion, versions, executions });
+      return EXIT.ok;
+    }
+    printVersions(ctx, versions);
+    ctx.out('');
+    if (!executions) ctx.out('executions: give --state-machine-arn or set CERTFLOW_STATE_MACHINE_ARN to list them');
+    else if (executions.length === 0) ctx.out(`no executions for '${certificateId}' among the newest ${options.scan ?? 100}`);
+    else ctx.out(table(['STARTED', 'STOPPED', 'STATUS', 'ERROR', 'EXECUTION'], executions.map((e) => [e.startDate ?? '-', e.stopDate ?? '-', e.status, e.error ?? '-', e.name])));
+    return EXIT.ok;
+  });
+}
+
+// ---- rollback -------------------------------------------------------------------------------
+
+/**
+ * The store's rollback (AWSCURRENT back onto AWSPREVIOUS, inventory tags rewritten), then
+ * "Certificate Rolled Back" on the bus, which agents follow. On AWS only the previous version
+ * can be made current: `--to` must name it.
+ */
+export function awsRollback(ctx: AwsContext, certificateId: string, options: { to?: string } = {}): Promise<number> {
+  return guarded(ctx, async () => {
+    const store = storeOf(ctx);
+    if (options.to !== undefined) {
+      const secretId = `${ctx.names.secretPrefix}certificates/${certificateId}`;
+      const described = await ctx.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId })).catch(() => undefined);
+      const previous = Object.entries(described?.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSPREVIOUS'))?.[0];
+      if (options.to !== previous) {
+        ctx.err(`certflow rollback: on AWS a rollback makes the previous version (AWSPREVIOUS${previous ? ` = ${previous}` : ', none'}) current again; --to ${options.to} is not it`);
+        return EXIT.failed;
+      }
+    }
+    let moved: { from: string; to: string };
+    try {
+      moved = await store.rollback(certificateId);
+    } catch (error) {
+      ctx.err(`certflow rollback: ${error instanceof Error ? error.message : String(error)}`);
+      return EXIT.failed;
+    }
+    const current = await store.current(certificateId);
+    if (!current || current.version !== moved.to) throw new Error(`the store moved ${certificateId} to ${moved.to} but reads ${current?.version ?? 'nothing'} as current`);
+    const { serialNumber, notBefore, notAfter, fingerprintSha256 } = current.metadata;
+    const event = { certificateId, version: moved.to, previousVersion: moved.from, serialNumber, notBefore, notAfter, fingerprintSha256 };
+    await new EventBridgePublisher(ctx.clients.events, ctx.names.eventBus).rolledBack(event);
+    if (ctx.json) printJson(ctx, { certificateId, from: moved.from, to: moved.to, event });
+    else {
+      ctx.out(
+        `Rolled back '${certificateId}' from version ${moved.from} to version ${moved.to} (serial ${serialNumber}, notAfter ${notAfter}); "${DETAIL_TYPES.rolledBack}" put on the bus ${ctx.names.eventBus}`,
+      );
+    }
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,216 @@
+/**
+ * The AWS side of `certflow issue|renew|list|status|history|rollback` (bin/commands/aws.ts) against
+ * the AWS API emulator (test/support/aws.ts). Lambda tasks do not run there: executions are
+ * checked for what StartExecution stored (name, input) and how the CLI reports their end; the live
+ * loop's behaviour is in test/unit/cli/aws-follow.test.ts with aws-sdk-client-mock. Certificates
+ * are written by the real store adapter, as PackageAndStore writes them.
+ *
+ * API reference relied on:
+ * - CreateStateMachine / StartExecution / DescribeExecution / ListExecutions:
+ *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ *   (the input is stored as given, DescribeExecution returns it; ListExecutions lists newest first)
+ * - ListSecretVersionIds: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html
+ *   (each version with its VersionStages)
+ * - UpdateSecretVersionStage: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html
+ *   (moving AWSCURRENT puts AWSPREVIOUS on the version it left)
+ * - PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+ *   (a rule on the bus delivers the envelope to its SQS target)
+ */
+import { readFileSync } from 'node:fs';
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { Ajv2020 } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsHistory, awsList, awsRollback, awsRun, awsStatus, type AwsContext } from '../../bin/commands/aws';
+import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
+import type { CertificateMetadata } from '../../domain/core/certificate';
+import { awsClients, createAwsResources, type AwsClients, type AwsResources } from '../../local/aws-environment';
+import { cachedDefinitions } from '../../local/definition-cache';
+import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
+
+const suffix = uniqueSuffix();
+const ajv = new Ajv2020({ strict: true, allErrors: true });
+addFormats.default(ajv);
+const rolledBackSchema = ajv.compile(JSON.parse(readFileSync(new URL('../../schemas/certificate-rolled-back.schema.json', import.meta.url), 'utf8')) as object);
+
+const metadata = (serialNumber: string, names: string[]): CertificateMetadata => ({
+  names,
+  serialNumber,
+  notBefore: '2026-11-01T00:00:00.000Z',
+  notAfter: '2027-01-30T00:00:00.000Z',
+  fingerprintSha256: serialNumber.padEnd(64, '0'),
+  keyType: 'ec-p256',
+  issuer: 'CN=Contract CA',
+});
+
+describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipped: ${aws.skipReason})`}`, () => {
+  let clients: AwsClients;
+  let sfn: SFNClient;
+  let resources: AwsResources;
+  let store: SecretsManagerCertificateStore;
+  let stateMachineArn = '';
+
+  const ctx = (out: string[], err: string[] = [], json = true): AwsContext => ({
+    clients: { sfn, secrets: clients.secrets, events: clients.eventBridge },
+    names: { stateMachineArn, secretPrefix: resources.secretPrefix, eventBus: resources.busName },
+    json,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    follow: { pollMs: 200, maxWaitMs: 30_000 },
+  });
+
+  /** PackageAndStore's calls: a pending key for the order, then the certificate promoted over it. */
+  async function issue(id: string, serial: string, names: string[]) {
+    const pending = await store.pendingKey(id, `https://ca.test/${id}/order/${serial}`, async () => `KEY-${serial}`);
+    const privateKeyPem = await store.readPendingKey(pending.pending);
+    return store.promote(pending.pending, {
+      certificatePem: `CERT-${serial}\n`,
+      chainPem: 'ISSUER\n',
+      privateKeyPem,
+      metadata: metadata(serial, names),
+      files: { 'keystore.pass': Buffer.from(`Password${serial}\n`) },
+    });
+  }
+
+  async function drain(queueUrl: string): Promise<{ 'detail-type': string; source: string; detail: Record<string, unknown> }[]> {
+    const envelopes = [];
+    for (let empty = 0; empty < 3; ) {
+      const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      if (Messages.length === 0) empty += 1;
+      for (const message of Messages) {
+        envelopes.push(JSON.parse(message.Body!));
+        await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+      }
+    }
+    return envelopes;
+  }
+
+  beforeAll(async () => {
+    clients = awsClients(awsClientConfig());
+    sfn = new SFNClient(awsClientConfig());
+    resources = await createAwsResources(clients, suffix, ['cli.example'], ['cli-a', 'cli-b']);
+    store = new SecretsManagerCertificateStore(clients.secrets, { prefix: resources.secretPrefix, kmsKeyId: resources.kmsKeyId });
+    // The synthesized RenewCertificate definition, as the stack deploys it (its Lambda ARNs do not run here).
+    const { renew } = await cachedDefinitions();
+    const created = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `certflow-${suffix}-RenewCertificate`,
+        definition: JSON.stringify(renew.definition),
+        roleArn: 'arn:aws:iam::123456789012:role/certflow-renew',
+      }),
+    );
+    stateMachineArn = created.stateMachineArn!;
+    await issue('cli-a', '0a01', ['a.cli.example']);
+    await issue('cli-a', '0a02', ['a.cli.example']);
+    await issue('cli-b', '0b01', ['b.cli.example', '*.b.cli.example']);
+  }, 180_000);
+  afterAll(() => sfn?.destroy());
+
+  it('renew --aws starts the RenewCertificate state machine with {certificateId} alone, and exits 1 with the error name the execution ends with', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await awsRun(ctx(out, err), { certificateId: 'cli-a' });
+    const result = JSON.parse(out.join('\n')) as { executionArn: string; status: string; error?: string };
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: result.executionArn }));
+    expect(execution.stateMachineArn).toBe(stateMachineArn);
+    expect(JSON.parse(execution.input!)).toEqual({ certificateId: 'cli-a' });
+    expect(execution.name).toMatch(/^cli-a-\d{8}T\d{6}Z-[0-9a-f]{4}$/);
+    // No Lambda runs on the emulator: the first task fails, and the CLI says so with its name.
+    expect(result.status).not.toBe('SUCCEEDED');
+    expect(code).toBe(1);
+    expect(result.error).toMatch(/\S/);
+    expect(err.join('\n')).toContain(`${result.status}: ${result.error}`);
+  }, 60_000);
+
+  it('issue --aws sends the request as the input schema has it', async () => {
+    const out: string[] = [];
+    const input = { certificateId: 'cli-b', names: ['b.cli.example', '*.b.cli.example'], keyType: 'ec-p256', keystore: { profile: 'modern' } };
+    await awsRun(ctx(out), input);
+    const { executionArn } = JSON.parse(out.join('\n')) as { executionArn: string };
+    expect(JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn }))).input!)).toEqual(input);
+  }, 60_000);
+
+  it('list --aws shows the inventory from the store\'s tags', async () => {
+    const out: string[] = [];
+    expect(await awsList(ctx(out))).toBe(0);
+    const { certificates } = JSON.parse(out.join('\n')) as { certificates: Record<string, unknown>[] };
+    expect(certificates.map((row) => [row.certificateId, row.names, row.keyType, row.notAfter])).toEqual([
+      ['cli-a', ['a.cli.example'], 'ec-p256', '2027-01-30T00:00:00.000Z'],
+      ['cli-b', ['b.cli.example', '*.b.cli.example'], 'ec-p256', '2027-01-30T00:00:00.000Z'],
+    ]);
+    const table: string[] = [];
+    expect(await awsList(ctx(table, [], false))).toBe(0);
+    expect(table.join('\n')).toMatch(/^cli-b\s+b\.cli\.example,\*\.b\.cli\.example\s+ec-p256\s+2027-01-30T00:00:00\.000Z/m);
+  });
+
+  it('status --aws lists the secret\'s versions with their stages; an unknown id exits 2', async () => {
+    const out: string[] = [];
+    expect(await awsStatus(ctx(out), 'cli-a')).toBe(0);
+    const status = JSON.parse(out.join('\n')) as { currentVersion: string; versions: { version: string; stages: string[] }[] };
+    const current = status.versions.find((version) => version.stages.includes('AWSCURRENT'));
+    expect(current?.version).toBe(status.currentVersion);
+    expect(status.versions.some((version) => version.stages.includes('AWSPREVIOUS'))).toBe(true);
+    expect(JSON.stringify(status)).not.toContain('KEY-0a0');
+    const err: string[] = [];
+    expect(await awsStatus(ctx([], err), 'nowhere'), err.join('\n')).toBe(2);
+    expect(err.join('\n')).toMatch(/no certificate 'nowhere'/);
+  });
+
+  it('history --aws lists the certificate\'s executions and no other\'s', async () => {
+    const out: string[] = [];
+    expect(await awsHistory(ctx(out), 'cli-a')).toBe(0);
+    const history = JSON.parse(out.join('\n')) as { executions: { name: string; status: string }[]; versions: unknown[] };
+    expect(history.executions.length).toBeGreaterThanOrEqual(1);
+    expect(history.executions.every((execution) => execution.name.startsWith('cli-a-'))).toBe(true);
+    expect(history.versions.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rollback --aws moves AWSCURRENT back and announces "Certificate Rolled Back" on the bus, valid against its schema', async () => {
+    const secretId = `${resources.secretPrefix}certificates/cli-a`;
+    const before = (await clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages!;
+    const holder = (stages: Record<string, string[]>, label: string) => Object.keys(stages).find((version) => stages[version]!.includes(label));
+    const [from, to] = [holder(before, 'AWSCURRENT')!, holder(before, 'AWSPREVIOUS')!];
+    await drain(resources.observerQueueUrl);
+
+    const refused: string[] = [];
+    expect(await awsRollback(ctx([], refused), 'cli-a', { to: from })).toBe(1);
+    expect(refused.join('\n')).toMatch(/makes the previous version \(AWSPREVIOUS = .*\) current again/);
+
+    const out: string[] = [];
+    expect(await awsRollback(ctx(out), 'cli-a', { to })).toBe(0);
+    const after = (await clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages!;
+    expect(holder(after, 'AWSCURRENT')).toBe(to);
+    expect(holder(after, 'AWSPREVIOUS')).toBe(from);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ certificateId: 'cli-a', from, to });
+
+    const events = (await drain(resources.observerQueueUrl)).filter((event) => event['detail-type'] === 'Certificate Rolled Back');
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event!.source).toBe('certflow');
+    expect(event!.detail).toEqual({
+      certificateId: 'cli-a',
+      version: to,
+      previousVersion: from,
+      serialNumber: '0a01',
+      notBefore: '2026-11-01T00:00:00.000Z',
+      notAfter: '2027-01-30T00:00:00.000Z',
+      fingerprintSha256: '0a01'.padEnd(64, '0'),
+    });
+    expect(rolledBackSchema(event!.detail), JSON.stringify(rolledBackSchema.errors)).toBe(true);
+    // The inventory follows: list shows the rolled-back-to version as current.
+    const list: string[] = [];
+    await awsList(ctx(list));
+    expect((JSON.parse(list.join('\n')) as { certificates: { certificateId: string; currentVersion: string }[] }).certificates.find((row) => row.certificateId === 'cli-a')?.currentVersion).toBe(to);
+  }, 60_000);
+
+  it('rollback --aws with no previous version exits 1 and announces nothing', async () => {
+    await drain(resources.observerQueueUrl);
+    const err: string[] = [];
+    expect(await awsRollback(ctx([], err), 'cli-b')).toBe(1);
+    expect(err.join('\n')).toMatch(/nothing to roll back to \(no previous version\)/);
+    expect(await drain(resources.observerQueueUrl)).toEqual([]);
+  }, 30_000);
+});
+
