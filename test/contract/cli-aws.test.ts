@@ -16,7 +16,9 @@
  * - PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
  *   (a rule on the bus delivers the envelope to its SQS target)
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -31,6 +33,17 @@ import { cachedDefinitions } from '../../local/definition-cache';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 
 const suffix = uniqueSuffix();
+const run = promisify(execFile);
+
+/** What the SDK's chain reads for this endpoint: AWS_ENDPOINT_URL, the region, test credentials for the emulator. */
+function awsEnvironment(): Record<string, string> {
+  const config = awsClientConfig();
+  return {
+    AWS_ENDPOINT_URL: config.endpoint!,
+    AWS_REGION: config.region,
+    ...(config.credentials ? { AWS_ACCESS_KEY_ID: config.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey } : {}),
+  };
+}
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats.default(ajv);
 const rolledBackSchema = ajv.compile(JSON.parse(readFileSync(new URL('../../schemas/certificate-rolled-back.schema.json', import.meta.url), 'utf8')) as object);
@@ -204,6 +217,18 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     await awsList(ctx(list));
     expect((JSON.parse(list.join('\n')) as { certificates: { certificateId: string; currentVersion: string }[] }).certificates.find((row) => row.certificateId === 'cli-a')?.currentVersion).toBe(to);
   }, 60_000);
+
+  it('as an operator runs it (node bin/cli.js): the SDK chain finds the endpoint, region and credentials in the environment', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, ...awsEnvironment(), CERTFLOW_SECRET_PREFIX: resources.secretPrefix };
+    delete env.CERTFLOW_STATE_MACHINE_ARN;
+    const listed = await run(process.execPath, ['bin/cli.js', 'list', '--aws', '--json'], { env, timeout: 60_000 });
+    const { store: where, certificates } = JSON.parse(listed.stdout) as { store: string; certificates: { certificateId: string }[] };
+    expect(where).toBe(`secretsmanager:${resources.secretPrefix}certificates/`);
+    expect(certificates.map((row) => row.certificateId)).toEqual(['cli-a', 'cli-b']);
+    // CERTFLOW_STATE_MACHINE_ARN set: AWS without --aws.
+    const status = await run(process.execPath, ['bin/cli.js', 'status', 'cli-b'], { env: { ...env, CERTFLOW_STATE_MACHINE_ARN: stateMachineArn }, timeout: 60_000 });
+    expect(status.stdout).toMatch(/^cli-b\n {2}current {3}version \S+ \(AWSCURRENT\)/);
+  }, 120_000);
 
   it('rollback --aws with no previous version exits 1 and announces nothing', async () => {
     await drain(resources.observerQueueUrl);

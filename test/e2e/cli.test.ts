@@ -40,9 +40,13 @@ describe('certflow', () => {
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain('Allowed choices are ec-p256');
     expect((await certflow('frobnicate')).code).toBe(2);
+    // On AWS without a state machine to start (bin/commands/aws-mode.ts): a usage error, nothing started.
     const aws = await certflow('issue', 'demo1', '--name', 'a.certflow.test', '--aws');
     expect(aws.code).toBe(2);
-    expect(aws.stderr).toContain('not yet');
+    expect(aws.stderr).toContain('give --state-machine-arn or set CERTFLOW_STATE_MACHINE_ARN');
+    const both = await certflow('list', '--aws', '--local');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('choose --local or --aws, not both');
   }, 60_000);
 
   it('issue twice, then list, status, history and rollback on the same store', async () => {
