@@ -34,8 +34,12 @@ describe('cdk synth', () => {
         if (fn.Properties.Environment.Variables.CERTFLOW_STEP === 'validate-request') {
           expect(bundle).toContain('"InvalidCertificateRequest"');
         }
-        // The declared inventory (certflow.config.ts) is compiled into the scan function only.
-        expect(bundle.includes('broker-eu1')).toBe(fn.Properties.Environment.Variables.CERTFLOW_STEP === 'scan-inventory');
+        // The declared inventory (certflow.config.ts) is compiled into the functions that read it and
+        // no other: the scan, and ValidateRequest, which completes a request by id alone (issue #11).
+        expect(bundle.includes('broker-eu1')).toBe(['scan-inventory', 'validate-request'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
+        if (fn.Properties.Environment.Variables.CERTFLOW_STEP === 'validate-request') {
+          expect(bundle).toContain(JSON.stringify(JSON.stringify([{ id: 'broker-eu1', names: ['mq.example.com', '*.mq.example.com'], keystore: { profile: 'legacy' } }])).slice(1, -1));
+        }
         // The trust anchors (ISRG Root X1's first line here) into PackageAndStore only; every step knows the allowed directories.
         expect(bundle.includes(ISRG_ROOT_X1_LINE)).toBe(fn.Properties.Environment.Variables.CERTFLOW_STEP === 'package-and-store');
         expect(JSON.parse(fn.Properties.Environment.Variables.CERTFLOW_DIRECTORIES!)).toEqual([LETS_ENCRYPT_STAGING, LETS_ENCRYPT_PRODUCTION]);
