@@ -16,8 +16,12 @@ import type { LocalDefinition, LocalDefinitions } from './definition';
 /** The project root (this file lives in <root>/local/). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Sources (relative to the root) whose contents key the cache; folders are walked for *.ts. */
-export const DEFINITION_SOURCES = ['infra', 'lambdas/catalogue.ts', 'lambdas/state.ts', 'certflow.config.ts', 'bin/certflow.ts', 'local/definition.ts'] as const;
+/**
+ * Sources (relative to the root) whose contents key the cache; folders are walked for *.ts. All of
+ * domain/ and lambdas/, not just the catalogue: infra imports from them what shapes the definition
+ * (the retryable error names, the contracts), and hashing ~200 small files costs a few ms.
+ */
+export const DEFINITION_SOURCES = ['infra', 'domain', 'lambdas', 'certflow.config.ts', 'bin/certflow.ts', 'local/definition.ts'] as const;
 
 const CACHE_FORMAT = 1;
 
