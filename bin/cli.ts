@@ -1,7 +1,7 @@
 /**
  * The `certflow` command (bin/cli.js runs this file with tsx). Subcommands on the embedded
  * local default (Pebble + local DNS + the file store under CERTFLOW_HOME, default .certflow):
- * issue, renew, list, status, history, rollback; and agent, demo, simulate.
+ * issue, renew, list, status, history, rollback, revoke (bin/commands/revoke.ts); and agent, demo, simulate.
  * Exit codes: 0 ok, 1 failed, 2 usage or configuration error.
  */
 import * as path from 'node:path';
@@ -12,11 +12,12 @@ import { DETAIL_TYPES } from '../domain/contracts/events';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { hostInventory, hostsOf, hostVerdict, type HostState } from '../domain/core/host-inventory';
 import { KEY_TYPES } from '../domain/core/key-types';
-import type { StoredVersion } from '../domain/ports';
+import type { RevocationMark, StoredVersion } from '../domain/ports';
 import { LocalStoreAdmin } from '../local/store-admin';
+import { registerConfigCommand } from './commands/config';
+import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
 import { addAwsOptions, onAws } from './commands/aws-mode';
-import { registerConfigCommand } from './commands/config';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const ROLLED_BACK = DETAIL_TYPES.rolledBack;
@@ -210,7 +211,7 @@ async function certificateRecord(id: string) {
   return { store, versions, current, events: eventsOf(events, id), failure };
 }
 
-function versionRow(version: StoredVersion, current: string | undefined): string[] {
+function versionRow(version: StoredVersion & { readonly revoked?: RevocationMark }, current: string | undefined): string[] {
   return [
     `${version.version === current ? '*' : ' '} ${version.version}`,
     version.metadata.serialNumber,
@@ -218,17 +219,18 @@ function versionRow(version: StoredVersion, current: string | undefined): string
     version.metadata.notBefore,
     version.metadata.notAfter,
     version.metadata.names.join(','),
+    version.revoked ? `${version.revoked.reason} ${version.revoked.revokedAt}` : '-',
   ];
 }
 
-function printVersions(versions: readonly StoredVersion[], current: string | undefined): void {
-  out(table(['VERSION', 'SERIAL', 'KEY TYPE', 'NOT BEFORE', 'NOT AFTER', 'NAMES'], versions.map((version) => versionRow(version, current))));
+function printVersions(versions: readonly (StoredVersion & { readonly revoked?: RevocationMark })[], current: string | undefined): void {
+  out(table(['VERSION', 'SERIAL', 'KEY TYPE', 'NOT BEFORE', 'NOT AFTER', 'NAMES', 'REVOKED'], versions.map((version) => versionRow(version, current))));
   out('  (* current)');
 }
 
 function eventLine(event: LoggedEvent): string {
   const { detail } = event;
-  const facts = ['version', 'previousVersion', 'serialNumber', 'step', 'error', 'daysToExpiry']
+  const facts = ['version', 'previousVersion', 'serialNumber', 'reason', 'step', 'error', 'daysToExpiry']
     .filter((key) => detail[key] !== undefined)
     .map((key) => `${key}=${String(detail[key])}`);
   return `${event.time}  ${event['detail-type'].padEnd(26)} ${facts.join(' ')}`;
@@ -308,7 +310,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       `${examples('certflow issue demo1 --name a.certflow.test', 'certflow list', 'certflow status demo1 --json', 'certflow rollback demo1', 'certflow agent --store .certflow --certificate demo1 --dir /tmp/host --once')}
 
 On AWS (--aws, or CERTFLOW_STATE_MACHINE_ARN set): certflow renew broker-eu1 --aws; certflow list --aws.
-Not yet built: revoke (README "The certflow command").`,
+Not yet built: AWS mode of revoke (README "The certflow command").`,
     );
 
   const modeOptions = (command: Command) =>
@@ -424,7 +426,7 @@ reload a host by hand after a rollback (README "Runbook").`,
     });
 
   registerConfigCommand(program, setCode);
-
+  registerRevokeCommand(program, setCode);
   registerLocalCaCommands(program, setCode);
 
   return program;

@@ -4,7 +4,15 @@
  * Everything that crosses a port into Step Functions state must be JSON and public.
  */
 import type { CertificateMetadata } from './core/certificate';
-import type { CertificateExpiringEvent, CertificateRenewalFailedEvent, CertificateRenewedEvent, CertificateRolledBackEvent } from './contracts/events';
+import type {
+  CertificateExpiringEvent,
+  CertificateRenewalFailedEvent,
+  CertificateRenewedEvent,
+  CertificateRevocationFailedEvent,
+  CertificateRevokedEvent,
+  CertificateRolledBackEvent,
+} from './contracts/events';
+import type { RevocationMark } from './contracts/revocation';
 
 /** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
 export interface TxtRecord {
@@ -142,8 +150,31 @@ export interface RenewalLeases {
   releaseLease(certificateId: string, holder: string): Promise<void>;
 }
 
+export type { RevocationMark } from './contracts/revocation';
+
+/** A stored version's certificate: public parts only (the leaf as the CA issued it), and its revocation mark. */
+export interface IssuedCertificate {
+  readonly certificateId: string;
+  readonly version: string;
+  readonly certificatePem: string;
+  readonly metadata: CertificateMetadata;
+  /** Set once the version is marked revoked. */
+  readonly revoked?: RevocationMark;
+}
+
+/** Revocation. IAM: certificateRead (a version's certificate and mark), revocationMark (marking it). */
+export interface RevocationStore {
+  /** A version's certificate, by default the current one's; undefined when there is no such version. */
+  issuedCertificate(certificateId: string, version?: string): Promise<IssuedCertificate | undefined>;
+  /**
+   * Mark a version revoked, beside it: its material is never rewritten. Idempotent: a version marked
+   * already keeps its first mark, which is returned.
+   */
+  markRevoked(certificateId: string, version: string, mark: RevocationMark): Promise<RevocationMark>;
+}
+
 /** The whole store, as adapters implement it. */
-export interface CertificateStore extends AccountStore, SecretReader, PendingKeys, VersionStore, InventoryStore, RenewalLeases {}
+export interface CertificateStore extends AccountStore, SecretReader, PendingKeys, VersionStore, InventoryStore, RenewalLeases, RevocationStore {}
 
 // The event details are contracts (domain/contracts/events.ts): types inferred from their schemas.
 export {
@@ -152,6 +183,8 @@ export {
   type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
+  type CertificateRevocationFailedEvent,
+  type CertificateRevokedEvent,
   type CertificateRolledBackEvent,
 } from './contracts/events';
 
@@ -159,6 +192,8 @@ export interface EventPublisher {
   renewed(event: CertificateRenewedEvent): Promise<void>;
   failed(event: CertificateRenewalFailedEvent): Promise<void>;
   expiring(event: CertificateExpiringEvent): Promise<void>;
+  revoked(event: CertificateRevokedEvent): Promise<void>;
+  revocationFailed(event: CertificateRevocationFailedEvent): Promise<void>;
 }
 
 /** What operators' actions announce (the CLI, never a pipeline step). */

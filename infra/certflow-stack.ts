@@ -12,6 +12,7 @@ import { RenewCertificateFlow, type RenewalFunctions } from './renew-state-machi
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { RENEWAL_TIMEOUT_MS } from '../domain/core/durations';
 import { RenewalLambdas } from './renewal-functions';
+import { RevokeCertificateFlow } from './revoke-state-machine';
 import { ScanFlow } from './scan-state-machine';
 import { HostInventory } from './host-inventory';
 import { CertificateSubscriber } from './subscriber';
@@ -24,6 +25,8 @@ export interface CertflowStackProps extends StackProps {
 export class CertflowStack extends Stack {
   readonly renewCertificate: sfn.StateMachine;
   readonly scanCertificates: sfn.StateMachine;
+  /** `certflow revoke`: revoke at the CA, mark the version, announce, and reissue on request. */
+  readonly revokeCertificate: sfn.StateMachine;
   readonly secretsKey: kms.Key;
   readonly bus: events.EventBus;
   /** The Lambda function of each step, by step id. */
@@ -88,6 +91,21 @@ export class CertflowStack extends Stack {
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'ScanCertificatesLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+    // Revocation (the key-compromise runbook): started by hand or by `certflow revoke`; a reissue runs RenewCertificate.
+    const revokeFlow = new RevokeCertificateFlow(this, 'RevokeFlow', { fns: functions, renewCertificate: this.renewCertificate });
+    this.revokeCertificate = new sfn.StateMachine(this, 'RevokeCertificate', {
+      stateMachineName: 'certflow-RevokeCertificate',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(revokeFlow.definition),
+      // A few quick steps, then a whole renewal at most.
+      timeout: Duration.millis(RENEWAL_TIMEOUT_MS).plus(Duration.minutes(15)),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'RevokeCertificateLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
         level: sfn.LogLevel.ALL,
         includeExecutionData: false,
       },

@@ -22,6 +22,10 @@
  * | renewalLease    | GetSecretValue / PutSecretValue / CreateSecret (name condition) / TagResource on        |
  * |                 | <prefix>leases/* (which execution renews a certificate; no private material)            |
  * | failureRecord   | TagResource on <prefix>certificates/* (last failure, for the scan)                      |
+ * | certificateRead | GetSecretValue / DescribeSecret on <prefix>certificates/* (a version's leaf to revoke,  |
+ * |                 | and its revocation mark); kms:Decrypt                                                   |
+ * | revocationMark  | DescribeSecret / TagResource on <prefix>certificates/* (the revoked version's mark: a   |
+ * |                 | tag; no value read or written, no KMS)                                                  |
  * | inventory       | secretsmanager:ListSecrets (names and tags, no values); states:ListExecutions on the    |
  * |                 | RenewCertificate machine (the order budget)                                             |
  * | publish         | events:PutEvents on the bus                                                             |
@@ -48,6 +52,8 @@ export type Capability =
   | 'pendingDiscard'
   | 'renewalLease'
   | 'failureRecord'
+  | 'certificateRead'
+  | 'revocationMark'
   | 'inventory'
   | 'publish';
 
@@ -70,8 +76,10 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   pendingDiscard: { store: ['discardPending', 'pendingFor'] },
   renewalLease: { store: ['acquireLease', 'releaseLease'] },
   failureRecord: { store: ['recordFailure'] },
+  certificateRead: { store: ['issuedCertificate'] },
+  revocationMark: { store: ['markRevoked'] },
   inventory: { store: ['inventory'], orders: ['ordersSince'] },
-  publish: { events: ['renewed', 'failed', 'expiring'] },
+  publish: { events: ['renewed', 'failed', 'expiring', 'revoked', 'revocationFailed'] },
 };
 
 export interface AccessScope {
@@ -168,6 +176,16 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       new iam.PolicyStatement({ sid: 'ReadGivenPasswords', actions: ['secretsmanager:GetSecretValue'], resources: [secret('passwords/*')] }),
     );
   }
+  if (has('certificateRead')) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'ReadIssuedCertificates', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret('certificates/*')] }),
+    );
+  }
+  if (has('revocationMark')) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'MarkRevoked', actions: ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource'], resources: [secret('certificates/*')] }),
+    );
+  }
   if (has('pendingWrite') || has('pendingRead')) {
     statements.push(new iam.PolicyStatement({ sid: 'ReadPendingKeys', actions: ['secretsmanager:GetSecretValue'], resources: [secret('pending/*')] }));
   }
@@ -202,7 +220,7 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       }),
     );
   }
-  const readsSecrets = ['accountRead', 'accountWrite', 'certificateWrite', 'pendingWrite', 'pendingRead', 'pendingDiscard', 'renewalLease'].some((c) => has(c as Capability));
+  const readsSecrets = ['accountRead', 'accountWrite', 'certificateWrite', 'certificateRead', 'pendingWrite', 'pendingRead', 'pendingDiscard', 'renewalLease'].some((c) => has(c as Capability));
   const writesSecrets = has('accountWrite') || has('certificateWrite') || has('pendingWrite') || has('renewalLease');
   if (readsSecrets) {
     statements.push(

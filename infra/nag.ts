@@ -38,7 +38,7 @@ export function applyNagChecks(app: App, stack: CertflowStack, config: CertflowC
   // CDK's LambdaInvoke grants lambda:InvokeFunction on `<function arn>` and `<function arn>:*` (its versions).
   for (const fn of Object.values(stack.stepLambdas)) {
     const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
-    for (const machine of [stack.renewCertificate, stack.scanCertificates]) {
+    for (const machine of [stack.renewCertificate, stack.scanCertificates, stack.revokeCertificate]) {
       Validations.of(machine.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
         reason: 'lambda:InvokeFunction on this step function and its versions only, as granted by LambdaInvoke.',
@@ -50,5 +50,9 @@ export function applyNagChecks(app: App, stack: CertflowStack, config: CertflowC
   Validations.of(stack.scanCertificates.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${renewLogicalId}"}]}]}*]`,
     reason: 'DescribeExecution/StopExecution on RenewCertificate executions started by the scan (their names are generated).',
+  });
+  Validations.of(stack.revokeCertificate.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${renewLogicalId}"}]}]}*]`,
+    reason: 'DescribeExecution/StopExecution on the RenewCertificate execution a reissue starts (its name is generated).',
   });
 }

@@ -2,8 +2,8 @@
  * The step catalogue: the one place a step is defined. Each entry names its handler, the state it
  * reads (its payload, typed from the state), where its result goes, the ports and IAM capabilities it
  * gets, and how it is retried. From it come the Lambda functions and their roles
- * (infra/renewal-functions.ts), the tasks of both state machines (infra/renew-state-machine.ts,
- * infra/scan-state-machine.ts) and the local runner's steps (local/runner.ts).
+ * (infra/renewal-functions.ts), the tasks of the state machines (infra/renew-state-machine.ts,
+ * infra/scan-state-machine.ts, infra/revoke-state-machine.ts) and the local runner's steps (local/runner.ts).
  *
  * Adding a step: a handler in lambdas/handlers/ and an entry here. The compiler holds the two
  * together (payload ⇄ the handler's input, ports ⇄ its deps, result ⇄ the state field it fills);
@@ -20,15 +20,20 @@ import { checkOrder } from './handlers/check-order';
 import { cleanupAfterFailure, cleanupChallenges } from './handlers/cleanup-challenges';
 import { createOrder } from './handlers/create-order';
 import { finalizeOrder } from './handlers/finalize-order';
+import { markRevoked } from './handlers/mark-revoked';
 import { packageAndStore } from './handlers/package-and-store';
 import { presentChallenges } from './handlers/present-challenges';
 import { publishFailed } from './handlers/publish-failed';
 import { publishRenewed } from './handlers/publish-renewed';
+import { publishRevocationFailed } from './handlers/publish-revocation-failed';
+import { publishRevoked } from './handlers/publish-revoked';
+import { revokeAtCa } from './handlers/revoke-at-ca';
 import { scanInventory } from './handlers/scan-inventory';
 import { validateRequest } from './handlers/validate-request';
+import { validateRevocation } from './handlers/validate-revocation';
 import { ENV } from './runtime/aws-deps';
 import { invokeStep } from './runtime/lambda';
-import type { FailureState, RenewalState } from './state';
+import type { FailureState, RenewalState, RevocationState } from './state';
 
 /** No Parameters: the task receives the whole state (a first state: the execution's input). */
 export const WHOLE_INPUT = 'whole input';
@@ -38,8 +43,8 @@ interface ContextValues {
   readonly '$$.Execution.Id': string;
   readonly '$$.Execution.Input': unknown;
 }
-/** Every field a task may read: the renewal state, and on the failure path what Catch added. */
-type Readable = RenewalState & FailureState;
+/** Every field a task may read: the renewal or revocation state, and on the failure path what Catch added. */
+type Readable = RenewalState & RevocationState & FailureState;
 type FieldPath = {
   [K in keyof Readable & string]: `$.${K}` | (NonNullable<Readable[K]> extends object ? `$.${K}.${keyof NonNullable<Readable[K]> & string}` : never);
 }[keyof Readable & string];
@@ -48,7 +53,7 @@ export type PayloadPath = '$' | keyof ContextValues | FieldPath;
 type ValueAt<P extends PayloadPath> = P extends keyof ContextValues
   ? ContextValues[P]
   : P extends '$'
-    ? FailureState
+    ? FailureState & RevocationState
     : P extends `$.${infer K extends keyof Readable}.${infer F}`
       ? F extends keyof NonNullable<Readable[K]>
         ? NonNullable<Readable[K]>[F]
@@ -61,9 +66,13 @@ type ValueAt<P extends PayloadPath> = P extends keyof ContextValues
 export type Payload = typeof WHOLE_INPUT | { readonly [field: string]: PayloadPath };
 export type InputOf<P extends Payload> = P extends typeof WHOLE_INPUT ? unknown : { readonly [K in keyof P]: ValueAt<P[K] & PayloadPath> };
 
-/** Where the result goes: a field of the renewal state, the scan's `$.scan`, or nowhere (null). */
-export type ResultPath = `$.${keyof RenewalState}` | '$.scan' | null;
-type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof RenewalState}` ? NonNullable<RenewalState[K]> : unknown;
+/** Where the result goes: a field of the renewal or revocation state, the scan's `$.scan`, or nowhere (null). */
+export type ResultPath = `$.${keyof RenewalState}` | `$.${keyof RevocationState}` | '$.scan' | null;
+type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof RenewalState}`
+  ? NonNullable<RenewalState[K]>
+  : R extends `$.${infer K extends keyof RevocationState}`
+    ? NonNullable<RevocationState[K]>
+    : unknown;
 
 /**
  * - `rate-limited`: transient errors (Lambda, network, not yet in sync…) within seconds, and a CA's
@@ -73,7 +82,7 @@ type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof Renew
  */
 export type RetryClass = 'rate-limited' | 'transient';
 
-export type Machine = 'RenewCertificate' | 'ScanCertificates';
+export type Machine = 'RenewCertificate' | 'ScanCertificates' | 'RevokeCertificate';
 
 /** Per-step additions to its Lambda function, from the config. */
 export interface LambdaExtras {
@@ -261,6 +270,62 @@ export const CATALOGUE = {
     resultPath: null,
     ports: { events: ['failed'], store: ['currentVersion', 'recordFailure'] },
     capabilities: ['publish', 'versionLookup', 'failureRecord'],
+    retry: 'transient',
+  }),
+  // RevokeCertificate (infra/revoke-state-machine.ts).
+  'validate-revocation': step({
+    machine: 'RevokeCertificate',
+    handler: { file: 'validate-revocation', exportName: 'handler' },
+    run: validateRevocation,
+    // The execution's raw input, as it came: the first state is where it is judged.
+    payload: { request: '$' },
+    resultPath: '$.revocation',
+    ports: {},
+    capabilities: [],
+    retry: 'transient',
+  }),
+  'revoke-at-ca': step({
+    machine: 'RevokeCertificate',
+    handler: { file: 'revoke-at-ca', exportName: 'handler' },
+    run: revokeAtCa,
+    payload: { revocation: '$.revocation', executionId: '$$.Execution.Id' },
+    resultPath: '$.revoked',
+    // The version's leaf (GetSecretValue: Secrets Manager has no partial reads) and the account key; no write.
+    ports: { store: ['account', 'issuedCertificate'] },
+    capabilities: ['accountRead', 'certificateRead'],
+    retry: 'rate-limited',
+    // A declared certificate is reissued as declared (by id alone): the inventory is compiled in, as into ValidateRequest.
+    lambda: (config) => ({ define: inventoryDefine(config) }),
+  }),
+  'mark-revoked': step({
+    machine: 'RevokeCertificate',
+    handler: { file: 'mark-revoked', exportName: 'handler' },
+    run: markRevoked,
+    payload: { revoked: '$.revoked' },
+    resultPath: '$.mark',
+    ports: { store: ['markRevoked'] },
+    capabilities: ['revocationMark'],
+    retry: 'transient',
+  }),
+  'publish-revoked': step({
+    machine: 'RevokeCertificate',
+    handler: { file: 'publish-revoked', exportName: 'handler' },
+    run: publishRevoked,
+    payload: { revoked: '$.revoked', mark: '$.mark', reissue: '$.revocation.reissue', executionId: '$$.Execution.Id' },
+    resultPath: null,
+    ports: { events: ['revoked'] },
+    capabilities: ['publish'],
+    retry: 'transient',
+  }),
+  'publish-revocation-failed': step({
+    machine: 'RevokeCertificate',
+    handler: { file: 'publish-revocation-failed', exportName: 'handler' },
+    run: publishRevocationFailed,
+    // The execution's raw input (it may be the invalid request itself) and whatever state it got to.
+    payload: { input: '$$.Execution.Input', state: '$', executionId: '$$.Execution.Id' },
+    resultPath: null,
+    ports: { events: ['revocationFailed'] },
+    capabilities: ['publish'],
     retry: 'transient',
   }),
   'scan-inventory': step({

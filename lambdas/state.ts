@@ -4,6 +4,8 @@
  */
 import type { CertificateRequest } from '../domain/core/request';
 import type { ChangeRef, PendingKey, StoredVersion, TxtRecord } from '../domain/ports';
+import type { RevocationMark, RevocationReason } from '../domain/contracts/revocation';
+import type { ReissueInput, RevocationRequest } from '../domain/core/revocation';
 
 export type { CertificateRequest };
 
@@ -62,4 +64,39 @@ export interface TaskFailure {
 export interface FailureState extends Partial<RenewalState> {
   readonly failure: TaskFailure;
   readonly failedStep: string;
+}
+
+// ---- RevokeCertificate ------------------------------------------------------------------------
+
+export type { RevocationRequest, ReissueInput };
+
+/** What RevokeAtCa leaves in `$.revoked`: the version the CA revoked, public data only. */
+export interface RevokedCertificate {
+  readonly certificateId: string;
+  readonly version: string;
+  readonly serialNumber: string;
+  readonly fingerprintSha256: string;
+  readonly notAfter: string;
+  readonly reason: RevocationReason;
+  readonly reasonCode: number;
+  /** The CA had revoked it before this call (a repeated revocation). */
+  readonly alreadyRevoked: boolean;
+  /** The RenewCertificate input of the reissue (used only when the request asks for one). */
+  readonly reissueInput: ReissueInput;
+}
+
+/** The RenewCertificate execution a reissue ran, as the Reissue task's result selector keeps it. */
+export interface ReissuedCertificate {
+  readonly certificateId: string;
+  readonly version: string;
+  readonly executionArn: string;
+}
+
+/** The RevokeCertificate state object, as its ResultPaths build it. */
+export interface RevocationState {
+  readonly revocation?: RevocationRequest;
+  readonly revoked?: RevokedCertificate;
+  /** The store's mark on the revoked version (the first one, for a repeated revocation). */
+  readonly mark?: RevocationMark;
+  readonly reissued?: ReissuedCertificate;
 }

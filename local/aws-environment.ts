@@ -28,6 +28,7 @@ import { cachedDefinitions } from './definition-cache';
 import { LOCAL_ZONES } from './environment';
 import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { Route53ZoneSource } from './route53-zone-source';
+import { revocationExecutor } from './revocation';
 import { LocalExecutor } from './runner';
 
 /** What every SDK client gets: the endpoint, the region and (for an emulator) test credentials. */
@@ -80,6 +81,8 @@ export interface AwsPipeline {
   readonly store: SecretsManagerCertificateStore;
   readonly deps: StepDeps;
   readonly executor: LocalExecutor;
+  /** RevokeCertificate with the same adapters; a reissue runs on `executor`. */
+  readonly revokeExecutor: LocalExecutor;
   readonly log: Logger;
   stop(): Promise<void>;
 }
@@ -186,7 +189,9 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     log,
     now: () => new Date(),
   };
-  const executor = new LocalExecutor((options.definitions ?? (await cachedDefinitions())).renew, deps);
+  const definitions = options.definitions ?? (await cachedDefinitions());
+  const executor = new LocalExecutor(definitions.renew, deps);
+  const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor);
   return {
     pebble,
     dnsServer,
@@ -195,6 +200,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     store,
     deps,
     executor,
+    revokeExecutor,
     log,
     async stop() {
       await pebble.stop();

@@ -23,7 +23,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
  */
 export const DEFINITION_SOURCES = ['infra', 'domain', 'lambdas', 'certflow.config.ts', 'bin/certflow.ts', 'local/definition.ts'] as const;
 
-const CACHE_FORMAT = 1;
+/** 2: RevokeCertificate joined the definitions (a format-1 file lacks it and is synthesized again). */
+const CACHE_FORMAT = 2;
 
 export interface DefinitionCacheOptions {
   /** Where the cache files live (default $CERTFLOW_CACHE_DIR, else <root>/node_modules/.cache/certflow). */
@@ -43,6 +44,7 @@ type CachedFile = {
   readonly key: string;
   readonly renew: SerializedDefinition;
   readonly scan: SerializedDefinition;
+  readonly revoke: SerializedDefinition;
 };
 type SerializedDefinition = { readonly definition: LocalDefinition['definition']; readonly stepsByArn: [string, StepId][] };
 
@@ -101,7 +103,7 @@ function readCache(file: string, key: string): LocalDefinitions | undefined {
   try {
     const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as CachedFile;
     if (cached.format !== CACHE_FORMAT || cached.key !== key) return undefined;
-    return { renew: deserialize(cached.renew), scan: deserialize(cached.scan) };
+    return { renew: deserialize(cached.renew), scan: deserialize(cached.scan), revoke: deserialize(cached.revoke) };
   } catch {
     return undefined; // missing, truncated or corrupted: synthesize and rewrite
   }
@@ -110,7 +112,13 @@ function readCache(file: string, key: string): LocalDefinitions | undefined {
 function writeCache(file: string, key: string, definitions: LocalDefinitions): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const content: CachedFile = { format: CACHE_FORMAT, key, renew: serialize(definitions.renew), scan: serialize(definitions.scan) };
+    const content: CachedFile = {
+      format: CACHE_FORMAT,
+      key,
+      renew: serialize(definitions.renew),
+      scan: serialize(definitions.scan),
+      revoke: serialize(definitions.revoke),
+    };
     const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
     fs.writeFileSync(temp, JSON.stringify(content));
     fs.renameSync(temp, file); // readers racing this see the old file or the new one, never half of one

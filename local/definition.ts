@@ -1,5 +1,5 @@
 /**
- * The RenewCertificate definition exactly as the CDK app synthesizes it, with CloudFormation
+ * The state machine definitions (RenewCertificate, ScanCertificates, RevokeCertificate) exactly as the CDK app synthesizes them, with CloudFormation
  * intrinsics resolved to fake ARNs, and each Lambda ARN mapped back to its step.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,6 +55,7 @@ export const RENEW_MACHINE_ARN = `arn:${FAKE.partition}:states:${FAKE.region}:${
 export interface LocalDefinitions {
   readonly renew: LocalDefinition;
   readonly scan: LocalDefinition;
+  readonly revoke: LocalDefinition;
 }
 
 /** The template, synthesized into a temporary cloud assembly that is removed once read. */
@@ -98,7 +99,7 @@ export function synthesizeDefinitions(): LocalDefinitions {
     definition: JSON.parse(resolve(named(name)[1].Properties!.DefinitionString, arnOf, refOf)) as LocalDefinition['definition'],
     stepsByArn,
   });
-  return { renew: load('certflow-RenewCertificate'), scan: load('certflow-ScanCertificates') };
+  return { renew: load('certflow-RenewCertificate'), scan: load('certflow-ScanCertificates'), revoke: load('certflow-RevokeCertificate') };
 }
 
 export function synthesizeRenewDefinition(): LocalDefinition {

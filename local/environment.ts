@@ -15,6 +15,7 @@ import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../dom
 import type { LocalDefinitions } from './definition';
 import { cachedDefinitions, type DefinitionCacheOptions } from './definition-cache';
 import { describePebbleExit, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
+import { revocationExecutor } from './revocation';
 import { LocalExecutor } from './runner';
 
 /** The name the local store keeps the embedded Pebble's account under (its port changes every run). */
@@ -58,6 +59,8 @@ export interface LocalRunner {
   readonly executor: LocalExecutor;
   /** The ScanCertificates state machine; its Map starts RenewCertificate runs on `executor`. */
   readonly scanExecutor: LocalExecutor;
+  /** The RevokeCertificate state machine; a reissue runs RenewCertificate on `executor`. */
+  readonly revokeExecutor: LocalExecutor;
   readonly log: Logger;
   /** Where the CA is: its ACME directory and the DNS server it validates through. */
   readonly ca: { readonly directoryUrl: string; readonly dnsPort: number; readonly shared: boolean };
@@ -148,7 +151,8 @@ function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca:
       throw failure;
     },
   });
-  return { store, events, deps, executor, scanExecutor, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
+  const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor, ca.explainStepError);
+  return { store, events, deps, executor, scanExecutor, revokeExecutor, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
 }
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {

@@ -80,6 +80,8 @@ export class LocalExecutor {
     private readonly otherTasks: Record<string, (input: unknown) => Promise<unknown>> = {},
     /** Adds what the environment knows to a step's error (e.g. that the local CA process exited). */
     private readonly explainStepError: (error: unknown) => unknown = (error) => error,
+    /** The machine's name, in execution and state machine ARNs. */
+    private readonly machineName: string = 'RenewCertificate',
   ) {
     const validation = validationPlan(local.definition); // validated once per definition, not per process
     this.machine = new StateMachine(local.definition as unknown as StateMachineDefinition, { validationOptions: validation.options });
@@ -128,7 +130,7 @@ export class LocalExecutor {
   async run(input: unknown, options: RunOptions = {}): Promise<ExecutionResult> {
     this.starts.push(Date.now());
     const name = options.executionName ?? `local-${Date.now()}-${++this.counter}`;
-    const executionId = `arn:aws:states:eu-west-1:000000000000:execution:RenewCertificate:${name}`;
+    const executionId = `arn:aws:states:eu-west-1:000000000000:execution:${this.machineName}:${name}`;
     let lambdaInvocations = 0;
     const stateNames = LocalExecutor.allStates(this.local.definition.States).map(([name]) => name);
     const execution = this.machine.run(input as never, {
@@ -143,7 +145,7 @@ export class LocalExecutor {
       },
       context: {
         Execution: { Id: executionId, Name: name, Input: input as never, StartTime: new Date().toISOString() },
-        StateMachine: { Id: 'arn:aws:states:eu-west-1:000000000000:stateMachine:RenewCertificate', Name: 'RenewCertificate' },
+        StateMachine: { Id: `arn:aws:states:eu-west-1:000000000000:stateMachine:${this.machineName}`, Name: this.machineName },
       },
     });
     const history: HistoryEvent[] = [];

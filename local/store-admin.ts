@@ -6,7 +6,7 @@
 import { StoreInconsistent } from '../domain/core/errors';
 import { checkId, FileCertificateStore } from '../domain/adapters/local/file-store';
 import { CertbotLayout } from '../domain/layout/certbot-layout';
-import type { StoredVersion } from '../domain/ports';
+import type { RevocationMark, StoredVersion } from '../domain/ports';
 
 export class LocalStoreAdmin {
   private readonly layout: CertbotLayout;
@@ -17,14 +17,15 @@ export class LocalStoreAdmin {
     this.store = new FileCertificateStore(root);
   }
 
-  /** Every version in the archive, oldest first. */
-  async versions(certificateId: string): Promise<StoredVersion[]> {
+  /** Every version in the archive, oldest first; `revoked` on those marked revoked (certflow revoke). */
+  async versions(certificateId: string): Promise<(StoredVersion & { readonly revoked?: RevocationMark })[]> {
     const numbers = await this.layout.versionNumbers(checkId(certificateId));
     return Promise.all(
       numbers.map(async (n) => {
         const location = this.layout.versionDir(certificateId, n);
         const { version: _version, formats, ...metadata } = await this.layout.readMetadata(location);
-        return { certificateId, version: String(n), location, metadata, formats };
+        const revoked = (await this.store.issuedCertificate(certificateId, String(n)))?.revoked;
+        return { certificateId, version: String(n), location, metadata, formats, ...(revoked ? { revoked } : {}) };
       }),
     );
   }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CertificateIdSchema } from './ids';
 import { FingerprintSha256Schema, FormatSchema, KeyTypeSchema, SerialNumberSchema, TimestampSchema, VersionSchema } from './certificate';
+import { RevocationReasonSchema } from './revocation';
 
 export const EVENT_SOURCE = 'certflow';
 
@@ -19,6 +20,10 @@ export const DETAIL_TYPES = {
   installed: 'Certificate Installed',
   /** A host agent could not verify, install or reload a version. */
   reloadFailed: 'Certificate Reload Failed',
+  /** The CA revoked a version (RevokeCertificate); the store marks it revoked. */
+  revoked: 'Certificate Revoked',
+  /** A RevokeCertificate execution failed: the store is as it was. */
+  revocationFailed: 'Certificate Revocation Failed',
 } as const;
 
 /** What host agents publish (their IAM allows these detail-types only); the pipeline publishes the rest. */
@@ -117,12 +122,51 @@ export const CertificateReloadFailedSchema = z
     description: detailOf(DETAIL_TYPES.reloadFailed, ': a host keeps serving what it served before. Public identifiers only.'),
   });
 
+export const CertificateRevokedSchema = z
+  .object({
+    certificateId: CertificateIdSchema,
+    version: VersionSchema.describe('The stored version that was revoked (it is marked revoked in the store)'),
+    serialNumber: SerialNumberSchema,
+    fingerprintSha256: FingerprintSha256Schema,
+    notAfter: TimestampSchema,
+    reason: RevocationReasonSchema,
+    reasonCode: z.number().int().min(0).max(10).describe('RFC 5280 §5.3.1 CRLReason code of `reason`'),
+    // A fresh datetime schema: zod keeps its pattern in the JSON Schema when TimestampSchema and a described copy meet in one object.
+    revokedAt: z.iso.datetime({ offset: true }).describe('When the store marked it revoked (the first time, for a repeated revocation)'),
+    alreadyRevoked: z.boolean().describe('The CA had revoked it already (a repeated revocation: nothing changed at the CA)'),
+    reissue: z.boolean().describe('A new certificate with a new key follows ("Certificate Renewed" of a RenewCertificate execution this one started)'),
+    executionId: z.string().min(1),
+  })
+  .meta({
+    title: `${DETAIL_TYPES.revoked} (detail)`,
+    description: detailOf(DETAIL_TYPES.revoked, ': the CA revoked this version. Public data only. Hosts keep serving it until a new version comes (reissue).'),
+  });
+
+export const CertificateRevocationFailedSchema = z
+  .object({
+    certificateId: z.string().min(1).max(64).describe('"(none)" when the input had no usable id'),
+    step: z.string().min(1).describe('State that failed, e.g. RevokeAtCa'),
+    error: z.string().min(1).describe('Error name, e.g. NothingToRevoke, AcmeRequestRejected'),
+    message: z.string(),
+    executionId: z.string().min(1),
+    version: VersionSchema.optional().describe('The version that was to be revoked, when it was found'),
+  })
+  .meta({
+    title: `${DETAIL_TYPES.revocationFailed} (detail)`,
+    description: detailOf(
+      DETAIL_TYPES.revocationFailed,
+      '. The store is as it was (a CA that revoked before a later step failed: run the revocation again, it completes).',
+    ),
+  });
+
 export type CertificateRenewedEvent = Readonly<z.output<typeof CertificateRenewedSchema>>;
 export type CertificateRenewalFailedEvent = Readonly<z.output<typeof CertificateRenewalFailedSchema>>;
 export type CertificateExpiringEvent = Readonly<z.output<typeof CertificateExpiringSchema>>;
 export type CertificateRolledBackEvent = Readonly<z.output<typeof CertificateRolledBackSchema>>;
 export type CertificateInstalledEvent = Readonly<z.output<typeof CertificateInstalledSchema>>;
 export type CertificateReloadFailedEvent = Readonly<z.output<typeof CertificateReloadFailedSchema>>;
+export type CertificateRevokedEvent = Readonly<z.output<typeof CertificateRevokedSchema>>;
+export type CertificateRevocationFailedEvent = Readonly<z.output<typeof CertificateRevocationFailedSchema>>;
 
 /** Each detail-type's schema. */
 export const EVENT_SCHEMAS = {
@@ -132,4 +176,6 @@ export const EVENT_SCHEMAS = {
   [DETAIL_TYPES.rolledBack]: CertificateRolledBackSchema,
   [DETAIL_TYPES.installed]: CertificateInstalledSchema,
   [DETAIL_TYPES.reloadFailed]: CertificateReloadFailedSchema,
+  [DETAIL_TYPES.revoked]: CertificateRevokedSchema,
+  [DETAIL_TYPES.revocationFailed]: CertificateRevocationFailedSchema,
 } as const;

@@ -10,9 +10,12 @@ import {
   CertificateReloadFailedSchema,
   CertificateRenewalFailedSchema,
   CertificateRenewedSchema,
+  CertificateRevocationFailedSchema,
+  CertificateRevokedSchema,
   CertificateRolledBackSchema,
 } from './events';
 import { RenewCertificateInputSchema } from './request';
+import { RevokeCertificateInputSchema } from './revocation';
 
 export const JSON_SCHEMA_BASE_URL = 'https://certflow.dev/schemas/';
 
@@ -31,7 +34,10 @@ export const PUBLISHED_SCHEMAS: Readonly<Record<string, PublishedSchema>> = {
   'certificate-installed.schema.json': { schema: CertificateInstalledSchema, io: 'output' },
   'certificate-reload-failed.schema.json': { schema: CertificateReloadFailedSchema, io: 'output' },
   'certificate-bundle.schema.json': { schema: CertificateBundleSchema, io: 'output' },
+  'certificate-revoked.schema.json': { schema: CertificateRevokedSchema, io: 'output' },
+  'certificate-revocation-failed.schema.json': { schema: CertificateRevocationFailedSchema, io: 'output' },
   'renew-certificate-input.schema.json': { schema: RenewCertificateInputSchema, io: 'input' },
+  'revoke-certificate-input.schema.json': { schema: RevokeCertificateInputSchema, io: 'input' },
 };
 
 /** The JSON Schema (draft 2020-12) of one published file, as its text. */

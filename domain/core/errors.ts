@@ -43,6 +43,13 @@ export class AcmeUnavailable extends CertflowError {
 /** The CA rejected a request for good (unauthorized, malformed, EAB refused, TLS untrusted). */
 export class AcmeRequestRejected extends CertflowError {
   readonly retryable = false;
+  /** The problem type the CA answered with (RFC 8555 §6.7, `urn:ietf:params:acme:error:…`), when it sent one. */
+  readonly problemType?: string;
+
+  constructor(message: string, options?: { cause?: unknown; problemType?: string }) {
+    super(message, options);
+    if (options?.problemType !== undefined) this.problemType = options.problemType;
+  }
 }
 
 /** An authorization or the order became `invalid`; the message carries the CA's reason. */
@@ -83,6 +90,14 @@ export class StoreInconsistent extends CertflowError {
  * Final: this execution ends cleanly and the other one renews.
  */
 export class RenewalInProgress extends CertflowError {
+  readonly retryable = false;
+}
+
+/**
+ * Nothing to revoke: the store holds no certificate of that id (or not that version). Final: the
+ * request names something that is not there.
+ */
+export class NothingToRevoke extends CertflowError {
   readonly retryable = false;
 }
 
@@ -127,6 +142,7 @@ export const FINAL_ERRORS = [
   StoreInconsistent.name,
   StoreRejected.name,
   RenewalInProgress.name,
+  NothingToRevoke.name,
 ] as const;
 
 export function errorMessage(error: unknown): string {

@@ -1,6 +1,6 @@
 /** The ACME account a step acts as: key from the store, URL from state once registered. */
 import { generatePrivateKey } from '../../domain/core/certificate';
-import { InvalidCertificateRequest } from '../../domain/core/errors';
+import { InvalidCertificateRequest, NothingToRevoke } from '../../domain/core/errors';
 import type { CertificateRequest } from '../../domain/core/request';
 import type { StepDeps } from '../deps';
 import type { StoredAccount } from '../../domain/ports';
@@ -84,4 +84,20 @@ function accountUrlOf(client: Client): string | undefined {
 export async function accountClient(request: CertificateRequest, accountUrl: string, deps: AccountDeps): Promise<Client> {
   const stored = await storedAccount(request, deps);
   return acmeClient({ directoryUrl: request.directoryUrl, accountKeyPem: stored.keyPem, accountUrl });
+}
+
+/**
+ * A client for the account the store already holds for a directory (revocation: RFC 8555 §7.6 with
+ * the account that issued the certificate). Never creates a key and never registers: without a
+ * saved URL the CA is asked for it (`onlyReturnExisting`), which fails if it does not know the key.
+ */
+export async function existingAccountClient(directoryUrl: string, deps: AccountDeps): Promise<Client> {
+  configureAcmeHttp(deps.settings.acmeCaBundlePem);
+  const stored = await deps.store.account(directoryUrl, () =>
+    Promise.reject(new NothingToRevoke(`no ACME account for ${directoryUrl} in the store: certflow issued nothing from that directory`)),
+  );
+  if (stored.url) return acmeClient({ directoryUrl, accountKeyPem: stored.keyPem, accountUrl: stored.url });
+  const client = acmeClient({ directoryUrl, accountKeyPem: stored.keyPem });
+  await acmeCall('find the ACME account', () => client.createAccount({ onlyReturnExisting: true }));
+  return client;
 }

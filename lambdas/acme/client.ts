@@ -7,6 +7,7 @@
  * - a private CA bundle can be trusted (Pebble locally, internal ACME CAs in production).
  * Its badNonce handling (fresh nonce, up to 5 times, no sleep) stays on.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as https from 'node:https';
 import * as acme from 'acme-client';
 import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
@@ -89,10 +90,17 @@ function useNoncePool(client: acme.Client, directoryUrl: string): void {
   };
 }
 
+/**
+ * The problem types the CA answered within one acmeCall (acme-client keeps only the detail text in
+ * the errors it throws): the call runs in this store, the response interceptor adds to it.
+ */
+const problemsSeen = new AsyncLocalStorage<string[]>();
+
 function classifyResponse(response: AxiosResponse): AxiosResponse {
   keepNonce(response);
   const url = response.config.url ?? '';
   const type = problemType(response);
+  if (type && response.status >= 400) problemsSeen.getStore()?.push(type);
   if (response.status === 429 || type === 'urn:ietf:params:acme:error:rateLimited') {
     const retryAfter = parseRetryAfter(response.headers['retry-after']);
     const hint = retryAfter === undefined ? '' : ` (Retry-After: ${retryAfter}s)`;
@@ -175,12 +183,15 @@ export function acmeClient(account: AcmeAccount): acme.Client {
 
 /** Run one ACME exchange and turn whatever it throws into a named certflow error. */
 export async function acmeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const problems: string[] = [];
   try {
-    return await call();
+    return await problemsSeen.run(problems, call);
   } catch (error) {
     if (error instanceof CertflowError) throw error;
     const message = errorMessage(error);
     if (/badNonce|anti-replay nonce/i.test(message)) throw new AcmeBadNonce(`${what}: ${message}`);
-    throw new AcmeRequestRejected(`${what}: ${message}`, { cause: error });
+    // The last problem: acme-client retries a bad nonce by itself, so earlier ones are those.
+    const problemType = problems.at(-1);
+    throw new AcmeRequestRejected(`${what}: ${message}`, { cause: error, ...(problemType ? { problemType } : {}) });
   }
 }

@@ -25,7 +25,7 @@ describe('cdk synth', () => {
       const functions = Object.values(template.Resources as Record<string, Fn>).filter(
         (resource) => resource.Type === 'AWS::Lambda::Function',
       );
-      expect(functions).toHaveLength(14);
+      expect(functions).toHaveLength(19); // 14 steps of RenewCertificate and the scan, 5 of RevokeCertificate
       for (const fn of functions) {
         const bundle = await fs.readFile(path.join(out, fn.Metadata!['aws:asset:path']!, 'index.js'), 'utf8');
         expect(bundle.length).toBeGreaterThan(500);
@@ -35,8 +35,9 @@ describe('cdk synth', () => {
           expect(bundle).toContain('"InvalidCertificateRequest"');
         }
         // The declared inventory (certflow.config.ts) is compiled into the functions that read it and
-        // no other: the scan, and ValidateRequest, which completes a request by id alone (issue #11).
-        expect(bundle.includes('broker-eu1')).toBe(['scan-inventory', 'validate-request'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
+        // no other: the scan, ValidateRequest, which completes a request by id alone (issue #11), and
+        // RevokeAtCa, which reissues a declared certificate by its id alone.
+        expect(bundle.includes('broker-eu1')).toBe(['scan-inventory', 'validate-request', 'revoke-at-ca'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
         if (fn.Properties.Environment.Variables.CERTFLOW_STEP === 'validate-request') {
           // The declaration itself (names and keystore profile), however esbuild quotes the defined string.
           for (const piece of ['broker-eu1', 'mq.example.com', '*.mq.example.com', 'legacy']) expect(bundle).toContain(piece);

@@ -59,6 +59,13 @@ describe('per-step roles', () => {
       // The version that stays current from the inventory tags: no secret value, no KMS.
       'publish-failed': ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
       'scan-inventory': ['events:PutEvents', 'secretsmanager:ListSecrets', 'states:ListExecutions'],
+      'validate-revocation': [],
+      // The account key and the version's leaf (read with its bundle: Secrets Manager has no partial reads); nothing written.
+      'revoke-at-ca': ['kms:Decrypt', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue'],
+      // A tag beside the version: no value read or written, no KMS.
+      'mark-revoked': ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
+      'publish-revoked': ['events:PutEvents'],
+      'publish-revocation-failed': ['events:PutEvents'],
     };
     for (const step of STEP_IDS) {
       expect(actions(statementsOf(step)), step).toEqual([...expected[step], ...BASELINE].sort());

@@ -28,9 +28,11 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
     currentVersion: true,
     acquireLease: true,
     releaseLease: true,
+    issuedCertificate: true,
+    markRevoked: true,
   },
   dns: { present: true, isInSync: true, cleanup: true },
-  events: { renewed: true, failed: true, expiring: true },
+  events: { renewed: true, failed: true, expiring: true, revoked: true, revocationFailed: true },
   orders: { ordersSince: true },
 };
 

@@ -15,6 +15,8 @@ export const SCHEMAS = {
   'Certificate Rolled Back': load('certificate-rolled-back.schema.json'),
   'Certificate Installed': load('certificate-installed.schema.json'),
   'Certificate Reload Failed': load('certificate-reload-failed.schema.json'),
+  'Certificate Revoked': load('certificate-revoked.schema.json'),
+  'Certificate Revocation Failed': load('certificate-revocation-failed.schema.json'),
 } as const;
 
 /** Schema errors for a detail of the given detail-type ([] when valid). */

@@ -1,7 +1,7 @@
 /**
  * Events on the stack's custom EventBridge bus. Source `certflow`; detail-types
- * "Certificate Renewed", "Certificate Renewal Failed" and "Certificate Expiring" (schemas/ has
- * their JSON Schemas).
+ * "Certificate Renewed", "Certificate Renewal Failed", "Certificate Expiring", "Certificate
+ * Revoked" and "Certificate Revocation Failed" (schemas/ has their JSON Schemas).
  * No secret material: the details are built from public data only (see domain/ports.ts).
  *
  * Minimal IAM: events:PutEvents on the bus.
@@ -16,6 +16,8 @@ import {
   type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
+  type CertificateRevocationFailedEvent,
+  type CertificateRevokedEvent,
   type CertificateRolledBackEvent,
   type EventPublisher,
   type OperatorEvents,
@@ -68,6 +70,14 @@ export class EventBridgePublisher implements EventPublisher, OperatorEvents {
 
   rolledBack(event: CertificateRolledBackEvent): Promise<void> {
     return this.put(DETAIL_TYPES.rolledBack, event, []);
+  }
+
+  revoked(event: CertificateRevokedEvent): Promise<void> {
+    return this.put(DETAIL_TYPES.revoked, event, []);
+  }
+
+  revocationFailed(event: CertificateRevocationFailedEvent): Promise<void> {
+    return this.put(DETAIL_TYPES.revocationFailed, event, []);
   }
 }
 

@@ -12,6 +12,11 @@
  *   <prefix>leases/<id>         the renewal lease: which execution renews the certificate, until when
  *                               (its AWSCURRENT version; see acquireLease). No private material.
  *
+ * A revoked version is marked by a tag on its certificate secret, `certflow:revoked:<VersionId>` =
+ * `<reason> <revokedAt>` (tags are per secret, so the version is in the key): the bundle is never
+ * rewritten, and reading the mark needs no secret value. Tag keys count against the 50 tags a
+ * secret may have: about 40 revocations of one certificate.
+ *
  * Keys live apart because the first version of a secret becomes AWSCURRENT whatever stages are
  * named (docs/adr/0004-secrets-manager-versions.md). Version ids are derived from the order URL,
  * so a retried step writes the same version again (a repeated ClientRequestToken is the same request).
@@ -36,6 +41,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { z } from 'zod';
 import { CertificateBundleSchema } from '../../contracts/bundle';
+import { RevocationMarkSchema } from '../../contracts/revocation';
 import { parseContract } from '../../contracts/parse';
 import {
   AccountDocumentSchema,
@@ -50,7 +56,7 @@ import { materialFiles, toBundle, type CertificateBundle } from '../../core/bund
 import { RenewalInProgress, StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
 import { namesHash } from '../../core/scan-plan';
 import type { CertificateMetadata } from '../../core/certificate';
-import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, RenewalLease, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import type { CertificateMaterial, CertificateStore, IssuedCertificate, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 export const SECRET_VALUE_LIMIT_BYTES = 65_536;
 const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);
@@ -88,6 +94,8 @@ export const TAG = {
   namesHash: 'certflow:names-sha256',
   lastFailure: 'certflow:last-failure',
   ariCertId: 'certflow:ari-cert-id',
+  /** `certflow:revoked:<VersionId>`: that version's revocation mark. */
+  revokedPrefix: 'certflow:revoked:',
 } as const;
 const TAG_VALUE_LIMIT = 256;
 
@@ -473,6 +481,61 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     await this.moveStage(name, 'AWSCURRENT', to, from);
     await this.tagInventory(name, target.bundle.metadata, to);
     return { from, to };
+  }
+
+  /** The secret's tags (DescribeSecret: no value, no KMS); undefined when there is no secret. */
+  private async tagsOf(secretId: string): Promise<Tag[] | undefined> {
+    try {
+      const { Tags = [] } = await sm('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: secretId })));
+      return Tags;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private static revocationOf(tags: readonly Tag[], version: string): RevocationMark | undefined {
+    const value = tags.find((tag) => tag.Key === `${TAG.revokedPrefix}${version}`)?.Value;
+    if (!value) return undefined;
+    const [reason, revokedAt] = value.split(' ');
+    const parsed = RevocationMarkSchema.safeParse({ reason, revokedAt });
+    if (!parsed.success) throw new StoreInconsistent(`tag ${TAG.revokedPrefix}${version} is not a revocation mark ('<reason> <revokedAt>')`);
+    return parsed.data;
+  }
+
+  /**
+   * The bundle of `version` (default AWSCURRENT), its leaf and metadata, and its mark from the tags.
+   * The whole bundle is read (Secrets Manager has no partial reads); only the public parts leave.
+   */
+  async issuedCertificate(certificateId: string, version?: string): Promise<IssuedCertificate | undefined> {
+    // A VersionId is 32–64 characters (certflow's are UUID-shaped): anything else names no version.
+    if (version !== undefined && !/^[A-Za-z0-9-]{32,64}$/.test(version)) return undefined;
+    const found = await this.bundleAt(certificateId, version ? { VersionId: version } : { VersionStage: 'AWSCURRENT' });
+    if (!found) return undefined;
+    const { bundle } = found;
+    const leaf = bundle.files['cert.pem'];
+    if (leaf === undefined) throw new StoreInconsistent(`version ${bundle.version} of ${this.certificateSecret(certificateId)} holds no cert.pem`);
+    const revoked = SecretsManagerCertificateStore.revocationOf((await this.tagsOf(this.certificateSecret(certificateId))) ?? [], bundle.version);
+    return {
+      certificateId,
+      version: bundle.version,
+      certificatePem: Buffer.from(leaf, 'base64').toString('utf8'),
+      metadata: bundle.metadata,
+      ...(revoked ? { revoked } : {}),
+    };
+  }
+
+  /** Tags the secret with the mark unless the version has one already (TagResource overwrites: read first). */
+  async markRevoked(certificateId: string, version: string, mark: RevocationMark): Promise<RevocationMark> {
+    const name = this.certificateSecret(certificateId);
+    const tags = await this.tagsOf(name);
+    if (tags === undefined) throw new StoreInconsistent(`${name}: no such secret, nothing to mark revoked`);
+    const existing = SecretsManagerCertificateStore.revocationOf(tags, version);
+    if (existing) return existing;
+    await sm('TagResource', () =>
+      this.client.send(new TagResourceCommand({ SecretId: name, Tags: [{ Key: `${TAG.revokedPrefix}${version}`, Value: `${mark.reason} ${mark.revokedAt}` }] })),
+    );
+    return mark;
   }
 
   async recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void> {

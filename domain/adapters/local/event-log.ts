@@ -14,12 +14,22 @@ import {
   type CertificateExpiringEvent,
   type CertificateRenewalFailedEvent,
   type CertificateRenewedEvent,
+  type CertificateRevocationFailedEvent,
+  type CertificateRevokedEvent,
   type CertificateRolledBackEvent,
   type EventPublisher,
   type OperatorEvents,
 } from '../../ports';
 
-export interface LocalEvent<Detail = CertificateRenewedEvent | CertificateRenewalFailedEvent | CertificateExpiringEvent | CertificateRolledBackEvent> {
+export interface LocalEvent<
+  Detail =
+    | CertificateRenewedEvent
+    | CertificateRenewalFailedEvent
+    | CertificateExpiringEvent
+    | CertificateRolledBackEvent
+    | CertificateRevokedEvent
+    | CertificateRevocationFailedEvent,
+> {
   readonly time: string;
   readonly source: string;
   readonly 'detail-type': string;
@@ -76,6 +86,14 @@ export class LocalEventLog implements EventPublisher, OperatorEvents {
 
   rolledBack(event: CertificateRolledBackEvent): Promise<void> {
     return this.publish(DETAIL_TYPES.rolledBack, event);
+  }
+
+  revoked(event: CertificateRevokedEvent): Promise<void> {
+    return this.publish(DETAIL_TYPES.revoked, event);
+  }
+
+  revocationFailed(event: CertificateRevocationFailedEvent): Promise<void> {
+    return this.publish(DETAIL_TYPES.revocationFailed, event);
   }
 
   /**

@@ -10,6 +10,8 @@
  *   <root>/accounts/<d>/         ACME account key per directory URL (or per stable name: `accountName`)
  *   <root>/secrets/<ref>         local stand-in for referenced secrets (EAB credentials, keystore passwords;
  *                                a name's folders as folders: secrets/certflow/eab/<name>)
+ *   <root>/revoked/<id>/<n>.json the revocation mark of version n (RevokeCertificate): reason and time; created
+ *                                once, beside the archive (which is never modified)
  *
  * Private files are 0600. A version becomes current only when fully written, so a failed
  * renewal leaves the previous version current. archive/ and live/ are written by the certbot
@@ -17,6 +19,7 @@
  * fsynced before the rename or link that names it, and its folder after.
  */
 import { parseContract } from '../../contracts/parse';
+import { RevocationMarkSchema } from '../../contracts/revocation';
 import { RenewalFailureRecordSchema, RenewalLeaseSchema } from '../../contracts/store-documents';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
@@ -26,7 +29,7 @@ import { isErrno, RenewalInProgress, StoreInconsistent } from '../../core/errors
 import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-layout';
 import { TEMP_INFIX } from '../../layout/durable-fs';
 import type { z } from 'zod';
-import type { CertificateMaterial, CertificateStore, PendingKey, RenewalFailureRecord, RenewalLease, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import type { CertificateMaterial, CertificateStore, IssuedCertificate, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 /** A secret name as a relative path: `/`-separated segments each led by a letter or digit (never `.`, `..` or empty). */
 const SAFE_REF = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127}(?:\/[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127})*$/;
@@ -125,9 +128,10 @@ export class FileCertificateStore implements CertificateStore {
     } catch (error) {
       if (!isErrno(error, 'ENOENT')) throw error;
     }
+    const generated = await generate(); // first: a generator that refuses (revocation) leaves nothing behind
     await this.files.ensureDir(dir, 0o700);
     await this.files.replaceFile(path.join(dir, 'directory.url'), `${directoryUrl}\n`, 0o644);
-    await this.files.createFileOnce(file, await generate(), PRIVATE); // of two racing executions exactly one key wins
+    await this.files.createFileOnce(file, generated, PRIVATE); // of two racing executions exactly one key wins
     return this.fs.readFile(file, 'utf8');
   }
 
@@ -334,6 +338,39 @@ export class FileCertificateStore implements CertificateStore {
         }
       }),
     );
+  }
+
+  private revocationFile(certificateId: string, version: string): string {
+    if (!/^\d+$/.test(version)) throw new StoreInconsistent(`invalid version '${version}'`);
+    return path.join(this.root, 'revoked', checkId(certificateId), `${version}.json`);
+  }
+
+  /** Version `version` (default: the one `live/<id>` points at): its leaf and metadata from the archive, and its mark. */
+  async issuedCertificate(certificateId: string, version?: string): Promise<IssuedCertificate | undefined> {
+    const n = version ?? (await this.currentVersion(certificateId));
+    if (n === undefined) return undefined;
+    if (!/^\d+$/.test(n)) return undefined; // not an archive number: no such version here
+    const dir = this.layout.versionDir(checkId(certificateId), n);
+    let certificatePem: string;
+    try {
+      certificatePem = await this.fs.readFile(path.join(dir, 'cert.pem'), 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+    const { version: _version, formats: _formats, ...metadata } = await this.layout.readMetadata(dir);
+    const revoked = await this.readDocument(this.revocationFile(certificateId, n), RevocationMarkSchema);
+    return { certificateId, version: n, certificatePem, metadata, ...(revoked ? { revoked } : {}) };
+  }
+
+  /** `revoked/<id>/<n>.json`, created once (link(2)): of two markers the first wins, and both return its mark. */
+  async markRevoked(certificateId: string, version: string, mark: RevocationMark): Promise<RevocationMark> {
+    const file = this.revocationFile(certificateId, version);
+    await this.files.ensureDir(path.dirname(file));
+    await this.files.createFileOnce(file, `${JSON.stringify(mark)}\n`, 0o644);
+    const stored = await this.readDocument(file, RevocationMarkSchema);
+    if (!stored) throw new StoreInconsistent(`${file} is missing after it was written`);
+    return stored;
   }
 
   async readSecret(secretRef: string): Promise<string> {

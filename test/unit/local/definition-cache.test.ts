@@ -13,6 +13,7 @@ function fakeDefinitions(tag: string): LocalDefinitions {
   return {
     renew: { definition: { StartAt: tag, States: { [tag]: { Type: 'Succeed' } } }, stepsByArn },
     scan: { definition: { StartAt: 'Scan', States: { Scan: { Type: 'Succeed' } } }, stepsByArn },
+    revoke: { definition: { StartAt: 'Revoke', States: { Revoke: { Type: 'Succeed' } } }, stepsByArn },
   };
 }
 
@@ -58,6 +59,19 @@ describe('cachedDefinitions', () => {
     expect(second.renew.stepsByArn).toBeInstanceOf(Map);
     expect([...second.renew.stepsByArn]).toEqual([...first.renew.stepsByArn]);
     expect((await fs.readdir(cacheDir)).filter((name) => name.endsWith('.json'))).toHaveLength(1);
+  });
+
+  it('holds the RevokeCertificate definition too; a file written before it had one (format 1) is synthesized again', async () => {
+    const first = await cachedDefinitions(options());
+    const second = await cachedDefinitions(options());
+    expect(synths).toBe(1);
+    expect(second.revoke.definition).toEqual(first.revoke.definition);
+    expect(second.revoke.stepsByArn).toBeInstanceOf(Map);
+    const [file] = (await fs.readdir(cacheDir)).map((name) => path.join(cacheDir, name));
+    const { revoke: _revoke, ...withoutRevoke } = JSON.parse(await fs.readFile(file!, 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(file!, JSON.stringify({ ...withoutRevoke, format: 1 }));
+    expect((await cachedDefinitions(options())).revoke.definition.StartAt).toBe('Revoke');
+    expect(synths).toBe(2);
   });
 
   it('synthesizes again when a keyed file changes, is added, or aws-cdk-lib changes version', async () => {

@@ -14,6 +14,7 @@ describe('synthesizeDefinitions', () => {
       const definitions = synthesizeDefinitions();
       expect(definitions.renew.definition.StartAt).toBeTruthy();
       expect(definitions.scan.definition.StartAt).toBeTruthy();
+      expect(definitions.revoke.definition.StartAt).toBe('ValidateRevocation');
       expect(await fs.readdir(tmp)).toEqual([]);
     } finally {
       if (before === undefined) delete process.env.TMPDIR;

@@ -1,0 +1,69 @@
+/** File store, revocation: the mark beside the archive (never in it), created once; a version's leaf read back. */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileCertificateStore } from '../../../domain/adapters/local/file-store';
+import type { CertificateMetadata } from '../../../domain/core/certificate';
+import { NothingToRevoke } from '../../../domain/core/errors';
+
+const metadata = (serialNumber: string): CertificateMetadata => ({
+  names: ['example.test'],
+  serialNumber,
+  notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter: '2026-04-01T00:00:00.000Z',
+  fingerprintSha256: 'ab'.repeat(32),
+  keyType: 'ec-p256',
+  issuer: 'CN=Test',
+});
+
+let root: string;
+let store: FileCertificateStore;
+
+beforeEach(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-store-revoke-'));
+  store = new FileCertificateStore(root);
+});
+afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+async function issue(serial: string, order: string) {
+  const { pending, privateKeyPem } = await store.pendingKey('web', `https://ca.test/order/${order}`, async () => `KEY-${serial}`);
+  return store.promote(pending, { certificatePem: `CERT ${serial}\n`, chainPem: 'CHAIN\n', privateKeyPem, metadata: metadata(serial) });
+}
+
+describe('FileCertificateStore revocation', () => {
+  it('reads a version\'s leaf and metadata (the current one by default), and nothing for one that is not there', async () => {
+    await issue('01', '1');
+    await issue('02', '2');
+    expect(await store.issuedCertificate('web')).toEqual({ certificateId: 'web', version: '2', certificatePem: 'CERT 02\n', metadata: metadata('02') });
+    expect(await store.issuedCertificate('web', '1')).toMatchObject({ version: '1', certificatePem: 'CERT 01\n' });
+    expect(await store.issuedCertificate('web', '3')).toBeUndefined();
+    expect(await store.issuedCertificate('web', '6f1c1b2a-0000-4000-8000-000000000001')).toBeUndefined();
+    expect(await store.issuedCertificate('other')).toBeUndefined();
+  });
+
+  it('marks a version once, beside the archive: racing markers all get the first mark; the archive is untouched', async () => {
+    await issue('01', '1');
+    const archive = path.join(root, 'archive', 'web', '1');
+    const before = await fs.readdir(archive);
+    const marks = await Promise.all(
+      (['keyCompromise', 'superseded', 'unspecified'] as const).map((reason, i) => store.markRevoked('web', '1', { reason, revokedAt: `2026-02-0${i + 1}T00:00:00.000Z` })),
+    );
+    expect(new Set(marks.map((mark) => JSON.stringify(mark))).size).toBe(1);
+    expect(await fs.readdir(path.join(root, 'revoked', 'web'))).toEqual(['1.json']);
+    expect(JSON.parse(await fs.readFile(path.join(root, 'revoked', 'web', '1.json'), 'utf8'))).toEqual(marks[0]);
+    expect((await store.issuedCertificate('web', '1'))?.revoked).toEqual(marks[0]);
+    expect(await fs.readdir(archive)).toEqual(before);
+    // The inventory and the current version do not change.
+    expect((await store.inventory()).map((state) => [state.certificateId, state.current?.version, state.unreadable])).toEqual([['web', '1', undefined]]);
+  });
+
+  it('refuses a version that is not an archive number before it touches a path', async () => {
+    await expect(store.markRevoked('web', '../1', { reason: 'unspecified', revokedAt: '2026-02-01T00:00:00.000Z' })).rejects.toThrow(/invalid version/);
+  });
+
+  it('creates no account key when the generator refuses (a revocation never registers): nothing is left behind', async () => {
+    await expect(store.account('https://ca.test/dir', () => Promise.reject(new NothingToRevoke('no account')))).rejects.toThrow(NothingToRevoke);
+    expect(await fs.readdir(root)).toEqual([]);
+  });
+});
