@@ -110,6 +110,9 @@ export class CertflowStack extends Stack {
         includeExecutionData: false,
       },
     });
+    // What the certflow command takes on AWS (--state-machine-arn; RevokeCertificate is found beside it).
+    new CfnOutput(this, 'RenewCertificateArn', { value: this.renewCertificate.stateMachineArn, description: 'certflow --aws --state-machine-arn (CERTFLOW_STATE_MACHINE_ARN)' });
+    new CfnOutput(this, 'RevokeCertificateArn', { value: this.revokeCertificate.stateMachineArn, description: 'certflow revoke --aws --revoke-state-machine-arn (found beside RenewCertificate by default)' });
     new events.Rule(this, 'ScanSchedule', {
       description: `certflow: scan for due certificates every ${config.schedule.scanIntervalHours} h`,
       schedule: events.Schedule.rate(Duration.hours(config.schedule.scanIntervalHours)),

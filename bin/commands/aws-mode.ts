@@ -11,6 +11,7 @@ import { Option, type Command } from 'commander';
 
 export const AWS_ENV = {
   stateMachineArn: 'CERTFLOW_STATE_MACHINE_ARN',
+  revokeStateMachineArn: 'CERTFLOW_REVOKE_STATE_MACHINE_ARN',
   secretPrefix: 'CERTFLOW_SECRET_PREFIX',
   eventBus: 'CERTFLOW_EVENT_BUS',
 } as const;
@@ -25,6 +26,7 @@ export interface ModeFlags {
 
 export interface AwsFlags extends ModeFlags {
   readonly stateMachineArn?: string;
+  readonly revokeStateMachineArn?: string;
   readonly secretPrefix?: string;
   readonly eventBus?: string;
   readonly json?: boolean;
@@ -46,6 +48,8 @@ export function runsOnAws(flags: ModeFlags, env: Environment = process.env): boo
 
 export interface StackNames {
   readonly stateMachineArn?: string;
+  /** Default: certflow-RevokeCertificate beside the RenewCertificate state machine. */
+  readonly revokeStateMachineArn?: string;
   readonly secretPrefix: string;
   readonly eventBus: string;
 }
@@ -55,8 +59,10 @@ export function stackNames(flags: AwsFlags, env: Environment = process.env): Sta
   const secretPrefix = flags.secretPrefix ?? env[AWS_ENV.secretPrefix] ?? STACK_DEFAULTS.secretPrefix;
   if (!secretPrefix.endsWith('/')) throw new ModeError(`--secret-prefix '${secretPrefix}' must end with '/' (the stack's secretPrefix, e.g. certflow/)`);
   const stateMachineArn = flags.stateMachineArn ?? env[AWS_ENV.stateMachineArn];
+  const revokeStateMachineArn = flags.revokeStateMachineArn ?? env[AWS_ENV.revokeStateMachineArn];
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
+    ...(revokeStateMachineArn ? { revokeStateMachineArn } : {}),
     secretPrefix,
     eventBus: flags.eventBus ?? env[AWS_ENV.eventBus] ?? STACK_DEFAULTS.eventBus,
   };

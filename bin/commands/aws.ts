@@ -8,6 +8,7 @@
  * Minimal IAM of the operator running them:
  * - issue/renew: states:StartExecution on the RenewCertificate state machine,
  *   states:DescribeExecution and states:GetExecutionHistory on its executions;
+ * - revoke: the same on the RevokeCertificate state machine;
  * - list/status: secretsmanager:ListSecrets, secretsmanager:DescribeSecret and
  *   secretsmanager:ListSecretVersionIds on `<prefix>certificates/*`;
  * - history: the same plus states:ListExecutions on the state machine and states:DescribeExecution;
@@ -92,20 +93,42 @@ function needArn(ctx: AwsContext): string {
  * with the error name.
  */
 export function awsRun(ctx: AwsContext, input: { readonly certificateId: string } & Record<string, unknown>): Promise<number> {
-  return guarded(ctx, async () => {
-    const arn = needArn(ctx);
-    const write = ctx.json ? ctx.err : ctx.out;
-    const executionArn = await startRenewal(ctx.clients.sfn, arn, input, ctx.now?.() ?? new Date());
-    write(`RenewCertificate for '${input.certificateId}': ${executionArn}`);
-    const result: FollowResult = await followExecution(ctx.clients.sfn, executionArn, { ...ctx.follow, write });
-    if (ctx.json) printJson(ctx, { certificateId: input.certificateId, input, ...result });
-    if (result.status !== 'SUCCEEDED') {
-      ctx.err(`\n${result.status}: ${result.error}${result.cause ? `: ${result.cause}` : ''}`);
-      return EXIT.failed;
-    }
-    if (!ctx.json) write(`\nSUCCEEDED: '${input.certificateId}' renewed (${result.states.length} states)`);
-    return EXIT.ok;
-  });
+  return guarded(ctx, () => startAndFollow(ctx, { machineArn: needArn(ctx), machine: 'RenewCertificate', done: 'renewed', input }));
+}
+
+/**
+ * RevokeCertificate on the deployed stack: revoke at the CA, mark the version, announce it; with
+ * `reissue` a new certificate with a new key. The machine is certflow-RevokeCertificate beside
+ * the RenewCertificate one (the stack names both), unless named with --revoke-state-machine-arn.
+ */
+export function awsRevoke(ctx: AwsContext, input: { readonly certificateId: string; readonly reason: string; readonly version?: string; readonly reissue: boolean }): Promise<number> {
+  return guarded(ctx, () => startAndFollow(ctx, { machineArn: revokeArnOf(ctx), machine: 'RevokeCertificate', done: input.reissue ? 'revoked and reissued' : 'revoked', input }));
+}
+
+function revokeArnOf(ctx: AwsContext): string {
+  if (ctx.names.revokeStateMachineArn) return ctx.names.revokeStateMachineArn;
+  const renew = needArn(ctx);
+  const beside = renew.replace(/:stateMachine:(.*)RenewCertificate$/, ':stateMachine:$1RevokeCertificate');
+  if (beside === renew) throw new ModeError(`cannot tell the RevokeCertificate state machine from ${renew}: give --revoke-state-machine-arn or set CERTFLOW_REVOKE_STATE_MACHINE_ARN`);
+  return beside;
+}
+
+/** StartExecution, then follow it live: 0 on SUCCEEDED, else 1 with the error name. */
+async function startAndFollow(
+  ctx: AwsContext,
+  { machineArn, machine, done, input }: { machineArn: string; machine: string; done: string; input: { readonly certificateId: string } & Record<string, unknown> },
+): Promise<number> {
+  const write = ctx.json ? ctx.err : ctx.out;
+  const executionArn = await startRenewal(ctx.clients.sfn, machineArn, input, ctx.now?.() ?? new Date());
+  write(`${machine} for '${input.certificateId}': ${executionArn}`);
+  const result: FollowResult = await followExecution(ctx.clients.sfn, executionArn, { ...ctx.follow, write });
+  if (ctx.json) printJson(ctx, { certificateId: input.certificateId, input, ...result });
+  if (result.status !== 'SUCCEEDED') {
+    ctx.err(`\n${result.status}: ${result.error}${result.cause ? `: ${result.cause}` : ''}`);
+    return EXIT.failed;
+  }
+  if (!ctx.json) write(`\nSUCCEEDED: '${input.certificateId}' ${done} (${result.states.length} states)`);
+  return EXIT.ok;
 }
 
 // ---- list / status / history ----------------------------------------------------------------

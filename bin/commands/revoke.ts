@@ -18,6 +18,8 @@ const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export interface RevokeOptions {
   readonly reason: (typeof REVOCATION_REASON_NAMES)[number];
+  readonly stateMachineArn?: string;
+  readonly revokeStateMachineArn?: string;
   readonly version?: string;
   readonly reissue?: boolean;
   readonly json?: boolean;
@@ -51,10 +53,16 @@ export async function revokeCommand(id: string, options: RevokeOptions, io: { ou
     return EXIT.usage;
   }
   if (onAws) {
-    io.err(
-      'certflow: not yet: certflow revoke runs on the local default only (--local); on AWS start certflow-RevokeCertificate with aws stepfunctions start-execution (README "Key compromise")\n',
-    );
-    return EXIT.usage;
+    const { awsRevoke, contextFor } = await import('./aws');
+    let ctx;
+    try {
+      ctx = contextFor(options);
+    } catch (error) {
+      if (!(error instanceof ModeError)) throw error;
+      io.err(`certflow: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    return awsRevoke(ctx, { certificateId: id, reason: options.reason, ...(options.version ? { version: options.version } : {}), reissue: options.reissue ?? false });
   }
   // Loaded here: --help stays fast and never starts Pebble.
   const [{ startLocalDefault }, { progressPrinter }, { reissueFailureOf }] = await Promise.all([
@@ -145,7 +153,12 @@ Exit codes:
   1  failed: the error name is printed (NothingToRevoke, AcmeRequestRejected: the CA refused,
      ReissueFailed: revoked, but the new certificate was not issued); the store is as it was
      unless the CA had revoked (run it again: it completes)
-  2  usage error (unknown option or reason, missing id, --aws or CERTFLOW_STATE_MACHINE_ARN set: not yet)`;
+  2  usage error (unknown option or reason, missing id; on AWS: no state machine named)
+
+On AWS (--aws, or CERTFLOW_STATE_MACHINE_ARN set) it starts certflow-RevokeCertificate beside the
+RenewCertificate state machine (or --revoke-state-machine-arn) and follows it live:
+  certflow revoke broker-eu1 --reason keyCompromise --reissue --aws \\
+    --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate`;
 
 export function registerRevokeCommand(program: Command, setCode: (code: number) => void): void {
   program
@@ -156,7 +169,9 @@ export function registerRevokeCommand(program: Command, setCode: (code: number) 
     .option('--version <version>', 'the stored version to revoke (default: the current one)')
     .option('--reissue', 'then issue a new certificate with a new key (RenewCertificate), which agents install')
     .addOption(new Option('--local', 'run on the local default (the default unless CERTFLOW_STATE_MACHINE_ARN is set)'))
-    .addOption(new Option('--aws', 'run on the deployed stack (not yet built for revoke: exits 2)'))
+    .addOption(new Option('--aws', 'run on the deployed stack (the default when CERTFLOW_STATE_MACHINE_ARN is set)'))
+    .addOption(new Option('--state-machine-arn <arn>', 'the RenewCertificate state machine (RevokeCertificate is found beside it)').env('CERTFLOW_STATE_MACHINE_ARN'))
+    .addOption(new Option('--revoke-state-machine-arn <arn>', 'the RevokeCertificate state machine, when not beside RenewCertificate').env('CERTFLOW_REVOKE_STATE_MACHINE_ARN'))
     .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
     .addHelpText('after', HELP)
     .action(async (id: string, options: RevokeOptions) =>

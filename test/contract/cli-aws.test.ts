@@ -25,7 +25,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsHistory, awsList, awsRollback, awsRun, awsStatus, type AwsContext } from '../../bin/commands/aws';
+import { awsHistory, awsList, awsRevoke, awsRollback, awsRun, awsStatus, type AwsContext } from '../../bin/commands/aws';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import type { CertificateMetadata } from '../../domain/core/certificate';
 import { awsClients, createAwsResources, type AwsClients, type AwsResources } from '../../local/aws-environment';
@@ -64,6 +64,7 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
   let resources: AwsResources;
   let store: SecretsManagerCertificateStore;
   let stateMachineArn = '';
+  let revokeStateMachineArn = '';
 
   const ctx = (out: string[], err: string[] = [], json = true): AwsContext => ({
     clients: { sfn, secrets: clients.secrets, events: clients.eventBridge },
@@ -106,15 +107,11 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     resources = await createAwsResources(clients, suffix, ['cli.example'], ['cli-a', 'cli-b']);
     store = new SecretsManagerCertificateStore(clients.secrets, { prefix: resources.secretPrefix, kmsKeyId: resources.kmsKeyId });
     // The synthesized RenewCertificate definition, as the stack deploys it (its Lambda ARNs do not run here).
-    const { renew } = await cachedDefinitions();
-    const created = await sfn.send(
-      new CreateStateMachineCommand({
-        name: `certflow-${suffix}-RenewCertificate`,
-        definition: JSON.stringify(renew.definition),
-        roleArn: 'arn:aws:iam::123456789012:role/certflow-renew',
-      }),
-    );
-    stateMachineArn = created.stateMachineArn!;
+    const { renew, revoke } = await cachedDefinitions();
+    const create = async (machine: string, definition: object) =>
+      (await sfn.send(new CreateStateMachineCommand({ name: `certflow-${suffix}-${machine}`, definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::123456789012:role/certflow' }))).stateMachineArn!;
+    stateMachineArn = await create('RenewCertificate', renew.definition);
+    revokeStateMachineArn = await create('RevokeCertificate', revoke.definition);
     await issue('cli-a', '0a01', ['a.cli.example']);
     await issue('cli-a', '0a02', ['a.cli.example']);
     await issue('cli-b', '0b01', ['b.cli.example', '*.b.cli.example']);
@@ -135,6 +132,20 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     expect(code).toBe(1);
     expect(result.error).toMatch(/\S/);
     expect(err.join('\n')).toContain(`${result.status}: ${result.error}`);
+  }, 60_000);
+
+  it('revoke --aws starts certflow-RevokeCertificate, found beside RenewCertificate, with the revocation input', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const input = { certificateId: 'cli-a', reason: 'keyCompromise', reissue: true };
+    const code = await awsRevoke(ctx(out, err), input);
+    const { executionArn, status } = JSON.parse(out.join('\n')) as { executionArn: string; status: string };
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(execution.stateMachineArn).toBe(revokeStateMachineArn);
+    expect(JSON.parse(execution.input!)).toEqual(input);
+    // No Lambda runs on the emulator: the first task fails, and the CLI exits 1 with its name.
+    expect(status).not.toBe('SUCCEEDED');
+    expect(code).toBe(1);
   }, 60_000);
 
   it('issue --aws sends the request as the input schema has it', async () => {

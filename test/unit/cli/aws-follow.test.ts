@@ -9,7 +9,7 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { awsRun, type AwsContext } from '../../../bin/commands/aws';
+import { awsRevoke, awsRun, type AwsContext } from '../../../bin/commands/aws';
 import { executionName, followExecution } from '../../../bin/commands/aws-follow';
 
 const sfn = mockClient(SFNClient);
@@ -163,5 +163,43 @@ describe('certflow issue|renew --aws (awsRun)', () => {
 
   it('names executions within Step Functions\' 80 characters', () => {
     expect(executionName('a'.repeat(64), new Date(T0)).length).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('certflow revoke --aws (awsRevoke)', () => {
+  const REVOKE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RevokeCertificate';
+  const context = (names: AwsContext['names'], err: string[]): AwsContext => ({
+    clients: { sfn: new SFNClient({ region: 'eu-west-1' }) } as AwsContext['clients'],
+    names,
+    json: false,
+    out: () => {},
+    err: (line) => err.push(line),
+    follow: { pollMs: 1, sleep: async () => {} },
+    now: () => new Date(T0),
+  });
+  const input = { certificateId: 'broker-eu1', reason: 'keyCompromise', reissue: true };
+
+  it('starts certflow-RevokeCertificate beside the RenewCertificate machine with the revocation input, and follows it', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${REVOKE.replace(':stateMachine:', ':execution:')}:x`, startDate: at(0) });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: '{}' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [started(), entered('RevokeAtCa', 0.1), exited('RevokeAtCa', 0.3)] });
+    expect(await awsRevoke(context({ stateMachineArn: MACHINE, secretPrefix: 'certflow/', eventBus: 'certflow' }, []), input)).toBe(0);
+    const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(start.stateMachineArn).toBe(REVOKE);
+    expect(JSON.parse(start.input!)).toEqual(input);
+  });
+
+  it('exits 1 with the error name when the revocation fails, and 2 when the revoke machine cannot be told', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:111122223333:execution:own-revoke:x', startDate: at(0) });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'NothingToRevoke', cause: 'no current version' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [started()] });
+    const err: string[] = [];
+    const named = { stateMachineArn: 'arn:aws:states:eu-west-1:111122223333:stateMachine:renewals', revokeStateMachineArn: 'arn:aws:states:eu-west-1:111122223333:stateMachine:own-revoke', secretPrefix: 'certflow/', eventBus: 'certflow' };
+    expect(await awsRevoke(context(named, err), input)).toBe(1);
+    expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.stateMachineArn).toBe(named.revokeStateMachineArn);
+    expect(err.join('\n')).toContain('FAILED: NothingToRevoke');
+    const { revokeStateMachineArn: _unused, ...unnamed } = named;
+    expect(await awsRevoke(context(unnamed, err), input)).toBe(2);
+    expect(err.join('\n')).toMatch(/--revoke-state-machine-arn/);
   });
 });
