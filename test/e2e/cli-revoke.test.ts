@@ -5,30 +5,18 @@
  * reports it revoked, and issue → revoke --reissue → a new key current, installed by
  * `certflow agent --once`.
  */
-import { execFile } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCertflow } from '../support/cli-process';
 import { detailErrors } from '../support/schemas';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let home: string;
 
-function certflow(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/cli.js', ...args], { env: { ...process.env, CERTFLOW_HOME: home }, timeout: 150_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const certflow = (...args: string[]) => runCertflow(home, args);
 
 type LoggedEvent = { 'detail-type': string; detail: Record<string, unknown> };
 const events = async (id: string): Promise<LoggedEvent[]> =>

@@ -1,25 +1,13 @@
 /** The certflow command as an operator runs it (node bin/cli.js …): one store, one Pebble run per issue. */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runCertflow } from '../support/cli-process';
 
 let home: string;
 
-function certflow(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/cli.js', ...args], { env: { ...process.env, CERTFLOW_HOME: home }, timeout: 150_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const certflow = (...args: string[]) => runCertflow(home, args);
 
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-cli-'));

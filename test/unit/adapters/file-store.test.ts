@@ -3,17 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileCertificateStore } from '../../../domain/adapters/local/file-store';
-import type { CertificateMetadata } from '../../../domain/core/certificate';
+import { certificateMetadata } from '../../support/certificate-metadata';
 
-const metadata = (serialNumber: string): CertificateMetadata => ({
-  names: ['example.test'],
-  serialNumber,
-  notBefore: '2026-01-01T00:00:00.000Z',
-  notAfter: '2026-04-01T00:00:00.000Z',
-  fingerprintSha256: 'ab'.repeat(32),
-  keyType: 'ec-p256',
-  issuer: 'CN=Test',
-});
+const metadata = certificateMetadata;
 
 const material = (serial: string, key: string) => ({
   certificatePem: `CERT ${serial}\n`,
