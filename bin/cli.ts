@@ -1,54 +1,28 @@
 /**
- * The `certflow` command (bin/cli.js runs this file with tsx). Subcommands on the embedded
- * local default (Pebble + local DNS + the file store under CERTFLOW_HOME, default .certflow):
- * issue, renew, list, status, history, rollback, revoke (bin/commands/revoke.ts); and agent, demo, simulate.
- * Exit codes: 0 ok, 1 failed, 2 usage or configuration error.
+ * The `certflow` command (bin/cli.js runs it: bundled, or with tsx). Subcommands on the embedded
+ * local default (Pebble + local DNS + the file store under CERTFLOW_HOME, default .certflow) or
+ * on AWS: issue, renew, list, status, history, rollback, revoke (bin/commands/revoke.ts); and
+ * agent, demo, simulate, config, local. Exit codes: 0 ok, 1 failed, 2 usage or configuration error.
+ *
+ * This module registers the subcommands only; each action loads its implementation when it runs
+ * (bin/commands/*), so a command loads what it uses: `certflow issue` with the local CA daemon
+ * running loads commander, a socket and a progress printer, nothing more.
  */
-import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { LocalEventLog, type LocalEvent } from '../domain/adapters/local/event-log';
-import { DETAIL_TYPES } from '../domain/contracts/events';
-import { FileCertificateStore } from '../domain/adapters/local/file-store';
-import { hostInventory, hostsOf, hostVerdict, type HostState } from '../domain/core/host-inventory';
 import { KEY_TYPES } from '../domain/core/key-types';
-import type { RevocationMark, StoredVersion } from '../domain/ports';
-import { LocalStoreAdmin } from '../local/store-admin';
 import { registerConfigCommand } from './commands/config';
 import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
 import { addAwsOptions, onAws } from './commands/aws-mode';
+import { EXIT, ROLLED_BACK, UsageError } from './commands/exit';
+import { setCodeIdentity } from './runtime';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-export const ROLLED_BACK = DETAIL_TYPES.rolledBack;
+export { EXIT, ROLLED_BACK };
 
-/** A usage or configuration error: exit code 2. */
-class UsageError extends Error {}
-
-const out = (line = '') => process.stdout.write(`${line}\n`);
-const json = (value: unknown) => out(JSON.stringify(value, null, 2));
-
-function home(): string {
-  return path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
-}
-
-type LoggedEvent = LocalEvent<Record<string, unknown>>;
-
-function eventsOf(events: readonly LoggedEvent[], certificateId: string): LoggedEvent[] {
-  return events.filter((event) => event.detail.certificateId === certificateId);
-}
-
-function daysLeft(notAfter: string, now = Date.now()): number {
-  return Math.floor((Date.parse(notAfter) - now) / 86_400_000);
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-// ---- issue / renew --------------------------------------------------------------------------
+// The local side (store, pipeline) is loaded by the actions only: --help and the AWS side stay light.
+const local = () => import('./commands/local');
+const localRun = () => import('./commands/local-run');
 
 interface Mode {
   readonly local?: boolean;
@@ -57,236 +31,6 @@ interface Mode {
 
 function checkLocal(mode: Mode): void {
   if (mode.aws && mode.local) throw new UsageError('choose --local or --aws, not both');
-}
-
-async function runLocal(request: { certificateId: string; names: string[]; keyType?: string; keystore?: { profile?: string } }, asJson: boolean): Promise<number> {
-  // Loaded here: list/status/history stay fast and never start Pebble.
-  const [{ startLocalDefault }, { progressPrinter }] = await Promise.all([import('../local/default'), import('../local/progress')]);
-  const write = asJson ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
-  const pipeline = await startLocalDefault({ root: home(), write });
-  try {
-    write(`\nRenewCertificate for ${request.names.join(', ')} (${request.keyType ?? 'ec-p256'}) as '${request.certificateId}'\n`);
-    const result = await pipeline.executor.run(request, { onEvent: progressPrinter((line) => write(`${line}\n`)) });
-    const current = result.status === 'SUCCEEDED' ? await pipeline.store.current(request.certificateId) : undefined;
-    if (asJson) {
-      json({
-        executionId: result.executionId,
-        status: result.status,
-        ...(result.error ? { error: result.error, cause: result.cause } : {}),
-        ...(current ? { certificateId: current.certificateId, version: current.version, location: current.location, metadata: current.metadata, formats: current.formats } : {}),
-        transitions: result.transitions,
-        lambdaInvocations: result.lambdaInvocations,
-      });
-    }
-    if (result.status !== 'SUCCEEDED') {
-      process.stderr.write(`\nFAILED: ${result.error}: ${result.cause}\n`);
-      return EXIT.failed;
-    }
-    if (!current) throw new Error('the execution succeeded but the store has no current version');
-    if (!asJson) {
-      out(`\nIssued '${current.certificateId}' version ${current.version}`);
-      out(`  names     ${current.metadata.names.join(', ')}`);
-      out(`  serial    ${current.metadata.serialNumber}`);
-      out(`  notAfter  ${current.metadata.notAfter}`);
-      out(`  files     ${current.location}/ (formats: ${current.formats.join(', ')})`);
-    }
-    return EXIT.ok;
-  } finally {
-    await pipeline.stop();
-  }
-}
-
-async function declaredCertificate(id: string) {
-  let config;
-  try {
-    config = (await import('../certflow.config')).default;
-  } catch (error) {
-    throw new UsageError(`certflow.config.ts: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const certificate = config.certificates.find((candidate) => candidate.id === id);
-  if (!certificate) {
-    const ids = config.certificates.map((candidate) => candidate.id);
-    throw new UsageError(`'${id}' is not declared in certflow.config.ts (declared: ${ids.length ? ids.join(', ') : 'none'}); use certflow issue ${id} --name <dns>…`);
-  }
-  return {
-    certificateId: certificate.id,
-    names: [...certificate.names],
-    ...(certificate.keyType ? { keyType: certificate.keyType } : {}),
-    ...(certificate.keystore ? { keystore: { ...certificate.keystore } } : {}),
-  };
-}
-
-// ---- list / status / history / rollback -------------------------------------------------------
-
-/** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
-function hostRow(state: HostState, currentVersion: string | undefined) {
-  const { host, installed, failure, lastReportAt } = state;
-  return {
-    host,
-    verdict: hostVerdict(state, currentVersion),
-    version: installed?.version ?? null,
-    serialNumber: installed?.serialNumber ?? null,
-    installedAt: installed?.at ?? null,
-    reloaded: installed?.reloaded ?? null,
-    ...(failure ? { lastFailure: failure } : {}),
-    lastReportAt,
-  };
-}
-type HostRow = ReturnType<typeof hostRow>;
-
-function hostsTable(rows: readonly (HostRow & { certificateId?: string })[], withId: boolean): string {
-  const header = [...(withId ? ['ID'] : []), 'HOST', 'VERSION', 'SERIAL', 'INSTALLED AT', 'STATE'];
-  return table(
-    header,
-    rows.map((row) => [
-      ...(withId ? [row.certificateId ?? '-'] : []),
-      row.host,
-      row.version ?? '-',
-      row.serialNumber ?? '-',
-      row.installedAt ?? '-',
-      row.lastFailure
-        ? `failed ${row.lastFailure.at} ${row.lastFailure.stage} of version ${row.lastFailure.version}: ${row.lastFailure.error}${row.lastFailure.rolledBackTo ? ` (rolled back to ${row.lastFailure.rolledBackTo})` : ''}`
-        : row.verdict === 'current' ? 'current' : 'not current',
-    ]),
-  );
-}
-
-async function listCommand(options: { json?: boolean }): Promise<number> {
-  const store = new FileCertificateStore(home());
-  const [inventory, events] = await Promise.all([store.inventory(), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
-  const hosts = hostInventory(events);
-  const rows = inventory.map((state) => {
-    const renewals = eventsOf(events, state.certificateId).filter((event) => event['detail-type'] === 'Certificate Renewed');
-    const metadata = state.current?.metadata;
-    return {
-      certificateId: state.certificateId,
-      names: metadata?.names ?? [],
-      keyType: metadata?.keyType,
-      notAfter: metadata?.notAfter,
-      daysLeft: metadata ? daysLeft(metadata.notAfter) : undefined,
-      currentVersion: state.current?.version,
-      lastRenewal: renewals.at(-1)?.time ?? metadata?.notBefore,
-      ...(state.lastFailure ? { lastFailure: state.lastFailure } : {}),
-      ...(state.unreadable ? { unreadable: state.unreadable } : {}),
-      hosts: hostsOf(hosts, state.certificateId).map((host) => hostRow(host, state.current?.version)),
-    };
-  });
-  if (options.json) {
-    json({ store: home(), certificates: rows });
-    return EXIT.ok;
-  }
-  if (rows.length === 0) {
-    out(`No certificates in ${home()} yet: certflow issue <id> --name <dns>…`);
-    return EXIT.ok;
-  }
-  out(
-    table(
-      ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'LAST FAILURE'],
-      rows.map((row) => [
-        row.certificateId,
-        row.names.join(','),
-        row.keyType ?? '-',
-        row.notAfter ?? '-',
-        row.daysLeft === undefined ? '-' : String(row.daysLeft),
-        row.currentVersion ?? '-',
-        row.lastRenewal ?? '-',
-        row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
-      ]),
-    ),
-  );
-  const hostRows = rows.flatMap((row) => row.hosts.map((host) => ({ certificateId: row.certificateId, ...host })));
-  if (hostRows.length > 0) {
-    out('');
-    out(hostsTable(hostRows, true));
-  }
-  return EXIT.ok;
-}
-
-async function certificateRecord(id: string) {
-  const admin = new LocalStoreAdmin(home());
-  const store = admin.store;
-  const [versions, current, events] = await Promise.all([admin.versions(id), store.current(id), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
-  const failure = (await store.inventory()).find((state) => state.certificateId === id)?.lastFailure;
-  if (versions.length === 0 && !current && !failure) throw new UsageError(`no certificate '${id}' in ${home()} (certflow list shows what there is)`);
-  return { store, versions, current, events: eventsOf(events, id), failure };
-}
-
-function versionRow(version: StoredVersion & { readonly revoked?: RevocationMark }, current: string | undefined): string[] {
-  return [
-    `${version.version === current ? '*' : ' '} ${version.version}`,
-    version.metadata.serialNumber,
-    version.metadata.keyType,
-    version.metadata.notBefore,
-    version.metadata.notAfter,
-    version.metadata.names.join(','),
-    version.revoked ? `${version.revoked.reason} ${version.revoked.revokedAt}` : '-',
-  ];
-}
-
-function printVersions(versions: readonly (StoredVersion & { readonly revoked?: RevocationMark })[], current: string | undefined): void {
-  out(table(['VERSION', 'SERIAL', 'KEY TYPE', 'NOT BEFORE', 'NOT AFTER', 'NAMES', 'REVOKED'], versions.map((version) => versionRow(version, current))));
-  out('  (* current)');
-}
-
-function eventLine(event: LoggedEvent): string {
-  const { detail } = event;
-  const facts = ['version', 'previousVersion', 'serialNumber', 'reason', 'step', 'error', 'daysToExpiry']
-    .filter((key) => detail[key] !== undefined)
-    .map((key) => `${key}=${String(detail[key])}`);
-  return `${event.time}  ${event['detail-type'].padEnd(26)} ${facts.join(' ')}`;
-}
-
-async function statusCommand(id: string, options: { json?: boolean }): Promise<number> {
-  const { versions, current, events, failure } = await certificateRecord(id);
-  const hosts = hostInventory(events).map((host) => hostRow(host, current?.version));
-  if (options.json) {
-    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lastEvent: events.at(-1) ?? null, hosts });
-    return EXIT.ok;
-  }
-  out(`${id}`);
-  if (current) {
-    out(`  current   version ${current.version}, serial ${current.metadata.serialNumber}`);
-    out(`  names     ${current.metadata.names.join(', ')} (${current.metadata.keyType})`);
-    out(`  notAfter  ${current.metadata.notAfter} (${daysLeft(current.metadata.notAfter)} days left)`);
-    out(`  files     ${current.location}/`);
-  } else out('  current   none');
-  if (failure) out(`  last failure  ${failure.at} ${failure.step}: ${failure.error}`);
-  if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
-  out('');
-  printVersions(versions, current?.version);
-  out('');
-  out(hosts.length ? hostsTable(hosts, false) : 'no host has reported installing it (agents append "Certificate Installed" to events.jsonl)');
-  return EXIT.ok;
-}
-
-async function historyCommand(id: string, options: { json?: boolean }): Promise<number> {
-  const { versions, current, events } = await certificateRecord(id);
-  if (options.json) {
-    json({ certificateId: id, currentVersion: current?.version ?? null, versions, events });
-    return EXIT.ok;
-  }
-  printVersions(versions, current?.version);
-  out('');
-  out(events.length ? events.map(eventLine).join('\n') : `no events for '${id}' in ${path.join(home(), 'events.jsonl')}`);
-  return EXIT.ok;
-}
-
-async function rollbackCommand(id: string, options: { to?: string; json?: boolean }): Promise<number> {
-  let result;
-  try {
-    result = await new LocalStoreAdmin(home()).rollback(id, options.to);
-  } catch (error) {
-    process.stderr.write(`certflow rollback: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failed;
-  }
-  const { from, to } = result;
-  const { serialNumber, notBefore, notAfter, fingerprintSha256 } = to.metadata;
-  const event = { certificateId: id, version: to.version, previousVersion: from, serialNumber, notBefore, notAfter, fingerprintSha256 };
-  // Announced: running agents install what the store now calls current.
-  await new LocalEventLog(path.join(home(), 'events.jsonl')).rolledBack(event);
-  if (options.json) json({ certificateId: id, from, to: to.version, current: to, event });
-  else out(`Rolled back '${id}' from version ${from} to version ${to.version} (serial ${to.metadata.serialNumber}, notAfter ${to.metadata.notAfter}); "${ROLLED_BACK}" appended to ${path.join(home(), 'events.jsonl')}`);
-  return EXIT.ok;
 }
 
 // ---- the program ------------------------------------------------------------------------------
@@ -309,8 +53,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'after',
       `${examples('certflow issue demo1 --name a.certflow.test', 'certflow list', 'certflow status demo1 --json', 'certflow rollback demo1', 'certflow agent --store .certflow --certificate demo1 --dir /tmp/host --once')}
 
-On AWS (--aws, or CERTFLOW_STATE_MACHINE_ARN set): certflow renew broker-eu1 --aws; certflow list --aws.
-Not yet built: AWS mode of revoke (README "The certflow command").`,
+On AWS (--aws, or CERTFLOW_STATE_MACHINE_ARN set): certflow renew broker-eu1 --aws; certflow list --aws;
+certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
     );
 
   const modeOptions = (command: Command) =>
@@ -329,7 +73,7 @@ Not yet built: AWS mode of revoke (README "The certflow command").`,
     .action(async (id: string, options: Mode & { name: string[]; keyType: string; keystoreProfile?: string; json?: boolean }) => {
       checkLocal(options);
       const request = { certificateId: id, names: options.name, keyType: options.keyType, ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}) };
-      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await runLocal(request, options.json ?? false)));
+      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await (await localRun()).runLocalRenewal({ op: 'issue', request }, options.json ?? false)));
     });
 
   modeOptions(
@@ -342,7 +86,7 @@ Not yet built: AWS mode of revoke (README "The certflow command").`,
     .action(async (id: string, options: Mode & { json?: boolean }) => {
       checkLocal(options);
       // On AWS the id alone: the state machine completes it from the declared inventory.
-      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, { certificateId: id }))) ?? (await runLocal(await declaredCertificate(id), options.json ?? false)));
+      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, { certificateId: id }))) ?? (await (await localRun()).runLocalRenewal({ op: 'renew', certificateId: id }, options.json ?? false)));
     });
 
   program
@@ -350,7 +94,7 @@ Not yet built: AWS mode of revoke (README "The certflow command").`,
     .description('the local store\'s inventory: id, names, key type, notAfter, days left, current version, last renewal; and which host serves which version')
     .option('--json', 'print the inventory as JSON')
     .addHelpText('after', examples('certflow list', 'certflow list --json', 'CERTFLOW_HOME=/srv/certflow certflow list'))
-    .action(async (options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsList(ctx))) ?? (await listCommand(options))));
+    .action(async (options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsList(ctx))) ?? (await (await local()).listCommand(options))));
   addAwsOptions(program.commands.at(-1)!, ['secretPrefix']);
 
   program
@@ -359,7 +103,7 @@ Not yet built: AWS mode of revoke (README "The certflow command").`,
     .argument('<id>', 'certificate id')
     .option('--json', 'print as JSON')
     .addHelpText('after', examples('certflow status demo1', 'certflow status demo1 --json'))
-    .action(async (id: string, options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsStatus(ctx, id))) ?? (await statusCommand(id, options))));
+    .action(async (id: string, options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsStatus(ctx, id))) ?? (await (await local()).statusCommand(id, options))));
   addAwsOptions(program.commands.at(-1)!, ['secretPrefix']);
 
   program
@@ -368,7 +112,7 @@ Not yet built: AWS mode of revoke (README "The certflow command").`,
     .argument('<id>', 'certificate id')
     .option('--json', 'print as JSON')
     .addHelpText('after', examples('certflow history demo1', 'certflow history demo1 --json'))
-    .action(async (id: string, options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsHistory(ctx, id))) ?? (await historyCommand(id, options))));
+    .action(async (id: string, options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsHistory(ctx, id))) ?? (await (await local()).historyCommand(id, options))));
   addAwsOptions(program.commands.at(-1)!, ['stateMachineArn', 'secretPrefix']);
 
   program
@@ -385,7 +129,7 @@ Agents on hosts do not move back by themselves (an older version looks like a st
 reload a host by hand after a rollback (README "Runbook").`,
     )
     .action(async (id: string, options: Mode & { to?: string; json?: boolean }) =>
-      setCode((await onAws(options, (aws, ctx) => aws.awsRollback(ctx, id, options))) ?? (await rollbackCommand(id, options))),
+      setCode((await onAws(options, (aws, ctx) => aws.awsRollback(ctx, id, options))) ?? (await (await local()).rollbackCommand(id, options))),
     );
   addAwsOptions(program.commands.at(-1)!, ['secretPrefix', 'eventBus']);
 
@@ -432,7 +176,13 @@ reload a host by hand after a rollback (README "Runbook").`,
   return program;
 }
 
-export async function run(argv: readonly string[]): Promise<number> {
+export interface RunOptions {
+  /** The build this is (bin/cli.js: the bundle's entry); the local CA daemon runs executions only for its own build. */
+  readonly codeId?: string;
+}
+
+export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
+  setCodeIdentity(options.codeId);
   let code: number = EXIT.ok;
   const program = buildProgram((value) => {
     code = value;

@@ -63,26 +63,50 @@ function sourceFiles(root: string, entry: string): string[] {
     .sort();
 }
 
+/**
+ * A long-running process (the local CA daemon) keys the cache on every execution: it re-reads
+ * a file only when its size, mtime or ctime moved since it was hashed (ctime cannot be set back).
+ * A file changed within RACY_MS before it was hashed is always read again: a second write in the
+ * same timestamp tick would keep both times (git's "racily clean" files; some filesystems tick in
+ * seconds).
+ */
+const RACY_MS = 3000;
+const memo = new Map<string, { readonly stat: string; readonly trusted: boolean; readonly value: string }>();
+
+function memoized(file: string, compute: (bytes: Buffer) => string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    memo.delete(file);
+    return '(missing)';
+  }
+  const statKey = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
+  const known = memo.get(file);
+  if (known?.trusted && known.stat === statKey) return known.value;
+  const value = compute(fs.readFileSync(file));
+  memo.set(file, { stat: statKey, trusted: stat.ctimeMs < Date.now() - RACY_MS, value });
+  return value;
+}
+
 function cdkVersion(root: string): string {
   try {
-    const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string }> };
-    return lock.packages?.['node_modules/aws-cdk-lib']?.version ?? 'unknown';
+    return memoized(path.join(root, 'package-lock.json'), (bytes) => {
+      const lock = JSON.parse(bytes.toString('utf8')) as { packages?: Record<string, { version?: string }> };
+      return lock.packages?.['node_modules/aws-cdk-lib']?.version ?? 'unknown';
+    });
   } catch {
     return 'unknown';
   }
 }
 
-/** The cache key: a hash of the keyed sources' paths and contents and aws-cdk-lib's locked version. */
+/** The cache key: a hash of the keyed sources' paths and content hashes and aws-cdk-lib's locked version. */
 export function definitionsKey(root: string = PROJECT_ROOT, sources: readonly string[] = DEFINITION_SOURCES): string {
   const hash = createHash('sha256');
   hash.update(`format ${CACHE_FORMAT}\naws-cdk-lib ${cdkVersion(root)}\n`);
   for (const file of sources.flatMap((entry) => sourceFiles(root, entry))) {
     hash.update(`${file.split(path.sep).join('/')}\0`);
-    try {
-      hash.update(fs.readFileSync(path.join(root, file)));
-    } catch {
-      hash.update('(missing)');
-    }
+    hash.update(memoized(path.join(root, file), (bytes) => createHash('sha256').update(bytes).digest('hex')));
     hash.update('\0');
   }
   return hash.digest('hex').slice(0, 32);

@@ -1,9 +1,16 @@
 /** Human-readable progress, one line per state, from the local executor's history events. */
-import type { HistoryEvent } from './runner';
+/** What the printer reads of a history event (local/runner.ts HistoryEvent, or its wire form from the daemon). */
+export interface ProgressLike {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly state?: { readonly name: string };
+  readonly Error?: unknown;
+  readonly retry?: unknown;
+}
 
 export function progressPrinter(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {
   const entered = new Map<string, number>();
-  return (event: HistoryEvent): void => {
+  return (event: ProgressLike): void => {
     const name = event.state?.name ?? '';
     switch (event.type) {
       case 'StateEntered':

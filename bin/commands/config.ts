@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { checkConfig, isCheckedConfig, isConfigError, type CertflowConfig } from '../../infra/config';
+import type { CertflowConfig } from '../../infra/config';
 // Loaded by the check only: infra/example-values.ts imports aws-cdk-lib (≈ 0.5 s), which no other subcommand needs.
 import type { ExampleValue } from '../../infra/example-values';
 
@@ -45,6 +45,8 @@ async function importModule(absolute: string): Promise<unknown> {
 export async function loadConfigFile(file: string = DEFAULT_CONFIG_FILE): Promise<LoadedConfig> {
   const absolute = path.resolve(file);
   if (!fs.existsSync(absolute)) return { ok: false, file, problems: [`${file}: no such file`] };
+  // Loaded here: the schema (zod) costs every other subcommand's start nothing.
+  const { checkConfig, isCheckedConfig, isConfigError } = await import('../../infra/config');
   let exported: unknown;
   try {
     exported = ((await importModule(absolute)) as { default?: unknown }).default;

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { CaDaemonState } from '../../local/ca-daemon';
+import { codeIdentity } from '../runtime';
 
 // Loaded by the actions: registering `local` costs the other subcommands nothing.
 const daemon = () => import('../../local/ca-daemon');
@@ -73,7 +74,7 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
   // The daemon itself, started by `local start`.
   local.command('__daemon', { hidden: true }).action(async () => {
     const [{ runCaDaemon }, { LOCAL_ZONES }] = await Promise.all([daemon(), import('../../local/environment')]);
-    await runCaDaemon(home(), LOCAL_ZONES);
+    await runCaDaemon(home(), LOCAL_ZONES, { codeId: codeIdentity() });
   });
 }
 

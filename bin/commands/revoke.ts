@@ -8,8 +8,8 @@
  */
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { DETAIL_TYPES } from '../../domain/contracts/events';
-import { REVOCATION_REASON_NAMES, REVOCATION_REASONS } from '../../domain/contracts/revocation';
+import { DETAIL_TYPES } from '../../domain/contracts/detail-types';
+import { REVOCATION_REASON_NAMES, REVOCATION_REASONS } from '../../domain/contracts/revocation-reasons';
 import type { StoredVersion } from '../../domain/ports';
 import type { RevocationState } from '../../lambdas/state';
 import { ModeError, runsOnAws } from './aws-mode';

@@ -7,23 +7,9 @@ import { z } from 'zod';
 import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from './ids';
 import { escaped, quoted } from './request';
 import { TimestampSchema, VersionSchema } from './certificate';
+import { REVOCATION_REASON_NAMES } from './revocation-reasons';
 
-/**
- * CRLReason codes (RFC 5280 §5.3.1) a subscriber may give. The others are refused by the CA/B
- * Forum Baseline Requirements (certificateHold, cACompromise, privilegeWithdrawn, aACompromise,
- * removeFromCRL) or are the CA's own to use; Let's Encrypt accepts exactly these five.
- */
-export const REVOCATION_REASONS = {
-  unspecified: 0,
-  keyCompromise: 1,
-  affiliationChanged: 3,
-  superseded: 4,
-  cessationOfOperation: 5,
-} as const;
-
-export type RevocationReason = keyof typeof REVOCATION_REASONS;
-export const REVOCATION_REASON_NAMES = Object.keys(REVOCATION_REASONS) as [RevocationReason, ...RevocationReason[]];
-export const DEFAULT_REVOCATION_REASON: RevocationReason = 'unspecified';
+export { DEFAULT_REVOCATION_REASON, REVOCATION_REASON_NAMES, REVOCATION_REASONS, type RevocationReason } from './revocation-reasons';
 
 export const RevocationReasonSchema = z
   .enum(REVOCATION_REASON_NAMES, { error: (issue) => `unknown reason ${quoted(issue.input)} (one of ${REVOCATION_REASON_NAMES.join(', ')})` })

@@ -2,11 +2,24 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LocalDefinitions } from '../../../local/definition';
 import { cachedDefinitions, definitionsKey } from '../../../local/definition-cache';
 
 const SOURCES = ['infra', 'certflow.config.ts'];
+
+/** Files local/definition-cache.ts reads (node:fs passes through; the key's reads are counted). */
+const reads = vi.hoisted(() => ({ files: [] as string[] }));
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs')>();
+  const readFileSync = ((file: Parameters<typeof actual.readFileSync>[0], ...rest: unknown[]) => {
+    reads.files.push(String(file));
+    return (actual.readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
+  }) as typeof actual.readFileSync;
+  return { ...actual, readFileSync, default: { ...actual, readFileSync } };
+});
+/** local/definition-cache.ts's racy window. */
+const RACY_MS = 3000;
 
 function fakeDefinitions(tag: string): LocalDefinitions {
   const stepsByArn = new Map([['arn:aws:lambda:eu-west-1:000000000000:function:certflow-validate-request', 'validate-request' as never]]);
@@ -89,6 +102,29 @@ describe('cachedDefinitions', () => {
     expect(synths).toBe(4);
     await cachedDefinitions(options());
     expect(synths).toBe(4);
+  });
+
+  it('a long-running process keys each execution without reading a source unchanged since well before (ctime still catches an mtime put back)', async () => {
+    await new Promise((resolve) => setTimeout(resolve, RACY_MS + 200)); // the sources age past the window
+    const key = definitionsKey(root, SOURCES);
+    reads.files.length = 0;
+    expect(definitionsKey(root, SOURCES)).toBe(key);
+    expect(reads.files).toEqual([]);
+
+    const machine = path.join(root, 'infra', 'nested', 'machine.ts');
+    const before = await fs.stat(machine);
+    await fs.writeFile(machine, 'export const b = 8;\n');
+    await fs.utimes(machine, before.atime, before.mtime);
+    expect(definitionsKey(root, SOURCES)).not.toBe(key);
+  });
+
+  it('reads a source changed just before it was hashed on every call (a write in the same tick keeps both times)', async () => {
+    const machine = path.join(root, 'infra', 'nested', 'machine.ts');
+    for (let call = 0; call < 2; call += 1) {
+      reads.files.length = 0;
+      definitionsKey(root, SOURCES);
+      expect(reads.files).toContain(machine);
+    }
   });
 
   it('ignores a file that is not keyed', async () => {

@@ -1,0 +1,95 @@
+/**
+ * `certflow issue|renew` on the embedded local default. With `certflow local start` running this
+ * build, the daemon runs the execution (local/execution-client.ts: this process loads no pipeline);
+ * otherwise this process runs it, on the daemon's CA when one runs, else on a Pebble of its own.
+ * Either way: the same synthesized RenewCertificate, the same store, the same output.
+ */
+import * as path from 'node:path';
+import type { StoredVersion } from '../../domain/ports';
+import type { LocalRenewalRequest } from '../../local/declared';
+import { executeInDaemon, type DaemonTarget } from '../../local/execution-client';
+import type { ExecutionSummary } from '../../local/execution-protocol';
+import type { ProgressLike } from '../../local/progress';
+import { codeIdentity } from '../runtime';
+import { EXIT, UsageError } from './exit';
+
+const home = () => path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+const header = (request: LocalRenewalRequest) => `\nRenewCertificate for ${request.names.join(', ')} (${request.keyType ?? 'ec-p256'}) as '${request.certificateId}'\n`;
+
+/** issue: the request as given; renew: the certificate declared in certflow.config.ts. */
+export async function runLocalRenewal(target: DaemonTarget, asJson: boolean): Promise<number> {
+  const write = asJson ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
+  const { progressPrinter } = await import('../../local/progress');
+  const progress = progressPrinter((line) => write(`${line}\n`));
+  const codeId = codeIdentity();
+  const answer = codeId
+    ? await executeInDaemon(home(), target, codeId, {
+        onAccepted: (request, daemon) =>
+          write(`Using the local CA of certflow local start: Pebble ${daemon.directoryUrl}, DNS on 127.0.0.1:${daemon.dnsPort}/udp; its daemon (pid ${daemon.pid}) runs the execution\n${header(request)}`),
+        onSynthesis: (event) => write(event.phase === 'start' ? 'Synthesizing the state machine definitions (sources changed)… ' : `done in ${(event.ms / 1000).toFixed(1)} s\n`),
+        onEvent: progress,
+      })
+    : { kind: 'unavailable' as const };
+  if (answer.kind === 'usage') throw new UsageError(answer.message);
+  if (answer.kind === 'done') return report(answer.result, answer.current ?? undefined, asJson);
+  if (answer.why) write(`(${answer.why})\n`);
+  return runInProcess(target, asJson, write, progress);
+}
+
+async function runInProcess(target: DaemonTarget, asJson: boolean, write: (text: string) => void, onEvent: (event: ProgressLike) => void): Promise<number> {
+  let request: LocalRenewalRequest;
+  if (target.op === 'issue') request = target.request;
+  else {
+    const { declaredCertificate, NotDeclared } = await import('../../local/declared');
+    try {
+      request = await declaredCertificate(target.certificateId);
+    } catch (error) {
+      throw error instanceof NotDeclared ? new UsageError(error.message) : error;
+    }
+  }
+  // Loaded here: list/status/history stay fast and never start Pebble.
+  const { startLocalDefault } = await import('../../local/default');
+  const pipeline = await startLocalDefault({ root: home(), write });
+  try {
+    write(header(request));
+    const result = await pipeline.executor.run(request, { onEvent });
+    const current = result.status === 'SUCCEEDED' ? await pipeline.store.current(request.certificateId) : undefined;
+    return report(result, current, asJson);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+function report(result: ExecutionSummary, current: StoredVersion | undefined, asJson: boolean): number {
+  if (asJson) {
+    out(
+      JSON.stringify(
+        {
+          executionId: result.executionId,
+          status: result.status,
+          ...(result.error ? { error: result.error, cause: result.cause } : {}),
+          ...(current ? { certificateId: current.certificateId, version: current.version, location: current.location, metadata: current.metadata, formats: current.formats } : {}),
+          transitions: result.transitions,
+          lambdaInvocations: result.lambdaInvocations,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  if (result.status !== 'SUCCEEDED') {
+    process.stderr.write(`\nFAILED: ${result.error}: ${result.cause}\n`);
+    return EXIT.failed;
+  }
+  if (!current) throw new Error('the execution succeeded but the store has no current version');
+  if (!asJson) {
+    out(`\nIssued '${current.certificateId}' version ${current.version}`);
+    out(`  names     ${current.metadata.names.join(', ')}`);
+    out(`  serial    ${current.metadata.serialNumber}`);
+    out(`  notAfter  ${current.metadata.notAfter}`);
+    out(`  files     ${current.location}/ (formats: ${current.formats.join(', ')})`);
+  }
+  return EXIT.ok;
+}

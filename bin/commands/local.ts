@@ -1,0 +1,209 @@
+/**
+ * The local side of issue, renew, list, status, history and rollback: the embedded local default
+ * (Pebble + local DNS + the file store under CERTFLOW_HOME, default .certflow). Loaded by the
+ * actions only, so `certflow --help` and the AWS side never load the store or the pipeline.
+ */
+import * as path from 'node:path';
+import { LocalEventLog, type LocalEvent } from '../../domain/adapters/local/event-log';
+import { FileCertificateStore } from '../../domain/adapters/local/file-store';
+import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domain/core/host-inventory';
+import type { RevocationMark, StoredVersion } from '../../domain/ports';
+import { LocalStoreAdmin } from '../../local/store-admin';
+import { EXIT, ROLLED_BACK, UsageError } from './exit';
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function home(): string {
+  return path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+}
+
+type LoggedEvent = LocalEvent<Record<string, unknown>>;
+
+function eventsOf(events: readonly LoggedEvent[], certificateId: string): LoggedEvent[] {
+  return events.filter((event) => event.detail.certificateId === certificateId);
+}
+
+function daysLeft(notAfter: string, now = Date.now()): number {
+  return Math.floor((Date.parse(notAfter) - now) / 86_400_000);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+// ---- list / status / history / rollback -------------------------------------------------------
+
+/** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
+function hostRow(state: HostState, currentVersion: string | undefined) {
+  const { host, installed, failure, lastReportAt } = state;
+  return {
+    host,
+    verdict: hostVerdict(state, currentVersion),
+    version: installed?.version ?? null,
+    serialNumber: installed?.serialNumber ?? null,
+    installedAt: installed?.at ?? null,
+    reloaded: installed?.reloaded ?? null,
+    ...(failure ? { lastFailure: failure } : {}),
+    lastReportAt,
+  };
+}
+type HostRow = ReturnType<typeof hostRow>;
+
+function hostsTable(rows: readonly (HostRow & { certificateId?: string })[], withId: boolean): string {
+  const header = [...(withId ? ['ID'] : []), 'HOST', 'VERSION', 'SERIAL', 'INSTALLED AT', 'STATE'];
+  return table(
+    header,
+    rows.map((row) => [
+      ...(withId ? [row.certificateId ?? '-'] : []),
+      row.host,
+      row.version ?? '-',
+      row.serialNumber ?? '-',
+      row.installedAt ?? '-',
+      row.lastFailure
+        ? `failed ${row.lastFailure.at} ${row.lastFailure.stage} of version ${row.lastFailure.version}: ${row.lastFailure.error}${row.lastFailure.rolledBackTo ? ` (rolled back to ${row.lastFailure.rolledBackTo})` : ''}`
+        : row.verdict === 'current' ? 'current' : 'not current',
+    ]),
+  );
+}
+
+export async function listCommand(options: { json?: boolean }): Promise<number> {
+  const store = new FileCertificateStore(home());
+  const [inventory, events] = await Promise.all([store.inventory(), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
+  const hosts = hostInventory(events);
+  const rows = inventory.map((state) => {
+    const renewals = eventsOf(events, state.certificateId).filter((event) => event['detail-type'] === 'Certificate Renewed');
+    const metadata = state.current?.metadata;
+    return {
+      certificateId: state.certificateId,
+      names: metadata?.names ?? [],
+      keyType: metadata?.keyType,
+      notAfter: metadata?.notAfter,
+      daysLeft: metadata ? daysLeft(metadata.notAfter) : undefined,
+      currentVersion: state.current?.version,
+      lastRenewal: renewals.at(-1)?.time ?? metadata?.notBefore,
+      ...(state.lastFailure ? { lastFailure: state.lastFailure } : {}),
+      ...(state.unreadable ? { unreadable: state.unreadable } : {}),
+      hosts: hostsOf(hosts, state.certificateId).map((host) => hostRow(host, state.current?.version)),
+    };
+  });
+  if (options.json) {
+    json({ store: home(), certificates: rows });
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    out(`No certificates in ${home()} yet: certflow issue <id> --name <dns>…`);
+    return EXIT.ok;
+  }
+  out(
+    table(
+      ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'LAST FAILURE'],
+      rows.map((row) => [
+        row.certificateId,
+        row.names.join(','),
+        row.keyType ?? '-',
+        row.notAfter ?? '-',
+        row.daysLeft === undefined ? '-' : String(row.daysLeft),
+        row.currentVersion ?? '-',
+        row.lastRenewal ?? '-',
+        row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
+      ]),
+    ),
+  );
+  const hostRows = rows.flatMap((row) => row.hosts.map((host) => ({ certificateId: row.certificateId, ...host })));
+  if (hostRows.length > 0) {
+    out('');
+    out(hostsTable(hostRows, true));
+  }
+  return EXIT.ok;
+}
+
+async function certificateRecord(id: string) {
+  const admin = new LocalStoreAdmin(home());
+  const store = admin.store;
+  const [versions, current, events] = await Promise.all([admin.versions(id), store.current(id), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
+  const failure = (await store.inventory()).find((state) => state.certificateId === id)?.lastFailure;
+  if (versions.length === 0 && !current && !failure) throw new UsageError(`no certificate '${id}' in ${home()} (certflow list shows what there is)`);
+  return { store, versions, current, events: eventsOf(events, id), failure };
+}
+
+function versionRow(version: StoredVersion & { readonly revoked?: RevocationMark }, current: string | undefined): string[] {
+  return [
+    `${version.version === current ? '*' : ' '} ${version.version}`,
+    version.metadata.serialNumber,
+    version.metadata.keyType,
+    version.metadata.notBefore,
+    version.metadata.notAfter,
+    version.metadata.names.join(','),
+    version.revoked ? `${version.revoked.reason} ${version.revoked.revokedAt}` : '-',
+  ];
+}
+
+function printVersions(versions: readonly (StoredVersion & { readonly revoked?: RevocationMark })[], current: string | undefined): void {
+  out(table(['VERSION', 'SERIAL', 'KEY TYPE', 'NOT BEFORE', 'NOT AFTER', 'NAMES', 'REVOKED'], versions.map((version) => versionRow(version, current))));
+  out('  (* current)');
+}
+
+function eventLine(event: LoggedEvent): string {
+  const { detail } = event;
+  const facts = ['version', 'previousVersion', 'serialNumber', 'reason', 'step', 'error', 'daysToExpiry']
+    .filter((key) => detail[key] !== undefined)
+    .map((key) => `${key}=${String(detail[key])}`);
+  return `${event.time}  ${event['detail-type'].padEnd(26)} ${facts.join(' ')}`;
+}
+
+export async function statusCommand(id: string, options: { json?: boolean }): Promise<number> {
+  const { versions, current, events, failure } = await certificateRecord(id);
+  const hosts = hostInventory(events).map((host) => hostRow(host, current?.version));
+  if (options.json) {
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lastEvent: events.at(-1) ?? null, hosts });
+    return EXIT.ok;
+  }
+  out(`${id}`);
+  if (current) {
+    out(`  current   version ${current.version}, serial ${current.metadata.serialNumber}`);
+    out(`  names     ${current.metadata.names.join(', ')} (${current.metadata.keyType})`);
+    out(`  notAfter  ${current.metadata.notAfter} (${daysLeft(current.metadata.notAfter)} days left)`);
+    out(`  files     ${current.location}/`);
+  } else out('  current   none');
+  if (failure) out(`  last failure  ${failure.at} ${failure.step}: ${failure.error}`);
+  if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
+  out('');
+  printVersions(versions, current?.version);
+  out('');
+  out(hosts.length ? hostsTable(hosts, false) : 'no host has reported installing it (agents append "Certificate Installed" to events.jsonl)');
+  return EXIT.ok;
+}
+
+export async function historyCommand(id: string, options: { json?: boolean }): Promise<number> {
+  const { versions, current, events } = await certificateRecord(id);
+  if (options.json) {
+    json({ certificateId: id, currentVersion: current?.version ?? null, versions, events });
+    return EXIT.ok;
+  }
+  printVersions(versions, current?.version);
+  out('');
+  out(events.length ? events.map(eventLine).join('\n') : `no events for '${id}' in ${path.join(home(), 'events.jsonl')}`);
+  return EXIT.ok;
+}
+
+export async function rollbackCommand(id: string, options: { to?: string; json?: boolean }): Promise<number> {
+  let result;
+  try {
+    result = await new LocalStoreAdmin(home()).rollback(id, options.to);
+  } catch (error) {
+    process.stderr.write(`certflow rollback: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+  const { from, to } = result;
+  const { serialNumber, notBefore, notAfter, fingerprintSha256 } = to.metadata;
+  const event = { certificateId: id, version: to.version, previousVersion: from, serialNumber, notBefore, notAfter, fingerprintSha256 };
+  // Announced: running agents install what the store now calls current.
+  await new LocalEventLog(path.join(home(), 'events.jsonl')).rolledBack(event);
+  if (options.json) json({ certificateId: id, from, to: to.version, current: to, event });
+  else out(`Rolled back '${id}' from version ${from} to version ${to.version} (serial ${to.metadata.serialNumber}, notAfter ${to.metadata.notAfter}); "${ROLLED_BACK}" appended to ${path.join(home(), 'events.jsonl')}`);
+  return EXIT.ok;
+}
+
