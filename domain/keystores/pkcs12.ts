@@ -1,7 +1,7 @@
 /**
  * PKCS#12 keystores and truststores for Java brokers (and OpenSSL), assembled by hand:
- * node-forge's `toPkcs12Asn1` only handles RSA keys. forge supplies the ASN.1 writer and the
- * RFC 7292 key derivation; ciphers, PBKDF2 and HMAC come from node:crypto.
+ * node-forge's `toPkcs12Asn1` only handles RSA keys. forge supplies the ASN.1 writer; the RFC 7292
+ * key derivation is ours (./pkcs12-kdf, on node:crypto hashes); ciphers, PBKDF2 and HMAC come from node:crypto.
  *
  * Layout (as keytool and OpenSSL write it): PFX { authSafe: [ SafeContents with the
  * certificate bags, SafeContents with the shrouded key bag ], MAC }. Certificates are public:
@@ -12,6 +12,7 @@
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { keyWithChain, trustedAliases } from './entries';
+import { pkcs12Kdf } from './pkcs12-kdf';
 
 /** `legacy`: 3DES + HMAC-SHA1, loads on every JDK. `modern`: AES-256 PBES2 + HMAC-SHA256 (JDK ≥ 12, 8u301, 11.0.12). */
 export type Pkcs12Profile = 'legacy' | 'modern';
@@ -150,13 +151,6 @@ function pbeEncrypt(plaintext: Buffer, password: string, profile: Pkcs12Profile)
 function encrypt(cipher: string, key: Buffer, iv: Buffer, plaintext: Buffer): Buffer {
   const c = createCipheriv(cipher, key, iv);
   return Buffer.concat([c.update(plaintext), c.final()]);
-}
-
-/** RFC 7292 appendix B key derivation (forge turns the password into a NUL-terminated BMPString). */
-function pkcs12Kdf(password: string, salt: Buffer, id: number, iterations: number, length: number, digest: 'sha1' | 'sha256'): Buffer {
-  const md = digest === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create();
-  const derived = forge.pkcs12.generateKey(password, forge.util.createBuffer(binary(salt)), id, iterations, length, md);
-  return Buffer.from(derived.getBytes(), 'binary');
 }
 
 // Minimal ASN.1 builders over forge (which represents bytes as binary strings).
