@@ -3,7 +3,9 @@
  * `npx certflow …` in the checkout), wall clock from spawn to exit, on a warm cache (the dev
  * bundle built, the definitions synthesized and validated; one warm-up issue before measuring).
  *
- * - one P-256 certificate with the CA already running (`certflow local start`);
+ * - one P-256 certificate with the CA already running (`certflow local start`): its daemon runs
+ *   the execution (local/execution-service.ts; checked in each run's output), and the same
+ *   with --in-process, the command running it itself on the daemon's CA;
  * - 20 certificates as 20 sequential `certflow issue` processes: certbot's figure is 20 certbot
  *   processes, one per certificate, each paying its own start, so that is the like-for-like
  *   comparison (one invocation issuing 20 would hide 19 process starts);
@@ -29,6 +31,7 @@ export interface CliFigures {
   readonly oneRuns: number;
   readonly oneMedianMs: number;
   readonly oneMinMs: number;
+  readonly inProcessMedianMs: number;
   readonly twentyTotalMs: number;
   /** 20 RenewCertificate executions in one process on the running CA, plus one process start (`certflow list`'s wall time). */
   readonly twentyOneProcessMs: number;
@@ -41,20 +44,27 @@ export interface CliFigures {
   readonly loadAverage: readonly number[];
 }
 
-function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** Wall time of one process; `expect` must appear in its stdout (what path it took). */
+function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv, expect?: RegExp): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(command, [...args], { cwd: ROOT, env, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
+    execFile(command, [...args], { cwd: ROOT, env, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const ms = performance.now() - started;
       if (error) reject(new Error(`${[command, ...args].join(' ')} failed: ${error.message}\n${stderr}`));
-      else resolve(performance.now() - started);
+      else if (expect && !expect.test(stdout)) reject(new Error(`${[command, ...args].join(' ')}: expected ${expect} in its output:\n${stdout}`));
+      else resolve(ms);
     });
   });
 }
+
+const IN_DAEMON = /its daemon \(pid \d+\) runs the execution/;
+const IN_PROCESS = /Using the local CA of certflow local start: Pebble \S+, DNS on \S+\n/;
 
 export async function benchCli(runs: number, progress: (line: string) => void): Promise<CliFigures> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-bench-cli-'));
   const env = { ...process.env, CERTFLOW_HOME: home };
   const certflow = (...args: string[]) => timed(process.execPath, ['bin/cli.js', ...args], env);
+  const issue = (expect: RegExp, ...args: string[]) => timed(process.execPath, ['bin/cli.js', 'issue', ...args], env, expect);
   try {
     // Before: tsx, each process its own Pebble (a warm-up first: synthesis, if any, is not counted).
     const before: number[] = [];
@@ -72,12 +82,17 @@ export async function benchCli(runs: number, progress: (line: string) => void): 
     await certflow('local', 'start');
     const one: number[] = [];
     for (let i = -1; i < runs; i += 1) {
-      const ms = await certflow('issue', `one-${i + 1}`, '--name', `one${i + 1}.certflow.test`);
+      const ms = await issue(IN_DAEMON, `one-${i + 1}`, '--name', `one${i + 1}.certflow.test`);
       if (i >= 0) one.push(ms);
       progress(`  certflow issue, CA running ${i < 0 ? 'warm-up' : `run ${i + 1}/${runs}`}: ${ms.toFixed(0)} ms`);
     }
+    const inProcess: number[] = [];
+    for (let i = 0; i < Math.min(runs, 5); i += 1) {
+      inProcess.push(await issue(IN_PROCESS, `own-${i + 1}`, '--name', `own${i + 1}.certflow.test`, '--in-process'));
+      progress(`  certflow issue --in-process, CA running, run ${i + 1}: ${inProcess.at(-1)!.toFixed(0)} ms`);
+    }
     const twentyStarted = performance.now();
-    for (let i = 0; i < 20; i += 1) await certflow('issue', `twenty-${i}`, '--name', `t${i}.example.test`);
+    for (let i = 0; i < 20; i += 1) await issue(IN_DAEMON, `twenty-${i}`, '--name', `t${i}.example.test`);
     const twentyTotalMs = performance.now() - twentyStarted;
     progress(`  20 sequential certflow issue processes: ${twentyTotalMs.toFixed(0)} ms`);
     // Task for task: certflow has no "issue these 20" command yet; one process issuing 20 is
@@ -101,6 +116,7 @@ export async function benchCli(runs: number, progress: (line: string) => void): 
       oneRuns: runs,
       oneMedianMs: median(one),
       oneMinMs: Math.min(...one),
+      inProcessMedianMs: median(inProcess),
       twentyTotalMs,
       twentyOneProcessMs,
       processStartMs,
@@ -122,6 +138,7 @@ export function cliRows(f: CliFigures): string[][] {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   return [
     [`issue one P-256, CA running (median of ${f.oneRuns})`, s(f.oneMedianMs), s(f.certbot.oneMs), (f.oneMedianMs / f.certbot.oneMs).toFixed(2), `≤ ${s(CLI_TARGETS.oneMs)}`],
+    [`issue one P-256, CA running, --in-process (median of ${Math.min(f.oneRuns, 5)})`, s(f.inProcessMedianMs), s(f.certbot.oneMs), (f.inProcessMedianMs / f.certbot.oneMs).toFixed(2), ''],
     ['20 certificates: 20 sequential issue processes', s(f.twentyTotalMs), s(f.certbot.twentyMs), (f.twentyTotalMs / f.certbot.twentyMs).toFixed(2), `≤ ${s(CLI_TARGETS.twentyMs)}`],
     ['20 certificates: one process issuing 20 (in-process + one start)', s(f.twentyOneProcessMs), s(f.certbot.twentyMs), (f.twentyOneProcessMs / f.certbot.twentyMs).toFixed(2), `≤ ${s(CLI_TARGETS.twentyMs)}`],
     ['certflow process start (certflow list, warm)', s(f.processStartMs), '', '', ''],

@@ -5,7 +5,7 @@
  * code 2 (no stack trace); so does `cdk deploy` (or `cdk watch`) while the config still holds the shipped example
  * values (infra/example-values.ts). `cdk synth` of the example config works, with a warning.
  */
-import { formatConfigProblems, loadConfigFile } from './commands/config';
+import { formatConfigProblems, loadConfigFile } from '../infra/config-file';
 import { cdkCliCommand, DEPLOYING_COMMANDS, exampleValuesIn, exampleValuesMessage } from '../infra/example-values';
 
 const loaded = await loadConfigFile('certflow.config.ts');

@@ -8,6 +8,7 @@
  * (bin/commands/*), so a command loads what it uses: `certflow issue` with the local CA daemon
  * running loads commander, a socket and a progress printer, nothing more.
  */
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { KEY_TYPES } from '../domain/core/key-types';
@@ -28,6 +29,8 @@ interface Mode {
   readonly local?: boolean;
   readonly aws?: boolean;
 }
+
+type LocalRunFlags = Mode & { readonly json?: boolean; readonly inProcess?: boolean };
 
 function checkLocal(mode: Mode): void {
   if (mode.aws && mode.local) throw new UsageError('choose --local or --aws, not both');
@@ -58,7 +61,9 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
     );
 
   const modeOptions = (command: Command) =>
-    addAwsOptions(command, ['stateMachineArn']).option('--json', 'print the result as JSON on stdout (progress goes to stderr)');
+    addAwsOptions(command, ['stateMachineArn'])
+      .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
+      .option('--in-process', 'locally: run the execution in this process even when the daemon of certflow local start could (slower; for debugging)');
 
   modeOptions(
     program
@@ -70,23 +75,25 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern'])),
   )
     .addHelpText('after', examples('certflow issue demo1 --name a.certflow.test', 'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy', 'certflow issue demo1 --name a.certflow.test --json'))
-    .action(async (id: string, options: Mode & { name: string[]; keyType: string; keystoreProfile?: string; json?: boolean }) => {
+    .action(async (id: string, options: LocalRunFlags & { name: string[]; keyType: string; keystoreProfile?: string }) => {
       checkLocal(options);
       const request = { certificateId: id, names: options.name, keyType: options.keyType, ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}) };
-      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await (await localRun()).runLocalRenewal({ op: 'issue', request }, options.json ?? false)));
+      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await (await localRun()).runLocalRenewal({ op: 'issue', request }, options)));
     });
 
   modeOptions(
     program
       .command('renew')
       .description('renew a certificate declared in certflow.config.ts (names and options from the config)')
-      .argument('<id>', 'a certificate id from certflow.config.ts certificates'),
+      .argument('<id>', 'a certificate id from certflow.config.ts certificates')
+      .option('--config <file>', 'locally: take the declaration from this config file instead of the project\'s certflow.config.ts'),
   )
-    .addHelpText('after', examples('certflow renew broker-eu1', 'certflow renew broker-eu1 --json', 'certflow renew broker-eu1 --aws --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate'))
-    .action(async (id: string, options: Mode & { json?: boolean }) => {
+    .addHelpText('after', examples('certflow renew broker-eu1', 'certflow renew broker-eu1 --json', 'certflow renew mq-test --config ./local.config.ts', 'certflow renew broker-eu1 --aws --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate'))
+    .action(async (id: string, options: LocalRunFlags & { config?: string }) => {
       checkLocal(options);
+      const configFile = options.config ? path.resolve(options.config) : undefined;
       // On AWS the id alone: the state machine completes it from the declared inventory.
-      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, { certificateId: id }))) ?? (await (await localRun()).runLocalRenewal({ op: 'renew', certificateId: id }, options.json ?? false)));
+      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, { certificateId: id }))) ?? (await (await localRun()).runLocalRenewal({ op: 'renew', certificateId: id, ...(configFile ? { configFile } : {}) }, options)));
     });
 
   program

@@ -10,7 +10,7 @@ import type { StoredVersion } from '../domain/ports';
 import type { LocalRenewalRequest } from './declared';
 import { EXECUTION_PROTOCOL, type DaemonInfo, type ExecutionEndpoint, type ExecutionMessage, type ExecutionSummary, type ProgressEvent } from './execution-protocol';
 
-export type DaemonTarget = { readonly op: 'issue'; readonly request: LocalRenewalRequest } | { readonly op: 'renew'; readonly certificateId: string };
+export type DaemonTarget = { readonly op: 'issue'; readonly request: LocalRenewalRequest } | { readonly op: 'renew'; readonly certificateId: string; readonly configFile?: string };
 
 export type DaemonOutcome =
   /** No daemon serves executions here (none runs, an older one, another build): run it in this process. */

@@ -33,7 +33,7 @@ export interface DaemonInfo {
 
 export type ExecutionRequest =
   | { readonly protocol: typeof EXECUTION_PROTOCOL; readonly codeId: string; readonly op: 'issue'; readonly request: LocalRenewalRequest }
-  | { readonly protocol: typeof EXECUTION_PROTOCOL; readonly codeId: string; readonly op: 'renew'; readonly certificateId: string };
+  | { readonly protocol: typeof EXECUTION_PROTOCOL; readonly codeId: string; readonly op: 'renew'; readonly certificateId: string; readonly configFile?: string };
 
 /** A state machine history event as the progress printer needs it (no state input or output). */
 export interface ProgressEvent {

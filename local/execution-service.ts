@@ -22,7 +22,7 @@ export interface ExecutionServiceOptions {
   /** Default: the on-disk definition cache, checked on every request (infra or config edits take effect). */
   readonly definitions?: DefinitionCacheOptions;
   /** Default: certflow.config.ts. */
-  readonly declared?: (certificateId: string) => Promise<LocalRenewalRequest>;
+  readonly declared?: (certificateId: string, configFile?: string) => Promise<LocalRenewalRequest>;
 }
 
 export interface ExecutionService {
@@ -45,7 +45,7 @@ function parseRequest(line: string): ExecutionRequest | string {
   if (typeof request !== 'object' || request === null) return 'the request is not an object';
   if (request.protocol !== EXECUTION_PROTOCOL) return `protocol ${String(request.protocol)} (this daemon speaks ${EXECUTION_PROTOCOL})`;
   if (typeof request.codeId !== 'string') return 'no codeId';
-  if (request.op === 'renew' && typeof request.certificateId === 'string') return request as ExecutionRequest;
+  if (request.op === 'renew' && typeof request.certificateId === 'string' && ['string', 'undefined'].includes(typeof (request as { configFile?: unknown }).configFile)) return request as ExecutionRequest;
   // The state machine's ValidateRequest checks every field; here only what the daemon itself reads.
   if (request.op === 'issue' && typeof request.request?.certificateId === 'string' && Array.isArray(request.request.names)) return request as ExecutionRequest;
   return 'neither an issue nor a renew request';
@@ -79,7 +79,7 @@ export async function serveExecutions(options: ExecutionServiceOptions): Promise
     let renewal: LocalRenewalRequest;
     if (request.op === 'renew') {
       try {
-        renewal = await declared(request.certificateId);
+        renewal = await declared(request.certificateId, request.configFile);
       } catch (error) {
         if (error instanceof NotDeclared) return send({ type: 'usage', message: error.message });
         throw error;

@@ -18,13 +18,20 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const header = (request: LocalRenewalRequest) => `\nRenewCertificate for ${request.names.join(', ')} (${request.keyType ?? 'ec-p256'}) as '${request.certificateId}'\n`;
 
+export interface LocalRunOptions {
+  readonly json?: boolean;
+  /** Never hand the execution to the daemon. */
+  readonly inProcess?: boolean;
+}
+
 /** issue: the request as given; renew: the certificate declared in certflow.config.ts. */
-export async function runLocalRenewal(target: DaemonTarget, asJson: boolean): Promise<number> {
+export async function runLocalRenewal(target: DaemonTarget, options: LocalRunOptions = {}): Promise<number> {
+  const asJson = options.json ?? false;
   const write = asJson ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
   const { progressPrinter } = await import('../../local/progress');
   const progress = progressPrinter((line) => write(`${line}\n`));
   const codeId = codeIdentity();
-  const answer = codeId
+  const answer = codeId && !options.inProcess
     ? await executeInDaemon(home(), target, codeId, {
         onAccepted: (request, daemon) =>
           write(`Using the local CA of certflow local start: Pebble ${daemon.directoryUrl}, DNS on 127.0.0.1:${daemon.dnsPort}/udp; its daemon (pid ${daemon.pid}) runs the execution\n${header(request)}`),
@@ -44,7 +51,7 @@ async function runInProcess(target: DaemonTarget, asJson: boolean, write: (text:
   else {
     const { declaredCertificate, NotDeclared } = await import('../../local/declared');
     try {
-      request = await declaredCertificate(target.certificateId);
+      request = await declaredCertificate(target.certificateId, target.configFile);
     } catch (error) {
       throw error instanceof NotDeclared ? new UsageError(error.message) : error;
     }

@@ -3,7 +3,7 @@
  * RenewCertificate execution to the daemon of `certflow local start` when it runs the same build,
  * and follows it over a Unix socket. Checked here against the real daemon (started by the CLI,
  * running Pebble) and its real socket:
- * - the CLI's issue and renew run there (its pid in the output) and store a real certificate;
+ * - the CLI's issue runs there (its pid in the output) and stores a real certificate; --in-process does not;
  * - what travels on the socket is public: no private key, no keystore password;
  * - the daemon refuses another build and bad requests; renew of an undeclared id is a usage error;
  * - an execution whose client leaves runs to its end; two clients at once both succeed;
@@ -77,6 +77,13 @@ describe('executions in the local CA daemon', () => {
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ status: 'SUCCEEDED', certificateId: 'd-cli', version: '2' });
     expect(json.stderr).toContain(`its daemon (pid ${daemonPid})`); // progress on stderr with --json
+
+    // --in-process: this process runs it, on the daemon's CA.
+    const own = await certflow('issue', 'd-cli', '--name', 'dcli.certflow.test', '--in-process');
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/Using the local CA of certflow local start: Pebble \S+, DNS on \S+\n/);
+    expect(own.stdout).not.toContain('runs the execution');
+    expect(own.stdout).toContain("Issued 'd-cli' version 3");
   });
 
   it('a failed execution in the daemon: exit 1 with the error name, as in-process', async () => {
@@ -85,6 +92,34 @@ describe('executions in the local CA daemon', () => {
     expect(failed.stdout).toContain(`its daemon (pid ${daemonPid})`);
     expect(failed.stderr).toMatch(/FAILED: \w+/);
     expect(await new FileCertificateStore(home).current('d-bad')).toBeUndefined();
+  });
+
+  it('renew of a declared certificate (--config): names, key type and profile from the declaration, in the daemon and in-process', async () => {
+    const config = path.join(home, 'local.config.ts');
+    await fs.writeFile(
+      config,
+      `export default {
+  acme: { directoryUrl: 'https://acme-staging-v02.api.letsencrypt.org/directory' },
+  hostedZones: [{ name: 'certflow.test', id: 'Z0000000000LOCAL' }],
+  certificates: [{ id: 'mq-local', names: ['mq.certflow.test', '*.mq.certflow.test'], keyType: 'ec-p384', keystore: { profile: 'legacy' } }],
+};
+`,
+    );
+    const inDaemon = await certflow('renew', 'mq-local', '--config', config);
+    expect(inDaemon.code, inDaemon.stderr).toBe(0);
+    expect(inDaemon.stdout).toContain(`its daemon (pid ${daemonPid}) runs the execution`);
+    expect(inDaemon.stdout).toContain("RenewCertificate for mq.certflow.test, *.mq.certflow.test (ec-p384) as 'mq-local'");
+    const inProcess = await certflow('renew', 'mq-local', '--config', config, '--in-process', '--json');
+    expect(inProcess.code, inProcess.stderr).toBe(0);
+    expect(JSON.parse(inProcess.stdout)).toMatchObject({ status: 'SUCCEEDED', version: '2', metadata: { keyType: 'ec-p384', names: ['mq.certflow.test', '*.mq.certflow.test'] } });
+    expect(new X509Certificate(await fs.readFile(path.join(home, 'live', 'mq-local', 'cert.pem'), 'utf8')).publicKey.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
+
+    const typo = path.join(home, 'typo.config.ts');
+    await fs.writeFile(typo, "export default { hostedZones: [{ name: 'certflow.test', id: 'Z1' }], certificates: [{ id: 'x', names: ['x.certflow.test'], keytype: 'rsa-2048' }] };\n");
+    const refused = await certflow('renew', 'x', '--config', typo);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('keytype');
+    expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
   it('renew of an id not in certflow.config.ts: usage error (exit 2) from the daemon, nothing run', async () => {
