@@ -15,7 +15,7 @@ import { KEY_TYPES } from '../domain/core/key-types';
 import { registerConfigCommand } from './commands/config';
 import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
-import { addAwsOptions, onAws } from './commands/aws-mode';
+import { addAwsOptions, onAws, runsOnAws } from './commands/aws-mode';
 import { EXIT, ROLLED_BACK, UsageError } from './commands/exit';
 import { setCodeIdentity } from './runtime';
 
@@ -84,16 +84,35 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
   modeOptions(
     program
       .command('renew')
-      .description('renew a certificate declared in certflow.config.ts (names and options from the config)')
-      .argument('<id>', 'a certificate id from certflow.config.ts certificates')
-      .option('--config <file>', 'locally: take the declaration from this config file instead of the project\'s certflow.config.ts'),
+      .description('renew a certificate declared in certflow.config.ts (names and options from the config); --all: every declared one')
+      .argument('[id]', 'a certificate id from certflow.config.ts certificates')
+      .option('--all', 'locally: renew every declared certificate, one line each (exit 1 when any failed)')
+      .option('--config <file>', 'locally: take the declarations from this config file instead of the project\'s certflow.config.ts'),
   )
-    .addHelpText('after', examples('certflow renew broker-eu1', 'certflow renew broker-eu1 --json', 'certflow renew mq-test --config ./local.config.ts', 'certflow renew broker-eu1 --aws --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate'))
-    .action(async (id: string, options: LocalRunFlags & { config?: string }) => {
+    .addHelpText(
+      'after',
+      examples(
+        'certflow renew broker-eu1',
+        'certflow renew broker-eu1 --json',
+        'certflow renew --all --config ./local.config.ts',
+        'certflow renew broker-eu1 --aws --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate',
+      ),
+    )
+    .action(async (id: string | undefined, options: LocalRunFlags & { all?: boolean; config?: string }) => {
       checkLocal(options);
+      if ((id === undefined) === !options.all) throw new UsageError('name one certificate id, or --all');
       const configFile = options.config ? path.resolve(options.config) : undefined;
+      if (options.all) {
+        // On AWS the scheduled ScanCertificates renews the fleet, within the CA's limits.
+        if (runsOnAws(options)) throw new UsageError('--all runs locally; on AWS the ScanCertificates state machine renews the fleet (on schedule, or start it by hand)');
+        setCode(await (await localRun()).runLocalRenewAll(configFile, options));
+        return;
+      }
       // On AWS the id alone: the state machine completes it from the declared inventory.
-      setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, { certificateId: id }))) ?? (await (await localRun()).runLocalRenewal({ op: 'renew', certificateId: id, ...(configFile ? { configFile } : {}) }, options)));
+      setCode(
+        (await onAws(options, (aws, ctx) => aws.awsRun(ctx, { certificateId: id! }))) ??
+          (await (await localRun()).runLocalRenewal({ op: 'renew', certificateId: id!, ...(configFile ? { configFile } : {}) }, options)),
+      );
     });
 
   program

@@ -13,10 +13,11 @@ export class NotDeclared extends Error {
   override readonly name = 'NotDeclared';
 }
 
-/** From `configFile` (any certflow config module, checked), else the project's certflow.config.ts. */
-export async function declaredCertificate(id: string, configFile?: string): Promise<LocalRenewalRequest> {
-  let config: { readonly certificates: readonly { readonly id: string; readonly names: readonly string[]; readonly keyType?: string; readonly keystore?: object }[] };
-  const file = configFile ?? 'certflow.config.ts';
+type Declaration = { readonly id: string; readonly names: readonly string[]; readonly keyType?: string; readonly keystore?: object };
+
+/** Every certificate declared in `configFile` (any certflow config module, checked), else in the project's certflow.config.ts. */
+export async function declaredCertificates(configFile?: string): Promise<LocalRenewalRequest[]> {
+  let config: { readonly certificates: readonly Declaration[] };
   if (configFile) {
     const { formatConfigProblems, loadConfigFile } = await import('../infra/config-file');
     const loaded = await loadConfigFile(configFile);
@@ -29,15 +30,20 @@ export async function declaredCertificate(id: string, configFile?: string): Prom
       throw new NotDeclared(`certflow.config.ts: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const certificate = config.certificates.find((candidate) => candidate.id === id);
-  if (!certificate) {
-    const ids = config.certificates.map((candidate) => candidate.id);
-    throw new NotDeclared(`'${id}' is not declared in ${file} (declared: ${ids.length ? ids.join(', ') : 'none'}); use certflow issue ${id} --name <dns>…`);
-  }
-  return {
+  return config.certificates.map((certificate) => ({
     certificateId: certificate.id,
     names: [...certificate.names],
     ...(certificate.keyType ? { keyType: certificate.keyType } : {}),
     ...(certificate.keystore ? { keystore: { ...certificate.keystore } } : {}),
-  };
+  }));
+}
+
+export async function declaredCertificate(id: string, configFile?: string): Promise<LocalRenewalRequest> {
+  const declared = await declaredCertificates(configFile);
+  const certificate = declared.find((candidate) => candidate.certificateId === id);
+  if (!certificate) {
+    const ids = declared.map((candidate) => candidate.certificateId);
+    throw new NotDeclared(`'${id}' is not declared in ${configFile ?? 'certflow.config.ts'} (declared: ${ids.length ? ids.join(', ') : 'none'}); use certflow issue ${id} --name <dns>…`);
+  }
+  return certificate;
 }

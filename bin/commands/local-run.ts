@@ -7,10 +7,12 @@
 import * as path from 'node:path';
 import type { StoredVersion } from '../../domain/ports';
 import type { LocalRenewalRequest } from '../../local/declared';
+import type { LocalRunner } from '../../local/environment';
 import { executeInDaemon, type DaemonTarget } from '../../local/execution-client';
 import type { ExecutionSummary } from '../../local/execution-protocol';
 import type { ProgressLike } from '../../local/progress';
 import { codeIdentity } from '../runtime';
+import { messageOf } from './cause';
 import { EXIT, UsageError } from './exit';
 
 const home = () => path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
@@ -99,4 +101,78 @@ function report(result: ExecutionSummary, current: StoredVersion | undefined, as
     out(`  files     ${current.location}/ (formats: ${current.formats.join(', ')})`);
   }
   return EXIT.ok;
+}
+
+interface RenewedRow {
+  readonly certificateId: string;
+  readonly status: ExecutionSummary['status'];
+  readonly executionId: string;
+  readonly ms: number;
+  readonly version?: string;
+  readonly serialNumber?: string;
+  readonly notAfter?: string;
+  readonly error?: string;
+  readonly message?: string;
+}
+
+/**
+ * `renew --all`: every certificate declared in the config, one after another, one line each
+ * (like `certbot renew`). In the daemon when it runs this build, else on one pipeline in this
+ * process. Exit 0 when every one renewed, 1 when any failed (the others still run).
+ */
+export async function runLocalRenewAll(configFile: string | undefined, options: LocalRunOptions = {}): Promise<number> {
+  const { declaredCertificates, NotDeclared } = await import('../../local/declared');
+  let requests: LocalRenewalRequest[];
+  try {
+    requests = await declaredCertificates(configFile);
+  } catch (error) {
+    throw error instanceof NotDeclared ? new UsageError(error.message) : error;
+  }
+  const source = configFile ?? 'certflow.config.ts';
+  if (requests.length === 0) throw new UsageError(`no certificate is declared in ${source}`);
+  const write = options.json ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
+  write(`Renewing the ${requests.length} certificate(s) declared in ${source}\n`);
+  const codeId = codeIdentity();
+  let pipeline: LocalRunner | undefined;
+  const rows: RenewedRow[] = [];
+  try {
+    for (const [index, request] of requests.entries()) {
+      const started = performance.now();
+      // Once this process runs executions itself (no daemon for this build), it keeps doing so.
+      const answer = codeId && !options.inProcess && !pipeline ? await executeInDaemon(home(), { op: 'issue', request }, codeId) : ({ kind: 'unavailable' } as const);
+      if (answer.kind === 'usage') throw new UsageError(answer.message);
+      let result: ExecutionSummary;
+      let current: StoredVersion | undefined;
+      if (answer.kind === 'done') {
+        result = answer.result;
+        current = answer.current ?? undefined;
+      } else {
+        if (answer.why) write(`(${answer.why})\n`);
+        pipeline ??= await (await import('../../local/default')).startLocalDefault({ root: home(), write });
+        result = await pipeline.executor.run(request);
+        current = result.status === 'SUCCEEDED' ? await pipeline.store.current(request.certificateId) : undefined;
+      }
+      const row: RenewedRow = {
+        certificateId: request.certificateId,
+        status: result.status,
+        executionId: result.executionId,
+        ms: Math.round(performance.now() - started),
+        ...(current ? { version: current.version, serialNumber: current.metadata.serialNumber, notAfter: current.metadata.notAfter } : {}),
+        ...(result.error ? { error: result.error, message: messageOf(result.cause) } : {}),
+      };
+      rows.push(row);
+      const counter = `[${index + 1}/${requests.length}]`;
+      write(
+        row.status === 'SUCCEEDED'
+          ? `${counter} ✓ ${row.certificateId}  version ${row.version}  serial ${row.serialNumber}  notAfter ${row.notAfter}  ${row.ms} ms\n`
+          : `${counter} ✗ ${row.certificateId}  ${row.error}: ${row.message}\n`,
+      );
+    }
+  } finally {
+    await pipeline?.stop();
+  }
+  const failed = rows.filter((row) => row.status !== 'SUCCEEDED');
+  if (options.json) out(JSON.stringify({ renewed: rows.length - failed.length, failed: failed.length, certificates: rows }, null, 2));
+  else out(`\nRenewed ${rows.length - failed.length} of ${rows.length}${failed.length ? `; failed: ${failed.map((row) => row.certificateId).join(', ')}` : ''}`);
+  return failed.length ? EXIT.failed : EXIT.ok;
 }

@@ -13,6 +13,7 @@ import { REVOCATION_REASON_NAMES, REVOCATION_REASONS } from '../../domain/contra
 import type { StoredVersion } from '../../domain/ports';
 import type { RevocationState } from '../../lambdas/state';
 import { ModeError, runsOnAws } from './aws-mode';
+import { messageOf } from './cause';
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -28,17 +29,6 @@ export interface RevokeOptions {
 }
 
 const home = () => path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
-
-/** A Lambda-style Cause ({errorType, errorMessage, trace}) as its message; any other cause as it is. */
-function messageOf(cause: string | undefined): string {
-  try {
-    const parsed = JSON.parse(cause ?? '') as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // a cause the state machine wrote itself
-  }
-  return cause ?? 'no cause given';
-}
 
 /** Errors that mean the CA does not know the certificate or the account, which the embedded CA never does for an earlier run's. */
 const CA_REFUSALS = new Set(['AcmeRequestRejected']);

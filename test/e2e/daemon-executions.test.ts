@@ -122,6 +122,34 @@ describe('executions in the local CA daemon', () => {
     expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('renew --all: every declared certificate, one line each; one failing does not stop the others (exit 1)', async () => {
+    const config = path.join(home, 'fleet.config.ts');
+    const declare = (certificates: string) =>
+      fs.writeFile(config, `export default { hostedZones: [{ name: 'certflow.test', id: 'Z0000000000LOCAL' }], certificates: [${certificates}] };\n`);
+    await declare("{ id: 'fleet-a', names: ['a.fleet.certflow.test'] }, { id: 'fleet-bad', names: ['bad.fleet.certflow.test'], keystore: { passwordSecretRef: 'certflow/passwords/missing' } }, { id: 'fleet-c', names: ['c.fleet.certflow.test'], keyType: 'rsa-2048' }");
+    const all = await certflow('renew', '--all', '--config', config);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain('Renewing the 3 certificate(s) declared in');
+    expect(all.stdout).toMatch(/\[1\/3\] ✓ fleet-a {2}version 1 {2}serial [0-9a-f]+/);
+    expect(all.stdout).toMatch(/\[2\/3\] ✗ fleet-bad {2}\w+: .*certflow\/passwords\/missing/);
+    expect(await new FileCertificateStore(home).current('fleet-bad')).toBeUndefined();
+    expect(all.stdout).toMatch(/\[3\/3\] ✓ fleet-c {2}version 1/);
+    expect(all.stdout).toContain('Renewed 2 of 3; failed: fleet-bad');
+
+    await declare("{ id: 'fleet-a', names: ['a.fleet.certflow.test'] }, { id: 'fleet-c', names: ['c.fleet.certflow.test'], keyType: 'rsa-2048' }");
+    for (const extra of [[], ['--in-process']]) {
+      const json = await certflow('renew', '--all', '--config', config, '--json', ...extra);
+      expect(json.code, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ renewed: 2, failed: 0, certificates: [{ certificateId: 'fleet-a', status: 'SUCCEEDED' }, { certificateId: 'fleet-c', status: 'SUCCEEDED' }] });
+    }
+    expect((await new FileCertificateStore(home).current('fleet-c'))?.version).toBe('3');
+    // Usage: an id and --all, neither, or --all on AWS.
+    for (const args of [['renew', 'fleet-a', '--all'], ['renew'], ['renew', '--all', '--aws']]) {
+      const refused = await certflow(...args);
+      expect(refused.code, args.join(' ')).toBe(2);
+    }
+  });
+
   it('renew of an id not in certflow.config.ts: usage error (exit 2) from the daemon, nothing run', async () => {
     const renewed = await certflow('renew', 'not-declared-here');
     expect(renewed.code).toBe(2);
