@@ -22,6 +22,9 @@ import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-even
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { DETAIL_TYPES } from '../../domain/contracts/events';
 import type { StoredCertificateState } from '../../domain/ports';
+import type { Verdict } from '../../domain/core/renewal-policy';
+import { plannedRenewals, type ManagedCertificate } from '../../domain/core/scan-plan';
+import { nextRenewal, nextRenewalCell } from './planned';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
 
@@ -44,6 +47,22 @@ export interface AwsContext {
   readonly err: (line: string) => void;
   readonly follow?: Omit<FollowOptions, 'write'>;
   readonly now?: () => Date;
+  /** The declared inventory `list` plans with (default: certflow.config.ts, as compiled into the stack). */
+  readonly declared?: () => Promise<readonly ManagedCertificate[]>;
+}
+
+/** As ScanCertificates plans it: the declared inventory (compiled into the stack from certflow.config.ts) and the store. */
+async function planned(ctx: AwsContext, inventory: readonly StoredCertificateState[], now: Date): Promise<ReadonlyMap<string, Verdict>> {
+  return plannedRenewals({ declared: await (ctx.declared ?? declaredInventory)(), stored: inventory, now });
+}
+
+/** certflow.config.ts's certificates; none when it does not load (list then plans from the store alone, as for manual executions). */
+async function declaredInventory(): Promise<readonly ManagedCertificate[]> {
+  try {
+    return (await import('../../certflow.config')).default.certificates;
+  } catch {
+    return [];
+  }
 }
 
 /** Clients from the SDK's chain (region, credentials, AWS_ENDPOINT_URL). */
@@ -143,7 +162,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function inventoryRow(state: StoredCertificateState, now: Date) {
+function inventoryRow(state: StoredCertificateState, now: Date, planned: ReadonlyMap<string, Verdict>) {
   const metadata = state.current?.metadata;
   return {
     certificateId: state.certificateId,
@@ -154,6 +173,7 @@ function inventoryRow(state: StoredCertificateState, now: Date) {
     currentVersion: state.current?.version ?? null,
     // The current version's notBefore: the store keeps no other renewal time (history lists executions).
     lastRenewal: metadata?.notBefore ?? null,
+    nextRenewal: nextRenewal(planned.get(state.certificateId)),
     ...(state.namesSha256 && metadata?.names.length === 0 ? { namesSha256: state.namesSha256 } : {}),
     lastFailure: state.lastFailure ?? null,
     ...(state.unreadable ? { unreadable: state.unreadable } : {}),
@@ -164,7 +184,9 @@ type InventoryRow = ReturnType<typeof inventoryRow>;
 export function awsList(ctx: AwsContext): Promise<number> {
   return guarded(ctx, async () => {
     const now = ctx.now?.() ?? new Date();
-    const rows = (await storeOf(ctx).inventory()).map((state) => inventoryRow(state, now)).sort((a, b) => a.certificateId.localeCompare(b.certificateId));
+    const inventory = await storeOf(ctx).inventory();
+    const plan = await planned(ctx, inventory, now);
+    const rows = inventory.map((state) => inventoryRow(state, now, plan)).sort((a, b) => a.certificateId.localeCompare(b.certificateId));
     const store = `secretsmanager:${ctx.names.secretPrefix}certificates/`;
     if (ctx.json) {
       printJson(ctx, { store, certificates: rows });
@@ -176,7 +198,7 @@ export function awsList(ctx: AwsContext): Promise<number> {
     }
     ctx.out(
       table(
-        ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'LAST FAILURE'],
+        ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
         rows.map((row) => [
           row.certificateId,
           row.names.length ? row.names.join(',') : row.namesSha256 ? `(sha256 ${row.namesSha256.slice(0, 12)}…)` : '-',
@@ -185,6 +207,7 @@ export function awsList(ctx: AwsContext): Promise<number> {
           row.daysLeft === null ? '-' : String(row.daysLeft),
           row.currentVersion ?? '-',
           row.lastRenewal ?? '-',
+          nextRenewalCell(row.nextRenewal),
           row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
         ]),
       ),
@@ -226,7 +249,8 @@ async function record(ctx: AwsContext, certificateId: string) {
   const [inventory, versions] = await Promise.all([storeOf(ctx).inventory(), versionsOf(ctx, certificateId)]);
   const state = inventory.find((candidate) => candidate.certificateId === certificateId);
   if (!state && !versions) throw new ModeError(`no certificate '${certificateId}' under ${ctx.names.secretPrefix}certificates/ (certflow list --aws shows what there is)`);
-  return { row: inventoryRow(state ?? { certificateId }, ctx.now?.() ?? new Date()), versions: versions ?? [] };
+  const now = ctx.now?.() ?? new Date();
+  return { row: inventoryRow(state ?? { certificateId }, now, await planned(ctx, inventory, now)), versions: versions ?? [] };
 }
 
 function printVersions(ctx: AwsContext, versions: readonly SecretVersion[]): void {
@@ -241,6 +265,7 @@ function printRow(ctx: AwsContext, row: InventoryRow): void {
     ctx.out(`  names     ${row.names.join(', ') || '(known by hash only)'} (${row.keyType})`);
     ctx.out(`  notAfter  ${row.notAfter} (${row.daysLeft} days left)`);
   } else ctx.out('  current   none');
+  if (row.nextRenewal) ctx.out(`  next renewal  ${nextRenewalCell(row.nextRenewal)} (${row.nextRenewal.reason})`);
   if (row.lastFailure) ctx.out(`  last failure  ${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}`);
   if (row.unreadable) ctx.out(`  unreadable    ${row.unreadable}`);
 }

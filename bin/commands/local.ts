@@ -8,7 +8,9 @@ import { LocalEventLog, type LocalEvent } from '../../domain/adapters/local/even
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domain/core/host-inventory';
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
+import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
+import { nextRenewal, nextRenewalCell } from './planned';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -73,6 +75,8 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
   const store = new FileCertificateStore(home());
   const [inventory, events] = await Promise.all([store.inventory(), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
   const hosts = hostInventory(events);
+  // What the scan would plan for them (ScanCertificates renews every stored certificate whose names it knows).
+  const planned = plannedRenewals({ declared: [], stored: inventory, now: new Date() });
   const rows = inventory.map((state) => {
     const renewals = eventsOf(events, state.certificateId).filter((event) => event['detail-type'] === 'Certificate Renewed');
     const metadata = state.current?.metadata;
@@ -84,6 +88,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
       daysLeft: metadata ? daysLeft(metadata.notAfter) : undefined,
       currentVersion: state.current?.version,
       lastRenewal: renewals.at(-1)?.time ?? metadata?.notBefore,
+      nextRenewal: nextRenewal(planned.get(state.certificateId)),
       ...(state.lastFailure ? { lastFailure: state.lastFailure } : {}),
       ...(state.unreadable ? { unreadable: state.unreadable } : {}),
       hosts: hostsOf(hosts, state.certificateId).map((host) => hostRow(host, state.current?.version)),
@@ -99,7 +104,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
   }
   out(
     table(
-      ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'LAST FAILURE'],
+      ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
       rows.map((row) => [
         row.certificateId,
         row.names.join(','),
@@ -108,6 +113,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
         row.daysLeft === undefined ? '-' : String(row.daysLeft),
         row.currentVersion ?? '-',
         row.lastRenewal ?? '-',
+        nextRenewalCell(row.nextRenewal),
         row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
       ]),
     ),
@@ -124,9 +130,10 @@ async function certificateRecord(id: string) {
   const admin = new LocalStoreAdmin(home());
   const store = admin.store;
   const [versions, current, events] = await Promise.all([admin.versions(id), store.current(id), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
-  const failure = (await store.inventory()).find((state) => state.certificateId === id)?.lastFailure;
+  const state = (await store.inventory()).find((candidate) => candidate.certificateId === id);
+  const failure = state?.lastFailure;
   if (versions.length === 0 && !current && !failure) throw new UsageError(`no certificate '${id}' in ${home()} (certflow list shows what there is)`);
-  return { store, versions, current, events: eventsOf(events, id), failure };
+  return { store, versions, current, events: eventsOf(events, id), failure, state };
 }
 
 function versionRow(version: StoredVersion & { readonly revoked?: RevocationMark }, current: string | undefined): string[] {
@@ -155,10 +162,11 @@ function eventLine(event: LoggedEvent): string {
 }
 
 export async function statusCommand(id: string, options: { json?: boolean }): Promise<number> {
-  const { versions, current, events, failure } = await certificateRecord(id);
+  const { versions, current, events, failure, state } = await certificateRecord(id);
   const hosts = hostInventory(events).map((host) => hostRow(host, current?.version));
+  const next = nextRenewal(plannedRenewals({ declared: [], stored: state ? [state] : [], now: new Date() }).get(id));
   if (options.json) {
-    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lastEvent: events.at(-1) ?? null, hosts });
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts });
     return EXIT.ok;
   }
   out(`${id}`);
@@ -168,6 +176,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
     out(`  notAfter  ${current.metadata.notAfter} (${daysLeft(current.metadata.notAfter)} days left)`);
     out(`  files     ${current.location}/`);
   } else out('  current   none');
+  if (next) out(`  next renewal  ${nextRenewalCell(next)} (${next.reason})`);
   if (failure) out(`  last failure  ${failure.at} ${failure.step}: ${failure.error}`);
   if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
   out('');

@@ -9,7 +9,7 @@ import { certIdMatchesSerial } from './ari';
 import { DAY_MS } from './durations';
 import type { KeyType } from './key-types';
 import { DEFAULT_KEY_TYPE } from './key-types';
-import type { AriState, DeclaredCertificate, StoreState } from './renewal-policy';
+import type { AriState, DeclaredCertificate, StoreState, Verdict } from './renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from './scan-selection';
 import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 
@@ -67,12 +67,12 @@ function storeState(stored: StoredCertificateState | undefined, declaredNames: r
   return { current: { metadata }, ...failure, ...withAri };
 }
 
-export function planScan({ declared, stored, ari, ordersInWindow, now, settings }: ScanInput): ScanPlan {
+/** The certificates a scan manages (declared ones, plus those the store holds from manual executions) joined with the store's state. */
+function managedInventory(declared: readonly ManagedCertificate[], stored: readonly StoredCertificateState[], ari: ReadonlyMap<string, AriState>) {
   const storedById = new Map(stored.map((state) => [state.certificateId, state]));
   const declaredById = new Map(declared.map((certificate) => [certificate.id, certificate]));
   const skipped: ScanPlan['skipped'] = [];
 
-  // Declared certificates, plus those the store holds from manual executions.
   const managed: ManagedCertificate[] = [...declared];
   for (const state of stored) {
     if (declaredById.has(state.certificateId)) continue;
@@ -93,6 +93,21 @@ export function planScan({ declared, stored, ari, ordersInWindow, now, settings 
     };
     return { certificate: policyCertificate, ...storeState(storedById.get(certificate.id), certificate.names, ari.get(certificate.id)) };
   });
+  return { storedById, managed, entries, skipped };
+}
+
+/**
+ * When the scan plans to renew each certificate it manages (`certflow list`): the policy's verdict
+ * on what the store knows, without ARI (each scan asks the CA; its window may move a renewal
+ * earlier). Certificates the scan skips (names unknown) have none.
+ */
+export function plannedRenewals(input: { readonly declared: readonly ManagedCertificate[]; readonly stored: readonly StoredCertificateState[]; readonly now: Date; readonly intervalHours?: number }): Map<string, Verdict> {
+  const { entries } = managedInventory(input.declared, input.stored, new Map());
+  return new Map(evaluateInventory(entries, input.now, input.intervalHours).map((candidate) => [candidate.id, candidate.verdict]));
+}
+
+export function planScan({ declared, stored, ari, ordersInWindow, now, settings }: ScanInput): ScanPlan {
+  const { storedById, managed, entries, skipped } = managedInventory(declared, stored, ari);
   const candidates = evaluateInventory(entries, now, settings.intervalHours);
   const selection = selectForRenewal({
     candidates,

@@ -169,6 +169,24 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     expect(table.join('\n')).toMatch(/^cli-b\s+b\.cli\.example,\*\.b\.cli\.example\s+ec-p256\s+2027-01-30T00:00:00\.000Z/m);
   });
 
+  it('list --aws plans the next renewal as ScanCertificates would: the lifetime rule, and due now when the declaration changed', async () => {
+    const out: string[] = [];
+    // cli-b declared with other names (a name removed): the scan reissues it now. cli-a is not declared: its stored names rule.
+    const declared = async () => [{ id: 'cli-b', names: ['b.cli.example'], keyType: 'ec-p256' as const }];
+    expect(await awsList({ ...ctx(out), now: () => new Date('2026-12-01T00:00:00Z'), declared })).toBe(0);
+    const rows = new Map((JSON.parse(out.join('\n')) as { certificates: { certificateId: string; nextRenewal: { at: string | null; due: boolean; reason: string } }[] }).certificates.map((row) => [row.certificateId, row.nextRenewal]));
+    // 90 days from 2026-11-01: renewed between ½ and ⅔ of the lifetime (docs/renewal-policy.md), not yet due.
+    const a = rows.get('cli-a')!;
+    expect(a.due).toBe(false);
+    expect(Date.parse(a.at!)).toBeGreaterThanOrEqual(Date.parse('2026-12-16T00:00:00Z'));
+    expect(Date.parse(a.at!)).toBeLessThanOrEqual(Date.parse('2026-12-31T00:00:00Z'));
+    expect(rows.get('cli-b')).toEqual({ at: null, due: true, reason: 'names changed: -*.b.cli.example' });
+    const table: string[] = [];
+    await awsList({ ...ctx(table, [], false), now: () => new Date('2026-12-01T00:00:00Z'), declared });
+    expect(table.join('\n')).toMatch(/^cli-b\s.*\sdue now\s/m);
+    expect(table[0]).toContain('NEXT RENEWAL');
+  });
+
   it('status --aws lists the secret\'s versions with their stages; an unknown id exits 2', async () => {
     const out: string[] = [];
     expect(await awsStatus(ctx(out), 'cli-a')).toBe(0);

@@ -55,7 +55,14 @@ describe('certflow', () => {
     const [row] = (JSON.parse(list.stdout) as { certificates: Record<string, unknown>[] }).certificates;
     expect(row).toMatchObject({ certificateId: 'demo1', names: ['a.certflow.test'], keyType: 'ec-p256', currentVersion: '2' });
     expect(row!.daysLeft).toBeGreaterThan(0);
-    expect((await certflow('list')).stdout).toMatch(/demo1\s+a\.certflow\.test\s+ec-p256/);
+    // The next renewal the scan plans: between ½ and ⅔ of the new certificate's lifetime.
+    const { notBefore, notAfter } = (JSON.parse((await certflow('status', 'demo1', '--json')).stdout) as { current: { metadata: { notBefore: string; notAfter: string } } }).current.metadata;
+    const lifetime = Date.parse(notAfter) - Date.parse(notBefore);
+    const next = row!.nextRenewal as { at: string; due: boolean };
+    expect(next.due).toBe(false);
+    expect(Date.parse(next.at)).toBeGreaterThanOrEqual(Date.parse(notBefore) + lifetime / 2);
+    expect(Date.parse(next.at)).toBeLessThanOrEqual(Date.parse(notBefore) + (lifetime * 2) / 3 + 1);
+    expect((await certflow('list')).stdout).toMatch(/demo1\s+a\.certflow\.test\s+ec-p256\s.*\s\d{4}-\d\d-\d\dT\S+Z\s+-$/m);
 
     const status = JSON.parse((await certflow('status', 'demo1', '--json')).stdout) as { current: { version: string }; versions: unknown[] };
     expect(status.current.version).toBe('2');
