@@ -206,13 +206,16 @@ export async function rollbackCommand(id: string, options: { to?: string; json?:
     process.stderr.write(`certflow rollback: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failed;
   }
-  const { from, to } = result;
+  const { from, to, skippedRevoked } = result;
   const { serialNumber, notBefore, notAfter, fingerprintSha256 } = to.metadata;
   const event = { certificateId: id, version: to.version, previousVersion: from, serialNumber, notBefore, notAfter, fingerprintSha256 };
   // Announced: running agents install what the store now calls current.
   await new LocalEventLog(path.join(home(), 'events.jsonl')).rolledBack(event);
-  if (options.json) json({ certificateId: id, from, to: to.version, current: to, event });
-  else out(`Rolled back '${id}' from version ${from} to version ${to.version} (serial ${to.metadata.serialNumber}, notAfter ${to.metadata.notAfter}); "${ROLLED_BACK}" appended to ${path.join(home(), 'events.jsonl')}`);
+  if (options.json) json({ certificateId: id, from, to: to.version, skippedRevoked, current: to, event });
+  else {
+    if (skippedRevoked.length) out(`Passed over revoked version(s) ${skippedRevoked.join(', ')}`);
+    out(`Rolled back '${id}' from version ${from} to version ${to.version} (serial ${to.metadata.serialNumber}, notAfter ${to.metadata.notAfter}); "${ROLLED_BACK}" appended to ${path.join(home(), 'events.jsonl')}`);
+  }
   return EXIT.ok;
 }
 

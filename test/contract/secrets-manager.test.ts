@@ -266,6 +266,18 @@ describe.skipIf(!aws.endpoint)(`Secrets Manager certificate store against ${aws.
       expect(state?.current?.metadata).toMatchObject({ serialNumber: '01', names: ['01.contract.example'] });
       expect(state?.current?.metadata.ariCertId).toBeUndefined();
     });
+
+    // A revocation mark is a tag of the secret (certflow:revoked:<VersionId>), which DescribeSecret
+    // returns with the stages: the rollback reads both in one call.
+    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+    it('refuses to make a revoked previous version current again: AWSCURRENT and the tags stay', async () => {
+      const first = await issue('revoked-prev', '01');
+      const second = await issue('revoked-prev', '02');
+      await store.markRevoked('revoked-prev', first.version, { reason: 'keyCompromise', revokedAt: '2026-11-30T10:00:00.000Z' });
+      await expect(store.rollback('revoked-prev')).rejects.toThrow(`the previous version ${first.version} is revoked (keyCompromise, 2026-11-30T10:00:00.000Z)`);
+      expect((await stagesOf(certificateSecret('revoked-prev')))[second.version]).toContain('AWSCURRENT');
+      expect((await store.inventory()).find((state) => state.certificateId === 'revoked-prev')?.current?.version).toBe(second.version);
+    });
   });
 
   describe('the current version without reading a value (PublishFailed)', () => {

@@ -130,5 +130,18 @@ describe('certflow revoke', () => {
     const kinds = (await events('demo2')).map((event) => event['detail-type']);
     expect(kinds).toEqual(['Certificate Renewed', 'Certificate Installed', 'Certificate Revoked', 'Certificate Renewed', 'Certificate Installed']);
     for (const event of await events('demo2')) expect(detailErrors(event['detail-type'], event.detail)).toEqual([]);
+
+    // The compromised version never comes back: rollback refuses it, by default and by name.
+    for (const args of [['rollback', 'demo2'], ['rollback', 'demo2', '--to', '1']]) {
+      const refused = await certflow(...args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toMatch(/revoked/);
+    }
+    expect((await fs.readlink(path.join(home, 'live', 'demo2'))).endsWith(path.join('archive', 'demo2', '2'))).toBe(true);
+    // With an older version that is not revoked, the default rollback passes over the revoked one.
+    expect((await certflow('issue', 'demo2', '--name', 'b.certflow.test', '--name', '*.b.certflow.test')).code).toBe(0);
+    const back = await certflow('rollback', 'demo2', '--json');
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ from: '3', to: '2', skippedRevoked: [] });
   }, 180_000);
 });

@@ -353,9 +353,9 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     }
   }
 
-  private async describeSecret(secretId: string): Promise<{ arn: string; stages: Record<string, string[]> }> {
-    const { ARN, VersionIdsToStages = {} } = await sm('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: secretId })));
-    return { arn: ARN ?? secretId, stages: VersionIdsToStages };
+  private async describeSecret(secretId: string): Promise<{ arn: string; stages: Record<string, string[]>; tags: Tag[] }> {
+    const { ARN, VersionIdsToStages = {}, Tags = [] } = await sm('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: secretId })));
+    return { arn: ARN ?? secretId, stages: VersionIdsToStages, tags: Tags };
   }
 
   private static versionWith(stages: Record<string, string[]>, stage: string): string | undefined {
@@ -467,8 +467,9 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const name = this.certificateSecret(certificateId);
     const nothing = (why: string) => new StoreInconsistent(`${certificateId}: nothing to roll back to (${why})`);
     let stages: Record<string, string[]>;
+    let tags: Tag[];
     try {
-      ({ stages } = await this.describeSecret(name));
+      ({ stages, tags } = await this.describeSecret(name));
     } catch (error) {
       if (isNotFound(error)) throw nothing('no certificate was ever stored');
       throw error;
@@ -476,6 +477,9 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const from = SecretsManagerCertificateStore.versionWith(stages, 'AWSCURRENT');
     const to = SecretsManagerCertificateStore.versionWith(stages, 'AWSPREVIOUS');
     if (!from || !to) throw nothing('no previous version');
+    // Hosts would install it again: a revoked certificate (after a key compromise, its key too) never comes back.
+    const revoked = SecretsManagerCertificateStore.revocationOf(tags, to);
+    if (revoked) throw nothing(`the previous version ${to} is revoked (${revoked.reason}, ${revoked.revokedAt}); renew instead: certflow renew ${certificateId}`);
     const target = await this.bundleAt(certificateId, { VersionId: to });
     if (!target) throw nothing(`the previous version ${to} is not a certificate`);
     await this.moveStage(name, 'AWSCURRENT', to, from);

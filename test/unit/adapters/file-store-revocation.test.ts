@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileCertificateStore } from '../../../domain/adapters/local/file-store';
 import { certificateMetadata } from '../../support/certificate-metadata';
 import { NothingToRevoke } from '../../../domain/core/errors';
+import { LocalStoreAdmin } from '../../../local/store-admin';
 
 const metadata = certificateMetadata;
 
@@ -48,6 +49,19 @@ describe('FileCertificateStore revocation', () => {
     expect(await fs.readdir(archive)).toEqual(before);
     // The inventory and the current version do not change.
     expect((await store.inventory()).map((state) => [state.certificateId, state.current?.version, state.unreadable])).toEqual([['web', '1', undefined]]);
+  });
+
+  it('rollback never makes a revoked version current: the default passes over it, --to it is refused, none left is refused', async () => {
+    const admin = new LocalStoreAdmin(root);
+    for (const serial of ['01', '02', '03', '04']) await issue(serial, serial);
+    await store.markRevoked('web', '3', { reason: 'keyCompromise', revokedAt: '2026-02-01T00:00:00.000Z' });
+    await expect(admin.rollback('web', '3')).rejects.toThrow("version 3 of 'web' is revoked (keyCompromise, 2026-02-01T00:00:00.000Z)");
+    expect((await store.current('web'))?.version).toBe('4');
+    const back = await admin.rollback('web');
+    expect({ from: back.from, to: back.to.version, skippedRevoked: back.skippedRevoked }).toEqual({ from: '4', to: '2', skippedRevoked: ['3'] });
+    await store.markRevoked('web', '1', { reason: 'superseded', revokedAt: '2026-02-02T00:00:00.000Z' });
+    await expect(admin.rollback('web')).rejects.toThrow("nothing to roll back to: 'web': every older version is revoked (1)");
+    expect((await store.current('web'))?.version).toBe('2');
   });
 
   it('refuses a version that is not an archive number before it touches a path', async () => {
