@@ -3,21 +3,14 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fileReads } from '../../support/counting-fs';
 import type { LocalDefinitions } from '../../../local/definition';
 import { cachedDefinitions, definitionsKey } from '../../../local/definition-cache';
 
 const SOURCES = ['infra', 'certflow.config.ts'];
 
-/** Files local/definition-cache.ts reads (node:fs passes through; the key's reads are counted). */
-const reads = vi.hoisted(() => ({ files: [] as string[] }));
-vi.mock('node:fs', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs')>();
-  const readFileSync = ((file: Parameters<typeof actual.readFileSync>[0], ...rest: unknown[]) => {
-    reads.files.push(String(file));
-    return (actual.readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
-  }) as typeof actual.readFileSync;
-  return { ...actual, readFileSync, default: { ...actual, readFileSync } };
-});
+// node:fs passes through; local/definition-cache.ts's reads are counted in fileReads.
+vi.mock('node:fs', async (importOriginal) => (await import('../../support/counting-fs')).countingFs(await importOriginal()));
 /** local/definition-cache.ts's racy window. */
 const RACY_MS = 3000;
 
@@ -107,9 +100,9 @@ describe('cachedDefinitions', () => {
   it('a long-running process keys each execution without reading a source unchanged since well before (ctime still catches an mtime put back)', async () => {
     await new Promise((resolve) => setTimeout(resolve, RACY_MS + 200)); // the sources age past the window
     const key = definitionsKey(root, SOURCES);
-    reads.files.length = 0;
+    fileReads.length = 0;
     expect(definitionsKey(root, SOURCES)).toBe(key);
-    expect(reads.files).toEqual([]);
+    expect(fileReads).toEqual([]);
 
     const machine = path.join(root, 'infra', 'nested', 'machine.ts');
     const before = await fs.stat(machine);
@@ -121,9 +114,9 @@ describe('cachedDefinitions', () => {
   it('reads a source changed just before it was hashed on every call (a write in the same tick keeps both times)', async () => {
     const machine = path.join(root, 'infra', 'nested', 'machine.ts');
     for (let call = 0; call < 2; call += 1) {
-      reads.files.length = 0;
+      fileReads.length = 0;
       definitionsKey(root, SOURCES);
-      expect(reads.files).toContain(machine);
+      expect(fileReads).toContain(machine);
     }
   });
 

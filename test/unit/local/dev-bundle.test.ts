@@ -4,20 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fileReads } from '../../support/counting-fs';
 import { buildDevBundle, devBundleDir, freshDevBundle } from '../../../bin/dev-bundle.js';
 
 let root: string;
 
-/** Files bin/dev-bundle.js reads (node:fs passes through; the check's reads are counted). */
-const reads = vi.hoisted(() => ({ files: [] as string[] }));
-vi.mock('node:fs', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs')>();
-  const readFileSync = ((file: Parameters<typeof actual.readFileSync>[0], ...rest: unknown[]) => {
-    reads.files.push(String(file));
-    return (actual.readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
-  }) as typeof actual.readFileSync;
-  return { ...actual, readFileSync, default: { ...actual, readFileSync } };
-});
+// node:fs passes through; bin/dev-bundle.js's reads are counted in fileReads.
+vi.mock('node:fs', async (importOriginal) => (await import('../../support/counting-fs')).countingFs(await importOriginal()));
 /** bin/dev-bundle.js's racy window: sources changed within it of the build are always hashed. */
 const RACY_MS = 3000;
 
@@ -81,12 +74,12 @@ describe('dev bundle freshness', () => {
 
   describe('the stat shortcut: a source unchanged since well before the build is not read again', () => {
     const answer = () => path.join(root, 'lib', 'answer.ts');
-    const sourceReads = () => reads.files.filter((file) => !file.endsWith('manifest.json'));
+    const sourceReads = () => fileReads.filter((file) => !file.endsWith('manifest.json'));
 
     it('reads only the manifest when every source is older than the racy window; a same-size edit with the mtime put back still shows (ctime)', async () => {
       await new Promise((resolve) => setTimeout(resolve, RACY_MS + 200)); // the sources age past the window
       const entry = await buildDevBundle(root);
-      reads.files.length = 0;
+      fileReads.length = 0;
       expect(freshDevBundle(root)).toBe(entry);
       expect(sourceReads()).toEqual([]);
 
@@ -100,7 +93,7 @@ describe('dev bundle freshness', () => {
     it('hashes a source changed just before the build on every check (a write in the same tick keeps both times)', async () => {
       const entry = await buildDevBundle(root); // the sources were written moments ago
       for (let check = 0; check < 2; check += 1) {
-        reads.files.length = 0;
+        fileReads.length = 0;
         expect(freshDevBundle(root)).toBe(entry);
         expect(sourceReads()).toContain(answer());
       }
