@@ -196,7 +196,14 @@ async function serveExecutionsFor(home: string, state: CaDaemonState, zones: Con
   const { serveExecutions } = await import('./execution-service');
   const endpoint: ExecutionEndpoint = { socket, codeId };
   const service = await serveExecutions({ home, ca: sharedCaOf(home, state, zones), endpoint });
-  await service.warm();
+  try {
+    await service.warm();
+  } catch (error) {
+    // E.g. the installed package (no state machine runner): the CA still serves, commands run their own executions.
+    process.stderr.write(`executions not served: ${error instanceof Error ? error.message : String(error)}\n`);
+    await service.close();
+    return undefined;
+  }
   return { service, endpoint };
 }
 
