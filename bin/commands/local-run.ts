@@ -30,14 +30,14 @@ export interface LocalRunOptions {
 export async function runLocalRenewal(target: DaemonTarget, options: LocalRunOptions = {}): Promise<number> {
   const asJson = options.json ?? false;
   const write = asJson ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
-  const { progressPrinter } = await import('../../local/progress');
+  const [{ progressPrinter }, { synthesisProgress }] = await Promise.all([import('../../local/progress'), import('../../local/definition-cache')]);
   const progress = progressPrinter((line) => write(`${line}\n`));
   const codeId = codeIdentity();
   const answer = codeId && !options.inProcess
     ? await executeInDaemon(home(), target, codeId, {
         onAccepted: (request, daemon) =>
           write(`Using the local CA of certflow local start: Pebble ${daemon.directoryUrl}, DNS on 127.0.0.1:${daemon.dnsPort}/udp; its daemon (pid ${daemon.pid}) runs the execution\n${header(request)}`),
-        onSynthesis: (event) => write(event.phase === 'start' ? 'Synthesizing the state machine definitions (sources changed)… ' : `done in ${(event.ms / 1000).toFixed(1)} s\n`),
+        onSynthesis: synthesisProgress(write),
         onEvent: progress,
       })
     : { kind: 'unavailable' as const };
