@@ -121,6 +121,7 @@ export class CertflowStack extends Stack {
     const watchdog = new Watchdog(this, 'Watchdog', {
       renewCertificate: this.renewCertificate,
       scanCertificates: this.scanCertificates,
+      revokeCertificate: this.revokeCertificate,
       certificateIds: config.certificates.map((certificate) => certificate.id),
       expiringDays: config.schedule.expiringDays,
       scanIntervalHours: config.schedule.scanIntervalHours,

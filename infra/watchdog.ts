@@ -1,7 +1,7 @@
 /**
  * Watching renewals: days-to-expiry metrics (written by the scan as embedded metric format),
- * alarms for certificates close to expiry, for failed renewals and for a scan that stopped
- * reporting, all to one SNS topic; and a dashboard.
+ * alarms for certificates close to expiry, for failed renewals and revocations and for a scan
+ * that stopped reporting, all to one SNS topic; and a dashboard.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 export interface WatchdogProps {
   readonly renewCertificate: sfn.IStateMachine;
   readonly scanCertificates: sfn.IStateMachine;
+  readonly revokeCertificate: sfn.IStateMachine;
   readonly certificateIds: readonly string[];
   readonly expiringDays: number;
   readonly scanIntervalHours: number;
@@ -46,6 +47,17 @@ export class Watchdog extends Construct {
       new cloudwatch.Alarm(this, 'RenewalFailed', {
         alarmDescription: 'A RenewCertificate execution failed (see its "Certificate Renewal Failed" event); the previous certificate stays current.',
         metric: props.renewCertificate.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      // Mid key-compromise, a failed revocation means the compromised certificate is still valid
+      // (or, with --reissue, the hosts still serve it): that must not wait for someone to look.
+      new cloudwatch.Alarm(this, 'RevocationFailed', {
+        alarmDescription:
+          'A RevokeCertificate execution failed (see its "Certificate Revocation Failed" event, or ReissueFailed): the certificate may still be valid, or no new one replaced it. Run certflow revoke again; it completes what is left.',
+        metric: props.revokeCertificate.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -83,8 +83,28 @@ describe('alarm topic created by the stack', () => {
   it('is the action of every alarm', () => {
     const [topicId] = alarmTopic();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4); // RenewalFailed, ScanFailed, FleetExpiring, Expiring-broker-a
+    expect(alarms).toHaveLength(5); // RenewalFailed, RevocationFailed, ScanFailed, FleetExpiring, Expiring-broker-a
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+});
+
+describe('alarms on the state machines', () => {
+  it('a failed RevokeCertificate execution alarms within 5 minutes (ExecutionsFailed of certflow-RevokeCertificate, Sum ≥ 1)', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const revokeId = Object.entries(machines).find(([, machine]) => machine.Properties.StateMachineName === 'certflow-RevokeCertificate')![0];
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.MetricName === 'ExecutionsFailed');
+    const revocation = alarms.filter((alarm) => JSON.stringify(alarm.Properties.Dimensions).includes(revokeId));
+    expect(revocation).toHaveLength(1);
+    expect(revocation[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/States',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(revocation[0]!.Properties.AlarmDescription).toContain('Certificate Revocation Failed');
+    expect(alarms).toHaveLength(3); // RenewCertificate, ScanCertificates, RevokeCertificate
   });
 });
 

@@ -58,13 +58,13 @@ describe('scheduled scan', () => {
 });
 
 describe('watchdog', () => {
-  it('alarms on failed renewals, a failed or silent scan, and each declared certificate close to expiry, to one encrypted topic', () => {
+  it('alarms on failed renewals and revocations, a failed or silent scan, and each declared certificate close to expiry, to one encrypted topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const perCertificate = alarms.filter((alarm) => alarm.Properties.MetricName === 'DaysToExpiry');
     expect(perCertificate.map((alarm) => alarm.Properties.Dimensions[0].Value).sort()).toEqual(['broker-a', 'broker-b']);
     expect(perCertificate[0]!.Properties).toMatchObject({ Namespace: 'certflow', Threshold: 7, ComparisonOperator: 'LessThanThreshold' });
     expect(alarms.find((alarm) => alarm.Properties.MetricName === 'MinDaysToExpiry')!.Properties.TreatMissingData).toBe('breaching');
-    expect(alarms.filter((alarm) => alarm.Properties.MetricName === 'ExecutionsFailed')).toHaveLength(2);
+    expect(alarms.filter((alarm) => alarm.Properties.MetricName === 'ExecutionsFailed')).toHaveLength(3); // RenewCertificate, ScanCertificates, RevokeCertificate
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/Alarms/) }]);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
