@@ -3,8 +3,9 @@
  * by, the suggested window it answers with, and the instant in that window we renew at. The
  * HTTP fetch (`GET <renewalInfo>/<certID>`, honouring Retry-After) belongs to the Scan Lambdas.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { HOUR_MS } from './durations';
+import { parseCertificate } from './parsed-certificates';
 
 export interface RenewalWindow {
   readonly start: Date;
@@ -80,7 +81,7 @@ function authorityKeyIdentifier(der: Uint8Array, fields: readonly Tlv[]): Uint8A
  * Takes the leaf's PEM (a full chain works: the leaf comes first).
  */
 export function ariCertId(leafPem: string): string {
-  const der = new Uint8Array(new X509Certificate(leafPem).raw);
+  const der = new Uint8Array(parseCertificate(leafPem).raw);
   const tbs = children(der, readTlv(der, 0))[0]!;
   const fields = children(der, tbs);
   const serial = fields[fields[0]?.tag === TAG_VERSION ? 1 : 0]!;

@@ -7,6 +7,7 @@ import type { CertificateMetadata } from '../contracts/certificate';
 import { ariCertId } from './ari';
 import { CertificateVerificationFailed } from './errors';
 import type { KeyType } from './key-types';
+import { parseCertificate } from './parsed-certificates';
 
 type KeyParameters = { type: 'ec'; namedCurve: string } | { type: 'rsa'; modulusLength: number };
 
@@ -59,7 +60,7 @@ function ariIdentifier(leafPem: string): { ariCertId?: string } {
 }
 
 export function describeCertificate(leafPem: string, keyType: KeyType): CertificateMetadata {
-  const leaf = new X509Certificate(leafPem);
+  const leaf = parseCertificate(leafPem);
   return {
     names: dnsNames(leaf),
     serialNumber: leaf.serialNumber.toLowerCase(),
@@ -92,7 +93,7 @@ export function verifyIssuedChain({ chain, privateKeyPem, names, now }: IssuedCh
   if (chain.length === 0) fail('the CA returned no certificate');
   const certificates = chain.map((pem, index) => {
     try {
-      return new X509Certificate(pem);
+      return parseCertificate(pem);
     } catch (error) {
       return fail(`certificate #${index} in the chain does not parse: ${(error as Error).message}`);
     }

@@ -10,6 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { quoted } from '../contracts/request';
 import { UntrustedChain } from './errors';
 import { normalizeDirectoryUrl } from './request';
+import { parseCertificate } from './parsed-certificates';
 
 /** Root PEMs by ACME directory URL (as `normalizeDirectoryUrl` writes it). */
 export type TrustAnchors = Readonly<Record<string, readonly string[]>>;
@@ -34,7 +35,7 @@ function fail(message: string): never {
 
 function parse(pem: string, what: string): X509Certificate {
   try {
-    return new X509Certificate(pem);
+    return parseCertificate(pem);
   } catch (error) {
     return fail(`${what} does not parse: ${(error as Error).message}`);
   }

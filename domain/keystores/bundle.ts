@@ -16,6 +16,7 @@ import type { KeystoreOptions } from '../core/request';
 import { sameCa } from '../core/trust-anchors';
 import { encodeJks, encodeJksTruststore } from './jks';
 import { encodePkcs12, encodePkcs12Truststore } from './pkcs12';
+import { parseCertificate } from '../core/parsed-certificates';
 
 export const KEYSTORE_FORMATS = ['pkcs12', 'jks'] as const;
 
@@ -38,7 +39,7 @@ export interface KeystoreBundleInput {
 function caAliases(pems: readonly string[]): string[] {
   const seen = new Set<string>();
   return pems.map((pem, index) => {
-    const cn = /CN=([^,\n]+)/.exec(new X509Certificate(pem).subject)?.[1] ?? `${index + 1}`;
+    const cn = /CN=([^,\n]+)/.exec(parseCertificate(pem).subject)?.[1] ?? `${index + 1}`;
     let alias = `ca-${cn.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`.slice(0, 64);
     if (seen.has(alias)) alias = `${alias.slice(0, 60)}-${index + 1}`;
     seen.add(alias);
@@ -53,11 +54,11 @@ function caAliases(pems: readonly string[]): string[] {
 export function truststoreCertificates(chain: readonly string[], trustAnchors: readonly string[]): string[] {
   const anchors: { pem: string; certificate: X509Certificate }[] = [];
   for (const pem of trustAnchors) {
-    const certificate = new X509Certificate(pem);
+    const certificate = parseCertificate(pem);
     if (!anchors.some((known) => known.certificate.raw.equals(certificate.raw))) anchors.push({ pem, certificate });
   }
   const issuers = chain.slice(1).filter((pem) => {
-    const certificate = new X509Certificate(pem);
+    const certificate = parseCertificate(pem);
     return !anchors.some((anchor) => sameCa(anchor.certificate, certificate));
   });
   return [...anchors.map(({ pem }) => pem), ...issuers];

@@ -8,9 +8,10 @@
  *
  * Java writes aliases lowercase and passwords as UTF-16BE (its chars).
  */
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 import { keyWithChain, trustedAliases } from './entries';
+import { parseCertificate } from '../core/parsed-certificates';
 
 const MAGIC = 0xfeedfeed;
 const VERSION = 2;
@@ -61,7 +62,7 @@ export function encodeJksTruststore(input: {
     out.utf(aliases[index]!);
     out.date(input.created);
     out.utf('X.509');
-    out.blob(new X509Certificate(pem).raw);
+    out.blob(parseCertificate(pem).raw);
   });
   return out.finish(input.storePassword);
 }

@@ -9,10 +9,11 @@
  * saves two 2048-round SHA-1 derivations per file); `modern` encrypts them like OpenSSL 3 does,
  * which costs one native PBKDF2. The MAC protects the whole file either way.
  */
-import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 import { keyWithChain, trustedAliases } from './entries';
 import { pkcs12Kdf } from './pkcs12-kdf';
+import { parseCertificate } from '../core/parsed-certificates';
 
 /** `legacy`: 3DES + HMAC-SHA1, loads on every JDK. `modern`: AES-256 PBES2 + HMAC-SHA256 (JDK ≥ 12, 8u301, 11.0.12). */
 export type Pkcs12Profile = 'legacy' | 'modern';
@@ -81,7 +82,7 @@ export function encodePkcs12Truststore(input: {
   const aliases = trustedAliases(input.certificates);
 
   const certBags = input.certificates.map(({ pem }, index) =>
-    certBag(new X509Certificate(pem).raw, [
+    certBag(parseCertificate(pem).raw, [
       attribute(OID.friendlyName, bmpString(aliases[index]!)),
       attribute(OID.oracleTrustedKeyUsage, oid(OID.anyExtendedKeyUsage)),
     ]),

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+
 import type { Order } from 'acme-client';
 import { accountClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
@@ -10,6 +10,7 @@ import type { StepDeps } from '../deps';
 import { buildKeystoreFiles, keystorePasswordFor } from '../../domain/keystores';
 import type { CertificateSummary, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
+import { parseCertificate } from '../../domain/core/parsed-certificates';
 
 /**
  * Download the chain, verify it against the pending key and the request and against the trust
@@ -48,7 +49,7 @@ export async function packageAndStore(
     serialNumber: stored.metadata.serialNumber,
     notAfter: stored.metadata.notAfter,
     formats: stored.formats,
-    trustAnchor: new X509Certificate(anchor).subject.replaceAll('\n', ', '),
+    trustAnchor: parseCertificate(anchor).subject.replaceAll('\n', ', '),
   });
   return stored;
 }
