@@ -7,9 +7,9 @@ import { parseCertificate } from '../../../domain/core/parsed-certificates';
 const pems: string[] = [];
 
 beforeAll(async () => {
-  x509.cryptoProvider.set(webcrypto as Crypto);
+  x509.cryptoProvider.set(webcrypto as never);
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   for (let i = 0; i < 66; i += 1) {
     const certificate = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: `01${i.toString(16).padStart(4, '0')}`,
