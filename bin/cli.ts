@@ -175,10 +175,11 @@ reload a host by hand after a rollback (README "Runbook").`,
   program
     .command('demo')
     .description('npm run demo: issue a certificate through the state machine and install it on a subscriber')
-    .addHelpText('after', examples('certflow demo', 'CERTFLOW_HOME=/tmp/demo certflow demo'))
-    .action(async () => {
+    .option('--json', 'print the result (version, metadata, the subscriber\'s install) as JSON on stdout; progress goes to stderr')
+    .addHelpText('after', examples('certflow demo', 'CERTFLOW_HOME=/tmp/demo certflow demo', 'certflow demo --json'))
+    .action(async (options: { json?: boolean }) => {
       const { runDemo } = await import('./demo');
-      setCode(await runDemo());
+      setCode(await runDemo(options));
     });
 
   program

@@ -36,15 +36,22 @@ function demoBroker(onReload: (context: ReloadContext) => void) {
   };
 }
 
-export async function main(): Promise<number> {
-  console.log(`certflow demo — store and events under ${ROOT}`);
+export interface DemoOptions {
+  /** The summary as one JSON document on stdout; progress on stderr. */
+  readonly json?: boolean;
+}
+
+export async function main(options: DemoOptions = {}): Promise<number> {
+  // With --json, everything a person reads goes to stderr, the result alone to stdout.
+  const say = options.json ? (line = '') => process.stderr.write(`${line}\n`) : (line = '') => process.stdout.write(`${line}\n`);
+  say(`certflow demo — store and events under ${ROOT}`);
   let pipeline: LocalRunner | undefined;
   try {
-    pipeline = await startLocalDefault({ root: ROOT });
+    pipeline = await startLocalDefault({ root: ROOT, write: (text) => (options.json ? process.stderr : process.stdout).write(text) });
     const events = pipeline.events;
     events.subscribe((event) => {
-      console.log(`\nEvent "${event['detail-type']}":`);
-      console.log(JSON.stringify(event, null, 2));
+      say(`\nEvent "${event['detail-type']}":`);
+      say(JSON.stringify(event, null, 2));
     });
     // A subscriber, as on a broker host: installs each renewed version into its own layout and reloads.
     const reloads = new Map<string, (context: ReloadContext) => void>();
@@ -59,9 +66,10 @@ export async function main(): Promise<number> {
     let installed: ReloadContext;
     let result: ExecutionResult;
     try {
-      console.log(`\nRenewCertificate for ${REQUEST.names.join(', ')} (${REQUEST.keyType})`);
-      result = await pipeline.executor.run(REQUEST, { onEvent: progressPrinter() });
+      say(`\nRenewCertificate for ${REQUEST.names.join(', ')} (${REQUEST.keyType})`);
+      result = await pipeline.executor.run(REQUEST, { onEvent: progressPrinter(say) });
       if (result.status !== 'SUCCEEDED') {
+        if (options.json) process.stdout.write(`${JSON.stringify({ executionId: result.executionId, status: result.status, error: result.error, cause: result.cause }, null, 2)}\n`);
         console.error(`\nRenewal FAILED: ${result.error}: ${result.cause}`);
         return 1;
       }
@@ -73,23 +81,30 @@ export async function main(): Promise<number> {
           resolve(context);
         });
       });
-      console.log(`\nSubscriber installed version ${installed.version} into ${installed.liveDir} and reloaded the demo broker (serial ${installed.serialNumber})`);
+      say(`\nSubscriber installed version ${installed.version} into ${installed.liveDir} and reloaded the demo broker (serial ${installed.serialNumber})`);
     } finally {
       await subscriber.stop();
     }
     const current = await pipeline.store.current(REQUEST.certificateId);
     if (!current) throw new Error('the execution succeeded but the store has no current version');
     const { metadata } = current;
-    console.log('\nSummary');
-    console.log(`  names       ${metadata.names.join(', ')}`);
-    console.log(`  serial      ${metadata.serialNumber}`);
-    console.log(`  notAfter    ${metadata.notAfter}`);
-    console.log(`  issuer      ${metadata.issuer}`);
-    console.log(`  version     ${current.version} (formats: ${current.formats.join(', ')})`);
-    console.log(`  files       ${current.location}/  →  archive/${REQUEST.certificateId}/${current.version}/`);
-    console.log(`  events      ${events.file}`);
-    console.log(`  subscriber  ${installed.liveDir}/ (keystore.jks, keystore.p12 with keystore.pass)`);
-    console.log(`  execution   ${result.transitions} state transitions, ${result.lambdaInvocations} Lambda invocations`);
+    if (options.json) {
+      const subscriber = { version: installed.version, serialNumber: installed.serialNumber, liveDir: installed.liveDir };
+      const { certificateId, version, location, formats } = current;
+      const execution = { executionId: result.executionId, status: result.status, transitions: result.transitions, lambdaInvocations: result.lambdaInvocations };
+      process.stdout.write(`${JSON.stringify({ ...execution, certificateId, version, location, formats, metadata, events: events.file, subscriber }, null, 2)}\n`);
+      return 0;
+    }
+    say('\nSummary');
+    say(`  names       ${metadata.names.join(', ')}`);
+    say(`  serial      ${metadata.serialNumber}`);
+    say(`  notAfter    ${metadata.notAfter}`);
+    say(`  issuer      ${metadata.issuer}`);
+    say(`  version     ${current.version} (formats: ${current.formats.join(', ')})`);
+    say(`  files       ${current.location}/  →  archive/${REQUEST.certificateId}/${current.version}/`);
+    say(`  events      ${events.file}`);
+    say(`  subscriber  ${installed.liveDir}/ (keystore.jks, keystore.p12 with keystore.pass)`);
+    say(`  execution   ${result.transitions} state transitions, ${result.lambdaInvocations} Lambda invocations`);
     return 0;
   } finally {
     await pipeline?.stop();
@@ -97,8 +112,8 @@ export async function main(): Promise<number> {
 }
 
 /** main() with its failure reported: the exit code (`certflow demo` and `npm run demo`). */
-export function runDemo(): Promise<number> {
-  return main().catch((error: unknown) => {
+export function runDemo(options: DemoOptions = {}): Promise<number> {
+  return main(options).catch((error: unknown) => {
     console.error(`\ncertflow demo failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   });

@@ -27,4 +27,19 @@ describe('npm run demo', () => {
       await fs.rm(home, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it('certflow demo --json: one JSON document on stdout (the stored version and the subscriber\'s install), progress on stderr', async () => {
+    const home = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-demo-json-'));
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/cli.js', 'demo', '--json'], { env: { ...process.env, CERTFLOW_HOME: home }, timeout: 120_000 });
+      const result = JSON.parse(stdout) as { status: string; version: string; certificateId: string; metadata: { serialNumber: string; names: string[] }; subscriber: { version: string; serialNumber: string } };
+      expect(result).toMatchObject({ status: 'SUCCEEDED', certificateId: 'broker-demo', version: '1', subscriber: { version: '1' } });
+      expect(result.subscriber.serialNumber).toBe(result.metadata.serialNumber);
+      expect(result.metadata.names).toEqual(['certflow.test', '*.certflow.test', 'broker.example.test']);
+      expect(stderr).toContain('✓ PackageAndStore');
+      expect(stderr).toContain('Event "Certificate Renewed"');
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
