@@ -21,6 +21,8 @@ export interface ExecutionServiceOptions {
   readonly endpoint: ExecutionEndpoint;
   /** Default: the on-disk definition cache, checked on every request (infra or config edits take effect). */
   readonly definitions?: DefinitionCacheOptions;
+  /** Where the line per execution goes (default stderr: daemon.log). */
+  readonly log?: (line: string) => void;
   /** Default: certflow.config.ts. */
   readonly declared?: (certificateId: string, configFile?: string) => Promise<LocalRenewalRequest>;
 }
@@ -54,6 +56,7 @@ function parseRequest(line: string): ExecutionRequest | string {
 export async function serveExecutions(options: ExecutionServiceOptions): Promise<ExecutionService> {
   const { home, ca, endpoint } = options;
   const declared = options.declared ?? declaredCertificate;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const runners = new Map<string, Promise<LocalRunner>>();
 
   /** The pipeline for the current definitions (a new one when the infra sources or the config changed). */
@@ -87,7 +90,10 @@ export async function serveExecutions(options: ExecutionServiceOptions): Promise
     } else renewal = request.request;
     send({ type: 'accepted', request: renewal, daemon: { pid: process.pid, directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port } });
     const runner = await runnerFor((event) => send({ type: 'synthesis', ...event }));
+    const started = performance.now();
     const result = await runner.executor.run(renewal, { onEvent: (event) => send({ type: 'event', event: progressEvent(event) }) });
+    // One line per execution in daemon.log (its stderr): ids, outcome and time, nothing else.
+    log(`${new Date().toISOString()} ${result.executionId} ${renewal.certificateId}: ${result.status}${result.error ? ` ${result.error}` : ''} in ${Math.round(performance.now() - started)} ms`);
     const current = result.status === 'SUCCEEDED' ? ((await runner.store.current(renewal.certificateId)) ?? null) : null;
     const { executionId, status, error, cause, transitions, lambdaInvocations } = result;
     send({ type: 'result', result: { executionId, status, ...(error ? { error } : {}), ...(cause ? { cause } : {}), transitions, lambdaInvocations }, current });

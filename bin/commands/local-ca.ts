@@ -79,6 +79,7 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
 }
 
 function publicState(state: CaDaemonState) {
-  const { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt } = state;
-  return { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt, stateDir: path.join(home(), 'local-ca') };
+  const { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt, executions } = state;
+  // executions: where the daemon runs issue/renew for commands of its build (null: it does not).
+  return { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt, stateDir: path.join(home(), 'local-ca'), executions: executions?.socket ?? null };
 }

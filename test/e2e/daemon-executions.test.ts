@@ -211,6 +211,15 @@ describe('executions in the local CA daemon', () => {
     expect(b.stdout).toContain(`its daemon (pid ${daemonPid})`);
   });
 
+  it('local status names the socket; daemon.log has one line per execution (ids and outcome only)', async () => {
+    const status = JSON.parse((await certflow('local', 'status', '--json')).stdout) as { executions: string | null };
+    expect(status.executions).toBe(endpoint.socket);
+    const log = await fs.readFile(path.join(home, 'local-ca', 'daemon.log'), 'utf8');
+    expect(log).toMatch(/^\S+Z \S+ d-cli: SUCCEEDED in \d+ ms$/m);
+    expect(log).toMatch(/^\S+Z \S+ d-bad: FAILED \w+ in \d+ ms$/m);
+    expect(log).not.toMatch(/PRIVATE KEY/);
+  });
+
   it('the socket is its owner\'s only, and gone after stop', async () => {
     expect((await fs.stat(endpoint.socket)).mode & 0o777).toBe(0o600);
     expect((await fs.stat(path.dirname(endpoint.socket))).mode & 0o777).toBe(0o700);

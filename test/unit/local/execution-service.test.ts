@@ -20,6 +20,7 @@ const CODE = 'build-under-test';
 let dir: string;
 let service: ExecutionService;
 let synthesized: number;
+const logged: string[] = [];
 
 function oneState(name: string): LocalDefinitions {
   const definition = { definition: { StartAt: name, States: { [name]: { Type: 'Succeed' } } }, stepsByArn: new Map() } as unknown as LocalDefinitions['renew'];
@@ -34,7 +35,9 @@ beforeEach(async () => {
   await fs.mkdir(path.join(dir, 'local-ca'));
   await fs.writeFile(path.join(dir, 'local-ca', 'state.json'), JSON.stringify({ executions: { socket: path.join(dir, 'x.sock'), codeId: CODE } }));
   synthesized = 0;
+  logged.length = 0;
   service = await serveExecutions({
+    log: (line) => logged.push(line),
     home: dir,
     ca: { directoryUrl: 'https://127.0.0.1:1/dir', tlsCaPem: '', rootPem: '', dns: { data: new FileTxtZoneData([{ name: 'certflow.test' }], path.join(dir, 'txt')), port: 1 } },
     endpoint: { socket: path.join(dir, 'x.sock'), codeId: CODE },
@@ -81,6 +84,7 @@ describe('the execution service', () => {
     expect(await run()).toMatchObject({ kind: 'done', request: { certificateId: 'a' }, result: { status: 'SUCCEEDED' }, current: null, daemon: { pid: process.pid } });
     expect(await run()).toMatchObject({ kind: 'done' });
     expect({ synthesized, synthesis, states }).toEqual({ synthesized: 1, synthesis: ['start', 'done'], states: ['Done1', 'Done1'] });
+    expect(logged).toEqual([expect.stringMatching(/^\S+Z \S+ a: SUCCEEDED in \d+ ms$/), expect.stringMatching(/ a: SUCCEEDED in /)]);
 
     await fs.writeFile(path.join(dir, 'src', 'infra', 'machine.ts'), 'export const version = 2;\n');
     await run();
