@@ -74,6 +74,8 @@ export interface StoredCertificateState {
   readonly lastFailure?: RenewalFailureRecord;
   /** SHA-256 of the sorted names, when the store knows the names only by hash (long lists). */
   readonly namesSha256?: string;
+  /** The current version's revocation mark (a revoke without --reissue): hosts serve it until a renewal. */
+  readonly currentRevoked?: RevocationMark;
 }
 
 export interface PendingKey {

@@ -24,7 +24,7 @@ import { DETAIL_TYPES } from '../../domain/contracts/events';
 import type { StoredCertificateState } from '../../domain/ports';
 import type { Verdict } from '../../domain/core/renewal-policy';
 import { plannedRenewals, type ManagedCertificate } from '../../domain/core/scan-plan';
-import { nextRenewal, nextRenewalCell } from './planned';
+import { nextRenewal, nextRenewalCell, revokedNote, versionCell } from './planned';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
 
@@ -171,6 +171,7 @@ function inventoryRow(state: StoredCertificateState, now: Date, planned: Readonl
     notAfter: metadata?.notAfter ?? null,
     daysLeft: metadata ? daysLeft(metadata.notAfter, now) : null,
     currentVersion: state.current?.version ?? null,
+    ...(state.currentRevoked ? { currentRevoked: state.currentRevoked } : {}),
     // The current version's notBefore: the store keeps no other renewal time (history lists executions).
     lastRenewal: metadata?.notBefore ?? null,
     nextRenewal: nextRenewal(planned.get(state.certificateId)),
@@ -205,7 +206,7 @@ export function awsList(ctx: AwsContext): Promise<number> {
           row.keyType ?? '-',
           row.notAfter ?? '-',
           row.daysLeft === null ? '-' : String(row.daysLeft),
-          row.currentVersion ?? '-',
+          versionCell(row.currentVersion, row.currentRevoked),
           row.lastRenewal ?? '-',
           nextRenewalCell(row.nextRenewal),
           row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
@@ -261,7 +262,7 @@ function printVersions(ctx: AwsContext, versions: readonly SecretVersion[]): voi
 function printRow(ctx: AwsContext, row: InventoryRow): void {
   ctx.out(row.certificateId);
   if (row.currentVersion) {
-    ctx.out(`  current   version ${row.currentVersion} (AWSCURRENT)`);
+    ctx.out(`  current   version ${row.currentVersion} (AWSCURRENT)${row.currentRevoked ? revokedNote(row.currentRevoked) : ''}`);
     ctx.out(`  names     ${row.names.join(', ') || '(known by hash only)'} (${row.keyType})`);
     ctx.out(`  notAfter  ${row.notAfter} (${row.daysLeft} days left)`);
   } else ctx.out('  current   none');

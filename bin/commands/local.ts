@@ -10,7 +10,7 @@ import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domai
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
-import { nextRenewal, nextRenewalCell } from './planned';
+import { nextRenewal, nextRenewalCell, revokedNote, versionCell } from './planned';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -87,6 +87,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
       notAfter: metadata?.notAfter,
       daysLeft: metadata ? daysLeft(metadata.notAfter) : undefined,
       currentVersion: state.current?.version,
+      ...(state.currentRevoked ? { currentRevoked: state.currentRevoked } : {}),
       lastRenewal: renewals.at(-1)?.time ?? metadata?.notBefore,
       nextRenewal: nextRenewal(planned.get(state.certificateId)),
       ...(state.lastFailure ? { lastFailure: state.lastFailure } : {}),
@@ -111,7 +112,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
         row.keyType ?? '-',
         row.notAfter ?? '-',
         row.daysLeft === undefined ? '-' : String(row.daysLeft),
-        row.currentVersion ?? '-',
+        versionCell(row.currentVersion, row.currentRevoked),
         row.lastRenewal ?? '-',
         nextRenewalCell(row.nextRenewal),
         row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
@@ -171,7 +172,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
   }
   out(`${id}`);
   if (current) {
-    out(`  current   version ${current.version}, serial ${current.metadata.serialNumber}`);
+    out(`  current   version ${current.version}, serial ${current.metadata.serialNumber}${state?.currentRevoked ? revokedNote(state.currentRevoked) : ''}`);
     out(`  names     ${current.metadata.names.join(', ')} (${current.metadata.keyType})`);
     out(`  notAfter  ${current.metadata.notAfter} (${daysLeft(current.metadata.notAfter)} days left)`);
     out(`  files     ${current.location}/`);

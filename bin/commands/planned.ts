@@ -1,5 +1,6 @@
-/** The next renewal as `certflow list` shows it, locally and on AWS (domain/core/scan-plan.ts plannedRenewals). */
+/** The next renewal and the current version as `certflow list` and `status` show them, locally and on AWS. */
 import type { Verdict } from '../../domain/core/renewal-policy';
+import type { RevocationMark } from '../../domain/ports';
 
 export interface NextRenewal {
   /** When it becomes due (absent when due because of what is stored or declared, e.g. names changed). */
@@ -17,4 +18,14 @@ export function nextRenewalCell(next: NextRenewal | null): string {
   if (!next) return '-';
   if (next.due) return next.at ? `due since ${next.at}` : 'due now';
   return next.at ?? '-';
+}
+
+/** The VERSION cell: a revoked current version says so (hosts serve it until a renewal). */
+export function versionCell(version: string | null | undefined, revoked: RevocationMark | undefined): string {
+  if (!version) return '-';
+  return revoked ? `${version} (REVOKED)` : version;
+}
+
+export function revokedNote(revoked: RevocationMark): string {
+  return ` — REVOKED (${revoked.reason}, ${revoked.revokedAt}): hosts serve it until a new one is issued`;
 }

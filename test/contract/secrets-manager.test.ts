@@ -270,6 +270,16 @@ describe.skipIf(!aws.endpoint)(`Secrets Manager certificate store against ${aws.
     // A revocation mark is a tag of the secret (certflow:revoked:<VersionId>), which DescribeSecret
     // returns with the stages: the rollback reads both in one call.
     // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+    it('the inventory (ListSecrets with the tags) says when the current version is revoked, not when an older one is', async () => {
+      const first = await issue('revoked-now', '01');
+      await store.markRevoked('revoked-now', first.version, { reason: 'keyCompromise', revokedAt: '2026-11-30T10:00:00.000Z' });
+      const state = () => store.inventory().then((states) => states.find((candidate) => candidate.certificateId === 'revoked-now'));
+      expect((await state())?.currentRevoked).toEqual({ reason: 'keyCompromise', revokedAt: '2026-11-30T10:00:00.000Z' });
+      await issue('revoked-now', '02');
+      expect(await state()).toMatchObject({ current: { metadata: { serialNumber: '02' } } });
+      expect((await state())?.currentRevoked).toBeUndefined();
+    });
+
     it('refuses to make a revoked previous version current again: AWSCURRENT and the tags stay', async () => {
       const first = await issue('revoked-prev', '01');
       const second = await issue('revoked-prev', '02');

@@ -96,6 +96,10 @@ describe('certflow revoke', () => {
     expect(status.current.version).toBe('1'); // no reissue: hosts keep it until a new one comes
     expect(status.versions).toEqual([expect.objectContaining({ version: '1', revoked: expect.objectContaining({ reason: 'keyCompromise' }) })]);
     expect((await certflow('status', 'demo1')).stdout).toMatch(/\* 1 .*keyCompromise \d{4}-/);
+    expect((await certflow('status', 'demo1')).stdout).toMatch(/current {3}version 1, serial [0-9a-f]+ — REVOKED \(keyCompromise, /);
+    const [listed] = (JSON.parse((await certflow('list', '--json')).stdout) as { certificates: { certificateId: string; currentRevoked?: { reason: string } }[] }).certificates.filter((row) => row.certificateId === 'demo1');
+    expect(listed?.currentRevoked).toMatchObject({ reason: 'keyCompromise' });
+    expect((await certflow('list')).stdout).toMatch(/^demo1\s.*\s1 \(REVOKED\)\s/m);
     const revoked = (await events('demo1')).filter((event) => event['detail-type'] === 'Certificate Revoked');
     expect(revoked).toHaveLength(1);
     expect(detailErrors('Certificate Revoked', revoked[0]!.detail)).toEqual([]);

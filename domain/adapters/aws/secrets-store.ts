@@ -137,7 +137,17 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
     issuer: '',
     ...(tag(TAG.ariCertId) ? { ariCertId: tag(TAG.ariCertId) } : {}),
   };
-  return { certificateId, current: { version, metadata }, namesSha256: tag(TAG.namesHash), ...lastFailure };
+  // A malformed mark does not hide the certificate from the scan: certflow status reports it.
+  const revoked = revocationMark(tags, version);
+  return { certificateId, current: { version, metadata }, namesSha256: tag(TAG.namesHash), ...lastFailure, ...(revoked?.success ? { currentRevoked: revoked.data } : {}) };
+}
+
+/** The mark `certflow:revoked:<version>` = `<reason> <revokedAt>`, parsed; undefined when the version has none. */
+function revocationMark(tags: readonly Tag[], version: string) {
+  const value = tags.find((tag) => tag.Key === `${TAG.revokedPrefix}${version}`)?.Value;
+  if (!value) return undefined;
+  const [reason, revokedAt] = value.split(' ');
+  return RevocationMarkSchema.safeParse({ reason, revokedAt });
 }
 
 /** A Secrets Manager ClientRequestToken (UUID-shaped) derived from `seed`. */
@@ -499,12 +509,9 @@ export class SecretsManagerCertificateStore implements CertificateStore {
   }
 
   private static revocationOf(tags: readonly Tag[], version: string): RevocationMark | undefined {
-    const value = tags.find((tag) => tag.Key === `${TAG.revokedPrefix}${version}`)?.Value;
-    if (!value) return undefined;
-    const [reason, revokedAt] = value.split(' ');
-    const parsed = RevocationMarkSchema.safeParse({ reason, revokedAt });
-    if (!parsed.success) throw new StoreInconsistent(`tag ${TAG.revokedPrefix}${version} is not a revocation mark ('<reason> <revokedAt>')`);
-    return parsed.data;
+    const parsed = revocationMark(tags, version);
+    if (parsed && !parsed.success) throw new StoreInconsistent(`tag ${TAG.revokedPrefix}${version} is not a revocation mark ('<reason> <revokedAt>')`);
+    return parsed?.data;
   }
 
   /**

@@ -332,7 +332,10 @@ export class FileCertificateStore implements CertificateStore {
         const base = { certificateId, ...(lastFailure ? { lastFailure } : {}) };
         try {
           const current = await this.current(certificateId);
-          return current ? { ...base, current: { version: current.version, metadata: current.metadata } } : base;
+          if (!current) return base;
+          // A malformed mark does not hide the certificate from the scan: certflow status reports it.
+          const revoked = await this.readDocument(this.revocationFile(certificateId, current.version), RevocationMarkSchema).catch(() => undefined);
+          return { ...base, current: { version: current.version, metadata: current.metadata }, ...(revoked ? { currentRevoked: revoked } : {}) };
         } catch (error) {
           return { ...base, unreadable: (error as Error).message };
         }

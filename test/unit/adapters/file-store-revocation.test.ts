@@ -47,8 +47,12 @@ describe('FileCertificateStore revocation', () => {
     expect(JSON.parse(await fs.readFile(path.join(root, 'revoked', 'web', '1.json'), 'utf8'))).toEqual(marks[0]);
     expect((await store.issuedCertificate('web', '1'))?.revoked).toEqual(marks[0]);
     expect(await fs.readdir(archive)).toEqual(before);
-    // The inventory and the current version do not change.
-    expect((await store.inventory()).map((state) => [state.certificateId, state.current?.version, state.unreadable])).toEqual([['web', '1', undefined]]);
+    // The inventory and the current version do not change; the inventory says the current one is revoked.
+    expect((await store.inventory()).map((state) => [state.certificateId, state.current?.version, state.unreadable, state.currentRevoked])).toEqual([['web', '1', undefined, marks[0]]]);
+    // Once a newer version is current, the mark stays with version 1 only.
+    await issue('02', '2');
+    expect((await store.inventory())[0]).toMatchObject({ current: { version: '2' } });
+    expect((await store.inventory())[0]!.currentRevoked).toBeUndefined();
   });
 
   it('rollback never makes a revoked version current: the default passes over it, --to it is refused, none left is refused', async () => {
