@@ -74,7 +74,18 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       .addOption(new Option('--key-type <type>', 'key type').choices([...KEY_TYPES]).default('ec-p256'))
       .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern'])),
   )
-    .addHelpText('after', examples('certflow issue demo1 --name a.certflow.test', 'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy', 'certflow issue demo1 --name a.certflow.test --json'))
+    .addHelpText(
+      'after',
+      `${examples(
+        'certflow issue demo1 --name a.certflow.test',
+        'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy',
+        'certflow issue demo1 --name a.certflow.test --json',
+        'certflow local start && certflow issue demo2 --name b.certflow.test   # ≈ 0.3 s: the daemon runs it',
+      )}
+
+Locally each command starts its own Pebble (≈ 2.5 s) unless certflow local start runs: then its daemon
+runs the execution and this command only follows it (README "Fast local path").`,
+    )
     .action(async (id: string, options: LocalRunFlags & { name: string[]; keyType: string; keystoreProfile?: string }) => {
       checkLocal(options);
       const request = { certificateId: id, names: options.name, keyType: options.keyType, ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}) };
