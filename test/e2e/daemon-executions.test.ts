@@ -214,6 +214,7 @@ describe('executions in the local CA daemon', () => {
   it('local status names the socket; daemon.log has one line per execution (ids and outcome only)', async () => {
     const status = JSON.parse((await certflow('local', 'status', '--json')).stdout) as { executions: string | null };
     expect(status.executions).toBe(endpoint.socket);
+    expect((await certflow('local', 'status')).stdout).toContain(`Executions: issue/renew run in the daemon (${endpoint.socket})`);
     const log = await fs.readFile(path.join(home, 'local-ca', 'daemon.log'), 'utf8');
     expect(log).toMatch(/^\S+Z \S+ d-cli: SUCCEEDED in \d+ ms$/m);
     expect(log).toMatch(/^\S+Z \S+ d-bad: FAILED \w+ in \d+ ms$/m);
