@@ -24,7 +24,7 @@ import { DETAIL_TYPES } from '../../domain/contracts/events';
 import type { StoredCertificateState } from '../../domain/ports';
 import type { Verdict } from '../../domain/core/renewal-policy';
 import { plannedRenewals, type ManagedCertificate } from '../../domain/core/scan-plan';
-import { nextRenewal, nextRenewalCell, revokedNote, versionCell } from './planned';
+import { inventoryTable, nextRenewal, nextRenewalCell, revokedNote, table } from './inventory-view';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
 
@@ -156,11 +156,6 @@ function daysLeft(notAfter: string, now: Date): number {
   return Math.floor((Date.parse(notAfter) - now.getTime()) / 86_400_000);
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 function inventoryRow(state: StoredCertificateState, now: Date, planned: ReadonlyMap<string, Verdict>) {
   const metadata = state.current?.metadata;
@@ -197,22 +192,7 @@ export function awsList(ctx: AwsContext): Promise<number> {
       ctx.out(`No certificates under ${store} yet: certflow issue <id> --name <dns>… --aws`);
       return EXIT.ok;
     }
-    ctx.out(
-      table(
-        ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
-        rows.map((row) => [
-          row.certificateId,
-          row.names.length ? row.names.join(',') : row.namesSha256 ? `(sha256 ${row.namesSha256.slice(0, 12)}…)` : '-',
-          row.keyType ?? '-',
-          row.notAfter ?? '-',
-          row.daysLeft === null ? '-' : String(row.daysLeft),
-          versionCell(row.currentVersion, row.currentRevoked),
-          row.lastRenewal ?? '-',
-          nextRenewalCell(row.nextRenewal),
-          row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
-        ]),
-      ),
-    );
+    ctx.out(inventoryTable(rows));
     return EXIT.ok;
   });
 }

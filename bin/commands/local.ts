@@ -10,7 +10,7 @@ import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domai
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
-import { nextRenewal, nextRenewalCell, revokedNote, versionCell } from './planned';
+import { inventoryTable, nextRenewal, nextRenewalCell, revokedNote, table } from './inventory-view';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -30,11 +30,6 @@ function daysLeft(notAfter: string, now = Date.now()): number {
   return Math.floor((Date.parse(notAfter) - now) / 86_400_000);
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 // ---- list / status / history / rollback -------------------------------------------------------
 
@@ -103,22 +98,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
     out(`No certificates in ${home()} yet: certflow issue <id> --name <dns>…`);
     return EXIT.ok;
   }
-  out(
-    table(
-      ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
-      rows.map((row) => [
-        row.certificateId,
-        row.names.join(','),
-        row.keyType ?? '-',
-        row.notAfter ?? '-',
-        row.daysLeft === undefined ? '-' : String(row.daysLeft),
-        versionCell(row.currentVersion, row.currentRevoked),
-        row.lastRenewal ?? '-',
-        nextRenewalCell(row.nextRenewal),
-        row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
-      ]),
-    ),
-  );
+  out(inventoryTable(rows));
   const hostRows = rows.flatMap((row) => row.hosts.map((host) => ({ certificateId: row.certificateId, ...host })));
   if (hostRows.length > 0) {
     out('');

@@ -1,0 +1,72 @@
+/** The inventory as `certflow list` and `status` show it, locally and on AWS: the tables and their cells. */
+import type { Verdict } from '../../domain/core/renewal-policy';
+import type { RevocationMark } from '../../domain/ports';
+
+/** A plain-text table: a header, a rule, the rows; columns as wide as their widest cell. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** One certificate of `list`, from the file store or from Secrets Manager's inventory tags. */
+export interface InventoryRow {
+  readonly certificateId: string;
+  readonly names: readonly string[];
+  /** Names known only by their hash (long lists on AWS). */
+  readonly namesSha256?: string;
+  readonly keyType?: string | null;
+  readonly notAfter?: string | null;
+  readonly daysLeft?: number | null;
+  readonly currentVersion?: string | null;
+  readonly currentRevoked?: RevocationMark;
+  readonly lastRenewal?: string | null;
+  readonly nextRenewal: NextRenewal | null;
+  readonly lastFailure?: { readonly at: string; readonly step: string; readonly error: string } | null;
+  readonly unreadable?: string;
+}
+
+export function inventoryTable(rows: readonly InventoryRow[]): string {
+  return table(
+    ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
+    rows.map((row) => [
+      row.certificateId,
+      row.names.length ? row.names.join(',') : row.namesSha256 ? `(sha256 ${row.namesSha256.slice(0, 12)}…)` : '-',
+      row.keyType ?? '-',
+      row.notAfter ?? '-',
+      row.daysLeft === undefined || row.daysLeft === null ? '-' : String(row.daysLeft),
+      versionCell(row.currentVersion, row.currentRevoked),
+      row.lastRenewal ?? '-',
+      nextRenewalCell(row.nextRenewal),
+      row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
+    ]),
+  );
+}
+
+export interface NextRenewal {
+  /** When it becomes due (absent when due because of what is stored or declared, e.g. names changed). */
+  readonly at: string | null;
+  readonly due: boolean;
+  readonly reason: string;
+}
+
+export function nextRenewal(verdict: Verdict | undefined): NextRenewal | null {
+  return verdict ? { at: verdict.renewAt ?? null, due: verdict.due, reason: verdict.reason } : null;
+}
+
+/** The table cell: the planned time, or "due now" (a due certificate is renewed by the next scan). */
+export function nextRenewalCell(next: NextRenewal | null): string {
+  if (!next) return '-';
+  if (next.due) return next.at ? `due since ${next.at}` : 'due now';
+  return next.at ?? '-';
+}
+
+/** The VERSION cell: a revoked current version says so (hosts serve it until a renewal). */
+export function versionCell(version: string | null | undefined, revoked: RevocationMark | undefined): string {
+  if (!version) return '-';
+  return revoked ? `${version} (REVOKED)` : version;
+}
+
+export function revokedNote(revoked: RevocationMark): string {
+  return ` — REVOKED (${revoked.reason}, ${revoked.revokedAt}): hosts serve it until a new one is issued`;
+}
