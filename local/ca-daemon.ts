@@ -11,13 +11,12 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
 import * as path from 'node:path';
 import { LocalDnsServer } from '../domain/adapters/local/dns-server';
 import { FileTxtZoneData } from '../domain/adapters/local/file-zone-data';
 import type { SharedLocalCa } from './environment';
 import { MAX_SOCKET_PATH, type ExecutionEndpoint } from './execution-protocol';
-import { startPebbleWithDns } from './pebble';
+import { getFromPebble, startPebbleWithDns } from './pebble';
 
 export const CA_STATE_FORMAT = 1;
 
@@ -72,15 +71,12 @@ function isState(value: unknown): value is CaDaemonState {
 }
 
 /** GET the ACME directory with Pebble's TLS CA: 200 means this state's Pebble is the one answering. */
-function directoryAnswers(state: CaDaemonState, timeoutMs = 1500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = https.get(state.directoryUrl, { ca: state.tlsCaPem, timeout: timeoutMs }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(false));
-  });
+async function directoryAnswers(state: CaDaemonState, timeoutMs = 1500): Promise<boolean> {
+  try {
+    return (await getFromPebble(state.directoryUrl, state.tlsCaPem, timeoutMs)).status === 200;
+  } catch {
+    return false;
+  }
 }
 
 /** Is the daemon of `home` running and serving? (A state file alone is not enough: pids get reused.) */

@@ -10,20 +10,29 @@
  * not Pebble: an exit of Pebble is always Pebble's own, and is reported as such (`exited`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { installDebianPackages } from './debian';
+import { ensurePebbleInstalled } from './pebble-install';
 import { createLocalhostTls } from './tls';
 
-export const PEBBLE_BINARY = process.env.PEBBLE_BIN ?? '/usr/bin/pebble';
+export { PebbleMissing, ensurePebbleInstalled } from './pebble-install';
 
-export class PebbleMissing extends Error {
-  override readonly name = 'PebbleMissing';
-}
+/**
+ * Let's Encrypt's profiles as of December 2026 (FIELD-NOTES): `classic` (90 days until
+ * 2027-02-10), `tlsserver` (45 days), `shortlived` (6 days). Seconds, as Pebble's config wants.
+ * Pebble 2.10 gives an order that names no profile one of them at random (seen here), so the
+ * local default's CA settings name `classic` as the default (PEBBLE_DEFAULT_PROFILE).
+ */
+export const PEBBLE_DEFAULT_PROFILE = 'classic';
+export const PEBBLE_PROFILES = {
+  classic: { description: "Let's Encrypt's default profile", validityPeriod: 90 * 86_400 },
+  tlsserver: { description: 'TLS server certificates, 45 days', validityPeriod: 45 * 86_400 },
+  shortlived: { description: 'Short-lived certificates, 6 days', validityPeriod: 6 * 86_400 },
+} as const;
 
 export interface PebbleOptions {
   /** UDP port of the DNS server Pebble must use for DNS-01 lookups. */
@@ -68,20 +77,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Install Pebble with apt when we may (root, apt present); otherwise say what to do. */
-export function ensurePebbleInstalled(log: (line: string) => void = console.log): void {
-  if (existsSync(PEBBLE_BINARY)) return;
-  try {
-    installDebianPackages(['pebble'], log);
-  } catch (error) {
-    throw new PebbleMissing(`Pebble (Let's Encrypt's test CA) is not installed at ${PEBBLE_BINARY}: ${(error as Error).message}`);
-  }
-  if (!existsSync(PEBBLE_BINARY)) throw new PebbleMissing(`apt-get installed pebble but ${PEBBLE_BINARY} is still missing; set PEBBLE_BIN`);
-}
+/** Pebble's `-strict` answers HTTP 400 to any request without one (RFC 8555 §6.1: clients MUST send it). */
+const USER_AGENT = 'certflow-local (Pebble probe)';
 
-function get(url: string, ca: string): Promise<{ status: number; body: string }> {
+/** GET from Pebble's ACME or management listener, trusting its TLS CA. */
+export function getFromPebble(url: string, ca: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = https.get(url, { ca, timeout: 2000 }, (response) => {
+    const request = https.get(url, { ca, timeout: timeoutMs, headers: { 'User-Agent': USER_AGENT } }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
@@ -166,7 +168,7 @@ async function waitUntilServing(url: string, ca: string, child: ChildProcess, ou
   for (;;) {
     if (child.exitCode !== null) throw new Error(`pebble exited with code ${child.exitCode}:\n${output()}`);
     try {
-      if ((await get(url, ca)).status === 200) return;
+      if ((await getFromPebble(url, ca)).status === 200) return;
     } catch {
       // not listening yet
     }
@@ -190,7 +192,7 @@ export async function startPebbleWithDns(
 }
 
 export async function startPebble(options: PebbleOptions): Promise<RunningPebble> {
-  ensurePebbleInstalled();
+  const pebbleBinary = ensurePebbleInstalled();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-pebble-'));
   const tls = await createLocalhostTls();
   await fs.writeFile(path.join(dir, 'cert.pem'), tls.certPem);
@@ -207,7 +209,7 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
       ocspResponderURL: '',
       externalAccountBindingRequired: Boolean(options.externalAccountMacKeys),
       ...(options.externalAccountMacKeys ? { externalAccountMACKeys: options.externalAccountMacKeys } : {}),
-      certificateValidityPeriod: 7776000, // 90 days, like Let's Encrypt
+      profiles: PEBBLE_PROFILES,
     },
   };
   const configFile = path.join(dir, 'pebble-config.json');
@@ -215,7 +217,7 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
 
   let log = '';
   const pebbleArgs = ['-config', configFile, '-dnsserver', `127.0.0.1:${options.dnsPort}`, '-strict'];
-  const child = spawn(process.execPath, ['-e', WATCHDOG, JSON.stringify([PEBBLE_BINARY, pebbleArgs, dir])], {
+  const child = spawn(process.execPath, ['-e', WATCHDOG, JSON.stringify([pebbleBinary, pebbleArgs, dir])], {
     env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     detached: true,
@@ -288,7 +290,7 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
     throw error;
   }
   const fetchPem = async (what: string) => {
-    const response = await get(`${managementUrl}/${what}/0`, tls.caPem);
+    const response = await getFromPebble(`${managementUrl}/${what}/0`, tls.caPem);
     if (response.status !== 200) throw new Error(`pebble management ${what}: HTTP ${response.status}`);
     return response.body;
   };
