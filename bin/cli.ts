@@ -31,6 +31,13 @@ interface Mode {
 }
 
 type LocalRunFlags = Mode & { readonly json?: boolean; readonly inProcess?: boolean };
+interface IssueFlags {
+  readonly name: string[];
+  readonly keyType: string;
+  readonly keystoreProfile?: string;
+  readonly acmeProfile?: string;
+  readonly preferredAcmeProfile?: string;
+}
 
 function checkLocal(mode: Mode): void {
   if (mode.aws && mode.local) throw new UsageError('choose --local or --aws, not both');
@@ -72,7 +79,9 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       .argument('<id>', 'certificate id (lowercase letters, digits, . _ -)')
       .requiredOption('-n, --name <dns>', 'a DNS name (repeatable; local zones: certflow.test, example.test)', collect)
       .addOption(new Option('--key-type <type>', 'key type').choices([...KEY_TYPES]).default('ec-p256'))
-      .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern'])),
+      .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern']))
+      .option('--acme-profile <name>', "ACME profile the CA must issue under (refused when the CA does not offer it); locally: classic 90 d, tlsserver 45 d, shortlived 6 d")
+      .addOption(new Option('--preferred-acme-profile <name>', "ACME profile to use when the CA offers it, else the CA's default").conflicts('acmeProfile')),
   )
     .addHelpText(
       'after',
@@ -80,15 +89,23 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
         'certflow issue demo1 --name a.certflow.test',
         'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy',
         'certflow issue demo1 --name a.certflow.test --json',
+        'certflow issue short1 --name s.certflow.test --acme-profile shortlived   # a 6-day certificate',
         'certflow local start && certflow issue demo2 --name b.certflow.test   # ≈ 0.3 s: the daemon runs it',
       )}
 
 Locally each command starts its own Pebble (≈ 2.5 s) unless certflow local start runs: then its daemon
 runs the execution and this command only follows it (README "Fast local path").`,
     )
-    .action(async (id: string, options: LocalRunFlags & { name: string[]; keyType: string; keystoreProfile?: string }) => {
+    .action(async (id: string, options: LocalRunFlags & IssueFlags) => {
       checkLocal(options);
-      const request = { certificateId: id, names: options.name, keyType: options.keyType, ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}) };
+      const request = {
+        certificateId: id,
+        names: options.name,
+        keyType: options.keyType,
+        ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}),
+        ...(options.acmeProfile ? { profile: options.acmeProfile } : {}),
+        ...(options.preferredAcmeProfile ? { preferredProfile: options.preferredAcmeProfile } : {}),
+      };
       setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await (await localRun()).runLocalRenewal({ op: 'issue', request }, options)));
     });
 

@@ -146,6 +146,11 @@ const ConfigFieldsSchema = z.strictObject({
       /** External Account Binding credentials `{kid, hmacKey}`, by secret name: `<secretPrefix>eab/<name>` (checked below). */
       externalAccountBindingSecret: z.string().optional(),
       /**
+       * The ACME profile an order names when its certificate names none (as a preference). Unset:
+       * the order names none and the CA applies its own default (Let's Encrypt: classic).
+       */
+      defaultProfile: RenewCertificateInputSchema.shape.preferredProfile,
+      /**
        * The only directories a request may name, each with its trust anchors (roots): an issued
        * chain must lead to one before it is stored, and the truststores hold them. Default: Let's
        * Encrypt staging and production. An internal or EAB CA: add it with its root PEM(s).
@@ -220,10 +225,17 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
     seen.add(certificate.id);
     if (faulty.has(index) || !prefixOk) return;
-    const { id, names, keyType, keystore } = certificate;
+    const { id, names, keyType, keystore, profile, preferredProfile } = certificate;
     try {
       validateCertificateRequest(
-        { certificateId: id, names: [...names], ...(keyType ? { keyType } : {}), ...(keystore ? { keystore } : {}) },
+        {
+          certificateId: id,
+          names: [...names],
+          ...(keyType ? { keyType } : {}),
+          ...(keystore ? { keystore } : {}),
+          ...(profile ? { profile } : {}),
+          ...(preferredProfile ? { preferredProfile } : {}),
+        },
         {
           zones: config.hostedZones,
           defaultDirectoryUrl: config.acme.directoryUrl,

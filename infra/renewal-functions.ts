@@ -36,6 +36,7 @@ export class RenewalLambdas extends Construct {
       [ENV.kmsKeyId]: access.key.keyArn,
       [ENV.eventBus]: access.bus.eventBusName,
       ...(config.acme.externalAccountBindingSecret ? { [ENV.eabSecret]: config.acme.externalAccountBindingSecret } : {}),
+      ...(config.acme.defaultProfile ? { [ENV.defaultProfile]: config.acme.defaultProfile } : {}),
     };
     // The trust anchors are compiled into the one step that checks chains against them (a few
     // roots outgrow Lambda's 4 KB of environment; they never travel in state).

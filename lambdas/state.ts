@@ -16,6 +16,8 @@ export interface OrderRef {
   /** Challenges still to answer (authorizations the CA already holds as valid are skipped). */
   readonly challengeUrls: string[];
   readonly records: TxtRecord[];
+  /** The ACME profile the CA put on the order (draft-ietf-acme-profiles), when it says. */
+  readonly profile?: string;
 }
 
 /** One bounded poll loop's state: the Choice after it reads `done` and `attempts`. */

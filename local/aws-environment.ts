@@ -26,7 +26,7 @@ import { jsonLogger } from '../domain/logging/logger';
 import type { LocalDefinitions } from './definition';
 import { cachedDefinitions } from './definition-cache';
 import { LOCAL_ZONES } from './environment';
-import { startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
+import { PEBBLE_DEFAULT_PROFILE, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { Route53ZoneSource } from './route53-zone-source';
 import { revocationExecutor } from './revocation';
 import { LocalExecutor } from './runner';
@@ -165,6 +165,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     // On AWS these are compiled into PackageAndStore's bundle; here the variable carries them.
     [ENV.trustAnchors]: JSON.stringify({ [pebble.directoryUrl]: [await pebble.rootPem()] }),
     [ENV.contact]: '[]',
+    [ENV.defaultProfile]: PEBBLE_DEFAULT_PROFILE,
     [ENV.acmeCaFile]: caFile,
     [ENV.secretPrefix]: resources.secretPrefix,
     [ENV.kmsKeyId]: resources.kmsKeyId,

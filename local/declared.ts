@@ -6,6 +6,9 @@ export interface LocalRenewalRequest {
   readonly names: string[];
   readonly keyType?: KeyType | string;
   readonly keystore?: { readonly [option: string]: unknown };
+  /** ACME profile: required (`profile`) or preferred (`preferredProfile`). */
+  readonly profile?: string;
+  readonly preferredProfile?: string;
 }
 
 /** The id is not declared, or the config does not load: the operator's to fix (a usage error). */
@@ -13,7 +16,14 @@ export class NotDeclared extends Error {
   override readonly name = 'NotDeclared';
 }
 
-type Declaration = { readonly id: string; readonly names: readonly string[]; readonly keyType?: string; readonly keystore?: object };
+type Declaration = {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly keyType?: string;
+  readonly keystore?: object;
+  readonly profile?: string;
+  readonly preferredProfile?: string;
+};
 
 /** Every certificate declared in `configFile` (any certflow config module, checked), else in the project's certflow.config.ts. */
 export async function declaredCertificates(configFile?: string): Promise<LocalRenewalRequest[]> {
@@ -35,6 +45,8 @@ export async function declaredCertificates(configFile?: string): Promise<LocalRe
     names: [...certificate.names],
     ...(certificate.keyType ? { keyType: certificate.keyType } : {}),
     ...(certificate.keystore ? { keystore: { ...certificate.keystore } } : {}),
+    ...(certificate.profile ? { profile: certificate.profile } : {}),
+    ...(certificate.preferredProfile ? { preferredProfile: certificate.preferredProfile } : {}),
   }));
 }
 

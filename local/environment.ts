@@ -14,7 +14,7 @@ import { jsonLogger } from '../domain/logging/logger';
 import { DEFAULT_SCAN, type ManagedCertificate, type ScanSettings } from '../domain/core/scan-plan';
 import type { LocalDefinitions } from './definition';
 import { cachedDefinitions, type DefinitionCacheOptions } from './definition-cache';
-import { describePebbleExit, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
+import { PEBBLE_DEFAULT_PROFILE, describePebbleExit, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { revocationExecutor } from './revocation';
 import { LocalExecutor } from './runner';
 
@@ -127,6 +127,8 @@ function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca:
       allowedDirectories: [ca.directoryUrl],
       trustAnchors: { [ca.directoryUrl]: ca.trustAnchors },
       defaultContact: [],
+      // Pebble picks a profile at random for an order that names none; Let's Encrypt's default is classic.
+      defaultAcmeProfile: PEBBLE_DEFAULT_PROFILE,
       secretPrefix: LOCAL_SECRET_PREFIX,
       acmeCaBundlePem: ca.tlsCaPem,
       certificates: options.certificates ?? [],

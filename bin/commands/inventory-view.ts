@@ -16,6 +16,9 @@ export interface InventoryRow {
   /** Names known only by their hash (long lists on AWS). */
   readonly namesSha256?: string;
   readonly keyType?: string | null;
+  /** The ACME profile and the lifetime the current version was issued with. */
+  readonly profile?: string | null;
+  readonly lifetimeDays?: number | null;
   readonly notAfter?: string | null;
   readonly daysLeft?: number | null;
   readonly currentVersion?: string | null;
@@ -28,11 +31,12 @@ export interface InventoryRow {
 
 export function inventoryTable(rows: readonly InventoryRow[]): string {
   return table(
-    ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
+    ['ID', 'NAMES', 'KEY TYPE', 'PROFILE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
     rows.map((row) => [
       row.certificateId,
       row.names.length ? row.names.join(',') : row.namesSha256 ? `(sha256 ${row.namesSha256.slice(0, 12)}…)` : '-',
       row.keyType ?? '-',
+      profileCell(row),
       row.notAfter ?? '-',
       row.daysLeft === undefined || row.daysLeft === null ? '-' : String(row.daysLeft),
       versionCell(row.currentVersion, row.currentRevoked),
@@ -41,6 +45,12 @@ export function inventoryTable(rows: readonly InventoryRow[]): string {
       row.lastFailure ? `${row.lastFailure.at} ${row.lastFailure.step}: ${row.lastFailure.error}` : row.unreadable ? `unreadable: ${row.unreadable}` : '-',
     ]),
   );
+}
+
+/** `classic (90 d)`; `- (90 d)` when the CA named no profile. */
+export function profileCell(row: Pick<InventoryRow, 'profile' | 'lifetimeDays'>): string {
+  if (row.lifetimeDays === undefined || row.lifetimeDays === null) return row.profile ?? '-';
+  return `${row.profile ?? '-'} (${row.lifetimeDays} d)`;
 }
 
 export interface NextRenewal {

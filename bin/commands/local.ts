@@ -10,7 +10,8 @@ import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domai
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
-import { inventoryTable, nextRenewal, nextRenewalCell, revokedNote, table } from './inventory-view';
+import { inventoryTable, nextRenewal, nextRenewalCell, profileCell, revokedNote, table } from './inventory-view';
+import { lifetimeDays } from '../../domain/core/certificate';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -79,6 +80,8 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
       certificateId: state.certificateId,
       names: metadata?.names ?? [],
       keyType: metadata?.keyType,
+      profile: metadata?.profile ?? null,
+      lifetimeDays: metadata ? lifetimeDays(metadata) : null,
       notAfter: metadata?.notAfter,
       daysLeft: metadata ? daysLeft(metadata.notAfter) : undefined,
       currentVersion: state.current?.version,
@@ -154,6 +157,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
   if (current) {
     out(`  current   version ${current.version}, serial ${current.metadata.serialNumber}${state?.currentRevoked ? revokedNote(state.currentRevoked) : ''}`);
     out(`  names     ${current.metadata.names.join(', ')} (${current.metadata.keyType})`);
+    out(`  profile   ${profileCell({ profile: current.metadata.profile ?? null, lifetimeDays: lifetimeDays(current.metadata) })}`);
     out(`  notAfter  ${current.metadata.notAfter} (${daysLeft(current.metadata.notAfter)} days left)`);
     out(`  files     ${current.location}/`);
   } else out('  current   none');

@@ -11,6 +11,7 @@ export const FingerprintSha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
 /** RFC 3339 date-time; certflow writes UTC (`toISOString`). */
 export const TimestampSchema = z.iso.datetime({ offset: true });
 export const KeyTypeSchema = z.enum(KEY_TYPES);
+export const AcmeProfileNameSchema = z.string().min(1).max(64);
 
 /** Secrets Manager VersionId (AWS) or archive number (local). */
 export const VersionSchema = z.string().min(1).max(128);
@@ -27,6 +28,7 @@ export const CertificateMetadataSchema = z.object({
   fingerprintSha256: FingerprintSha256Schema,
   keyType: KeyTypeSchema,
   issuer: z.string(),
+  profile: AcmeProfileNameSchema.optional().describe('The ACME profile the CA put on the order (absent: the CA named none)'),
   ariCertId: z.string().optional().describe('RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order)'),
 });
 

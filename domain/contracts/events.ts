@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CertificateIdSchema } from './ids';
-import { FingerprintSha256Schema, FormatSchema, KeyTypeSchema, SerialNumberSchema, TimestampSchema, VersionSchema } from './certificate';
+import { AcmeProfileNameSchema, FingerprintSha256Schema, FormatSchema, KeyTypeSchema, SerialNumberSchema, TimestampSchema, VersionSchema } from './certificate';
 import { RevocationReasonSchema } from './revocation';
 import { DETAIL_TYPES, EVENT_SOURCE } from './detail-types';
 
@@ -24,6 +24,7 @@ export const CertificateRenewedSchema = z
     notAfter: TimestampSchema,
     fingerprintSha256: FingerprintSha256Schema,
     keyType: KeyTypeSchema,
+    profile: AcmeProfileNameSchema.optional().describe('The ACME profile the certificate was issued under, when the CA named one; its lifetime is notAfter - notBefore'),
     formats: z.array(FormatSchema),
     executionId: z.string().min(1),
   })

@@ -23,6 +23,23 @@ const SECRET_RULE = 'must be a secret name';
 const ALIAS = new RegExp(CERTIFICATE_ID.source.replaceAll('a-z', 'A-Za-z'));
 const ARI_CERT_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAILTO = /^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** An ACME profile name as a directory's `meta.profiles` keys them (draft-ietf-acme-profiles: a short token). */
+export const ACME_PROFILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ACME_PROFILE_RULE = 'must be an ACME profile name (letters, digits, . _ -; at most 64)';
+
+/** The ACME profile fields a request (and a certificate of the config) may set: one of the two. */
+export const AcmeProfileFields = {
+  profile: z
+    .string({ error: ACME_PROFILE_RULE })
+    .regex(ACME_PROFILE, { error: (issue) => `${quoted(issue.input)} ${ACME_PROFILE_RULE}` })
+    .optional()
+    .describe("ACME profile the order must carry (e.g. Let's Encrypt's classic, tlsserver, shortlived): refused when the CA does not offer it"),
+  preferredProfile: z
+    .string({ error: ACME_PROFILE_RULE })
+    .regex(ACME_PROFILE, { error: (issue) => `${quoted(issue.input)} ${ACME_PROFILE_RULE}` })
+    .optional()
+    .describe("ACME profile to use when the CA offers it; otherwise the CA's default, with a warning (certbot's --preferred-profile). Excludes profile"),
+};
 
 /** Longest part of a rejected value a message repeats: a 1 MB value gives a short message. */
 export const MAX_QUOTED = 64;
@@ -102,6 +119,7 @@ export const RenewCertificateInputSchema = z
         .enum(KEY_TYPES, { error: (issue) => `unknown key type ${quoted(issue.input)} (one of ${KEY_TYPES.join(', ')})` })
         .optional()
         .describe('Key type of the new key. Default: the declaration\'s, else ec-p256'),
+      ...AcmeProfileFields,
       directoryUrl: z.string({ error: 'must be a string' }).meta({ format: 'uri' }).optional().describe('ACME directory, https (RFC 8555 §6.1); default from the stack config'),
       contact: z
         .array(

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { KeyTypeSchema } from './certificate';
 import { CertificateIdSchema } from './ids';
-import { KeystoreFieldsSchema } from './request';
+import { AcmeProfileFields, KeystoreFieldsSchema } from './request';
 
 export const HostedZoneSchema = z.object({
   name: z.string().min(1).describe('Zone apex, lowercase, no trailing dot, e.g. `example.com`'),
@@ -30,6 +30,7 @@ export const ManagedCertificateSchema = z.object({
   id: CertificateIdSchema,
   names: z.array(z.string()).readonly(),
   keyType: KeyTypeSchema.optional(),
+  ...AcmeProfileFields,
   renewBeforeDays: z.number().optional(),
   keystore: KeystoreFieldsSchema.omit({ rotatePassword: true }).optional(),
 });

@@ -5,6 +5,7 @@
 import { X509Certificate, createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import type { CertificateMetadata } from '../contracts/certificate';
 import { ariCertId } from './ari';
+import { DAY_MS } from './durations';
 import { CertificateVerificationFailed } from './errors';
 import type { KeyType } from './key-types';
 import { parseCertificate } from './parsed-certificates';
@@ -57,6 +58,11 @@ function ariIdentifier(leafPem: string): { ariCertId?: string } {
   } catch {
     return {}; // no Authority Key Identifier: the CA cannot offer ARI for it anyway
   }
+}
+
+/** The lifetime a CA issued, in whole days (Pebble and Let's Encrypt end one second short of the period). */
+export function lifetimeDays(metadata: Pick<CertificateMetadata, 'notBefore' | 'notAfter'>): number {
+  return Math.round((Date.parse(metadata.notAfter) - Date.parse(metadata.notBefore)) / DAY_MS);
 }
 
 export function describeCertificate(leafPem: string, keyType: KeyType): CertificateMetadata {

@@ -38,6 +38,12 @@ export interface RequestPolicy {
    * compiles it into ValidateRequest's and the scan's bundles (ADR 0005).
    */
   readonly certificates?: readonly ManagedCertificate[];
+  /**
+   * The profile an order names when its request names none (or the preferred one is not offered).
+   * Absent: the order names none and the CA applies its default. The local default sets `classic`,
+   * since Pebble picks a profile at random for an order without one.
+   */
+  readonly defaultAcmeProfile?: string;
 }
 
 /** What a request may reference, each kind in its folder: `<prefix>passwords/` and `<prefix>eab/` (infra/iam.ts grants no other). */
@@ -59,6 +65,12 @@ export interface KeystoreOptions {
   readonly rotatePassword: boolean;
 }
 
+/** The ACME profile asked for: `required` refuses a CA that does not offer it, otherwise its default is used. */
+export interface AcmeProfileChoice {
+  readonly name: string;
+  readonly required: boolean;
+}
+
 export interface CertificateRequest {
   readonly certificateId: string;
   /** Normalized (lowercase, no trailing dot), in request order, unique. */
@@ -67,6 +79,8 @@ export interface CertificateRequest {
   readonly directoryUrl: string;
   readonly contact: string[];
   readonly keystore: KeystoreOptions;
+  /** The ACME profile asked for (ValidateRequest checks it against the directory's `meta.profiles`). */
+  readonly acmeProfile?: AcmeProfileChoice;
   /** RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI). */
   readonly replaces?: string;
   /** Secret name (under `<prefix>eab/`) of `{kid, hmacKey}`; the credentials never enter state. */
@@ -285,6 +299,10 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
   const keyType = declaration.keyType ?? DEFAULT_KEY_TYPE;
   if (input.keyType !== undefined && input.keyType !== keyType) disagree('keyType', input.keyType, keyType);
 
+  for (const field of ['profile', 'preferredProfile'] as const) {
+    if (input[field] !== undefined && input[field] !== declaration[field]) disagree(field, input[field], declaration[field] ?? '(none)');
+  }
+
   const given = input.keystore ?? {};
   const wanted = declaration.keystore ?? {};
   const alias = (wanted.alias ?? certificateId).toLowerCase();
@@ -305,8 +323,38 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
     ...input,
     names: input.names ?? [...declaration.names],
     keyType,
+    ...(declaration.profile !== undefined ? { profile: declaration.profile } : {}),
+    ...(declaration.preferredProfile !== undefined ? { preferredProfile: declaration.preferredProfile } : {}),
     ...(Object.keys(keystore).length > 0 ? { keystore } : {}),
   };
+}
+
+/** `profile` (required) or `preferredProfile`, else the stack's default profile as a preference. */
+function acmeProfileChoice(input: Pick<ParsedInput, 'profile' | 'preferredProfile'>, fallback: string | undefined): { acmeProfile?: AcmeProfileChoice } {
+  if (input.profile !== undefined && input.preferredProfile !== undefined) reject('profile and preferredProfile exclude each other');
+  if (input.profile !== undefined) return { acmeProfile: { name: input.profile, required: true } };
+  const preferred = input.preferredProfile ?? fallback;
+  return preferred === undefined ? {} : { acmeProfile: { name: preferred, required: false } };
+}
+
+/**
+ * The profile the order names, given what the directory offers (`meta.profiles`; absent: a CA
+ * without profiles). A required profile the CA lacks is refused, naming the ones it offers; a
+ * preferred one falls back to `stackDefault` when offered, else to the CA's own default (no
+ * profile named), with `warning` set.
+ */
+export function resolveAcmeProfile(
+  choice: AcmeProfileChoice | undefined,
+  offered: readonly string[] | undefined,
+  stackDefault?: string,
+): { readonly profile?: string; readonly warning?: string } {
+  if (!choice) return {};
+  if (offered?.includes(choice.name)) return { profile: choice.name };
+  const offers = offered && offered.length > 0 ? `offers ${offered.join(', ')}` : 'offers no profiles';
+  if (choice.required) reject(`profile: ${quoted(choice.name)} is not offered by the CA (it ${offers})`);
+  const fallback = stackDefault !== undefined && offered?.includes(stackDefault) ? stackDefault : undefined;
+  const instead = fallback ? `the default profile ${quoted(fallback)}` : "the CA's default";
+  return { ...(fallback ? { profile: fallback } : {}), warning: `preferred profile ${quoted(choice.name)} is not offered by the CA (it ${offers}): ordering with ${instead}` };
 }
 
 export function validateCertificateRequest(raw: unknown, policy: RequestPolicy): CertificateRequest {
@@ -320,6 +368,7 @@ export function validateCertificateRequest(raw: unknown, policy: RequestPolicy):
     directoryUrl: validateDirectoryUrl(input.directoryUrl, policy),
     contact: input.contact ?? [...policy.defaultContact],
     keystore: keystoreOptions(input.keystore, certificateId, policy.secretPrefix),
+    ...acmeProfileChoice(input, policy.defaultAcmeProfile),
     ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),
   };
 

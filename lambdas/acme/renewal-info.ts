@@ -7,7 +7,7 @@
 import * as acme from 'acme-client';
 import { parseRenewalInfo } from '../../domain/core/ari';
 import type { AriState } from '../../domain/core/renewal-policy';
-import { configureAcmeHttp } from './client';
+import { fetchDirectoryOffer } from './directory';
 
 export interface AriLookup {
   readonly id: string;
@@ -16,20 +16,13 @@ export interface AriLookup {
 
 const CONCURRENCY = 8;
 
-async function renewalInfoUrl(directoryUrl: string): Promise<string | undefined> {
-  const { data } = await acme.axios.get(directoryUrl, { validateStatus: (status) => status === 200 });
-  const url = (data as { renewalInfo?: unknown }).renewalInfo;
-  return typeof url === 'string' ? url.replace(/\/$/, '') : undefined;
-}
-
 export async function fetchAriStates(
   directoryUrl: string,
   lookups: readonly AriLookup[],
   caBundlePem?: string,
 ): Promise<{ supported: boolean; states: Map<string, AriState> }> {
-  configureAcmeHttp(caBundlePem);
   const states = new Map<string, AriState>();
-  const base = await renewalInfoUrl(directoryUrl);
+  const base = (await fetchDirectoryOffer(directoryUrl, caBundlePem)).renewalInfo;
   if (!base) return { supported: false, states };
   const queue = [...lookups];
   const worker = async () => {

@@ -1,4 +1,4 @@
-import type { Authorization } from 'acme-client';
+import type * as acme from 'acme-client';
 import { registeredClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { challengeRecordName } from '../../domain/core/dns-names';
@@ -21,19 +21,20 @@ export async function createOrder(
   const lease = { certificateId: request.certificateId, holder: input.executionId, expiresAt: new Date(now.getTime() + RENEWAL_TIMEOUT_MS) };
   await deps.store.acquireLease(lease, now);
   const { client, accountUrl } = await registeredClient(request, deps);
-  const identifiers = request.names.map((name) => ({ type: 'dns', value: name }));
-  const order = await acmeCall('create order', () =>
-    client.createOrder({ identifiers, ...(request.replaces ? { replaces: request.replaces } : {}) } as Parameters<typeof client.createOrder>[0]),
+  // acme-client 5.4 passes fields it does not know (profile, replaces) through to newOrder.
+  const fields = { identifiers: request.names.map((name) => ({ type: 'dns', value: name })), ...(request.acmeProfile ? { profile: request.acmeProfile.name } : {}) };
+  const order: acme.Order & { profile?: unknown } = await acmeCall('create order', () =>
+    client.createOrder({ ...fields, ...(request.replaces ? { replaces: request.replaces } : {}) } as Parameters<typeof client.createOrder>[0]),
   ).catch(async (error: unknown) => {
     // RFC 9773 §5: a CA may refuse `replaces` (already replaced, unknown certificate): order without it.
     if (!request.replaces || !(error instanceof AcmeRequestRejected)) throw error;
     deps.log.warn('CA refused replaces; ordering without it', { certificateId: request.certificateId, reason: error.message });
-    return acmeCall('create order', () => client.createOrder({ identifiers }));
+    return acmeCall('create order', () => client.createOrder(fields as Parameters<typeof client.createOrder>[0]));
   });
   const authorizations = await acmeCall('get authorizations', () => client.getAuthorizations(order));
 
   // Authorizations the CA already holds as valid (reuse) need no challenge.
-  const pending = authorizations.filter((authz: Authorization) => authz.status === 'pending');
+  const pending = authorizations.filter((authz: acme.Authorization) => authz.status === 'pending');
   const answers = await Promise.all(
     pending.map(async (authz) => {
       const challenge = authz.challenges.find((candidate) => candidate.type === 'dns-01');
@@ -48,6 +49,7 @@ export async function createOrder(
     finalizeUrl: order.finalize,
     authorizations: authorizations.length,
     toValidate: answers.length,
+    profile: order.profile,
   });
   return {
     accountUrl,
@@ -55,6 +57,8 @@ export async function createOrder(
     finalizeUrl: order.finalize,
     challengeUrls: answers.map((answer) => answer.challengeUrl),
     records: answers.map((answer) => answer.record),
+    // The profile the CA put on the order (its default when we named none), as it says.
+    ...(typeof order.profile === 'string' ? { profile: order.profile } : {}),
   };
 }
 

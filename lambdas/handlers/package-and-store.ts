@@ -40,7 +40,7 @@ export async function packageAndStore(
     certificatePem: leaf,
     chainPem: issuers.join(''),
     privateKeyPem,
-    metadata: describeCertificate(leaf, request.keyType),
+    metadata: { ...describeCertificate(leaf, request.keyType), ...(input.order.profile !== undefined ? { profile: input.order.profile } : {}) },
     files: buildKeystoreFiles({ chain, trustAnchors, privateKeyPem, password, options: request.keystore, created: now }),
   });
   deps.log.info('certificate stored', {

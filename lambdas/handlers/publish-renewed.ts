@@ -22,6 +22,7 @@ export async function publishRenewed(
     notAfter: metadata.notAfter,
     fingerprintSha256: metadata.fingerprintSha256,
     keyType: metadata.keyType,
+    ...(metadata.profile !== undefined ? { profile: metadata.profile } : {}),
     formats: certificate.formats,
     executionId: input.executionId,
   }, (message) => new TypeError(`${DETAIL_TYPES.renewed} detail: ${message}`), { root: 'detail' });

@@ -26,6 +26,8 @@ export const ENV = {
   directoryUrl: 'CERTFLOW_DIRECTORY_URL',
   contact: 'CERTFLOW_CONTACT',
   eabSecret: 'CERTFLOW_EAB_SECRET',
+  /** The ACME profile an order names when its certificate names none (config `acme.defaultProfile`). */
+  defaultProfile: 'CERTFLOW_ACME_DEFAULT_PROFILE',
   acmeCaFile: 'CERTFLOW_ACME_CA_FILE',
   secretPrefix: 'CERTFLOW_SECRET_PREFIX',
   kmsKeyId: 'CERTFLOW_KMS_KEY_ID',
@@ -83,6 +85,7 @@ export function settingsFromEnvironment(env: Environment): PipelineSettings {
     defaultContact: json(env, ENV.contact, z.array(z.string()), []),
     secretPrefix,
     ...(eab ? { defaultExternalAccountBinding: eab } : {}),
+    ...(env[ENV.defaultProfile] ? { defaultAcmeProfile: env[ENV.defaultProfile] } : {}),
     ...(caFile ? { acmeCaBundlePem: readFileSync(caFile, 'utf8') } : {}),
     // The inventory is compiled into the scan function's bundle (esbuild `define` replaces this
     // exact expression): thousands of certificates outgrow Lambda's 4 KB of environment.

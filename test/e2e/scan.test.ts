@@ -54,7 +54,8 @@ describe('scheduled scan', () => {
     const result = await pipeline.scanExecutor.run({});
     expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
     // 2 orders already in the window, budget 5: three of the four due certificates this scan.
-    expect(summary(result)).toMatchObject({ inventory: 5, due: 4, selected: 3, deferred: 1, ordersInWindow: 2, ari: 'unsupported' });
+    // Pebble 2.10 offers ARI (renewalInfo): the scan asks it for every certificate.
+    expect(summary(result)).toMatchObject({ inventory: 5, due: 4, selected: 3, deferred: 1, ordersInWindow: 2, ari: 'used' });
     expect(outcomes(result).map((o) => [o.certificateId, o.status])).toEqual([
       ['a-missing', 'SUCCEEDED'],
       ['b-changed', 'SUCCEEDED'],

@@ -6,7 +6,6 @@
  * offline synth test (cdk-synth.test.ts) checks the same on the real stack's bundles.
  */
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -24,7 +23,10 @@ const defineOf = (stepId: (typeof STEP_IDS)[number]) => STEPS[stepId].lambda?.(c
 
 let dir: string;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-inventory-'));
+  // Inside the checkout: the bundle's external packages (acme-client, the SDK) resolve from node_modules.
+  const parent = path.resolve('node_modules/.cache');
+  await fs.mkdir(parent, { recursive: true });
+  dir = await fs.mkdtemp(path.join(parent, 'certflow-inventory-'));
 });
 afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 

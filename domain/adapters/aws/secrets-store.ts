@@ -94,6 +94,8 @@ export const TAG = {
   namesHash: 'certflow:names-sha256',
   lastFailure: 'certflow:last-failure',
   ariCertId: 'certflow:ari-cert-id',
+  /** The ACME profile the version was issued under ('' = the CA named none). */
+  profile: 'certflow:profile',
   /** `certflow:revoked:<VersionId>`: that version's revocation mark. */
   revokedPrefix: 'certflow:revoked:',
 } as const;
@@ -117,6 +119,7 @@ function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
     // Tag values hold 256 characters: longer name lists are known by their hash only.
     { Key: TAG.names, Value: names.length <= TAG_VALUE_LIMIT ? names : '' },
     { Key: TAG.ariCertId, Value: ariCertId.length <= TAG_VALUE_LIMIT ? ariCertId : '' },
+    { Key: TAG.profile, Value: metadata.profile ?? '' },
   ];
 }
 
@@ -136,6 +139,7 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
     keyType: keyType as CertificateMetadata['keyType'],
     issuer: '',
     ...(tag(TAG.ariCertId) ? { ariCertId: tag(TAG.ariCertId) } : {}),
+    ...(tag(TAG.profile) ? { profile: tag(TAG.profile) } : {}),
   };
   // A malformed mark does not hide the certificate from the scan: certflow status reports it.
   const revoked = revocationMark(tags, version);

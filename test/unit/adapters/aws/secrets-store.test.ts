@@ -122,6 +122,7 @@ describe('promote', () => {
     { Key: 'certflow:names-sha256', Value: namesHash(['mq.example.com', '*.mq.example.com']) },
     { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
     { Key: 'certflow:ari-cert-id', Value: '' },
+    { Key: 'certflow:profile', Value: '' },
   ];
 
   it('writes the bundle as AWSCURRENT in one call (the previous becomes AWSPREVIOUS by itself), then tags every inventory key', async () => {
