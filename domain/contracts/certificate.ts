@@ -27,6 +27,10 @@ export const CertificateMetadataSchema = z.object({
   fingerprintSha256: FingerprintSha256Schema,
   keyType: KeyTypeSchema,
   issuer: z.string(),
+  usages: z
+    .array(z.string())
+    .optional()
+    .describe('Extended key usages the leaf carries (serverAuth, clientAuth, …; an unknown one by OID); absent when it has no EKU extension or was stored before certflow recorded them'),
   ariCertId: z.string().optional().describe('RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order)'),
 });
 

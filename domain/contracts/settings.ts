@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { KeyTypeSchema } from './certificate';
 import { CertificateIdSchema } from './ids';
-import { KeystoreFieldsSchema } from './request';
+import { KeystoreFieldsSchema, PreferredChainSchema, UsagesSchema } from './request';
 
 export const HostedZoneSchema = z.object({
   name: z.string().min(1).describe('Zone apex, lowercase, no trailing dot, e.g. `example.com`'),
@@ -32,6 +32,8 @@ export const ManagedCertificateSchema = z.object({
   keyType: KeyTypeSchema.optional(),
   renewBeforeDays: z.number().optional(),
   keystore: KeystoreFieldsSchema.omit({ rotatePassword: true }).optional(),
+  usages: UsagesSchema.optional(),
+  preferredChain: PreferredChainSchema.optional(),
 });
 
 export const ScanSettingsSchema = z.object({

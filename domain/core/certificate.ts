@@ -8,6 +8,7 @@ import { ariCertId } from './ari';
 import { CertificateVerificationFailed } from './errors';
 import type { KeyType } from './key-types';
 import { parseCertificate } from './parsed-certificates';
+import { extendedKeyUsages } from './usages';
 
 type KeyParameters = { type: 'ec'; namedCurve: string } | { type: 'rsa'; modulusLength: number };
 
@@ -61,6 +62,7 @@ function ariIdentifier(leafPem: string): { ariCertId?: string } {
 
 export function describeCertificate(leafPem: string, keyType: KeyType): CertificateMetadata {
   const leaf = parseCertificate(leafPem);
+  const usages = extendedKeyUsages(leaf);
   return {
     names: dnsNames(leaf),
     serialNumber: leaf.serialNumber.toLowerCase(),
@@ -69,6 +71,7 @@ export function describeCertificate(leafPem: string, keyType: KeyType): Certific
     fingerprintSha256: colonHexToLower(leaf.fingerprint256),
     keyType,
     issuer: leaf.issuer.replaceAll('\n', ', '),
+    ...(usages ? { usages } : {}),
     ...ariIdentifier(leafPem),
   };
 }

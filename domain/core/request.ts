@@ -6,14 +6,14 @@ import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import type { z } from 'zod';
 import { fieldPath } from '../contracts/parse';
-import { MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, quoted, type KeystoreProfile, type RenewCertificateInput } from '../contracts/request';
+import { DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, USAGES, quoted, type KeystoreProfile, type RenewCertificateInput, type Usage } from '../contracts/request';
 import { InvalidCertificateRequest } from './errors';
 import type { ManagedCertificate } from '../contracts/settings';
 import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
 import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
 
 // The input's shape is a contract (domain/contracts/request.ts, schemas/renew-certificate-input.schema.json).
-export { MAX_NAMES, PKCS12_PROFILES, type KeystoreProfile, type RenewCertificateInput };
+export { DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, USAGES, type KeystoreProfile, type RenewCertificateInput, type Usage };
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -67,6 +67,10 @@ export interface CertificateRequest {
   readonly directoryUrl: string;
   readonly contact: string[];
   readonly keystore: KeystoreOptions;
+  /** Extended key usages the issued leaf must carry (PackageAndStore refuses it otherwise), in declaration order. */
+  readonly usages: readonly Usage[];
+  /** Issuer CN of the topmost certificate of the chain to take when the CA offers several (certbot's --preferred-chain). */
+  readonly preferredChain?: string;
   /** RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI). */
   readonly replaces?: string;
   /** Secret name (under `<prefix>eab/`) of `{kid, hmacKey}`; the credentials never enter state. */
@@ -203,6 +207,9 @@ function keystoreOptions(input: RenewCertificateInput['keystore'], certificateId
   return { alias: alias.toLowerCase(), profile, rotatePassword, ...(passwordSecretRef !== undefined ? { passwordSecretRef } : {}) };
 }
 
+/** Usages in one order (USAGES'), so a request and its declaration compare and print alike. */
+const orderedUsages = (usages: readonly Usage[]): Usage[] => USAGES.filter((usage) => usages.includes(usage));
+
 /** The request's EAB reference, else the stack default: either must sit under `<prefix>eab/`. */
 function externalAccountBinding(given: { secretRef: string } | undefined, policy: RequestPolicy): { secretRef: string } | undefined {
   if (given) return { secretRef: checkSecretRef('externalAccountBinding.secretRef', given.secretRef, policy.secretPrefix, 'eab') };
@@ -253,17 +260,18 @@ function declaredIdsText(declared: readonly ManagedCertificate[]): string {
   return `${ids.join(', ')}${declared.length > LISTED_IDS ? `, … (${declared.length} in all)` : ''}`;
 }
 
-const sameNames = (a: readonly string[], b: readonly string[]) => {
-  const left = new Set(a.map(normalizeName));
-  const right = new Set(b.map(normalizeName));
-  return left.size === right.size && [...left].every((name) => right.has(name));
+const sameSet = (a: readonly string[], b: readonly string[]) => {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((item) => right.has(item));
 };
+const sameNames = (a: readonly string[], b: readonly string[]) => sameSet(a.map(normalizeName), b.map(normalizeName));
 
 /**
  * A request as its declaration completes it (pure). Declared id: omitted names, key type and
  * keystore fields come from the declaration; a given one must agree with it (names as a set,
  * after normalization), or the request is refused, since the next scan would reissue what the
- * declaration says. `rotatePassword`, `directoryUrl`, `contact`, `replaces` and
+ * declaration says (usages as a set). `rotatePassword`, `directoryUrl`, `contact`, `replaces` and
  * `externalAccountBinding` are not part of a declaration and pass as given. Undeclared id: the
  * names are required.
  */
@@ -285,6 +293,11 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
   const keyType = declaration.keyType ?? DEFAULT_KEY_TYPE;
   if (input.keyType !== undefined && input.keyType !== keyType) disagree('keyType', input.keyType, keyType);
 
+  const usages = declaration.usages ?? DEFAULT_USAGES;
+  if (input.usages !== undefined && !sameSet(input.usages, usages)) disagree('usages', input.usages, usages);
+  const preferredChain = declaration.preferredChain;
+  if (input.preferredChain !== undefined && input.preferredChain !== preferredChain) disagree('preferredChain', input.preferredChain, preferredChain ?? '(the CA\'s default chain)');
+
   const given = input.keystore ?? {};
   const wanted = declaration.keystore ?? {};
   const alias = (wanted.alias ?? certificateId).toLowerCase();
@@ -305,6 +318,8 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
     ...input,
     names: input.names ?? [...declaration.names],
     keyType,
+    usages: [...usages],
+    ...(preferredChain !== undefined ? { preferredChain } : {}),
     ...(Object.keys(keystore).length > 0 ? { keystore } : {}),
   };
 }
@@ -320,6 +335,8 @@ export function validateCertificateRequest(raw: unknown, policy: RequestPolicy):
     directoryUrl: validateDirectoryUrl(input.directoryUrl, policy),
     contact: input.contact ?? [...policy.defaultContact],
     keystore: keystoreOptions(input.keystore, certificateId, policy.secretPrefix),
+    usages: orderedUsages(input.usages ?? DEFAULT_USAGES),
+    ...(input.preferredChain !== undefined ? { preferredChain: input.preferredChain } : {}),
     ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),
   };
 
