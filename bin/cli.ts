@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { KEY_TYPES } from '../domain/core/key-types';
+import { USAGES } from '../domain/contracts/request';
 import { registerConfigCommand } from './commands/config';
 import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
@@ -72,7 +73,9 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       .argument('<id>', 'certificate id (lowercase letters, digits, . _ -)')
       .requiredOption('-n, --name <dns>', 'a DNS name (repeatable; local zones: certflow.test, example.test)', collect)
       .addOption(new Option('--key-type <type>', 'key type').choices([...KEY_TYPES]).default('ec-p256'))
-      .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern'])),
+      .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern']))
+      .option('--usage <eku>', `an extended key usage the certificate must carry: ${USAGES.join(' or ')} (repeatable; default serverAuth); one the CA leaves out fails the issue, nothing stored`, collect)
+      .option('--preferred-chain <issuer CN>', "take the chain whose topmost certificate's issuer has this CN, when the CA offers it (certbot's --preferred-chain)"),
   )
     .addHelpText(
       'after',
@@ -80,15 +83,24 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
         'certflow issue demo1 --name a.certflow.test',
         'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy',
         'certflow issue demo1 --name a.certflow.test --json',
+        'certflow issue broker --name mq.certflow.test --usage serverAuth --usage clientAuth   # refused if the CA lacks clientAuth',
+        'certflow issue demo1 --name a.certflow.test --preferred-chain "ISRG Root X1"',
         'certflow local start && certflow issue demo2 --name b.certflow.test   # ≈ 0.3 s: the daemon runs it',
       )}
 
 Locally each command starts its own Pebble (≈ 2.5 s) unless certflow local start runs: then its daemon
 runs the execution and this command only follows it (README "Fast local path").`,
     )
-    .action(async (id: string, options: LocalRunFlags & { name: string[]; keyType: string; keystoreProfile?: string }) => {
+    .action(async (id: string, options: LocalRunFlags & { name: string[]; keyType: string; keystoreProfile?: string; usage?: string[]; preferredChain?: string }) => {
       checkLocal(options);
-      const request = { certificateId: id, names: options.name, keyType: options.keyType, ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}) };
+      const request = {
+        certificateId: id,
+        names: options.name,
+        keyType: options.keyType,
+        ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}),
+        ...(options.usage ? { usages: options.usage } : {}),
+        ...(options.preferredChain !== undefined ? { preferredChain: options.preferredChain } : {}),
+      };
       setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await (await localRun()).runLocalRenewal({ op: 'issue', request }, options)));
     });
 

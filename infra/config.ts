@@ -220,10 +220,17 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
     seen.add(certificate.id);
     if (faulty.has(index) || !prefixOk) return;
-    const { id, names, keyType, keystore } = certificate;
+    const { id, names, keyType, keystore, usages, preferredChain } = certificate;
     try {
       validateCertificateRequest(
-        { certificateId: id, names: [...names], ...(keyType ? { keyType } : {}), ...(keystore ? { keystore } : {}) },
+        {
+          certificateId: id,
+          names: [...names],
+          ...(keyType ? { keyType } : {}),
+          ...(keystore ? { keystore } : {}),
+          ...(usages ? { usages: [...usages] } : {}),
+          ...(preferredChain !== undefined ? { preferredChain } : {}),
+        },
         {
           zones: config.hostedZones,
           defaultDirectoryUrl: config.acme.directoryUrl,

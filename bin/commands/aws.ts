@@ -24,7 +24,7 @@ import { DETAIL_TYPES } from '../../domain/contracts/events';
 import type { StoredCertificateState } from '../../domain/ports';
 import type { Verdict } from '../../domain/core/renewal-policy';
 import { plannedRenewals, type ManagedCertificate } from '../../domain/core/scan-plan';
-import { inventoryTable, nextRenewal, nextRenewalCell, revokedNote, table } from './inventory-view';
+import { inventoryTable, nextRenewal, nextRenewalCell, revokedNote, table, usagesCell } from './inventory-view';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
 
@@ -163,6 +163,7 @@ function inventoryRow(state: StoredCertificateState, now: Date, planned: Readonl
     certificateId: state.certificateId,
     names: metadata?.names ?? [],
     keyType: metadata?.keyType ?? null,
+    usages: metadata?.usages ?? null,
     notAfter: metadata?.notAfter ?? null,
     daysLeft: metadata ? daysLeft(metadata.notAfter, now) : null,
     currentVersion: state.current?.version ?? null,
@@ -244,6 +245,7 @@ function printRow(ctx: AwsContext, row: InventoryRow): void {
   if (row.currentVersion) {
     ctx.out(`  current   version ${row.currentVersion} (AWSCURRENT)${row.currentRevoked ? revokedNote(row.currentRevoked) : ''}`);
     ctx.out(`  names     ${row.names.join(', ') || '(known by hash only)'} (${row.keyType})`);
+    ctx.out(`  EKU       ${usagesCell(row.usages)}`);
     ctx.out(`  notAfter  ${row.notAfter} (${row.daysLeft} days left)`);
   } else ctx.out('  current   none');
   if (row.nextRenewal) ctx.out(`  next renewal  ${nextRenewalCell(row.nextRenewal)} (${row.nextRenewal.reason})`);

@@ -16,6 +16,8 @@ export interface InventoryRow {
   /** Names known only by their hash (long lists on AWS). */
   readonly namesSha256?: string;
   readonly keyType?: string | null;
+  /** The current leaf's extended key usages (absent: no EKU extension, or stored before certflow recorded them). */
+  readonly usages?: readonly string[] | null;
   readonly notAfter?: string | null;
   readonly daysLeft?: number | null;
   readonly currentVersion?: string | null;
@@ -28,11 +30,12 @@ export interface InventoryRow {
 
 export function inventoryTable(rows: readonly InventoryRow[]): string {
   return table(
-    ['ID', 'NAMES', 'KEY TYPE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
+    ['ID', 'NAMES', 'KEY TYPE', 'EKU', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
     rows.map((row) => [
       row.certificateId,
       row.names.length ? row.names.join(',') : row.namesSha256 ? `(sha256 ${row.namesSha256.slice(0, 12)}…)` : '-',
       row.keyType ?? '-',
+      usagesCell(row.usages),
       row.notAfter ?? '-',
       row.daysLeft === undefined || row.daysLeft === null ? '-' : String(row.daysLeft),
       versionCell(row.currentVersion, row.currentRevoked),
@@ -42,6 +45,9 @@ export function inventoryTable(rows: readonly InventoryRow[]): string {
     ]),
   );
 }
+
+/** The EKU cell: `serverAuth,clientAuth`, or `-` when unknown. */
+export const usagesCell = (usages: readonly string[] | null | undefined): string => (usages?.length ? usages.join(',') : '-');
 
 export interface NextRenewal {
   /** When it becomes due (absent when due because of what is stored or declared, e.g. names changed). */

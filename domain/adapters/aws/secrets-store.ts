@@ -94,6 +94,8 @@ export const TAG = {
   namesHash: 'certflow:names-sha256',
   lastFailure: 'certflow:last-failure',
   ariCertId: 'certflow:ari-cert-id',
+  /** The leaf's extended key usages, comma-separated (`certflow list --aws` shows them). */
+  usages: 'certflow:usages',
   /** `certflow:revoked:<VersionId>`: that version's revocation mark. */
   revokedPrefix: 'certflow:revoked:',
 } as const;
@@ -107,6 +109,7 @@ const TAG_VALUE_LIMIT = 256;
 function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
   const names = metadata.names.join(',');
   const ariCertId = metadata.ariCertId ?? '';
+  const usages = metadata.usages?.join(',') ?? '';
   return [
     { Key: TAG.serial, Value: metadata.serialNumber },
     { Key: TAG.notBefore, Value: metadata.notBefore },
@@ -117,6 +120,7 @@ function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
     // Tag values hold 256 characters: longer name lists are known by their hash only.
     { Key: TAG.names, Value: names.length <= TAG_VALUE_LIMIT ? names : '' },
     { Key: TAG.ariCertId, Value: ariCertId.length <= TAG_VALUE_LIMIT ? ariCertId : '' },
+    { Key: TAG.usages, Value: usages.length <= TAG_VALUE_LIMIT ? usages : '' },
   ];
 }
 
@@ -136,6 +140,7 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
     keyType: keyType as CertificateMetadata['keyType'],
     issuer: '',
     ...(tag(TAG.ariCertId) ? { ariCertId: tag(TAG.ariCertId) } : {}),
+    ...(tag(TAG.usages) ? { usages: tag(TAG.usages)!.split(',') } : {}),
   };
   // A malformed mark does not hide the certificate from the scan: certflow status reports it.
   const revoked = revocationMark(tags, version);
