@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { KEY_TYPES } from '../domain/core/key-types';
+import { USAGES } from '../domain/contracts/request';
 import { registerConfigCommand } from './commands/config';
 import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
@@ -37,6 +38,8 @@ interface IssueFlags {
   readonly keystoreProfile?: string;
   readonly acmeProfile?: string;
   readonly preferredAcmeProfile?: string;
+  readonly usage?: string[];
+  readonly preferredChain?: string;
 }
 
 function checkLocal(mode: Mode): void {
@@ -81,7 +84,9 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       .addOption(new Option('--key-type <type>', 'key type').choices([...KEY_TYPES]).default('ec-p256'))
       .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern']))
       .option('--acme-profile <name>', "ACME profile the CA must issue under (refused when the CA does not offer it); locally: classic 90 d, tlsserver 45 d, shortlived 6 d")
-      .addOption(new Option('--preferred-acme-profile <name>', "ACME profile to use when the CA offers it, else the CA's default").conflicts('acmeProfile')),
+      .addOption(new Option('--preferred-acme-profile <name>', "ACME profile to use when the CA offers it, else the CA's default").conflicts('acmeProfile'))
+      .option('--usage <eku>', `an extended key usage the certificate must carry: ${USAGES.join(' or ')} (repeatable; default serverAuth); one the CA leaves out fails the issue, nothing stored`, collect)
+      .option('--preferred-chain <issuer CN>', "take the chain whose topmost certificate's issuer has this CN, when the CA offers it (certbot's --preferred-chain)"),
   )
     .addHelpText(
       'after',
@@ -90,6 +95,8 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
         'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy',
         'certflow issue demo1 --name a.certflow.test --json',
         'certflow issue short1 --name s.certflow.test --acme-profile shortlived   # a 6-day certificate',
+        'certflow issue broker --name mq.certflow.test --usage serverAuth --usage clientAuth   # refused if the CA lacks clientAuth',
+        'certflow issue demo1 --name a.certflow.test --preferred-chain "ISRG Root X1"',
         'certflow local start && certflow issue demo2 --name b.certflow.test   # ≈ 0.3 s: the daemon runs it',
       )}
 
@@ -105,6 +112,8 @@ runs the execution and this command only follows it (README "Fast local path").`
         ...(options.keystoreProfile ? { keystore: { profile: options.keystoreProfile } } : {}),
         ...(options.acmeProfile ? { profile: options.acmeProfile } : {}),
         ...(options.preferredAcmeProfile ? { preferredProfile: options.preferredAcmeProfile } : {}),
+        ...(options.usage ? { usages: options.usage } : {}),
+        ...(options.preferredChain !== undefined ? { preferredChain: options.preferredChain } : {}),
       };
       setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await (await localRun()).runLocalRenewal({ op: 'issue', request }, options)));
     });

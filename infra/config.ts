@@ -225,7 +225,7 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
     seen.add(certificate.id);
     if (faulty.has(index) || !prefixOk) return;
-    const { id, names, keyType, keystore, profile, preferredProfile } = certificate;
+    const { id, names, keyType, keystore, profile, preferredProfile, usages, preferredChain } = certificate;
     try {
       validateCertificateRequest(
         {
@@ -235,6 +235,8 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
           ...(keystore ? { keystore } : {}),
           ...(profile ? { profile } : {}),
           ...(preferredProfile ? { preferredProfile } : {}),
+          ...(usages ? { usages: [...usages] } : {}),
+          ...(preferredChain !== undefined ? { preferredChain } : {}),
         },
         {
           zones: config.hostedZones,

@@ -45,8 +45,9 @@ export interface LocalPipelineOptions {
   readonly certificates?: readonly ManagedCertificate[];
   readonly scan?: ScanSettings;
   /**
-   * The embedded Pebble directory's trust anchors. Default: the root this Pebble made at start
-   * (`GET /roots/0` on its management listener); tests pass a wrong one to see a chain refused.
+   * The embedded Pebble directory's trust anchors. Default: every root this Pebble made at start
+   * (`GET /roots/<i>` on its management listener: the default chain's and each alternate chain's);
+   * tests pass a wrong one to see a chain refused.
    */
   readonly trustAnchors?: (pebble: RunningPebble) => Promise<readonly string[]>;
 }
@@ -163,10 +164,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const definitions = options.definitions ?? (await cachedDefinitions({ onProgress: options.onSynthesis }));
   const dnsServer = new LocalDnsServer(new LocalZoneData(zones));
   const { pebble } = await startPebbleWithDns(dnsServer, options.pebble);
-  // Pebble makes a new root at every start: the only directory allowed here, anchored to that root.
+  // Pebble makes new roots at every start: the only directory allowed here, anchored to those roots.
   let trustAnchors: readonly string[];
   try {
-    trustAnchors = options.trustAnchors ? await options.trustAnchors(pebble) : [await pebble.rootPem()];
+    trustAnchors = options.trustAnchors ? await options.trustAnchors(pebble) : await pebble.rootPems();
   } catch (error) {
     await pebble.stop();
     await dnsServer.stop();

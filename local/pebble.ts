@@ -59,8 +59,10 @@ export interface RunningPebble {
   readonly managementUrl: string;
   /** CA for Pebble's own HTTPS listener: trust it for the ACME client. */
   readonly tlsCaPem: string;
-  /** Root and intermediate of the CA that signs issued certificates. */
+  /** Root and intermediate of the CA that signs issued certificates (the default chain's). */
   rootPem(): Promise<string>;
+  /** Every root: the default chain's first, then one per alternate chain (`PEBBLE_ALTERNATE_ROOTS`). */
+  rootPems(): Promise<string[]>;
   intermediatePem(): Promise<string>;
   stop(): Promise<void>;
   readonly output: () => string;
@@ -289,11 +291,13 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
     await stop();
     throw error;
   }
-  const fetchPem = async (what: string) => {
-    const response = await getFromPebble(`${managementUrl}/${what}/0`, tls.caPem);
-    if (response.status !== 200) throw new Error(`pebble management ${what}: HTTP ${response.status}`);
+  const fetchPem = async (what: string, index = 0) => {
+    const response = await getFromPebble(`${managementUrl}/${what}/${index}`, tls.caPem);
+    if (response.status !== 200) throw new Error(`pebble management ${what}/${index}: HTTP ${response.status}`);
     return response.body;
   };
+  // Pebble answers 404 past the last root; PEBBLE_ALTERNATE_ROOTS says how many there are.
+  const rootCount = 1 + Math.max(0, Number.parseInt(options.env?.PEBBLE_ALTERNATE_ROOTS ?? process.env.PEBBLE_ALTERNATE_ROOTS ?? '0', 10) || 0);
   return {
     get pid() {
       return pebblePid;
@@ -305,6 +309,7 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
     managementUrl,
     tlsCaPem: tls.caPem,
     rootPem: () => fetchPem('roots'),
+    rootPems: () => Promise.all(Array.from({ length: rootCount }, (_, index) => fetchPem('roots', index))),
     intermediatePem: () => fetchPem('intermediates'),
     stop,
     output,

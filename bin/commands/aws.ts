@@ -24,7 +24,7 @@ import { DETAIL_TYPES } from '../../domain/contracts/events';
 import type { StoredCertificateState } from '../../domain/ports';
 import type { Verdict } from '../../domain/core/renewal-policy';
 import { plannedRenewals, type ManagedCertificate } from '../../domain/core/scan-plan';
-import { inventoryTable, nextRenewal, nextRenewalCell, profileCell, revokedNote, table } from './inventory-view';
+import { inventoryTable, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell } from './inventory-view';
 import { lifetimeDays } from '../../domain/core/certificate';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
@@ -166,6 +166,7 @@ function inventoryRow(state: StoredCertificateState, now: Date, planned: Readonl
     keyType: metadata?.keyType ?? null,
     profile: metadata?.profile ?? null,
     lifetimeDays: metadata ? lifetimeDays(metadata) : null,
+    usages: metadata?.usages ?? null,
     notAfter: metadata?.notAfter ?? null,
     daysLeft: metadata ? daysLeft(metadata.notAfter, now) : null,
     currentVersion: state.current?.version ?? null,
@@ -248,6 +249,7 @@ function printRow(ctx: AwsContext, row: InventoryRow): void {
     ctx.out(`  current   version ${row.currentVersion} (AWSCURRENT)${row.currentRevoked ? revokedNote(row.currentRevoked) : ''}`);
     ctx.out(`  names     ${row.names.join(', ') || '(known by hash only)'} (${row.keyType})`);
     ctx.out(`  profile   ${profileCell(row)}`);
+    ctx.out(`  EKU       ${usagesCell(row.usages)}`);
     ctx.out(`  notAfter  ${row.notAfter} (${row.daysLeft} days left)`);
   } else ctx.out('  current   none');
   if (row.nextRenewal) ctx.out(`  next renewal  ${nextRenewalCell(row.nextRenewal)} (${row.nextRenewal.reason})`);

@@ -19,6 +19,8 @@ export interface InventoryRow {
   /** The ACME profile and the lifetime the current version was issued with. */
   readonly profile?: string | null;
   readonly lifetimeDays?: number | null;
+  /** The current leaf's extended key usages (absent: no EKU extension, or stored before certflow recorded them). */
+  readonly usages?: readonly string[] | null;
   readonly notAfter?: string | null;
   readonly daysLeft?: number | null;
   readonly currentVersion?: string | null;
@@ -31,12 +33,13 @@ export interface InventoryRow {
 
 export function inventoryTable(rows: readonly InventoryRow[]): string {
   return table(
-    ['ID', 'NAMES', 'KEY TYPE', 'PROFILE', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
+    ['ID', 'NAMES', 'KEY TYPE', 'PROFILE', 'EKU', 'NOT AFTER', 'DAYS LEFT', 'VERSION', 'LAST RENEWAL', 'NEXT RENEWAL', 'LAST FAILURE'],
     rows.map((row) => [
       row.certificateId,
       row.names.length ? row.names.join(',') : row.namesSha256 ? `(sha256 ${row.namesSha256.slice(0, 12)}…)` : '-',
       row.keyType ?? '-',
       profileCell(row),
+      usagesCell(row.usages),
       row.notAfter ?? '-',
       row.daysLeft === undefined || row.daysLeft === null ? '-' : String(row.daysLeft),
       versionCell(row.currentVersion, row.currentRevoked),
@@ -52,6 +55,9 @@ export function profileCell(row: Pick<InventoryRow, 'profile' | 'lifetimeDays'>)
   if (row.lifetimeDays === undefined || row.lifetimeDays === null) return row.profile ?? '-';
   return `${row.profile ?? '-'} (${row.lifetimeDays} d)`;
 }
+
+/** The EKU cell: `serverAuth,clientAuth`, or `-` when unknown. */
+export const usagesCell = (usages: readonly string[] | null | undefined): string => (usages?.length ? usages.join(',') : '-');
 
 export interface NextRenewal {
   /** When it becomes due (absent when due because of what is stored or declared, e.g. names changed). */

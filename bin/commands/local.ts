@@ -10,7 +10,7 @@ import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domai
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
-import { inventoryTable, nextRenewal, nextRenewalCell, profileCell, revokedNote, table } from './inventory-view';
+import { inventoryTable, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell } from './inventory-view';
 import { lifetimeDays } from '../../domain/core/certificate';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
 
@@ -82,6 +82,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
       keyType: metadata?.keyType,
       profile: metadata?.profile ?? null,
       lifetimeDays: metadata ? lifetimeDays(metadata) : null,
+      usages: metadata?.usages,
       notAfter: metadata?.notAfter,
       daysLeft: metadata ? daysLeft(metadata.notAfter) : undefined,
       currentVersion: state.current?.version,
@@ -125,6 +126,7 @@ function versionRow(version: StoredVersion & { readonly revoked?: RevocationMark
     `${version.version === current ? '*' : ' '} ${version.version}`,
     version.metadata.serialNumber,
     version.metadata.keyType,
+    usagesCell(version.metadata.usages),
     version.metadata.notBefore,
     version.metadata.notAfter,
     version.metadata.names.join(','),
@@ -133,7 +135,7 @@ function versionRow(version: StoredVersion & { readonly revoked?: RevocationMark
 }
 
 function printVersions(versions: readonly (StoredVersion & { readonly revoked?: RevocationMark })[], current: string | undefined): void {
-  out(table(['VERSION', 'SERIAL', 'KEY TYPE', 'NOT BEFORE', 'NOT AFTER', 'NAMES', 'REVOKED'], versions.map((version) => versionRow(version, current))));
+  out(table(['VERSION', 'SERIAL', 'KEY TYPE', 'EKU', 'NOT BEFORE', 'NOT AFTER', 'NAMES', 'REVOKED'], versions.map((version) => versionRow(version, current))));
   out('  (* current)');
 }
 
@@ -158,6 +160,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
     out(`  current   version ${current.version}, serial ${current.metadata.serialNumber}${state?.currentRevoked ? revokedNote(state.currentRevoked) : ''}`);
     out(`  names     ${current.metadata.names.join(', ')} (${current.metadata.keyType})`);
     out(`  profile   ${profileCell({ profile: current.metadata.profile ?? null, lifetimeDays: lifetimeDays(current.metadata) })}`);
+    out(`  EKU       ${usagesCell(current.metadata.usages)}`);
     out(`  notAfter  ${current.metadata.notAfter} (${daysLeft(current.metadata.notAfter)} days left)`);
     out(`  files     ${current.location}/`);
   } else out('  current   none');

@@ -29,6 +29,10 @@ export const CertificateMetadataSchema = z.object({
   keyType: KeyTypeSchema,
   issuer: z.string(),
   profile: AcmeProfileNameSchema.optional().describe('The ACME profile the CA put on the order (absent: the CA named none)'),
+  usages: z
+    .array(z.string())
+    .optional()
+    .describe('Extended key usages the leaf carries (serverAuth, clientAuth, …; an unknown one by OID); absent when it has no EKU extension or was stored before certflow recorded them'),
   ariCertId: z.string().optional().describe('RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order)'),
 });
 

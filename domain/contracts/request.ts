@@ -64,6 +64,34 @@ export function escaped(input: unknown): string {
 /** `'<input>'`, escaped and shortened, as the messages quote a rejected value. */
 export const quoted = (input: unknown) => `'${escaped(input)}'`;
 
+/**
+ * The extended key usages (RFC 5280 §4.2.1.12) a certificate may declare: PackageAndStore refuses
+ * an issued leaf that lacks one. Let's Encrypt issues serverAuth only since 2026 (docs/chains-and-usages.md).
+ */
+export const USAGES = ['serverAuth', 'clientAuth'] as const;
+export type Usage = (typeof USAGES)[number];
+export const DEFAULT_USAGES: readonly Usage[] = ['serverAuth'];
+
+/** The usages field, for a request and a declaration alike: a non-empty list without repeats. */
+export const UsagesSchema = z
+  .array(z.enum(USAGES, { error: (issue) => `unknown usage ${quoted(issue.input)} (one of ${USAGES.join(', ')})` }), { error: `must be a list of usages (${USAGES.join(', ')})` })
+  .min(1, { error: 'at least one usage is required' })
+  .refine((usages) => new Set(usages).size === usages.length, { error: 'each usage at most once' })
+  .describe(`Extended key usages the issued certificate must carry (${USAGES.join(', ')}); a certificate without one is refused and nothing is stored. Default: serverAuth`);
+
+/** An issuer common name as certbot's `--preferred-chain` takes it: printable, no surrounding spaces. */
+const ISSUER_CN = /^[^\s\p{C}](?:[^\p{C}]{0,62}[^\s\p{C}])?$/u;
+const ISSUER_CN_RULE = 'must be an issuer common name (1–64 printable characters, no leading or trailing space)';
+
+/** The preferredChain field, for a request and a declaration alike. */
+export const PreferredChainSchema = z
+  .string({ error: ISSUER_CN_RULE })
+  .regex(ISSUER_CN, { error: (issue) => `${quoted(issue.input)} ${ISSUER_CN_RULE}` })
+  .describe(
+    "Of the chains the CA offers, take the one whose topmost certificate's issuer has this common name (certbot's --preferred-chain), e.g. 'ISRG Root X1'; " +
+      "none matching: the CA's default chain. Either way the chain must lead to one of the directory's trust anchors",
+  );
+
 const EAB_RULE = 'must be { "secretRef": "<secret name>" } (credentials by reference only)';
 
 /** The keystore fields a request (and a certificate of the config) may set. */
@@ -130,6 +158,8 @@ export const RenewCertificateInputSchema = z
         )
         .optional()
         .describe('ACME account contact (mailto: URIs). Default from the stack config'),
+      usages: UsagesSchema.optional(),
+      preferredChain: PreferredChainSchema.optional(),
       keystore: KeystoreInputSchema.optional().describe('How the JKS and PKCS#12 keystores are written; passwords by reference only. Default: the declaration\'s'),
       replaces: z
         .string({ error: (issue) => `${quoted(issue.input)} is not an RFC 9773 certificate identifier` })

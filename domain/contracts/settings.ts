@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { KeyTypeSchema } from './certificate';
 import { CertificateIdSchema } from './ids';
-import { AcmeProfileFields, KeystoreFieldsSchema } from './request';
+import { AcmeProfileFields, KeystoreFieldsSchema, PreferredChainSchema, UsagesSchema } from './request';
 
 export const HostedZoneSchema = z.object({
   name: z.string().min(1).describe('Zone apex, lowercase, no trailing dot, e.g. `example.com`'),
@@ -33,6 +33,8 @@ export const ManagedCertificateSchema = z.object({
   ...AcmeProfileFields,
   renewBeforeDays: z.number().optional(),
   keystore: KeystoreFieldsSchema.omit({ rotatePassword: true }).optional(),
+  usages: UsagesSchema.optional(),
+  preferredChain: PreferredChainSchema.optional(),
 });
 
 export const ScanSettingsSchema = z.object({

@@ -9,6 +9,7 @@ import { DAY_MS } from './durations';
 import { CertificateVerificationFailed } from './errors';
 import type { KeyType } from './key-types';
 import { parseCertificate } from './parsed-certificates';
+import { extendedKeyUsages } from './usages';
 
 type KeyParameters = { type: 'ec'; namedCurve: string } | { type: 'rsa'; modulusLength: number };
 
@@ -67,6 +68,7 @@ export function lifetimeDays(metadata: Pick<CertificateMetadata, 'notBefore' | '
 
 export function describeCertificate(leafPem: string, keyType: KeyType): CertificateMetadata {
   const leaf = parseCertificate(leafPem);
+  const usages = extendedKeyUsages(leaf);
   return {
     names: dnsNames(leaf),
     serialNumber: leaf.serialNumber.toLowerCase(),
@@ -75,6 +77,7 @@ export function describeCertificate(leafPem: string, keyType: KeyType): Certific
     fingerprintSha256: colonHexToLower(leaf.fingerprint256),
     keyType,
     issuer: leaf.issuer.replaceAll('\n', ', '),
+    ...(usages ? { usages } : {}),
     ...ariIdentifier(leafPem),
   };
 }

@@ -80,6 +80,14 @@ export class UntrustedChain extends CertflowError {
   readonly retryable = false;
 }
 
+/**
+ * The issued leaf lacks an extended key usage its certificate declares (e.g. clientAuth, which
+ * Let's Encrypt no longer issues). Final: the same order would get the same certificate.
+ */
+export class MissingExtendedKeyUsage extends CertflowError {
+  readonly retryable = false;
+}
+
 /** The store could not find something a step depends on (e.g. the pending key). */
 export class StoreInconsistent extends CertflowError {
   readonly retryable = false;
@@ -139,6 +147,7 @@ export const FINAL_ERRORS = [
   DnsChangeRejected.name,
   CertificateVerificationFailed.name,
   UntrustedChain.name,
+  MissingExtendedKeyUsage.name,
   StoreInconsistent.name,
   StoreRejected.name,
   RenewalInProgress.name,

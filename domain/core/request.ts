@@ -6,14 +6,14 @@ import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import type { z } from 'zod';
 import { fieldPath } from '../contracts/parse';
-import { MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, quoted, type KeystoreProfile, type RenewCertificateInput } from '../contracts/request';
+import { DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, USAGES, quoted, type KeystoreProfile, type RenewCertificateInput, type Usage } from '../contracts/request';
 import { InvalidCertificateRequest } from './errors';
 import type { ManagedCertificate } from '../contracts/settings';
 import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
 import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
 
 // The input's shape is a contract (domain/contracts/request.ts, schemas/renew-certificate-input.schema.json).
-export { MAX_NAMES, PKCS12_PROFILES, type KeystoreProfile, type RenewCertificateInput };
+export { DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, USAGES, type KeystoreProfile, type RenewCertificateInput, type Usage };
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -81,6 +81,10 @@ export interface CertificateRequest {
   readonly keystore: KeystoreOptions;
   /** The ACME profile asked for (ValidateRequest checks it against the directory's `meta.profiles`). */
   readonly acmeProfile?: AcmeProfileChoice;
+  /** Extended key usages the issued leaf must carry (PackageAndStore refuses it otherwise), in declaration order. */
+  readonly usages: readonly Usage[];
+  /** Issuer CN of the topmost certificate of the chain to take when the CA offers several (certbot's --preferred-chain). */
+  readonly preferredChain?: string;
   /** RFC 9773 certID of the certificate this order replaces (set by the scan when the CA offers ARI). */
   readonly replaces?: string;
   /** Secret name (under `<prefix>eab/`) of `{kid, hmacKey}`; the credentials never enter state. */
@@ -217,6 +221,9 @@ function keystoreOptions(input: RenewCertificateInput['keystore'], certificateId
   return { alias: alias.toLowerCase(), profile, rotatePassword, ...(passwordSecretRef !== undefined ? { passwordSecretRef } : {}) };
 }
 
+/** Usages in one order (USAGES'), so a request and its declaration compare and print alike. */
+const orderedUsages = (usages: readonly Usage[]): Usage[] => USAGES.filter((usage) => usages.includes(usage));
+
 /** The request's EAB reference, else the stack default: either must sit under `<prefix>eab/`. */
 function externalAccountBinding(given: { secretRef: string } | undefined, policy: RequestPolicy): { secretRef: string } | undefined {
   if (given) return { secretRef: checkSecretRef('externalAccountBinding.secretRef', given.secretRef, policy.secretPrefix, 'eab') };
@@ -267,17 +274,18 @@ function declaredIdsText(declared: readonly ManagedCertificate[]): string {
   return `${ids.join(', ')}${declared.length > LISTED_IDS ? `, … (${declared.length} in all)` : ''}`;
 }
 
-const sameNames = (a: readonly string[], b: readonly string[]) => {
-  const left = new Set(a.map(normalizeName));
-  const right = new Set(b.map(normalizeName));
-  return left.size === right.size && [...left].every((name) => right.has(name));
+const sameSet = (a: readonly string[], b: readonly string[]) => {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((item) => right.has(item));
 };
+const sameNames = (a: readonly string[], b: readonly string[]) => sameSet(a.map(normalizeName), b.map(normalizeName));
 
 /**
  * A request as its declaration completes it (pure). Declared id: omitted names, key type and
  * keystore fields come from the declaration; a given one must agree with it (names as a set,
  * after normalization), or the request is refused, since the next scan would reissue what the
- * declaration says. `rotatePassword`, `directoryUrl`, `contact`, `replaces` and
+ * declaration says (usages as a set). `rotatePassword`, `directoryUrl`, `contact`, `replaces` and
  * `externalAccountBinding` are not part of a declaration and pass as given. Undeclared id: the
  * names are required.
  */
@@ -302,6 +310,10 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
   for (const field of ['profile', 'preferredProfile'] as const) {
     if (input[field] !== undefined && input[field] !== declaration[field]) disagree(field, input[field], declaration[field] ?? '(none)');
   }
+  const usages = declaration.usages ?? DEFAULT_USAGES;
+  if (input.usages !== undefined && !sameSet(input.usages, usages)) disagree('usages', input.usages, usages);
+  const preferredChain = declaration.preferredChain;
+  if (input.preferredChain !== undefined && input.preferredChain !== preferredChain) disagree('preferredChain', input.preferredChain, preferredChain ?? '(the CA\'s default chain)');
 
   const given = input.keystore ?? {};
   const wanted = declaration.keystore ?? {};
@@ -325,6 +337,8 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
     keyType,
     ...(declaration.profile !== undefined ? { profile: declaration.profile } : {}),
     ...(declaration.preferredProfile !== undefined ? { preferredProfile: declaration.preferredProfile } : {}),
+    usages: [...usages],
+    ...(preferredChain !== undefined ? { preferredChain } : {}),
     ...(Object.keys(keystore).length > 0 ? { keystore } : {}),
   };
 }
@@ -369,6 +383,8 @@ export function validateCertificateRequest(raw: unknown, policy: RequestPolicy):
     contact: input.contact ?? [...policy.defaultContact],
     keystore: keystoreOptions(input.keystore, certificateId, policy.secretPrefix),
     ...acmeProfileChoice(input, policy.defaultAcmeProfile),
+    usages: orderedUsages(input.usages ?? DEFAULT_USAGES),
+    ...(input.preferredChain !== undefined ? { preferredChain: input.preferredChain } : {}),
     ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),
   };
 

@@ -1,9 +1,10 @@
 
 import type { Order } from 'acme-client';
 import { accountClient } from '../acme/account';
-import { acmeCall } from '../acme/client';
+import { downloadChain } from '../acme/chain';
 import { fetchOrder } from '../acme/order';
-import { describeCertificate, splitPemChain, verifyIssuedChain } from '../../domain/core/certificate';
+import { describeCertificate, verifyIssuedChain } from '../../domain/core/certificate';
+import { checkUsages } from '../../domain/core/usages';
 import { AcmeRequestRejected } from '../../domain/core/errors';
 import { anchorsForDirectory, verifyChainToAnchors } from '../../domain/core/trust-anchors';
 import type { StepDeps } from '../deps';
@@ -11,10 +12,13 @@ import { buildKeystoreFiles, keystorePasswordFor } from '../../domain/keystores'
 import type { CertificateSummary, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 import { parseCertificate } from '../../domain/core/parsed-certificates';
+import { topmostIssuerCn } from '../../domain/core/chains';
+import { DEFAULT_USAGES } from '../../domain/contracts/request';
 
 /**
- * Download the chain, verify it against the pending key and the request and against the trust
- * anchors configured for its directory, package every format a Java host needs (truststores lead
+ * Download the chain (the preferred one when the CA offers it), verify it against the pending key
+ * and the request (names, declared usages) and against the trust anchors configured for its
+ * directory, package every format a Java host needs (truststores lead
  * with those anchors), then promote. Any mismatch throws before anything is stored.
  */
 export async function packageAndStore(
@@ -26,10 +30,12 @@ export async function packageAndStore(
   const certificateUrl = issuance.certificateUrl ?? (await fetchOrder(client, input.order.orderUrl)).certificate;
   if (!certificateUrl) throw new AcmeRequestRejected('the order is valid but names no certificate URL');
   const order = { url: input.order.orderUrl, status: 'valid', certificate: certificateUrl } as Order;
-  const chain = splitPemChain(await acmeCall('download certificate', () => client.getCertificate(order)));
+  const { chain, preferred } = await downloadChain(client, order, request.preferredChain);
   const privateKeyPem = await deps.store.readPendingKey(issuance.pending);
   const now = deps.now();
   verifyIssuedChain({ chain, privateKeyPem, names: request.names, now });
+  // MissingExtendedKeyUsage otherwise (an execution started before usages existed declares the default).
+  checkUsages(parseCertificate(chain[0]!), request.usages ?? DEFAULT_USAGES);
   // UntrustedChain otherwise: the failure path removes the TXT values and the pending key.
   const trustAnchors = anchorsForDirectory(deps.settings.trustAnchors, request.directoryUrl);
   const { anchor } = verifyChainToAnchors(chain, trustAnchors, now);
@@ -50,6 +56,8 @@ export async function packageAndStore(
     notAfter: stored.metadata.notAfter,
     formats: stored.formats,
     trustAnchor: parseCertificate(anchor).subject.replaceAll('\n', ', '),
+    chainTopIssuer: topmostIssuerCn(chain),
+    ...(request.preferredChain !== undefined ? { preferredChain: request.preferredChain, preferredChainOffered: preferred } : {}),
   });
   return stored;
 }

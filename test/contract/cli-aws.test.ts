@@ -166,7 +166,7 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     ]);
     const table: string[] = [];
     expect(await awsList(ctx(table, [], false))).toBe(0);
-    expect(table.join('\n')).toMatch(/^cli-b\s+b\.cli\.example,\*\.b\.cli\.example\s+ec-p256\s+- \(90 d\)\s+2027-01-30T00:00:00\.000Z/m);
+    expect(table.join('\n')).toMatch(/^cli-b\s+b\.cli\.example,\*\.b\.cli\.example\s+ec-p256\s+- \(90 d\)\s+\S+\s+2027-01-30T00:00:00\.000Z/m);
   });
 
   it('list --aws plans the next renewal as ScanCertificates would: the lifetime rule, and due now when the declaration changed', async () => {

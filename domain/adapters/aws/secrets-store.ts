@@ -96,6 +96,8 @@ export const TAG = {
   ariCertId: 'certflow:ari-cert-id',
   /** The ACME profile the version was issued under ('' = the CA named none). */
   profile: 'certflow:profile',
+  /** The leaf's extended key usages, comma-separated (`certflow list --aws` shows them). */
+  usages: 'certflow:usages',
   /** `certflow:revoked:<VersionId>`: that version's revocation mark. */
   revokedPrefix: 'certflow:revoked:',
 } as const;
@@ -109,6 +111,7 @@ const TAG_VALUE_LIMIT = 256;
 function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
   const names = metadata.names.join(',');
   const ariCertId = metadata.ariCertId ?? '';
+  const usages = metadata.usages?.join(',') ?? '';
   return [
     { Key: TAG.serial, Value: metadata.serialNumber },
     { Key: TAG.notBefore, Value: metadata.notBefore },
@@ -120,6 +123,7 @@ function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
     { Key: TAG.names, Value: names.length <= TAG_VALUE_LIMIT ? names : '' },
     { Key: TAG.ariCertId, Value: ariCertId.length <= TAG_VALUE_LIMIT ? ariCertId : '' },
     { Key: TAG.profile, Value: metadata.profile ?? '' },
+    { Key: TAG.usages, Value: usages.length <= TAG_VALUE_LIMIT ? usages : '' },
   ];
 }
 
@@ -140,6 +144,7 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
     issuer: '',
     ...(tag(TAG.ariCertId) ? { ariCertId: tag(TAG.ariCertId) } : {}),
     ...(tag(TAG.profile) ? { profile: tag(TAG.profile) } : {}),
+    ...(tag(TAG.usages) ? { usages: tag(TAG.usages)!.split(',') } : {}),
   };
   // A malformed mark does not hide the certificate from the scan: certflow status reports it.
   const revoked = revocationMark(tags, version);

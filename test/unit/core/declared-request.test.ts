@@ -12,6 +12,7 @@ const policy: RequestPolicy = {
     { id: 'broker-eu1', names: ['mq.example.com', '*.mq.example.com'], keystore: { profile: 'modern', alias: 'MQ' } },
     { id: 'api', names: ['API.example.com.'], keyType: 'rsa-2048', keystore: { passwordSecretRef: 'certflow/passwords/api' } },
     { id: 'plain', names: ['plain.example.com'] },
+    { id: 'client', names: ['client.example.com'], usages: ['serverAuth', 'clientAuth'], preferredChain: 'ISRG Root X1' },
   ],
 };
 
@@ -24,6 +25,11 @@ describe('a request by a declared id', () => {
       directoryUrl: 'https://acme.example/dir',
       contact: ['mailto:ops@example.com'],
       keystore: { alias: 'mq', profile: 'modern', rotatePassword: false },
+      usages: ['serverAuth'],
+    });
+    expect(validateCertificateRequest({ certificateId: 'client' }, policy)).toMatchObject({ usages: ['serverAuth', 'clientAuth'], preferredChain: 'ISRG Root X1' });
+    expect(validateCertificateRequest({ certificateId: 'client', usages: ['clientAuth', 'serverAuth'], preferredChain: 'ISRG Root X1' }, policy)).toMatchObject({
+      usages: ['serverAuth', 'clientAuth'],
     });
     const api = validateCertificateRequest({ certificateId: 'api' }, policy);
     expect(api).toMatchObject({ names: ['api.example.com'], keyType: 'rsa-2048', keystore: { alias: 'api', profile: 'legacy', passwordSecretRef: 'certflow/passwords/api' } });
@@ -53,6 +59,10 @@ describe('a request by a declared id', () => {
     ['another profile', { certificateId: 'broker-eu1', keystore: { profile: 'legacy' } }, /^keystore\.profile: 'legacy' differs .* \('modern'\)/],
     ['another password secret', { certificateId: 'api', keystore: { passwordSecretRef: 'certflow/passwords/x' } }, /^keystore\.passwordSecretRef: 'certflow\/passwords\/x' differs .* \('certflow\/passwords\/api'\)/],
     ['a password secret where a password is generated', { certificateId: 'plain', keystore: { passwordSecretRef: 'certflow/passwords/x' } }, /^keystore\.passwordSecretRef: .* \('\(a generated password\)'\)/],
+    ['other usages', { certificateId: 'client', usages: ['serverAuth'] }, /^usages: 'serverAuth' differs from the declaration of 'client' \('serverAuth, clientAuth'\)/],
+    ['clientAuth where the default is declared', { certificateId: 'plain', usages: ['clientAuth'] }, /^usages: 'clientAuth' differs .* \('serverAuth'\)/],
+    ['another preferred chain', { certificateId: 'client', preferredChain: 'ISRG Root X2' }, /^preferredChain: 'ISRG Root X2' differs .* \('ISRG Root X1'\)/],
+    ['a preferred chain where none is declared', { certificateId: 'plain', preferredChain: 'ISRG Root X1' }, /^preferredChain: .* \('\(the CA's default chain\)'\)/],
     ['rotating a password held in a secret', { certificateId: 'api', keystore: { rotatePassword: true } }, /^keystore\.rotatePassword: 'api' is declared with keystore\.passwordSecretRef/],
   ])('refuses explicit fields that disagree: %s', (_case, input, message) => {
     expect(() => validateCertificateRequest(input, policy)).toThrow(InvalidCertificateRequest);
@@ -64,7 +74,7 @@ describe('a request by an undeclared id', () => {
   it('needs its names, and says which ids are declared', () => {
     const refusal = () => validateCertificateRequest({ certificateId: 'nowhere' }, policy);
     expect(refusal).toThrow(InvalidCertificateRequest);
-    expect(refusal).toThrow(/^names: required, as 'nowhere' is not a declared certificate \(declared in certflow\.config\.ts: broker-eu1, api, plain\)$/);
+    expect(refusal).toThrow(/^names: required, as 'nowhere' is not a declared certificate \(declared in certflow\.config\.ts: broker-eu1, api, plain, client\)$/);
     expect(() => validateCertificateRequest({ certificateId: 'nowhere' }, { ...policy, certificates: undefined })).toThrow(/declared in certflow\.config\.ts: none/);
   });
 

@@ -26,7 +26,29 @@ describe('validateCertificateRequest', () => {
       directoryUrl: 'https://acme.example/dir',
       contact: ['mailto:ops@example.com'],
       keystore: { alias: 'broker-1', profile: 'legacy', rotatePassword: false },
+      usages: ['serverAuth'],
     });
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ['usages in the order certflow writes them', { usages: ['clientAuth', 'serverAuth'] }, { usages: ['serverAuth', 'clientAuth'] }],
+    ['clientAuth alone', { usages: ['clientAuth'] }, { usages: ['clientAuth'] }],
+    ['a preferred chain, by issuer CN', { preferredChain: 'ISRG Root X1' }, { usages: ['serverAuth'], preferredChain: 'ISRG Root X1' }],
+  ])('takes %s', (_case, fields, expected) => {
+    expect(validateCertificateRequest({ ...base, ...fields }, policy)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['an unknown usage', { usages: ['codeSigning'] }, /^usages\[0\]: unknown usage 'codeSigning' \(one of serverAuth, clientAuth\)$/],
+    ['no usage', { usages: [] }, /^usages: at least one usage is required$/],
+    ['a repeated usage', { usages: ['serverAuth', 'serverAuth'] }, /^usages: each usage at most once$/],
+    ['usages not a list', { usages: 'serverAuth' }, /^usages: must be a list of usages/],
+    ['an empty preferred chain', { preferredChain: '' }, /^preferredChain: '' must be an issuer common name/],
+    ['a preferred chain with a trailing space', { preferredChain: 'ISRG Root X1 ' }, /^preferredChain: 'ISRG Root X1 ' must be an issuer common name/],
+    ['a preferred chain with a newline', { preferredChain: 'ISRG\nRoot' }, /^preferredChain: 'ISRG\\u000aRoot' must be an issuer common name/],
+    ['a preferred chain too long', { preferredChain: 'x'.repeat(65) }, /^preferredChain: 'x+…?' must be an issuer common name/],
+  ])('refuses %s', (_case, fields, message) => {
+    expect(() => validateCertificateRequest({ ...base, ...fields }, policy)).toThrow(message);
   });
 
   it('takes keystore options, passwords by reference only', () => {

@@ -35,6 +35,7 @@ const metadata: CertificateMetadata = {
   fingerprintSha256: 'ff'.repeat(32),
   keyType: 'ec-p256',
   issuer: 'CN=Test',
+  usages: ['serverAuth'],
 };
 const material = {
   certificatePem: 'CERT\n',
@@ -123,6 +124,7 @@ describe('promote', () => {
     { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
     { Key: 'certflow:ari-cert-id', Value: '' },
     { Key: 'certflow:profile', Value: '' },
+    { Key: 'certflow:usages', Value: 'serverAuth' },
   ];
 
   it('writes the bundle as AWSCURRENT in one call (the previous becomes AWSPREVIOUS by itself), then tags every inventory key', async () => {
@@ -180,11 +182,15 @@ describe('promote', () => {
     await expect(store.promote(pending, material)).rejects.toMatchObject({ name: 'StoreInconsistent' });
   });
 
-  it('tags an empty names value when the names exceed a tag value, and the ARI certID when there is one', async () => {
+  it('tags an empty names value when the names exceed a tag value, the ARI certID when there is one, every EKU, and an empty EKU value when the leaf has none', async () => {
     sm.on(PutSecretValueCommand).resolves({ ARN, VersionId: issuedVersion, VersionStages: ['AWSCURRENT'] });
     const names = Array.from({ length: 20 }, (_, i) => `host-${i}.mq.example.com`);
-    await store.promote(pending, { ...material, metadata: { ...metadata, names, ariCertId: 'aki.serial' } });
+    await store.promote(pending, { ...material, metadata: { ...metadata, names, ariCertId: 'aki.serial', usages: ['serverAuth', 'clientAuth'] } });
+    const { usages: _none, ...withoutUsages } = metadata;
+    await store.promote(pending, { ...material, metadata: withoutUsages });
+    expect(sm.commandCalls(TagResourceCommand)[1]!.args[0].input.Tags).toContainEqual({ Key: 'certflow:usages', Value: '' });
     const tags = sm.commandCalls(TagResourceCommand)[0]!.args[0].input.Tags;
+    expect(tags).toContainEqual({ Key: 'certflow:usages', Value: 'serverAuth,clientAuth' });
     expect(tags).toContainEqual({ Key: 'certflow:names', Value: '' });
     expect(tags).toContainEqual({ Key: 'certflow:names-sha256', Value: namesHash(names) });
     expect(tags).toContainEqual({ Key: 'certflow:ari-cert-id', Value: 'aki.serial' });
@@ -287,6 +293,7 @@ describe('inventory and failures (for the scheduled scan)', () => {
               { Key: 'certflow:names-sha256', Value: 'h' },
               { Key: 'certflow:names', Value: 'mq.example.com,*.mq.example.com' },
               { Key: 'certflow:ari-cert-id', Value: '' },
+              { Key: 'certflow:usages', Value: 'serverAuth' },
             ],
           },
         ],
