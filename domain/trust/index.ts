@@ -6,16 +6,67 @@
  *
  *   isrg-root-x1                  ISRG Root X1 (RSA 4096, until 2035): Let's Encrypt production
  *   isrg-root-x2                  ISRG Root X2 (ECDSA P-384, until 2040): Let's Encrypt production
+ *   isrg-root-yr                  Root YR (O=ISRG; RSA 4096, until 2045): Let's Encrypt's Gen Y RSA root
+ *   isrg-root-ye                  Root YE (O=ISRG; ECDSA P-384, until 2045): Let's Encrypt's Gen Y ECDSA root
  *   letsencrypt-staging-root-x1   (STAGING) Pretend Pear X1 (RSA, until 2035): Let's Encrypt staging
  *   letsencrypt-staging-root-x2   (STAGING) Bogus Broccoli X2 (ECDSA, until 2040): Let's Encrypt staging
  *
- * The production roots are Debian's ca-certificates copies (Mozilla's store); the staging roots
+ * X1 and X2 are Debian's ca-certificates copies (Mozilla's store). YR and YE (generated
+ * 2025-09-03, not yet in the root programs' stores) were rebuilt in DER from the text dumps Let's
+ * Encrypt publishes (letsencrypt.org/certs/gen-y/root-y{r,e}.txt): each one's self-signature
+ * verifies, which it could not if a single byte differed. The Gen Y chains served since
+ * 2026-05-13 (leaf ← YR1 ← Root YR cross-signed by X1) end at X1; YR/YE anchor the short chain.
+ * The staging roots
  * are the ones Let's Encrypt publishes at https://letsencrypt.org/certs/staging/ (see
  * https://letsencrypt.org/docs/staging-environment/). Never add a staging root to a truststore
  * used for anything but tests.
  */
 
 const KNOWN_ANCHORS = {
+  'isrg-root-yr': `-----BEGIN CERTIFICATE-----
+MIIFKTCCAxGgAwIBAgIRAOxGNJNgz0sP+KmC2Tqpyj0wDQYJKoZIhvcNAQELBQAw
+LjELMAkGA1UEBhMCVVMxDTALBgNVBAoTBElTUkcxEDAOBgNVBAMTB1Jvb3QgWVIw
+HhcNMjUwOTAzMDAwMDAwWhcNNDUwOTAyMjM1OTU5WjAuMQswCQYDVQQGEwJVUzEN
+MAsGA1UEChMESVNSRzEQMA4GA1UEAxMHUm9vdCBZUjCCAiIwDQYJKoZIhvcNAQEB
+BQADggIPADCCAgoCggIBANvGJnN78CTJdWL3+eGfsLN5TrNBJs+VH9hRXqRbwxu9
+sGNiB0BD1fcOxbSUQCJIM1xE13Db+5Cw1w0s0EBYsvuIP/6joF0w8cuImbgR1OGg
+YbSQ4OpzI+DG8SGuTlcE873OCS+kh3srlo6vl43M5OJg4Aeo1sfHp6kTJDoIiFBN
+JAY+OKfX/FUvYKuhjT+no49lmqmupSBI5PkBQiqrEGtWU5uxU/cQWHGu8jSjFBzn
+ZqvbNPLMXMLFxCb3WTfrJBXXjqvWG+v4bjzxjjeAtOlU7qarRDvNOyAuQYLln904
+M+faKx8hnLCpJ15ZqaEgcNlY+9MMWcC5yvL2A2j3l9+2buggZX+dOE91zYmIdawT
+vSZuVvlbRrAlLxIB6pwMBjneXCjYQ8+3BCCjssbSNpZU3hTcBDdhfAlEDlYr6pEa
+tnMdmDT5BqnKC92bd0EhM1fbLHioLccLCuievT8ZkPhZrq7Mii7gNXAcUEAR8+lz
+Yal+9zTg7C5DALyVOeG/CqfRAMn1KSHCR0NSA6P8tn/mGRlnCct5rtVCLnVySVpU
+6H1qGg3DgTOuskf8eahTMiYbI5ezPJmO5ertalskQ1utp74+eDy92PI4ftHKTbq9
+IWhH4YZKh3WnJEIt+oQvlYZbY8tpEroKrFB6PFGzrJIDRyts4HqvuH52RFj2zv/B
+AgMBAAGjQjBAMA4GA1UdDwEB/wQEAwIBBjAPBgNVHRMBAf8EBTADAQH/MB0GA1Ud
+DgQWBBTe51tg0CJtQCh9Pw0B/qS1UrRRlDANBgkqhkiG9w0BAQsFAAOCAgEAWHnf
+713Bdkq7t5yN2dNIgQakUb94X9WuyhMEHHkgx4oDpSUlnG0w4g94MoqaEUE31ZjR
+LU7L5LD1g9ujFHTQu8AD215AHMVQFbm6j8hQxdXHAzDajFNQnOlDJrLjzIx176oy
+AjvUtejZx2NNmdb5fd0WGVGsCdoAJ3N8ozo7ajE8t6vfxStZb4BQ9WYJGHUDrv2N
+i5tJF6CNiPnlzs3BUfECRbE4JSk+jvy8+VoGiFE8qsH/j78x2fjgQhAQFV7P7Zxy
+dBTZ1wEkNpZNW2qnaK1SKBLa+xf6E06YRIq5uaI+HWH8SY1y5VbRgzq40EKg3yxP
+06fz+uYAUIFJoLNfhwRCc3Q6pQVuMX3yAjHAes4gk4moGcLQ5p7HAh39yeylZc1J
+41sx/jKwLIkPE6Rr1Nf4pxdsxf9SA4yOEiAkDgq04DVxn8hgYFdUtBCuiuVC2heA
+EiqVEa+8QZjuw8Gj0EbHXcRd1nInvGqRS1o9Is7YBdQN57X1AYveGBNNqjICSb7c
+awuw1EawTDrs13VUlJVEsbQ0/O/1aaV73mCdOQ8azqL2KTv1Ewu1xbquE2S+kdQU
+To9TUwat3wUA6cwXh1EfpS/3fJ0aGah5hdpRyoCLDlsSn8tkrjMfFFX0viC+GxHc
+sI1ANRYvqSFC2X1VRZfDg+wD6E21BccmifG4yWc=
+-----END CERTIFICATE-----
+`,
+  'isrg-root-ye': `-----BEGIN CERTIFICATE-----
+MIIB2TCCAWCgAwIBAgIRAKQCa6LvbHwg1AR+XmWmk4AwCgYIKoZIzj0EAwMwLjEL
+MAkGA1UEBhMCVVMxDTALBgNVBAoTBElTUkcxEDAOBgNVBAMTB1Jvb3QgWUUwHhcN
+MjUwOTAzMDAwMDAwWhcNNDUwOTAyMjM1OTU5WjAuMQswCQYDVQQGEwJVUzENMAsG
+A1UEChMESVNSRzEQMA4GA1UEAxMHUm9vdCBZRTB2MBAGByqGSM49AgEGBSuBBAAi
+A2IABDwS/6vhrcVqcbBo+wgdI3fwn9x7DNJJOY/lTOti0vkwuRN87RhEhTH17E7X
+yFjWsPYhIPt/wzOqxTd2b+4ZJNy9ID04YywF9U5zasDVyGSNErVNtz8uSGh5izW8
+7j77GaNCMEAwDgYDVR0PAQH/BAQDAgEGMA8GA1UdEwEB/wQFMAMBAf8wHQYDVR0O
+BBYEFKPIJlqOoUzQNWP8myPIOq5W809WMAoGCCqGSM49BAMDA2cAMGQCMHhMr8N9
+LdL1VQKs9BdV81r76eXRB6mtjuNjzk6/lBsPNToWLTDzGYgtQKO1jl63uAIwGV7m
+onyF377c+MM1oqVNs17sgu7F9YKZwgLmVbeOMDbKAXHtKMDLbiGllCcs8f47
+-----END CERTIFICATE-----
+`,
   'isrg-root-x1': `-----BEGIN CERTIFICATE-----
 MIIFazCCA1OgAwIBAgIRAIIQz7DSQONZRGPgu2OCiwAwDQYJKoZIhvcNAQELBQAw
 TzELMAkGA1UEBhMCVVMxKTAnBgNVBAoTIEludGVybmV0IFNlY3VyaXR5IFJlc2Vh
@@ -123,8 +174,13 @@ export function knownAnchorPem(name: KnownAnchor): string {
   return KNOWN_ANCHORS[name];
 }
 
-/** Let's Encrypt production: ISRG Root X1 (RSA hierarchy) and ISRG Root X2 (ECDSA hierarchy). */
-export const letsEncryptProductionRoots = (): string[] => [knownAnchorPem('isrg-root-x1'), knownAnchorPem('isrg-root-x2')];
+/** Let's Encrypt production: ISRG Root X1 and X2, and the Gen Y roots YR (RSA) and YE (ECDSA). */
+export const letsEncryptProductionRoots = (): string[] => [
+  knownAnchorPem('isrg-root-x1'),
+  knownAnchorPem('isrg-root-x2'),
+  knownAnchorPem('isrg-root-yr'),
+  knownAnchorPem('isrg-root-ye'),
+];
 
 /** Let's Encrypt staging: (STAGING) Pretend Pear X1 and (STAGING) Bogus Broccoli X2. */
 export const letsEncryptStagingRoots = (): string[] => [knownAnchorPem('letsencrypt-staging-root-x1'), knownAnchorPem('letsencrypt-staging-root-x2')];

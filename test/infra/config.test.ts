@@ -141,7 +141,7 @@ describe('defineConfig', () => {
           directories: [{ url: 'https://ca.internal.example/acme', trustAnchors: ['not a pem', letsEncryptProductionRoots().join('')] }],
         },
       },
-      ['acme.directories[0].trustAnchors[0]: must be one PEM certificate (found 0)', 'acme.directories[0].trustAnchors[1]: must be one PEM certificate (found 2)'],
+      ['acme.directories[0].trustAnchors[0]: must be one PEM certificate (found 0)', 'acme.directories[0].trustAnchors[1]: must be one PEM certificate (found 4)'],
     ],
     ['a value of the wrong type', { hostedZones: zones, verifyAuthoritativeNameServers: 'yes' as unknown as boolean }, ['verifyAuthoritativeNameServers: is not true or false (got "yes")']],
   ])('refuses %s, naming the field', (_case, input, problems) => {

@@ -178,6 +178,9 @@ describe('the embedded default anchors', () => {
   const FINGERPRINTS: Record<KnownAnchor, { subject: string; sha256: string; notAfter: string }> = {
     'isrg-root-x1': { subject: 'ISRG Root X1', sha256: '96bcec06264976f37460779acf28c5a7cfe8a3c0aae11a8ffcee05c0bddf08c6', notAfter: '2035-06-04T11:04:38.000Z' },
     'isrg-root-x2': { subject: 'ISRG Root X2', sha256: '69729b8e15a86efc177a57afb7171dfc64add28c2fca8cf1507e34453ccb1470', notAfter: '2040-09-17T16:00:00.000Z' },
+    // Gen Y: Let's Encrypt publishes serial, keys, SKI and signature (letsencrypt.org/certs/gen-y/).
+    'isrg-root-yr': { subject: 'Root YR', sha256: 'e57b7e6f150c419102e8d5c055729ff967b9d1a829bf00cec89ca604ebf4a86f', notAfter: '2045-09-02T23:59:59.000Z' },
+    'isrg-root-ye': { subject: 'Root YE', sha256: 'e14ffcad5b0025731006caa43a121a22d8e9700f4fb9cf852f02a708aa5d5666', notAfter: '2045-09-02T23:59:59.000Z' },
     'letsencrypt-staging-root-x1': { subject: '(STAGING) Pretend Pear X1', sha256: 'e70570a989f8565aabdf7cae27abd1621872d6a3f811e3fef27e3dba02912198', notAfter: '2035-06-04T11:04:38.000Z' },
     'letsencrypt-staging-root-x2': { subject: '(STAGING) Bogus Broccoli X2', sha256: '9b2a339fe6a3e85585c4cd75536cb8c1cf7cd603b9a64bec2521858ae48da85d', notAfter: '2040-09-17T16:00:00.000Z' },
   };
@@ -194,9 +197,9 @@ describe('the embedded default anchors', () => {
     expect(certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey)).toBe(true);
   });
 
-  it('gives X1 and X2 for each Let\'s Encrypt environment', () => {
+  it("gives X1, X2, YR and YE for Let's Encrypt production, X1 and X2 for staging", () => {
     const cns = (pems: string[]) => pems.map((text) => /CN=(.+)/.exec(new X509Certificate(text).subject)![1]);
-    expect(cns(letsEncryptProductionRoots())).toEqual(['ISRG Root X1', 'ISRG Root X2']);
+    expect(cns(letsEncryptProductionRoots())).toEqual(['ISRG Root X1', 'ISRG Root X2', 'Root YR', 'Root YE']);
     expect(cns(letsEncryptStagingRoots())).toEqual(['(STAGING) Pretend Pear X1', '(STAGING) Bogus Broccoli X2']);
   });
 });
