@@ -21,12 +21,20 @@ export function invokeStep<I, O, D extends { readonly log: Logger }>(step: (inpu
   return step(input, { ...deps, log: withLogKeys(deps.log, { ...logKeysOf(input) }) });
 }
 
-export function lambdaHandler<I, O>(step: Step<I, O>): (input: I, context?: LambdaContext) => Promise<O> {
+/**
+ * A Lambda handler, carrying the step it runs: test/infra/bundled-handlers.test.ts loads each
+ * bundled asset and checks its handler's step is its catalogue entry's (a wrong file or export
+ * name in the catalogue would deploy another step's code with every other test green).
+ */
+export type LambdaHandler<I, O> = ((input: I, context?: LambdaContext) => Promise<O>) & { readonly step: Step<I, O> };
+
+export function lambdaHandler<I, O>(step: Step<I, O>): LambdaHandler<I, O> {
   let deps: StepDeps | undefined;
-  return async (input: I, context?: LambdaContext) => {
+  const handler = async (input: I, context?: LambdaContext) => {
     deps ??= awsDepsFromEnvironment();
     // cold_start, function_name, function_request_id… on every line of this invocation.
     if (context && deps.log instanceof PowertoolsLog) deps.log.logger.addContext(context);
     return invokeStep(step, input, deps);
   };
+  return Object.assign(handler, { step });
 }
