@@ -1,10 +1,10 @@
 /**
  * Lambda entry glue: each handler module exports `handler = lambdaHandler(step)`.
- * Dependencies are built once per container from the environment.
+ * Dependencies are built once per container from the environment; the AWS wiring is loaded then,
+ * so the local runner, which imports every handler through the catalogue, never loads the AWS SDK.
  */
 import type { StepDeps } from '../deps';
 import type { Logger } from '../../domain/ports';
-import { awsDepsFromEnvironment } from './aws-deps';
 import { logKeysOf, PowertoolsLog, withLogKeys } from '../../domain/logging/logger';
 
 export type Step<I, O> = (input: I, deps: StepDeps) => Promise<O>;
@@ -31,7 +31,7 @@ export type LambdaHandler<I, O> = ((input: I, context?: LambdaContext) => Promis
 export function lambdaHandler<I, O>(step: Step<I, O>): LambdaHandler<I, O> {
   let deps: StepDeps | undefined;
   const handler = async (input: I, context?: LambdaContext) => {
-    deps ??= awsDepsFromEnvironment();
+    deps ??= (await import('./aws-deps')).awsDepsFromEnvironment();
     // cold_start, function_name, function_request_id… on every line of this invocation.
     if (context && deps.log instanceof PowertoolsLog) deps.log.logger.addContext(context);
     return invokeStep(step, input, deps);
