@@ -77,7 +77,7 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
         'certflow issue demo1 --name a.certflow.test',
         'certflow issue broker --name mq.certflow.test --name "*.mq.certflow.test" --key-type rsa-2048 --keystore-profile legacy',
         'certflow issue demo1 --name a.certflow.test --json',
-        'certflow local start && certflow issue demo2 --name b.certflow.test   # ≈ 0.5 s: Pebble already runs',
+        'certflow local start && certflow issue demo2 --name b.certflow.test   # on the running Pebble: no start',
       )}
 
 Locally each command runs the execution itself, on a Pebble of its own, or on the one of
