@@ -105,8 +105,9 @@ async function main(): Promise<void> {
 }
 
 function printCli(f: CliFigures): void {
-  console.log(`\nThe certflow command, whole processes (node bin/cli.js …, warm cache; certbot: issue #11's figures on this machine; load average ${f.loadAverage.join(' ')})`);
-  console.log(table(['figure', 'certflow', 'certbot', 'ratio', 'target'], cliRows(f)));
+  const certbot = f.certbot ? `certbot ${f.certbot.version.replace(/^certbot /, '')} on the same Pebble` : 'certbot not installed';
+  console.log(`\nThe certflow command, whole processes (node bin/cli.js …, warm cache, GNU time; ${certbot}; load average ${f.loadAverage.join(' ')})`);
+  console.log(table(['figure', 'wall', 'CPU', 'peak RSS', 'target', 'certbot certonly'], cliRows(f)));
 }
 
 function positive(flag: string, value: string | undefined): number {

@@ -9,7 +9,7 @@
 //   (prepack), on the production dependencies only.
 /* global process, URL */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -19,10 +19,9 @@ const bundle = existsSync(cli) && process.env.CERTFLOW_DEV_BUNDLE !== '0'
   ? await import('./dev-bundle.js').then(({ devBundle }) => devBundle(fileURLToPath(new URL('..', import.meta.url)))).catch(() => undefined)
   : undefined;
 
-// The build's identity (bin/runtime.ts): the local CA daemon runs executions for its own build only.
 if (bundle) {
   const { run } = await import(pathToFileURL(bundle).href);
-  process.exit(await run(args, { codeId: bundle }));
+  process.exit(await run(args));
 } else if (existsSync(cli)) {
   const tsx = import.meta.resolve('tsx');
   const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { stdio: 'inherit' });
@@ -31,6 +30,5 @@ if (bundle) {
 } else {
   const entry = new URL('../dist/certflow/cli.mjs', import.meta.url);
   const { run } = await import(entry.href);
-  const { size, mtimeMs } = statSync(entry);
-  process.exit(await run(args, { codeId: `${fileURLToPath(entry)}@${size}:${mtimeMs}` }));
+  process.exit(await run(args));
 }

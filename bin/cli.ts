@@ -5,8 +5,7 @@
  * agent, demo, simulate, config, local. Exit codes: 0 ok, 1 failed, 2 usage or configuration error.
  *
  * This module registers the subcommands only; each action loads its implementation when it runs
- * (bin/commands/*), so a command loads what it uses: `certflow issue` with the local CA daemon
- * running loads commander, a socket and a progress printer, nothing more.
+ * (bin/commands/*), so a command loads what it uses: `certflow list` loads no pipeline.
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +17,6 @@ import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
 import { addAwsOptions, onAws, runsOnAws } from './commands/aws-mode';
 import { EXIT, ROLLED_BACK, UsageError } from './commands/exit';
-import { setCodeIdentity } from './runtime';
 
 export { EXIT, ROLLED_BACK };
 
@@ -31,7 +29,7 @@ interface Mode {
   readonly aws?: boolean;
 }
 
-type LocalRunFlags = Mode & { readonly json?: boolean; readonly inProcess?: boolean };
+type LocalRunFlags = Mode & { readonly json?: boolean };
 interface IssueFlags {
   readonly name: string[];
   readonly keyType: string;
@@ -72,8 +70,7 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
 
   const modeOptions = (command: Command) =>
     addAwsOptions(command, ['stateMachineArn'])
-      .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
-      .option('--in-process', 'locally: run the execution in this process even when the daemon of certflow local start could (slower; for debugging)');
+      .option('--json', 'print the result as JSON on stdout (progress goes to stderr)');
 
   modeOptions(
     program
@@ -97,11 +94,11 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
         'certflow issue short1 --name s.certflow.test --acme-profile shortlived   # a 6-day certificate',
         'certflow issue broker --name mq.certflow.test --usage serverAuth --usage clientAuth   # refused if the CA lacks clientAuth',
         'certflow issue demo1 --name a.certflow.test --preferred-chain "ISRG Root X1"',
-        'certflow local start && certflow issue demo2 --name b.certflow.test   # ≈ 0.3 s: the daemon runs it',
+        'certflow local start && certflow issue demo2 --name b.certflow.test   # on the running Pebble: no start',
       )}
 
-Locally each command starts its own Pebble (≈ 2.5 s) unless certflow local start runs: then its daemon
-runs the execution and this command only follows it (README "Fast local path").`,
+Locally each command runs the execution itself, on a Pebble of its own, or on the one of
+certflow local start while it runs (README "Fast local path").`,
     )
     .action(async (id: string, options: LocalRunFlags & IssueFlags) => {
       checkLocal(options);
@@ -240,13 +237,7 @@ reload a host by hand after a rollback (README "Runbook").`,
   return program;
 }
 
-export interface RunOptions {
-  /** The build this is (bin/cli.js: the bundle's entry); the local CA daemon runs executions only for its own build. */
-  readonly codeId?: string;
-}
-
-export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
-  setCodeIdentity(options.codeId);
+export async function run(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram((value) => {
     code = value;

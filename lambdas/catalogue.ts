@@ -31,7 +31,7 @@ import { revokeAtCa } from './handlers/revoke-at-ca';
 import { scanInventory } from './handlers/scan-inventory';
 import { validateRequest } from './handlers/validate-request';
 import { validateRevocation } from './handlers/validate-revocation';
-import { ENV } from './runtime/aws-deps';
+import { ENV } from './runtime/env';
 import { invokeStep } from './runtime/lambda';
 import type { FailureState, RenewalState, RevocationState } from './state';
 

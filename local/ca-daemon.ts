@@ -15,7 +15,6 @@ import * as path from 'node:path';
 import { LocalDnsServer } from '../domain/adapters/local/dns-server';
 import { FileTxtZoneData } from '../domain/adapters/local/file-zone-data';
 import type { SharedLocalCa } from './environment';
-import { MAX_SOCKET_PATH, type ExecutionEndpoint } from './execution-protocol';
 import { getFromPebble, startPebbleWithDns } from './pebble';
 
 export const CA_STATE_FORMAT = 1;
@@ -30,8 +29,6 @@ export interface CaDaemonState {
   readonly tlsCaPem: string;
   readonly rootPem: string;
   readonly startedAt: string;
-  /** Where the daemon runs executions for `certflow issue|renew` of the same build (local/execution-service.ts). */
-  readonly executions?: ExecutionEndpoint;
 }
 
 export type CaStatus =
@@ -42,7 +39,6 @@ export const caDir = (home: string) => path.join(home, 'local-ca');
 const stateFile = (home: string) => path.join(caDir(home), 'state.json');
 const txtDir = (home: string) => path.join(caDir(home), 'txt');
 const logFile = (home: string) => path.join(caDir(home), 'daemon.log');
-const socketFile = (home: string) => path.join(caDir(home), 'executions.sock');
 
 /** The process exists and is not a zombie (a daemon whose starter exited waits for init to reap it). */
 function alive(pid: number | undefined): boolean {
@@ -111,7 +107,6 @@ export function sharedCaOf(home: string, state: CaDaemonState, zones: Constructo
 
 function clearState(home: string): void {
   fs.rmSync(stateFile(home), { force: true });
-  fs.rmSync(socketFile(home), { force: true }); // a killed daemon's
   fs.rmSync(txtDir(home), { recursive: true, force: true });
 }
 
@@ -121,18 +116,9 @@ function writeState(home: string, state: CaDaemonState): void {
   fs.renameSync(temp, stateFile(home));
 }
 
-export interface DaemonOptions {
-  /**
-   * The build this daemon runs (bin/runtime.ts). Given, it also serves executions for commands of
-   * the same build on a Unix socket; without it (under tsx), commands run their executions themselves.
-   */
-  readonly codeId?: string;
-}
-
 /** Inside the daemon (`certflow local __daemon`): start DNS + Pebble, publish the state, serve until signalled. */
-export async function runCaDaemon(home: string, zones: ConstructorParameters<typeof FileTxtZoneData>[0], options: DaemonOptions = {}): Promise<never> {
+export async function runCaDaemon(home: string, zones: ConstructorParameters<typeof FileTxtZoneData>[0]): Promise<never> {
   fs.mkdirSync(caDir(home), { recursive: true, mode: 0o700 });
-  fs.chmodSync(caDir(home), 0o700); // the execution socket's folder: its owner's only
   fs.rmSync(txtDir(home), { recursive: true, force: true });
   const dnsServer = new LocalDnsServer(new FileTxtZoneData(zones, txtDir(home)));
   const { pebble } = await startPebbleWithDns(dnsServer);
@@ -147,7 +133,6 @@ export async function runCaDaemon(home: string, zones: ConstructorParameters<typ
     rootPem: await pebble.rootPem(),
     startedAt: new Date().toISOString(),
   };
-  const executions = await serveExecutionsFor(home, state, zones, options.codeId);
   let ending = false;
   const end = async (code: number, why: string) => {
     if (ending) return;
@@ -160,7 +145,6 @@ export async function runCaDaemon(home: string, zones: ConstructorParameters<typ
     } catch {
       fs.rmSync(txtDir(home), { recursive: true, force: true });
     }
-    await executions?.service.close().catch(() => {});
     await pebble.stop().catch(() => {});
     await dnsServer.stop().catch(() => {});
     process.exit(code);
@@ -172,35 +156,10 @@ export async function runCaDaemon(home: string, zones: ConstructorParameters<typ
     if (pebble.exited) void end(1, `Pebble exited (${pebble.exited.code ?? pebble.exited.signal}): ${pebble.exited.lastOutput}`);
   }, 500);
   watch.unref();
-  writeState(home, executions ? { ...state, executions: executions.endpoint } : state);
-  process.stderr.write(
-    `${state.startedAt} local CA serving: ${state.directoryUrl}, DNS 127.0.0.1:${state.dnsPort}/udp, Pebble pid ${state.pebblePid}` +
-      `${executions ? `; executions on ${executions.endpoint.socket}` : ''}\n`,
-  );
+  writeState(home, state);
+  process.stderr.write(`${state.startedAt} local CA serving: ${state.directoryUrl}, DNS 127.0.0.1:${state.dnsPort}/udp, Pebble pid ${state.pebblePid}\n`);
   process.send?.({ ready: true });
   return new Promise<never>(() => {}); // served until a signal
-}
-
-/** The execution service, warmed (definitions loaded, pipeline wired) before the daemon says it is ready. */
-async function serveExecutionsFor(home: string, state: CaDaemonState, zones: ConstructorParameters<typeof FileTxtZoneData>[0], codeId: string | undefined) {
-  const socket = socketFile(home);
-  if (!codeId) return undefined;
-  if (socket.length > MAX_SOCKET_PATH) {
-    process.stderr.write(`executions not served: the socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes (commands run their executions themselves)\n`);
-    return undefined;
-  }
-  const { serveExecutions } = await import('./execution-service');
-  const endpoint: ExecutionEndpoint = { socket, codeId };
-  const service = await serveExecutions({ home, ca: sharedCaOf(home, state, zones), endpoint });
-  try {
-    await service.warm();
-  } catch (error) {
-    // E.g. the installed package (no state machine runner): the CA still serves, commands run their own executions.
-    process.stderr.write(`executions not served: ${error instanceof Error ? error.message : String(error)}\n`);
-    await service.close();
-    return undefined;
-  }
-  return { service, endpoint };
 }
 
 export interface StartOptions {

@@ -1,5 +1,5 @@
 /** Human-readable progress, one line per state, from the local executor's history events. */
-/** What the printer reads of a history event (local/runner.ts HistoryEvent, or its wire form from the daemon). */
+/** What the printer reads of a history event (local/runner.ts HistoryEvent). */
 export interface ProgressLike {
   readonly type: string;
   readonly timestamp: number;

@@ -6,7 +6,6 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { CaDaemonState } from '../../local/ca-daemon';
-import { codeIdentity } from '../runtime';
 
 // Loaded by the actions: registering `local` costs the other subcommands nothing.
 const daemon = () => import('../../local/ca-daemon');
@@ -42,10 +41,7 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
       const { startCaDaemon } = await daemon();
       const { state, alreadyRunning } = await startCaDaemon(home());
       if (options.json) json({ running: true, alreadyRunning, ...publicState(state) });
-      else {
-        out(`${alreadyRunning ? 'Already running' : 'Started'}: Pebble ${state.directoryUrl}, DNS 127.0.0.1:${state.dnsPort}/udp (daemon pid ${state.daemonPid}; certflow local stop ends it)`);
-        out(executionsLine(state));
-      }
+      else out(`${alreadyRunning ? 'Already running' : 'Started'}: Pebble ${state.directoryUrl}, DNS 127.0.0.1:${state.dnsPort}/udp (daemon pid ${state.daemonPid}; certflow local stop ends it)`);
       setCode(0);
     });
 
@@ -69,10 +65,7 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
       const { caStatus, caDir } = await daemon();
       const status = await caStatus(home());
       if (options.json) json(status.running ? { running: true, ...publicState(status.state) } : { running: false, ...(status.stale ? { stale: status.stale.reason } : {}) });
-      else if (status.running) {
-        out(`Running since ${status.state.startedAt}: Pebble ${status.state.directoryUrl}, DNS 127.0.0.1:${status.state.dnsPort}/udp (daemon pid ${status.state.daemonPid}, Pebble pid ${status.state.pebblePid}; state in ${caDir(home())})`);
-        out(executionsLine(status.state));
-      }
+      else if (status.running) out(`Running since ${status.state.startedAt}: Pebble ${status.state.directoryUrl}, DNS 127.0.0.1:${status.state.dnsPort}/udp (daemon pid ${status.state.daemonPid}, Pebble pid ${status.state.pebblePid}; state in ${caDir(home())})`);
       else out(status.stale ? `Not running: stale state (${status.stale.reason}); certflow local stop clears it` : 'Not running (certflow local start)');
       setCode(status.running ? 0 : 1);
     });
@@ -80,21 +73,11 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
   // The daemon itself, started by `local start`.
   local.command('__daemon', { hidden: true }).action(async () => {
     const [{ runCaDaemon }, { LOCAL_ZONES }] = await Promise.all([daemon(), import('../../local/environment')]);
-    await runCaDaemon(home(), LOCAL_ZONES, { codeId: codeIdentity() });
+    await runCaDaemon(home(), LOCAL_ZONES);
   });
 }
 
-/** Whether issue/renew of this build will run in the daemon, in words. */
-function executionsLine(state: CaDaemonState): string {
-  if (!state.executions) return 'Executions: not served by this daemon (issue/renew run in their own process, on this CA)';
-  const same = state.executions.codeId === codeIdentity();
-  return same
-    ? `Executions: issue/renew run in the daemon (${state.executions.socket})`
-    : 'Executions: the daemon runs another build of certflow; issue/renew run in their own process (certflow local stop, then start, to change that)';
-}
-
 function publicState(state: CaDaemonState) {
-  const { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt, executions } = state;
-  // executions: where the daemon runs issue/renew for commands of its build (null: it does not).
-  return { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt, stateDir: path.join(home(), 'local-ca'), executions: executions?.socket ?? null };
+  const { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt } = state;
+  return { directoryUrl, managementUrl, dnsPort, daemonPid, pebblePid, startedAt, stateDir: path.join(home(), 'local-ca') };
 }

@@ -1,17 +1,12 @@
 /**
- * `certflow issue|renew` on the embedded local default. With `certflow local start` running this
- * build, the daemon runs the execution (local/execution-client.ts: this process loads no pipeline);
- * otherwise this process runs it, on the daemon's CA when one runs, else on a Pebble of its own.
- * Either way: the same synthesized RenewCertificate, the same store, the same output.
+ * `certflow issue|renew` on the embedded local default, in this process: on the CA of
+ * `certflow local start` when it runs (no Pebble to start), else on a Pebble of its own. The same
+ * synthesized RenewCertificate, the same store, the same output either way.
  */
 import * as path from 'node:path';
 import type { StoredVersion } from '../../domain/ports';
 import type { LocalRenewalRequest } from '../../local/declared';
-import type { LocalRunner } from '../../local/environment';
-import { executeInDaemon, type DaemonTarget } from '../../local/execution-client';
-import type { ExecutionSummary } from '../../local/execution-protocol';
-import type { ProgressLike } from '../../local/progress';
-import { codeIdentity } from '../runtime';
+import type { ExecutionResult } from '../../local/runner';
 import { messageOf } from './cause';
 import { EXIT, UsageError } from './exit';
 
@@ -20,50 +15,35 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const header = (request: LocalRenewalRequest) => `\nRenewCertificate for ${request.names.join(', ')} (${request.keyType ?? 'ec-p256'}) as '${request.certificateId}'\n`;
 
+/** issue: the request as given; renew: a certificate declared in the config. */
+export type LocalTarget = { readonly op: 'issue'; readonly request: LocalRenewalRequest } | { readonly op: 'renew'; readonly certificateId: string; readonly configFile?: string };
+
 export interface LocalRunOptions {
   readonly json?: boolean;
-  /** Never hand the execution to the daemon. */
-  readonly inProcess?: boolean;
 }
 
-/** issue: the request as given; renew: the certificate declared in certflow.config.ts. */
-export async function runLocalRenewal(target: DaemonTarget, options: LocalRunOptions = {}): Promise<number> {
+/** A NotDeclared (an undeclared id, no config) is the operator's to fix: exit 2. */
+async function declared<T>(read: (module: typeof import('../../local/declared')) => Promise<T>): Promise<T> {
+  const module = await import('../../local/declared');
+  try {
+    return await read(module);
+  } catch (error) {
+    throw error instanceof module.NotDeclared ? new UsageError(error.message) : error;
+  }
+}
+
+// Loaded when a command runs: list/status/history stay fast and never start Pebble.
+const startPipeline = async (write: (text: string) => void) => (await import('../../local/default')).startLocalDefault({ root: home(), write });
+
+export async function runLocalRenewal(target: LocalTarget, options: LocalRunOptions = {}): Promise<number> {
   const asJson = options.json ?? false;
   const write = asJson ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
-  const [{ progressPrinter }, { synthesisProgress }] = await Promise.all([import('../../local/progress'), import('../../local/definition-cache')]);
-  const progress = progressPrinter((line) => write(`${line}\n`));
-  const codeId = codeIdentity();
-  const answer = codeId && !options.inProcess
-    ? await executeInDaemon(home(), target, codeId, {
-        onAccepted: (request, daemon) =>
-          write(`Using the local CA of certflow local start: Pebble ${daemon.directoryUrl}, DNS on 127.0.0.1:${daemon.dnsPort}/udp; its daemon (pid ${daemon.pid}) runs the execution\n${header(request)}`),
-        onSynthesis: synthesisProgress(write),
-        onEvent: progress,
-      })
-    : { kind: 'unavailable' as const };
-  if (answer.kind === 'usage') throw new UsageError(answer.message);
-  if (answer.kind === 'done') return report(answer.result, answer.current ?? undefined, asJson);
-  if (answer.why) write(`(${answer.why})\n`);
-  return runInProcess(target, asJson, write, progress);
-}
-
-async function runInProcess(target: DaemonTarget, asJson: boolean, write: (text: string) => void, onEvent: (event: ProgressLike) => void): Promise<number> {
-  let request: LocalRenewalRequest;
-  if (target.op === 'issue') request = target.request;
-  else {
-    const { declaredCertificate, NotDeclared } = await import('../../local/declared');
-    try {
-      request = await declaredCertificate(target.certificateId, target.configFile);
-    } catch (error) {
-      throw error instanceof NotDeclared ? new UsageError(error.message) : error;
-    }
-  }
-  // Loaded here: list/status/history stay fast and never start Pebble.
-  const { startLocalDefault } = await import('../../local/default');
-  const pipeline = await startLocalDefault({ root: home(), write });
+  const request = target.op === 'issue' ? target.request : await declared(({ declaredCertificate }) => declaredCertificate(target.certificateId, target.configFile));
+  const { progressPrinter } = await import('../../local/progress');
+  const pipeline = await startPipeline(write);
   try {
     write(header(request));
-    const result = await pipeline.executor.run(request, { onEvent });
+    const result = await pipeline.executor.run(request, { onEvent: progressPrinter((line) => write(`${line}\n`)) });
     const current = result.status === 'SUCCEEDED' ? await pipeline.store.current(request.certificateId) : undefined;
     return report(result, current, asJson);
   } finally {
@@ -71,7 +51,7 @@ async function runInProcess(target: DaemonTarget, asJson: boolean, write: (text:
   }
 }
 
-function report(result: ExecutionSummary, current: StoredVersion | undefined, asJson: boolean): number {
+function report(result: ExecutionResult, current: StoredVersion | undefined, asJson: boolean): number {
   if (asJson) {
     out(
       JSON.stringify(
@@ -105,7 +85,7 @@ function report(result: ExecutionSummary, current: StoredVersion | undefined, as
 
 interface RenewedRow {
   readonly certificateId: string;
-  readonly status: ExecutionSummary['status'];
+  readonly status: ExecutionResult['status'];
   readonly executionId: string;
   readonly ms: number;
   readonly version?: string;
@@ -116,42 +96,23 @@ interface RenewedRow {
 }
 
 /**
- * `renew --all`: every certificate declared in the config, one after another, one line each
- * (like `certbot renew`). In the daemon when it runs this build, else on one pipeline in this
- * process. Exit 0 when every one renewed, 1 when any failed (the others still run).
+ * `renew --all`: every certificate declared in the config, one after another on one pipeline,
+ * one line each (like `certbot renew`). Exit 0 when every one renewed, 1 when any failed (the
+ * others still run).
  */
 export async function runLocalRenewAll(configFile: string | undefined, options: LocalRunOptions = {}): Promise<number> {
-  const { declaredCertificates, NotDeclared } = await import('../../local/declared');
-  let requests: LocalRenewalRequest[];
-  try {
-    requests = await declaredCertificates(configFile);
-  } catch (error) {
-    throw error instanceof NotDeclared ? new UsageError(error.message) : error;
-  }
+  const requests = await declared(({ declaredCertificates }) => declaredCertificates(configFile));
   const source = configFile ?? 'certflow.config.ts';
   if (requests.length === 0) throw new UsageError(`no certificate is declared in ${source}`);
   const write = options.json ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
   write(`Renewing the ${requests.length} certificate(s) declared in ${source}\n`);
-  const codeId = codeIdentity();
-  let pipeline: LocalRunner | undefined;
+  const pipeline = await startPipeline(write);
   const rows: RenewedRow[] = [];
   try {
     for (const [index, request] of requests.entries()) {
       const started = performance.now();
-      // Once this process runs executions itself (no daemon for this build), it keeps doing so.
-      const answer = codeId && !options.inProcess && !pipeline ? await executeInDaemon(home(), { op: 'issue', request }, codeId) : ({ kind: 'unavailable' } as const);
-      if (answer.kind === 'usage') throw new UsageError(answer.message);
-      let result: ExecutionSummary;
-      let current: StoredVersion | undefined;
-      if (answer.kind === 'done') {
-        result = answer.result;
-        current = answer.current ?? undefined;
-      } else {
-        if (answer.why) write(`(${answer.why})\n`);
-        pipeline ??= await (await import('../../local/default')).startLocalDefault({ root: home(), write });
-        result = await pipeline.executor.run(request);
-        current = result.status === 'SUCCEEDED' ? await pipeline.store.current(request.certificateId) : undefined;
-      }
+      const result = await pipeline.executor.run(request);
+      const current = result.status === 'SUCCEEDED' ? await pipeline.store.current(request.certificateId) : undefined;
       const row: RenewedRow = {
         certificateId: request.certificateId,
         status: result.status,
@@ -169,7 +130,7 @@ export async function runLocalRenewAll(configFile: string | undefined, options: 
       );
     }
   } finally {
-    await pipeline?.stop();
+    await pipeline.stop();
   }
   const failed = rows.filter((row) => row.status !== 'SUCCEEDED');
   if (options.json) out(JSON.stringify({ renewed: rows.length - failed.length, failed: failed.length, certificates: rows }, null, 2));

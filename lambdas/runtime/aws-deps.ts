@@ -16,30 +16,9 @@ import { secretRefProblem } from '../../domain/core/request';
 import { DEFAULT_SCAN } from '../../domain/core/scan-plan';
 import type { PipelineSettings, StepDeps } from '../deps';
 import { powertoolsLog } from '../../domain/logging/logger';
+import { ENV } from './env';
 
-/** Environment variables the stack sets on every step function (infra/renewal-functions.ts). */
-export const ENV = {
-  step: 'CERTFLOW_STEP',
-  zones: 'CERTFLOW_ZONES',
-  delegations: 'CERTFLOW_DELEGATIONS',
-  verifyAuthoritative: 'CERTFLOW_VERIFY_AUTHORITATIVE',
-  directoryUrl: 'CERTFLOW_DIRECTORY_URL',
-  contact: 'CERTFLOW_CONTACT',
-  eabSecret: 'CERTFLOW_EAB_SECRET',
-  /** The ACME profile an order names when its certificate names none (config `acme.defaultProfile`). */
-  defaultProfile: 'CERTFLOW_ACME_DEFAULT_PROFILE',
-  acmeCaFile: 'CERTFLOW_ACME_CA_FILE',
-  secretPrefix: 'CERTFLOW_SECRET_PREFIX',
-  kmsKeyId: 'CERTFLOW_KMS_KEY_ID',
-  eventBus: 'CERTFLOW_EVENT_BUS',
-  renewStateMachine: 'CERTFLOW_RENEW_STATE_MACHINE_ARN',
-  inventory: 'CERTFLOW_INVENTORY',
-  scan: 'CERTFLOW_SCAN',
-  /** The ACME directories a request may name (JSON list of URLs); the default alone when unset. */
-  directories: 'CERTFLOW_DIRECTORIES',
-  /** Trust anchors by directory URL (JSON); compiled into PackageAndStore's bundle, like the inventory into the scan's. */
-  trustAnchors: 'CERTFLOW_TRUST_ANCHORS',
-} as const;
+export { ENV };
 
 type Environment = Record<string, string | undefined>;
 

@@ -1,18 +1,22 @@
 /** `npx cdk synth` works offline: no AWS credentials, no Docker, esbuild bundling on this machine. */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING } from '../../infra/config';
 import { knownAnchorPem } from '../../domain/trust';
+import { PROJECT_ROOT } from '../../local/definition-cache';
+import { deployedSteps } from '../support/bundled-handlers';
 
 const ISRG_ROOT_X1_LINE = knownAnchorPem('isrg-root-x1').split('\n')[1]!;
 
 describe('cdk synth', () => {
-  it('synthesizes the stack with every Lambda bundled locally', async () => {
-    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-synth-'));
+  it('synthesizes the stack with every Lambda bundled locally, each running its catalogue entry\'s step', async () => {
+    // Inside the project, so the bundles' external @aws-sdk/* resolve when loaded (as Lambda's runtime provides them).
+    const cache = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'certflow');
+    await fs.mkdir(cache, { recursive: true });
+    const out = await fs.mkdtemp(path.join(cache, 'synth-'));
     try {
       const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
       await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], {
@@ -46,6 +50,10 @@ describe('cdk synth', () => {
         expect(bundle.includes(ISRG_ROOT_X1_LINE)).toBe(fn.Properties.Environment.Variables.CERTFLOW_STEP === 'package-and-store');
         expect(JSON.parse(fn.Properties.Environment.Variables.CERTFLOW_DIRECTORIES!)).toEqual([LETS_ENCRYPT_STAGING, LETS_ENCRYPT_PRODUCTION]);
       }
+      // Each bundled handler wraps its own step, not another's (test/infra/bundled-handlers.test.ts: a wrong string is caught).
+      const deployed = deployedSteps(out, template);
+      expect(deployed).toHaveLength(19);
+      for (const { stepId, expected, found } of deployed) expect(found, stepId).toBe(expected);
     } finally {
       await fs.rm(out, { recursive: true, force: true });
     }
