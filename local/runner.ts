@@ -46,9 +46,37 @@ export interface ExecutionResult {
   readonly lambdaInvocations: number;
 }
 
+/** The first waits of a loop are free; then 10 ms doubling to 250 ms (a 60-check loop then lasts ≥ 13 s). */
+const FREE_WAITS = 3;
+const FIRST_WAIT_MS = 10;
+const MAX_WAIT_MS = 250;
+
+export function localWaitMs(visit: number): number {
+  return visit <= FREE_WAITS ? 0 : Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** (visit - FREE_WAITS - 1));
+}
+
+/**
+ * The Wait overrides of one execution: `fixedMs` for every Wait state, else each state's own
+ * backoff. aws-local-stepfunctions reads the override each time a Wait state is entered, so a
+ * getter counts the visits. (Locally the poll loops' real waits — seconds on AWS — would make
+ * every command slow; none at all let 60 checks pass in about a second, which a CA starved of
+ * CPU on a busy 2-core machine outlasted.)
+ */
+function localWaits(waitStates: readonly string[], fixedMs: number | undefined): Record<string, number> {
+  const waits: Record<string, number> = {};
+  for (const name of waitStates) {
+    let visits = 0;
+    Object.defineProperty(waits, name, { enumerable: true, get: () => fixedMs ?? localWaitMs((visits += 1)) });
+  }
+  return waits;
+}
+
 export interface RunOptions {
   readonly executionName?: string;
-  /** Milliseconds for every Wait state (0 for tests and benchmarks). */
+  /**
+   * Milliseconds for every Wait state. Unset: a backoff per Wait state (see localWaits), so a poll
+   * loop's bounded attempts outlast a slow CA on a busy machine without slowing the usual case.
+   */
   readonly waitMs?: number;
   /** Milliseconds for every Retry interval. */
   readonly retryMs?: number;
@@ -136,10 +164,11 @@ export class LocalExecutor {
     const execution = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(() => (lambdaInvocations += 1), options.aroundStep),
-        waitTimeOverrides: Object.fromEntries(
+        waitTimeOverrides: localWaits(
           LocalExecutor.allStates(this.local.definition.States)
             .filter(([, state]) => state.Type === 'Wait')
-            .map(([name]) => [name, options.waitMs ?? 0]),
+            .map(([name]) => name),
+          options.waitMs,
         ),
         retryIntervalOverrides: Object.fromEntries(stateNames.map((s) => [s, options.retryMs ?? 0])),
       },
