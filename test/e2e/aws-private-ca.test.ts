@@ -76,7 +76,7 @@ describe.skipIf(!aws.endpoint)(`AWS Private CA against ${aws.endpoint || `(skipp
     expect(entered).toContain('CheckPrivateCertificate');
     expect(entered).not.toContain('CreateOrder');
     const current = (await pipeline.store.current(ID))!;
-    const leaf = new X509Certificate((await pipeline.store.issuedCertificate(ID, current.version)).certificatePem);
+    const leaf = new X509Certificate((await pipeline.store.issuedCertificate(ID, current.version))!.certificatePem);
     expect(leaf.keyUsage).toEqual([USAGE_OIDS.serverAuth, USAGE_OIDS.clientAuth]);
     expect(Math.round((Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / DAY)).toBe(7);
     expect(current.formats).toEqual(['pem', 'pkcs12', 'jks']);

@@ -20,7 +20,8 @@ import {
   InvalidStateException,
   RequestInProgressException,
 } from '@aws-sdk/client-acm-pca';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { MetadataBearer } from '@smithy/types';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AcmPcaIssuer } from '../../../../domain/adapters/aws/private-ca';
 import { LocalEventLog } from '../../../../domain/adapters/local/event-log';
@@ -37,7 +38,12 @@ const CA = 'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/1111111
 const CERTIFICATE = `${CA}/certificate/0123456789abcdef0123456789abcdef`;
 const inProgress = () => new RequestInProgressException({ message: 'Your request is already in progress.', $metadata: {} });
 
-const pca = mockClient(ACMPCAClient);
+// @aws-sdk/client-acm-pca 3.523 (the newest the registry has) is built on an older @smithy/types than
+// aws-sdk-client-mock's: its classes are typed for the mock here; the calls are the real SDK's.
+type Stub = AwsStub<object, MetadataBearer, unknown>;
+const pca = mockClient(ACMPCAClient as unknown as Parameters<typeof mockClient>[0]) as unknown as Stub;
+const cmd = (command: unknown) => command as Parameters<Stub['on']>[0];
+const inputsOf = <T>(command: unknown) => pca.commandCalls(cmd(command)).map((call) => (call.args[0] as unknown as { input: T }).input);
 let root: string;
 let signer: LocalPrivateCa;
 /** What the mocked CA issued, by the CSR IssueCertificate carried. */
@@ -54,11 +60,11 @@ afterAll(async () => {
 beforeEach(() => {
   pca.reset();
   issuedPem = undefined;
-  pca.on(IssueCertificateCommand).callsFake(async (input: { Csr: Uint8Array; TemplateArn: string; Validity: { Value: number } }) => {
+  pca.on(cmd(IssueCertificateCommand)).callsFake(async (input: { Csr: Uint8Array; TemplateArn: string; Validity: { Value: number } }) => {
     const usages = input.TemplateArn.endsWith('EndEntityCertificate/V1') ? (['serverAuth', 'clientAuth'] as const) : input.TemplateArn.includes('Client') ? (['clientAuth'] as const) : (['serverAuth'] as const);
     const ref = await signer.issue({ csrPem: new TextDecoder().decode(input.Csr), usages, lifetimeDays: input.Validity.Value, idempotencyToken: Math.random().toString(16).slice(2) });
     issuedPem = (await signer.fetch(ref))!.chain[0];
-    return { CertificateArn: CERTIFICATE };
+    return { CertificateArn: CERTIFICATE, $metadata: {} };
   });
 });
 
@@ -72,8 +78,8 @@ describe('AcmPcaIssuer requests (Prepare / Act / Assess)', () => {
     const csrPem = await testCsr();
     const ref = await issuer.issue({ csrPem, usages, lifetimeDays: 3, idempotencyToken: 'abc123' });
     expect(ref).toBe(CERTIFICATE);
-    const [call] = pca.commandCalls(IssueCertificateCommand);
-    expect({ ...call!.args[0].input, Csr: new TextDecoder().decode(call!.args[0].input.Csr) }).toEqual({
+    const [input] = inputsOf<{ Csr: Uint8Array }>(IssueCertificateCommand);
+    expect({ ...input, Csr: new TextDecoder().decode(input!.Csr) }).toEqual({
       CertificateAuthorityArn: CA,
       Csr: csrPem,
       SigningAlgorithm: 'SHA256WITHECDSA',
@@ -84,11 +90,11 @@ describe('AcmPcaIssuer requests (Prepare / Act / Assess)', () => {
   });
 
   it('reads RequestInProgressException as "not yet", and the chain (leaf, then CertificateChain) once issued', async () => {
-    pca.on(GetCertificateCommand).rejectsOnce(inProgress()).resolves({ Certificate: signer.rootPem, CertificateChain: signer.rootPem });
+    pca.on(cmd(GetCertificateCommand)).rejectsOnce(inProgress()).resolves({ Certificate: signer.rootPem, CertificateChain: signer.rootPem, $metadata: {} } as MetadataBearer);
     const issuer = new AcmPcaIssuer(new ACMPCAClient({ region: 'eu-west-1' }), { certificateAuthorityArn: CA });
     expect(await issuer.fetch(CERTIFICATE)).toBeUndefined();
     expect((await issuer.fetch(CERTIFICATE))!.chain).toHaveLength(2);
-    expect(pca.commandCalls(GetCertificateCommand).map((call) => call.args[0].input)).toEqual([
+    expect(inputsOf(GetCertificateCommand)).toEqual([
       { CertificateAuthorityArn: CA, CertificateArn: CERTIFICATE },
       { CertificateAuthorityArn: CA, CertificateArn: CERTIFICATE },
     ]);
@@ -97,19 +103,19 @@ describe('AcmPcaIssuer requests (Prepare / Act / Assess)', () => {
   // ACM PCA models no throttling exception class: the service's ThrottlingException arrives by name.
   it('maps throttling to the retryable PrivateCaUnavailable, and a refusal (CA not ACTIVE) to the final PrivateCaRejected', async () => {
     const issuer = new AcmPcaIssuer(new ACMPCAClient({ region: 'eu-west-1', maxAttempts: 1 }), { certificateAuthorityArn: CA });
-    pca.on(GetCertificateCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    pca.on(cmd(GetCertificateCommand)).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     await expect(issuer.fetch(CERTIFICATE)).rejects.toBeInstanceOf(PrivateCaUnavailable);
-    pca.on(IssueCertificateCommand).rejects(new InvalidStateException({ message: 'CA is DISABLED', $metadata: { httpStatusCode: 400 } }));
+    pca.on(cmd(IssueCertificateCommand)).rejects(new InvalidStateException({ message: 'CA is DISABLED', $metadata: { httpStatusCode: 400 } }));
     await expect(issuer.issue({ csrPem: await testCsr(), usages: ['clientAuth'], lifetimeDays: 1, idempotencyToken: 't' })).rejects.toBeInstanceOf(PrivateCaRejected);
   });
 });
 
 describe('the state machine waits for AWS Private CA (Wait + Choice on RequestInProgressException)', () => {
   it('polls GetCertificate until issued, then stores the certificate; no sleep in a Lambda, no secret in state', async () => {
-    pca.on(GetCertificateCommand)
+    pca.on(cmd(GetCertificateCommand))
       .rejectsOnce(inProgress())
       .rejectsOnce(inProgress())
-      .callsFake(async () => ({ Certificate: issuedPem, CertificateChain: signer.rootPem }));
+      .callsFake(async () => ({ Certificate: issuedPem, CertificateChain: signer.rootPem, $metadata: {} }) as MetadataBearer);
     const logs: string[] = [];
     const store = new FileCertificateStore(path.join(root, 'store'));
     const deps: StepDeps = {
@@ -138,9 +144,9 @@ describe('the state machine waits for AWS Private CA (Wait + Choice on RequestIn
     expect(entered.filter((name) => name === 'CheckPrivateCertificate')).toHaveLength(3);
     expect(entered.filter((name) => name === 'Wait PrivateCertificateIssued')).toHaveLength(3);
     expect(entered).not.toContain('CreateOrder');
-    expect(pca.commandCalls(IssueCertificateCommand)).toHaveLength(1);
+    expect(inputsOf(IssueCertificateCommand)).toHaveLength(1);
     // Three polls, then PackageAndStorePrivate reads it once more.
-    expect(pca.commandCalls(GetCertificateCommand)).toHaveLength(4);
+    expect(inputsOf(GetCertificateCommand)).toHaveLength(4);
     const current = (await store.current('broker-1'))!;
     const leaf = new X509Certificate(await fs.readFile(path.join(current.location, 'cert.pem'), 'utf8'));
     expect(leaf.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
