@@ -18,6 +18,7 @@ import { RenewCertificateInputSchema } from '../domain/contracts/request';
 import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PRIVATE_CA_MODES, ScanSettingsSchema, type ManagedCertificate, type PrivateCaSettings } from '../domain/contracts/settings';
 import { LifetimeDaysSchema } from '../domain/contracts/request';
 import { lifetimeProblem, SHORT_LIVED_MAX_DAYS } from '../domain/core/private-ca';
+import { scanIntervalProblem } from '../domain/core/private-renewal';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -254,6 +255,10 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
     seen.add(certificate.id);
     if (faulty.has(index) || !prefixOk) return;
+    // A private identity is renewed at 50–80 % of its lifetime: the scans must come often enough.
+    const days = certificate.lifetimeDays ?? privateCa?.defaultLifetimeDays;
+    const tooCoarse = certificate.issuer === 'privateCa' && days !== undefined ? scanIntervalProblem(days, config.schedule.scanIntervalHours) : undefined;
+    if (tooCoarse) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: tooCoarse });
     const { id, names, keyType, keystore, profile, preferredProfile, usages, preferredChain, issuer, lifetimeDays } = certificate;
     try {
       validateCertificateRequest(

@@ -93,4 +93,12 @@ describe('config check with a private CA', async () => {
     expect(problemsOf({ certificates: [{ id: 'b1', names: ['b1.mq.internal'], issuer: 'privateCa' }] })[0]).toContain('issuer: privateCa is not configured');
     expect(problemsOf({ privateCa: { certificateAuthorityArn: 'arn:aws:acm:x', trustAnchors: [] } })).toHaveLength(2);
   });
+
+  it('refuses a scan schedule too coarse for the identities\' lifetime (renewed at 50–80 %)', () => {
+    const oneDay = { privateCa: { certificateAuthorityArn: CA, trustAnchors: [caPem] }, certificates: [{ id: 'b1', names: ['b1.mq.internal'], issuer: 'privateCa', lifetimeDays: 1 }] };
+    expect(problemsOf(oneDay)).toEqual([
+      "certificates['b1']: a scan every 6 h is too coarse for 1-day identities renewed at 50–80 % of their lifetime (4 scans before expiry need schedule.scanIntervalHours ≤ 1.2)",
+    ]);
+    expect(problemsOf({ ...oneDay, schedule: { scanIntervalHours: 1 } })).toEqual([]);
+  });
 });
