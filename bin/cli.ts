@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { KEY_TYPES } from '../domain/core/key-types';
 import { USAGES } from '../domain/contracts/request';
 import { registerConfigCommand } from './commands/config';
@@ -38,6 +38,15 @@ interface IssueFlags {
   readonly preferredAcmeProfile?: string;
   readonly usage?: string[];
   readonly preferredChain?: string;
+  readonly issuer?: 'acme' | 'private';
+  readonly lifetime?: number;
+}
+
+/** `--lifetime 7d` (or `7`): whole days, as AWS Private CA's Validity takes them. */
+function parseLifetime(value: string): number {
+  const match = /^(\d{1,4})d?$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('a whole number of days, e.g. 7d');
+  return Number(match[1]);
 }
 
 function checkLocal(mode: Mode): void {
@@ -83,7 +92,9 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       .option('--acme-profile <name>', "ACME profile the CA must issue under (refused when the CA does not offer it); locally: classic 90 d, tlsserver 45 d, shortlived 6 d")
       .addOption(new Option('--preferred-acme-profile <name>', "ACME profile to use when the CA offers it, else the CA's default").conflicts('acmeProfile'))
       .option('--usage <eku>', `an extended key usage the certificate must carry: ${USAGES.join(' or ')} (repeatable; default serverAuth); one the CA leaves out fails the issue, nothing stored`, collect)
-      .option('--preferred-chain <issuer CN>', "take the chain whose topmost certificate's issuer has this CN, when the CA offers it (certbot's --preferred-chain)"),
+      .option('--preferred-chain <issuer CN>', "take the chain whose topmost certificate's issuer has this CN, when the CA offers it (certbot's --preferred-chain)")
+      .addOption(new Option('--issuer <issuer>', 'who issues: acme (public names, DNS-01; the default) or private (the private CA: broker identities, clientAuth; locally a CA under CERTFLOW_HOME)').choices(['acme', 'private']))
+      .option('--lifetime <days>', 'with --issuer private: validity in days, e.g. 7d (at most 7 from a short-lived CA; default 7)', parseLifetime),
   )
     .addHelpText(
       'after',
@@ -94,6 +105,7 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
         'certflow issue short1 --name s.certflow.test --acme-profile shortlived   # a 6-day certificate',
         'certflow issue broker --name mq.certflow.test --usage serverAuth --usage clientAuth   # refused if the CA lacks clientAuth',
         'certflow issue demo1 --name a.certflow.test --preferred-chain "ISRG Root X1"',
+        'certflow issue broker-1 --name broker-1.mq.internal --issuer private --usage clientAuth --usage serverAuth --lifetime 7d   # mTLS identity',
         'certflow local start && certflow issue demo2 --name b.certflow.test   # on the running Pebble: no start',
       )}
 
@@ -111,6 +123,8 @@ certflow local start while it runs (README "Fast local path").`,
         ...(options.preferredAcmeProfile ? { preferredProfile: options.preferredAcmeProfile } : {}),
         ...(options.usage ? { usages: options.usage } : {}),
         ...(options.preferredChain !== undefined ? { preferredChain: options.preferredChain } : {}),
+        ...(options.issuer === 'private' ? { issuer: 'privateCa' } : {}),
+        ...(options.lifetime !== undefined ? { lifetimeDays: options.lifetime } : {}),
       };
       setCode((await onAws(options, (aws, ctx) => aws.awsRun(ctx, request))) ?? (await (await localRun()).runLocalRenewal({ op: 'issue', request }, options)));
     });

@@ -13,6 +13,7 @@ import type {
   CertificateRolledBackEvent,
 } from './contracts/events';
 import type { RevocationMark } from './contracts/revocation';
+import type { Usage } from './contracts/request';
 
 /** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
 export interface TxtRecord {
@@ -76,6 +77,32 @@ export interface StoredCertificateState {
   readonly namesSha256?: string;
   /** The current version's revocation mark (a revoke without --reissue): hosts serve it until a renewal. */
   readonly currentRevoked?: RevocationMark;
+}
+
+/** What a private issuer is asked for: the CSR, and the usages and lifetime that pick its template and Validity. */
+export interface PrivateIssueRequest {
+  readonly csrPem: string;
+  readonly usages: readonly Usage[];
+  readonly lifetimeDays: number;
+  /** The same token gets the same certificate (a retried step issues once). */
+  readonly idempotencyToken: string;
+}
+
+/** The issued certificate: the leaf first, then the CA's chain up to (and including) its root. */
+export interface PrivateIssuedChain {
+  readonly chain: string[];
+}
+
+/**
+ * The private issuer (AWS Private CA; locally a CA under CERTFLOW_HOME). IAM: privateIssue
+ * (acm-pca:IssueCertificate on the configured CA, end-entity templates only), privateFetch
+ * (acm-pca:GetCertificate on it). No ACME account, no DNS.
+ */
+export interface PrivateIssuer {
+  /** Submit the CSR; the certificate's reference (an ARN on AWS), public. */
+  issue(request: PrivateIssueRequest): Promise<string>;
+  /** The issued chain, or undefined while the CA is still issuing (RequestInProgressException). */
+  fetch(certificateRef: string): Promise<PrivateIssuedChain | undefined>;
 }
 
 export interface PendingKey {

@@ -49,6 +49,7 @@ export class CertflowStack extends Stack {
       secretPrefix: config.secretPrefix,
       key: this.secretsKey,
       bus: this.bus,
+      ...(config.privateCa ? { privateCaArn: config.privateCa.certificateAuthorityArn } : {}),
     });
     const { functions } = lambdas;
     this.stepLambdas = functions;

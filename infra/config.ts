@@ -15,7 +15,10 @@ import { letsEncryptProductionRoots, letsEncryptStagingRoots } from '../domain/t
 import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
-import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema, type ManagedCertificate } from '../domain/contracts/settings';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PRIVATE_CA_MODES, ScanSettingsSchema, type ManagedCertificate, type PrivateCaSettings } from '../domain/contracts/settings';
+import { LifetimeDaysSchema } from '../domain/contracts/request';
+import { lifetimeProblem, SHORT_LIVED_MAX_DAYS } from '../domain/core/private-ca';
+import { scanIntervalProblem } from '../domain/core/private-renewal';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -102,9 +105,31 @@ export const DEFAULT_DIRECTORIES: readonly AcmeDirectory[] = [
   { url: LETS_ENCRYPT_PRODUCTION, trustAnchors: letsEncryptProductionRoots() },
 ];
 
-/** The anchors by directory URL, as PackageAndStore reads them (PipelineSettings.trustAnchors). */
-export function trustAnchorsOf(config: Pick<CertflowConfig, 'acme'>): TrustAnchors {
-  return Object.fromEntries(config.acme.directories.map(({ url, trustAnchors }) => [url, trustAnchors]));
+/** The anchors by issuer (ACME directory URL, private CA ARN), as PackageAndStore reads them (PipelineSettings.trustAnchors). */
+export function trustAnchorsOf(config: Pick<CertflowConfig, 'acme'> & Partial<Pick<CertflowConfig, 'privateCa'>>): TrustAnchors {
+  const privateCa = config.privateCa ? [[config.privateCa.certificateAuthorityArn, config.privateCa.trustAnchors] as const] : [];
+  return Object.fromEntries([...config.acme.directories.map(({ url, trustAnchors }) => [url, trustAnchors] as const), ...privateCa]);
+}
+
+const ACM_PCA_ARN = /^arn:aws(-[a-z]+)*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f-]{36}$/;
+
+/**
+ * The private issuer (AWS Private CA) that certificates with `issuer: 'privateCa'` come from:
+ * broker-to-broker identities with clientAuth, which no public ACME CA issues since 2026
+ * (docs/private-ca.md). The mode is the CA's own (it bounds the lifetimes); the trust anchors are
+ * its root(s), which the truststores hold and every issued chain must lead to.
+ */
+const PrivateCaSchema = z.strictObject({
+  certificateAuthorityArn: z.string().regex(ACM_PCA_ARN, { error: (issue) => `'${String(issue.input)}' is not an AWS Private CA ARN (arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>)` }),
+  mode: z.enum(PRIVATE_CA_MODES).default('SHORT_LIVED_CERTIFICATE'),
+  trustAnchors: DirectorySchema.shape.trustAnchors,
+  defaultLifetimeDays: LifetimeDaysSchema.default(SHORT_LIVED_MAX_DAYS),
+  signingAlgorithm: z.enum(['SHA256WITHRSA', 'SHA384WITHRSA', 'SHA512WITHRSA', 'SHA256WITHECDSA', 'SHA384WITHECDSA', 'SHA512WITHECDSA']).default('SHA256WITHRSA'),
+});
+
+/** The private issuer as the steps read it (CERTFLOW_PRIVATE_CA): the anchors travel with the others (trustAnchorsOf). */
+export function privateCaSettingsOf({ certificateAuthorityArn, mode, defaultLifetimeDays, signingAlgorithm }: NonNullable<CertflowConfig['privateCa']>): PrivateCaSettings {
+  return { certificateAuthorityArn, mode, defaultLifetimeDays, signingAlgorithm };
 }
 
 /** A group of hosts that install certificates: one SQS queue + host IAM policy per group. */
@@ -197,6 +222,8 @@ const ConfigFieldsSchema = z.strictObject({
     .strictObject({ memoryMb: atLeast(256, ' (RSA key generation and keystores)'), timeoutSeconds: z.number() })
     .default({ memoryMb: 512, timeoutSeconds: 30 }),
   poll: PollSchema.default(DEFAULT_POLL),
+  /** The private issuer (AWS Private CA) for certificates declared `issuer: 'privateCa'`; none by default. */
+  privateCa: PrivateCaSchema.optional(),
 });
 
 /**
@@ -218,6 +245,9 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     const message = `'${config.acme.directoryUrl}' is not one of acme.directories (${directories.join(', ')}): add it with its trust anchors`;
     ctx.addIssue({ code: 'custom', path: ['acme', 'directoryUrl'], message });
   }
+  const privateCa = config.privateCa;
+  const lifetime = privateCa ? lifetimeProblem(privateCa.defaultLifetimeDays, privateCa.mode) : undefined;
+  if (lifetime) ctx.addIssue({ code: 'custom', path: ['privateCa', 'defaultLifetimeDays'], message: lifetime });
   // A certificate with a problem of its own (the fields above) has it reported once, not again as a request.
   const faulty = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'certificates').map((issue) => issue.path?.[1]));
   const seen = new Set<string>();
@@ -225,7 +255,11 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
     seen.add(certificate.id);
     if (faulty.has(index) || !prefixOk) return;
-    const { id, names, keyType, keystore, profile, preferredProfile, usages, preferredChain } = certificate;
+    // A private identity is renewed at 50–80 % of its lifetime: the scans must come often enough.
+    const days = certificate.lifetimeDays ?? privateCa?.defaultLifetimeDays;
+    const tooCoarse = certificate.issuer === 'privateCa' && days !== undefined ? scanIntervalProblem(days, config.schedule.scanIntervalHours) : undefined;
+    if (tooCoarse) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: tooCoarse });
+    const { id, names, keyType, keystore, profile, preferredProfile, usages, preferredChain, issuer, lifetimeDays } = certificate;
     try {
       validateCertificateRequest(
         {
@@ -237,6 +271,8 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
           ...(preferredProfile ? { preferredProfile } : {}),
           ...(usages ? { usages: [...usages] } : {}),
           ...(preferredChain !== undefined ? { preferredChain } : {}),
+          ...(issuer !== undefined ? { issuer } : {}),
+          ...(lifetimeDays !== undefined ? { lifetimeDays } : {}),
         },
         {
           zones: config.hostedZones,
@@ -244,6 +280,7 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
           allowedDirectories: [config.acme.directoryUrl],
           defaultContact: config.acme.contact,
           secretPrefix: config.secretPrefix,
+          ...(privateCa ? { privateCa: { mode: privateCa.mode, defaultLifetimeDays: privateCa.defaultLifetimeDays } } : {}),
         },
       );
     } catch (error) {

@@ -29,6 +29,9 @@
  * | inventory       | secretsmanager:ListSecrets (names and tags, no values); states:ListExecutions on the    |
  * |                 | RenewCertificate machine (the order budget)                                             |
  * | publish         | events:PutEvents on the bus                                                             |
+ * | privateIssue    | acm-pca:IssueCertificate on the configured CA only, end-entity templates only          |
+ * |                 | (acm-pca:TemplateArn condition: no CA certificate can be issued)                       |
+ * | privateFetch    | acm-pca:GetCertificate on the configured CA (its issued certificates)                  |
  * KMS: the key is usable only through Secrets Manager (kms:ViaService), decrypt for readers,
  * encrypt/generate for writers.
  */
@@ -37,6 +40,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { HostedZone } from '../domain/core/dns-names';
+import { END_ENTITY_TEMPLATES, templateArn } from '../domain/core/private-ca';
 import type { ChallengeDelegation } from '../domain/core/txt-values';
 import type { PortSpec } from '../lambdas/deps';
 
@@ -55,7 +59,9 @@ export type Capability =
   | 'certificateRead'
   | 'revocationMark'
   | 'inventory'
-  | 'publish';
+  | 'publish'
+  | 'privateIssue'
+  | 'privateFetch';
 
 /**
  * The port methods each capability's statements serve (the adapters' calls, as statementsFor
@@ -80,6 +86,8 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   revocationMark: { store: ['markRevoked'] },
   inventory: { store: ['inventory'], orders: ['ordersSince'] },
   publish: { events: ['renewed', 'failed', 'expiring', 'revoked', 'revocationFailed'] },
+  privateIssue: { issuer: ['issue'] },
+  privateFetch: { issuer: ['fetch'] },
 };
 
 export interface AccessScope {
@@ -88,6 +96,8 @@ export interface AccessScope {
   readonly secretPrefix: string;
   readonly key: kms.IKey;
   readonly bus: events.IEventBus;
+  /** The private CA (config `privateCa`); without one the private steps get no acm-pca right at all. */
+  readonly privateCaArn?: string;
 }
 
 /** Record names certflow may change: challenges, and the targets of CNAME delegations. */
@@ -238,6 +248,20 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   }
   if (has('failureRecord')) {
     statements.push(new iam.PolicyStatement({ sid: 'RecordFailure', actions: ['secretsmanager:TagResource'], resources: [secret('certificates/*')] }));
+  }
+  if (has('privateIssue') && scope.privateCaArn) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'IssueEndEntityCertificates',
+        actions: ['acm-pca:IssueCertificate'],
+        resources: [scope.privateCaArn],
+        conditions: { StringEquals: { 'acm-pca:TemplateArn': Object.values(END_ENTITY_TEMPLATES).map((template) => templateArn(scope.privateCaArn!, template)) } },
+      }),
+    );
+  }
+  if (has('privateFetch') && scope.privateCaArn) {
+    // GetCertificate is authorized on the CA that issued the certificate (Service Authorization Reference, AWS Private CA).
+    statements.push(new iam.PolicyStatement({ sid: 'ReadIssuedPrivateCertificates', actions: ['acm-pca:GetCertificate'], resources: [scope.privateCaArn] }));
   }
   if (has('publish')) {
     statements.push(new iam.PolicyStatement({ sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [scope.bus.eventBusArn] }));

@@ -1,10 +1,13 @@
 /**
  * The RenewCertificate state machine. The definition reads like the flow:
  *
- *   Validate ▶ CreateOrder ▶ PresentChallenges ▶ (Wait ▶ DnsInSync?)* ▶ AnswerChallenges
- *     ▶ (Wait ▶ OrderReady?)* ▶ Finalize ▶ (Wait ▶ CertificateIssued?)* ▶ PackageAndStore
- *     ▶ PublishRenewed ▶ CleanupChallenges ▶ Succeed
- *   any failure ▶ CleanupAfterFailure ▶ PublishFailed ▶ Fail(named error)
+ *   Validate ▶ Issuer?
+ *     acme (default): CreateOrder ▶ PresentChallenges ▶ (Wait ▶ DnsInSync?)* ▶ AnswerChallenges
+ *       ▶ (Wait ▶ OrderReady?)* ▶ Finalize ▶ (Wait ▶ CertificateIssued?)* ▶ PackageAndStore
+ *       ▶ PublishRenewed ▶ CleanupChallenges ▶ Succeed
+ *     privateCa: IssuePrivate ▶ (Wait ▶ PrivateCertificateIssued?)* ▶ PackageAndStorePrivate
+ *       ▶ PublishPrivateRenewed ▶ ReleasePrivate ▶ Succeed
+ *   any failure ▶ CleanupAfterFailure (private path: CleanupPrivateAfterFailure) ▶ PublishFailed ▶ Fail(named error)
  *
  * State carries URLs, ids and public data only. Every wait is a bounded Wait + Choice loop.
  */
@@ -115,12 +118,15 @@ export interface PollOptions {
   readonly limits: PollLimits;
   /** The error a loop that runs out of attempts fails with. */
   readonly timeoutError: string;
+  /** Where the check's failures and the timeout go; the ACME path's cleanup by default. */
+  readonly onFailure?: sfn.IChainable;
 }
 
 export class RenewCertificateFlow extends Construct {
   readonly definition: sfn.IChainable;
   private readonly failedAt = new Map<string, sfn.Pass>();
   private readonly cleanupAfterFailure: sfn.TaskStateBase;
+  private readonly cleanupPrivateAfterFailure: sfn.TaskStateBase;
   private readonly publishFailed: sfn.TaskStateBase;
 
   constructor(scope: Construct, id: string, private readonly fns: RenewalFunctions, poll: CertflowConfig['poll']) {
@@ -134,6 +140,10 @@ export class RenewCertificateFlow extends Construct {
     this.cleanupAfterFailure = this.task('CleanupAfterFailure', 'cleanup-after-failure');
     this.cleanupAfterFailure.addCatch(this.publishFailed, { resultPath: '$.cleanupFailure' });
     this.cleanupAfterFailure.next(this.publishFailed);
+    // The private path's own: it holds no DNS right, as that path writes no record.
+    this.cleanupPrivateAfterFailure = this.task('CleanupPrivateAfterFailure', 'cleanup-private-after-failure');
+    this.cleanupPrivateAfterFailure.addCatch(this.publishFailed, { resultPath: '$.cleanupFailure' });
+    this.cleanupPrivateAfterFailure.next(this.publishFailed);
 
     const validateRequest = this.step({ state: 'ValidateRequest', step: 'validate-request', onFailure: this.publishFailed });
     // Validated request replaces the raw input, so later steps only ever see normalized data.
@@ -147,9 +157,8 @@ export class RenewCertificateFlow extends Construct {
       { resultPath: '$.cleanupFailure' },
     );
 
-    this.definition = sfn.Chain.start(validateRequest)
-      .next(keepRequestOnly)
-      .next(this.step({ state: 'CreateOrder', step: 'create-order' }))
+    const renewed = new sfn.Succeed(this, 'Renewed', { outputPath: '$.certificate' });
+    const acmePath = sfn.Chain.start(this.step({ state: 'CreateOrder', step: 'create-order' }))
       .next(this.step({ state: 'PresentChallenges', step: 'present-challenges' }))
       .next(this.pollUntil({ name: 'DnsInSync', check: 'CheckDnsSync', step: 'check-dns-sync', limits: poll.dnsSync, timeoutError: LOOP_TIMEOUT_ERRORS.dnsSync }))
       .next(this.step({ state: 'AnswerChallenges', step: 'answer-challenges' }))
@@ -167,7 +176,36 @@ export class RenewCertificateFlow extends Construct {
       .next(this.step({ state: 'PackageAndStore', step: 'package-and-store' }))
       .next(this.step({ state: 'PublishRenewed', step: 'publish-renewed' }))
       .next(cleanupChallenges)
-      .next(new sfn.Succeed(this, 'Renewed', { outputPath: '$.certificate' }));
+      .next(renewed);
+
+    // The private path: a CSR to the private CA, GetCertificate polled here (never a sleep in a Lambda),
+    // then the same packaging, store, event and agents.
+    const onPrivateFailure = this.cleanupPrivateAfterFailure;
+    const releasePrivate = this.task('ReleasePrivate', 'release-private');
+    releasePrivate.addCatch(
+      new sfn.Fail(this, 'PrivateReleaseFailed', { errorPath: '$.cleanupFailure.Error', causePath: '$.cleanupFailure.Cause' }),
+      { resultPath: '$.cleanupFailure' },
+    );
+    const privatePath = sfn.Chain.start(this.step({ state: 'IssuePrivate', step: 'issue-private', onFailure: onPrivateFailure }))
+      .next(
+        this.pollUntil({
+          name: 'PrivateCertificateIssued',
+          check: 'CheckPrivateCertificate',
+          step: 'check-private-certificate',
+          limits: poll.certificateIssued,
+          timeoutError: LOOP_TIMEOUT_ERRORS.certificateIssued,
+          onFailure: onPrivateFailure,
+        }),
+      )
+      .next(this.step({ state: 'PackageAndStorePrivate', step: 'package-and-store-private', onFailure: onPrivateFailure }))
+      .next(this.step({ state: 'PublishPrivateRenewed', step: 'publish-renewed', onFailure: onPrivateFailure }))
+      .next(releasePrivate)
+      .next(renewed);
+
+    const issuer = new sfn.Choice(this, 'Issuer?')
+      .when(sfn.Condition.and(sfn.Condition.isPresent('$.request.issuer'), sfn.Condition.stringEquals('$.request.issuer', 'privateCa')), privatePath)
+      .otherwise(acmePath);
+    this.definition = sfn.Chain.start(validateRequest).next(keepRequestOnly).next(issuer);
   }
 
   /** A Lambda task with its entry's retries only (the failure path itself, the final cleanup). */
@@ -198,15 +236,15 @@ export class RenewCertificateFlow extends Construct {
    * `limits.maxAttempts` times, then failing with `timeoutError`. The fragment continues (Choice
    * default) when done.
    */
-  private pollUntil({ name, check: checkState, step, limits, timeoutError }: PollOptions): sfn.IChainable {
+  private pollUntil({ name, check: checkState, step, limits, timeoutError, onFailure = this.cleanupAfterFailure }: PollOptions): sfn.IChainable {
     const path = STEPS[step].resultPath;
     if (!path) throw new Error(`${step}: a poll's check must keep its result (its catalogue entry has no resultPath)`);
     const wait = new sfn.Wait(this, `Wait ${name}`, { time: sfn.WaitTime.duration(Duration.seconds(limits.waitSeconds)) });
-    const check = this.step({ state: checkState, step });
+    const check = this.step({ state: checkState, step, onFailure });
     const timedOut = new sfn.Pass(this, `${name} timed out`, {
       result: sfn.Result.fromObject({ Error: timeoutError, Cause: `${name}: not done after ${limits.maxAttempts} checks, ${limits.waitSeconds}s apart` }),
       resultPath: '$.failure',
-    }).next(this.recordFailedStep(checkState, this.cleanupAfterFailure));
+    }).next(this.recordFailedStep(checkState, onFailure));
     const notDone = sfn.Condition.booleanEquals(`${path}.done`, false);
     const choice = new sfn.Choice(this, `${name}?`)
       .when(sfn.Condition.and(notDone, sfn.Condition.numberLessThan(`${path}.attempts`, limits.maxAttempts)), wait)

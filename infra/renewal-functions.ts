@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { STEP_IDS, STEPS, type StepId } from '../lambdas/catalogue';
-import { trustAnchorsOf, type CertflowConfig } from './config';
+import { privateCaSettingsOf, trustAnchorsOf, type CertflowConfig } from './config';
 import { statementsFor, type AccessScope } from './iam';
 import type { RenewalFunctions } from './renew-state-machine';
 
@@ -37,11 +37,14 @@ export class RenewalLambdas extends Construct {
       [ENV.eventBus]: access.bus.eventBusName,
       ...(config.acme.externalAccountBindingSecret ? { [ENV.eabSecret]: config.acme.externalAccountBindingSecret } : {}),
       ...(config.acme.defaultProfile ? { [ENV.defaultProfile]: config.acme.defaultProfile } : {}),
+      ...(config.privateCa ? { [ENV.privateCa]: JSON.stringify(privateCaSettingsOf(config.privateCa)) } : {}),
     };
     // The trust anchors are compiled into the one step that checks chains against them (a few
     // roots outgrow Lambda's 4 KB of environment; they never travel in state).
+    const anchorsDefine = { [`process.env.${ENV.trustAnchors}`]: JSON.stringify(JSON.stringify(trustAnchorsOf(config))) };
     const defines: Partial<Record<StepId, Record<string, string>>> = {
-      'package-and-store': { [`process.env.${ENV.trustAnchors}`]: JSON.stringify(JSON.stringify(trustAnchorsOf(config))) },
+      'package-and-store': anchorsDefine,
+      'package-and-store-private': anchorsDefine,
     };
     const roles: Partial<Record<StepId, iam.Role>> = {};
     const entries = STEP_IDS.map((stepId): [StepId, lambda.IFunction] => {

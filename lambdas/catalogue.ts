@@ -17,16 +17,20 @@ import { answerChallenges } from './handlers/answer-challenges';
 import { checkCertificate } from './handlers/check-certificate';
 import { checkDnsSync } from './handlers/check-dns-sync';
 import { checkOrder } from './handlers/check-order';
+import { checkPrivateCertificate } from './handlers/check-private-certificate';
 import { cleanupAfterFailure, cleanupChallenges } from './handlers/cleanup-challenges';
 import { createOrder } from './handlers/create-order';
 import { finalizeOrder } from './handlers/finalize-order';
+import { issuePrivate } from './handlers/issue-private';
 import { markRevoked } from './handlers/mark-revoked';
 import { packageAndStore } from './handlers/package-and-store';
+import { packageAndStorePrivate } from './handlers/package-and-store-private';
 import { presentChallenges } from './handlers/present-challenges';
 import { publishFailed } from './handlers/publish-failed';
 import { publishRenewed } from './handlers/publish-renewed';
 import { publishRevocationFailed } from './handlers/publish-revocation-failed';
 import { publishRevoked } from './handlers/publish-revoked';
+import { cleanupPrivateAfterFailure, releasePrivate } from './handlers/release-private';
 import { revokeAtCa } from './handlers/revoke-at-ca';
 import { scanInventory } from './handlers/scan-inventory';
 import { validateRequest } from './handlers/validate-request';
@@ -270,6 +274,58 @@ export const CATALOGUE = {
     resultPath: null,
     ports: { events: ['failed'], store: ['currentVersion', 'recordFailure'] },
     capabilities: ['publish', 'versionLookup', 'failureRecord'],
+    retry: 'transient',
+  }),
+  // The private path (issuer privateCa): no ACME account, no DNS (docs/private-ca.md).
+  'issue-private': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'issue-private', exportName: 'handler' },
+    run: issuePrivate,
+    payload: { request: '$.request', executionId: '$$.Execution.Id' },
+    resultPath: '$.privateIssuance',
+    ports: { store: ['acquireLease', 'pendingKey'], issuer: ['issue'] },
+    capabilities: ['renewalLease', 'pendingWrite', 'privateIssue'],
+    retry: 'rate-limited',
+  }),
+  'check-private-certificate': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'check-private-certificate', exportName: 'handler' },
+    run: checkPrivateCertificate,
+    payload: { privateIssuance: '$.privateIssuance' },
+    resultPath: '$.privateIssuance',
+    ports: { issuer: ['fetch'] },
+    capabilities: ['privateFetch'],
+    logKeys: { certificateId: '$.request.certificateId' },
+    retry: 'rate-limited',
+  }),
+  'package-and-store-private': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'package-and-store-private', exportName: 'handler' },
+    run: packageAndStorePrivate,
+    payload: { request: '$.request', privateIssuance: '$.privateIssuance' },
+    resultPath: '$.certificate',
+    ports: { issuer: ['fetch'], store: ['readPendingKey', 'readSecret', 'currentKeystorePassword', 'promote'] },
+    capabilities: ['privateFetch', 'pendingRead', 'certificateWrite'],
+    retry: 'rate-limited',
+  }),
+  'release-private': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'release-private', exportName: 'handler' },
+    run: releasePrivate,
+    payload: { certificateId: '$.request.certificateId', executionId: '$$.Execution.Id', pending: '$.privateIssuance.pending' },
+    resultPath: null,
+    ports: { store: ['discardPending', 'releaseLease'] },
+    capabilities: ['pendingDiscard', 'renewalLease'],
+    retry: 'transient',
+  }),
+  'cleanup-private-after-failure': step({
+    machine: 'RenewCertificate',
+    handler: { file: 'release-private', exportName: 'failureHandler' },
+    run: cleanupPrivateAfterFailure,
+    payload: { state: '$', executionId: '$$.Execution.Id' },
+    resultPath: null,
+    ports: { store: ['discardPending', 'pendingFor', 'releaseLease'] },
+    capabilities: ['pendingDiscard', 'renewalLease'],
     retry: 'transient',
   }),
   // RevokeCertificate (infra/revoke-state-machine.ts).

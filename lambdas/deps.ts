@@ -2,7 +2,8 @@
 import type { RequestPolicy } from '../domain/core/request';
 import type { TrustAnchors } from '../domain/core/trust-anchors';
 import type { ScanSettings } from '../domain/core/scan-plan';
-import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger } from '../domain/ports';
+import type { PrivateCaSettings } from '../domain/contracts/settings';
+import type { CertificateStore, DnsChallengeProvider, EventPublisher, Logger, OrderLedger, PrivateIssuer } from '../domain/ports';
 
 /** The request policy (zones, defaults, secret prefix) plus what only the pipeline needs. */
 export interface PipelineSettings extends RequestPolicy {
@@ -16,6 +17,8 @@ export interface PipelineSettings extends RequestPolicy {
   readonly trustAnchors?: TrustAnchors;
   /** The scan limits (the scheduled scan only); the declared inventory is part of the request policy. */
   readonly scan?: ScanSettings;
+  /** The private issuer (config `privateCa`); its trust anchors are `trustAnchors[certificateAuthorityArn]`. */
+  readonly privateCa?: PrivateCaSettings;
 }
 
 /** The ports a step can be given, by name. */
@@ -24,6 +27,8 @@ export interface Ports {
   readonly dns: DnsChallengeProvider;
   readonly events: EventPublisher;
   readonly orders: OrderLedger;
+  /** The private CA (issuer `privateCa`). */
+  readonly issuer: PrivateIssuer;
 }
 export type PortName = keyof Ports;
 export type PortMethod<K extends PortName> = keyof Ports[K] & string;

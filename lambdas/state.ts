@@ -41,6 +41,12 @@ export interface IssuancePollState extends PollState {
   readonly certificateUrl?: string;
 }
 
+/** The private path's issuance: the certificate's reference at the CA (an ARN on AWS) and its pending key. */
+export interface PrivateIssuanceState extends PollState {
+  readonly certificateRef: string;
+  readonly pending: PendingKey;
+}
+
 export type CertificateSummary = StoredVersion;
 
 /** The whole state object after each step, as the state machine's ResultPaths build it. */
@@ -50,6 +56,8 @@ export interface RenewalState {
   readonly dns?: DnsSyncState;
   readonly validation?: OrderPollState;
   readonly issuance?: IssuancePollState;
+  /** The private path (issuer privateCa) instead of order, dns, validation and issuance. */
+  readonly privateIssuance?: PrivateIssuanceState;
   readonly certificate?: CertificateSummary;
 }
 

@@ -7,6 +7,14 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import {
+  ACMPCAClient,
+  CreateCertificateAuthorityCommand,
+  GetCertificateAuthorityCsrCommand,
+  GetCertificateCommand,
+  ImportCertificateAuthorityCertificateCommand,
+  IssueCertificateCommand,
+} from '@aws-sdk/client-acm-pca';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -15,6 +23,8 @@ import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-s
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { groupEventPattern, hostQueuePrefix } from '../infra/subscriber';
 import { EventBridgePublisher } from '../domain/adapters/aws/eventbridge-events';
+import { AcmPcaIssuer, NO_PRIVATE_CA } from '../domain/adapters/aws/private-ca';
+import type { PrivateCaMode, PrivateCaSettings } from '../domain/contracts/settings';
 import { Route53DnsProvider } from '../domain/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../domain/adapters/aws/secrets-store';
 import { LocalDnsServer, queryTxt } from '../domain/adapters/local/dns-server';
@@ -51,6 +61,8 @@ export interface AwsPipelineOptions {
   readonly logSink?: (line: string) => void;
   readonly wrapDns?: (provider: DnsChallengeProvider) => DnsChallengeProvider;
   readonly definitions?: LocalDefinitions;
+  /** Create an ACTIVE AWS Private CA in this mode (the private issuer); none by default. */
+  readonly privateCaMode?: PrivateCaMode;
 }
 
 export interface AwsResources {
@@ -71,6 +83,7 @@ export interface AwsClients {
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly kms: KMSClient;
+  readonly acmPca: ACMPCAClient;
 }
 
 export interface AwsPipeline {
@@ -83,6 +96,8 @@ export interface AwsPipeline {
   readonly executor: LocalExecutor;
   /** RevokeCertificate with the same adapters; a reissue runs on `executor`. */
   readonly revokeExecutor: LocalExecutor;
+  /** The private CA made for this pipeline (privateCaMode), its root PEM. */
+  readonly privateCa?: { readonly arn: string; readonly rootPem: string };
   readonly log: Logger;
   stop(): Promise<void>;
 }
@@ -95,7 +110,33 @@ export function awsClients(config: AwsClientConfig): AwsClients {
     sqs: new SQSClient(config),
     sns: new SNSClient(config),
     kms: new KMSClient(config),
+    acmPca: new ACMPCAClient(config),
   };
+}
+
+/** An AWS Private CA (a root), made ACTIVE as an operator would: its CSR self-issued with the RootCACertificate template and imported. */
+export async function createPrivateCa(client: ACMPCAClient, suffix: string, mode: PrivateCaMode): Promise<{ readonly arn: string; readonly rootPem: string }> {
+  const { CertificateAuthorityArn: arn } = await client.send(
+    new CreateCertificateAuthorityCommand({
+      CertificateAuthorityType: 'ROOT',
+      UsageMode: mode,
+      CertificateAuthorityConfiguration: { KeyAlgorithm: 'RSA_2048', SigningAlgorithm: 'SHA256WITHRSA', Subject: { CommonName: `certflow private CA ${suffix}`, Organization: 'certflow' } },
+      IdempotencyToken: suffix,
+    }),
+  );
+  const { Csr } = await client.send(new GetCertificateAuthorityCsrCommand({ CertificateAuthorityArn: arn }));
+  const { CertificateArn } = await client.send(
+    new IssueCertificateCommand({
+      CertificateAuthorityArn: arn,
+      Csr: new TextEncoder().encode(Csr),
+      SigningAlgorithm: 'SHA256WITHRSA',
+      TemplateArn: 'arn:aws:acm-pca:::template/RootCACertificate/V1',
+      Validity: { Type: 'YEARS', Value: 10 },
+    }),
+  );
+  const { Certificate } = await client.send(new GetCertificateCommand({ CertificateAuthorityArn: arn, CertificateArn }));
+  await client.send(new ImportCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: arn, Certificate: new TextEncoder().encode(Certificate) }));
+  return { arn: arn!, rootPem: Certificate! };
 }
 
 /** Create what the stack would deploy: zones, key, bus, a subscriber group (topic, DLQ, rule; infra/subscriber.ts), an observer queue. */
@@ -157,13 +198,16 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
   const caFile = path.join(options.root, 'acme-ca.pem');
   await fs.writeFile(caFile, pebble.tlsCaPem);
 
+  const ca = options.privateCaMode ? await createPrivateCa(clients.acmPca, options.suffix, options.privateCaMode) : undefined;
+  const privateCa: PrivateCaSettings | undefined = ca && { certificateAuthorityArn: ca.arn, mode: options.privateCaMode!, defaultLifetimeDays: 7 };
   // The environment the stack gives every step function (infra/renewal-functions.ts).
   const settings = settingsFromEnvironment({
     [ENV.zones]: JSON.stringify(resources.zones),
     [ENV.directoryUrl]: pebble.directoryUrl,
     [ENV.directories]: JSON.stringify([pebble.directoryUrl]),
     // On AWS these are compiled into PackageAndStore's bundle; here the variable carries them.
-    [ENV.trustAnchors]: JSON.stringify({ [pebble.directoryUrl]: [await pebble.rootPem()] }),
+    [ENV.trustAnchors]: JSON.stringify({ [pebble.directoryUrl]: [await pebble.rootPem()], ...(ca ? { [ca.arn]: [ca.rootPem] } : {}) }),
+    ...(privateCa ? { [ENV.privateCa]: JSON.stringify(privateCa) } : {}),
     [ENV.contact]: '[]',
     [ENV.defaultProfile]: PEBBLE_DEFAULT_PROFILE,
     [ENV.acmeCaFile]: caFile,
@@ -187,6 +231,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     store,
     events: new EventBridgePublisher(clients.eventBridge, resources.busName),
     orders: { ordersSince: async (since) => executor.startedSince(since) },
+    issuer: privateCa ? new AcmPcaIssuer(clients.acmPca, { certificateAuthorityArn: privateCa.certificateAuthorityArn }) : NO_PRIVATE_CA,
     log,
     now: () => new Date(),
   };
@@ -202,6 +247,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     deps,
     executor,
     revokeExecutor,
+    ...(ca ? { privateCa: ca } : {}),
     log,
     async stop() {
       await pebble.stop();

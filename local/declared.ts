@@ -9,6 +9,10 @@ export interface LocalRenewalRequest {
   /** ACME profile: required (`profile`) or preferred (`preferredProfile`). */
   readonly profile?: string;
   readonly preferredProfile?: string;
+  /** The private issuer and its lifetime (issuer privateCa). */
+  readonly issuer?: string;
+  readonly lifetimeDays?: number;
+  readonly usages?: readonly string[];
 }
 
 /** The id is not declared, or the config does not load: the operator's to fix (a usage error). */
@@ -23,6 +27,9 @@ type Declaration = {
   readonly keystore?: object;
   readonly profile?: string;
   readonly preferredProfile?: string;
+  readonly issuer?: string;
+  readonly lifetimeDays?: number;
+  readonly usages?: readonly string[];
 };
 
 /** Every certificate declared in `configFile` (any certflow config module, checked), else in the project's certflow.config.ts. */
@@ -47,6 +54,9 @@ export async function declaredCertificates(configFile?: string): Promise<LocalRe
     ...(certificate.keystore ? { keystore: { ...certificate.keystore } } : {}),
     ...(certificate.profile ? { profile: certificate.profile } : {}),
     ...(certificate.preferredProfile ? { preferredProfile: certificate.preferredProfile } : {}),
+    ...(certificate.issuer ? { issuer: certificate.issuer } : {}),
+    ...(certificate.lifetimeDays !== undefined ? { lifetimeDays: certificate.lifetimeDays } : {}),
+    ...(certificate.usages ? { usages: [...certificate.usages] } : {}),
   }));
 }
 

@@ -7,6 +7,7 @@ import { LocalDnsProvider, type LocalDnsTarget } from '../domain/adapters/local/
 import { LocalDnsServer, LocalZoneData } from '../domain/adapters/local/dns-server';
 import { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import { LocalPrivateCa } from '../domain/adapters/local/local-private-ca';
 import type { HostedZone } from '../domain/core/dns-names';
 import type { StepDeps } from '../lambdas/deps';
 import type { DnsChallengeProvider, Logger } from '../domain/ports';
@@ -52,6 +53,11 @@ export interface LocalPipelineOptions {
   readonly trustAnchors?: (pebble: RunningPebble) => Promise<readonly string[]>;
 }
 
+/** The local private CA's name where AWS has the CA's ARN (its anchors are `trustAnchors[LOCAL_PRIVATE_CA]`). */
+export const LOCAL_PRIVATE_CA = 'certflow:local-private-ca';
+/** Its lifetime when a request names none: AWS Private CA's short-lived maximum. */
+export const LOCAL_PRIVATE_CA_LIFETIME_DAYS = 7;
+
 /** What runs the state machine on the local default, whoever runs the CA. */
 export interface LocalRunner {
   readonly store: FileCertificateStore;
@@ -62,6 +68,8 @@ export interface LocalRunner {
   readonly scanExecutor: LocalExecutor;
   /** The RevokeCertificate state machine; a reissue runs RenewCertificate on `executor`. */
   readonly revokeExecutor: LocalExecutor;
+  /** The private issuer (issuer privateCa): root key under `<root>/private-ca/`. */
+  readonly privateCa: LocalPrivateCa;
   readonly log: Logger;
   /** Where the CA is: its ACME directory and the DNS server it validates through. */
   readonly ca: { readonly directoryUrl: string; readonly dnsPort: number; readonly shared: boolean };
@@ -89,7 +97,7 @@ export type SharedPipelineOptions = Omit<LocalPipelineOptions, 'pebble' | 'trust
 /** The pipeline on a CA that is already running elsewhere; stop() stops nothing but this process's use of it. */
 export async function connectLocalPipeline(ca: SharedLocalCa, options: SharedPipelineOptions): Promise<LocalRunner> {
   const definitions = options.definitions ?? (await cachedDefinitions({ onProgress: options.onSynthesis }));
-  return wire(options, definitions, {
+  return await wire(options, definitions, {
     directoryUrl: ca.directoryUrl,
     tlsCaPem: ca.tlsCaPem,
     trustAnchors: [ca.rootPem],
@@ -110,8 +118,9 @@ interface WiredCa {
   stop(): Promise<void>;
 }
 
-function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca: WiredCa): LocalRunner {
+async function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca: WiredCa): Promise<LocalRunner> {
   const zones = options.zones ?? LOCAL_ZONES;
+  const privateCa = await LocalPrivateCa.open(path.join(options.root, 'private-ca'));
   // One account key for the embedded CA, whatever port this run's Pebble got: runs don't pile up
   // account folders. Pebble forgot the account of the previous run; the store then hands out the
   // key without its old URL and CreateOrder registers it again.
@@ -126,7 +135,8 @@ function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca:
       zones,
       defaultDirectoryUrl: ca.directoryUrl,
       allowedDirectories: [ca.directoryUrl],
-      trustAnchors: { [ca.directoryUrl]: ca.trustAnchors },
+      trustAnchors: { [ca.directoryUrl]: ca.trustAnchors, [LOCAL_PRIVATE_CA]: [privateCa.rootPem] },
+      privateCa: { certificateAuthorityArn: LOCAL_PRIVATE_CA, mode: 'SHORT_LIVED_CERTIFICATE', defaultLifetimeDays: LOCAL_PRIVATE_CA_LIFETIME_DAYS },
       defaultContact: [],
       // Pebble picks a profile at random for an order that names none; Let's Encrypt's default is classic.
       defaultAcmeProfile: PEBBLE_DEFAULT_PROFILE,
@@ -140,6 +150,7 @@ function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca:
     events,
     // Each local RenewCertificate execution places one order, like on AWS.
     orders: { ordersSince: async (since) => executor.startedSince(since) },
+    issuer: privateCa,
     log,
     now: () => new Date(),
   };
@@ -155,7 +166,7 @@ function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca:
     },
   });
   const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor, ca.explainStepError);
-  return { store, events, deps, executor, scanExecutor, revokeExecutor, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
+  return { store, events, deps, executor, scanExecutor, revokeExecutor, privateCa, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
 }
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
@@ -180,7 +191,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     explained.name = error.name;
     return explained;
   };
-  const runner = wire(options, definitions, {
+  const runner = await wire(options, definitions, {
     directoryUrl: pebble.directoryUrl,
     tlsCaPem: pebble.tlsCaPem,
     trustAnchors,

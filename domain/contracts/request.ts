@@ -79,6 +79,32 @@ export const UsagesSchema = z
   .refine((usages) => new Set(usages).size === usages.length, { error: 'each usage at most once' })
   .describe(`Extended key usages the issued certificate must carry (${USAGES.join(', ')}); a certificate without one is refused and nothing is stored. Default: serverAuth`);
 
+/**
+ * Who issues the certificate: `acme` (an ACME CA over DNS-01, public names) or `privateCa` (the
+ * stack's private CA: AWS Private CA on AWS, a local CA under CERTFLOW_HOME on the embedded default;
+ * broker-to-broker identities with clientAuth, docs/private-ca.md).
+ */
+export const ISSUERS = ['acme', 'privateCa'] as const;
+export type IssuerKind = (typeof ISSUERS)[number];
+export const DEFAULT_ISSUER: IssuerKind = 'acme';
+
+/** The issuer field, for a request and a declaration alike. */
+export const IssuerSchema = z
+  .enum(ISSUERS, { error: (issue) => `unknown issuer ${quoted(issue.input)} (one of ${ISSUERS.join(', ')})` })
+  .describe('acme (an ACME CA, DNS-01: public names) or privateCa (the stack\'s private CA: broker-to-broker identities, clientAuth). Default: acme');
+
+/** The longest lifetime a request may name; a CA's mode may allow less (SHORT_LIVED_CERTIFICATE: 7 days). */
+export const MAX_LIFETIME_DAYS = 825;
+const LIFETIME_RULE = `must be a whole number of days between 1 and ${MAX_LIFETIME_DAYS}`;
+
+/** The lifetimeDays field (privateCa only: an ACME CA's lifetime comes from its profile). */
+export const LifetimeDaysSchema = z
+  .number({ error: LIFETIME_RULE })
+  .int({ error: LIFETIME_RULE })
+  .min(1, { error: LIFETIME_RULE })
+  .max(MAX_LIFETIME_DAYS, { error: LIFETIME_RULE })
+  .describe("privateCa only: the certificate's validity in days (the CA's Validity). Default: the config's privateCa.defaultLifetimeDays; at most 7 from a CA in SHORT_LIVED_CERTIFICATE mode");
+
 /** An issuer common name as certbot's `--preferred-chain` takes it: printable, no surrounding spaces. */
 const ISSUER_CN = /^[^\s\p{C}](?:[^\p{C}]{0,62}[^\s\p{C}])?$/u;
 const ISSUER_CN_RULE = 'must be an issuer common name (1–64 printable characters, no leading or trailing space)';
@@ -160,6 +186,8 @@ export const RenewCertificateInputSchema = z
         .describe('ACME account contact (mailto: URIs). Default from the stack config'),
       usages: UsagesSchema.optional(),
       preferredChain: PreferredChainSchema.optional(),
+      issuer: IssuerSchema.optional(),
+      lifetimeDays: LifetimeDaysSchema.optional(),
       keystore: KeystoreInputSchema.optional().describe('How the JKS and PKCS#12 keystores are written; passwords by reference only. Default: the declaration\'s'),
       replaces: z
         .string({ error: (issue) => `${quoted(issue.input)} is not an RFC 9773 certificate identifier` })

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { KeyTypeSchema } from './certificate';
 import { CertificateIdSchema } from './ids';
-import { AcmeProfileFields, KeystoreFieldsSchema, PreferredChainSchema, UsagesSchema } from './request';
+import { AcmeProfileFields, IssuerSchema, KeystoreFieldsSchema, LifetimeDaysSchema, PreferredChainSchema, UsagesSchema } from './request';
 
 export const HostedZoneSchema = z.object({
   name: z.string().min(1).describe('Zone apex, lowercase, no trailing dot, e.g. `example.com`'),
@@ -35,6 +35,23 @@ export const ManagedCertificateSchema = z.object({
   keystore: KeystoreFieldsSchema.omit({ rotatePassword: true }).optional(),
   usages: UsagesSchema.optional(),
   preferredChain: PreferredChainSchema.optional(),
+  issuer: IssuerSchema.optional(),
+  lifetimeDays: LifetimeDaysSchema.optional(),
+});
+
+/**
+ * AWS Private CA's usage modes: GENERAL_PURPOSE, or SHORT_LIVED_CERTIFICATE (certificates valid at
+ * most 7 days; $50 a month per CA instead of $400).
+ */
+export const PRIVATE_CA_MODES = ['GENERAL_PURPOSE', 'SHORT_LIVED_CERTIFICATE'] as const;
+export type PrivateCaMode = (typeof PRIVATE_CA_MODES)[number];
+
+/** The private issuer as the steps read it (the config's `privateCa` without its trust anchors). */
+export const PrivateCaSettingsSchema = z.object({
+  certificateAuthorityArn: z.string().min(1).describe('The AWS Private CA that issues (locally: a name for the local CA)'),
+  mode: z.enum(PRIVATE_CA_MODES).describe("The CA's usage mode: a lifetime the mode cannot issue is refused before any call"),
+  defaultLifetimeDays: z.number().describe('Lifetime of a certificate that names none'),
+  signingAlgorithm: z.string().optional().describe("IssueCertificate's SigningAlgorithm: it must suit the CA's key (SHA256WITHRSA for an RSA CA, SHA256WITHECDSA for an EC one)"),
 });
 
 export const ScanSettingsSchema = z.object({
@@ -48,3 +65,4 @@ export type HostedZone = Readonly<z.output<typeof HostedZoneSchema>>;
 export type ChallengeDelegation = Readonly<z.output<typeof ChallengeDelegationSchema>>;
 export type ManagedCertificate = Readonly<z.output<typeof ManagedCertificateSchema>>;
 export type ScanSettings = Readonly<z.output<typeof ScanSettingsSchema>>;
+export type PrivateCaSettings = Readonly<z.output<typeof PrivateCaSettingsSchema>>;

@@ -124,6 +124,19 @@ export class EventPublishFailed extends CertflowError {
   readonly retryable = true;
 }
 
+/** The private CA is throttled or briefly failing (ThrottlingException, 5xx, network). */
+export class PrivateCaUnavailable extends CertflowError {
+  readonly retryable = true;
+}
+
+/**
+ * The private CA refused for good: a CA that is not ACTIVE, a validity its mode cannot issue, a
+ * malformed CSR, an unknown CA or certificate, access denied, a quota.
+ */
+export class PrivateCaRejected extends CertflowError {
+  readonly retryable = false;
+}
+
 /** Raised by the state machine itself (Pass states) when a bounded wait loop runs out. */
 export const LOOP_TIMEOUT_ERRORS = {
   dnsSync: 'DnsSyncTimeout',
@@ -138,6 +151,7 @@ export const RETRYABLE_ERRORS = [
   DnsThrottled.name,
   StoreUnavailable.name,
   EventPublishFailed.name,
+  PrivateCaUnavailable.name,
 ] as const;
 
 export const FINAL_ERRORS = [
@@ -152,6 +166,7 @@ export const FINAL_ERRORS = [
   StoreRejected.name,
   RenewalInProgress.name,
   NothingToRevoke.name,
+  PrivateCaRejected.name,
 ] as const;
 
 export function errorMessage(error: unknown): string {

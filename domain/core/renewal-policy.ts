@@ -8,6 +8,7 @@ import type { CertificateMetadata } from './certificate';
 import { normalizeName } from './dns-names';
 import { DAY_MS, HOUR_MS } from './durations';
 import type { KeyType } from './key-types';
+import { privateRenewalFraction } from './private-renewal';
 
 export const DEFAULT_SCAN_INTERVAL_HOURS = 6;
 /** No certificate should get below this share of its lifetime before it is replaced. */
@@ -32,6 +33,8 @@ export interface DeclaredCertificate {
   readonly keyType: KeyType;
   /** Renew this many days before notAfter instead of the lifetime rule (no jitter, like cert-manager). */
   readonly renewBeforeDays?: number;
+  /** A private CA's identity: renewed at 50–80 % of its lifetime (private-renewal.ts), no ARI. */
+  readonly issuer?: 'privateCa';
 }
 
 export type StoredCertificate = { readonly metadata: CertificateMetadata } | { readonly unreadable: string };
@@ -197,7 +200,14 @@ const lifetimeFraction: Policy = (s) => {
   return at(s.nowMs, notBefore + fraction * lifetime, `${ariFallbackNote(s)}${ignored}; renew at ${percent(fraction)} of lifetime`, hoursToFloor);
 };
 
-const POLICY_CHAIN: readonly Policy[] = [missing, unreadable, namesChanged, keyTypeChanged, ari, renewBefore, lifetimeFraction];
+/** A private CA's identity: a random point in 50–80 % of its lifetime, per certificate and serial (private-renewal.ts). */
+const privateLifetime: Policy = (s) => {
+  if (!s.cert || s.input.certificate.issuer !== 'privateCa') return undefined;
+  const fraction = privateRenewalFraction(`${s.input.certificate.id}:${s.cert.metadata.serialNumber}`);
+  return at(s.nowMs, s.cert.notBefore + fraction * s.cert.lifetime, `private CA identity; renew at ${percent(fraction)} of lifetime`, s.cert.hoursToFloor);
+};
+
+const POLICY_CHAIN: readonly Policy[] = [missing, unreadable, namesChanged, keyTypeChanged, privateLifetime, ari, renewBefore, lifetimeFraction];
 
 function validity(metadata: CertificateMetadata, nowMs: number): Validity | undefined {
   const notBefore = Date.parse(metadata.notBefore);

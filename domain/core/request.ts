@@ -6,14 +6,15 @@ import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import type { z } from 'zod';
 import { fieldPath } from '../contracts/parse';
-import { DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, USAGES, quoted, type KeystoreProfile, type RenewCertificateInput, type Usage } from '../contracts/request';
+import { DEFAULT_ISSUER, DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, USAGES, quoted, type IssuerKind, type KeystoreProfile, type RenewCertificateInput, type Usage } from '../contracts/request';
 import { InvalidCertificateRequest } from './errors';
-import type { ManagedCertificate } from '../contracts/settings';
+import type { ManagedCertificate, PrivateCaSettings } from '../contracts/settings';
+import { lifetimeProblem } from './private-ca';
 import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
 import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
 
 // The input's shape is a contract (domain/contracts/request.ts, schemas/renew-certificate-input.schema.json).
-export { DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, USAGES, type KeystoreProfile, type RenewCertificateInput, type Usage };
+export { DEFAULT_ISSUER, DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, USAGES, type IssuerKind, type KeystoreProfile, type RenewCertificateInput, type Usage };
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -44,6 +45,11 @@ export interface RequestPolicy {
    * since Pebble picks a profile at random for an order without one.
    */
   readonly defaultAcmeProfile?: string;
+  /**
+   * The private issuer (config `privateCa`): its mode bounds a request's lifetime. Absent: a request
+   * naming `issuer: privateCa` is refused.
+   */
+  readonly privateCa?: Pick<PrivateCaSettings, 'mode' | 'defaultLifetimeDays'>;
 }
 
 /** What a request may reference, each kind in its folder: `<prefix>passwords/` and `<prefix>eab/` (infra/iam.ts grants no other). */
@@ -89,6 +95,13 @@ export interface CertificateRequest {
   readonly replaces?: string;
   /** Secret name (under `<prefix>eab/`) of `{kid, hmacKey}`; the credentials never enter state. */
   readonly externalAccountBinding?: { readonly secretRef: string };
+  /**
+   * `privateCa`: the private path (IssuePrivate…), which the state machine's Choice takes; absent:
+   * the ACME path (CreateOrder…), so an ACME request reads as it always did.
+   */
+  readonly issuer?: 'privateCa';
+  /** privateCa only: the validity asked of the CA, in days. */
+  readonly lifetimeDays?: number;
 }
 
 function reject(message: string): never {
@@ -193,8 +206,8 @@ function rawNameProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Each name normalized and checked, in order; the list itself is checked by the schema. */
-function validateNames(raw: readonly string[], zones: readonly HostedZone[]): string[] {
+/** Each name normalized and checked, in order; inside a hosted zone unless `zones` is undefined (a private CA's names). */
+function validateNames(raw: readonly string[], zones: readonly HostedZone[] | undefined): string[] {
   const firstIndexOf = new Map<string, number>();
   return raw.map((value, index) => {
     const raw = rawNameProblem(value);
@@ -207,7 +220,7 @@ function validateNames(raw: readonly string[], zones: readonly HostedZone[]): st
       reject(`names[${index}]: ${quoted(value)} duplicates names[${earlier}] (${quoted(name)} after normalization)`);
     }
     firstIndexOf.set(name, index);
-    if (!zoneFor(name, zones)) {
+    if (zones && !zoneFor(name, zones)) {
       const known = zones.map((zone) => zone.name).join(', ') || 'none';
       reject(`names[${index}]: ${quoted(baseName(name))} is outside every configured hosted zone (zones: ${known})`);
     }
@@ -315,6 +328,10 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
   const preferredChain = declaration.preferredChain;
   if (input.preferredChain !== undefined && input.preferredChain !== preferredChain) disagree('preferredChain', input.preferredChain, preferredChain ?? '(the CA\'s default chain)');
 
+  const issuer = declaration.issuer ?? DEFAULT_ISSUER;
+  if (input.issuer !== undefined && input.issuer !== issuer) disagree('issuer', input.issuer, issuer);
+  if (input.lifetimeDays !== undefined && input.lifetimeDays !== declaration.lifetimeDays) disagree('lifetimeDays', input.lifetimeDays, declaration.lifetimeDays ?? '(the default lifetime)');
+
   const given = input.keystore ?? {};
   const wanted = declaration.keystore ?? {};
   const alias = (wanted.alias ?? certificateId).toLowerCase();
@@ -339,6 +356,8 @@ export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCe
     ...(declaration.preferredProfile !== undefined ? { preferredProfile: declaration.preferredProfile } : {}),
     usages: [...usages],
     ...(preferredChain !== undefined ? { preferredChain } : {}),
+    ...(declaration.issuer !== undefined ? { issuer: declaration.issuer } : {}),
+    ...(declaration.lifetimeDays !== undefined ? { lifetimeDays: declaration.lifetimeDays } : {}),
     ...(Object.keys(keystore).length > 0 ? { keystore } : {}),
   };
 }
@@ -375,19 +394,41 @@ export function validateCertificateRequest(raw: unknown, policy: RequestPolicy):
   // Step Functions adds AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID when a parent execution (the scan) starts this one.
   const input = resolveDeclared(parseInput(raw), policy.certificates);
   const { certificateId } = input;
+  const issuer = input.issuer ?? DEFAULT_ISSUER;
+  const privateCa = issuer === 'privateCa' ? privateIssuance(input, policy) : undefined;
+  if (!privateCa && input.lifetimeDays !== undefined) reject("lifetimeDays: issuer privateCa only (an ACME certificate's lifetime comes from its profile)");
   const request: CertificateRequest = {
     certificateId,
-    names: validateNames(input.names, policy.zones),
+    // A private CA validates nothing over DNS: its names need no hosted zone.
+    names: validateNames(input.names, privateCa ? undefined : policy.zones),
     keyType: input.keyType ?? DEFAULT_KEY_TYPE,
     directoryUrl: validateDirectoryUrl(input.directoryUrl, policy),
     contact: input.contact ?? [...policy.defaultContact],
     keystore: keystoreOptions(input.keystore, certificateId, policy.secretPrefix),
-    ...acmeProfileChoice(input, policy.defaultAcmeProfile),
+    ...(privateCa ? {} : acmeProfileChoice(input, policy.defaultAcmeProfile)),
     usages: orderedUsages(input.usages ?? DEFAULT_USAGES),
     ...(input.preferredChain !== undefined ? { preferredChain: input.preferredChain } : {}),
     ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),
+    ...(privateCa ? { issuer: 'privateCa' as const, ...privateCa } : {}),
   };
 
   const eab = externalAccountBinding(input.externalAccountBinding, policy);
   return eab ? { ...request, externalAccountBinding: eab } : request;
+}
+
+/**
+ * A private issuance's own fields: the lifetime (the CA's default when none is named), within what
+ * the CA's mode can issue. ACME-only fields are refused, as is a stack without a private CA; an
+ * ACME request naming a lifetime is refused too (its lifetime comes from the CA's profile).
+ */
+function privateIssuance(input: ParsedInput, policy: RequestPolicy): { lifetimeDays: number } {
+  const ca = policy.privateCa;
+  if (!ca) reject('issuer: privateCa is not configured for this stack (config privateCa: the CA\'s ARN, its mode and its trust anchors)');
+  for (const field of ['profile', 'preferredProfile', 'preferredChain', 'replaces', 'externalAccountBinding'] as const) {
+    if (input[field] !== undefined) reject(`${field}: an ACME field; issuer privateCa takes none`);
+  }
+  const lifetimeDays = input.lifetimeDays ?? ca.defaultLifetimeDays;
+  const problem = lifetimeProblem(lifetimeDays, ca.mode);
+  if (problem) reject(`lifetimeDays: ${problem}`);
+  return { lifetimeDays };
 }

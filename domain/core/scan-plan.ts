@@ -90,6 +90,7 @@ function managedInventory(declared: readonly ManagedCertificate[], stored: reado
       names: certificate.names,
       keyType: certificate.keyType ?? DEFAULT_KEY_TYPE,
       ...(certificate.renewBeforeDays !== undefined ? { renewBeforeDays: certificate.renewBeforeDays } : {}),
+      ...(certificate.issuer === 'privateCa' ? { issuer: 'privateCa' as const } : {}),
     };
     return { certificate: policyCertificate, ...storeState(storedById.get(certificate.id), certificate.names, ari.get(certificate.id)) };
   });
@@ -121,7 +122,7 @@ export function planScan({ declared, stored, ari, ordersInWindow, now, settings 
     const ariState = ari.get(id);
     const serial = storedById.get(id)?.current?.metadata.serialNumber;
     // Only an answer about the certificate in hand names what this order replaces.
-    const replaces = ariState && !('invalid' in ariState.info) && serial && certIdMatchesSerial(ariState.certId, serial) ? ariState.certId : undefined;
+    const replaces = certificate.issuer !== 'privateCa' && ariState && !('invalid' in ariState.info) && serial && certIdMatchesSerial(ariState.certId, serial) ? ariState.certId : undefined;
     return {
       certificateId: id,
       names: [...certificate.names],

@@ -1,6 +1,6 @@
-import * as acme from 'acme-client';
 import type { Order } from 'acme-client';
 import { accountClient } from '../acme/account';
+import { csrFor } from '../issued/csr';
 import { acmeCall } from '../acme/client';
 import { fetchOrder, orderInvalid } from '../acme/order';
 import { generatePrivateKey } from '../../domain/core/certificate';
@@ -9,8 +9,6 @@ import { issuanceVerdict } from '../../domain/core/order-status';
 import type { StepDeps } from '../deps';
 import type { IssuancePollState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
-
-const MAX_COMMON_NAME = 64; // RFC 5280 ub-common-name; longer names go in the SAN only
 
 /**
  * Generate the key here, hand it straight to the store as a pending version, and send the CSR.
@@ -28,8 +26,7 @@ export async function finalizeOrder(
   );
   let status = input.validation.status;
   if (status === 'ready') {
-    const first = request.names.find((name) => name.length <= MAX_COMMON_NAME);
-    const [, csr] = await acme.crypto.createCsr({ altNames: request.names, ...(first ? { commonName: first } : {}) }, privateKeyPem);
+    const csr = await csrFor(request.names, privateKeyPem);
     try {
       const finalized = await acmeCall('finalize order', () =>
         client.finalizeOrder({ url: order.orderUrl, finalize: order.finalizeUrl } as Order, csr),

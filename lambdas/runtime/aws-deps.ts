@@ -1,17 +1,19 @@
 /** The deployed wiring: settings from the function's environment, one AWS adapter per port. */
 import { readFileSync } from 'node:fs';
+import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { authoritativeCheck } from '../../domain/adapters/aws/authoritative-check';
 import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
+import { AcmPcaIssuer, NO_PRIVATE_CA } from '../../domain/adapters/aws/private-ca';
 import { Route53DnsProvider } from '../../domain/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { StepFunctionsOrderLedger } from '../../domain/adapters/aws/sfn-order-ledger';
 import { zoneClients } from '../../domain/adapters/aws/zone-clients';
 import { z } from 'zod';
 import { parseContract } from '../../domain/contracts/parse';
-import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema } from '../../domain/contracts/settings';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PrivateCaSettingsSchema, ScanSettingsSchema } from '../../domain/contracts/settings';
 import { secretRefProblem } from '../../domain/core/request';
 import { DEFAULT_SCAN } from '../../domain/core/scan-plan';
 import type { PipelineSettings, StepDeps } from '../deps';
@@ -70,7 +72,13 @@ export function settingsFromEnvironment(env: Environment): PipelineSettings {
     // exact expression): thousands of certificates outgrow Lambda's 4 KB of environment.
     certificates: json({ [ENV.inventory]: process.env.CERTFLOW_INVENTORY ?? env[ENV.inventory] }, ENV.inventory, z.array(ManagedCertificateSchema), []),
     scan: json(env, ENV.scan, ScanSettingsSchema, DEFAULT_SCAN),
+    ...privateCaOf(env),
   };
+}
+
+function privateCaOf(env: Environment): Pick<PipelineSettings, 'privateCa'> {
+  const privateCa = json(env, ENV.privateCa, PrivateCaSettingsSchema.optional(), undefined);
+  return privateCa ? { privateCa } : {};
 }
 
 export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps {
@@ -99,6 +107,12 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
       // Only the scan counts orders; other steps never touch the ledger (nor need its permission).
       ordersSince: (since) => new StepFunctionsOrderLedger(new SFNClient({}), required(env, ENV.renewStateMachine)).ordersSince(since),
     },
+    issuer: settings.privateCa
+      ? new AcmPcaIssuer(new ACMPCAClient({}), {
+          certificateAuthorityArn: settings.privateCa.certificateAuthorityArn,
+          ...(settings.privateCa.signingAlgorithm ? { signingAlgorithm: settings.privateCa.signingAlgorithm } : {}),
+        })
+      : NO_PRIVATE_CA,
     log: powertoolsLog({ keys: { step: env[ENV.step] } }),
     now: () => new Date(),
   };

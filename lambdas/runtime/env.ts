@@ -24,4 +24,6 @@ export const ENV = {
   directories: 'CERTFLOW_DIRECTORIES',
   /** Trust anchors by directory URL (JSON); compiled into PackageAndStore's bundle, like the inventory into the scan's. */
   trustAnchors: 'CERTFLOW_TRUST_ANCHORS',
+  /** The private issuer (config `privateCa` without its anchors, which are in trustAnchors under the CA's ARN), JSON. */
+  privateCa: 'CERTFLOW_PRIVATE_CA',
 } as const;

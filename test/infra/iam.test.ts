@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
 import { defineConfig } from '../../infra/config';
 import { STEP_IDS, type StepId } from '../../lambdas/catalogue';
+import { createLocalhostTls } from '../../local/tls';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 
@@ -66,6 +67,12 @@ describe('per-step roles', () => {
       'mark-revoked': ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
       'publish-revoked': ['events:PutEvents'],
       'publish-revocation-failed': ['events:PutEvents'],
+      // The private path, in a stack without a private CA: no acm-pca right at all (see 'the private issuer' below).
+      'issue-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:TagResource'],
+      'check-private-certificate': [],
+      'package-and-store-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
+      'release-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
+      'cleanup-private-after-failure': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
     };
     for (const step of STEP_IDS) {
       expect(actions(statementsOf(step)), step).toEqual([...expected[step], ...BASELINE].sort());
@@ -101,7 +108,10 @@ describe('per-step roles', () => {
 
   it('keeps pending keys (private keys of orders in flight) to the steps that make, use and discard them', () => {
     const touching = STEP_IDS.filter((step) => JSON.stringify(statementsOf(step)).includes('secret:certflow/pending/*'));
-    expect(touching).toEqual(['finalize-order', 'package-and-store', 'cleanup-challenges', 'cleanup-after-failure']);
+    expect(touching).toEqual([
+      'finalize-order', 'package-and-store', 'cleanup-challenges', 'cleanup-after-failure',
+      'issue-private', 'package-and-store-private', 'release-private', 'cleanup-private-after-failure',
+    ]);
     expect(statementsOf('cleanup-after-failure').find((s) => s.Sid === 'DiscardPending')!.Resource).toEqual(expect.objectContaining({ 'Fn::Join': expect.arrayContaining([expect.arrayContaining([':secret:certflow/pending/*'])]) }));
   });
 
@@ -110,6 +120,49 @@ describe('per-step roles', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'certflow' });
     const env = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables;
     expect(env).toMatchObject({ CERTFLOW_SECRET_PREFIX: 'certflow/', CERTFLOW_EAB_SECRET: 'certflow/eab/zerossl' });
+  });
+});
+
+describe('the private issuer (AWS Private CA)', () => {
+  const CA = 'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/11111111-2222-3333-4444-555555555555';
+  let privateTemplate: Template;
+  beforeAll(async () => {
+    const { caPem } = await createLocalhostTls();
+    const withCa = defineConfig({ hostedZones: [{ name: 'example.com', id: 'Z1EXAMPLE' }], privateCa: { certificateAuthorityArn: CA, trustAnchors: [caPem] } });
+    privateTemplate = Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), withCa).stack);
+  });
+
+  it('lets IssuePrivate issue on exactly the configured CA, end-entity templates only (acm-pca:TemplateArn), and nothing else of acm-pca', () => {
+    const issue = statementsOf('issue-private', privateTemplate).find((statement) => statement.Sid === 'IssueEndEntityCertificates')!;
+    expect(issue).toMatchObject({ Action: 'acm-pca:IssueCertificate', Resource: CA });
+    expect(issue.Condition).toEqual({
+      StringEquals: {
+        'acm-pca:TemplateArn': [
+          'arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1',
+          'arn:aws:acm-pca:::template/EndEntityServerAuthCertificate/V1',
+          'arn:aws:acm-pca:::template/EndEntityCertificate/V1',
+        ],
+      },
+    });
+    expect(actions(statementsOf('check-private-certificate', privateTemplate))).toEqual(['acm-pca:GetCertificate', ...BASELINE].sort());
+    expect(statementsOf('check-private-certificate', privateTemplate).find((statement) => statement.Action === 'acm-pca:GetCertificate')!.Resource).toBe(CA);
+    const withAcmPca = STEP_IDS.filter((step) => actions(statementsOf(step, privateTemplate)).some((action) => action.startsWith('acm-pca:')));
+    expect(withAcmPca).toEqual(['issue-private', 'check-private-certificate', 'package-and-store-private']);
+  });
+
+  it('gives the private path no ACME account and no Route 53 right', () => {
+    for (const step of ['issue-private', 'check-private-certificate', 'package-and-store-private', 'release-private', 'cleanup-private-after-failure'] as const) {
+      const text = JSON.stringify(statementsOf(step, privateTemplate));
+      expect(text, step).not.toContain('route53:');
+      expect(text, step).not.toContain('certflow/accounts/');
+      expect(text, step).not.toContain('certflow/eab/');
+    }
+  });
+
+  it('tells the steps which CA, its mode and the default lifetime (CERTFLOW_PRIVATE_CA)', () => {
+    const functions = Object.values(privateTemplate.findResources('AWS::Lambda::Function'));
+    const env = functions[0]!.Properties.Environment.Variables;
+    expect(JSON.parse(env.CERTFLOW_PRIVATE_CA)).toEqual({ certificateAuthorityArn: CA, mode: 'SHORT_LIVED_CERTIFICATE', defaultLifetimeDays: 7, signingAlgorithm: 'SHA256WITHRSA' });
   });
 });
 

@@ -34,6 +34,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
   dns: { present: true, isInSync: true, cleanup: true },
   events: { renewed: true, failed: true, expiring: true, revoked: true, revocationFailed: true },
   orders: { ordersSince: true },
+  issuer: { issue: true, fetch: true },
 };
 
 describe.each(STEP_IDS)('%s', (step) => {

@@ -20,6 +20,10 @@ beforeAll(() => {
   states = local.definition.States as Record<string, State>;
 });
 
+/** The private path's Lambda tasks (issuer privateCa), and its cleanups (success, failure). */
+const PRIVATE_PATH = ['IssuePrivate', 'CheckPrivateCertificate', 'PackageAndStorePrivate', 'PublishPrivateRenewed'];
+const PRIVATE_CLEANUP = ['ReleasePrivate', 'CleanupPrivateAfterFailure'];
+
 /** Every state name a state can go to next (Next, Choice rules, Default, Catch). */
 function successors(state: State): string[] {
   const choices = ((state.Choices as { Next: string }[] | undefined) ?? []).map((choice) => choice.Next);
@@ -78,12 +82,33 @@ describe('RenewCertificate state machine (synthesized)', () => {
       name = state.Type === 'Choice' ? (state.Default as string) : state.Next;
     }
     expect(path).toEqual([
-      'ValidateRequest', 'RequestAccepted', 'CreateOrder', 'PresentChallenges',
+      'ValidateRequest', 'RequestAccepted', 'Issuer?', 'CreateOrder', 'PresentChallenges',
       'Wait DnsInSync', 'CheckDnsSync', 'DnsInSync?', 'AnswerChallenges',
       'Wait OrderReady', 'CheckOrder', 'OrderReady?', 'FinalizeOrder',
       'Wait CertificateIssued', 'CheckCertificate', 'CertificateIssued?',
       'PackageAndStore', 'PublishRenewed', 'CleanupChallenges', 'Renewed',
     ]);
+  });
+
+  it('takes the private path when the request says issuer privateCa, and it reads like the flow', () => {
+    const issuer = states['Issuer?']!;
+    expect(issuer.Default).toBe('CreateOrder');
+    const [rule] = issuer.Choices as Record<string, unknown>[];
+    expect(rule).toEqual({ And: [{ Variable: '$.request.issuer', IsPresent: true }, { Variable: '$.request.issuer', StringEquals: 'privateCa' }], Next: 'IssuePrivate' });
+    const path: string[] = [];
+    let name: string | undefined = 'IssuePrivate';
+    while (name && path.length < 20) {
+      path.push(name);
+      const state: State = states[name]!;
+      name = state.Type === 'Choice' ? (state.Default as string) : state.Next;
+    }
+    expect(path).toEqual([
+      'IssuePrivate', 'Wait PrivateCertificateIssued', 'CheckPrivateCertificate', 'PrivateCertificateIssued?',
+      'PackageAndStorePrivate', 'PublishPrivateRenewed', 'ReleasePrivate', 'Renewed',
+    ]);
+    // No step of the private path is an ACME or DNS step.
+    const steps = [...PRIVATE_PATH, ...PRIVATE_CLEANUP].map((state) => local.stepsByArn.get(String(states[state]!.Resource)));
+    expect(steps).toEqual(['issue-private', 'check-private-certificate', 'package-and-store-private', 'publish-renewed', 'release-private', 'cleanup-private-after-failure']);
   });
 
   it('bounds every loop: each cycle passes a Choice that exits after a maximum number of attempts', () => {
@@ -94,7 +119,7 @@ describe('RenewCertificate state machine (synthesized)', () => {
       for (const next of successors(states[name]!)) visit(next, [...trail, name]);
     };
     visit(local.definition.StartAt, []);
-    expect(cycles.length).toBe(3);
+    expect(cycles.length).toBe(4); // DNS sync, order ready, certificate issued; the private CA's GetCertificate
     for (const cycle of cycles) {
       const choiceName = cycle.find((name) => states[name]!.Type === 'Choice')!;
       const loopBack = (states[choiceName]!.Choices as Record<string, unknown>[]).find((rule) => cycle.includes(rule.Next as string))!;
@@ -106,7 +131,7 @@ describe('RenewCertificate state machine (synthesized)', () => {
   });
 
   it('names each loop timeout and sends it down the failure path', () => {
-    for (const [name, error] of [['DnsInSync', 'DnsSyncTimeout'], ['OrderReady', 'OrderValidationTimeout'], ['CertificateIssued', 'CertificateIssuanceTimeout']]) {
+    for (const [name, error] of [['DnsInSync', 'DnsSyncTimeout'], ['OrderReady', 'OrderValidationTimeout'], ['CertificateIssued', 'CertificateIssuanceTimeout'], ['PrivateCertificateIssued', 'CertificateIssuanceTimeout']]) {
       const pass = states[`${name} timed out`]!;
       expect((pass.Result as { Error: string }).Error).toBe(error);
       expect(pass.ResultPath).toBe('$.failure');
@@ -114,15 +139,17 @@ describe('RenewCertificate state machine (synthesized)', () => {
   });
 
   it('catches every failure of the happy path into cleanup → PublishFailed → Fail(named error)', () => {
-    const failurePath = new Set(['CleanupAfterFailure', 'PublishFailed', 'CleanupChallenges']);
+    const failurePath = new Set(['CleanupAfterFailure', 'PublishFailed', 'CleanupChallenges', ...PRIVATE_CLEANUP]);
     for (const [name, state] of Object.entries(states)) {
       if (state.Type !== 'Task' || failurePath.has(name)) continue;
       const catcher = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
       expect(catcher, `${name} catches`).toBeDefined();
       expect(catcher!.Next).toBe(`${name} failed`);
-      expect(states[catcher!.Next]!.Next).toBe(name === 'ValidateRequest' ? 'PublishFailed' : 'CleanupAfterFailure');
+      const cleanup = PRIVATE_PATH.includes(name) ? 'CleanupPrivateAfterFailure' : 'CleanupAfterFailure';
+      expect(states[catcher!.Next]!.Next, name).toBe(name === 'ValidateRequest' ? 'PublishFailed' : cleanup);
     }
     expect(states.CleanupAfterFailure!.Next).toBe('PublishFailed');
+    expect(states.CleanupPrivateAfterFailure!.Next).toBe('PublishFailed');
     expect(states.PublishFailed!.Next).toBe('RenewalFailed');
     expect(states.RenewalFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
   });
@@ -146,7 +173,7 @@ describe('RenewCertificate state machine (synthesized)', () => {
 });
 
 function failurePathState(name: string) {
-  return ['CleanupAfterFailure', 'PublishFailed', 'CleanupChallenges'].includes(name);
+  return ['CleanupAfterFailure', 'PublishFailed', 'CleanupChallenges', ...PRIVATE_CLEANUP].includes(name);
 }
 
 describe('error names are the Retry/Catch contract', () => {

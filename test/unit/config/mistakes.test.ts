@@ -1,5 +1,6 @@
 /** Config mistakes → the message: every object in the schema refuses unknown keys, naming the key path and the nearest known key. */
 import { describe, expect, it } from 'vitest';
+import { createLocalhostTls } from '../../../local/tls';
 import { checkConfig, ConfigError, defineConfig, isConfigError, knownKeysAt, CertflowConfigSchema, nearestKey } from '../../../infra/config';
 
 const zones = [{ name: 'example.com', id: 'Z1EXAMPLE' }];
@@ -44,7 +45,7 @@ describe('config mistakes', () => {
     ['a key like none known', { hostedZones: zones, subscribers: [{ name: 'brokers', certificateIds: ['mq'], queue: 'q' }] }, ["subscribers['brokers'].queue: unknown key (known here: name, certificateIds)"]],
     ['two unknown keys at the top', { hostedZones: zones, evntBusName: 'x', region: 'eu-west-1' }, [
       "evntBusName: unknown key; did you mean 'eventBusName'?",
-      'region: unknown key (known here: acme, hostedZones, delegations, verifyAuthoritativeNameServers, secretPrefix, eventBusName, certificates, subscribers, schedule, lambda, poll)',
+      'region: unknown key (known here: acme, hostedZones, delegations, verifyAuthoritativeNameServers, secretPrefix, eventBusName, certificates, subscribers, schedule, lambda, poll, privateCa)',
     ]],
   ])('%s', (_case, input, problems) => {
     expect(problemsOf(input)).toEqual(problems);
@@ -79,7 +80,8 @@ describe('config mistakes', () => {
     expect(nearestKey(key, known)).toBe(nearest);
   });
 
-  it('accepts every key the README documents, in a full config', () => {
+  it('accepts every key the README documents, in a full config', async () => {
+    const { caPem } = await createLocalhostTls();
     const result = checkConfig({
       acme: { directoryUrl: 'https://acme-staging-v02.api.letsencrypt.org/directory', contact: ['mailto:ops@corp.io'], externalAccountBindingSecret: 'certflow/eab/ca' },
       hostedZones: [{ name: 'corp.io', id: 'Z1ABC', roleArn: 'arn:aws:iam::210987654321:role/certflow-dns', externalId: 'certflow' }],
@@ -92,6 +94,7 @@ describe('config mistakes', () => {
       schedule: { scanIntervalHours: 6, orderBudget: { windowHours: 3, maxOrders: 300 }, maxConcurrentRenewals: 10, maxRenewalsPerScan: 50, expiringDays: 7 },
       lambda: { memoryMb: 512, timeoutSeconds: 30 },
       poll: { dnsSync: poll, orderReady: poll, certificateIssued: poll },
+      privateCa: { certificateAuthorityArn: 'arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555', mode: 'SHORT_LIVED_CERTIFICATE', trustAnchors: [caPem], defaultLifetimeDays: 7, signingAlgorithm: 'SHA256WITHRSA' },
     });
     expect(result.ok ? [] : result.problems).toEqual([]);
   });
