@@ -97,6 +97,13 @@ describe('per-step roles', () => {
     expect(create.Condition).toEqual({ StringLike: { 'secretsmanager:Name': 'certflow/certificates/*' } });
     const firstOrder = statementsOf('finalize-order').find((s) => s.Sid === 'CreateSecretsOnFirstOrder')!;
     expect(firstOrder.Condition).toEqual({ StringLike: { 'secretsmanager:Name': ['certflow/pending/*', 'certflow/certificates/*'] } });
+    // The tags CreateSecret sends are authorized as TagResource, on keys TagResource carries (test/infra/condition-keys.test.ts).
+    const tagOnCreate = statementsOf('finalize-order').find((s) => s.Sid === 'TagNewSecretsOnFirstOrder')!;
+    expect(tagOnCreate.Action).toBe('secretsmanager:TagResource');
+    expect(tagOnCreate.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['managed-by', 'certflow:certificate-id', 'certflow:acme-directory'] },
+      StringEquals: { 'aws:RequestTag/managed-by': 'certflow' },
+    });
   });
 
   it('keeps pending keys (private keys of orders in flight) to the steps that make, use and discard them', () => {

@@ -99,6 +99,16 @@ export const TAG = {
 } as const;
 const TAG_VALUE_LIMIT = 256;
 
+/**
+ * The tags a secret is created with. CreateSecret with Tags is also authorized as TagResource, so
+ * infra/iam.ts allows TagResource on creation for exactly these keys, with `managed-by=certflow`.
+ */
+export const CREATION_TAG = {
+  managedBy: { Key: 'managed-by', Value: 'certflow' },
+  certificateId: 'certflow:certificate-id',
+  acmeDirectory: 'certflow:acme-directory',
+} as const;
+
 
 /**
  * Every inventory key, always: TagResource only adds and overwrites, so an optional value this
@@ -206,7 +216,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
             Name: name,
             KmsKeyId: this.options.kmsKeyId,
             Description: 'Managed by certflow',
-            Tags: [{ Key: 'managed-by', Value: 'certflow' }, ...tags],
+            Tags: [CREATION_TAG.managedBy, ...tags],
             ...(secretString === undefined ? {} : { SecretString: secretString }),
           }),
         ),
@@ -230,7 +240,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       if (!isNotFound(error)) throw error;
     }
     const document: AccountDocument = { directoryUrl, keyPem: await generate() };
-    await this.createSecret(name, [{ Key: 'certflow:acme-directory', Value: directoryUrl.slice(0, 256) }], JSON.stringify(document));
+    await this.createSecret(name, [{ Key: CREATION_TAG.acmeDirectory, Value: directoryUrl.slice(0, 256) }], JSON.stringify(document));
     // Whoever won the race, the stored key is the one.
     const { keyPem } = await this.readAccount(name);
     return { keyPem };
@@ -259,7 +269,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const put = () => this.putVersion(name, pending.pendingId, JSON.stringify(document), ['AWSPENDING']);
     await put().catch(async (error: unknown) => {
       if (!isNotFound(error)) throw error;
-      const tags = [{ Key: 'certflow:certificate-id', Value: certificateId }];
+      const tags = [{ Key: CREATION_TAG.certificateId, Value: certificateId }];
       const marker: PendingKeysMarker = { kind: 'pending-keys', certificateId };
       await this.createSecret(name, tags, JSON.stringify(marker));
       // The certificate secret, empty until promote, so a failed first issuance can be recorded.
@@ -310,7 +320,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       const current = await this.currentLease(certificateId);
       if (current === undefined) {
         // Of racing creators one wins; read back who holds it.
-        await this.createSecret(this.leaseSecret(certificateId), [{ Key: 'certflow:certificate-id', Value: certificateId }], JSON.stringify(document));
+        await this.createSecret(this.leaseSecret(certificateId), [{ Key: CREATION_TAG.certificateId, Value: certificateId }], JSON.stringify(document));
         continue;
       }
       const held = current.document.lease;
@@ -408,7 +418,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const put = () => this.putVersion(name, version, secretString, ['AWSCURRENT']);
     const written = await put().catch(async (error: unknown) => {
       if (!isNotFound(error)) throw error;
-      await this.createSecret(name, [{ Key: 'certflow:certificate-id', Value: certificateId }]);
+      await this.createSecret(name, [{ Key: CREATION_TAG.certificateId, Value: certificateId }]);
       return put();
     });
     const arn = written?.stages.includes('AWSCURRENT') ? written.arn : await this.makeCurrent(name, version);
