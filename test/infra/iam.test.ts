@@ -124,7 +124,10 @@ describe('host groups', () => {
   it('gets a topic, a dead-letter queue and a host policy per group, exported for the agent (hosts make their own queues)', () => {
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['RenewCertificateArn', 'RevokeCertificateArn', 'brokerseuDeadLetterQueueArn', 'brokerseuHostPolicyArn', 'brokerseuQueuePrefix', 'brokerseuTopicArn']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'EventBusName', 'HostInventoryLogGroupName', 'HostInventoryRuleName', 'RenewCertificateArn', 'RevokeCertificateArn',
+      'brokerseuDeadLetterQueueArn', 'brokerseuHostPolicyArn', 'brokerseuQueuePrefix', 'brokerseuTopicArn',
+    ]);
     expect(outputs.brokerseuQueuePrefix!.Value).toBe('certflow-brokers-eu-');
     const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0]!;
     const text = JSON.stringify(policy.Properties.PolicyDocument);
