@@ -12,7 +12,7 @@ import { RenewCertificateFlow, type RenewalFunctions } from './renew-state-machi
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { RENEWAL_TIMEOUT_MS } from '../domain/core/durations';
 import { RenewalLambdas } from './renewal-functions';
-import { RevokeCertificateFlow } from './revoke-state-machine';
+import { REVOCATION_TIMEOUT_MARGIN, RevokeCertificateFlow } from './revoke-state-machine';
 import { ScanFlow } from './scan-state-machine';
 import { HostInventory } from './host-inventory';
 import { CertificateSubscriber } from './subscriber';
@@ -92,8 +92,8 @@ export class CertflowStack extends Stack {
       stateMachineName: 'certflow-RevokeCertificate',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(revokeFlow.definition),
-      // A few quick steps, then a whole renewal at most.
-      timeout: Duration.millis(RENEWAL_TIMEOUT_MS).plus(Duration.minutes(15)),
+      // The steps before the reissue at their worst, then a whole renewal at most (the reissue's own timeout).
+      timeout: revokeFlow.beforeReissue.plus(Duration.millis(RENEWAL_TIMEOUT_MS)).plus(REVOCATION_TIMEOUT_MARGIN),
       tracingEnabled: true,
       logs: this.executionLogs('RevokeCertificate'),
     });
