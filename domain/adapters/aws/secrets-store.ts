@@ -25,7 +25,8 @@
  * GetSecretValue, PutSecretValue, DescribeSecret, UpdateSecretVersionStage, TagResource; on
  * `<prefix>pending/*` CreateSecret (name condition), TagResource, GetSecretValue, PutSecretValue,
  * and DescribeSecret, UpdateSecretVersionStage to discard; kms:Encrypt/Decrypt/GenerateDataKey on
- * the key via secretsmanager only.
+ * the key via secretsmanager only. CreateSecret's Tags are authorized as TagResource: where no
+ * other statement allows it, only for the CREATION_TAG keys with managed-by=certflow.
  */
 import { createHash } from 'node:crypto';
 import {
