@@ -17,6 +17,8 @@ group=$(output HostInventoryLogGroupName)
 rule=$(output HostInventoryRuleName)
 
 host="smoke-test-$(date +%s)"
+# Log events from a minute before the report on (the group keeps a year of reports).
+since=$(( ($(date +%s) - 60) * 1000 ))
 detail=$(jq -cn --arg host "$host" '{certificateId: "smoke-test", host: $host, stage: "verify", version: "smoke-test", error: "smoke test (scripts/smoke-host-inventory.sh), not a real host"}')
 entries=$(jq -cn --arg bus "$bus" --arg detail "$detail" '[{EventBusName: $bus, Source: "certflow", DetailType: "Certificate Reload Failed", Detail: $detail}]')
 failed=$(aws events put-events --entries "$entries" --query FailedEntryCount --output text)
@@ -25,7 +27,7 @@ echo "event in: Certificate Reload Failed from $host on $bus"
 
 waited=0
 while :; do
-  lines=$(aws logs filter-log-events --log-group-name "$group" --filter-pattern "\"$host\"" --query 'length(events)' --output text)
+  lines=$(aws logs filter-log-events --log-group-name "$group" --start-time "$since" --filter-pattern "\"$host\"" --query 'length(events)' --output text)
   [ "$lines" -ge 1 ] && break
   [ "$waited" -ge "$wait_seconds" ] && { echo "smoke test: no line for $host in $group after ${wait_seconds}s" >&2; exit 1; }
   sleep 5; waited=$((waited + 5))
