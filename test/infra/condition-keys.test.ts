@@ -25,7 +25,7 @@ beforeAll(() => {
 describe('condition keys in the synthesized stack', () => {
   it('finds the policies of every kind the stack holds', () => {
     const kinds = new Set(policiesOf(template).map((policy) => policy.resourceType));
-    for (const kind of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::KMS::Key', 'AWS::SNS::TopicPolicy', 'AWS::Logs::ResourcePolicy']) {
+    for (const kind of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::KMS::Key', 'AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy', 'AWS::Logs::ResourcePolicy']) {
       expect(kinds, kind).toContain(kind);
     }
   });
