@@ -12,7 +12,7 @@
  *   English one, which zod loads by itself.
  * No source map: one was 5.4 MB beside a 1.48 MB bundle, and `--enable-source-maps` (without which
  * Node ignores it) made loading the bundle ≈ 1.5× slower here. Stack traces name the functions
- * (keepNames) and errors carry their names.
+ * (keepNames) and errors carry their names. Why not NodejsFunction: docs/adr/0010-lambda-bundles.md.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
