@@ -1,8 +1,10 @@
 /**
  * `npm run bench` prints tables; `npm run bench -- --json` prints the same figures as one JSON
  * object. `--runs N` sets the runs per side (default 10). `--cli-only`: only the certflow
- * command's whole-process figures (bench/cli.ts).
+ * command's whole-process figures (bench/cli.ts). `--lambdas-only`: only the step Lambdas' bundle
+ * sizes and module init times (bench/lambdas.ts).
  */
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchIssuance, type IssuanceFigures } from './issuance';
 import { benchAgent } from './agent';
@@ -11,6 +13,7 @@ import { benchAws } from './aws';
 import { benchFleet } from './fleet';
 import { benchValidation } from './validation';
 import { benchKeyGeneration, benchPackaging } from './packaging';
+import { benchLambdas, LAMBDA_TARGETS, type LambdaFigures } from './lambdas';
 import { benchScan, benchScanTransitions } from './scan';
 import { table } from './stats';
 
@@ -18,12 +21,24 @@ const TARGETS = { ratio: 1.5, transitions: 30, packagingP256LegacyMs: 20, scan10
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, 'cli-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '10' }, 'packaging-runs': { type: 'string', default: '50' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      'cli-only': { type: 'boolean', default: false },
+      'lambdas-only': { type: 'boolean', default: false },
+      runs: { type: 'string', default: '10' },
+      'packaging-runs': { type: 'string', default: '50' },
+    },
   });
   const runs = positive('--runs', values.runs);
   const packagingRuns = positive('--packaging-runs', values['packaging-runs']);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
+  if (values['lambdas-only']) {
+    const lambdas = await benchLambdas(runs, progress);
+    if (values.json) console.log(JSON.stringify({ lambdas, targets: { lambdas: LAMBDA_TARGETS } }, null, 2));
+    else printLambdas(lambdas);
+    return;
+  }
   const cli = await benchCli(runs, progress);
   if (values['cli-only']) {
     if (values.json) console.log(JSON.stringify({ cli, targets: { cli: CLI_TARGETS } }, null, 2));
@@ -40,9 +55,10 @@ async function main(): Promise<void> {
   const aws = await benchAws(runs, progress);
   const fleet = await benchFleet(runs, progress);
   const validation = benchValidation(10_000);
+  const lambdas = await benchLambdas(runs, progress);
 
   if (values.json) {
-    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, fleet, validation, cli, targets: { ...TARGETS, cli: CLI_TARGETS } }, null, 2));
+    console.log(JSON.stringify({ issuance, packaging, keyGeneration, scan, agent, aws, fleet, validation, lambdas, cli, targets: { ...TARGETS, cli: CLI_TARGETS, lambdas: LAMBDA_TARGETS } }, null, 2));
     return;
   }
   console.log(`\nTime to certificate (median of ${runs} runs each; Wait states 0 ms; PEBBLE_VA_NOSLEEP=1)`);
@@ -63,6 +79,7 @@ async function main(): Promise<void> {
     ),
   );
   printCli(cli);
+  printLambdas(lambdas);
   console.log(`\nPackaging per certificate: verify + PKCS#12 ×2 + JKS ×2 + password (median of ${packagingRuns})`);
   console.log(
     table(
@@ -102,6 +119,25 @@ async function main(): Promise<void> {
   if ('skipped' in fleet) return;
   console.log(`\nFan-out on the emulator: "Certificate Renewed" on the bus → the new certificate served over TLS (${fleet.renewals} renewals, ${fleet.hosts} hosts, a queue each)`);
   console.log(table(['all hosts p50 ms', 'all hosts p90 ms', 'one host median ms'], [[fleet.allServedP50Ms.toFixed(0), fleet.allServedP90Ms.toFixed(0), fleet.perHostMedianMs.toFixed(0)]]));
+}
+
+function printLambdas(figures: readonly LambdaFigures[]): void {
+  const kb = (bytes: number) => (bytes / 1000).toFixed(0);
+  console.log(`\nStep Lambdas as synthesized: asset size and module init (fresh node, require only; median and fastest of ${figures[0]?.runs ?? 0}; a floor for Lambda's CPU; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')})`);
+  console.log(
+    table(
+      ['step', 'bundle KB', 'source map KB', 'NODE_OPTIONS', 'init ms', 'min ms', 'target'],
+      figures.map((f) => [
+        f.step,
+        kb(f.bundleBytes),
+        kb(f.sourceMapBytes),
+        f.nodeOptions || '-',
+        f.initMedianMs.toFixed(0),
+        f.initMinMs.toFixed(0),
+        `≤ ${kb(LAMBDA_TARGETS.bundleBytes)} KB, ≤ ${LAMBDA_TARGETS.initMs} ms`,
+      ]),
+    ),
+  );
 }
 
 function printCli(f: CliFigures): void {

@@ -12,11 +12,14 @@ import { RenewCertificateFlow, type RenewalFunctions } from './renew-state-machi
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { RENEWAL_TIMEOUT_MS } from '../domain/core/durations';
 import { RenewalLambdas } from './renewal-functions';
-import { RevokeCertificateFlow } from './revoke-state-machine';
+import { REVOCATION_TIMEOUT_MARGIN, RevokeCertificateFlow } from './revoke-state-machine';
 import { ScanFlow } from './scan-state-machine';
 import { HostInventory } from './host-inventory';
 import { CertificateSubscriber } from './subscriber';
 import { Watchdog } from './watchdog';
+
+/** Where a state machine's executions log: `/aws/vendedlogs/states/<stack>/<machine>`. */
+export const executionLogGroupName = (stackName: string, machine: string): string => `/aws/vendedlogs/states/${stackName}/${machine}`;
 
 export interface CertflowStackProps extends StackProps {
   readonly config: CertflowConfig;
@@ -62,15 +65,7 @@ export class CertflowStack extends Stack {
       // Longest legal run: three full poll loops plus retries, well under two hours.
       timeout: Duration.millis(RENEWAL_TIMEOUT_MS), // also how long a renewal lease lasts
       tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'RenewCertificateLogs', {
-          retention: logs.RetentionDays.ONE_YEAR,
-          removalPolicy: RemovalPolicy.RETAIN,
-        }),
-        level: sfn.LogLevel.ALL,
-        // State holds no secrets by design, but logs need not copy it either.
-        includeExecutionData: false,
-      },
+      logs: this.executionLogs('RenewCertificate'),
     });
 
     // The scheduled path: a scan every N hours renews what is due, as RenewCertificate executions.
@@ -90,11 +85,7 @@ export class CertflowStack extends Stack {
       definitionBody: sfn.DefinitionBody.fromChainable(scanFlow.definition),
       timeout: Duration.hours(config.schedule.scanIntervalHours),
       tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'ScanCertificatesLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: false,
-      },
+      logs: this.executionLogs('ScanCertificates'),
     });
     // Revocation (the key-compromise runbook): started by hand or by `certflow revoke`; a reissue runs RenewCertificate.
     const revokeFlow = new RevokeCertificateFlow(this, 'RevokeFlow', { fns: functions, renewCertificate: this.renewCertificate });
@@ -102,14 +93,10 @@ export class CertflowStack extends Stack {
       stateMachineName: 'certflow-RevokeCertificate',
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(revokeFlow.definition),
-      // A few quick steps, then a whole renewal at most.
-      timeout: Duration.millis(RENEWAL_TIMEOUT_MS).plus(Duration.minutes(15)),
+      // The steps before the reissue at their worst, then a whole renewal at most (the reissue's own timeout).
+      timeout: revokeFlow.beforeReissue.plus(Duration.millis(RENEWAL_TIMEOUT_MS)).plus(REVOCATION_TIMEOUT_MARGIN),
       tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'RevokeCertificateLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: false,
-      },
+      logs: this.executionLogs('RevokeCertificate'),
     });
     // What the certflow command takes on AWS (--state-machine-arn; RevokeCertificate is found beside it).
     new CfnOutput(this, 'RenewCertificateArn', { value: this.renewCertificate.stateMachineArn, description: 'certflow --aws --state-machine-arn (CERTFLOW_STATE_MACHINE_ARN)' });
@@ -129,7 +116,12 @@ export class CertflowStack extends Stack {
       ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
     // Which host serves which version: the agents' reports in a log group, queried on the dashboard.
-    watchdog.dashboard.addWidgets(new HostInventory(this, 'HostInventory', { bus: this.bus }).widget);
+    const inventory = new HostInventory(this, 'HostInventory', { bus: this.bus });
+    watchdog.dashboard.addWidgets(inventory.widget);
+    // What scripts/smoke-host-inventory.sh reads (README "Deploy to AWS").
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'certflow agent --event-bus' });
+    new CfnOutput(this, 'HostInventoryLogGroupName', { value: inventory.logGroup.logGroupName, description: 'the host reports (scripts/smoke-host-inventory.sh)' });
+    new CfnOutput(this, 'HostInventoryRuleName', { value: inventory.rule.ruleName, description: 'the rule sending host reports to it' });
 
     // Host groups: each gets its topic (every host subscribes a queue of its own), a DLQ with its alarm, and a policy to attach.
     for (const group of config.subscribers) {
@@ -149,5 +141,26 @@ export class CertflowStack extends Stack {
       output('QueuePrefix', subscriber.queuePrefix, `certflow agent --queue-prefix for host group ${group.name}`);
       output('HostPolicyArn', subscriber.hostPolicy.managedPolicyArn, `IAM policy to attach to the ${group.name} hosts`);
     }
+  }
+
+  /**
+   * A state machine's execution logs. Step Functions delivers them as vended logs: to a log group
+   * named under /aws/vendedlogs/ it needs no entry in the account's AWSLogDeliveryWrite resource
+   * policy, which every other log group adds to (5,120 characters, shared by the whole account
+   * and region). The stack's name keeps two stacks' groups apart (log group names are per region).
+   * (Step Functions Developer Guide, "Avoiding Amazon CloudWatch Logs resource policy size restrictions":
+   * https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html)
+   */
+  private executionLogs(machine: string): sfn.LogOptions {
+    return {
+      destination: new logs.LogGroup(this, `${machine}Logs`, {
+        logGroupName: executionLogGroupName(this.stackName, machine),
+        retention: logs.RetentionDays.ONE_YEAR,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+      level: sfn.LogLevel.ALL,
+      // State holds no secrets by design, but logs need not copy it either.
+      includeExecutionData: false,
+    };
   }
 }

@@ -8,17 +8,21 @@
  * never a role ("For Amazon CloudWatch Logs targets, do not specify a RoleArn", EventBridge User
  * Guide, "Using resource-based policies for Amazon EventBridge", section "CloudWatch Logs
  * permissions": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions).
- * The policy here allows events.amazonaws.com logs:CreateLogStream and logs:PutLogEvents on this
- * log group only, and only for this rule (aws:SourceArn is "the ARN of the rule that sent the
- * event", https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html; CloudWatch
- * Logs resource policies support aws:SourceArn and aws:SourceAccount, PutResourcePolicy API reference).
+ * The policy has the form AWS's own examples use (aws-samples/serverless-patterns
+ * `eventbridge-cloudwatch/template.yaml`; CDK's targets.CloudWatchLogGroup): events.amazonaws.com may
+ * logs:CreateLogStream in this log group unconditioned, and logs:PutLogEvents only for this rule
+ * (aws:SourceArn is "the ARN of the rule that sent the event",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html; the
+ * PutResourcePolicy API reference shows it on PutLogEvents). A stream with no events in it is all
+ * another rule could make. The rule's target is the log group's ARN without the `:*` (its streams)
+ * that its `Arn` attribute ends in, as CDK's target writes it.
  * It is written as an AWS::Logs::ResourcePolicy: CDK's targets.CloudWatchLogGroup would deploy a
  * custom-resource Lambda to do the same. An account has at most 10 such policies per Region.
  *
  * The log group is not KMS-encrypted, like the stack's other log groups: the reports carry only
  * public identifiers (host id, version id, serial), never key material.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -55,6 +59,10 @@ export const WHICH_HOST_SERVES_WHICH_VERSION = [
   'limit 10000',
 ] as const;
 
+/** A log group as an EventBridge target: `arn:…:log-group:<name>`, without the `:*` of its `Arn` attribute. */
+export const logGroupTargetArn = (logGroup: logs.ILogGroup): string =>
+  Stack.of(logGroup).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
 export class HostInventory extends Construct {
   readonly rule: events.Rule;
   readonly logGroup: logs.LogGroup;
@@ -70,15 +78,17 @@ export class HostInventory extends Construct {
       description: 'certflow: host reports (installed, reload failed) to the host inventory log group',
       eventBus: props.bus,
       eventPattern: HOST_REPORT_PATTERN,
-      targets: [ungrantedTarget(this.logGroup.logGroupArn)],
+      targets: [ungrantedTarget(logGroupTargetArn(this.logGroup))],
     });
+    const eventBridge = new iam.ServicePrincipal('events.amazonaws.com');
+    // The log group's ARN attribute ends in ':*': its log streams, which both actions act on.
     new logs.ResourcePolicy(this, 'RuleWrites', {
       policyStatements: [
+        new iam.PolicyStatement({ sid: 'EventBridgeCreatesStreams', principals: [eventBridge], actions: ['logs:CreateLogStream'], resources: [this.logGroup.logGroupArn] }),
         new iam.PolicyStatement({
           sid: 'InventoryRuleWrites',
-          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          // The log group's ARN ends in ':*': its log streams.
+          principals: [eventBridge],
+          actions: ['logs:PutLogEvents'],
           resources: [this.logGroup.logGroupArn],
           conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
         }),

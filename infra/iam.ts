@@ -10,7 +10,8 @@
  * |                 | Both: sts:AssumeRole on the roles of cross-account zones (`roleArn`), whose Route 53    |
  * |                 | permissions live in the zone's account (docs/cross-account-zones.md), not here          |
  * | accountRead     | GetSecretValue on <prefix>accounts/*                                                    |
- * | accountWrite    | + CreateSecret (name condition) / PutSecretValue on <prefix>accounts/*, EAB read        |
+ * | accountWrite    | + CreateSecret (name condition) / PutSecretValue on <prefix>accounts/*, EAB read;       |
+ * |                 | "TagResource on creation" below                                                          |
  * | versionLookup   | DescribeSecret on <prefix>certificates/* (the inventory tags: no value, no KMS)        |
  * | certificateWrite| + CreateSecret / PutSecretValue / DescribeSecret / UpdateSecretVersionStage /           |
  * |                 | TagResource on <prefix>certificates/*; GetSecretValue on <prefix>passwords/*            |
@@ -32,6 +33,8 @@
  * | privateIssue    | acm-pca:IssueCertificate on the configured CA only, end-entity templates only          |
  * |                 | (acm-pca:TemplateArn condition: no CA certificate can be issued)                       |
  * | privateFetch    | acm-pca:GetCertificate on the configured CA (its issued certificates)                  |
+ * TagResource on creation (accountWrite, pendingWrite, renewalLease): only the creation tags' keys,
+ * with managed-by=certflow (aws:TagKeys, aws:RequestTag: keys TagResource carries).
  * KMS: the key is usable only through Secrets Manager (kms:ViaService), decrypt for readers,
  * encrypt/generate for writers.
  */
@@ -43,6 +46,7 @@ import type { HostedZone } from '../domain/core/dns-names';
 import { END_ENTITY_TEMPLATES, templateArn } from '../domain/core/private-ca';
 import type { ChallengeDelegation } from '../domain/core/txt-values';
 import type { PortSpec } from '../lambdas/deps';
+import { CREATION_TAG } from '../domain/adapters/aws/secrets-store';
 
 export type Capability =
   | 'dnsChange'
@@ -122,6 +126,29 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   const viaSecretsManager = { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } };
   const has = (capability: Capability) => capabilities.includes(capability);
   const statements: iam.PolicyStatement[] = [];
+  /**
+   * CreateSecret with Tags is authorized as TagResource too ("If you include tags in the secret,
+   * you also need secretsmanager:TagResource", CreateSecret API reference). secretsmanager:Name is
+   * not a TagResource condition key (Service Authorization Reference, AWS Secrets Manager), so the
+   * tagging half is conditioned on what TagResource carries: the creation tags' keys, managed-by=certflow.
+   */
+  const createTagged = (sid: string, paths: string[]) => [
+    new iam.PolicyStatement({
+      sid: `Create${sid}`,
+      actions: ['secretsmanager:CreateSecret'],
+      resources: paths.map(secret),
+      conditions: { StringLike: { 'secretsmanager:Name': paths.length === 1 ? `${scope.secretPrefix}${paths[0]}` : paths.map((path) => `${scope.secretPrefix}${path}`) } },
+    }),
+    new iam.PolicyStatement({
+      sid: `TagNew${sid}`,
+      actions: ['secretsmanager:TagResource'],
+      resources: paths.map(secret),
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [CREATION_TAG.managedBy.Key, CREATION_TAG.certificateId, CREATION_TAG.acmeDirectory] },
+        StringEquals: { [`aws:RequestTag/${CREATION_TAG.managedBy.Key}`]: CREATION_TAG.managedBy.Value },
+      },
+    }),
+  ];
 
   if (has('dnsChange') && ownZones.length > 0) {
     statements.push(
@@ -155,12 +182,7 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   if (has('accountWrite')) {
     statements.push(
       new iam.PolicyStatement({ sid: 'WriteAccount', actions: ['secretsmanager:PutSecretValue'], resources: [secret('accounts/*')] }),
-      new iam.PolicyStatement({
-        sid: 'CreateAccount',
-        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
-        resources: [secret('accounts/*')],
-        conditions: { StringLike: { 'secretsmanager:Name': `${scope.secretPrefix}accounts/*` } },
-      }),
+      ...createTagged('Account', ['accounts/*']),
       new iam.PolicyStatement({ sid: 'ReadEab', actions: ['secretsmanager:GetSecretValue'], resources: [secret('eab/*')] }),
     );
   }
@@ -202,23 +224,13 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   if (has('renewalLease')) {
     statements.push(
       new iam.PolicyStatement({ sid: 'RenewalLease', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [secret('leases/*')] }),
-      new iam.PolicyStatement({
-        sid: 'CreateRenewalLease',
-        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
-        resources: [secret('leases/*')],
-        conditions: { StringLike: { 'secretsmanager:Name': `${scope.secretPrefix}leases/*` } },
-      }),
+      ...createTagged('RenewalLease', ['leases/*']),
     );
   }
   if (has('pendingWrite')) {
     statements.push(
       new iam.PolicyStatement({ sid: 'WritePendingKeys', actions: ['secretsmanager:PutSecretValue'], resources: [secret('pending/*')] }),
-      new iam.PolicyStatement({
-        sid: 'CreateSecretsOnFirstOrder',
-        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
-        resources: [secret('pending/*'), secret('certificates/*')],
-        conditions: { StringLike: { 'secretsmanager:Name': [`${scope.secretPrefix}pending/*`, `${scope.secretPrefix}certificates/*`] } },
-      }),
+      ...createTagged('SecretsOnFirstOrder', ['pending/*', 'certificates/*']),
     );
   }
   if (has('pendingDiscard')) {

@@ -42,11 +42,14 @@ const LAMBDA_TRANSIENT_ERRORS = [
  */
 export const TASK_TIMEOUT_MARGIN = Duration.seconds(15);
 
-export function taskTimeoutFor(fn: IFunction): sfn.Timeout {
+/** A Lambda task's timeout: its function's own, plus TASK_TIMEOUT_MARGIN. */
+export function taskTimeoutOf(fn: IFunction): Duration {
   const timeout = fn instanceof LambdaFunction ? fn.timeout : undefined;
   if (!timeout) throw new Error(`${fn.node.path}: a Lambda task's timeout is derived from its function's timeout, which is not known here`);
-  return sfn.Timeout.duration(timeout.plus(TASK_TIMEOUT_MARGIN));
+  return timeout.plus(TASK_TIMEOUT_MARGIN);
 }
+
+export const taskTimeoutFor = (fn: IFunction): sfn.Timeout => sfn.Timeout.duration(taskTimeoutOf(fn));
 
 export const TRANSIENT_RETRY = {
   errors: [...RETRYABLE_ERRORS.filter((name) => name !== AcmeRateLimited.name), ...LAMBDA_TRANSIENT_ERRORS],

@@ -1,22 +1,19 @@
 /**
  * One small Lambda per step of the catalogue (lambdas/catalogue.ts), bundled locally by esbuild (no
- * Docker), each with its own least-privilege role from the step's capabilities.
+ * Docker: infra/lambda-code.ts, build/lambda-bundle.ts), each with its own least-privilege role from
+ * the step's capabilities.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
-import * as path from 'node:path';
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { STEP_IDS, STEPS, type StepId } from '../lambdas/catalogue';
 import { privateCaSettingsOf, trustAnchorsOf, type CertflowConfig } from './config';
 import { statementsFor, type AccessScope } from './iam';
+import { bundledCode } from './lambda-code';
 import type { RenewalFunctions } from './renew-state-machine';
-
-const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers', import.meta.url));
 
 export class RenewalLambdas extends Construct {
   readonly functions: RenewalFunctions;
@@ -55,9 +52,10 @@ export class RenewalLambdas extends Construct {
       const role = new iam.Role(this, `${stepId}-role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
       role.addToPolicy(new iam.PolicyStatement({ sid: 'OwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
       for (const statement of statementsFor(Stack.of(this), capabilities, access)) role.addToPolicy(statement);
-      const fn = new nodejs.NodejsFunction(this, stepId, {
-        entry: path.join(HANDLERS_DIR, `${handler.file}.ts`),
-        handler: handler.exportName,
+      const define = { ...extras.define, ...defines[stepId] };
+      const fn = new lambda.Function(this, stepId, {
+        code: bundledCode({ entry: `lambdas/handlers/${handler.file}.ts`, ...(Object.keys(define).length > 0 ? { define } : {}) }),
+        handler: `index.${handler.exportName}`,
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: config.lambda.memoryMb,
@@ -66,15 +64,6 @@ export class RenewalLambdas extends Construct {
         role,
         environment: { [ENV.step]: stepId, ...environment, ...extras.environment },
         logGroup,
-        bundling: {
-          // Error names are the Retry/Catch contract: never mangle class names.
-          keepNames: true,
-          minify: true,
-          sourceMap: true,
-          target: 'node22',
-          forceDockerBundling: false,
-          ...(extras.define || defines[stepId] ? { define: { ...extras.define, ...defines[stepId] } } : {}),
-        },
       });
       roles[stepId] = role;
       return [stepId, fn];

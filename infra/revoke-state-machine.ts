@@ -12,11 +12,13 @@
  * revocation that failed after the CA revoked completes when run again. State carries ids and
  * public data only.
  */
+import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { StepId } from '../lambdas/catalogue';
-import { stepTask, type RenewalFunctions } from './renew-state-machine';
+import { STEPS, type StepId } from '../lambdas/catalogue';
+import { RETRIES, stepTask, taskTimeoutOf, type RenewalFunctions } from './renew-state-machine';
+import { taskWorstCase } from './retry-budget';
 
 /** The error a revocation whose reissue failed ends with. */
 export const REISSUE_FAILED = 'ReissueFailed';
@@ -27,9 +29,22 @@ export interface RevokeFlowProps {
   readonly renewCertificate: sfn.IStateMachine;
 }
 
+/**
+ * Slack in a revocation's timeout for what no Task accounts for: state transitions, the Choice and
+ * Pass states, and the moment Step Functions takes to see the reissue's child execution end.
+ */
+export const REVOCATION_TIMEOUT_MARGIN = Duration.minutes(1);
+
 export class RevokeCertificateFlow extends Construct {
   readonly definition: sfn.IChainable;
+  /**
+   * The longest the steps before the reissue can take: each step's worst case (retry-budget.ts).
+   * A revocation's timeout is this, plus the reissue's (RenewCertificate's timeout), plus
+   * REVOCATION_TIMEOUT_MARGIN. The failure path (PublishRevocationFailed) replaces the reissue.
+   */
+  readonly beforeReissue: Duration;
   private readonly publishFailed: sfn.TaskStateBase;
+  private worstCaseSeconds = 0;
 
   constructor(scope: Construct, id: string, private readonly props: RevokeFlowProps) {
     super(scope, id);
@@ -62,6 +77,7 @@ export class RevokeCertificateFlow extends Construct {
           .when(sfn.Condition.booleanEquals('$.revocation.reissue', true), reissue.next(new sfn.Succeed(this, 'Reissued')))
           .otherwise(new sfn.Succeed(this, 'Revoked')),
       );
+    this.beforeReissue = Duration.seconds(this.worstCaseSeconds);
   }
 
   private task(state: string, step: StepId) {
@@ -71,6 +87,7 @@ export class RevokeCertificateFlow extends Construct {
   /** A step: its entry's retries, and any other error goes to the failure path once the failed state is noted. */
   private step(state: string, step: StepId) {
     const task = this.task(state, step);
+    this.worstCaseSeconds += taskWorstCase(taskTimeoutOf(this.props.fns[step]), RETRIES[STEPS[step].retry]);
     const failedAt = new sfn.Pass(this, `${state} failed`, { result: sfn.Result.fromString(state), resultPath: '$.failedStep' }).next(this.publishFailed);
     task.addCatch(failedAt, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
     return task;

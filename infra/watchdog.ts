@@ -32,9 +32,12 @@ export interface WatchdogProps {
 const metric = (name: string, dimensions: Record<string, string> = {}, period = Duration.hours(1)) =>
   new cloudwatch.Metric({ namespace: 'certflow', metricName: name, dimensionsMap: dimensions, statistic: 'Minimum', period });
 
+/** `certflow-<region>` (a token until deployment for an environment-agnostic stack). */
+export const dashboardName = (stack: Stack): string => `certflow-${stack.region}`;
+
 export class Watchdog extends Construct {
   readonly topic: sns.ITopic;
-  /** The 'certflow' dashboard (the stack adds the host inventory's widget). */
+  /** The `certflow-<region>` dashboard (the stack adds the host inventory's widget). */
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: WatchdogProps) {
@@ -95,7 +98,8 @@ export class Watchdog extends Construct {
     for (const alarm of alarms) alarm.addAlarmAction(notify);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: 'certflow',
+      // Dashboard names are global per account (unlike the alarms): the region keeps each region's stack its own.
+      dashboardName: dashboardName(Stack.of(this)),
       widgets: [
         [
           new cloudwatch.GraphWidget({ title: 'Fewest days to expiry', left: [metric('MinDaysToExpiry', {}, scanPeriod)], width: 12 }),

@@ -9,7 +9,7 @@
  * Java writes aliases lowercase and passwords as UTF-16BE (its chars).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import asn1 from 'node-forge/lib/asn1.js';
 import { keyWithChain, trustedAliases } from './entries';
 import { parseCertificate } from '../core/parsed-certificates';
 
@@ -99,7 +99,6 @@ function protectKey(pkcs8: Buffer, password: string): Buffer {
 
 /** EncryptedPrivateKeyInfo { AlgorithmIdentifier { KeyProtector OID, NULL }, OCTET STRING } as DER. */
 function encryptedPrivateKeyInfo(protectedKey: Buffer): Buffer {
-  const { asn1 } = forge;
   const algorithm = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(KEY_PROTECTOR_OID).getBytes()),
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),

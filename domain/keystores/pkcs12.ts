@@ -10,7 +10,8 @@
  * which costs one native PBKDF2. The MAC protects the whole file either way.
  */
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import asn1 from 'node-forge/lib/asn1.js';
 import { keyWithChain, trustedAliases } from './entries';
 import { pkcs12Kdf } from './pkcs12-kdf';
 import { parseCertificate } from '../core/parsed-certificates';
@@ -115,7 +116,7 @@ function dataContentInfo(content: Buffer): forge.asn1.Asn1 {
 
 function encryptedContentInfo(bags: forge.asn1.Asn1[], password: string, profile: Pkcs12Profile): forge.asn1.Asn1 {
   const { algorithm, ciphertext } = pbeEncrypt(der(seq(...bags)), password, profile);
-  const encryptedContent = forge.asn1.create(forge.asn1.Class.CONTEXT_SPECIFIC, 0, false, binary(ciphertext));
+  const encryptedContent = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, binary(ciphertext));
   return seq(oid(OID.encryptedData), explicit(seq(integer(0), seq(oid(OID.data), algorithm, encryptedContent))));
 }
 
@@ -155,17 +156,17 @@ function encrypt(cipher: string, key: Buffer, iv: Buffer, plaintext: Buffer): Bu
 }
 
 // Minimal ASN.1 builders over forge (which represents bytes as binary strings).
-const { Class, Type } = forge.asn1;
+const { Class, Type } = asn1;
 const universal = (type: forge.asn1.Type, value: string | forge.asn1.Asn1[]) =>
-  forge.asn1.create(Class.UNIVERSAL, type, Array.isArray(value), value);
+  asn1.create(Class.UNIVERSAL, type, Array.isArray(value), value);
 const seq = (...items: forge.asn1.Asn1[]) => universal(Type.SEQUENCE, items);
 const set = (...items: forge.asn1.Asn1[]) => universal(Type.SET, items);
-const oid = (id: string) => universal(Type.OID, forge.asn1.oidToDer(id).getBytes());
-const integer = (value: number) => universal(Type.INTEGER, forge.asn1.integerToDer(value).getBytes());
+const oid = (id: string) => universal(Type.OID, asn1.oidToDer(id).getBytes());
+const integer = (value: number) => universal(Type.INTEGER, asn1.integerToDer(value).getBytes());
 const octets = (bytes: Uint8Array) => universal(Type.OCTETSTRING, binary(bytes));
 const nullValue = () => universal(Type.NULL, '');
 // forge encodes BMPString values (JS strings) as UTF-16BE itself.
 const bmpString = (text: string) => universal(Type.BMPSTRING, text);
-const explicit = (item: forge.asn1.Asn1) => forge.asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [item]);
-const der = (item: forge.asn1.Asn1) => Buffer.from(forge.asn1.toDer(item).getBytes(), 'binary');
+const explicit = (item: forge.asn1.Asn1) => asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [item]);
+const der = (item: forge.asn1.Asn1) => Buffer.from(asn1.toDer(item).getBytes(), 'binary');
 const binary = (bytes: Uint8Array) => Buffer.from(bytes).toString('binary');

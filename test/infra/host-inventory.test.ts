@@ -46,7 +46,9 @@ describe('HostInventory', () => {
       State: 'ENABLED',
     });
     const [rule] = Object.values(template.findResources('AWS::Events::Rule'));
-    expect(rule!.Properties.Targets).toEqual([{ Arn: { 'Fn::GetAtt': [logGroupId, 'Arn'] }, Id: expect.any(String) }]);
+    // The log group's ARN without the ':*' its Arn attribute ends in, as CDK's targets.CloudWatchLogGroup writes it.
+    expect(rule!.Properties.Targets).toEqual([{ Arn: expect.anything(), Id: expect.any(String) }]);
+    expect(text(rule!.Properties.Targets[0].Arn)).toBe(`arn:\${AWS::Partition}:logs:eu-west-1:111122223333:log-group:\${${logGroupId}}`);
     // "For Amazon CloudWatch Logs targets, do not specify a RoleArn" (EventBridge User Guide).
     expect(rule!.Properties.Targets[0].RoleArn).toBeUndefined();
     template.resourceCountIs('AWS::Lambda::Function', 0);
@@ -54,18 +56,20 @@ describe('HostInventory', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('lets only this rule write: events.amazonaws.com, CreateLogStream and PutLogEvents, this log group, aws:SourceArn = the rule', () => {
-    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions
+  it('lets only this rule write: events.amazonaws.com CreateLogStream in this log group, PutLogEvents only with aws:SourceArn = the rule', () => {
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions;
+    // the form of aws-samples/serverless-patterns eventbridge-cloudwatch/template.yaml and CDK's CloudWatchLogGroup target.
     const { template, ruleId, logGroupId } = built;
     const policies = Object.values(template.findResources('AWS::Logs::ResourcePolicy'));
     expect(policies).toHaveLength(1);
     const document = JSON.parse(text(policies[0]!.Properties.PolicyDocument)) as { Statement: unknown[] };
     expect(document.Statement).toEqual([
+      { Sid: 'EventBridgeCreatesStreams', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'logs:CreateLogStream', Resource: `\${${logGroupId}.Arn}` },
       {
         Sid: 'InventoryRuleWrites',
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Action: 'logs:PutLogEvents',
         Resource: `\${${logGroupId}.Arn}`,
         Condition: { ArnEquals: { 'aws:SourceArn': `\${${ruleId}.Arn}` } },
       },

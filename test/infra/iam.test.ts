@@ -104,6 +104,13 @@ describe('per-step roles', () => {
     expect(create.Condition).toEqual({ StringLike: { 'secretsmanager:Name': 'certflow/certificates/*' } });
     const firstOrder = statementsOf('finalize-order').find((s) => s.Sid === 'CreateSecretsOnFirstOrder')!;
     expect(firstOrder.Condition).toEqual({ StringLike: { 'secretsmanager:Name': ['certflow/pending/*', 'certflow/certificates/*'] } });
+    // The tags CreateSecret sends are authorized as TagResource, on keys TagResource carries (test/infra/condition-keys.test.ts).
+    const tagOnCreate = statementsOf('finalize-order').find((s) => s.Sid === 'TagNewSecretsOnFirstOrder')!;
+    expect(tagOnCreate.Action).toBe('secretsmanager:TagResource');
+    expect(tagOnCreate.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['managed-by', 'certflow:certificate-id', 'certflow:acme-directory'] },
+      StringEquals: { 'aws:RequestTag/managed-by': 'certflow' },
+    });
   });
 
   it('keeps pending keys (private keys of orders in flight) to the steps that make, use and discard them', () => {
@@ -170,7 +177,10 @@ describe('host groups', () => {
   it('gets a topic, a dead-letter queue and a host policy per group, exported for the agent (hosts make their own queues)', () => {
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['RenewCertificateArn', 'RevokeCertificateArn', 'brokerseuDeadLetterQueueArn', 'brokerseuHostPolicyArn', 'brokerseuQueuePrefix', 'brokerseuTopicArn']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'EventBusName', 'HostInventoryLogGroupName', 'HostInventoryRuleName', 'RenewCertificateArn', 'RevokeCertificateArn',
+      'brokerseuDeadLetterQueueArn', 'brokerseuHostPolicyArn', 'brokerseuQueuePrefix', 'brokerseuTopicArn',
+    ]);
     expect(outputs.brokerseuQueuePrefix!.Value).toBe('certflow-brokers-eu-');
     const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0]!;
     const text = JSON.stringify(policy.Properties.PolicyDocument);

@@ -1,15 +1,16 @@
 /**
  * The declared inventory reaches the functions that read it (ADR 0005, amended by issue #11):
- * ValidateRequest completes a request by id alone from it. The handler is bundled here with the
- * `define` the stack gives its function (infra/renewal-functions.ts passes the catalogue's
- * `lambda(config).define` to esbuild, as NodejsFunction does), then run as Lambda runs it. The
- * offline synth test (cdk-synth.test.ts) checks the same on the real stack's bundles.
+ * ValidateRequest completes a request by id alone from it. The handler is bundled here by the
+ * stack's own bundler (build/lambda-bundle.ts) with the `define` the stack gives its function
+ * (infra/renewal-functions.ts passes the catalogue's `lambda(config).define`), then run as Lambda
+ * runs it. The offline synth test (cdk-synth.test.ts) checks the same on the real stack's bundles.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleLambda } from '../../build/lambda-bundle';
 import { defineConfig } from '../../infra/config';
 import { STEP_IDS, STEPS } from '../../lambdas/catalogue';
 import { ENV } from '../../lambdas/runtime/aws-deps';
@@ -23,10 +24,10 @@ const defineOf = (stepId: (typeof STEP_IDS)[number]) => STEPS[stepId].lambda?.(c
 
 let dir: string;
 beforeAll(async () => {
-  // Inside the checkout: the bundle's external packages (acme-client, the SDK) resolve from node_modules.
-  const parent = path.resolve('node_modules/.cache');
-  await fs.mkdir(parent, { recursive: true });
-  dir = await fs.mkdtemp(path.join(parent, 'certflow-inventory-'));
+  // Inside the checkout, so that the bundle's external @aws-sdk/* resolve (the Lambda runtime provides them).
+  const cache = fileURLToPath(new URL('../../node_modules/.cache', import.meta.url));
+  await fs.mkdir(cache, { recursive: true });
+  dir = await fs.mkdtemp(path.join(cache, 'certflow-inventory-'));
 });
 afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 
@@ -40,20 +41,7 @@ describe('the declared inventory', () => {
   });
 
   it('completes {certificateId} alone inside the bundled ValidateRequest handler, with nothing in its environment', async () => {
-    const outfile = path.join(dir, 'validate-request.mjs');
-    await esbuild.build({
-      entryPoints: [fileURLToPathOf('../../lambdas/handlers/validate-request.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile,
-      define: defineOf('validate-request'),
-      // The SDK's optional CRT and the like stay imports; the handler's own code is what matters.
-      packages: 'external',
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-      logLevel: 'silent',
-    });
+    await bundleLambda({ entry: 'lambdas/handlers/validate-request.ts', outdir: dir, define: defineOf('validate-request') });
     const saved = { ...process.env };
     // What the stack puts in the environment: the inventory is not among it.
     Object.assign(process.env, {
@@ -69,7 +57,7 @@ describe('the declared inventory', () => {
     });
     delete process.env[ENV.inventory];
     try {
-      const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+      const { handler } = createRequire(import.meta.url)(path.join(dir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
       const context = { awsRequestId: 'test', functionName: 'validate-request', getRemainingTimeInMillis: () => 30_000 };
       const request = await handler({ request: { certificateId: 'broker-eu1' } }, context);
       expect(request).toMatchObject({ certificateId: 'broker-eu1', names: ['mq.example.com', '*.mq.example.com'], keyType: 'ec-p384', keystore: { profile: 'modern' } });
@@ -80,7 +68,3 @@ describe('the declared inventory', () => {
     }
   }, 60_000);
 });
-
-function fileURLToPathOf(relative: string): string {
-  return new URL(relative, import.meta.url).pathname;
-}

@@ -41,6 +41,17 @@ describe('RenewCertificate state machine (synthesized)', () => {
     });
   });
 
+  it('logs each state machine to its own log group under /aws/vendedlogs/states/<stack>/ (no entry in the shared AWSLogDeliveryWrite policy)', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(3);
+    const names = machines.map((machine) => {
+      const arn = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn as { 'Fn::GetAtt': [string, string] };
+      return groups[arn['Fn::GetAtt'][0]]!.Properties.LogGroupName as string;
+    });
+    expect(names.sort()).toEqual(['RenewCertificate', 'RevokeCertificate', 'ScanCertificates'].map((machine) => `/aws/vendedlogs/states/Certflow/${machine}`));
+  });
+
   it('runs every step as its own nodejs22.x Lambda', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
     const steps = Object.values(functions).map((fn) => fn.Properties.Environment.Variables.CERTFLOW_STEP as string);

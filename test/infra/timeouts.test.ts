@@ -1,20 +1,26 @@
 /**
  * A Lambda that times out is retried: in both state machines every Lambda task retries the errors a
  * function timeout is reported as, and its task timeout sits just above the function's own timeout.
+ * Timeouts nest: RevokeCertificate outlasts its steps at their worst plus the RenewCertificate it
+ * runs as its reissue.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
 import { defineConfig } from '../../infra/config';
-import { TASK_TIMEOUT_MARGIN } from '../../infra/renew-state-machine';
+import { RATE_LIMIT_RETRY, TASK_TIMEOUT_MARGIN, TRANSIENT_RETRY } from '../../infra/renew-state-machine';
+import { asRetrier, retryWaitSeconds, taskWorstCaseSeconds, type Retrier } from '../../infra/retry-budget';
+import { REVOCATION_TIMEOUT_MARGIN } from '../../infra/revoke-state-machine';
 
 type State = {
   Type: string;
   Resource?: string;
+  Next?: string;
+  Choices?: { Next: string }[];
   Parameters?: { FunctionName?: string };
   TimeoutSeconds?: number;
-  Retry?: { ErrorEquals: string[] }[];
+  Retry?: ({ ErrorEquals: string[] } & Retrier)[];
   ItemProcessor?: { States: Record<string, State> };
   Iterator?: { States: Record<string, State> };
   Branches?: { States: Record<string, State> }[];
@@ -56,10 +62,16 @@ function lambdaTasks(states: Record<string, State>): [string, State][] {
   ]);
 }
 
-function tasksOf(machineName: string): [string, State][] {
+type Definition = { StartAt: string; TimeoutSeconds?: number; States: Record<string, State> };
+
+function definitionOf(machineName: string): Definition {
   const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: machineName } }));
   expect(machines).toHaveLength(1);
-  return lambdaTasks(JSON.parse(resolve(machines[0]!.Properties.DefinitionString)).States);
+  return JSON.parse(resolve(machines[0]!.Properties.DefinitionString)) as Definition;
+}
+
+function tasksOf(machineName: string): [string, State][] {
+  return lambdaTasks(definitionOf(machineName).States);
 }
 
 function functionTimeout(task: State): number {
@@ -88,5 +100,54 @@ describe.each([
       const retried = (task.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals);
       expect(retried, name).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'Lambda.Unknown']));
     }
+  });
+});
+
+describe('retry budget (Amazon States Language: IntervalSeconds × BackoffRate^k, capped at MaxDelaySeconds)', () => {
+  it.each<[string, Retrier, number]>([
+    ['the transient rule: 2+4+8+16+30 (capped)', asRetrier(TRANSIENT_RETRY), 60],
+    ['the rate-limit rule: 30+60+120+240', asRetrier(RATE_LIMIT_RETRY), 450],
+    ['the language defaults: 1+2+4', {}, 7],
+    ['no retries', { MaxAttempts: 0, IntervalSeconds: 10 }, 0],
+    ['BackoffRate 1', { IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 1 }, 20],
+  ])('waits at most: %s', (_name, retrier, seconds) => {
+    expect(retryWaitSeconds(retrier)).toBe(seconds);
+  });
+
+  it('runs a task 1 + Σ MaxAttempts times (each rule counts its own), each up to its timeout, plus the waits', () => {
+    expect(taskWorstCaseSeconds(45, [asRetrier(TRANSIENT_RETRY), asRetrier(RATE_LIMIT_RETRY)])).toBe(10 * 45 + 60 + 450);
+    expect(taskWorstCaseSeconds(45, [])).toBe(45);
+  });
+});
+
+describe('RevokeCertificate outlasts its steps at their worst and the RenewCertificate it runs as its reissue', () => {
+  const isReissue = (state: State | undefined) => state?.Type === 'Task' && /:states:startExecution\.sync/.test(state.Resource ?? '');
+
+  /** The states from StartAt to the reissue (the Choice's branch to it), and their tasks' worst case. */
+  function beforeReissue(definition: Definition): { states: string[]; worstCaseSeconds: number } {
+    const states: string[] = [];
+    let worstCaseSeconds = 0;
+    for (let name = definition.StartAt; !isReissue(definition.States[name]); ) {
+      const state = definition.States[name]!;
+      states.push(name);
+      if (state.Type === 'Task') worstCaseSeconds += taskWorstCaseSeconds(state.TimeoutSeconds!, state.Retry ?? []);
+      const next = state.Type === 'Choice' ? state.Choices!.map((choice) => choice.Next).find((to) => isReissue(definition.States[to])) : state.Next;
+      if (!next) throw new Error(`${name}: no way on to the reissue`);
+      name = next;
+    }
+    return { states, worstCaseSeconds };
+  }
+
+  it('is the steps before the reissue at their worst + RenewCertificate\'s timeout + the margin', () => {
+    const revoke = definitionOf('certflow-RevokeCertificate');
+    const renewTimeout = definitionOf('certflow-RenewCertificate').TimeoutSeconds!;
+    const { states, worstCaseSeconds } = beforeReissue(revoke);
+    expect(states).toEqual(['ValidateRevocation', 'RevokeAtCa', 'MarkRevoked', 'PublishRevoked', 'Reissue?']);
+    // 120 s functions: tasks of 135 s; three transient steps (6 attempts + 60 s of waits) and RevokeAtCa (10 attempts + 510 s).
+    expect(worstCaseSeconds).toBe(3 * (6 * 135 + 60) + (10 * 135 + 510));
+    expect(renewTimeout).toBe(7200);
+    expect(revoke.TimeoutSeconds).toBe(worstCaseSeconds + renewTimeout + REVOCATION_TIMEOUT_MARGIN.toSeconds());
+    // The timeout before #22 (RenewCertificate's + 900 s) was shorter than the steps' worst case alone + the reissue.
+    expect(renewTimeout + 900).toBeLessThan(worstCaseSeconds + renewTimeout);
   });
 });

@@ -25,7 +25,8 @@
  * GetSecretValue, PutSecretValue, DescribeSecret, UpdateSecretVersionStage, TagResource; on
  * `<prefix>pending/*` CreateSecret (name condition), TagResource, GetSecretValue, PutSecretValue,
  * and DescribeSecret, UpdateSecretVersionStage to discard; kms:Encrypt/Decrypt/GenerateDataKey on
- * the key via secretsmanager only.
+ * the key via secretsmanager only. CreateSecret's Tags are authorized as TagResource: where no
+ * other statement allows it, only for the CREATION_TAG keys with managed-by=certflow.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -102,6 +103,16 @@ export const TAG = {
   revokedPrefix: 'certflow:revoked:',
 } as const;
 const TAG_VALUE_LIMIT = 256;
+
+/**
+ * The tags a secret is created with. CreateSecret with Tags is also authorized as TagResource, so
+ * infra/iam.ts allows TagResource on creation for exactly these keys, with `managed-by=certflow`.
+ */
+export const CREATION_TAG = {
+  managedBy: { Key: 'managed-by', Value: 'certflow' },
+  certificateId: 'certflow:certificate-id',
+  acmeDirectory: 'certflow:acme-directory',
+} as const;
 
 
 /**
@@ -215,7 +226,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
             Name: name,
             KmsKeyId: this.options.kmsKeyId,
             Description: 'Managed by certflow',
-            Tags: [{ Key: 'managed-by', Value: 'certflow' }, ...tags],
+            Tags: [CREATION_TAG.managedBy, ...tags],
             ...(secretString === undefined ? {} : { SecretString: secretString }),
           }),
         ),
@@ -239,7 +250,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       if (!isNotFound(error)) throw error;
     }
     const document: AccountDocument = { directoryUrl, keyPem: await generate() };
-    await this.createSecret(name, [{ Key: 'certflow:acme-directory', Value: directoryUrl.slice(0, 256) }], JSON.stringify(document));
+    await this.createSecret(name, [{ Key: CREATION_TAG.acmeDirectory, Value: directoryUrl.slice(0, 256) }], JSON.stringify(document));
     // Whoever won the race, the stored key is the one.
     const { keyPem } = await this.readAccount(name);
     return { keyPem };
@@ -268,7 +279,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const put = () => this.putVersion(name, pending.pendingId, JSON.stringify(document), ['AWSPENDING']);
     await put().catch(async (error: unknown) => {
       if (!isNotFound(error)) throw error;
-      const tags = [{ Key: 'certflow:certificate-id', Value: certificateId }];
+      const tags = [{ Key: CREATION_TAG.certificateId, Value: certificateId }];
       const marker: PendingKeysMarker = { kind: 'pending-keys', certificateId };
       await this.createSecret(name, tags, JSON.stringify(marker));
       // The certificate secret, empty until promote, so a failed first issuance can be recorded.
@@ -319,7 +330,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       const current = await this.currentLease(certificateId);
       if (current === undefined) {
         // Of racing creators one wins; read back who holds it.
-        await this.createSecret(this.leaseSecret(certificateId), [{ Key: 'certflow:certificate-id', Value: certificateId }], JSON.stringify(document));
+        await this.createSecret(this.leaseSecret(certificateId), [{ Key: CREATION_TAG.certificateId, Value: certificateId }], JSON.stringify(document));
         continue;
       }
       const held = current.document.lease;
@@ -417,7 +428,7 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const put = () => this.putVersion(name, version, secretString, ['AWSCURRENT']);
     const written = await put().catch(async (error: unknown) => {
       if (!isNotFound(error)) throw error;
-      await this.createSecret(name, [{ Key: 'certflow:certificate-id', Value: certificateId }]);
+      await this.createSecret(name, [{ Key: CREATION_TAG.certificateId, Value: certificateId }]);
       return put();
     });
     const arn = written?.stages.includes('AWSCURRENT') ? written.arn : await this.makeCurrent(name, version);
