@@ -30,7 +30,7 @@ describe('cdk synth', () => {
       const functions = Object.values(template.Resources as Record<string, Fn>).filter(
         (resource) => resource.Type === 'AWS::Lambda::Function',
       );
-      expect(functions).toHaveLength(19); // 14 steps of RenewCertificate and the scan, 5 of RevokeCertificate
+      expect(functions).toHaveLength(24); // 19 steps of RenewCertificate (ACME and private paths) and the scan, 5 of RevokeCertificate
       for (const fn of functions) {
         const asset = path.join(out, fn.Metadata!['aws:asset:path']!);
         const bundle = await fs.readFile(path.join(asset, 'index.js'), 'utf8');
@@ -51,13 +51,13 @@ describe('cdk synth', () => {
           // The declaration itself (names and keystore profile), however esbuild quotes the defined string.
           for (const piece of ['broker-eu1', 'mq.example.com', '*.mq.example.com', 'legacy']) expect(bundle).toContain(piece);
         }
-        // The trust anchors (ISRG Root X1's first line here) into PackageAndStore only; every step knows the allowed directories.
-        expect(bundle.includes(ISRG_ROOT_X1_LINE)).toBe(fn.Properties.Environment.Variables.CERTFLOW_STEP === 'package-and-store');
+        // The trust anchors (ISRG Root X1's first line here) into the two PackageAndStore steps only; every step knows the allowed directories.
+        expect(bundle.includes(ISRG_ROOT_X1_LINE)).toBe(['package-and-store', 'package-and-store-private'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
         expect(JSON.parse(fn.Properties.Environment.Variables.CERTFLOW_DIRECTORIES!)).toEqual([LETS_ENCRYPT_STAGING, LETS_ENCRYPT_PRODUCTION]);
       }
       // Each bundled handler wraps its own step, not another's (test/infra/bundled-handlers.test.ts: a wrong string is caught).
       const deployed = deployedSteps(out, template);
-      expect(deployed).toHaveLength(19);
+      expect(deployed).toHaveLength(24);
       for (const { stepId, expected, found } of deployed) expect(found, stepId).toBe(expected);
       // Every bundle loads (what build/lambda-bundle.ts leaves out is never reached at init) and exports its handler.
       const loads = functions.map((fn) => [path.join(out, fn.Metadata!['aws:asset:path']!, 'index.js'), (fn.Properties as { Handler?: string }).Handler!.replace(/^index\./, '')]);
