@@ -9,7 +9,8 @@ import { normalizeName } from './dns-names';
 import { DAY_MS, HOUR_MS } from './durations';
 import type { KeyType } from './key-types';
 
-export const DEFAULT_SCAN_INTERVAL_HOURS = 6;
+/** Let's Encrypt's order budget window (300 new orders per 3 h): a scan per window uses every window. */
+export const DEFAULT_SCAN_INTERVAL_HOURS = 3;
 /** No certificate should get below this share of its lifetime before it is replaced. */
 export const FLOOR_FRACTION = 1 / 6;
 /** Scans (first attempt, then retries or budget deferrals) a certificate gets before the floor. */
@@ -57,7 +58,7 @@ export interface StoreState {
 export interface PolicyInput extends StoreState {
   readonly certificate: DeclaredCertificate;
   readonly now: Date;
-  /** The Scan schedule's interval (default 6 h): the latest renewal point depends on it. */
+  /** The Scan schedule's interval (default 3 h): the latest renewal point depends on it. */
   readonly scanIntervalHours?: number;
 }
 

@@ -9,7 +9,7 @@ import { certIdMatchesSerial } from './ari';
 import { DAY_MS } from './durations';
 import type { KeyType } from './key-types';
 import { DEFAULT_KEY_TYPE } from './key-types';
-import type { AriState, DeclaredCertificate, StoreState, Verdict } from './renewal-policy';
+import { DEFAULT_SCAN_INTERVAL_HOURS, type AriState, type DeclaredCertificate, type StoreState, type Verdict } from './renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from './scan-selection';
 import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 
@@ -17,7 +17,7 @@ import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 export type { ManagedCertificate, ScanSettings };
 
 export const DEFAULT_SCAN: ScanSettings = {
-  intervalHours: 6,
+  intervalHours: DEFAULT_SCAN_INTERVAL_HOURS,
   // Let's Encrypt: 300 new orders per account per 3 hours.
   budget: { windowHours: 3, maxOrders: 300 },
   expiringDays: 7,

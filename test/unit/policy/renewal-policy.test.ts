@@ -219,8 +219,8 @@ describe('ARI in the chain', () => {
   });
 
   it('caps a window that would end past the floor guarantee', () => {
-    // 6-day certificate issued 2 days ago; the CA suggests days 4.5 to 5.5 (floor at day 5).
-    const verdict = evaluateRenewal(input({ current: stored(2, { lifetimeDays: 6 }), ari: { certId: CERT_ID, info: window(2.5, 3.5) } }));
+    // 6-day certificate issued 2 days ago, scanned every 6 h; the CA suggests days 4.5 to 5.5 (floor at day 5).
+    const verdict = evaluateRenewal({ ...input({ current: stored(2, { lifetimeDays: 6 }), ari: { certId: CERT_ID, info: window(2.5, 3.5) } }), scanIntervalHours: 6 });
     expect(verdict.renewAt).toBe(new Date(NOW.getTime() + 2 * DAY).toISOString()); // ⅔ of 6 days from issuance
     expect(verdict.reason).toMatch(/capped at the floor guarantee/);
   });
