@@ -48,12 +48,27 @@ export interface AriState {
   readonly info: RenewalInfo;
 }
 
+/** The current certificate's revocation, as the store marks it (ADR 0008). */
+export interface Revocation {
+  readonly reason: string;
+  readonly revokedAt: string;
+}
+
 /** What the store knows about one certificate. */
 export interface StoreState {
   readonly current?: StoredCertificate;
   readonly lastFailure?: RenewalFailure;
   readonly ari?: AriState;
+  /** Set when the current certificate was revoked (without a reissue). */
+  readonly revoked?: Revocation;
 }
+
+/**
+ * Revoked with `cessationOfOperation` (RFC 5280 §5.3.1): the operator retired the service on
+ * purpose, so the scan leaves it alone even when the CA's ARI window says "renew now" (a CA answers
+ * that for every revoked certificate). `certflow renew <id>` brings it back.
+ */
+export const isRetired = (revoked: Revocation | undefined): boolean => revoked?.reason === 'cessationOfOperation';
 
 export interface PolicyInput extends StoreState {
   readonly certificate: DeclaredCertificate;
@@ -145,6 +160,15 @@ const unreadable: Policy = ({ input: { current }, cert }) => {
   return immediately(`stored metadata has no valid validity period (${current.metadata.notBefore} – ${current.metadata.notAfter})`);
 };
 
+const retired: Policy = ({ input: { revoked, certificate }, cert }) =>
+  cert && revoked && isRetired(revoked)
+    ? { due: false, reason: `retired: revoked (${revoked.reason}) at ${revoked.revokedAt}; certflow renew ${certificate.id} brings it back`, urgency: Infinity }
+    : undefined;
+
+/** Revoked for another reason and the CA's ARI (which answers "now" for a revoked certificate) did not decide: renew now. */
+const revokedCertificate: Policy = ({ input: { revoked }, cert }) =>
+  cert && revoked ? immediately(`revoked (${revoked.reason}) at ${revoked.revokedAt}`, Math.min(0, cert.hoursToFloor)) : undefined;
+
 const namesChanged: Policy = ({ input: { certificate }, cert }) => {
   if (!cert) return undefined;
   const declared = new Set(certificate.names.map(normalizeName));
@@ -198,7 +222,7 @@ const lifetimeFraction: Policy = (s) => {
   return at(s.nowMs, notBefore + fraction * lifetime, `${ariFallbackNote(s)}${ignored}; renew at ${percent(fraction)} of lifetime`, hoursToFloor);
 };
 
-const POLICY_CHAIN: readonly Policy[] = [missing, unreadable, namesChanged, keyTypeChanged, ari, renewBefore, lifetimeFraction];
+const POLICY_CHAIN: readonly Policy[] = [missing, unreadable, retired, namesChanged, keyTypeChanged, ari, revokedCertificate, renewBefore, lifetimeFraction];
 
 function validity(metadata: CertificateMetadata, nowMs: number): Validity | undefined {
   const notBefore = Date.parse(metadata.notBefore);

@@ -9,7 +9,7 @@ import { certIdMatchesSerial } from './ari';
 import { DAY_MS } from './durations';
 import type { KeyType } from './key-types';
 import { DEFAULT_KEY_TYPE } from './key-types';
-import { DEFAULT_SCAN_INTERVAL_HOURS, type AriState, type DeclaredCertificate, type StoreState, type Verdict } from './renewal-policy';
+import { DEFAULT_SCAN_INTERVAL_HOURS, isRetired, type AriState, type DeclaredCertificate, type StoreState, type Verdict } from './renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from './scan-selection';
 import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 
@@ -64,7 +64,8 @@ function storeState(stored: StoredCertificateState | undefined, declaredNames: r
   if (metadata.names.length === 0 && declaredNames && stored.namesSha256 === namesHash(declaredNames)) {
     metadata = { ...metadata, names: [...declaredNames] };
   }
-  return { current: { metadata }, ...failure, ...withAri };
+  const revoked = stored.currentRevoked ? { revoked: { reason: stored.currentRevoked.reason, revokedAt: stored.currentRevoked.revokedAt } } : {};
+  return { current: { metadata }, ...failure, ...withAri, ...revoked };
 }
 
 /** The certificates a scan manages (declared ones, plus those the store holds from manual executions) joined with the store's state. */
@@ -141,7 +142,7 @@ export function planScan({ declared, stored, ari, ordersInWindow, now, settings 
     const { metadata, version } = state.current;
     const days = Math.floor(((Date.parse(metadata.notAfter) - now.getTime()) / DAY_MS) * 10) / 10;
     daysToExpiry.push({ id: state.certificateId, days });
-    if (days > settings.expiringDays) continue;
+    if (days > settings.expiringDays || isRetired(state.currentRevoked)) continue; // a retired certificate is meant to expire
     const why = selected.has(state.certificateId)
       ? 'renewal started by this scan'
       : (deferredReason.get(state.certificateId) ?? verdicts.get(state.certificateId)?.reason ?? 'not managed by the scan');

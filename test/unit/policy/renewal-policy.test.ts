@@ -39,6 +39,18 @@ function renewalFraction(verdict: { renewAt?: string }, metadata: CertificateMet
   return (Date.parse(verdict.renewAt!) - notBefore) / (Date.parse(metadata.notAfter) - notBefore);
 }
 
+describe('revoked certificates', () => {
+  const CERT = stored(10, { serial: '0a0b0c' });
+  it.each([
+    ['revoked (keyCompromise), no ARI: due now', { current: CERT, revoked: { reason: 'keyCompromise', revokedAt: '2026-05-31T00:00:00.000Z' } }, true, /^revoked \(keyCompromise\) at 2026-05-31T00:00:00\.000Z$/],
+    ['retired (cessationOfOperation): never due, whatever else', { current: CERT, revoked: { reason: 'cessationOfOperation', revokedAt: '2026-05-31T00:00:00.000Z' } }, false, /^retired: revoked \(cessationOfOperation\) at 2026-05-31T00:00:00\.000Z; certflow renew broker-eu1 brings it back$/],
+  ])('%s', (_case, state: StoreState, due, reason) => {
+    const verdict = evaluateRenewal(input(state, { names: state.revoked?.reason === 'cessationOfOperation' ? ['changed.example.com'] : ['example.com'] }));
+    expect(verdict.due).toBe(due);
+    expect(verdict.reason).toMatch(reason);
+  });
+});
+
 describe('the policy chain, first verdict wins', () => {
   it.each([
     ['missing', input({}), /^no certificate issued yet$/],
