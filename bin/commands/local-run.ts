@@ -24,6 +24,8 @@ export interface LocalRunOptions {
   readonly json?: boolean;
   /** Never hand the execution to the daemon. */
   readonly inProcess?: boolean;
+  /** `renew --all`: every declared certificate, due or not. */
+  readonly force?: boolean;
 }
 
 /** issue: the request as given; renew: the certificate declared in certflow.config.ts. */
@@ -116,12 +118,21 @@ interface RenewedRow {
 }
 
 /**
- * `renew --all`: every certificate declared in the config, one after another, one line each
- * (like `certbot renew`). In the daemon when it runs this build, else on one pipeline in this
- * process. Exit 0 when every one renewed, 1 when any failed (the others still run).
+ * `renew --all`: what is due (bin/commands/renew-due.ts, like `certbot renew`); with `--force`
+ * every certificate declared in the config, one after another, one line each. In the daemon when
+ * it runs this build, else on one pipeline in this process. Exit 0 when every one renewed, 1 when
+ * any failed (the others still run).
  */
 export async function runLocalRenewAll(configFile: string | undefined, options: LocalRunOptions = {}): Promise<number> {
-  const { declaredCertificates, NotDeclared } = await import('../../local/declared');
+  const { declaredCertificates, declaredInventory, NotDeclared } = await import('../../local/declared');
+  if (!options.force) {
+    const declared = await declaredInventory(configFile).catch((error: unknown) => {
+      throw error instanceof NotDeclared ? new UsageError(error.message) : error;
+    });
+    if (declared.length === 0) throw new UsageError(`no certificate is declared in ${configFile ?? 'certflow.config.ts'}`);
+    const write = options.json ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
+    return (await import('./renew-due')).runLocalRenewDue(declared, configFile ?? 'certflow.config.ts', { write, out, ...(options.json ? { json: true } : {}) });
+  }
   let requests: LocalRenewalRequest[];
   try {
     requests = await declaredCertificates(configFile);
