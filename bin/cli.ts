@@ -134,7 +134,8 @@ certflow local start while it runs (README "Fast local path").`,
       .command('renew')
       .description('renew a certificate declared in certflow.config.ts (names and options from the config); --all: every declared one')
       .argument('[id]', 'a certificate id from certflow.config.ts certificates')
-      .option('--all', 'locally: renew every declared certificate, one line each (exit 1 when any failed)')
+      .option('--all', 'locally: renew what is due of the declared certificates (the scan\'s policy: ARI, lifetime, order budget), one line each (exit 1 when any failed)')
+      .option('--force', 'with --all: renew every declared certificate, due or not')
       .option('--config <file>', 'locally: take the declarations from this config file instead of the project\'s certflow.config.ts'),
   )
     .addHelpText(
@@ -142,13 +143,15 @@ certflow local start while it runs (README "Fast local path").`,
       examples(
         'certflow renew broker-eu1',
         'certflow renew broker-eu1 --json',
-        'certflow renew --all --config ./local.config.ts',
+        'certflow renew --all --config examples/local.config.ts   # renews what is due on the local default',
+        'certflow renew --all --force --config examples/local.config.ts',
         'certflow renew broker-eu1 --aws --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:certflow-RenewCertificate',
       ),
     )
-    .action(async (id: string | undefined, options: LocalRunFlags & { all?: boolean; config?: string }) => {
+    .action(async (id: string | undefined, options: LocalRunFlags & { all?: boolean; force?: boolean; config?: string }) => {
       checkLocal(options);
       if ((id === undefined) === !options.all) throw new UsageError('name one certificate id, or --all');
+      if (options.force && !options.all) throw new UsageError('--force goes with --all (renewing one id always renews it)');
       const configFile = options.config ? path.resolve(options.config) : undefined;
       if (options.all) {
         // On AWS the scheduled ScanCertificates renews the fleet, within the CA's limits.

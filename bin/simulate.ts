@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { table } from '../bench/stats';
-import { DEFAULT_FLEET, fleetCheckFailures, simulateFleet, type FleetConfig, type FleetResult } from '../sim/fleet';
+import { DEFAULT_FLEET, fleetCheckFailures, largestFleet, LETS_ENCRYPT_FLEET, simulateFleet, type FleetConfig, type FleetResult } from '../sim/fleet';
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f'];
 
@@ -21,30 +21,40 @@ function number(flag: string, value: string | undefined, { integer = true, min =
   return parsed;
 }
 
-function parseConfig(args: string[]): { config: FleetConfig; json: boolean; out: string } {
+const PRESETS: Record<string, FleetConfig> = { default: DEFAULT_FLEET, letsencrypt: LETS_ENCRYPT_FLEET };
+
+function parseConfig(args: string[]): { config: FleetConfig; json: boolean; out: string; largest: boolean } {
   const { values } = parseArgs({
     args,
     options: {
-      certificates: { type: 'string', default: String(DEFAULT_FLEET.certificates) },
-      days: { type: 'string', default: String(DEFAULT_FLEET.days) },
-      seed: { type: 'string', default: String(DEFAULT_FLEET.seed) },
-      'scan-hours': { type: 'string', default: String(DEFAULT_FLEET.scanHours) },
-      budget: { type: 'string', default: String(DEFAULT_FLEET.budget.maxOrders) },
-      'failure-rate': { type: 'string', default: String(DEFAULT_FLEET.failureRate) },
+      // default: 90/45/6-day certificates from 2026-01-01; letsencrypt: classic/tlsserver/shortlived across 2027-02-10 and 2028-02-16, with ARI.
+      preset: { type: 'string', default: 'default' },
+      certificates: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      'scan-hours': { type: 'string' },
+      budget: { type: 'string' },
+      'failure-rate': { type: 'string' },
+      ari: { type: 'boolean' },
+      'no-ari': { type: 'boolean' },
+      largest: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'sim-out/fleet.svg' },
     },
   });
+  const base = PRESETS[values.preset];
+  if (!base) throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${values.preset}'`);
   const config: FleetConfig = {
-    ...DEFAULT_FLEET,
-    certificates: number('certificates', values.certificates, { min: 1 }),
-    days: number('days', values.days, { min: 1 }),
-    seed: number('seed', values.seed, { max: 2 ** 32 - 1 }),
-    scanHours: number('scan-hours', values['scan-hours'], { integer: false, min: 0.25 }),
-    budget: { ...DEFAULT_FLEET.budget, maxOrders: number('budget', values.budget, { min: 1 }) },
-    failureRate: number('failure-rate', values['failure-rate'], { integer: false, max: 0.99 }),
+    ...base,
+    certificates: number('certificates', values.certificates ?? String(base.certificates), { min: 1 }),
+    days: number('days', values.days ?? String(base.days), { min: 1 }),
+    seed: number('seed', values.seed ?? String(base.seed), { max: 2 ** 32 - 1 }),
+    scanHours: number('scan-hours', values['scan-hours'] ?? String(base.scanHours), { integer: false, min: 0.25 }),
+    budget: { ...base.budget, maxOrders: number('budget', values.budget ?? String(base.budget.maxOrders), { min: 1 }) },
+    failureRate: number('failure-rate', values['failure-rate'] ?? String(base.failureRate), { integer: false, max: 0.99 }),
+    ari: values['no-ari'] ? false : (values.ari ?? base.ari ?? false),
   };
-  return { config, json: values.json, out: values.out };
+  return { config, json: values.json, out: values.out, largest: values.largest };
 }
 
 const pct = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
@@ -62,27 +72,28 @@ function dailyCapacity({ scanHours, budget }: FleetConfig): number {
 function report(result: FleetResult, out: string): string {
   const { config } = result;
   const budget = `${config.budget.maxOrders} per ${config.budget.windowHours} h`;
-  const mix = config.mix.map((c) => `${c.lifetimeDays}-day ${pct(c.share)}`).join(' · ');
+  const mix = config.mix.map((c) => `${c.profile ?? `${c.lifetimeDays}-day`} ${pct(c.share)}`).join(' · ');
   const lines = [
     `certflow fleet simulation: ${config.certificates} certificates (${mix}), ${config.days} days, seed ${config.seed}`,
-    `scan every ${config.scanHours} h · order budget ${budget} · ${pct(config.failureRate)} of orders fail`,
+    `from ${config.start ?? '2026-01-01'} · scan every ${config.scanHours} h · order budget ${budget} · ${pct(config.failureRate)} of orders fail · ARI ${config.ari ? 'on (renewals in the window exempt)' : 'off (every order counted)'}`,
     '',
     table(
       ['figure', 'value', 'check'],
       [
-        ['peak new orders per budget window', `${result.peakOrdersPerWindow} (budget ${budget})`, ok(result.peakOrdersPerWindow <= config.budget.maxOrders)],
+        ['peak counted new orders per budget window', `${result.peakOrdersPerWindow} (budget ${budget})`, ok(result.peakOrdersPerWindow <= config.budget.maxOrders)],
+        ['peak ARI renewals per budget window (exempt)', String(result.peakAriOrdersPerWindow), ''],
         ['lowest remaining lifetime', `${pct(result.minRemainingFraction)} (floor 16.7%)`, ok(result.minRemainingFraction >= 1 / 6)],
         ['expiries', String(result.expiries), ok(result.expiries === 0)],
         ['renewals per day (min / median / max)', `${result.renewalsPerDay.min} / ${result.renewalsPerDay.median} / ${result.renewalsPerDay.max}`, ''],
         ['order capacity per day at this scan interval', dailyCapacity(config).toFixed(0), ''],
-        ['orders (failed)', `${result.orders} (${result.failures})`, ''],
+        ['orders (ARI, failed)', `${result.orders} (${result.ariOrders}, ${result.failures})`, ''],
         ['due certificates deferred to a later scan', `${result.deferrals} over ${result.scans} scans`, ''],
       ],
     ),
     '',
     table(
       ['lifetime', 'certificates', 'renewals', 'failed orders', 'lowest remaining', 'as fraction'],
-      result.classes.map((c) => [`${c.lifetimeDays} days`, c.certificates, c.renewals, c.failures, duration(c.minRemainingHours), pct(c.minRemainingFraction)]),
+      result.classes.map((c) => [c.label, c.certificates, c.renewals, c.failures, duration(c.minRemainingHours), pct(c.minRemainingFraction)]),
     ),
     '',
     `chart: ${out}`,
@@ -138,7 +149,7 @@ function legend(result: FleetResult, top: number): string {
   return result.classes
     .map((c, i) => {
       const x = LEFT + PLOT_WIDTH - 300 + i * 100;
-      return `<rect x="${x}" y="${top - 21}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x + 16}" y="${top - 10}">${c.lifetimeDays}-day</text>`;
+      return `<rect x="${x}" y="${top - 21}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x + 16}" y="${top - 10}">${esc(c.label)}</text>`;
     })
     .join('\n');
 }
@@ -166,12 +177,17 @@ function renewalsPanel(result: FleetResult, panel: Panel): string {
 function ordersPanel(result: FleetResult, panel: Panel): string {
   const { scanHours, budget } = result.config;
   const width = Math.max(0.6, (PLOT_WIDTH / panel.days) * (scanHours / 24) - 0.4);
-  const bars = result.series.ordersPerScanWindow.map((count, scan) => {
+  // Counted orders (green) against the budget; ARI renewals (grey, exempt) drawn behind, on the same scale.
+  const bar = (count: number, scan: number, fill: string) => {
     const y = yOf(panel, count);
-    return `<rect x="${fixed(xOf(panel, (scan * scanHours) / 24))}" y="${fixed(y)}" width="${fixed(width)}" height="${fixed(panel.top + PANEL_HEIGHT - y)}" fill="#59a14f"/>`;
-  });
+    return `<rect x="${fixed(xOf(panel, (scan * scanHours) / 24))}" y="${fixed(y)}" width="${fixed(width)}" height="${fixed(panel.top + PANEL_HEIGHT - y)}" fill="${fill}"/>`;
+  };
+  const bars = [
+    ...result.series.ariOrdersPerScanWindow.map((count, scan) => (count === 0 ? '' : bar(count, scan, '#bab0ac'))),
+    ...result.series.ordersPerScanWindow.map((count, scan) => bar(count, scan, '#59a14f')),
+  ].filter(Boolean);
   return [
-    axes(panel, `New orders in the ${budget.windowHours} h window ending at each scan (peak ${result.peakOrdersPerWindow})`, (v) => v.toFixed(0)),
+    axes(panel, `Orders in the ${budget.windowHours} h window ending at each scan: counted (green, peak ${result.peakOrdersPerWindow}), ARI exempt (grey, peak ${result.peakAriOrdersPerWindow})`, (v) => v.toFixed(0)),
     ...bars,
     horizontal(panel, budget.maxOrders, `budget ${budget.maxOrders} per ${budget.windowHours} h`),
   ].join('\n');
@@ -195,7 +211,7 @@ function chart(result: FleetResult): string {
   const days = result.config.days;
   const panels = [0, 1, 2].map((i) => 50 + i * (PANEL_HEIGHT + PANEL_GAP));
   const maxDaily = Math.max(1, result.renewalsPerDay.max);
-  const maxOrders = Math.max(result.config.budget.maxOrders, result.peakOrdersPerWindow);
+  const maxOrders = Math.max(result.config.budget.maxOrders, result.peakOrdersPerWindow, result.peakAriOrdersPerWindow);
   const height = panels[2]! + PANEL_HEIGHT + 40;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
@@ -209,8 +225,13 @@ function chart(result: FleetResult): string {
 
 /** `npm run simulate -- …` / `certflow simulate …`: sets process.exitCode to 1 when a guarantee broke. */
 export function main(argv: string[] = process.argv.slice(2)): void {
-  const { config, json, out } = parseConfig(argv);
+  const { config, json, out, largest } = parseConfig(argv);
   const started = performance.now();
+  if (largest) {
+    const found = largestFleet(config);
+    console.log(`largest fleet of this mix with every guarantee kept (0 expiries, ⅙ floor, budget): ${found.capped ? '≥ ' : ''}${found.certificates} certificates (±5 %, ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    return;
+  }
   const result = simulateFleet(config, (day) => process.stderr.write(`simulated ${day} of ${config.days} days (${((performance.now() - started) / 1000).toFixed(1)} s)\n`));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, chart(result));

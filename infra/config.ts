@@ -12,6 +12,8 @@ import { X509Certificate } from 'node:crypto';
 import { normalizeDirectoryUrl, secretRefProblem, validateCertificateRequest } from '../domain/core/request';
 import type { TrustAnchors } from '../domain/core/trust-anchors';
 import { letsEncryptProductionRoots, letsEncryptStagingRoots } from '../domain/trust';
+import { formatLifetime, LETS_ENCRYPT_DEFAULT_PROFILE, LETS_ENCRYPT_PROFILE_LIFETIMES, maxScanIntervalHours, shortestLifetimeHoursFrom } from '../domain/core/profile-lifetimes';
+import { ATTEMPTS_BEFORE_FLOOR } from '../domain/core/renewal-policy';
 import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
@@ -180,6 +182,12 @@ const ConfigFieldsSchema = z.strictObject({
        * chain must lead to one before it is stored, and the truststores hold them. Default: Let's
        * Encrypt staging and production. An internal or EAB CA: add it with its root PEM(s).
        */
+      /**
+       * Lifetimes (hours) of the profiles of a CA other than Let's Encrypt (whose profiles
+       * domain/core/profile-lifetimes.ts knows, with their dates): the shortest one declared bounds
+       * the scan interval. Overrides the table for a profile of the same name.
+       */
+      profileLifetimeHours: z.record(z.string(), z.number({ error: 'a number of hours > 0' }).positive({ error: 'a number of hours > 0' })).optional(),
       directories: z.array(DirectorySchema).min(1, { error: 'at least one directory is needed' }).readonly().default(DEFAULT_DIRECTORIES),
     })
     .prefault({}),
@@ -208,7 +216,11 @@ const ConfigFieldsSchema = z.strictObject({
   /** The scheduled scan: how often, the CA's order budget, concurrency, the expiry watchdog. */
   schedule: z
     .strictObject({
-      scanIntervalHours: between(1, 24).default(6),
+      /**
+       * Default: the order budget's window (every window's orders used), shortened when the
+       * shortest lifetime declared needs more frequent scans (scheduleProblem below).
+       */
+      scanIntervalHours: between(1, 24).optional(),
       // Let's Encrypt: 300 new orders per account per 3 hours.
       orderBudget: z.strictObject({ ...ScanSettingsSchema.shape.budget.shape, maxOrders: atLeast(1) }).default({ windowHours: 3, maxOrders: 300 }),
       maxConcurrentRenewals: between(1, 40).default(10),
@@ -257,7 +269,9 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     if (faulty.has(index) || !prefixOk) return;
     // A private identity is renewed at 50–80 % of its lifetime: the scans must come often enough.
     const days = certificate.lifetimeDays ?? privateCa?.defaultLifetimeDays;
-    const tooCoarse = certificate.issuer === 'privateCa' && days !== undefined ? scanIntervalProblem(days, config.schedule.scanIntervalHours) : undefined;
+    const derived = scanInterval(config);
+    const interval = config.schedule.scanIntervalHours ?? ('hours' in derived ? derived.hours : undefined);
+    const tooCoarse = certificate.issuer === 'privateCa' && days !== undefined && interval !== undefined ? scanIntervalProblem(days, interval) : undefined;
     if (tooCoarse) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: tooCoarse });
     const { id, names, keyType, keystore, profile, preferredProfile, usages, preferredChain, issuer, lifetimeDays } = certificate;
     try {
@@ -289,12 +303,58 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
   });
 });
 
-/** What a team writes in certflow.config.ts: `hostedZones`, and whatever differs from the defaults. */
-export type CertflowConfigInput = z.input<typeof CertflowConfigSchema>;
-export type CertflowConfig = z.output<typeof CertflowConfigSchema>;
+type ConfigFields = z.output<typeof ConfigFieldsSchema>;
 
-/** What every field is when a config leaves it out (the schema's defaults). */
-export const DEFAULTS: Omit<CertflowConfig, 'hostedZones'> = ConfigFieldsSchema.omit({ hostedZones: true }).parse({});
+/** The shortest certificate lifetime the config declares (hours), and which certificate has it; undefined when none is known. */
+export function shortestDeclaredLifetime(config: Pick<ConfigFields, 'acme' | 'certificates'>, now = new Date()): { hours: number; certificateId: string; profile: string } | undefined {
+  const letsEncrypt = [LETS_ENCRYPT_STAGING, LETS_ENCRYPT_PRODUCTION].includes(normalizeDirectoryUrl(config.acme.directoryUrl) ?? '');
+  let shortest: { hours: number; certificateId: string; profile: string } | undefined;
+  for (const certificate of config.certificates) {
+    const profile = certificate.profile ?? certificate.preferredProfile ?? config.acme.defaultProfile ?? (letsEncrypt ? LETS_ENCRYPT_DEFAULT_PROFILE : undefined);
+    if (profile === undefined) continue;
+    const stated = config.acme.profileLifetimeHours?.[profile];
+    const hours = stated ?? (letsEncrypt ? shortestLifetimeHoursFrom(LETS_ENCRYPT_PROFILE_LIFETIMES[profile], now) : undefined);
+    if (hours !== undefined && (!shortest || hours < shortest.hours)) shortest = { hours, certificateId: certificate.id, profile };
+  }
+  return shortest;
+}
+
+/**
+ * The scan interval: the one stated, unless it is too coarse for the shortest lifetime declared
+ * (a problem), else the order budget's window (a scan every window uses every window's orders:
+ * at 6 h with Let's Encrypt's 3 h window, half of them go unused), shortened for short lifetimes.
+ */
+export function scanInterval(config: Pick<ConfigFields, 'acme' | 'certificates' | 'schedule'>, now = new Date()): { hours: number } | { problem: string } {
+  const shortest = shortestDeclaredLifetime(config, now);
+  const bound = shortest && maxScanIntervalHours(shortest.hours);
+  const stated = config.schedule.scanIntervalHours;
+  if (shortest && bound !== undefined && (stated ?? 1) > bound) {
+    const needs = `certificates['${shortest.certificateId}'] (profile ${shortest.profile}, ${formatLifetime(shortest.hours)}) needs a scan at least every ${Math.floor(bound * 10) / 10} h`;
+    const why = `(${ATTEMPTS_BEFORE_FLOOR} scans between its latest renewal point and ⅙ of its lifetime left; docs/renewal-policy.md)`;
+    return { problem: stated === undefined ? `no schedule fits: ${needs} ${why}` : `${stated} h is too coarse for the shortest lifetime declared: ${needs} ${why}` };
+  }
+  if (stated !== undefined) return { hours: stated };
+  return { hours: Math.max(1, Math.floor(Math.min(config.schedule.orderBudget.windowHours, bound ?? Infinity))) };
+}
+
+/** The fields checked together, with the scan interval filled in (derived when not stated). */
+const CheckedConfigSchema = CertflowConfigSchema.superRefine((config, ctx) => {
+  const interval = scanInterval(config);
+  if ('problem' in interval) ctx.addIssue({ code: 'custom', path: ['schedule', 'scanIntervalHours'], message: interval.problem });
+}).transform((config) => {
+  const interval = scanInterval(config);
+  return { ...config, schedule: { ...config.schedule, scanIntervalHours: 'hours' in interval ? interval.hours : 0 } };
+});
+
+/** What a team writes in certflow.config.ts: `hostedZones`, and whatever differs from the defaults. */
+export type CertflowConfigInput = z.input<typeof CheckedConfigSchema>;
+export type CertflowConfig = z.output<typeof CheckedConfigSchema>;
+
+/** What every field is when a config leaves it out (the schema's defaults; the scan interval as derived for no certificates). */
+export const DEFAULTS: Omit<CertflowConfig, 'hostedZones'> = (() => {
+  const { hostedZones: _zones, ...defaults } = CheckedConfigSchema.parse({ hostedZones: [{ name: 'example.com' }] });
+  return defaults;
+})();
 
 /**
  * `hostedZones['example.com'].id`, `certificates['broker-eu1']`: a list entry is named by its
@@ -383,7 +443,7 @@ export type ConfigCheck = { ok: true; config: CertflowConfig } | { ok: false; pr
 
 /** Check `input` against the schema: the config with every default filled in, or every problem, each naming its key. */
 export function checkConfig(input: unknown): ConfigCheck {
-  const result = CertflowConfigSchema.safeParse(input, { error: fieldMessages({ showValues: true }) });
+  const result = CheckedConfigSchema.safeParse(input, { error: fieldMessages({ showValues: true }) });
   if (result.success) return { ok: true, config: result.data };
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code !== 'unrecognized_keys') return [`${fieldOf(issue.path, input)}: ${issue.message}`];

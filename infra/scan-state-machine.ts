@@ -35,7 +35,8 @@ export class ScanFlow extends Construct {
       resultSelector: { 'certificateId.$': '$.Output.certificateId', 'version.$': '$.Output.version', status: 'SUCCEEDED' },
     });
     const renewalFailed = new sfn.Pass(this, 'RenewalFailed', {
-      parameters: { 'certificateId.$': '$.certificateId', status: 'FAILED', 'error.$': '$.failure.Error' },
+      // The child's Cause too: `certflow renew --all` shows why (AWS: the failed execution's description, JSON).
+      parameters: { 'certificateId.$': '$.certificateId', status: 'FAILED', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
     });
     renew.addCatch(renewalFailed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
 

@@ -1,4 +1,5 @@
 /** A certificate declared in certflow.config.ts (or another config file), as a RenewCertificate request (`certflow renew <id>`). */
+import type { ManagedCertificate } from '../domain/contracts/settings';
 import type { KeyType } from '../domain/core/key-types';
 
 export interface LocalRenewalRequest {
@@ -32,9 +33,29 @@ type Declaration = {
   readonly usages?: readonly string[];
 };
 
+/** The declarations themselves, as the scan reads them (`certflow renew --all` renews what is due of them). */
+export async function declaredInventory(configFile?: string): Promise<readonly ManagedCertificate[]> {
+  return (await loadDeclarations(configFile)).certificates;
+}
+
 /** Every certificate declared in `configFile` (any certflow config module, checked), else in the project's certflow.config.ts. */
 export async function declaredCertificates(configFile?: string): Promise<LocalRenewalRequest[]> {
-  let config: { readonly certificates: readonly Declaration[] };
+  const config = await loadDeclarations(configFile);
+  return config.certificates.map((certificate: Declaration) => ({
+    certificateId: certificate.id,
+    names: [...certificate.names],
+    ...(certificate.keyType ? { keyType: certificate.keyType } : {}),
+    ...(certificate.keystore ? { keystore: { ...certificate.keystore } } : {}),
+    ...(certificate.profile ? { profile: certificate.profile } : {}),
+    ...(certificate.preferredProfile ? { preferredProfile: certificate.preferredProfile } : {}),
+    ...(certificate.issuer ? { issuer: certificate.issuer } : {}),
+    ...(certificate.lifetimeDays !== undefined ? { lifetimeDays: certificate.lifetimeDays } : {}),
+    ...(certificate.usages ? { usages: [...certificate.usages] } : {}),
+  }));
+}
+
+async function loadDeclarations(configFile?: string): Promise<{ readonly certificates: readonly ManagedCertificate[] }> {
+  let config: { readonly certificates: readonly ManagedCertificate[] };
   if (configFile) {
     const { formatConfigProblems, loadConfigFile } = await import('../infra/config-file');
     const loaded = await loadConfigFile(configFile);
@@ -47,17 +68,7 @@ export async function declaredCertificates(configFile?: string): Promise<LocalRe
       throw new NotDeclared(`certflow.config.ts: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return config.certificates.map((certificate) => ({
-    certificateId: certificate.id,
-    names: [...certificate.names],
-    ...(certificate.keyType ? { keyType: certificate.keyType } : {}),
-    ...(certificate.keystore ? { keystore: { ...certificate.keystore } } : {}),
-    ...(certificate.profile ? { profile: certificate.profile } : {}),
-    ...(certificate.preferredProfile ? { preferredProfile: certificate.preferredProfile } : {}),
-    ...(certificate.issuer ? { issuer: certificate.issuer } : {}),
-    ...(certificate.lifetimeDays !== undefined ? { lifetimeDays: certificate.lifetimeDays } : {}),
-    ...(certificate.usages ? { usages: [...certificate.usages] } : {}),
-  }));
+  return config;
 }
 
 export async function declaredCertificate(id: string, configFile?: string): Promise<LocalRenewalRequest> {

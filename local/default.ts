@@ -8,6 +8,7 @@ import { caStatus, sharedCaOf } from './ca-daemon';
 import { synthesisProgress } from './definition-cache';
 import { connectLocalPipeline, LOCAL_ZONES, startLocalPipeline, type LocalRunner } from './environment';
 import { ensurePebbleInstalled } from './pebble';
+import type { ManagedCertificate } from '../domain/contracts/settings';
 
 /** Where the local store and events live: $CERTFLOW_HOME, default ./.certflow. */
 export function certflowHome(): string {
@@ -18,6 +19,8 @@ export interface LocalDefaultOptions {
   readonly root?: string;
   /** Where progress lines go (default stdout). */
   readonly write?: (text: string) => void;
+  /** The declared inventory the scan renews from (`certflow renew --all`). */
+  readonly certificates?: readonly ManagedCertificate[];
 }
 
 /**
@@ -27,14 +30,15 @@ export interface LocalDefaultOptions {
 export async function startLocalDefault(options: LocalDefaultOptions = {}): Promise<LocalRunner> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
   const root = options.root ?? certflowHome();
+  const declared = options.certificates ? { certificates: options.certificates } : {};
   const shared = await caStatus(root);
   if (shared.running) {
     write(`Using the local CA of certflow local start: Pebble ${shared.state.directoryUrl}, DNS on 127.0.0.1:${shared.state.dnsPort}/udp\n`);
-    return connectLocalPipeline(sharedCaOf(root, shared.state, LOCAL_ZONES), { root, onSynthesis: synthesisProgress(write) });
+    return connectLocalPipeline(sharedCaOf(root, shared.state, LOCAL_ZONES), { root, onSynthesis: synthesisProgress(write), ...declared });
   }
   ensurePebbleInstalled();
   write('Starting Pebble (local ACME CA) and the embedded DNS server…\n');
-  const pipeline = await startLocalPipeline({ root, onSynthesis: synthesisProgress(write) });
+  const pipeline = await startLocalPipeline({ root, onSynthesis: synthesisProgress(write), ...declared });
   write(`  Pebble directory ${pipeline.pebble.directoryUrl}, DNS on 127.0.0.1:${pipeline.dnsServer.port}/udp\n`);
   return pipeline;
 }

@@ -96,6 +96,23 @@ export function getFromPebble(url: string, ca: string, timeoutMs = 2000): Promis
   });
 }
 
+/** POST JSON to Pebble's management listener (e.g. `/set-renewal-info/`), trusting its TLS CA. */
+export function postToPebble(url: string, ca: string, body: unknown, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const headers = { 'User-Agent': USER_AGENT, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) };
+    const request = https.request(url, { method: 'POST', ca, timeout: timeoutMs, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on('timeout', () => request.destroy(new Error(`timeout on ${url}`)));
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
 /** `the local CA (Pebble) exited with code 2; its last output: …`: what an ACME error means when Pebble is gone. */
 export function describePebbleExit(exit: PebbleExit): string {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;

@@ -6,18 +6,42 @@
  */
 import type { CertificateMetadata } from '../domain/core/certificate';
 import { DAY_MS, HOUR_MS } from '../domain/core/durations';
-import { FLOOR_FRACTION, type RenewalFailure } from '../domain/core/renewal-policy';
+import { LETS_ENCRYPT_PROFILE_LIFETIMES, lifetimeHoursAt } from '../domain/core/profile-lifetimes';
+import { FLOOR_FRACTION, type AriState, type RenewalFailure } from '../domain/core/renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from '../domain/core/scan-selection';
 
-const START = Date.UTC(2026, 0, 1);
-
 export interface LifetimeClass {
-  readonly lifetimeDays: number;
+  /** A fixed lifetime, or … */
+  readonly lifetimeDays?: number;
+  /** … a Let's Encrypt profile: the lifetime of each certificate is the profile's on its issuance date (domain/core/profile-lifetimes.ts). */
+  readonly profile?: string;
   /** Share of the fleet; shares are normalized. */
   readonly share: number;
 }
 
+const classLabel = (c: LifetimeClass) => c.profile ?? `${c.lifetimeDays} days`;
+
+function lifetimeMsAt(c: LifetimeClass, atMs: number): number {
+  const hours = c.profile ? lifetimeHoursAt(LETS_ENCRYPT_PROFILE_LIFETIMES[c.profile], new Date(atMs)) : undefined;
+  if (hours !== undefined) return hours * HOUR_MS;
+  if (c.lifetimeDays === undefined) throw new Error(`unknown profile '${c.profile}' and no lifetimeDays`);
+  return c.lifetimeDays * DAY_MS;
+}
+
+/**
+ * Let's Encrypt's ARI window (Boulder's RenewalInfoSimple, as quoted in 2026): ⅓ of the lifetime
+ * before notAfter (½ under 10 days) ± 1 % of the lifetime. Renewals inside it are exempt from the
+ * order limit.
+ */
+export function letsEncryptWindow(notBeforeMs: number, notAfterMs: number): { start: number; end: number } {
+  const validity = notAfterMs - notBeforeMs;
+  const ideal = notAfterMs - validity / (validity < 10 * DAY_MS ? 2 : 3);
+  return { start: ideal - validity / 100, end: ideal + validity / 100 };
+}
+
 export interface FleetConfig {
+  /** First scan (ISO date). */
+  readonly start?: string;
   readonly certificates: number;
   readonly days: number;
   readonly seed: number;
@@ -26,6 +50,8 @@ export interface FleetConfig {
   /** Probability that an order fails (the certificate is retried by the next scan). */
   readonly failureRate: number;
   readonly mix: readonly LifetimeClass[];
+  /** The CA answers ARI (Let's Encrypt's window): renewals inside the window are not counted against the budget. */
+  readonly ari?: boolean;
 }
 
 export const DEFAULT_FLEET: FleetConfig = {
@@ -42,8 +68,26 @@ export const DEFAULT_FLEET: FleetConfig = {
   ],
 };
 
+/**
+ * Let's Encrypt's profiles across its two lifetime changes (classic → 64 days on 2027-02-10, → 45
+ * days on 2028-02-16): a fleet of classic, tlsserver (45 days) and shortlived (160 h) certificates
+ * from December 2026 to March 2028, scanned every budget window, with ARI.
+ */
+export const LETS_ENCRYPT_FLEET: FleetConfig = {
+  ...DEFAULT_FLEET,
+  start: '2026-12-01',
+  days: 470,
+  scanHours: 3,
+  ari: true,
+  mix: [
+    { profile: 'classic', share: 0.5 },
+    { profile: 'tlsserver', share: 0.3 },
+    { profile: 'shortlived', share: 0.2 },
+  ],
+};
+
 export interface ClassResult {
-  readonly lifetimeDays: number;
+  readonly label: string;
   readonly certificates: number;
   readonly renewals: number;
   readonly failures: number;
@@ -57,11 +101,15 @@ export interface FleetResult {
   readonly config: FleetConfig;
   readonly scans: number;
   readonly orders: number;
+  /** Orders inside the certificate's ARI window (exempt from the budget), of `orders`. */
+  readonly ariOrders: number;
   readonly failures: number;
   /** Due certificates a scan left for a later one, summed over scans. */
   readonly deferrals: number;
-  /** Most orders in any budget window (windows ending at a scan: orders happen only there). */
+  /** Most budget-counted (non-ARI) orders in any budget window (windows ending at a scan: orders happen only there). */
   readonly peakOrdersPerWindow: number;
+  /** Most ARI (exempt) orders in any budget window. */
+  readonly peakAriOrdersPerWindow: number;
   readonly minRemainingFraction: number;
   readonly expiries: number;
   readonly renewalsPerDay: { readonly min: number; readonly median: number; readonly max: number };
@@ -69,8 +117,10 @@ export interface FleetResult {
   readonly series: {
     /** Successful renewals per day, per class (index as in `classes`). */
     readonly renewalsPerDay: readonly (readonly number[])[];
-    /** Orders in the budget window ending at each scan. */
+    /** Budget-counted orders in the budget window ending at each scan. */
     readonly ordersPerScanWindow: readonly number[];
+    /** ARI (exempt) orders in the budget window ending at each scan. */
+    readonly ariOrdersPerScanWindow: readonly number[];
     /** Lowest remaining lifetime fraction at replacement per day, per class (null: none that day). */
     readonly minRemainingPerDay: readonly (readonly (number | null)[])[];
   };
@@ -92,7 +142,7 @@ interface SimCertificate {
   entry: InventoryEntry & { current: { metadata: CertificateMetadata }; lastFailure?: RenewalFailure };
   readonly index: number;
   readonly classIndex: number;
-  readonly lifetimeMs: number;
+  lifetimeMs: number;
   notAfterMs: number;
   /**
    * renewAt of the last verdict. Before it the policy's answer is known to be "not due" (a pure
@@ -119,18 +169,31 @@ function metadata(index: number, random: () => number, notBeforeMs: number, life
  * fleet migrated from a client that renewed at ⅔ (certbot's 30 days before expiry for 90-day
  * certificates), so about an eighth is already due under our [½, ⅔] spread.
  */
+/** The CA's ARI answer for a certificate (its certID names its serial, as the policy checks). */
+function ariState(meta: CertificateMetadata): AriState {
+  const window = letsEncryptWindow(Date.parse(meta.notBefore), Date.parse(meta.notAfter));
+  return { certId: `sim.${Buffer.from(meta.serialNumber, 'hex').toString('base64url')}`, info: { start: new Date(window.start), end: new Date(window.end) } };
+}
+
+function issued(config: FleetConfig, index: number, random: () => number, notBeforeMs: number, lifetimeMs: number) {
+  const current = { metadata: metadata(index, random, notBeforeMs, lifetimeMs) };
+  return { current, ...(config.ari ? { ari: ariState(current.metadata) } : {}) };
+}
+
 function createFleet(config: FleetConfig, nowMs: number, random: () => number): SimCertificate[] {
   const total = config.mix.reduce((sum, c) => sum + c.share, 0);
   return Array.from({ length: config.certificates }, (_, index) => {
     let pick = random() * total;
     const classIndex = Math.max(0, config.mix.findIndex((c) => (pick -= c.share) < 0));
-    const lifetimeMs = config.mix[classIndex]!.lifetimeDays * DAY_MS;
+    const lifetimeMs = lifetimeMsAt(config.mix[classIndex]!, nowMs);
     const notBefore = nowMs - Math.floor(random() * (2 / 3) * lifetimeMs);
-    const current = { metadata: metadata(index, random, notBefore, lifetimeMs) };
-    const certificate = { id: `cert-${String(index).padStart(5, '0')}`, names: current.metadata.names, keyType: 'ec-p256' as const };
-    return { entry: { certificate, current }, index, classIndex, lifetimeMs, notAfterMs: notBefore + lifetimeMs, checkAtMs: -Infinity };
+    const state = issued(config, index, random, notBefore, lifetimeMs);
+    const certificate = { id: `cert-${String(index).padStart(5, '0')}`, names: state.current.metadata.names, keyType: 'ec-p256' as const };
+    return { entry: { certificate, ...state }, index, classIndex, lifetimeMs, notAfterMs: notBefore + lifetimeMs, checkAtMs: -Infinity };
   });
 }
+
+const startMs = (config: FleetConfig) => Date.parse(config.start ?? '2026-01-01');
 
 /** A seeded inventory as the Scan Lambda would read it (for benchmarks). */
 export function fleetInventory(config: FleetConfig, now: Date): InventoryEntry[] {
@@ -149,18 +212,21 @@ function medianOf(values: readonly number[]): number {
 
 export function simulateFleet(config: FleetConfig, onProgress?: (day: number) => void): FleetResult {
   const random = prng(config.seed);
+  const START = startMs(config);
   const fleet = createFleet(config, START, random);
   const byId = new Map(fleet.map((cert) => [cert.entry.certificate.id, cert]));
-  const classes = config.mix.map((c) => ({ ...c, certificates: 0, renewals: 0, failures: 0, minRemainingFraction: Infinity, minRemainingHours: Infinity, expiries: 0 }));
+  const classes = config.mix.map((c) => ({ label: classLabel(c), certificates: 0, renewals: 0, failures: 0, minRemainingFraction: Infinity, minRemainingHours: Infinity, expiries: 0 }));
   for (const cert of fleet) classes[cert.classIndex]!.certificates += 1;
   const renewalsPerDay = Array.from({ length: config.days }, () => config.mix.map(() => 0));
   const minRemainingPerDay = Array.from({ length: config.days }, () => config.mix.map((): number | null => null));
   const ordersPerScanWindow: number[] = [];
-  const recentOrders: { atMs: number; count: number }[] = [];
+  const ariOrdersPerScanWindow: number[] = [];
+  const recentOrders: { atMs: number; count: number; ari: number }[] = [];
   const scanMs = config.scanHours * HOUR_MS;
   const windowMs = config.budget.windowHours * HOUR_MS;
   const endMs = START + config.days * DAY_MS;
   let orders = 0;
+  let ariOrders = 0;
   let deferrals = 0;
   let lastProgressDay = 0;
 
@@ -185,11 +251,22 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
 
     while (recentOrders.length > 0 && recentOrders[0]!.atMs <= nowMs - windowMs) recentOrders.shift();
     const ordersInWindow = recentOrders.reduce((sum, o) => sum + o.count, 0);
-    const { selected, deferred } = selectForRenewal({ candidates, budget: { ...config.budget, ordersInWindow } });
-    recentOrders.push({ atMs: nowMs, count: selected.length });
-    ordersPerScanWindow.push(ordersInWindow + selected.length);
+    const ariInWindow = recentOrders.reduce((sum, o) => sum + o.ari, 0);
+    // Renewals inside the certificate's ARI window are exempt from the CA's limit: not budgeted.
+    const inWindow = (id: string) => {
+      const info = byId.get(id)!.entry.ari?.info;
+      return info !== undefined && 'start' in info && nowMs >= info.start.getTime() && nowMs <= info.end.getTime();
+    };
+    const exempt = candidates.filter((candidate) => candidate.verdict.due && inWindow(candidate.id)).map((candidate) => candidate.id);
+    const exemptSet = new Set(exempt);
+    const budgeted = selectForRenewal({ candidates: candidates.filter((candidate) => !exemptSet.has(candidate.id)), budget: { ...config.budget, ordersInWindow } });
+    const selected = [...exempt, ...budgeted.selected];
+    recentOrders.push({ atMs: nowMs, count: budgeted.selected.length, ari: exempt.length });
+    ordersPerScanWindow.push(ordersInWindow + budgeted.selected.length);
+    ariOrdersPerScanWindow.push(ariInWindow + exempt.length);
     orders += selected.length;
-    deferrals += deferred.length;
+    ariOrders += exempt.length;
+    deferrals += budgeted.deferred.length;
 
     for (const id of selected) {
       const cert = byId.get(id)!;
@@ -202,7 +279,8 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
       noteRemaining(cert, nowMs, day);
       stats.renewals += 1;
       renewalsPerDay[day]![cert.classIndex]! += 1;
-      cert.entry = { ...cert.entry, current: { metadata: metadata(cert.index, random, nowMs, cert.lifetimeMs) } };
+      cert.lifetimeMs = lifetimeMsAt(config.mix[cert.classIndex]!, nowMs);
+      cert.entry = { certificate: cert.entry.certificate, ...issued(config, cert.index, random, nowMs, cert.lifetimeMs) };
       cert.notAfterMs = nowMs + cert.lifetimeMs;
       cert.checkAtMs = -Infinity;
     }
@@ -215,14 +293,16 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
     config,
     scans: ordersPerScanWindow.length,
     orders,
+    ariOrders,
     failures: classes.reduce((sum, c) => sum + c.failures, 0),
     deferrals,
     peakOrdersPerWindow: maxOf(ordersPerScanWindow),
+    peakAriOrdersPerWindow: maxOf(ariOrdersPerScanWindow),
     minRemainingFraction: minOf(classes.map((c) => c.minRemainingFraction)),
     expiries: classes.reduce((sum, c) => sum + c.expiries, 0),
     renewalsPerDay: { min: minOf(daily), median: medianOf(daily), max: maxOf(daily) },
-    classes: classes.map(({ share: _share, ...rest }) => rest),
-    series: { renewalsPerDay, ordersPerScanWindow, minRemainingPerDay },
+    classes,
+    series: { renewalsPerDay, ordersPerScanWindow, ariOrdersPerScanWindow, minRemainingPerDay },
   };
 }
 
@@ -235,4 +315,23 @@ export function fleetCheckFailures(result: FleetResult): string[] {
   if (result.minRemainingFraction < FLOOR_FRACTION) failures.push(`a certificate got down to ${(result.minRemainingFraction * 100).toFixed(2)}% of its lifetime (floor ⅙)`);
   if (result.expiries > 0) failures.push(`${result.expiries} certificate(s) expired`);
   return failures;
+}
+
+/**
+ * The largest fleet of `config`'s mix that keeps every guarantee (0 expiries, ⅙ floor, budget),
+ * to within `precision` (a share): doubling, then bisection. Each probe is a whole simulation.
+ */
+export function largestFleet(config: FleetConfig, { from = 1_000, cap = 1_000_000, precision = 0.05 } = {}): { certificates: number; capped: boolean } {
+  const holds = (certificates: number) => fleetCheckFailures(simulateFleet({ ...config, certificates })).length === 0;
+  if (!holds(from)) return { certificates: 0, capped: false };
+  let low = from;
+  let high = from * 2;
+  while (high <= cap && holds(high)) [low, high] = [high, high * 2];
+  if (high > cap) return { certificates: low, capped: true };
+  while ((high - low) / low > precision) {
+    const mid = Math.round((low + high) / 2);
+    if (holds(mid)) low = mid;
+    else high = mid;
+  }
+  return { certificates: low, capped: false };
 }

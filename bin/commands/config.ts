@@ -29,7 +29,7 @@ export async function configCheckCommand(options: CheckOptions): Promise<number>
           problems: loaded.ok ? [] : loaded.problems,
           exampleValues,
           deployable: loaded.ok && exampleValues.length === 0,
-          ...(loaded.ok ? { certificates: loaded.config.certificates.map(({ id }) => id), hostedZones: loaded.config.hostedZones.map(({ name }) => name), subscribers: loaded.config.subscribers.map(({ name }) => name) } : {}),
+          ...(loaded.ok ? { certificates: loaded.config.certificates.map(({ id }) => id), hostedZones: loaded.config.hostedZones.map(({ name }) => name), subscribers: loaded.config.subscribers.map(({ name }) => name), scanIntervalHours: loaded.config.schedule.scanIntervalHours } : {}),
         },
         null,
         2,
@@ -43,7 +43,7 @@ export async function configCheckCommand(options: CheckOptions): Promise<number>
   }
   const { config } = loaded;
   process.stdout.write(
-    `${loaded.file} is valid: ${config.hostedZones.length} hosted zone(s), ${config.certificates.length} certificate(s), ${config.subscribers.length} subscriber group(s); default CA ${config.acme.directoryUrl}\n`,
+    `${loaded.file} is valid: ${config.hostedZones.length} hosted zone(s), ${config.certificates.length} certificate(s), ${config.subscribers.length} subscriber group(s); default CA ${config.acme.directoryUrl}; scan every ${config.schedule.scanIntervalHours} h\n`,
   );
   if (exampleValues.length > 0) {
     const stream = options.deploy ? process.stderr : process.stdout;

@@ -20,6 +20,8 @@ export type LocalTarget = { readonly op: 'issue'; readonly request: LocalRenewal
 
 export interface LocalRunOptions {
   readonly json?: boolean;
+  /** `renew --all`: every declared certificate, due or not. */
+  readonly force?: boolean;
 }
 
 /** A NotDeclared (an undeclared id, no config) is the operator's to fix: exit 2. */
@@ -96,11 +98,17 @@ interface RenewedRow {
 }
 
 /**
- * `renew --all`: every certificate declared in the config, one after another on one pipeline,
- * one line each (like `certbot renew`). Exit 0 when every one renewed, 1 when any failed (the
- * others still run).
+ * `renew --all`: what is due (bin/commands/renew-due.ts, like `certbot renew`); with `--force`
+ * every certificate declared in the config, one after another on one pipeline, one line each.
+ * Exit 0 when every one renewed, 1 when any failed (the others still run).
  */
 export async function runLocalRenewAll(configFile: string | undefined, options: LocalRunOptions = {}): Promise<number> {
+  if (!options.force) {
+    const inventory = await declared(({ declaredInventory }) => declaredInventory(configFile));
+    if (inventory.length === 0) throw new UsageError(`no certificate is declared in ${configFile ?? 'certflow.config.ts'}`);
+    const write = options.json ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
+    return (await import('./renew-due')).runLocalRenewDue(inventory, configFile ?? 'certflow.config.ts', { write, out, ...(options.json ? { json: true } : {}) });
+  }
   const requests = await declared(({ declaredCertificates }) => declaredCertificates(configFile));
   const source = configFile ?? 'certflow.config.ts';
   if (requests.length === 0) throw new UsageError(`no certificate is declared in ${source}`);

@@ -10,7 +10,8 @@ import { DAY_MS, HOUR_MS } from './durations';
 import type { KeyType } from './key-types';
 import { privateRenewalFraction } from './private-renewal';
 
-export const DEFAULT_SCAN_INTERVAL_HOURS = 6;
+/** Let's Encrypt's order budget window (300 new orders per 3 h): a scan per window uses every window. */
+export const DEFAULT_SCAN_INTERVAL_HOURS = 3;
 /** No certificate should get below this share of its lifetime before it is replaced. */
 export const FLOOR_FRACTION = 1 / 6;
 /** Scans (first attempt, then retries or budget deferrals) a certificate gets before the floor. */
@@ -50,17 +51,32 @@ export interface AriState {
   readonly info: RenewalInfo;
 }
 
+/** The current certificate's revocation, as the store marks it (ADR 0008). */
+export interface Revocation {
+  readonly reason: string;
+  readonly revokedAt: string;
+}
+
 /** What the store knows about one certificate. */
 export interface StoreState {
   readonly current?: StoredCertificate;
   readonly lastFailure?: RenewalFailure;
   readonly ari?: AriState;
+  /** Set when the current certificate was revoked (without a reissue). */
+  readonly revoked?: Revocation;
 }
+
+/**
+ * Revoked with `cessationOfOperation` (RFC 5280 §5.3.1): the operator retired the service on
+ * purpose, so the scan leaves it alone even when the CA's ARI window says "renew now" (a CA answers
+ * that for every revoked certificate). `certflow renew <id>` brings it back.
+ */
+export const isRetired = (revoked: Revocation | undefined): boolean => revoked?.reason === 'cessationOfOperation';
 
 export interface PolicyInput extends StoreState {
   readonly certificate: DeclaredCertificate;
   readonly now: Date;
-  /** The Scan schedule's interval (default 6 h): the latest renewal point depends on it. */
+  /** The Scan schedule's interval (default 3 h): the latest renewal point depends on it. */
   readonly scanIntervalHours?: number;
 }
 
@@ -147,6 +163,15 @@ const unreadable: Policy = ({ input: { current }, cert }) => {
   return immediately(`stored metadata has no valid validity period (${current.metadata.notBefore} – ${current.metadata.notAfter})`);
 };
 
+const retired: Policy = ({ input: { revoked, certificate }, cert }) =>
+  cert && revoked && isRetired(revoked)
+    ? { due: false, reason: `retired: revoked (${revoked.reason}) at ${revoked.revokedAt}; certflow renew ${certificate.id} brings it back`, urgency: Infinity }
+    : undefined;
+
+/** Revoked for another reason and the CA's ARI (which answers "now" for a revoked certificate) did not decide: renew now. */
+const revokedCertificate: Policy = ({ input: { revoked }, cert }) =>
+  cert && revoked ? immediately(`revoked (${revoked.reason}) at ${revoked.revokedAt}`, Math.min(0, cert.hoursToFloor)) : undefined;
+
 const namesChanged: Policy = ({ input: { certificate }, cert }) => {
   if (!cert) return undefined;
   const declared = new Set(certificate.names.map(normalizeName));
@@ -207,7 +232,7 @@ const privateLifetime: Policy = (s) => {
   return at(s.nowMs, s.cert.notBefore + fraction * s.cert.lifetime, `private CA identity; renew at ${percent(fraction)} of lifetime`, s.cert.hoursToFloor);
 };
 
-const POLICY_CHAIN: readonly Policy[] = [missing, unreadable, namesChanged, keyTypeChanged, privateLifetime, ari, renewBefore, lifetimeFraction];
+const POLICY_CHAIN: readonly Policy[] = [missing, unreadable, retired, namesChanged, keyTypeChanged, privateLifetime, ari, revokedCertificate, renewBefore, lifetimeFraction];
 
 function validity(metadata: CertificateMetadata, nowMs: number): Validity | undefined {
   const notBefore = Date.parse(metadata.notBefore);

@@ -9,7 +9,7 @@ import { certIdMatchesSerial } from './ari';
 import { DAY_MS } from './durations';
 import type { KeyType } from './key-types';
 import { DEFAULT_KEY_TYPE } from './key-types';
-import type { AriState, DeclaredCertificate, StoreState, Verdict } from './renewal-policy';
+import { DEFAULT_SCAN_INTERVAL_HOURS, isRetired, type AriState, type DeclaredCertificate, type StoreState, type Verdict } from './renewal-policy';
 import { evaluateInventory, selectForRenewal, type InventoryEntry } from './scan-selection';
 import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 
@@ -17,7 +17,7 @@ import type { ManagedCertificate, ScanSettings } from '../contracts/settings';
 export type { ManagedCertificate, ScanSettings };
 
 export const DEFAULT_SCAN: ScanSettings = {
-  intervalHours: 6,
+  intervalHours: DEFAULT_SCAN_INTERVAL_HOURS,
   // Let's Encrypt: 300 new orders per account per 3 hours.
   budget: { windowHours: 3, maxOrders: 300 },
   expiringDays: 7,
@@ -64,7 +64,8 @@ function storeState(stored: StoredCertificateState | undefined, declaredNames: r
   if (metadata.names.length === 0 && declaredNames && stored.namesSha256 === namesHash(declaredNames)) {
     metadata = { ...metadata, names: [...declaredNames] };
   }
-  return { current: { metadata }, ...failure, ...withAri };
+  const revoked = stored.currentRevoked ? { revoked: { reason: stored.currentRevoked.reason, revokedAt: stored.currentRevoked.revokedAt } } : {};
+  return { current: { metadata }, ...failure, ...withAri, ...revoked };
 }
 
 /** The certificates a scan manages (declared ones, plus those the store holds from manual executions) joined with the store's state. */
@@ -142,7 +143,7 @@ export function planScan({ declared, stored, ari, ordersInWindow, now, settings 
     const { metadata, version } = state.current;
     const days = Math.floor(((Date.parse(metadata.notAfter) - now.getTime()) / DAY_MS) * 10) / 10;
     daysToExpiry.push({ id: state.certificateId, days });
-    if (days > settings.expiringDays) continue;
+    if (days > settings.expiringDays || isRetired(state.currentRevoked)) continue; // a retired certificate is meant to expire
     const why = selected.has(state.certificateId)
       ? 'renewal started by this scan'
       : (deferredReason.get(state.certificateId) ?? verdicts.get(state.certificateId)?.reason ?? 'not managed by the scan');

@@ -50,9 +50,9 @@ export function inventoryEntries(declared: readonly DeclaredCertificate[], state
 }
 
 export function evaluateInventory(entries: readonly InventoryEntry[], now: Date, scanIntervalHours?: number): Candidate[] {
-  return entries.map(({ certificate, current, lastFailure, ari }) => ({
+  return entries.map(({ certificate, current, lastFailure, ari, revoked }) => ({
     id: certificate.id,
-    verdict: evaluateRenewal({ certificate, current, lastFailure, ari, now, scanIntervalHours }),
+    verdict: evaluateRenewal({ certificate, current, lastFailure, ari, revoked, now, scanIntervalHours }),
   }));
 }
 

@@ -1,5 +1,6 @@
 import { fetchAriStates } from '../acme/renewal-info';
 import { HOUR_MS } from '../../domain/core/durations';
+import { isRetired } from '../../domain/core/renewal-policy';
 import { DEFAULT_SCAN, planScan, type RenewalRequest, type ScanPlan } from '../../domain/core/scan-plan';
 import type { StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
@@ -42,11 +43,17 @@ export async function scanInventory(_input: unknown, deps: ScanDeps): Promise<Sc
   const ordersInWindow = await deps.orders.ordersSince(new Date(now.getTime() - settings.budget.windowHours * HOUR_MS));
 
   const lookups = stored
-    .filter((state) => state.current?.metadata.ariCertId)
+    .filter((state) => state.current?.metadata.ariCertId && !isRetired(state.currentRevoked))
     .sort((a, b) => Date.parse(a.current!.metadata.notAfter) - Date.parse(b.current!.metadata.notAfter))
     .slice(0, MAX_ARI_LOOKUPS)
     .map((state) => ({ id: state.certificateId, certId: state.current!.metadata.ariCertId! }));
   const ari = await fetchAriStates(deps.settings.defaultDirectoryUrl, lookups, deps.settings.acmeCaBundlePem);
+  // Once per scan, not per certificate: an ARI outage at the CA is one event.
+  const unusable = [...ari.states].filter(([, state]) => 'invalid' in state.info);
+  if (unusable.length > 0) {
+    const reasons = [...new Set(unusable.map(([, state]) => (state.info as { invalid: string }).invalid))].slice(0, 3);
+    deps.log.warn('ARI unusable: the lifetime policy decides for these certificates', { certificates: unusable.length, of: lookups.length, firstIds: unusable.slice(0, 5).map(([id]) => id), reasons });
+  }
 
   const plan = planScan({ declared: deps.settings.certificates ?? [], stored, ari: ari.states, ordersInWindow, now, settings });
   for (const event of plan.expiring) await deps.events.expiring(event);

@@ -62,7 +62,15 @@ describe('certflow config check', () => {
     expect(text.stdout).not.toContain('example value');
     const json = await certflow('config', 'check', '--config', file, '--json', '--deploy');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, problems: [], exampleValues: [], deployable: true, certificates: ['mq'], hostedZones: ['corp.io'] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, problems: [], exampleValues: [], deployable: true, certificates: ['mq'], hostedZones: ['corp.io'], scanIntervalHours: 3 });
+  });
+
+  it('a scan schedule too coarse for the shortest lifetime declared: exit 2, naming the certificate and the bound', async () => {
+    const file = await configFile('coarse.config.ts', `${OWN.replace("names: ['mq.corp.io'] }", "names: ['mq.corp.io'], profile: 'shortlived' }")}, schedule: { scanIntervalHours: 24 }`);
+    const text = await certflow('config', 'check', '--config', file);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain("schedule.scanIntervalHours: 24 h is too coarse for the shortest lifetime declared: certificates['mq'] (profile shortlived, 160 h) needs a scan at least every 13.3 h");
+    expectNoStackTrace(text);
   });
 
   it('typos: every one named with its key path and the nearest known key, exit 2, no stack trace', async () => {

@@ -67,14 +67,14 @@ describe('issue and renew on the CA of certflow local start', () => {
     expect(undeclared.stdout).not.toContain('RenewCertificate for');
   });
 
-  it('renew --all: every declared certificate, one line each; one failing does not stop the others (exit 1)', async () => {
+  it('renew --all: what is due of the declared certificates, one line each; one failing does not stop the others (exit 1); --force renews every one', async () => {
     const config = path.join(home, 'fleet.config.ts');
     const declare = (certificates: string) =>
       fs.writeFile(config, `export default { hostedZones: [{ name: 'certflow.test', id: 'Z0000000000LOCAL' }], certificates: [${certificates}] };\n`);
     await declare("{ id: 'fleet-a', names: ['a.fleet.certflow.test'] }, { id: 'fleet-bad', names: ['bad.fleet.certflow.test'], keystore: { passwordSecretRef: 'certflow/passwords/missing' } }, { id: 'fleet-c', names: ['c.fleet.certflow.test'], keyType: 'rsa-2048' }");
     const all = await certflow('renew', '--all', '--config', config);
     expect(all.code).toBe(1);
-    expect(all.stdout).toContain('Renewing the 3 certificate(s) declared in');
+    expect(all.stdout).toContain('Renewing what is due of the 3 certificate(s) declared in');
     expect(all.stdout).toMatch(/\[1\/3\] ✓ fleet-a {2}version 1 {2}serial [0-9a-f]+/);
     expect(all.stdout).toMatch(/\[2\/3\] ✗ fleet-bad {2}\w+: .*certflow\/passwords\/missing/);
     expect(await new FileCertificateStore(home).current('fleet-bad')).toBeUndefined();
@@ -82,12 +82,19 @@ describe('issue and renew on the CA of certflow local start', () => {
     expect(all.stdout).toContain('Renewed 2 of 3; failed: fleet-bad');
 
     await declare("{ id: 'fleet-a', names: ['a.fleet.certflow.test'] }, { id: 'fleet-c', names: ['c.fleet.certflow.test'], keyType: 'rsa-2048' }");
-    const json = await certflow('renew', '--all', '--config', config, '--json');
+    // Due only (the running CA remembers them and answers ARI: windows weeks away): nothing to do, twice.
+    for (let run = 0; run < 2; run += 1) {
+      const due = await certflow('renew', '--all', '--config', config, '--json');
+      expect(due.code, due.stderr).toBe(0);
+      expect(JSON.parse(due.stdout)).toMatchObject({ renewed: 0, failed: 0, notDue: 2, certificates: [{ certificateId: 'fleet-a', status: 'NOT_DUE' }, { certificateId: 'fleet-c', status: 'NOT_DUE' }] });
+    }
+    expect((await new FileCertificateStore(home).current('fleet-c'))?.version).toBe('1');
+    const json = await certflow('renew', '--all', '--force', '--config', config, '--json');
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ renewed: 2, failed: 0, certificates: [{ certificateId: 'fleet-a', status: 'SUCCEEDED' }, { certificateId: 'fleet-c', status: 'SUCCEEDED' }] });
     expect((await new FileCertificateStore(home).current('fleet-c'))?.version).toBe('2');
-    // Usage: an id and --all, neither, or --all on AWS.
-    for (const args of [['renew', 'fleet-a', '--all'], ['renew'], ['renew', '--all', '--aws']]) {
+    // Usage: an id and --all, neither, --all on AWS, or --force without --all.
+    for (const args of [['renew', 'fleet-a', '--all'], ['renew'], ['renew', '--all', '--aws'], ['renew', 'fleet-a', '--force']]) {
       const refused = await certflow(...args);
       expect(refused.code, args.join(' ')).toBe(2);
     }

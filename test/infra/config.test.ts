@@ -27,7 +27,18 @@ describe('defineConfig', () => {
       schedule: { ...DEFAULTS.schedule, scanIntervalHours: 3 },
     });
     expect(DEFAULTS).toMatchObject({ secretPrefix: 'certflow/', lambda: { memoryMb: 512, timeoutSeconds: 30 }, poll: DEFAULT_POLL });
-    expect(DEFAULTS.schedule).toEqual({ scanIntervalHours: 6, orderBudget: { windowHours: 3, maxOrders: 300 }, maxConcurrentRenewals: 10, expiringDays: 7 });
+    // The scan interval defaults to the budget window: every window's orders are used.
+    expect(DEFAULTS.schedule).toEqual({ scanIntervalHours: 3, orderBudget: { windowHours: 3, maxOrders: 300 }, maxConcurrentRenewals: 10, expiringDays: 7 });
+  });
+
+  it.each<[string, CertflowConfigInput, number]>([
+    ['no certificate: the budget window', { hostedZones: zones }, 3],
+    ['a 6-hour budget window, classic certificates', { hostedZones: zones, schedule: { orderBudget: { windowHours: 6, maxOrders: 300 } }, certificates: [{ id: 'web', names: ['www.example.com'] }] }, 6],
+    ['a 24-hour window and a shortlived certificate: the lifetime bounds it', { hostedZones: zones, schedule: { orderBudget: { windowHours: 24, maxOrders: 50 } }, certificates: [{ id: 'api', names: ['api.example.com'], preferredProfile: 'shortlived' }] }, 13],
+    ['another CA\'s stated lifetime', { hostedZones: zones, acme: { defaultProfile: 'short', profileLifetimeHours: { short: 48 } }, schedule: { orderBudget: { windowHours: 24, maxOrders: 50 } }, certificates: [{ id: 'api', names: ['api.example.com'] }] }, 4],
+    ['a stated interval that fits', { hostedZones: zones, schedule: { scanIntervalHours: 12 }, certificates: [{ id: 'api', names: ['api.example.com'], profile: 'shortlived' }] }, 12],
+  ])('derives or keeps the scan interval: %s', (_case, input, hours) => {
+    expect(defineConfig(input).schedule.scanIntervalHours).toBe(hours);
   });
 
   it('takes a default EAB secret and declared keystore passwords under the prefix', () => {
@@ -65,6 +76,16 @@ describe('defineConfig', () => {
       'schedule values out of range',
       { hostedZones: zones, schedule: { scanIntervalHours: 0, maxConcurrentRenewals: 41, orderBudget: { windowHours: 3, maxOrders: 0 } } },
       ['schedule.scanIntervalHours: between 1 and 24', 'schedule.orderBudget.maxOrders: at least 1', 'schedule.maxConcurrentRenewals: between 1 and 40'],
+    ],
+    [
+      'a scan schedule too coarse for the shortest lifetime declared',
+      { hostedZones: zones, schedule: { scanIntervalHours: 24 }, certificates: [{ id: 'web', names: ['www.example.com'] }, { id: 'api', names: ['api.example.com'], profile: 'shortlived' }] },
+      ["schedule.scanIntervalHours: 24 h is too coarse for the shortest lifetime declared: certificates['api'] (profile shortlived, 160 h) needs a scan at least every 13.3 h (4 scans between its latest renewal point and ⅙ of its lifetime left; docs/renewal-policy.md)"],
+    ],
+    [
+      'a stated lifetime too short for any schedule',
+      { hostedZones: zones, acme: { profileLifetimeHours: { hourly: 6 } }, certificates: [{ id: 'api', names: ['api.example.com'], profile: 'hourly' }] },
+      ["schedule.scanIntervalHours: no schedule fits: certificates['api'] (profile hourly, 6 h) needs a scan at least every 0.5 h (4 scans between its latest renewal point and ⅙ of its lifetime left; docs/renewal-policy.md)"],
     ],
     ['too little Lambda memory', { hostedZones: zones, lambda: { memoryMb: 128, timeoutSeconds: 30 } }, ['lambda.memoryMb: at least 256 (RSA key generation and keystores)']],
     ['a contact that is not a mailto: URI', { hostedZones: zones, acme: { contact: ['ops@example.com'] } }, ["acme.contact[0]: 'ops@example.com' is not a mailto: URI"]],

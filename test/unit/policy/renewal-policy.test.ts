@@ -39,6 +39,18 @@ function renewalFraction(verdict: { renewAt?: string }, metadata: CertificateMet
   return (Date.parse(verdict.renewAt!) - notBefore) / (Date.parse(metadata.notAfter) - notBefore);
 }
 
+describe('revoked certificates', () => {
+  const CERT = stored(10, { serial: '0a0b0c' });
+  it.each([
+    ['revoked (keyCompromise), no ARI: due now', { current: CERT, revoked: { reason: 'keyCompromise', revokedAt: '2026-05-31T00:00:00.000Z' } }, true, /^revoked \(keyCompromise\) at 2026-05-31T00:00:00\.000Z$/],
+    ['retired (cessationOfOperation): never due, whatever else', { current: CERT, revoked: { reason: 'cessationOfOperation', revokedAt: '2026-05-31T00:00:00.000Z' } }, false, /^retired: revoked \(cessationOfOperation\) at 2026-05-31T00:00:00\.000Z; certflow renew broker-eu1 brings it back$/],
+  ])('%s', (_case, state: StoreState, due, reason) => {
+    const verdict = evaluateRenewal(input(state, { names: state.revoked?.reason === 'cessationOfOperation' ? ['changed.example.com'] : ['example.com'] }));
+    expect(verdict.due).toBe(due);
+    expect(verdict.reason).toMatch(reason);
+  });
+});
+
 describe('the policy chain, first verdict wins', () => {
   it.each([
     ['missing', input({}), /^no certificate issued yet$/],
@@ -219,8 +231,8 @@ describe('ARI in the chain', () => {
   });
 
   it('caps a window that would end past the floor guarantee', () => {
-    // 6-day certificate issued 2 days ago; the CA suggests days 4.5 to 5.5 (floor at day 5).
-    const verdict = evaluateRenewal(input({ current: stored(2, { lifetimeDays: 6 }), ari: { certId: CERT_ID, info: window(2.5, 3.5) } }));
+    // 6-day certificate issued 2 days ago, scanned every 6 h; the CA suggests days 4.5 to 5.5 (floor at day 5).
+    const verdict = evaluateRenewal({ ...input({ current: stored(2, { lifetimeDays: 6 }), ari: { certId: CERT_ID, info: window(2.5, 3.5) } }), scanIntervalHours: 6 });
     expect(verdict.renewAt).toBe(new Date(NOW.getTime() + 2 * DAY).toISOString()); // ⅔ of 6 days from issuance
     expect(verdict.reason).toMatch(/capped at the floor guarantee/);
   });
