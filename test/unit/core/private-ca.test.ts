@@ -96,8 +96,9 @@ describe('config check with a private CA', async () => {
 
   it('refuses a scan schedule too coarse for the identities\' lifetime (renewed at 50–80 %)', () => {
     const oneDay = { privateCa: { certificateAuthorityArn: CA, trustAnchors: [caPem] }, certificates: [{ id: 'b1', names: ['b1.mq.internal'], issuer: 'privateCa', lifetimeDays: 1 }] };
+    // The derived schedule (the order budget's 3 h window) is still too coarse for 1-day identities.
     expect(problemsOf(oneDay)).toEqual([
-      "certificates['b1']: a scan every 6 h is too coarse for 1-day identities renewed at 50–80 % of their lifetime (4 scans before expiry need schedule.scanIntervalHours ≤ 1.2)",
+      "certificates['b1']: a scan every 3 h is too coarse for 1-day identities renewed at 50–80 % of their lifetime (4 scans before expiry need schedule.scanIntervalHours ≤ 1.2)",
     ]);
     expect(problemsOf({ ...oneDay, schedule: { scanIntervalHours: 1 } })).toEqual([]);
   });
