@@ -110,7 +110,7 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       )}
 
 Locally each command runs the execution itself, on a Pebble of its own, or on the one of
-certflow local start while it runs (README "Fast local path").`,
+certflow local start while it runs (docs/reference/cli.md "Fast local path").`,
     )
     .action(async (id: string, options: LocalRunFlags & IssueFlags) => {
       checkLocal(options);
@@ -202,8 +202,8 @@ certflow local start while it runs (README "Fast local path").`,
       'after',
       `${examples('certflow rollback demo1', 'certflow rollback demo1 --to 1 --json')}
 
-Agents on hosts do not move back by themselves (an older version looks like a stale event):
-reload a host by hand after a rollback (README "Runbook").`,
+Agents install what the store calls current again ("Certificate Rolled Back"); to move one host
+by hand: docs/how-to/rotate.md.`,
     )
     .action(async (id: string, options: Mode & { to?: string; json?: boolean }) =>
       setCode((await onAws(options, (aws, ctx) => aws.awsRollback(ctx, id, options))) ?? (await (await local()).rollbackCommand(id, options))),

@@ -66,7 +66,7 @@ export function exampleValuesIn(config: CertflowConfig): ExampleValue[] {
 /** The message deploy stops with: one line per example value. */
 export function exampleValuesMessage(values: readonly ExampleValue[]): string {
   return [
-    `certflow.config.ts still holds ${values.length} example value(s); replace them with your own before deploying (README "Deploy to AWS"):`,
+    `certflow.config.ts still holds ${values.length} example value(s); replace them with your own before deploying (docs/how-to/deploy.md):`,
     ...values.map(({ key, value }) => `  - ${key}: '${value}'`),
   ].join('\n');
 }

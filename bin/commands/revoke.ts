@@ -133,7 +133,7 @@ Key compromise: revoke with --reason keyCompromise --reissue. The CA revokes the
 store marks the version revoked (revoked/<id>/<n>.json), "${DETAIL_TYPES.revoked}" is appended to
 events.jsonl, then RenewCertificate issues a new certificate with a new key and announces it:
 running agents install it (or run certflow agent --once on each host). Check with
-certflow status <id> and certflow history <id> (README "Key compromise").
+certflow status <id> and certflow history <id> (docs/how-to/key-compromise.md).
 
 The local CA must be the one that issued the certificate: run certflow local start before issuing
 (the embedded CA a single command starts forgets its certificates when it stops).
