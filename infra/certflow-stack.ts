@@ -118,7 +118,7 @@ export class CertflowStack extends Stack {
     // Which host serves which version: the agents' reports in a log group, queried on the dashboard.
     const inventory = new HostInventory(this, 'HostInventory', { bus: this.bus });
     watchdog.dashboard.addWidgets(inventory.widget);
-    // What scripts/smoke-host-inventory.sh reads (README "Deploy to AWS").
+    // What scripts/smoke-host-inventory.sh reads (docs/how-to/deploy.md).
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'certflow agent --event-bus' });
     new CfnOutput(this, 'HostInventoryLogGroupName', { value: inventory.logGroup.logGroupName, description: 'the host reports (scripts/smoke-host-inventory.sh)' });
     new CfnOutput(this, 'HostInventoryRuleName', { value: inventory.rule.ruleName, description: 'the rule sending host reports to it' });

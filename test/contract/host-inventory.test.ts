@@ -7,8 +7,8 @@
  * As far as the emulator goes: it stores the Logs resource policy but does not enforce it (its
  * README), and it does not count FailedInvocations. What it does check is that the target ARN
  * names the log group (an ARN it cannot resolve delivers nothing). The policy's form is held to
- * AWS's documentation in test/infra/host-inventory.test.ts; after a real deploy, README "Deploy to
- * AWS" has the smoke test that proves the whole path (scripts/smoke-host-inventory.sh), run here too.
+ * AWS's documentation in test/infra/host-inventory.test.ts; after a real deploy, docs/how-to/deploy.md
+ * has the smoke test that proves the whole path (scripts/smoke-host-inventory.sh), run here too.
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DeleteResourcePolicyCommand, FilterLogEventsCommand, PutResourcePolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';

@@ -4,7 +4,7 @@
  * install and reload each renewal and each announced rollback; a host started later catches up;
  * forged messages change nothing; a host that leaves, or vanishes, leaves nothing behind.
  *
- * What the emulator does not enforce (README: IAM, queue and topic policies are stored only) is
+ * What the emulator does not enforce (docs/explanation/testing.md: IAM, queue and topic policies are stored only) is
  * checked as stored documents here and as template assertions in test/infra/subscriber.test.ts.
  */
 import * as fs from 'node:fs/promises';

@@ -1,7 +1,6 @@
 /**
  * One stack per region, several regions per account: no name that must be unique per account (or
- * per partition) appears in two regions' stacks. The stack is environment-agnostic (README "Deploy
- * to AWS"), so each region's names are the template's with the pseudo parameters CloudFormation
+ * per partition) appears in two regions' stacks. The stack is environment-agnostic (docs/how-to/deploy.md), so each region's names are the template's with the pseudo parameters CloudFormation
  * fills in.
  */
 import { App } from 'aws-cdk-lib';

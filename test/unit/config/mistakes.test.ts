@@ -80,7 +80,7 @@ describe('config mistakes', () => {
     expect(nearestKey(key, known)).toBe(nearest);
   });
 
-  it('accepts every key the README documents, in a full config', async () => {
+  it('accepts every key docs/reference/config.md documents, in a full config', async () => {
     const { caPem } = await createLocalhostTls();
     const result = checkConfig({
       acme: { directoryUrl: 'https://acme-staging-v02.api.letsencrypt.org/directory', contact: ['mailto:ops@corp.io'], externalAccountBindingSecret: 'certflow/eab/ca' },

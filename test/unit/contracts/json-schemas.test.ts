@@ -77,7 +77,7 @@ describe('the RenewCertificate input schema', () => {
   };
 
   it.each<[string, unknown, boolean]>([
-    ['the README example', readme, true],
+    ['the docs/reference/request-input.md example (test/unit/docs/examples.test.ts validates the page itself)', readme, true],
     ['a scan item (keystore, replaces, started by the scan)', {
       certificateId: 'broker', names: ['mq.example.com'], keyType: 'rsa-2048',
       keystore: { alias: 'MQ-Broker', profile: 'modern', passwordSecretRef: 'certflow/mq/password' },
