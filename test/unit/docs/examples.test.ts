@@ -15,7 +15,7 @@ import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseAgentArgs } from '../../../bin/agent';
+import { parseAgentArgs, USAGE as AGENT_USAGE } from '../../../bin/agent';
 import { markdownFiles, scan, type CodeBlock } from './markdown';
 
 // bin/cli.ts by its full name: `../../../bin/cli` would load bin/cli.js, the launcher, which runs the command.
@@ -114,6 +114,13 @@ function examplesIn(block: CodeBlock): Example[] {
 }
 
 const blocks = markdownFiles().flatMap((file) => scan(file).blocks);
+
+/** Inline `certflow …` spans of prose and tables: synopses such as `certflow revoke <id> [--reason a\\|b] [--json]`. */
+const synopses = markdownFiles().flatMap((file) =>
+  scan(file).prose.flatMap(({ line, text }) =>
+    [...text.matchAll(/`(?:npx )?certflow ([^`]+)`/g)].map((match) => ({ where: `${file}:${line}`, text: match[1]!.replace(/\\\|/g, '|') })),
+  ),
+);
 const examples = blocks.flatMap(examplesIn);
 
 // ---- parsing with the real programs -----------------------------------------------------------
@@ -186,6 +193,72 @@ describe('the checks catch drift', () => {
       ['certflow', 'status', 'x'],
       ['echo', '#'],
     ]);
+  });
+});
+
+/**
+ * A synopsis against the program: each subcommand (or each of `a|b` alternatives) exists; each
+ * `--flag` is one that subcommand accepts (the agent's: one its usage lists); each literal value
+ * given to a flag with choices (`--reason keyCompromise|superseded`) is one of them.
+ */
+function checkSynopsis(text: string): string[] {
+  const program = buildProgram(() => undefined);
+  const words = text.split(/\s+/).filter(Boolean);
+  let commands: Command[] = [program];
+  let index = 0;
+  for (; index < words.length; index++) {
+    const names = words[index]!.split('|');
+    const found = names.map((name) => commands[0]!.commands.find((command) => command.name() === name));
+    if (found.every((command) => command === undefined)) break;
+    if (found.some((command) => command === undefined)) return [`'${words[index]}': not every one is a subcommand`];
+    commands = found as Command[];
+  }
+  if (commands[0] === program) return words.length === 0 || /^[<…]/.test(words[0]!) ? [] : [`'${words[0]}' is not a subcommand`];
+  const problems: string[] = [];
+  for (const command of commands) {
+    const agent = command.name() === 'agent';
+    words.slice(index).forEach((word, at, rest) => {
+      for (const flag of word.match(/--[a-z][a-z0-9-]*/g) ?? []) {
+        if (flag === '--help') continue;
+        if (agent) {
+          if (!new RegExp(`${flag}\\b`).test(AGENT_USAGE)) problems.push(`certflow agent: no ${flag}`);
+          continue;
+        }
+        if (command.name() === 'simulate') continue; // its own flags, passed through
+        const option = command.options.find((candidate) => candidate.long === flag);
+        if (!option) {
+          problems.push(`certflow ${command.name()}: no ${flag}`);
+          continue;
+        }
+        const value = rest[at + 1]?.replace(/[[\]]/g, '');
+        if (option.argChoices && value && !/^[<…]/.test(value)) {
+          for (const choice of value.split('|').filter((part) => !part.startsWith('--'))) {
+            if (!option.argChoices.includes(choice)) problems.push(`certflow ${command.name()} ${flag}: '${choice}' is not one of ${option.argChoices.join(', ')}`);
+          }
+        }
+      }
+    });
+  }
+  return problems;
+}
+
+describe('command synopses in the prose and tables of README.md and docs/', () => {
+  it('finds them', () => {
+    expect(synopses.length).toBeGreaterThan(60);
+  });
+
+  it.each(synopses.map((synopsis) => [`${synopsis.where} certflow ${synopsis.text}`, synopsis] as const))('%s', (_name, synopsis) => {
+    expect(checkSynopsis(synopsis.text)).toEqual([]);
+  });
+
+  it.each<[string, unknown[]]>([
+    ['revoke <id> [--reason keyCompromise|stolen]', [expect.stringMatching(/^certflow revoke --reason: 'stolen' is not one of .*keyCompromise/)]],
+    ['issue <id> --nmae <dns>', ['certflow issue: no --nmae']],
+    ['local start|restart', ["'start|restart': not every one is a subcommand"]],
+    ['agent --reload-cmd', ['certflow agent: no --reload-cmd']],
+    ['lsit', ["'lsit' is not a subcommand"]],
+  ])('catches `certflow %s`', (text, problems) => {
+    expect(checkSynopsis(text)).toEqual(problems);
   });
 });
 
