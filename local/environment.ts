@@ -7,6 +7,7 @@ import { LocalDnsProvider, type LocalDnsTarget } from '../domain/adapters/local/
 import { LocalDnsServer, LocalZoneData } from '../domain/adapters/local/dns-server';
 import { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
+import { LocalExecutions } from '../domain/adapters/local/local-executions';
 import type { HostedZone } from '../domain/core/dns-names';
 import type { StepDeps } from '../lambdas/deps';
 import type { DnsChallengeProvider, Logger } from '../domain/ports';
@@ -140,6 +141,8 @@ function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca:
     events,
     // Each local RenewCertificate execution places one order, like on AWS.
     orders: { ordersSince: async (since) => executor.startedSince(since) },
+    // Executions run in the process that started them: its end is theirs.
+    executions: new LocalExecutions(),
     log,
     now: () => new Date(),
   };

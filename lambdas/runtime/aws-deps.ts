@@ -8,6 +8,7 @@ import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-even
 import { Route53DnsProvider } from '../../domain/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { StepFunctionsOrderLedger } from '../../domain/adapters/aws/sfn-order-ledger';
+import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
 import { zoneClients } from '../../domain/adapters/aws/zone-clients';
 import { z } from 'zod';
 import { parseContract } from '../../domain/contracts/parse';
@@ -99,6 +100,7 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
       // Only the scan counts orders; other steps never touch the ledger (nor need its permission).
       ordersSince: (since) => new StepFunctionsOrderLedger(new SFNClient({}), required(env, ENV.renewStateMachine)).ordersSince(since),
     },
+    executions: new StepFunctionsExecutions(new SFNClient({})),
     log: powertoolsLog({ keys: { step: env[ENV.step] } }),
     now: () => new Date(),
   };

@@ -28,12 +28,14 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
     currentVersion: true,
     acquireLease: true,
     releaseLease: true,
+    heldLease: true,
     issuedCertificate: true,
     markRevoked: true,
   },
   dns: { present: true, isInSync: true, cleanup: true },
   events: { renewed: true, failed: true, expiring: true, revoked: true, revocationFailed: true },
   orders: { ordersSince: true },
+  executions: { isGone: true },
 };
 
 describe.each(STEP_IDS)('%s', (step) => {
@@ -65,7 +67,7 @@ describe('the capability table', () => {
 
 describe('narrowDeps (what the local runner gives a step)', () => {
   const full = () => {
-    const store = { inventory: vi.fn(async () => []), promote: vi.fn(), discardPending: vi.fn(async () => {}), releaseLease: vi.fn(async () => {}) };
+    const store = { inventory: vi.fn(async () => []), promote: vi.fn(), discardPending: vi.fn(async () => {}), releaseLease: vi.fn(async () => {}), heldLease: vi.fn(async () => undefined), pendingFor: vi.fn() };
     return {
       settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [], secretPrefix: 'certflow/' },
       log: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
