@@ -2,13 +2,15 @@
  * `npm run simulate`: a fleet renewed by the real policy and scan selection (sim/fleet.ts).
  * Prints the figures that matter, writes an SVG chart to `--out`, and exits 1 when a guarantee
  * is broken (order budget, ⅙ lifetime floor, expiries). `--json` prints the result instead.
+ * Its flags are declared with the rest of the command (bin/commands/simulate.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { table } from '../bench/stats';
 import { DEFAULT_FLEET, fleetCheckFailures, simulateFleet, type FleetConfig, type FleetResult } from '../sim/fleet';
+
+/** A flag out of range: a usage error (exit 2). */
+export class SimulateUsageError extends Error {}
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f'];
 
@@ -16,36 +18,37 @@ function number(flag: string, value: string | undefined, { integer = true, min =
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || (integer && !Number.isInteger(parsed)) || parsed < min || parsed > max) {
     const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`;
-    throw new Error(`--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, got '${value}'`);
+    throw new SimulateUsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, got '${value}'`);
   }
   return parsed;
 }
 
-function parseConfig(args: string[]): { config: FleetConfig; json: boolean; out: string } {
-  const { values } = parseArgs({
-    args,
-    options: {
-      certificates: { type: 'string', default: String(DEFAULT_FLEET.certificates) },
-      days: { type: 'string', default: String(DEFAULT_FLEET.days) },
-      seed: { type: 'string', default: String(DEFAULT_FLEET.seed) },
-      'scan-hours': { type: 'string', default: String(DEFAULT_FLEET.scanHours) },
-      budget: { type: 'string', default: String(DEFAULT_FLEET.budget.maxOrders) },
-      'failure-rate': { type: 'string', default: String(DEFAULT_FLEET.failureRate) },
-      json: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'sim-out/fleet.svg' },
-    },
-  });
+/** The flags as given (strings: commander hands them over unparsed), each checked and defaulted. */
+export interface SimulateFlags {
+  readonly certificates?: string;
+  readonly days?: string;
+  readonly seed?: string;
+  readonly scanHours?: string;
+  readonly budget?: string;
+  readonly failureRate?: string;
+  readonly json?: boolean;
+  readonly out?: string;
+}
+
+function parseConfig(flags: SimulateFlags): { config: FleetConfig; json: boolean; out: string } {
   const config: FleetConfig = {
     ...DEFAULT_FLEET,
-    certificates: number('certificates', values.certificates, { min: 1 }),
-    days: number('days', values.days, { min: 1 }),
-    seed: number('seed', values.seed, { max: 2 ** 32 - 1 }),
-    scanHours: number('scan-hours', values['scan-hours'], { integer: false, min: 0.25 }),
-    budget: { ...DEFAULT_FLEET.budget, maxOrders: number('budget', values.budget, { min: 1 }) },
-    failureRate: number('failure-rate', values['failure-rate'], { integer: false, max: 0.99 }),
+    certificates: number('certificates', flags.certificates ?? String(DEFAULT_FLEET.certificates), { min: 1 }),
+    days: number('days', flags.days ?? String(DEFAULT_FLEET.days), { min: 1 }),
+    seed: number('seed', flags.seed ?? String(DEFAULT_FLEET.seed), { max: 2 ** 32 - 1 }),
+    scanHours: number('scan-hours', flags.scanHours ?? String(DEFAULT_FLEET.scanHours), { integer: false, min: 0.25 }),
+    budget: { ...DEFAULT_FLEET.budget, maxOrders: number('budget', flags.budget ?? String(DEFAULT_FLEET.budget.maxOrders), { min: 1 }) },
+    failureRate: number('failure-rate', flags.failureRate ?? String(DEFAULT_FLEET.failureRate), { integer: false, max: 0.99 }),
   };
-  return { config, json: values.json, out: values.out };
+  return { config, json: flags.json ?? false, out: flags.out ?? DEFAULT_OUT };
 }
+
+export const DEFAULT_OUT = 'sim-out/fleet.svg';
 
 const pct = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
 const duration = (hours: number) => (Math.abs(hours) >= 48 ? `${(hours / 24).toFixed(1)} d` : `${hours.toFixed(1)} h`);
@@ -207,27 +210,16 @@ function chart(result: FleetResult): string {
   ].join('\n');
 }
 
-/** `npm run simulate -- …` / `certflow simulate …`: sets process.exitCode to 1 when a guarantee broke. */
-export function main(argv: string[] = process.argv.slice(2)): void {
-  const { config, json, out } = parseConfig(argv);
+/** `certflow simulate …` (`npm run simulate -- …`): the exit code, 1 when a guarantee broke. Throws a usage error's message for a bad flag. */
+export function main(flags: SimulateFlags = {}): number {
+  const { config, json, out } = parseConfig(flags);
   const started = performance.now();
   const result = simulateFleet(config, (day) => process.stderr.write(`simulated ${day} of ${config.days} days (${((performance.now() - started) / 1000).toFixed(1)} s)\n`));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, chart(result));
   console.log(json ? JSON.stringify(result, null, 2) : report(result, out));
   const failures = fleetCheckFailures(result);
-  if (failures.length > 0) {
-    console.error(`simulation broke a guarantee: ${failures.join('; ')}`);
-    process.exitCode = 1;
-  }
-}
-
-// Run as a program (tsx bin/simulate.ts), not when imported by bin/cli.ts.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    main();
-  } catch (error) {
-    console.error(`simulate failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
+  if (failures.length === 0) return 0;
+  console.error(`simulation broke a guarantee: ${failures.join('; ')}`);
+  return 1;
 }

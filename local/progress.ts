@@ -8,10 +8,18 @@ export interface ProgressLike {
   readonly retry?: unknown;
 }
 
+/**
+ * A state that fails and is retried is shown once, as retried with its error (not ✗ then ✓): a
+ * failure is printed when the event after it is not its retry.
+ */
 export function progressPrinter(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {
   const entered = new Map<string, number>();
+  let failed: { readonly name: string; readonly error: string } | undefined;
   return (event: ProgressLike): void => {
     const name = event.state?.name ?? '';
+    if (failed && event.type !== 'StateRetried') write(`  ✗ ${failed.name.padEnd(28)} ${failed.error}`);
+    const error = failed?.error;
+    failed = undefined;
     switch (event.type) {
       case 'StateEntered':
         entered.set(name, event.timestamp);
@@ -22,10 +30,10 @@ export function progressPrinter(write: (line: string) => void = (line) => proces
         break;
       }
       case 'StateRetried':
-        write(`  ↻ ${name.padEnd(28)} retry #${(event.retry as { attempt?: number } | undefined)?.attempt ?? '?'}`);
+        write(`  ↻ ${name.padEnd(28)} ${error ? `${error}, ` : ''}retry #${(event.retry as { attempt?: number } | undefined)?.attempt ?? '?'}`);
         break;
       case 'StateFailed':
-        write(`  ✗ ${name.padEnd(28)} ${String(event.Error ?? '')}`);
+        failed = { name, error: String(event.Error ?? '') };
         break;
       case 'StateCaught':
         write(`  ↳ ${name.padEnd(28)} failure path`);

@@ -32,7 +32,9 @@ import { lifetimeDays } from '../../domain/core/certificate';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+import { EXIT } from './exit';
+
+export { EXIT };
 
 export interface AwsClients {
   readonly sfn: SFNClient;

@@ -14,13 +14,12 @@ import { inventoryTable, leaseLine, leaseView, nextRenewal, nextRenewalCell, pro
 import { LocalExecutions } from '../../domain/adapters/local/local-executions';
 import { lifetimeDays } from '../../domain/core/certificate';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
+import { certflowHome } from '../../local/home';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
-function home(): string {
-  return path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
-}
+const home = certflowHome;
 
 type LoggedEvent = LocalEvent<Record<string, unknown>>;
 
