@@ -10,11 +10,13 @@ export interface ProgressLike {
 
 /**
  * A state that fails and is retried is shown once, as retried with its error (not ✗ then ✓): a
- * failure is printed when the event after it is not its retry.
+ * failure is printed when the event after it is not its retry. A failure caught into the failure
+ * path is ✗ and ↳; the exit aws-local-stepfunctions reports after the catch is not shown as ✓.
  */
 export function progressPrinter(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {
   const entered = new Map<string, number>();
   let failed: { readonly name: string; readonly error: string } | undefined;
+  const caught = new Set<string>();
   return (event: ProgressLike): void => {
     const name = event.state?.name ?? '';
     if (failed && event.type !== 'StateRetried') write(`  ✗ ${failed.name.padEnd(28)} ${failed.error}`);
@@ -25,6 +27,7 @@ export function progressPrinter(write: (line: string) => void = (line) => proces
         entered.set(name, event.timestamp);
         break;
       case 'StateExited': {
+        if (caught.delete(name)) break;
         const ms = event.timestamp - (entered.get(name) ?? event.timestamp);
         write(`  ✓ ${name.padEnd(28)} ${String(ms).padStart(5)} ms`);
         break;
@@ -36,6 +39,7 @@ export function progressPrinter(write: (line: string) => void = (line) => proces
         failed = { name, error: String(event.Error ?? '') };
         break;
       case 'StateCaught':
+        caught.add(name);
         write(`  ↳ ${name.padEnd(28)} failure path`);
         break;
       default:

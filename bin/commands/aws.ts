@@ -33,6 +33,7 @@ import { followExecution, startRenewal, type FollowOptions, type FollowResult } 
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
 
 import { EXIT } from './exit';
+import { messageOf } from './cause';
 
 export { EXIT };
 
@@ -149,7 +150,8 @@ async function startAndFollow(
   const result: FollowResult = await followExecution(ctx.clients.sfn, executionArn, { ...ctx.follow, write });
   if (ctx.json) printJson(ctx, { certificateId: input.certificateId, input, ...result });
   if (result.status !== 'SUCCEEDED') {
-    ctx.err(`\n${result.status}: ${result.error}${result.cause ? `: ${result.cause}` : ''}`);
+    // For a person: the message of a Lambda's Cause document, not the document (--json keeps it whole).
+    ctx.err(`\n${result.status}: ${result.error}${result.cause ? `: ${messageOf(result.cause)}` : ''}`);
     return EXIT.failed;
   }
   if (!ctx.json) write(`\nSUCCEEDED: '${input.certificateId}' ${done} (${result.states.length} states)`);

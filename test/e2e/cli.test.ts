@@ -1,6 +1,7 @@
 /** The certflow command as an operator runs it (node bin/cli.js …): one store, one Pebble run per issue. */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCertflow } from '../support/cli-process';
@@ -118,5 +119,28 @@ describe('certflow', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('InvalidCertificateRequest');
     expect(run.stderr).toContain('outside every configured hosted zone');
+    // For a person: the error and its message, not the Lambda Cause document; no state shown ✗ then ✓.
+    expect(run.stderr).toMatch(/^FAILED: InvalidCertificateRequest: .*outside every configured hosted zone/m);
+    expect(run.stderr + run.stdout).not.toContain('errorType');
+    const failedStates = [...run.stdout.matchAll(/✗ (\w+)/g)].map((match) => match[1]);
+    for (const state of failedStates) expect(run.stdout, state).not.toMatch(new RegExp(`✓ ${state} +\\d+ ms`));
   }, 180_000);
+
+  it('finds the store from the project root like git: the same one from a subfolder, without CERTFLOW_HOME', async () => {
+    const project = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-project-')));
+    try {
+      await fs.writeFile(path.join(project, 'certflow.config.ts'), 'export default {};\n');
+      await fs.mkdir(path.join(project, 'docs'));
+      const env = { ...process.env };
+      delete env.CERTFLOW_HOME;
+      const listFrom = (cwd: string) =>
+        new Promise<{ store: string }>((resolve, reject) =>
+          execFile(process.execPath, [path.resolve('bin/cli.js'), 'list', '--json'], { cwd, env }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as { store: string }))),
+        );
+      expect((await listFrom(path.join(project, 'docs'))).store).toBe(path.join(project, '.certflow'));
+      expect((await listFrom(project)).store).toBe(path.join(project, '.certflow'));
+    } finally {
+      await fs.rm(project, { recursive: true, force: true });
+    }
+  });
 });

@@ -130,6 +130,7 @@ describe('failures printed for a person', () => {
     at('StateEntered', 'CheckOrder');
     at('StateFailed', 'CheckOrder', { Error: 'OrderInvalid' });
     at('StateCaught', 'CheckOrder');
+    at('StateExited', 'CheckOrder'); // reported after the catch: not a ✓
     expect(lines.map((line) => line.replace(/\s+/g, ' ').trim())).toEqual([
       'AcmeRateLimited, retry #1'.replace(/^/, '↻ CreateOrder '),
       '✓ CreateOrder 0 ms',
