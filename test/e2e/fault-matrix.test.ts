@@ -14,8 +14,8 @@
  * check must report it (selfCheck, on both paths).
  *
  * Measured alone on the 2-core machine (each cell includes issuing the previous version, the
- * invariants and the next run): local cells 0.2–2.5 s, AWS cells 1.7–4.2 s, the 38 cells 46 s, the
- * whole file 98 s with its setups and self-checks. A cell's timeout is over ten times the slowest
+ * invariants and the next run): local cells 0.2–2.5 s, AWS cells 1.7–4.2 s, the 40 cells 55 s, the
+ * whole file 86 s with its setups and self-checks. A cell's timeout is over ten times the slowest
  * cell of its path, for a loaded CI; setups keep the e2e project's hook timeout.
  */
 import * as nodeFs from 'node:fs/promises';
