@@ -231,8 +231,8 @@ export class FileCertificateStore implements CertificateStore {
       const taken = await this.readDocument(away, RenewalLeaseSchema);
       await this.fs.rm(away, { force: true });
       replaced = taken ? leaseOf(certificateId, taken) : held;
-      const created2 = await this.files.createFileOnce(file, `${JSON.stringify(leaseRecord(nextLease(replaced, lease, verdict)))}\n`, 0o644);
-      if (created2) return replaced;
+      // Another taker may create it first: then the next round finds its lease held.
+      if (await this.files.createFileOnce(file, `${JSON.stringify(leaseRecord(nextLease(replaced, lease, verdict)))}\n`, 0o644)) return replaced;
     }
     throw new RenewalInProgress(`${certificateId}: the renewal lease changed hands while it was being taken`);
   }
