@@ -1,8 +1,10 @@
 /**
  * The `certflow` command (bin/cli.js runs it: bundled, or with tsx). Subcommands on the embedded
- * local default (Pebble + local DNS + the file store under CERTFLOW_HOME, default .certflow) or
- * on AWS: issue, renew, list, status, history, rollback, revoke (bin/commands/revoke.ts); and
- * agent, demo, simulate, config, local. Exit codes: 0 ok, 1 failed, 2 usage or configuration error.
+ * local default (Pebble + local DNS + the file store under CERTFLOW_HOME, found from the project
+ * root: local/home.ts) or on AWS: issue, renew, list, status, history, rollback, revoke
+ * (bin/commands/revoke.ts); and agent, demo, simulate, config, local. Exit codes: one table,
+ * bin/commands/exit.ts. In the installed package (no checkout) the commands that need the checkout
+ * are not listed.
  *
  * This module registers the subcommands only; each action loads its implementation when it runs
  * (bin/commands/*), so a command loads what it uses: `certflow list` loads no pipeline.
@@ -15,8 +17,10 @@ import { USAGES } from '../domain/contracts/request';
 import { registerConfigCommand } from './commands/config';
 import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
+import { registerSimulateCommand } from './commands/simulate';
 import { addAwsOptions, onAws, runsOnAws } from './commands/aws-mode';
-import { EXIT, ROLLED_BACK, UsageError } from './commands/exit';
+import { EXIT, ROLLED_BACK, UsageError, examplesHelp } from './commands/exit';
+import packageJson from '../package.json' with { type: 'json' };
 
 export { EXIT, ROLLED_BACK };
 
@@ -31,7 +35,7 @@ interface Mode {
 
 type LocalRunFlags = Mode & { readonly json?: boolean };
 interface IssueFlags {
-  readonly name: string[];
+  readonly name?: string[];
   readonly keyType: string;
   readonly keystoreProfile?: string;
   readonly acmeProfile?: string;
@@ -55,18 +59,25 @@ function checkLocal(mode: Mode): void {
 
 // ---- the program ------------------------------------------------------------------------------
 
-const EXIT_CODES = `
-Exit codes:
-  0  success
-  1  failed (the execution failed: its error name is printed; or the operation was refused)
-  2  usage or configuration error (unknown option, missing argument, both --local and --aws, no --state-machine-arn on AWS)`;
+const examples = (...lines: string[]) => examplesHelp(lines);
 
-const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n${EXIT_CODES}`;
+/**
+ * True in the installed package: build/build.ts defines it for dist/certflow/cli.mjs, where
+ * devDependencies (the synthesizer, the local executor) and certflow.config.ts are absent.
+ */
+declare const CERTFLOW_PACKAGED: boolean | undefined;
+const PACKAGED = typeof CERTFLOW_PACKAGED !== 'undefined' && CERTFLOW_PACKAGED;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function buildProgram(setCode: (code: number) => void): Command {
+export interface ProgramOptions {
+  /** The installed package: commands that need the checkout are not listed (default: as built). */
+  readonly packaged?: boolean;
+}
+
+export function buildProgram(setCode: (code: number) => void, { packaged = PACKAGED }: ProgramOptions = {}): Command {
   const program = new Command('certflow')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .description('TLS certificate renewal through the RenewCertificate state machine, on the embedded local default (Pebble + local DNS + file store under $CERTFLOW_HOME, default .certflow).')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -86,7 +97,8 @@ certflow revoke broker-eu1 --reason keyCompromise --reissue --aws.`,
       .command('issue')
       .description('issue a certificate for the given names (a new version of <id> in the store)')
       .argument('<id>', 'certificate id (lowercase letters, digits, . _ -)')
-      .requiredOption('-n, --name <dns>', 'a DNS name (repeatable; local zones: certflow.test, example.test)', collect)
+      // Checked in the action, after commander reports unknown options: `--nmae` is not a missing --name.
+      .option('-n, --name <dns>', 'a DNS name, at least one (repeatable; local zones: certflow.test, example.test)', collect)
       .addOption(new Option('--key-type <type>', 'key type').choices([...KEY_TYPES]).default('ec-p256'))
       .addOption(new Option('--keystore-profile <profile>', 'PKCS#12 profile of the keystores').choices(['legacy', 'modern']))
       .option('--acme-profile <name>', "ACME profile the CA must issue under (refused when the CA does not offer it); locally: classic 90 d, tlsserver 45 d, shortlived 6 d")
@@ -114,6 +126,7 @@ certflow local start while it runs (docs/reference/cli.md "Fast local path").`,
     )
     .action(async (id: string, options: LocalRunFlags & IssueFlags) => {
       checkLocal(options);
+      if (!options.name?.length) throw new UsageError("issue needs at least one --name <dns> (e.g. certflow issue demo1 --name a.certflow.test)");
       const request = {
         certificateId: id,
         names: options.name,
@@ -224,7 +237,7 @@ by hand: docs/how-to/rotate.md.`,
     });
 
   program
-    .command('demo')
+    .command('demo', { hidden: packaged })
     .description('npm run demo: issue a certificate through the state machine and install it on a subscriber')
     .option('--json', 'print the result (version, metadata, the subscriber\'s install) as JSON on stdout; progress goes to stderr')
     .addHelpText('after', examples('certflow demo', 'CERTFLOW_HOME=/tmp/demo certflow demo', 'certflow demo --json'))
@@ -233,23 +246,10 @@ by hand: docs/how-to/rotate.md.`,
       setCode(await runDemo(options));
     });
 
-  program
-    .command('simulate')
-    .description('npm run simulate: a year of a fleet\'s renewals through the scan policy (flags: --certificates, --days, --seed, --scan-hours, --budget, --failure-rate, --json, --out)')
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[args...]')
-    .addHelpText('after', examples('certflow simulate', 'certflow simulate --certificates 5000 --days 180 --json'))
-    .action(async (args: string[]) => {
-      const { main } = await import('./simulate');
-      main(args);
-      setCode(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
-    });
-
-  registerConfigCommand(program, setCode);
+  registerSimulateCommand(program, setCode, { hidden: packaged });
+  registerConfigCommand(program, setCode, { hidden: packaged });
   registerRevokeCommand(program, setCode);
-  registerLocalCaCommands(program, setCode);
+  registerLocalCaCommands(program, setCode, { hidden: packaged });
 
   return program;
 }
@@ -259,8 +259,12 @@ export async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram((value) => {
     code = value;
   });
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  // Every level (config check, local start…): commander's errors come back here as exit codes.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;

@@ -11,6 +11,7 @@ import { certflowHome, startLocalDefault } from '../local/default';
 import type { LocalRunner } from '../local/environment';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionResult } from '../local/runner';
+import { failureLine } from './commands/local-run';
 
 const ROOT = certflowHome();
 const HOST_DIR = path.join(ROOT, 'host');
@@ -70,7 +71,7 @@ export async function main(options: DemoOptions = {}): Promise<number> {
       result = await pipeline.executor.run(REQUEST, { onEvent: progressPrinter(say) });
       if (result.status !== 'SUCCEEDED') {
         if (options.json) process.stdout.write(`${JSON.stringify({ executionId: result.executionId, status: result.status, error: result.error, cause: result.cause }, null, 2)}\n`);
-        console.error(`\nRenewal FAILED: ${result.error}: ${result.cause}`);
+        console.error(`\nRenewal ${failureLine(result)}`);
         return 1;
       }
       const serial = (result.output as { metadata: { serialNumber: string } }).metadata.serialNumber;

@@ -2,13 +2,15 @@
  * `npm run simulate`: a fleet renewed by the real policy and scan selection (sim/fleet.ts).
  * Prints the figures that matter, writes an SVG chart to `--out`, and exits 1 when a guarantee
  * is broken (order budget, ⅙ lifetime floor, expiries). `--json` prints the result instead.
+ * Its flags are declared with the rest of the command (bin/commands/simulate.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { table } from '../bench/stats';
 import { DEFAULT_FLEET, fleetCheckFailures, largestFleet, LETS_ENCRYPT_FLEET, simulateFleet, type FleetConfig, type FleetResult } from '../sim/fleet';
+
+/** A flag out of range: a usage error (exit 2). */
+export class SimulateUsageError extends Error {}
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f'];
 
@@ -16,45 +18,46 @@ function number(flag: string, value: string | undefined, { integer = true, min =
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || (integer && !Number.isInteger(parsed)) || parsed < min || parsed > max) {
     const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`;
-    throw new Error(`--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, got '${value}'`);
+    throw new SimulateUsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, got '${value}'`);
   }
   return parsed;
 }
 
 const PRESETS: Record<string, FleetConfig> = { default: DEFAULT_FLEET, letsencrypt: LETS_ENCRYPT_FLEET };
 
-function parseConfig(args: string[]): { config: FleetConfig; json: boolean; out: string; largest: boolean } {
-  const { values } = parseArgs({
-    args,
-    options: {
-      // default: 90/45/6-day certificates from 2026-01-01; letsencrypt: classic/tlsserver/shortlived across 2027-02-10 and 2028-02-16, with ARI.
-      preset: { type: 'string', default: 'default' },
-      certificates: { type: 'string' },
-      days: { type: 'string' },
-      seed: { type: 'string' },
-      'scan-hours': { type: 'string' },
-      budget: { type: 'string' },
-      'failure-rate': { type: 'string' },
-      ari: { type: 'boolean' },
-      'no-ari': { type: 'boolean' },
-      largest: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'sim-out/fleet.svg' },
-    },
-  });
-  const base = PRESETS[values.preset];
-  if (!base) throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${values.preset}'`);
+/** The flags as given (strings: commander hands them over unparsed), each checked and defaulted. */
+export interface SimulateFlags {
+  readonly preset?: string;
+  readonly certificates?: string;
+  readonly days?: string;
+  readonly seed?: string;
+  readonly scanHours?: string;
+  readonly budget?: string;
+  readonly failureRate?: string;
+  /** `--ari` / `--no-ari`; undefined: the preset's. */
+  readonly ari?: boolean;
+  readonly largest?: boolean;
+  readonly json?: boolean;
+  readonly out?: string;
+}
+
+export const DEFAULT_OUT = 'sim-out/fleet.svg';
+
+function parseConfig(flags: SimulateFlags): { config: FleetConfig; json: boolean; out: string; largest: boolean } {
+  const preset = flags.preset ?? 'default';
+  const base = PRESETS[preset];
+  if (!base) throw new SimulateUsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${preset}'`);
   const config: FleetConfig = {
     ...base,
-    certificates: number('certificates', values.certificates ?? String(base.certificates), { min: 1 }),
-    days: number('days', values.days ?? String(base.days), { min: 1 }),
-    seed: number('seed', values.seed ?? String(base.seed), { max: 2 ** 32 - 1 }),
-    scanHours: number('scan-hours', values['scan-hours'] ?? String(base.scanHours), { integer: false, min: 0.25 }),
-    budget: { ...base.budget, maxOrders: number('budget', values.budget ?? String(base.budget.maxOrders), { min: 1 }) },
-    failureRate: number('failure-rate', values['failure-rate'] ?? String(base.failureRate), { integer: false, max: 0.99 }),
-    ari: values['no-ari'] ? false : (values.ari ?? base.ari ?? false),
+    certificates: number('certificates', flags.certificates ?? String(base.certificates), { min: 1 }),
+    days: number('days', flags.days ?? String(base.days), { min: 1 }),
+    seed: number('seed', flags.seed ?? String(base.seed), { max: 2 ** 32 - 1 }),
+    scanHours: number('scan-hours', flags.scanHours ?? String(base.scanHours), { integer: false, min: 0.25 }),
+    budget: { ...base.budget, maxOrders: number('budget', flags.budget ?? String(base.budget.maxOrders), { min: 1 }) },
+    failureRate: number('failure-rate', flags.failureRate ?? String(base.failureRate), { integer: false, max: 0.99 }),
+    ari: flags.ari ?? base.ari ?? false,
   };
-  return { config, json: values.json, out: values.out, largest: values.largest };
+  return { config, json: flags.json ?? false, out: flags.out ?? DEFAULT_OUT, largest: flags.largest ?? false };
 }
 
 const pct = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
@@ -223,32 +226,21 @@ function chart(result: FleetResult): string {
   ].join('\n');
 }
 
-/** `npm run simulate -- …` / `certflow simulate …`: sets process.exitCode to 1 when a guarantee broke. */
-export function main(argv: string[] = process.argv.slice(2)): void {
-  const { config, json, out, largest } = parseConfig(argv);
+/** `certflow simulate …` (`npm run simulate -- …`): the exit code, 1 when a guarantee broke. Throws SimulateUsageError for a bad flag. */
+export function main(flags: SimulateFlags = {}): number {
+  const { config, json, out, largest } = parseConfig(flags);
   const started = performance.now();
   if (largest) {
     const found = largestFleet(config);
     console.log(`largest fleet of this mix with every guarantee kept (0 expiries, ⅙ floor, budget): ${found.capped ? '≥ ' : ''}${found.certificates} certificates (±5 %, ${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    return;
+    return 0;
   }
   const result = simulateFleet(config, (day) => process.stderr.write(`simulated ${day} of ${config.days} days (${((performance.now() - started) / 1000).toFixed(1)} s)\n`));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, chart(result));
   console.log(json ? JSON.stringify(result, null, 2) : report(result, out));
   const failures = fleetCheckFailures(result);
-  if (failures.length > 0) {
-    console.error(`simulation broke a guarantee: ${failures.join('; ')}`);
-    process.exitCode = 1;
-  }
-}
-
-// Run as a program (tsx bin/simulate.ts), not when imported by bin/cli.ts.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    main();
-  } catch (error) {
-    console.error(`simulate failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
+  if (failures.length === 0) return 0;
+  console.error(`simulation broke a guarantee: ${failures.join('; ')}`);
+  return 1;
 }

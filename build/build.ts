@@ -107,6 +107,8 @@ async function buildCommand(): Promise<esbuild.Metafile> {
     splitting: true,
     format: 'esm',
     packages: 'external',
+    // bin/cli.ts lists only the commands the installed package can run.
+    define: { ...common.define, CERTFLOW_PACKAGED: 'true' },
     plugins: [checkoutOnly],
   });
   const undeclared = externalImports(metafile).filter((name) => !production.has(name));

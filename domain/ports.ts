@@ -160,23 +160,58 @@ export interface InventoryStore {
   currentVersion(certificateId: string): Promise<string | undefined>;
 }
 
-/** Who renews a certificate, until when: an execution killed before it gives the lease back holds it no longer. */
+/** What a lease's holder has in flight once its order exists: ids and public TXT values only. */
+export interface LeaseOrder {
+  readonly orderUrl: string;
+  readonly records: readonly TxtRecord[];
+}
+
+/**
+ * Who renews a certificate, until when. An execution killed before it gives the lease back holds it
+ * no longer: once it expires, or as soon as its holder is known to be over (ExecutionStatus).
+ */
 export interface RenewalLease {
   readonly certificateId: string;
-  /** The execution (its id): a retried step of the same execution takes the lease again. */
+  /**
+   * The execution (its id): a retried step of the same execution takes the lease again. On AWS the
+   * execution ARN; locally an id that names the process running it (domain/adapters/local/local-executions.ts).
+   */
   readonly holder: string;
   readonly expiresAt: Date;
+  /** The holder's order, noted by CreateOrder: what a taker must clean up if the holder never does. */
+  readonly order?: LeaseOrder;
+  /** Orders of earlier holders this one took over from: its cleanup removes their TXT values and pending keys. */
+  readonly leftovers?: readonly LeaseOrder[];
+}
+
+export interface LeaseOptions {
+  /** Take the lease over from this holder even before it expires: it is known to be over (ExecutionStatus.isGone). */
+  readonly takeOverFrom?: string;
 }
 
 /** One renewal per certificate at a time. IAM: renewalLease. */
 export interface RenewalLeases {
   /**
-   * Take the certificate's lease for `holder` (again, if it holds it already). Throws
-   * RenewalInProgress while another holder's lease has not expired at `now`.
+   * Take the certificate's lease for `holder`, or rewrite it when `holder` holds it already (a
+   * retried step; CreateOrder noting its order). Throws RenewalInProgress, naming the holder, while
+   * another holder's lease has not expired at `now`, unless that holder is `takeOverFrom`. A lease
+   * taken over passes what its holder left out on as `leftovers` (domain/core/lease.ts). Returns the
+   * lease it replaced when that was another holder's.
    */
-  acquireLease(lease: RenewalLease, now: Date): Promise<void>;
+  acquireLease(lease: RenewalLease, now: Date, options?: LeaseOptions): Promise<RenewalLease | undefined>;
   /** Give the lease back if `holder` holds it; otherwise (released, expired and taken over) nothing. */
   releaseLease(certificateId: string, holder: string): Promise<void>;
+  /** The lease on a certificate, expired or not (status shows it; cleanup reads its leftovers); undefined when none. */
+  heldLease(certificateId: string): Promise<RenewalLease | undefined>;
+}
+
+/** Whether an execution still runs. IAM: executionStatus (states:DescribeExecution on RenewCertificate's executions). */
+export interface ExecutionStatus {
+  /**
+   * True only when the execution is certainly over: ended or stopped on AWS (Catch does not run on an
+   * abort), or its process gone locally. False while it runs, and when it cannot be told.
+   */
+  isGone(executionId: string): Promise<boolean>;
 }
 
 export type { RevocationMark } from './contracts/revocation';

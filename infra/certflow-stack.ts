@@ -12,6 +12,7 @@ import { RenewCertificateFlow, type RenewalFunctions } from './renew-state-machi
 import { ENV } from '../lambdas/runtime/aws-deps';
 import { RENEWAL_TIMEOUT_MS } from '../domain/core/durations';
 import { RenewalLambdas } from './renewal-functions';
+import { RENEW_STATE_MACHINE_NAME } from './iam';
 import { REVOCATION_TIMEOUT_MARGIN, RevokeCertificateFlow } from './revoke-state-machine';
 import { ScanFlow } from './scan-state-machine';
 import { HostInventory } from './host-inventory';
@@ -59,7 +60,7 @@ export class CertflowStack extends Stack {
     const flow = new RenewCertificateFlow(this, 'Flow', functions, config.poll);
 
     this.renewCertificate = new sfn.StateMachine(this, 'RenewCertificate', {
-      stateMachineName: 'certflow-RenewCertificate',
+      stateMachineName: RENEW_STATE_MACHINE_NAME,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(flow.definition),
       // Longest legal run: three full poll loops plus retries, well under two hours.

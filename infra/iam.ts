@@ -22,6 +22,8 @@
  * | pendingDiscard  | DescribeSecret / UpdateSecretVersionStage on <prefix>pending/*                         |
  * | renewalLease    | GetSecretValue / PutSecretValue / CreateSecret (name condition) / TagResource on        |
  * |                 | <prefix>leases/* (which execution renews a certificate; no private material)            |
+ * | executionStatus | states:DescribeExecution on the RenewCertificate machine's executions (is a lease's    |
+ * |                 | holder still running? one stopped with StopExecution never gives its lease back)        |
  * | failureRecord   | TagResource on <prefix>certificates/* (last failure, for the scan)                      |
  * | certificateRead | GetSecretValue / DescribeSecret on <prefix>certificates/* (a version's leaf to revoke,  |
  * |                 | and its revocation mark); kms:Decrypt                                                   |
@@ -48,6 +50,9 @@ import type { ChallengeDelegation } from '../domain/core/txt-values';
 import type { PortSpec } from '../lambdas/deps';
 import { CREATION_TAG } from '../domain/adapters/aws/secrets-store';
 
+/** The RenewCertificate state machine's name (infra/certflow-stack.ts): its executions hold renewal leases. */
+export const RENEW_STATE_MACHINE_NAME = 'certflow-RenewCertificate';
+
 export type Capability =
   | 'dnsChange'
   | 'dnsSync'
@@ -59,6 +64,7 @@ export type Capability =
   | 'pendingRead'
   | 'pendingDiscard'
   | 'renewalLease'
+  | 'executionStatus'
   | 'failureRecord'
   | 'certificateRead'
   | 'revocationMark'
@@ -84,7 +90,8 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   pendingRead: { store: ['readPendingKey'] },
   // pendingFor is pure (no call): it names the key of an order that failed before its state recorded it.
   pendingDiscard: { store: ['discardPending', 'pendingFor'] },
-  renewalLease: { store: ['acquireLease', 'releaseLease'] },
+  renewalLease: { store: ['acquireLease', 'releaseLease', 'heldLease'] },
+  executionStatus: { executions: ['isGone'] },
   failureRecord: { store: ['recordFailure'] },
   certificateRead: { store: ['issuedCertificate'] },
   revocationMark: { store: ['markRevoked'] },
@@ -226,6 +233,11 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       new iam.PolicyStatement({ sid: 'RenewalLease', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [secret('leases/*')] }),
       ...createTagged('RenewalLease', ['leases/*']),
     );
+  }
+  if (has('executionStatus')) {
+    // By name, not by the state machine's ARN: the machine depends on this function already.
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${RENEW_STATE_MACHINE_NAME}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    statements.push(new iam.PolicyStatement({ sid: 'LeaseHolderStatus', actions: ['states:DescribeExecution'], resources: [executions] }));
   }
   if (has('pendingWrite')) {
     statements.push(

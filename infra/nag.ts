@@ -6,6 +6,7 @@ import { Validations, type App, type CfnElement } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CertflowStack } from './certflow-stack';
 import type { CertflowConfig } from './config';
+import { RENEW_STATE_MACHINE_NAME } from './iam';
 
 const secretArn = (path: string) => `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${path}`;
 const SECRET_SUFFIX = 'Secrets Manager appends a random suffix to every secret ARN, so a secret can only be named by a path wildcard';
@@ -19,6 +20,10 @@ export function acknowledgements(config: CertflowConfig): { id: string; reason: 
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}accounts/*`)}]`, reason: `ACME account secrets under the pipeline's prefix only; ${SECRET_SUFFIX}.` },
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}eab/*`)}]`, reason: `Read-only: External Account Binding credentials under the pipeline's prefix; ${SECRET_SUFFIX}.` },
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}passwords/*`)}]`, reason: `Read-only: keystore passwords given by reference, under the pipeline's prefix; ${SECRET_SUFFIX}.` },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${RENEW_STATE_MACHINE_NAME}:*]`,
+      reason: "states:DescribeExecution only (CreateOrder: is a renewal lease's holder still running?); the holder's execution name is known only at run time.",
+    },
     { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'route53:GetChange only; change ids are not known before the change is submitted.' },
     { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords) and Step Functions log delivery (logs:*LogDelivery*) accept no resource scoping.' },
     { id: 'AwsSolutions-L1', reason: 'The Lambdas target nodejs22.x deliberately (the tested runtime); runtime upgrades are a reviewed change.' },

@@ -5,6 +5,7 @@
  * Route 53 itself. The resources a deploy would create (zones, key, bus, a subscriber group's
  * topic, dead-letter queue and rule) are created here with the SDK, under names of their own.
  */
+import { LocalExecutions } from '../domain/adapters/local/local-executions';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
@@ -232,6 +233,8 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     events: new EventBridgePublisher(clients.eventBridge, resources.busName),
     orders: { ordersSince: async (since) => executor.startedSince(since) },
     issuer: privateCa ? new AcmPcaIssuer(clients.acmPca, { certificateAuthorityArn: privateCa.certificateAuthorityArn }) : NO_PRIVATE_CA,
+    // The definitions run in this process, under local execution ids (as on the local default).
+    executions: new LocalExecutions(),
     log,
     now: () => new Date(),
   };

@@ -1,19 +1,17 @@
 /**
  * The embedded local default as the commands start it (`certflow issue|renew`, `npm run demo`):
- * the store under CERTFLOW_HOME (default .certflow), Pebble checked, the pipeline started with
+ * the store under CERTFLOW_HOME (local/home.ts), Pebble checked, the pipeline started with
  * synthesis progress shown when the cached definitions are out of date.
  */
-import * as path from 'node:path';
 import { caStatus, sharedCaOf } from './ca-daemon';
 import { synthesisProgress } from './definition-cache';
 import { connectLocalPipeline, LOCAL_ZONES, startLocalPipeline, type LocalRunner } from './environment';
 import { ensurePebbleInstalled } from './pebble';
 import type { ManagedCertificate } from '../domain/contracts/settings';
 
-/** Where the local store and events live: $CERTFLOW_HOME, default ./.certflow. */
-export function certflowHome(): string {
-  return path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
-}
+import { certflowHome } from './home';
+
+export { certflowHome };
 
 export interface LocalDefaultOptions {
   readonly root?: string;

@@ -8,6 +8,7 @@ import { LocalDnsServer, LocalZoneData } from '../domain/adapters/local/dns-serv
 import { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { LocalPrivateCa } from '../domain/adapters/local/local-private-ca';
+import { LocalExecutions } from '../domain/adapters/local/local-executions';
 import type { HostedZone } from '../domain/core/dns-names';
 import type { StepDeps } from '../lambdas/deps';
 import type { DnsChallengeProvider, Logger } from '../domain/ports';
@@ -151,6 +152,8 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     // Each local RenewCertificate execution places one order, like on AWS.
     orders: { ordersSince: async (since) => executor.startedSince(since) },
     issuer: privateCa,
+    // Executions run in the process that started them: its end is theirs.
+    executions: new LocalExecutions(),
     log,
     now: () => new Date(),
   };

@@ -6,6 +6,7 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { STEPS } from '../lambdas/catalogue';
 import type { StepDeps } from '../lambdas/deps';
+import { localExecutionName, runningHere } from '../domain/adapters/local/local-executions';
 import type { LocalDefinition } from './definition';
 import { validationPlan } from './validated-definitions';
 
@@ -36,7 +37,8 @@ export interface HistoryEvent {
 
 export interface ExecutionResult {
   readonly executionId: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** ABORTED: stopped by `RunOptions.signal`, as StopExecution stops one on AWS (no Catch runs). */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -86,6 +88,8 @@ export interface RunOptions {
    * throws is reported the way Lambda reports it, so the definition's Retry and Catch apply.
    */
   readonly aroundStep?: (stateName: string, invoke: () => Promise<unknown>) => Promise<unknown>;
+  /** Stops the execution where it is, as StopExecution does on AWS: no Catch, no cleanup (the fault matrix's abort). */
+  readonly signal?: AbortSignal;
 }
 
 /** Lambda reports a thrown error as Error = its name, Cause = JSON {errorType, errorMessage, trace}. */
@@ -157,7 +161,8 @@ export class LocalExecutor {
 
   async run(input: unknown, options: RunOptions = {}): Promise<ExecutionResult> {
     this.starts.push(Date.now());
-    const name = options.executionName ?? `local-${Date.now()}-${++this.counter}`;
+    // The name says which process runs it: a lease it holds is taken over once that process is gone.
+    const name = options.executionName ?? localExecutionName(++this.counter);
     const executionId = `arn:aws:states:eu-west-1:000000000000:execution:${this.machineName}:${name}`;
     let lambdaInvocations = 0;
     const stateNames = LocalExecutor.allStates(this.local.definition.States).map(([name]) => name);
@@ -185,11 +190,19 @@ export class LocalExecutor {
       }
     })();
     let result: Pick<ExecutionResult, 'status' | 'output' | 'error' | 'cause'>;
+    const done = runningHere(executionId);
+    const abort = () => execution.abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
     try {
       result = { status: 'SUCCEEDED', output: await execution.result };
     } catch (error) {
-      const failed = error as { cause?: { name?: string; message?: string }; message: string };
-      result = { status: 'FAILED', error: failed.cause?.name ?? 'ExecutionError', cause: failed.cause?.message ?? failed.message };
+      const failed = error as { name?: string; cause?: { name?: string; message?: string }; message: string };
+      result = options.signal?.aborted
+        ? { status: 'ABORTED', error: 'ExecutionAborted', cause: 'stopped by its signal' }
+        : { status: 'FAILED', error: failed.cause?.name ?? 'ExecutionError', cause: failed.cause?.message ?? failed.message };
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      done();
     }
     await collecting;
     const transitions = history.filter((event) => event.type === 'StateEntered').length;

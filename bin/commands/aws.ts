@@ -10,7 +10,9 @@
  *   states:DescribeExecution and states:GetExecutionHistory on its executions;
  * - revoke: the same on the RevokeCertificate state machine;
  * - list/status: secretsmanager:ListSecrets, secretsmanager:DescribeSecret and
- *   secretsmanager:ListSecretVersionIds on `<prefix>certificates/*`;
+ *   secretsmanager:ListSecretVersionIds on `<prefix>certificates/*`; status also shows the renewal
+ *   lease: secretsmanager:GetSecretValue on `<prefix>leases/*` (no private material; kms:Decrypt) and
+ *   states:DescribeExecution on its holder (without them it says the lease could not be read);
  * - history: the same plus states:ListExecutions on the state machine and states:DescribeExecution;
  * - rollback: secretsmanager:DescribeSecret, GetSecretValue, UpdateSecretVersionStage, TagResource
  *   on `<prefix>certificates/<id>`, kms:Decrypt on the stack's key, events:PutEvents on the bus.
@@ -24,12 +26,16 @@ import { DETAIL_TYPES } from '../../domain/contracts/events';
 import type { StoredCertificateState } from '../../domain/ports';
 import type { Verdict } from '../../domain/core/renewal-policy';
 import { plannedRenewals, type ManagedCertificate } from '../../domain/core/scan-plan';
-import { inventoryTable, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell } from './inventory-view';
+import { inventoryTable, leaseLine, leaseView, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell, type LeaseView } from './inventory-view';
+import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
 import { lifetimeDays } from '../../domain/core/certificate';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
 import { ModeError, stackNames, type AwsFlags, type StackNames } from './aws-mode';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+import { EXIT } from './exit';
+import { messageOf } from './cause';
+
+export { EXIT };
 
 export interface AwsClients {
   readonly sfn: SFNClient;
@@ -144,7 +150,8 @@ async function startAndFollow(
   const result: FollowResult = await followExecution(ctx.clients.sfn, executionArn, { ...ctx.follow, write });
   if (ctx.json) printJson(ctx, { certificateId: input.certificateId, input, ...result });
   if (result.status !== 'SUCCEEDED') {
-    ctx.err(`\n${result.status}: ${result.error}${result.cause ? `: ${result.cause}` : ''}`);
+    // For a person: the message of a Lambda's Cause document, not the document (--json keeps it whole).
+    ctx.err(`\n${result.status}: ${result.error}${result.cause ? `: ${messageOf(result.cause)}` : ''}`);
     return EXIT.failed;
   }
   if (!ctx.json) write(`\nSUCCEEDED: '${input.certificateId}' ${done} (${result.states.length} states)`);
@@ -257,14 +264,25 @@ function printRow(ctx: AwsContext, row: InventoryRow): void {
   if (row.unreadable) ctx.out(`  unreadable    ${row.unreadable}`);
 }
 
+/** The certificate's renewal lease and whether its holder still runs; the reason when it cannot be read. */
+async function leaseOf(ctx: AwsContext, certificateId: string): Promise<LeaseView | { readonly unreadable: string } | null> {
+  try {
+    const executions = new StepFunctionsExecutions(ctx.clients.sfn);
+    return await leaseView(await storeOf(ctx).heldLease(certificateId), (holder) => executions.isGone(holder), ctx.now?.() ?? new Date());
+  } catch (error) {
+    return { unreadable: `${(error as Error).name}: ${(error as Error).message}` };
+  }
+}
+
 export function awsStatus(ctx: AwsContext, certificateId: string): Promise<number> {
   return guarded(ctx, async () => {
-    const { row, versions } = await record(ctx, certificateId);
+    const [{ row, versions }, lease] = await Promise.all([record(ctx, certificateId), leaseOf(ctx, certificateId)]);
     if (ctx.json) {
-      printJson(ctx, { ...row, versions });
+      printJson(ctx, { ...row, lease, versions });
       return EXIT.ok;
     }
     printRow(ctx, row);
+    if (lease) ctx.out('unreadable' in lease ? `  lease     cannot be read: ${lease.unreadable}` : leaseLine(lease));
     ctx.out('');
     printVersions(ctx, versions);
     return EXIT.ok;

@@ -5,6 +5,7 @@
  * holding the shipped example values). Never a stack trace.
  */
 import type { Command } from 'commander';
+import { examplesHelp } from './exit';
 import { DEFAULT_CONFIG_FILE, formatConfigProblems, loadConfigFile } from '../../infra/config-file';
 // Loaded by the check only: infra/example-values.ts imports aws-cdk-lib (≈ 0.5 s), which no other subcommand needs.
 import type { ExampleValue } from '../../infra/example-values';
@@ -52,20 +53,21 @@ export async function configCheckCommand(options: CheckOptions): Promise<number>
   return refused ? 2 : 0;
 }
 
-const HELP = `
-Examples:
-  $ certflow config check
-  $ certflow config check --config ./prod.config.ts --json
-  $ certflow config check --deploy     # also refuse the shipped example values, as cdk deploy does
-
-Exit codes:
-  0  the config is valid (example values are listed, not refused, without --deploy)
-  2  the config is invalid: every problem is printed, each naming its key (or, with --deploy,
-     it still holds example values)`;
+const HELP = examplesHelp(
+  ['certflow config check', 'certflow config check --config ./prod.config.ts --json', 'certflow config check --deploy     # also refuse the shipped example values, as cdk deploy does'],
+  {
+    ok: 'the config is valid (example values are listed, not refused, without --deploy)',
+    failed: '(not used)',
+    usage: 'the config is invalid: every problem is printed, each naming its key (or, with --deploy, it still holds example values)',
+  },
+);
 
 /** Adds `config check` to the program; `setCode` receives the exit code. */
-export function registerConfigCommand(program: Command, setCode: (code: number) => void): void {
-  const config = program.command('config').description('check certflow.config.ts (the stack\'s configuration) as cdk synth does');
+export function registerConfigCommand(program: Command, setCode: (code: number) => void, { hidden = false } = {}): void {
+  const config = program
+    .command('config', { hidden })
+    .description('check certflow.config.ts (the stack\'s configuration) as cdk synth does')
+    .addHelpText('after', HELP);
   config
     .command('check')
     .description('check the config against its schema: unknown keys and typos are named with the nearest known key; example values are listed')
@@ -73,7 +75,5 @@ export function registerConfigCommand(program: Command, setCode: (code: number) 
     .option('--deploy', 'also refuse the shipped example values (placeholder zone id, example.com, …), as cdk deploy does')
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText('after', HELP)
-    .exitOverride()
     .action(async (options: CheckOptions) => setCode(await configCheckCommand(options)));
-  config.exitOverride();
 }

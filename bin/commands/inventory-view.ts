@@ -1,6 +1,6 @@
 /** The inventory as `certflow list` and `status` show it, locally and on AWS: the tables and their cells. */
 import type { Verdict } from '../../domain/core/renewal-policy';
-import type { RevocationMark } from '../../domain/ports';
+import type { RenewalLease, RevocationMark } from '../../domain/ports';
 
 /** A plain-text table: a header, a rule, the rows; columns as wide as their widest cell. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -85,4 +85,36 @@ export function versionCell(version: string | null | undefined, revoked: Revocat
 
 export function revokedNote(revoked: RevocationMark): string {
   return ` — REVOKED (${revoked.reason}, ${revoked.revokedAt}): hosts serve it until a new one is issued`;
+}
+
+/** A certificate's renewal lease as `status` shows it (docs/runbook.md "A renewal lease"). */
+export interface LeaseView {
+  readonly holder: string;
+  readonly expiresAt: string;
+  /** running: it renews the certificate now; over: its execution ended without giving the lease back (stopped, its process gone), expired: past its end. */
+  readonly holderState: 'running' | 'over' | 'expired' | 'unknown';
+  /** Orders of stopped executions the holder's cleanup removes. */
+  readonly leftovers: number;
+}
+
+/** The view of a held lease: `isGone` asks whether its holder is over (ExecutionStatus). */
+export async function leaseView(lease: RenewalLease | undefined, isGone: (holder: string) => Promise<boolean>, now: Date): Promise<LeaseView | null> {
+  if (!lease) return null;
+  const expired = lease.expiresAt.getTime() <= now.getTime();
+  const gone = expired ? undefined : await isGone(lease.holder).catch(() => undefined);
+  const holderState = expired ? 'expired' : gone === undefined ? 'unknown' : gone ? 'over' : 'running';
+  return { holder: lease.holder, expiresAt: lease.expiresAt.toISOString(), holderState, leftovers: lease.leftovers?.length ?? 0 };
+}
+
+const LEASE_STATES: Record<LeaseView['holderState'], string> = {
+  running: 'running: certflow issue/renew of it fails with RenewalInProgress until it ends',
+  over: 'over (stopped, or its process gone): the next renewal takes the lease over at once',
+  expired: 'expired: the next renewal takes the lease over',
+  unknown: 'its state could not be asked: the lease holds until it expires',
+};
+
+/** `status`'s lease line. */
+export function leaseLine(lease: LeaseView): string {
+  const leftovers = lease.leftovers ? `; cleans up ${lease.leftovers} stopped order(s) when it ends` : '';
+  return `  lease     held by ${lease.holder} until ${lease.expiresAt}, ${LEASE_STATES[lease.holderState]}${leftovers}`;
 }

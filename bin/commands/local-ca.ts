@@ -5,31 +5,26 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { examplesHelp } from './exit';
 import type { CaDaemonState } from '../../local/ca-daemon';
+import { certflowHome } from '../../local/home';
 
 // Loaded by the actions: registering `local` costs the other subcommands nothing.
 const daemon = () => import('../../local/ca-daemon');
-const home = () => path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+const home = certflowHome;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
-const EXAMPLES = `
-Examples:
-  $ certflow local start
-  $ certflow issue demo1 --name a.certflow.test      # uses the running CA
-  $ certflow local status --json
-  $ certflow local stop
-
-Exit codes:
-  0  success (status: the CA is running)
-  1  failed (status: not running, or its state is stale)
-  2  usage error`;
+const EXAMPLES = examplesHelp(
+  ['certflow local start', 'certflow issue demo1 --name a.certflow.test      # uses the running CA', 'certflow local status --json', 'certflow local stop'],
+  { ok: 'success (status: the CA is running)', failed: 'failed (status: not running, or its state is stale)' },
+);
 
 /** Adds `local` to the program; `setCode` receives the exit code. */
-export function registerLocalCaCommands(program: Command, setCode: (code: number) => void): void {
+export function registerLocalCaCommands(program: Command, setCode: (code: number) => void, { hidden = false } = {}): void {
   const local = program
-    .command('local')
+    .command('local', { hidden })
     .description('a long-running local CA (Pebble + DNS) under $CERTFLOW_HOME/local-ca: issue/renew/demo use it while it runs')
     .addHelpText('after', EXAMPLES);
 
@@ -37,6 +32,7 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
     .command('start')
     .description('start Pebble and the DNS server detached (nothing happens when they already run)')
     .option('--json', 'print the state as JSON')
+    .addHelpText('after', examplesHelp(['certflow local start', 'certflow local start --json', 'CERTFLOW_HOME=/srv/certflow certflow local start   # one CA per store']))
     .action(async (options: { json?: boolean }) => {
       const { startCaDaemon } = await daemon();
       const { state, alreadyRunning } = await startCaDaemon(home());
@@ -49,6 +45,7 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
     .command('stop')
     .description('stop the local CA (Pebble, the DNS server and the daemon); clears a stale state')
     .option('--json', 'print the result as JSON')
+    .addHelpText('after', examplesHelp(['certflow local stop', 'certflow local stop --json']))
     .action(async (options: { json?: boolean }) => {
       const { stopCaDaemon } = await daemon();
       const result = await stopCaDaemon(home());
@@ -61,6 +58,7 @@ export function registerLocalCaCommands(program: Command, setCode: (code: number
     .command('status')
     .description('is the local CA running? (exit 0 when it is)')
     .option('--json', 'print the status as JSON')
+    .addHelpText('after', examplesHelp(['certflow local status', 'certflow local status --json && echo running'], { ok: 'the CA is running', failed: 'it is not running, or its state is stale' }))
     .action(async (options: { json?: boolean }) => {
       const { caStatus, caDir } = await daemon();
       const status = await caStatus(home());

@@ -3,14 +3,14 @@
  * `certflow local start` when it runs (no Pebble to start), else on a Pebble of its own. The same
  * synthesized RenewCertificate, the same store, the same output either way.
  */
-import * as path from 'node:path';
 import type { StoredVersion } from '../../domain/ports';
 import type { LocalRenewalRequest } from '../../local/declared';
 import type { ExecutionResult } from '../../local/runner';
 import { messageOf } from './cause';
 import { EXIT, UsageError } from './exit';
+import { certflowHome } from '../../local/home';
 
-const home = () => path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+const home = certflowHome;
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const header = (request: LocalRenewalRequest) => `\nRenewCertificate for ${request.names.join(', ')} (${request.keyType ?? 'ec-p256'}) as '${request.certificateId}'\n`;
@@ -53,6 +53,11 @@ export async function runLocalRenewal(target: LocalTarget, options: LocalRunOpti
   }
 }
 
+/** A failed execution for a person: its error name and the message, never the raw Lambda Cause document. */
+export function failureLine(result: Pick<ExecutionResult, 'error' | 'cause'>): string {
+  return `FAILED: ${result.error ?? 'unknown error'}: ${messageOf(result.cause)}`;
+}
+
 function report(result: ExecutionResult, current: StoredVersion | undefined, asJson: boolean): number {
   if (asJson) {
     out(
@@ -71,7 +76,7 @@ function report(result: ExecutionResult, current: StoredVersion | undefined, asJ
     );
   }
   if (result.status !== 'SUCCEEDED') {
-    process.stderr.write(`\nFAILED: ${result.error}: ${result.cause}\n`);
+    process.stderr.write(`\n${failureLine(result)}\n`);
     return EXIT.failed;
   }
   if (!current) throw new Error('the execution succeeded but the store has no current version');

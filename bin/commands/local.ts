@@ -10,16 +10,16 @@ import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domai
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
-import { inventoryTable, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell } from './inventory-view';
+import { inventoryTable, leaseLine, leaseView, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell } from './inventory-view';
+import { LocalExecutions } from '../../domain/adapters/local/local-executions';
 import { lifetimeDays } from '../../domain/core/certificate';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
+import { certflowHome } from '../../local/home';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
-function home(): string {
-  return path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
-}
+const home = certflowHome;
 
 type LoggedEvent = LocalEvent<Record<string, unknown>>;
 
@@ -117,8 +117,10 @@ async function certificateRecord(id: string) {
   const [versions, current, events] = await Promise.all([admin.versions(id), store.current(id), new LocalEventLog(path.join(home(), 'events.jsonl')).read()]);
   const state = (await store.inventory()).find((candidate) => candidate.certificateId === id);
   const failure = state?.lastFailure;
-  if (versions.length === 0 && !current && !failure) throw new UsageError(`no certificate '${id}' in ${home()} (certflow list shows what there is)`);
-  return { store, versions, current, events: eventsOf(events, id), failure, state };
+  // Locally executions run in the certflow process that started them: over once it is gone.
+  const lease = await leaseView(await store.heldLease(id), (holder) => new LocalExecutions().isGone(holder), new Date());
+  if (versions.length === 0 && !current && !failure && !lease) throw new UsageError(`no certificate '${id}' in ${home()} (certflow list shows what there is)`);
+  return { store, versions, current, events: eventsOf(events, id), failure, state, lease };
 }
 
 function versionRow(version: StoredVersion & { readonly revoked?: RevocationMark }, current: string | undefined): string[] {
@@ -148,11 +150,11 @@ function eventLine(event: LoggedEvent): string {
 }
 
 export async function statusCommand(id: string, options: { json?: boolean }): Promise<number> {
-  const { versions, current, events, failure, state } = await certificateRecord(id);
+  const { versions, current, events, failure, state, lease } = await certificateRecord(id);
   const hosts = hostInventory(events).map((host) => hostRow(host, current?.version));
   const next = nextRenewal(plannedRenewals({ declared: [], stored: state ? [state] : [], now: new Date() }).get(id));
   if (options.json) {
-    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts });
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lease, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts });
     return EXIT.ok;
   }
   out(`${id}`);
@@ -165,6 +167,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
     out(`  files     ${current.location}/`);
   } else out('  current   none');
   if (next) out(`  next renewal  ${nextRenewalCell(next)} (${next.reason})`);
+  if (lease) out(leaseLine(lease));
   if (failure) out(`  last failure  ${failure.at} ${failure.step}: ${failure.error}`);
   if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
   out('');

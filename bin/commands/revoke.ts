@@ -14,8 +14,9 @@ import type { StoredVersion } from '../../domain/ports';
 import type { RevocationState } from '../../lambdas/state';
 import { ModeError, runsOnAws } from './aws-mode';
 import { messageOf } from './cause';
+import { certflowHome } from '../../local/home';
 
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+import { EXIT, exitCodesHelp } from './exit';
 
 export interface RevokeOptions {
   readonly reason: (typeof REVOCATION_REASON_NAMES)[number];
@@ -28,7 +29,7 @@ export interface RevokeOptions {
   readonly aws?: boolean;
 }
 
-const home = () => path.resolve(process.env.CERTFLOW_HOME ?? '.certflow');
+const home = certflowHome;
 
 /** Errors that mean the CA does not know the certificate or the account, which the embedded CA never does for an earlier run's. */
 const CA_REFUSALS = new Set(['AcmeRequestRejected']);
@@ -138,12 +139,10 @@ certflow status <id> and certflow history <id> (docs/how-to/key-compromise.md).
 The local CA must be the one that issued the certificate: run certflow local start before issuing
 (the embedded CA a single command starts forgets its certificates when it stops).
 
-Exit codes:
-  0  revoked (and, with --reissue, reissued)
-  1  failed: the error name is printed (NothingToRevoke, AcmeRequestRejected: the CA refused,
-     ReissueFailed: revoked, but the new certificate was not issued); the store is as it was
-     unless the CA had revoked (run it again: it completes)
-  2  usage error (unknown option or reason, missing id; on AWS: no state machine named)
+${exitCodesHelp({
+  ok: 'revoked (and, with --reissue, reissued)',
+  failed: 'failed: the error is printed (NothingToRevoke; AcmeRequestRejected: the CA refused; ReissueFailed: revoked, but the new certificate was not issued); the store is as it was unless the CA had revoked (run it again: it completes)',
+})}
 
 On AWS (--aws, or CERTFLOW_STATE_MACHINE_ARN set) it starts certflow-RevokeCertificate beside the
 RenewCertificate state machine (or --revoke-state-machine-arn) and follows it live:

@@ -38,9 +38,17 @@ export const PendingKeysMarkerSchema = z.object({
 export type PendingKeysMarker = Readonly<z.output<typeof PendingKeysMarkerSchema>>;
 
 /** Which execution renews a certificate, until when (an execution killed before it gave the lease back holds it no longer). */
+const LeaseOrderSchema = z.object({
+  orderUrl: z.string().min(1),
+  records: z.array(z.object({ name: z.string().min(1), value: z.string().min(1) })),
+});
 export const RenewalLeaseSchema = z.object({
   holder: z.string().min(1),
   expiresAt: z.iso.datetime(),
+  /** The holder's order (CreateOrder notes it): what a taker cleans up if the holder never does. */
+  order: LeaseOrderSchema.optional(),
+  /** Orders of earlier holders this one took over from, cleaned up by its cleanup. */
+  leftovers: z.array(LeaseOrderSchema).optional(),
 });
 
 /**

@@ -99,6 +99,13 @@ export class StoreInconsistent extends CertflowError {
  */
 export class RenewalInProgress extends CertflowError {
   readonly retryable = false;
+  constructor(
+    message: string,
+    /** The lease's holder: CreateOrder asks whether it still runs. */
+    readonly holder?: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -3,23 +3,45 @@ import { registeredClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { challengeRecordName } from '../../domain/core/dns-names';
 import { RENEWAL_TIMEOUT_MS } from '../../domain/core/durations';
-import { AcmeRequestRejected } from '../../domain/core/errors';
+import { AcmeRequestRejected, RenewalInProgress } from '../../domain/core/errors';
+import type { RenewalLease } from '../../domain/ports';
 import type { StepDeps } from '../deps';
 import type { OrderRef, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
+type LeaseDeps = StepDeps<{ store: 'acquireLease'; executions: 'isGone' }>;
+
+/**
+ * The certificate's renewal lease for this execution. Held by another execution: RenewalInProgress,
+ * unless that one is over (stopped on AWS, where no Catch runs; its process gone locally), which
+ * leaves a lease nobody gives back: taken over at once, with what it left out (the cleanup steps
+ * remove its TXT values and pending key).
+ */
+export async function takeLease(lease: RenewalLease, deps: LeaseDeps): Promise<void> {
+  const now = deps.now();
+  try {
+    await deps.store.acquireLease(lease, now);
+    return;
+  } catch (error) {
+    if (!(error instanceof RenewalInProgress) || error.holder === undefined || !(await deps.executions.isGone(error.holder))) throw error;
+    deps.log.warn('taking over the renewal lease of an execution that is over', { certificateId: lease.certificateId, previousHolder: error.holder });
+    await deps.store.acquireLease(lease, now, { takeOverFrom: error.holder });
+  }
+}
+
 /**
  * Take the certificate's renewal lease (another execution renewing it: RenewalInProgress, before any
- * ACME call), then place the order and read its challenges. The cleanup steps give the lease back.
+ * ACME call), then place the order, note it on the lease, and read its challenges. The cleanup steps
+ * give the lease back.
  */
 export async function createOrder(
   input: StateFields<'request'> & { readonly executionId: string },
-  deps: StepDeps<{ store: 'account' | 'saveAccountUrl' | 'readSecret' | 'acquireLease' }>,
+  deps: StepDeps<{ store: 'account' | 'saveAccountUrl' | 'readSecret' | 'acquireLease'; executions: 'isGone' }>,
 ): Promise<OrderRef> {
   const { request } = input;
   const now = deps.now();
   const lease = { certificateId: request.certificateId, holder: input.executionId, expiresAt: new Date(now.getTime() + RENEWAL_TIMEOUT_MS) };
-  await deps.store.acquireLease(lease, now);
+  await takeLease(lease, deps);
   const { client, accountUrl } = await registeredClient(request, deps);
   // acme-client 5.4 passes fields it does not know (profile, replaces) through to newOrder.
   const fields = { identifiers: request.names.map((name) => ({ type: 'dns', value: name })), ...(request.acmeProfile ? { profile: request.acmeProfile.name } : {}) };
@@ -43,6 +65,8 @@ export async function createOrder(
       return { challengeUrl: challenge.url, record: { name: challengeRecordName(authz.identifier.value), value } };
     }),
   );
+  // On the lease: should this execution be stopped, whoever takes the lease over cleans these up.
+  await deps.store.acquireLease({ ...lease, order: { orderUrl: order.url, records: answers.map((answer) => answer.record) } }, now);
   deps.log.info('order created', {
     certificateId: request.certificateId,
     orderUrl: order.url,

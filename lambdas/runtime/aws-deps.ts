@@ -10,6 +10,7 @@ import { AcmPcaIssuer, NO_PRIVATE_CA } from '../../domain/adapters/aws/private-c
 import { Route53DnsProvider } from '../../domain/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { StepFunctionsOrderLedger } from '../../domain/adapters/aws/sfn-order-ledger';
+import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
 import { zoneClients } from '../../domain/adapters/aws/zone-clients';
 import { z } from 'zod';
 import { parseContract } from '../../domain/contracts/parse';
@@ -113,6 +114,7 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
           ...(settings.privateCa.signingAlgorithm ? { signingAlgorithm: settings.privateCa.signingAlgorithm } : {}),
         })
       : NO_PRIVATE_CA,
+    executions: new StepFunctionsExecutions(new SFNClient({})),
     log: powertoolsLog({ keys: { step: env[ENV.step] } }),
     now: () => new Date(),
   };

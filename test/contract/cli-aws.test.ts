@@ -19,7 +19,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Ajv2020 } from 'ajv/dist/2020';
@@ -198,6 +198,28 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     const err: string[] = [];
     expect(await awsStatus(ctx([], err), 'nowhere'), err.join('\n')).toBe(2);
     expect(err.join('\n')).toMatch(/no certificate 'nowhere'/);
+  });
+
+  it('status --aws shows a held lease and its holder: running, or stopped (StopExecution) and taken over at the next renewal', async () => {
+    const input = JSON.stringify({ certificateId: 'cli-b' });
+    const start = async (name: string) => (await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `lease-${name}-${suffix}`, input }))).executionArn!;
+    const holder = await start('holder');
+    const shown = async (json: boolean) => {
+      const out: string[] = [];
+      expect(await awsStatus(ctx(out, [], json), 'cli-b')).toBe(0);
+      return out.join('\n');
+    };
+    await store.acquireLease({ certificateId: 'cli-b', holder, expiresAt: new Date(Date.now() + 3_600_000) }, new Date());
+    try {
+      // The emulator stores executions without running them: RUNNING until stopped.
+      expect(await shown(false)).toMatch(new RegExp(`lease +held by ${holder} until .*running: certflow issue/renew of it fails with RenewalInProgress`));
+      await sfn.send(new StopExecutionCommand({ executionArn: holder }));
+      expect(await shown(false)).toMatch(new RegExp(`lease +held by ${holder} until .*over \\(stopped, or its process gone\\): the next renewal takes the lease over at once`));
+      expect(JSON.parse(await shown(true))).toMatchObject({ lease: { holder, holderState: 'over', leftovers: 0 } });
+    } finally {
+      await store.releaseLease('cli-b', holder);
+    }
+    expect(JSON.parse(await shown(true))).toMatchObject({ lease: null });
   });
 
   it('history --aws lists the certificate\'s executions and no other\'s', async () => {

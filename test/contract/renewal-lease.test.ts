@@ -12,7 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, describe, expect, it } from 'vitest';
+import { CreateStateMachineCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
+import { takeLease } from '../../lambdas/handlers/create-order';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import type { RenewalLeases } from '../../domain/ports';
@@ -45,7 +48,7 @@ const stores: [string, boolean, () => Promise<RenewalLeases>][] = [
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const inAnHour = new Date(NOW.getTime() + 3_600_000);
 const lease = (certificateId: string, holder: string, expiresAt = inAnHour) => ({ certificateId, holder, expiresAt });
-const outcome = (promise: Promise<void>) => promise.then(() => 'held', (error: Error) => error.name);
+const outcome = (promise: Promise<unknown>) => promise.then(() => 'held', (error: Error) => error.name);
 
 describe.each(stores)('the renewal lease in %s', (_name, available, make) => {
   it.skipIf(!available)('goes to exactly one of five executions racing for it; the holder takes it again (a retried step)', async () => {
@@ -70,8 +73,59 @@ describe.each(stores)('the renewal lease in %s', (_name, available, make) => {
   it.skipIf(!available)('is taken over once expired (its holder was killed); the old holder then releases nothing', async () => {
     const store = await make();
     await store.acquireLease(lease('expired', 'killed', new Date(NOW.getTime() - 1)), NOW);
-    await expect(store.acquireLease(lease('expired', 'next'), NOW)).resolves.toBeUndefined();
+    await expect(store.acquireLease(lease('expired', 'next'), NOW)).resolves.toMatchObject({ holder: 'killed' }); // the lease it replaced
     await store.releaseLease('expired', 'killed');
     await expect(store.acquireLease(lease('expired', 'third'), NOW)).rejects.toMatchObject({ name: 'RenewalInProgress' });
+  });
+
+  it.skipIf(!available)('names its holder; is taken over at once from a holder known to be gone, passing its order on as leftovers', async () => {
+    const store = await make();
+    const order = { orderUrl: 'https://ca.test/order/1', records: [{ name: '_acme-challenge.gone.test', value: 'v1' }] };
+    await store.acquireLease(lease('gone', 'stopped'), NOW);
+    await store.acquireLease({ ...lease('gone', 'stopped'), order }, NOW); // CreateOrder notes its order
+    expect(await store.heldLease('gone')).toEqual({ ...lease('gone', 'stopped'), order });
+    await expect(store.acquireLease(lease('gone', 'next'), NOW)).rejects.toMatchObject({ name: 'RenewalInProgress', holder: 'stopped' });
+    // Only the holder named as gone is taken over, not whoever holds it by then.
+    await expect(store.acquireLease(lease('gone', 'next'), NOW, { takeOverFrom: 'another' })).rejects.toMatchObject({ holder: 'stopped' });
+    expect(await store.acquireLease(lease('gone', 'next'), NOW, { takeOverFrom: 'stopped' })).toEqual({ ...lease('gone', 'stopped'), order });
+    expect(await store.heldLease('gone')).toEqual({ ...lease('gone', 'next'), leftovers: [order] });
+    // Its own order noted: the leftovers stay until its cleanup (and they pass on again if it is stopped too).
+    const own = { orderUrl: 'https://ca.test/order/2', records: [] };
+    await store.acquireLease({ ...lease('gone', 'next'), order: own }, NOW);
+    await store.acquireLease(lease('gone', 'third'), NOW, { takeOverFrom: 'next' });
+    expect(await store.heldLease('gone')).toEqual({ ...lease('gone', 'third'), leftovers: [order, own] });
+    await store.releaseLease('gone', 'stopped'); // the stopped holder's late cleanup releases nothing
+    expect((await store.heldLease('gone'))?.holder).toBe('third');
+    await store.releaseLease('gone', 'third');
+    expect(await store.heldLease('gone')).toBeUndefined();
+  });
+});
+
+describe.skipIf(!aws.endpoint)(`a holder stopped with StopExecution, asked with DescribeExecution against ${aws.endpoint || '(skipped)'}`, () => {
+  // The emulator stores executions (their Lambda tasks do not run): RUNNING until StopExecution makes them ABORTED.
+  it('is over once stopped (or unknown to Step Functions); a running one is not; CreateOrder then takes its lease over', async () => {
+    const sfn = new SFNClient(awsClientConfig());
+    const suffix = uniqueSuffix();
+    const definition = JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 3600, End: true } } });
+    const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name: `certflow-lease-${suffix}`, definition, roleArn: 'arn:aws:iam::123456789012:role/certflow-test' }));
+    const start = async (name: string) => (await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: '{}' }))).executionArn!;
+    const [stopped, running] = [await start('stopped'), await start('running')];
+    await sfn.send(new StopExecutionCommand({ executionArn: stopped, error: 'Operator', cause: 'Ctrl-C' }));
+    const executions = new StepFunctionsExecutions(sfn);
+    expect(await executions.isGone(stopped)).toBe(true);
+    expect(await executions.isGone(running)).toBe(false);
+    expect(await executions.isGone(stopped.replace(/:stopped$/, ':never-started'))).toBe(true);
+    expect(await executions.isGone('local-execution')).toBe(false); // not an execution ARN: cannot tell
+
+    const [, , store] = stores[1]!;
+    const leases = (await store()) as SecretsManagerCertificateStore;
+    const log = { info: () => {}, warn: vi.fn(), error: () => {} };
+    const deps = { settings: {} as never, log, now: () => NOW, store: leases, executions };
+    await leases.acquireLease(lease('stopped-holder', stopped), NOW);
+    await takeLease(lease('stopped-holder', 'arn:next'), deps);
+    expect((await leases.heldLease('stopped-holder'))?.holder).toBe('arn:next');
+    expect(log.warn).toHaveBeenCalledWith(expect.stringMatching(/taking over/), { certificateId: 'stopped-holder', previousHolder: stopped });
+    await leases.acquireLease(lease('running-holder', running), NOW);
+    await expect(takeLease(lease('running-holder', 'arn:next'), deps)).rejects.toMatchObject({ name: 'RenewalInProgress', holder: running });
   });
 });

@@ -14,8 +14,8 @@
  * check must report it (selfCheck, on both paths).
  *
  * Measured alone on the 2-core machine (each cell includes issuing the previous version, the
- * invariants and the next run): local cells 0.2–2.5 s, AWS cells 1.7–4.2 s, the 38 cells 46 s, the
- * whole file 98 s with its setups and self-checks. A cell's timeout is over ten times the slowest
+ * invariants and the next run): local cells 0.2–2.5 s, AWS cells 1.7–4.2 s, the 40 cells 55 s, the
+ * whole file 86 s with its setups and self-checks. A cell's timeout is over ten times the slowest
  * cell of its path, for a loaded CI; setups keep the e2e project's hook timeout.
  */
 import * as nodeFs from 'node:fs/promises';
@@ -33,6 +33,7 @@ import type { ExecutionResult, RunOptions } from '../../local/runner';
 import type { StepDeps } from '../../lambdas/deps';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 import {
+  aborted,
   awsHarness,
   checkInvariants,
   crashAfter,
@@ -277,6 +278,30 @@ const neverInSync: Cell = {
   run: async ({ run }) => [await withDnsFault('neverInSync', () => run())],
 };
 
+/**
+ * Issue #21 point 6: an execution stopped after FinalizeOrder (its TXT values out, its pending key
+ * stored, the lease held with its order noted), as StopExecution (or Ctrl-C locally) stops one: no
+ * Catch runs. The next execution takes the lease over at once (its holder is over) and its cleanup
+ * removes what the stopped one left; nothing waits for the 2-hour expiry.
+ */
+const abortedThenNext: Cell = {
+  name: 'execution aborted after FinalizeOrder, then the next one',
+  expected: [aborted, renewed],
+  current: 'new',
+  run: async ({ run }) => {
+    const stop = new AbortController();
+    const first = await run({
+      signal: stop.signal,
+      aroundStep: async (state, invoke) => {
+        const result = await invoke();
+        if (state === 'FinalizeOrder') stop.abort();
+        return result;
+      },
+    });
+    return [first, await run()];
+  },
+};
+
 const concurrent: Cell = {
   name: 'two executions at once',
   expected: [renewed, failed('RenewalInProgress')],
@@ -298,6 +323,7 @@ describe('the default CA (every order validates)', () => {
     failurePathCrash('PublishFailed'),
     wrongTxt,
     neverInSync,
+    abortedThenNext,
     {
       name: 'CA answers 429 with Retry-After once',
       expected: [renewed],
@@ -529,6 +555,7 @@ describe.skipIf(!aws.endpoint)(`the AWS path against ${aws.endpoint || `(skipped
       run: async ({ run }) => [await withSdkFault(pipeline.clients.eventBridge, { command: 'PutEventsCommand', when: renewedEntry, times: 100, answer: throttled }, () => run())],
     },
     concurrent,
+    abortedThenNext,
   ];
   it.each(cells.map((cell) => [cell.name, cell] as const))('%s', async (_name, cell) => runCell(harness, cell), AWS_CELL_TIMEOUT);
   selfCheck(harness, () => pipeline.deps, AWS_CELL_TIMEOUT);

@@ -166,6 +166,15 @@ describe('npm pack → npm install --omit=dev into an empty folder', () => {
     expect(modules).toContain('commander');
   });
 
+  it('lists only the commands it can run (no demo, simulate, config, local: they need the checkout); --version', async () => {
+    const help = await run(bin, ['--help'], { cwd: app, env: cleanEnv({}) });
+    expect(help.code, help.stderr).toBe(0);
+    const listed = help.stdout.split('\n').flatMap((line) => /^ {2}([a-z]+)\b/.exec(line)?.[1] ?? []);
+    expect(listed).toEqual(['issue', 'renew', 'list', 'status', 'history', 'rollback', 'agent', 'revoke', 'help']);
+    const version = await run(bin, ['--version'], { cwd: app, env: cleanEnv({}) });
+    expect(version.stdout.trim()).toBe(JSON.parse(await fs.readFile(path.join(REPO, 'package.json'), 'utf8')).version);
+  });
+
   it('npx certflow agent --help, and a --once install', async () => {
     expectHelp(await run('npx', ['certflow', 'agent', '--help'], { cwd: app }));
     const installDir = path.join(work, 'installed-package');

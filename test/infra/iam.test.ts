@@ -44,8 +44,8 @@ describe('per-step roles', () => {
   it('gives each step only the actions of its capabilities', () => {
     const expected: Record<StepId, string[]> = {
       'validate-request': [],
-      // The account, and the renewal lease (leases/*: no private material).
-      'create-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
+      // The account, and the renewal lease (leases/*: no private material) with its holder's status.
+      'create-order': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'states:DescribeExecution'],
       'present-challenges': ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'],
       'check-dns-sync': ['route53:GetChange', 'route53:GetHostedZone'],
       'answer-challenges': ['kms:Decrypt', 'secretsmanager:GetSecretValue'],
@@ -111,6 +111,13 @@ describe('per-step roles', () => {
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['managed-by', 'certflow:certificate-id', 'certflow:acme-directory'] },
       StringEquals: { 'aws:RequestTag/managed-by': 'certflow' },
     });
+  });
+
+  it("lets only CreateOrder ask whether a lease's holder still runs: DescribeExecution on RenewCertificate's executions", () => {
+    const asking = STEP_IDS.filter((step) => actions(statementsOf(step)).includes('states:DescribeExecution'));
+    expect(asking).toEqual(['create-order']);
+    const statement = statementsOf('create-order').find((s) => s.Sid === 'LeaseHolderStatus')!;
+    expect(JSON.stringify(statement.Resource)).toMatch(/:execution:certflow-RenewCertificate:\*"/);
   });
 
   it('keeps pending keys (private keys of orders in flight) to the steps that make, use and discard them', () => {

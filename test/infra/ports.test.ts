@@ -28,6 +28,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
     currentVersion: true,
     acquireLease: true,
     releaseLease: true,
+    heldLease: true,
     issuedCertificate: true,
     markRevoked: true,
   },
@@ -35,6 +36,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
   events: { renewed: true, failed: true, expiring: true, revoked: true, revocationFailed: true },
   orders: { ordersSince: true },
   issuer: { issue: true, fetch: true },
+  executions: { isGone: true },
 };
 
 describe.each(STEP_IDS)('%s', (step) => {
@@ -66,7 +68,7 @@ describe('the capability table', () => {
 
 describe('narrowDeps (what the local runner gives a step)', () => {
   const full = () => {
-    const store = { inventory: vi.fn(async () => []), promote: vi.fn(), discardPending: vi.fn(async () => {}), releaseLease: vi.fn(async () => {}) };
+    const store = { inventory: vi.fn(async () => []), promote: vi.fn(), discardPending: vi.fn(async () => {}), releaseLease: vi.fn(async () => {}), heldLease: vi.fn(async () => undefined), pendingFor: vi.fn() };
     return {
       settings: { zones: [], defaultDirectoryUrl: 'https://ca.test/dir', defaultContact: [], secretPrefix: 'certflow/' },
       log: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },

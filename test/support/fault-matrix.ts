@@ -10,7 +10,8 @@
  * - txt:      no TXT record left in any zone;
  * - pending:  no pending key and no renewal lease left for the certificate;
  * - event:    exactly one outcome ("Certificate Renewed" or "Certificate Renewal Failed") published
- *             for each execution, matching its outcome (a publishing step retried after it had
+ *             for each execution, matching its outcome (none for an aborted one: nothing of it runs
+ *             after the abort) (a publishing step retried after it had
  *             published may repeat it: the same event, at least once, never two outcomes);
  * - next:     the next run, without faults, renews and publishes one "Certificate Renewed".
  */
@@ -28,13 +29,15 @@ import type { LocalPipeline } from '../../local/environment';
 import type { ExecutionResult, LocalExecutor, RunOptions } from '../../local/runner';
 
 export interface Outcome {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: ExecutionResult['status'];
   readonly error?: string;
 }
 
 export const renewed: Outcome = { status: 'SUCCEEDED' };
 export const failed = (error: string): Outcome => ({ status: 'FAILED', error });
-export const describeOutcome = (outcome: Outcome) => (outcome.status === 'SUCCEEDED' ? 'renewed' : `failed: ${outcome.error}`);
+/** Stopped where it stood, as StopExecution stops an execution on AWS: no Catch, no cleanup. */
+export const aborted: Outcome = { status: 'ABORTED', error: 'ExecutionAborted' };
+export const describeOutcome = (outcome: Outcome) => (outcome.status === 'SUCCEEDED' ? 'renewed' : outcome.status === 'ABORTED' ? 'aborted' : `failed: ${outcome.error}`);
 
 /** One outcome event, as either path publishes it. */
 export interface OutcomeEvent {
@@ -243,6 +246,10 @@ export async function checkInvariants(harness: Harness, options: CheckOptions): 
   const event: string[] = [];
   for (const result of results) {
     const mine = events.filter((candidate) => candidate.executionId === result.executionId);
+    if (result.status === 'ABORTED') {
+      if (mine.length > 0) event.push(`${result.executionId.split(':').pop()}: aborted, yet published ${mine.map((candidate) => candidate.type).join(', ')}`);
+      continue;
+    }
     const distinct = new Set(mine.map((candidate) => `${candidate.type}: ${candidate.what}`));
     const expected = result.status === 'SUCCEEDED' ? `${DETAIL_TYPES.renewed}: ${(result.output as { version?: string } | undefined)?.version}` : `${DETAIL_TYPES.failed}: ${result.error}`;
     if (distinct.size !== 1 || !distinct.has(expected)) event.push(`${result.executionId.split(':').pop()}: [${[...distinct].join(', ')}], expected ${expected}`);

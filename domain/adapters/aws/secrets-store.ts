@@ -56,8 +56,9 @@ import {
 import { materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
 import { RenewalInProgress, StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
 import { namesHash } from '../../core/scan-plan';
+import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease';
 import type { CertificateMetadata } from '../../core/certificate';
-import type { CertificateMaterial, CertificateStore, IssuedCertificate, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOptions, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 export const SECRET_VALUE_LIMIT_BYTES = 65_536;
 const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);
@@ -324,21 +325,23 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     }
   }
 
-  async acquireLease({ certificateId, holder, expiresAt }: RenewalLease, now: Date): Promise<void> {
-    const document: LeaseDocument = { kind: 'renewal-lease', certificateId, lease: { holder, expiresAt: expiresAt.toISOString() } };
+  async acquireLease(lease: RenewalLease, now: Date, options: LeaseOptions = {}): Promise<RenewalLease | undefined> {
+    const { certificateId, holder } = lease;
+    const documentOf = (next: RenewalLease): LeaseDocument => ({ kind: 'renewal-lease', certificateId, lease: leaseRecord(next) });
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const current = await this.currentLease(certificateId);
       if (current === undefined) {
         // Of racing creators one wins; read back who holds it.
-        await this.createSecret(this.leaseSecret(certificateId), [{ Key: CREATION_TAG.certificateId, Value: certificateId }], JSON.stringify(document));
+        await this.createSecret(this.leaseSecret(certificateId), [{ Key: CREATION_TAG.certificateId, Value: certificateId }], JSON.stringify(documentOf(nextLease(undefined, lease, 'free'))));
         continue;
       }
-      const held = current.document.lease;
-      if (held?.holder === holder) return;
-      if (held && Date.parse(held.expiresAt) > now.getTime()) {
-        throw new RenewalInProgress(`${certificateId} is being renewed by ${held.holder} (lease until ${held.expiresAt})`);
-      }
-      if (await this.replaceLease(certificateId, current.versionId, document)) return;
+      const held = current.document.lease && leaseOf(certificateId, current.document.lease);
+      const verdict = leaseVerdict(held, holder, now, options.takeOverFrom);
+      if (verdict === 'held') throw new RenewalInProgress(`${certificateId} is being renewed by ${held!.holder} (lease until ${held!.expiresAt.toISOString()})`, held!.holder);
+      const next = nextLease(held, lease, verdict);
+      // Nothing to write when the holder takes its own lease again unchanged (a retried step).
+      if (verdict === 'mine' && JSON.stringify(current.document) === JSON.stringify(documentOf(next))) return undefined;
+      if (await this.replaceLease(certificateId, current.versionId, documentOf(next))) return verdict === 'expired' || verdict === 'gone' ? held : undefined;
     }
     throw new RenewalInProgress(`${certificateId}: the renewal lease changed hands while it was being taken`);
   }
@@ -346,8 +349,13 @@ export class SecretsManagerCertificateStore implements CertificateStore {
   async releaseLease(certificateId: string, holder: string): Promise<void> {
     const current = await this.currentLease(certificateId);
     if (current?.document.lease?.holder !== holder) return;
-    // A takeover in between (only once expired) wins: then it was not ours to release any more.
+    // A takeover in between (only once expired or gone) wins: then it was not ours to release any more.
     await this.replaceLease(certificateId, current.versionId, { kind: 'renewal-lease', certificateId });
+  }
+
+  async heldLease(certificateId: string): Promise<RenewalLease | undefined> {
+    const record = (await this.currentLease(certificateId))?.document.lease;
+    return record && leaseOf(certificateId, record);
   }
 
   async readPendingKey(pending: PendingKey): Promise<string> {

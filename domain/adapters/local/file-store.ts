@@ -5,8 +5,8 @@
  *   <root>/live/<id>             symlink to ../archive/<id>/<newest n>; switched by one rename(2)
  *   <root>/pending/<id>/<p>/     private key of a version being issued (p derived from the order URL);
  *                                swept once older than a day (an order abandoned by a killed run)
- *   <root>/leases/<id>.json      the renewal lease: which execution renews <id>, until when (created
- *                                exclusively; removed by its holder, taken over once expired)
+ *   <root>/leases/<id>.json      the renewal lease: which execution renews <id>, until when, and its order (created
+ *                                exclusively; removed by its holder, taken over once expired or its holder gone)
  *   <root>/accounts/<d>/         ACME account key per directory URL (or per stable name: `accountName`)
  *   <root>/secrets/<ref>         local stand-in for referenced secrets (EAB credentials, keystore passwords;
  *                                a name's folders as folders: secrets/certflow/eab/<name>)
@@ -26,10 +26,11 @@ import * as path from 'node:path';
 import { CERTIFICATE_ID } from '../../contracts/ids';
 import { formatsOf, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
 import { isErrno, RenewalInProgress, StoreInconsistent } from '../../core/errors';
+import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease';
 import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-layout';
 import { TEMP_INFIX } from '../../layout/durable-fs';
 import type { z } from 'zod';
-import type { CertificateMaterial, CertificateStore, IssuedCertificate, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOptions, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
 /** A secret name as a relative path: `/`-separated segments each led by a letter or digit (never `.`, `..` or empty). */
 const SAFE_REF = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127}(?:\/[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127})*$/;
@@ -195,38 +196,54 @@ export class FileCertificateStore implements CertificateStore {
     return parseContract(schema, value, fail);
   }
 
-  private readLease(file: string) {
-    return this.readDocument(file, RenewalLeaseSchema);
+  private async readLease(certificateId: string): Promise<RenewalLease | undefined> {
+    const record = await this.readDocument(this.leaseFile(certificateId), RenewalLeaseSchema);
+    return record && leaseOf(certificateId, record);
   }
 
-  async acquireLease({ certificateId, holder, expiresAt }: RenewalLease, now: Date): Promise<void> {
+  async acquireLease(lease: RenewalLease, now: Date, options: LeaseOptions = {}): Promise<RenewalLease | undefined> {
+    const { certificateId, holder } = lease;
     const file = this.leaseFile(certificateId);
     await this.files.ensureDir(path.dirname(file));
-    const wanted = `${JSON.stringify({ holder, expiresAt: expiresAt.toISOString() })}\n`;
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      await this.files.createFileOnce(file, wanted, 0o644); // of two racing executions exactly one creates it
-      const lease = await this.readLease(file);
-      if (lease === undefined) continue; // released in between: try again
-      if (lease.holder === holder) return;
-      if (Date.parse(lease.expiresAt) > now.getTime()) {
-        throw new RenewalInProgress(`${certificateId} is being renewed by ${lease.holder} (lease until ${lease.expiresAt})`);
+    let replaced: RenewalLease | undefined;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      // Of two racing executions exactly one creates it.
+      const created = await this.files.createFileOnce(file, `${JSON.stringify(leaseRecord(nextLease(undefined, lease, 'free')))}\n`, 0o644);
+      if (created) return replaced;
+      const held = await this.readLease(certificateId);
+      if (held === undefined) continue; // released in between: try again
+      const verdict = leaseVerdict(held, holder, now, options.takeOverFrom);
+      if (verdict === 'held') throw new RenewalInProgress(`${certificateId} is being renewed by ${held.holder} (lease until ${held.expiresAt.toISOString()})`, held.holder);
+      if (verdict === 'mine') {
+        // Only its holder rewrites a lease, so no one else writes it meanwhile.
+        await this.files.replaceFile(file, `${JSON.stringify(leaseRecord(nextLease(held, lease, 'mine')))}\n`, 0o644);
+        return replaced;
       }
-      // Expired: whoever renames it away takes over (the others find it gone, or taken again).
-      const expired = `${file}${TEMP_INFIX}expired-${holder.replace(/[^A-Za-z0-9-]/g, '_').slice(-64)}`;
+      // Expired, or its holder is gone: whoever renames it away takes over (the others find it gone,
+      // or taken again) and inherits what it left out.
+      const away = `${file}${TEMP_INFIX}taken-${holder.replace(/[^A-Za-z0-9-]/g, '_').slice(-64)}`;
       try {
-        await this.fs.rename(file, expired);
-        await this.fs.rm(expired, { force: true });
+        await this.fs.rename(file, away);
       } catch (error) {
-        if (!isErrno(error, 'ENOENT')) throw error;
+        if (isErrno(error, 'ENOENT')) continue;
+        throw error;
       }
+      const taken = await this.readDocument(away, RenewalLeaseSchema);
+      await this.fs.rm(away, { force: true });
+      replaced = taken ? leaseOf(certificateId, taken) : held;
+      // Another taker may create it first: then the next round finds its lease held.
+      if (await this.files.createFileOnce(file, `${JSON.stringify(leaseRecord(nextLease(replaced, lease, verdict)))}\n`, 0o644)) return replaced;
     }
     throw new RenewalInProgress(`${certificateId}: the renewal lease changed hands while it was being taken`);
   }
 
   async releaseLease(certificateId: string, holder: string): Promise<void> {
-    const file = this.leaseFile(certificateId);
-    if ((await this.readLease(file))?.holder !== holder) return;
-    await this.fs.rm(file, { force: true });
+    if ((await this.readLease(certificateId))?.holder !== holder) return;
+    await this.fs.rm(this.leaseFile(certificateId), { force: true });
+  }
+
+  heldLease(certificateId: string): Promise<RenewalLease | undefined> {
+    return this.readLease(certificateId);
   }
 
   async readPendingKey(pending: PendingKey): Promise<string> {

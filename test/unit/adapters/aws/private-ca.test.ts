@@ -131,6 +131,7 @@ describe('the state machine waits for AWS Private CA (Wait + Choice on RequestIn
       dns: unused('dns'),
       events: new LocalEventLog(path.join(root, 'events.jsonl')),
       orders: { ordersSince: async () => 0 },
+      executions: unused('executions'),
       issuer: new AcmPcaIssuer(new ACMPCAClient({ region: 'eu-west-1' }), { certificateAuthorityArn: CA }),
       log: jsonLogger((line) => logs.push(line)),
       now: () => new Date(),
