@@ -169,7 +169,7 @@ describe('command lines in README.md and docs/', () => {
 describe('the checks catch drift', () => {
   it.each([
     [['issue', 'demo1', '--name', 'a.certflow.test', '--nmae', 'b.certflow.test'], /unknown option '--nmae'/],
-    [['issue', 'demo1'], /required option '-n, --name <dns>' not specified/],
+    [['issue', 'demo1', '--key-type', 'ec-p521'], /Allowed choices are/],
     [['revoke', 'demo1', '--reason', 'stolen'], /Allowed choices are/],
     [['lsit'], /unknown command 'lsit'/],
     [['local', 'restart'], /unknown command 'restart'/],
@@ -213,7 +213,11 @@ function checkSynopsis(text: string): string[] {
     if (found.some((command) => command === undefined)) return [`'${words[index]}': not every one is a subcommand`];
     commands = found as Command[];
   }
-  if (commands[0] === program) return words.length === 0 || /^[<…]/.test(words[0]!) ? [] : [`'${words[0]}' is not a subcommand`];
+  if (commands[0] === program) {
+    // The program's own options (`certflow --version`, `certflow --help`) stand without a subcommand.
+    const ownOption = (word: string) => program.options.some((option) => option.long === word) || word === '--help';
+    return words.length === 0 || /^[<…]/.test(words[0]!) || ownOption(words[0]!) ? [] : [`'${words[0]}' is not a subcommand`];
+  }
   const problems: string[] = [];
   for (const command of commands) {
     const agent = command.name() === 'agent';
