@@ -23,9 +23,12 @@ import { CertificateAgent, type SyncOutcome } from './certificate-agent';
 import { AgentConfigError } from './errors';
 import { runEventLoop, runPeriodically, runReconcileLoop } from './event-loop';
 import { InstallDir, type InstallDirOptions } from './install/install-dir';
-import type { CertificateSource, EventSource, HostReporter, ReloadAction } from './ports';
+import type { CertificateSource, EventSource, HostReporter, ReloadAction, ServedVerifier, TlsProbe } from './ports';
 import { commandReload } from './reload/command';
 import { signalReload } from './reload/signal';
+import { servedVerifier } from './serve/served-check';
+import { parseEndpoint, probeTls } from './serve/tls-probe';
+import { DEFAULT_KEY_MODE, resolveOwnership } from './install/ownership';
 import { EventBridgeReporter, EventFileReporter } from './reporters';
 import { checkAgentSettings, type AgentSettings, type AwsSourceSettings, type CommandReloadSettings, type LocalSourceSettings, type SignalReloadSettings } from './settings';
 
@@ -55,6 +58,8 @@ export interface StartAgentOptions extends Omit<AgentSettings, 'source' | 'reloa
   readonly now?: () => Date;
   /** Test seam (fault injection while writing a version). */
   readonly installHooks?: InstallDirOptions;
+  /** Test seam: the TLS handshake behind verifyTls (default a real one). */
+  readonly tlsProbe?: TlsProbe;
 }
 
 export interface RunningAgent {
@@ -74,6 +79,8 @@ export interface OnceResult {
 }
 
 export const DEFAULT_RELOAD_TIMEOUT_MS = 120_000;
+/** How long a reloaded service may take to present the new certificate (--verify-timeout). Measured: 0.1–0.9 s (docs/agent.md). */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 30_000;
 const DEFAULT_RECONCILE_MS = 60 * 60_000;
 
 function reloadAction(options: ReloadOptions | undefined): ReloadAction | undefined {
@@ -168,11 +175,15 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
   const installDir = path.resolve(options.installDir);
   await fs.mkdir(installDir, { recursive: true, mode: 0o755 });
   const reload = reloadAction(options.reload);
+  const permissions = await filePermissions(options);
+  const served = reload ? verifier(options) : undefined;
+  if (options.verifyTls && !reload) log.info('--verify-tls skipped: no reload action (files only, e.g. first boot before the service starts)', { endpoints: options.verifyTls.endpoints });
   const agent = new CertificateAgent({
     certificateIds: options.certificateIds,
     source: wiring.certificates,
-    installDir: new InstallDir(installDir, options.installHooks),
+    installDir: new InstallDir(installDir, { ...options.installHooks, ...(permissions ? { permissions } : {}) }),
     reload,
+    ...(served ? { served } : {}),
     reporter: options.reporter ?? wiring.reporter,
     log,
     now,
@@ -180,8 +191,24 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     host,
     ...(trustAnchors ? { trustAnchors } : {}),
   });
-  log.info('agent starting', { certificateIds: options.certificateIds, installDir, source: options.source.kind, reload: reload?.description ?? 'none' });
+  log.info('agent starting', {
+    certificateIds: options.certificateIds, installDir, source: options.source.kind, reload: reload?.description ?? 'none',
+    verifyTls: served?.endpoints ?? 'off', ...(permissions ? { files: { ...permissions, privateMode: `0${permissions.privateMode.toString(8)}` } } : {}),
+  });
   return { log, agent, wiring };
+}
+
+function verifier(options: StartAgentOptions): ServedVerifier | undefined {
+  const { verifyTls } = options;
+  if (!verifyTls) return undefined;
+  const endpoints = verifyTls.endpoints.map((text) => ({ ...parseEndpoint(text), ...(verifyTls.serverName ? { serverName: verifyTls.serverName } : {}) }));
+  return servedVerifier({ endpoints, probe: options.tlsProbe ?? probeTls, timeoutMs: verifyTls.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS });
+}
+
+async function filePermissions(options: StartAgentOptions) {
+  if (!options.files) return undefined;
+  const { keyMode, ...owner } = options.files;
+  return { privateMode: keyMode ?? DEFAULT_KEY_MODE, ...(await resolveOwnership(owner)) };
 }
 
 /** Every certificate in the PEM files, each file holding at least one. */
