@@ -20,10 +20,20 @@ export interface ServedCheckOptions {
   readonly pause?: (ms: number) => Promise<unknown>;
 }
 
-type Seen = { readonly leaf: PresentedLeaf } | { readonly error: string };
+/** What an endpoint answered: the last leaf it presented (if ever) and the last error (if the last attempt failed). */
+interface Seen {
+  leaf?: PresentedLeaf;
+  error?: string;
+}
 
 const describe = (seen: Seen | undefined, expected: PresentedLeaf) =>
-  seen === undefined ? 'it was not asked' : 'error' in seen ? `last attempt: ${seen.error}` : `it presents serial ${seen.leaf.serialNumber}, not ${expected.serialNumber}`;
+  [
+    seen?.leaf ? `it presents serial ${seen.leaf.serialNumber}, not ${expected.serialNumber}` : undefined,
+    seen?.error ? `last attempt: ${seen.error}` : undefined,
+  ].filter(Boolean).join('; ') || 'it was not asked';
+
+/** A handshake is given at least this long, even right before the deadline. */
+const MIN_ATTEMPT_MS = 500;
 
 export function servedVerifier({ endpoints, probe, timeoutMs, intervalMs = 100, clock = Date.now, pause = (ms) => sleep(ms) }: ServedCheckOptions): ServedVerifier {
   return {
@@ -35,15 +45,17 @@ export function servedVerifier({ endpoints, probe, timeoutMs, intervalMs = 100, 
       for (;;) {
         for (const endpoint of endpoints) {
           if (confirmed.has(endpoint.endpoint)) continue;
-          const attemptMs = Math.max(1, Math.min(5_000, deadline - clock()));
+          const attemptMs = Math.max(MIN_ATTEMPT_MS, Math.min(5_000, deadline - clock()));
+          const record = seen.get(endpoint.endpoint) ?? {};
+          seen.set(endpoint.endpoint, record);
           try {
             const leaf = await probe(endpoint, attemptMs);
-            seen.set(endpoint.endpoint, { leaf });
+            Object.assign(record, { leaf, error: undefined });
             if (leaf.fingerprintSha256 === expected.fingerprintSha256) {
               confirmed.set(endpoint.endpoint, { endpoint: endpoint.endpoint, ...(endpoint.serverName ? { serverName: endpoint.serverName } : {}), serialNumber: leaf.serialNumber });
             }
           } catch (error) {
-            seen.set(endpoint.endpoint, { error: (error as Error).message });
+            record.error = (error as Error).message;
           }
         }
         if (confirmed.size === endpoints.length) return endpoints.map((endpoint) => confirmed.get(endpoint.endpoint)!);
@@ -54,7 +66,7 @@ export function servedVerifier({ endpoints, probe, timeoutMs, intervalMs = 100, 
       const last = seen.get(missing.endpoint);
       throw new NotServed(`${missing.endpoint} did not present serial ${expected.serialNumber} within ${timeoutMs} ms (${describe(last, expected)})`, {
         endpoint: missing.endpoint,
-        ...(last && 'leaf' in last ? { servedSerialNumber: last.leaf.serialNumber } : {}),
+        ...(last?.leaf ? { servedSerialNumber: last.leaf.serialNumber } : {}),
       });
     },
   };

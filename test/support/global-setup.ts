@@ -24,6 +24,9 @@ const TOOLS: [command: string, args: string[], debianPackage: string][] = [
   ['openssl', ['version'], 'openssl'],
   ['keytool', ['-help'], 'openjdk-17-jdk-headless'],
   ['javac', ['-version'], 'openjdk-17-jdk-headless'],
+  // The reload recipes (test/e2e/reload-recipes.test.ts): real servers, run as their own users.
+  ['nginx', ['-v'], 'nginx-light'],
+  ['mosquitto', ['-h'], 'mosquitto'],
 ];
 
 const missingPackages = () => [
