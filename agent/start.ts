@@ -14,6 +14,7 @@ import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { splitPemChain } from '../domain/core/certificate';
 import type { Logger } from '../domain/ports';
 import { jsonLogger } from '../domain/logging/logger';
+import { HealingQueueSource } from './adapters/aws/healing-queue-source';
 import { HostQueue } from './adapters/aws/host-queue';
 import { SecretsManagerCertificateSource } from './adapters/aws/secrets-manager-source';
 import { SqsEventSource } from './adapters/aws/sqs-event-source';
@@ -235,7 +236,7 @@ async function startUp(agent: CertificateAgent, certificateIds: readonly string[
 }
 
 /** A reload that outlasts the visibility timeout gets the message delivered again while it runs. */
-async function checkQueue(events: SqsEventSource, options: StartAgentOptions, log: Logger): Promise<void> {
+async function checkQueue(events: SqsEventSource | HealingQueueSource, options: StartAgentOptions, log: Logger): Promise<void> {
   let settings;
   try {
     settings = await events.settings();
@@ -249,12 +250,12 @@ async function checkQueue(events: SqsEventSource, options: StartAgentOptions, lo
   if (settings.maxReceiveCount === undefined) log.warn('the queue has no dead-letter queue: a failing event is retried forever', { queueUrl: events.queueUrl });
 }
 
-/** Join the group's topic with this host's own queue, then sweep peers gone for good (a failed sweep is only logged). */
-async function joinGroup(hostQueue: HostQueue, options: StartAgentOptions, log: Logger): Promise<SqsEventSource> {
+/** Join the group's topic with this host's own queue (healed if it vanishes), then sweep peers gone for good (a failed sweep is only logged). */
+async function joinGroup(hostQueue: HostQueue, options: StartAgentOptions, log: Logger): Promise<HealingQueueSource> {
   const source = options.source as Extract<AgentSourceOptions, { kind: 'aws' }>;
   const { queueUrl } = await hostQueue.join();
   await sweepQuietly(hostQueue, log);
-  return new SqsEventSource(source.sqsClient ?? new SQSClient({ region: source.region }), queueUrl);
+  return new HealingQueueSource(source.sqsClient ?? new SQSClient({ region: source.region }), hostQueue, queueUrl, log);
 }
 
 async function sweepQuietly(hostQueue: HostQueue, log: Logger): Promise<void> {
@@ -270,7 +271,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const { hostQueue } = wiring;
   // Subscribed before catching up: a renewal in between is then both in the store and on the queue, never in neither.
   const events = hostQueue ? await joinGroup(hostQueue, options, log) : wiring.events;
-  if (events instanceof SqsEventSource) await checkQueue(events, options, log);
+  if (events instanceof SqsEventSource || events instanceof HealingQueueSource) await checkQueue(events, options, log);
   const startup = await startUp(agent, options.certificateIds);
   const controller = new AbortController();
   const { signal } = controller;
@@ -278,7 +279,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const loops = [
     events ? runEventLoop({ agent, events, log, signal }) : undefined,
     intervalMs > 0 ? runReconcileLoop({ agent, certificateIds: options.certificateIds, intervalMs, signal }) : undefined,
-    hostQueue && events instanceof SqsEventSource
+    hostQueue && events instanceof HealingQueueSource
       ? runPeriodically(HEARTBEAT_MS, signal, async () => {
           try {
             await hostQueue.heartbeat(events.queueUrl);

@@ -16,6 +16,7 @@ import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
 import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, ScanSettingsSchema, type ManagedCertificate } from '../domain/contracts/settings';
+import { overlappingGroups } from '../agent/fleet/host-queue-plan';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -217,6 +218,17 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
   if (!defaultUrl || !directories.includes(defaultUrl)) {
     const message = `'${config.acme.directoryUrl}' is not one of acme.directories (${directories.join(', ')}): add it with its trust anchors`;
     ctx.addIssue({ code: 'custom', path: ['acme', 'directoryUrl'], message });
+  }
+  const groups = config.subscribers.map((subscriber) => subscriber.name);
+  groups.forEach((name, index) => {
+    if (groups.indexOf(name) !== index) ctx.addIssue({ code: 'custom', path: ['subscribers', index, 'name'], message: `duplicate group '${name}'` });
+  });
+  for (const [covering, covered] of overlappingGroups(groups)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['subscribers', groups.indexOf(covered), 'name'],
+      message: `'${covered}' starts with '${covering}-': the host queues of group '${covering}' (certflow-${covering}-*) would include this group's, and their host names could collide; rename one group`,
+    });
   }
   // A certificate with a problem of its own (the fields above) has it reported once, not again as a request.
   const faulty = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'certificates').map((issue) => issue.path?.[1]));
