@@ -188,8 +188,8 @@ runs the execution and this command only follows it (README "Fast local path").`
       'after',
       `${examples('certflow rollback demo1', 'certflow rollback demo1 --to 1 --json')}
 
-Agents on hosts do not move back by themselves (an older version looks like a stale event):
-reload a host by hand after a rollback (README "Runbook").`,
+Agents follow it: woken by "${ROLLED_BACK}", each installs and reloads what the store now calls
+current (within a second here); one that missed the event does at its next reconcile or start.`,
     )
     .action(async (id: string, options: Mode & { to?: string; json?: boolean }) =>
       setCode((await onAws(options, (aws, ctx) => aws.awsRollback(ctx, id, options))) ?? (await (await local()).rollbackCommand(id, options))),
