@@ -40,8 +40,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function runServer(name: string, command: string, args: string[], files: ServerFiles, pidfile: string, logFile?: string): RunningServer {
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+function runServer(name: string, command: string, args: string[], files: ServerFiles, pidfile: string, logFile?: string, env?: NodeJS.ProcessEnv): RunningServer {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -119,6 +119,62 @@ keyfile ${files.privkey}
   );
   return runServer('mosquitto', 'mosquitto', ['-c', conf], files, pidfile);
 }
+
+export interface TomcatFiles extends ServerFiles {
+  /** live/<id>/keystore.p12 and its password. */
+  readonly keystore: string;
+  readonly keystorePassword: string;
+  /** The plain-HTTP connector the Manager listens on (loopback). */
+  readonly managerPort: number;
+  /** A Manager user with the manager-script role. */
+  readonly managerUser: { readonly name: string; readonly password: string };
+}
+
+const userIds = (user: string) => ({
+  uid: Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim()),
+  gid: Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim()),
+});
+
+/**
+ * Tomcat 10 (Debian tomcat10 + tomcat10-admin) as user tomcat: `catalina.sh run` under setpriv, a
+ * CATALINA_BASE of its own with an HTTPS connector on keystore.p12 and the Manager on loopback.
+ * Reload: GET /manager/text/sslReload (role manager-script) re-reads the keystore.
+ */
+export async function startTomcat(files: TomcatFiles): Promise<RunningServer> {
+  const base = path.join(files.dir, 'tomcat');
+  const { uid, gid } = userIds('tomcat');
+  for (const sub of ['conf/Catalina/localhost', 'logs', 'temp', 'work', 'webapps']) await fs.mkdir(path.join(base, sub), { recursive: true });
+  await fs.copyFile('/etc/tomcat10/web.xml', path.join(base, 'conf', 'web.xml'));
+  await fs.writeFile(
+    path.join(base, 'conf', 'server.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<Server port="-1" shutdown="SHUTDOWN">
+  <Service name="Catalina">
+    <Connector port="${files.managerPort}" address="127.0.0.1" protocol="HTTP/1.1"/>
+    <Connector port="${files.port}" address="127.0.0.1" protocol="org.apache.coyote.http11.Http11NioProtocol" SSLEnabled="true" scheme="https" secure="true">
+      <SSLHostConfig>
+        <Certificate certificateKeystoreFile="${files.keystore}" certificateKeystorePassword="${files.keystorePassword}" certificateKeystoreType="PKCS12"/>
+      </SSLHostConfig>
+    </Connector>
+    <Engine name="Catalina" defaultHost="localhost">
+      <Realm className="org.apache.catalina.realm.MemoryRealm"/>
+      <Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false"/>
+    </Engine>
+  </Service>
+</Server>
+`,
+  );
+  const { name, password } = files.managerUser;
+  await fs.writeFile(path.join(base, 'conf', 'tomcat-users.xml'), `<tomcat-users><role rolename="manager-script"/><user username="${name}" password="${password}" roles="manager-script"/></tomcat-users>\n`);
+  await fs.writeFile(path.join(base, 'conf', 'Catalina', 'localhost', 'manager.xml'), '<Context docBase="/usr/share/tomcat10-admin/manager" privileged="true"/>\n');
+  execFileSync('chown', ['-R', `${uid}:${gid}`, base]);
+  const pidfile = path.join(base, 'temp', 'tomcat.pid');
+  const server = runServer('tomcat', 'setpriv', ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '/usr/share/tomcat10/bin/catalina.sh', 'run'], files, pidfile, undefined, tomcatEnvironment(files.dir));
+  return server;
+}
+
+/** A process environment for catalina.sh: its home and our base. */
+export const tomcatEnvironment = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: path.join(dir, 'tomcat'), CATALINA_PID: path.join(dir, 'tomcat', 'temp', 'tomcat.pid'), CATALINA_OUT: '/dev/null' });
 
 export interface Handshake {
   /** performance.now() when the handshake ended (or failed). */
