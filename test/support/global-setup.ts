@@ -35,6 +35,8 @@ const TOOLS: [command: string, args: string[], debianPackage: string][] = [
 const FILES: [file: string, debianPackage: string][] = [
   ['/usr/share/tomcat10/bin/catalina.sh', 'tomcat10'],
   ['/usr/share/tomcat10-admin/manager/WEB-INF/web.xml', 'tomcat10-admin'],
+  ['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server'],
+  ['/usr/share/activemq/bin/activemq.jar', 'activemq'],
 ];
 
 const missingPackages = () => [

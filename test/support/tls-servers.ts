@@ -4,7 +4,8 @@
  * www-data, mosquitto as mosquitto), on a free loopback port, configured in a temp folder,
  * killed after. Plus a client that does TLS handshakes back to back and records what each saw.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -15,11 +16,10 @@ export interface RunningServer {
   readonly name: string;
   readonly port: number;
   readonly pidfile: string;
-  readonly child: ChildProcess;
   /** stderr and the server's own log, for failure messages. */
   output(): Promise<string>;
-  /** Resolves with the exit code when the process ended. */
-  readonly exited: Promise<number | null>;
+  /** The server process is still there. */
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
@@ -40,8 +40,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function runServer(name: string, command: string, args: string[], files: ServerFiles, pidfile: string, logFile?: string, env?: NodeJS.ProcessEnv): RunningServer {
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
+function runServer(name: string, command: string, args: string[], files: ServerFiles, pidfile: string, logFile?: string, env?: NodeJS.ProcessEnv, cwd?: string): RunningServer {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}), ...(cwd ? { cwd } : {}) });
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -50,8 +50,7 @@ function runServer(name: string, command: string, args: string[], files: ServerF
     name,
     port: files.port,
     pidfile,
-    child,
-    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
     output: async () => `${stderr}${logFile ? await fs.readFile(logFile, 'utf8').catch(() => '') : ''}`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -176,6 +175,145 @@ export async function startTomcat(files: TomcatFiles): Promise<RunningServer> {
 /** A process environment for catalina.sh: its home and our base. */
 export const tomcatEnvironment = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: path.join(dir, 'tomcat'), CATALINA_PID: path.join(dir, 'tomcat', 'temp', 'tomcat.pid'), CATALINA_OUT: '/dev/null' });
 
+export interface RabbitFiles extends ServerFiles {
+  /** live/<id>/cert.pem and chain.pem (the key is `privkey`). */
+  readonly cert: string;
+  readonly chain: string;
+  /** The node's own epmd port (ERL_EPMD_PORT): rabbitmqctl needs it in its environment too. */
+  readonly epmdPort: number;
+  readonly nodeName: string;
+}
+
+/**
+ * RabbitMQ (Debian rabbitmq-server) as user rabbitmq, a node of its own (name, ports, epmd,
+ * mnesia and config in the temp folder), TLS listener on the live PEM files. Reload:
+ * `rabbitmqctl eval 'ssl:clear_pem_cache().'` (Erlang caches PEM files by path).
+ */
+export async function startRabbitmq(files: RabbitFiles): Promise<RunningServer> {
+  const base = path.join(files.dir, 'rabbitmq');
+  const { uid, gid } = userIds('rabbitmq');
+  for (const sub of ['mnesia', 'log']) await fs.mkdir(path.join(base, sub), { recursive: true });
+  await fs.writeFile(path.join(base, 'enabled_plugins'), '[].\n');
+  await fs.writeFile(
+    path.join(base, 'rabbitmq.conf'),
+    `listeners.tcp.default = 127.0.0.1:${await freePort()}
+listeners.ssl.default = 127.0.0.1:${files.port}
+ssl_options.certfile = ${files.cert}
+ssl_options.keyfile = ${files.privkey}
+ssl_options.cacertfile = ${files.chain}
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+`,
+  );
+  execFileSync('chown', ['-R', `${uid}:${gid}`, base]);
+  const env = {
+    ...process.env,
+    HOME: '/var/lib/rabbitmq', // its Erlang cookie, which rabbitmqctl (run as rabbitmq by Debian's wrapper) reads too
+    ...rabbitEnvironment(files),
+    RABBITMQ_NODENAME: files.nodeName,
+    RABBITMQ_DIST_PORT: String(await freePort()),
+    RABBITMQ_MNESIA_BASE: path.join(base, 'mnesia'),
+    RABBITMQ_LOG_BASE: path.join(base, 'log'),
+    RABBITMQ_LOGS: '-',
+    RABBITMQ_CONFIG_FILE: path.join(base, 'rabbitmq.conf'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(base, 'enabled_plugins'),
+    RABBITMQ_PID_FILE: path.join(base, 'rabbit.pid'),
+  };
+  const server = runServer('rabbitmq', 'setpriv', ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '/usr/lib/rabbitmq/bin/rabbitmq-server'], files, env.RABBITMQ_PID_FILE, undefined, env, '/var/lib/rabbitmq');
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      // The node started its own epmd (a daemon on our port): ask it to go.
+      await new Promise((resolve) => execFile('epmd', ['-kill'], { env: { ...process.env, ...rabbitEnvironment(files) } }, resolve));
+    },
+  };
+}
+
+/** What rabbitmqctl needs to find the test's node. */
+export const rabbitEnvironment = (files: Pick<RabbitFiles, 'epmdPort'>) => ({ ERL_EPMD_PORT: String(files.epmdPort) });
+
+export interface ActivemqFiles extends ServerFiles {
+  readonly keystore: string;
+  readonly keystorePassword: string;
+}
+
+/**
+ * ActiveMQ 5.17 (Debian activemq) as user activemq: `java -jar activemq.jar start xbean:file:…`
+ * (the Debian launcher without its fixed paths), an SSL transport connector on keystore.jks. It
+ * reads the keystore once at start: the reload action is a restart. `ctl` is the test's stand-in
+ * for `systemctl restart activemq && wait-for-ssl.sh <port>` (docs/agent.md): stop the JVM, start
+ * a new one as activemq, wait (bounded) until the port completes a TLS handshake.
+ */
+export async function startActivemq(files: ActivemqFiles): Promise<RunningServer & { readonly ctl: string }> {
+  const base = path.join(files.dir, 'activemq');
+  const { uid, gid } = userIds('activemq');
+  await fs.mkdir(path.join(base, 'data'), { recursive: true });
+  const xml = path.join(base, 'activemq.xml');
+  await fs.writeFile(
+    xml,
+    `<beans xmlns="http://www.springframework.org/schema/beans" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
+  <broker xmlns="http://activemq.apache.org/schema/core" brokerName="certflow" dataDirectory="${base}/data" persistent="false" useJmx="false">
+    <sslContext><sslContext keyStore="file:${files.keystore}" keyStorePassword="${files.keystorePassword}" keyStoreType="JKS"/></sslContext>
+    <transportConnectors><transportConnector name="ssl" uri="ssl://127.0.0.1:${files.port}"/></transportConnectors>
+  </broker>
+</beans>
+`,
+  );
+  execFileSync('chown', ['-R', `${uid}:${gid}`, base]);
+  const pidfile = path.join(files.dir, 'activemq.pid');
+  const log = path.join(files.dir, 'activemq.log');
+  const ctl = path.join(files.dir, 'activemq-ctl.sh');
+  await fs.writeFile(
+    ctl,
+    `#!/bin/sh
+# start | restart: the JVM as activemq in a session of its own, its pid in ${pidfile}; then wait for TLS.
+set -e
+if [ "$1" = restart ]; then
+  pid=$(cat ${pidfile}); kill "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+fi
+cd ${base}
+setsid setpriv --reuid ${uid} --regid ${gid} --init-groups java -Xmx128m -Dactivemq.home=/usr/share/activemq -Dactivemq.base=${base} \
+  -Dactivemq.conf=${base} -Dactivemq.data=${base}/data -jar /usr/share/activemq/bin/activemq.jar start xbean:file:${xml} >>${log} 2>&1 </dev/null &
+echo $! >${pidfile}
+i=0
+until echo | timeout 2 openssl s_client -connect 127.0.0.1:${files.port} >/dev/null 2>&1; do
+  i=$((i + 1)); [ $i -lt 300 ] || { echo "no TLS on ${files.port} after 30 s" >&2; exit 1; }
+  kill -0 "$(cat ${pidfile})" 2>/dev/null || { echo "activemq exited" >&2; exit 1; }
+  sleep 0.1
+done
+`,
+    { mode: 0o755 },
+  );
+  const pid = () => Number((existsSync(pidfile) ? readFileSync(pidfile, 'utf8') : '').trim());
+  const alive = (value: number) => {
+    try {
+      return value > 1 && (process.kill(value, 0), true);
+    } catch {
+      return false;
+    }
+  };
+  await new Promise((resolve) => execFile(ctl, ['start'], resolve)); // a failure to serve shows in output() and alive()
+  const server = {
+    name: 'activemq',
+    port: files.port,
+    pidfile,
+    ctl,
+    output: () => fs.readFile(log, 'utf8').catch(() => ''),
+    alive: () => alive(pid()),
+    async stop() {
+      const last = pid();
+      if (!alive(last)) return;
+      process.kill(last, 'SIGTERM');
+      for (let waited = 0; waited < 10_000 && alive(last); waited += 100) await sleep(100);
+      if (alive(last)) process.kill(last, 'SIGKILL');
+    },
+  };
+  return server;
+}
+
 export interface Handshake {
   /** performance.now() when the handshake ended (or failed). */
   readonly at: number;
@@ -219,7 +357,7 @@ export function startHandshakeLoop(port: number, serverName: string): { records:
 export async function waitServing(server: RunningServer, serverName: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (server.child.exitCode !== null) throw new Error(`${server.name} exited with ${server.child.exitCode}: ${await server.output()}`);
+    if (!server.alive()) throw new Error(`${server.name} exited: ${await server.output()}`);
     const loop = startHandshakeLoop(server.port, serverName);
     await sleep(50);
     const records = await loop.stop();
