@@ -128,7 +128,7 @@ export class CertflowStack extends Stack {
       ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
     // Which host serves which version: the agents' reports in a log group, queried on the dashboard.
-    watchdog.dashboard.addWidgets(new HostInventory(this, 'HostInventory', { bus: this.bus }).widget);
+    watchdog.dashboard.addWidgets(new HostInventory(this, 'HostInventory', { bus: this.bus, alarmTopic: watchdog.topic }).widget);
 
     // Host groups: each gets its topic (every host subscribes a queue of its own), a DLQ with its alarm, and a policy to attach.
     for (const group of config.subscribers) {
