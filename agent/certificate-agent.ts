@@ -80,14 +80,15 @@ export class CertificateAgent {
       if (eventful) this.deps.log.warn('repaired install directory', { certificateId, ...repair });
       const installed = await this.installed(certificateId);
       if (installed) await this.conformPermissions(certificateId, installed.n);
-      if (installed && !installed.reloaded) {
+      const finishReload = installed !== undefined && !installed.reloaded;
+      if (finishReload) {
         this.deps.log.warn('live version was never loaded by the service; reloading', { certificateId, n: installed.n });
         await this.activate(certificateId, installed.n, installed.metadata);
       }
       const outcome = await this.catchUp(certificateId);
-      // Say what this host has at every start: a report of an earlier failure (a first-boot reload with no
-      // service yet) is then followed by this one, and the fleet's view of the host is not left at "failed".
-      const now = outcome.status === 'current' ? await this.installed(certificateId) : undefined;
+      // Say what this host has at every start (unless the reload above just did): a report of an earlier failure (a
+      // first-boot reload with no service yet) is then followed by this one, and the fleet does not keep it "failed".
+      const now = outcome.status === 'current' && !finishReload ? await this.installed(certificateId) : undefined;
       if (now) await this.reportInstalled(certificateId, { ...now.metadata, reloaded: now.reloaded }, undefined);
       return outcome;
     });

@@ -99,6 +99,10 @@ describe('start-up', () => {
     expect(await agent().start(ID)).toEqual({ status: 'current', n: 2, version: 'v2' });
     expect(reload.versions()).toEqual(['v1', 'v2']);
     expect(await installDir.readReloaded(ID)).toBe(2);
+    expect(reporter.installs.map((report) => report.version)).toEqual(['v1', 'v2']); // once each, not again for "current"
+    reporter.installs.length = 0;
+    expect(await agent().start(ID)).toEqual({ status: 'current', n: 2, version: 'v2' });
+    expect(reporter.installs).toEqual([expect.objectContaining({ version: 'v2', reloaded: true, served: 'unknown' })]); // a restart says what it has
   });
 });
 
