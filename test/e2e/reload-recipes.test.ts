@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import { appendEvent } from '../../domain/adapters/local/event-log';
 import { DETAIL_TYPES, type CertificateInstalledEvent, type CertificateReloadFailedEvent } from '../../domain/contracts/events';
@@ -98,6 +98,11 @@ const RECIPES: Recipe[] = [
     restarts: true,
   },
 ];
+
+// The servers start as root and drop to their users, as on a host: the suite runs as root (as .ci/run and the dev container do).
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('test/e2e/reload-recipes.test.ts runs the servers as their own users: run it as root');
+});
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
