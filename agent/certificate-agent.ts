@@ -4,16 +4,16 @@
  * certificate is handled at a time (events, reconcile and start-up never interleave on it).
  */
 import { hostname } from 'node:os';
-import type { CertificateReloadFailedEvent } from '../domain/contracts/events';
+import { SERVED, type CertificateReloadFailedEvent } from '../domain/contracts/events';
 import type { CertificateBundle } from '../domain/core/bundle';
 import type { VersionMetadata } from '../domain/layout/certbot-layout';
 import type { Logger } from '../domain/ports';
 import { verifyBundle } from './bundle-check';
-import { BundleRejected, errorMessage, VersionNotFound } from './errors';
+import { BundleRejected, errorMessage, NotServed, VersionNotFound } from './errors';
 import type { InstallDir } from './install/install-dir';
 import { repairInstall } from './install/repair';
 import { decide, DECISIONS, sameCertificate, type Decision, type InstalledVersion } from './ordering';
-import type { CertificateSource, HostReporter, ReceivedEvent, ReloadAction } from './ports';
+import type { CertificateSource, HostReporter, ReceivedEvent, ReloadAction, ServedEndpoint, ServedVerifier } from './ports';
 import { NOTICE_KINDS, parseStoreNotice, type StoreNotice, type VersionIdentity } from './store-notice';
 
 export interface AgentDeps {
@@ -31,6 +31,8 @@ export interface AgentDeps {
   readonly host?: string;
   /** Root PEMs every installed chain must lead to (the pipeline's anchors for its directory); unchecked without. */
   readonly trustAnchors?: readonly string[];
+  /** After each reload, the endpoints must present the new leaf (--verify-tls); used only with a reload action. */
+  readonly served?: ServedVerifier;
 }
 
 /**
@@ -77,11 +79,18 @@ export class CertificateAgent {
       const eventful = repair.outcome === 'repaired' || repair.removed.length > 0 || repair.brokenLive !== undefined || repair.unknownToStore !== undefined;
       if (eventful) this.deps.log.warn('repaired install directory', { certificateId, ...repair });
       const installed = await this.installed(certificateId);
-      if (installed && !installed.reloaded) {
+      if (installed) await this.conformPermissions(certificateId, installed.n);
+      const finishReload = installed !== undefined && !installed.reloaded;
+      if (finishReload) {
         this.deps.log.warn('live version was never loaded by the service; reloading', { certificateId, n: installed.n });
         await this.activate(certificateId, installed.n, installed.metadata);
       }
-      return this.catchUp(certificateId);
+      const outcome = await this.catchUp(certificateId);
+      // Say what this host has at every start (unless the reload above just did): a report of an earlier failure (a
+      // first-boot reload with no service yet) is then followed by this one, and the fleet does not keep it "failed".
+      const now = outcome.status === 'current' && !finishReload ? await this.installed(certificateId) : undefined;
+      if (now) await this.reportInstalled(certificateId, { ...now.metadata, reloaded: now.reloaded }, undefined);
+      return outcome;
     });
   }
 
@@ -205,7 +214,9 @@ export class CertificateAgent {
     let n: number;
     try {
       // A version already on disk (a rolled-back one, or a crash after writing it) is reused as is.
-      n = (await installDir.findInstalled(certificateId, metadata.fingerprintSha256)) ?? (await installDir.writeVersion(bundle, files));
+      const found = await installDir.findInstalled(certificateId, metadata.fingerprintSha256);
+      if (found !== undefined) await this.conformPermissions(certificateId, found);
+      n = found ?? (await installDir.writeVersion(bundle, files));
     } catch (error) {
       await this.reportFailure({ certificateId, stage: 'install', version, serialNumber: metadata.serialNumber, error: errorMessage(error) });
       throw new InstallFailed(`installing version ${version} failed: ${errorMessage(error)}`, { cause: error });
@@ -225,6 +236,7 @@ export class CertificateAgent {
       await installDir.switchLive(certificateId, n);
       log.info('live switched', { certificateId, n, previous: live, version: metadata.version });
     }
+    let served: ServedEndpoint[] | undefined;
     if (reload) {
       const started = Date.now();
       try {
@@ -232,16 +244,37 @@ export class CertificateAgent {
       } catch (error) {
         return this.rollBack(certificateId, n, lastLoaded, metadata, error);
       }
+      const reloadedMs = Date.now() - started;
+      if (this.deps.served) {
+        try {
+          served = await this.deps.served.confirm(metadata);
+        } catch (error) {
+          return this.rollBack(certificateId, n, lastLoaded, metadata, error);
+        }
+      }
       await installDir.writeReloaded(certificateId, n);
-      log.info('service reloaded', { certificateId, n, version: metadata.version, serialNumber: metadata.serialNumber, action: reload.description, durationMs: Date.now() - started });
+      log.info('service reloaded', {
+        certificateId, n, version: metadata.version, serialNumber: metadata.serialNumber, action: reload.description, durationMs: reloadedMs,
+        served: served ? SERVED.yes : SERVED.unknown, ...(served ? { endpoints: served, servedAfterMs: Date.now() - started } : {}),
+      });
     }
     const pruned = await installDir.prune(certificateId, this.deps.keepVersions, [n]);
     if (pruned.length > 0) log.info('old versions removed', { certificateId, removed: pruned });
-    const { version, serialNumber, notBefore, notAfter } = metadata;
-    await this.report('installed', () => this.deps.reporter?.installed({ certificateId, host: this.host, version, serialNumber, notBefore, notAfter, reloaded: reload !== undefined }));
-    return { status: live === n ? 'reloaded' : 'installed', n, version };
+    await this.reportInstalled(certificateId, { ...metadata, reloaded: reload !== undefined }, served);
+    return { status: live === n ? 'reloaded' : 'installed', n, version: metadata.version };
   }
 
+  /** "Certificate Installed": `served` when the endpoints were seen presenting it, otherwise served "unknown". */
+  private reportInstalled(certificateId: string, installed: VersionMetadata & { reloaded: boolean }, served: ServedEndpoint[] | undefined): Promise<void> {
+    const { version, serialNumber, notBefore, notAfter, reloaded } = installed;
+    const event = {
+      certificateId, host: this.host, version, serialNumber, notBefore, notAfter, reloaded: reloaded && this.deps.reload !== undefined,
+      ...(served ? { served: SERVED.yes, endpoints: served } : { served: SERVED.unknown }),
+    };
+    return this.report('installed', () => this.deps.reporter?.installed(event));
+  }
+
+  /** The reload failed (stage reload) or the service did not serve the new leaf in time (NotServed: stage serve). */
   private async rollBack(certificateId: string, failedN: number, target: number, failed: VersionMetadata, error: unknown): Promise<SyncOutcome> {
     const { installDir, reload, log } = this.deps;
     let rollback: { rolledBackTo: string; rollbackReloaded: boolean; rollbackError?: string } | undefined;
@@ -257,10 +290,18 @@ export class CertificateAgent {
       }
     }
     // Without a version to go back to, the new one stays live and the next delivery retries the reload.
-    const report = { certificateId, stage: 'reload', version: failed.version, serialNumber: failed.serialNumber, error: errorMessage(error), ...rollback } as const;
+    const serve = error instanceof NotServed ? { endpoint: error.endpoint, ...(error.servedSerialNumber ? { servedSerialNumber: error.servedSerialNumber } : {}) } : undefined;
+    const stage = serve ? 'serve' : 'reload';
+    const report = { certificateId, stage, version: failed.version, serialNumber: failed.serialNumber, error: errorMessage(error), ...rollback, ...serve } as const;
     log.error('Certificate Reload Failed', { ...report, host: this.host, n: failedN });
     await this.reportFailure(report, { logged: true });
-    return { status: 'failed', reason: `reload of version ${failed.version} failed: ${report.error}` };
+    return { status: 'failed', reason: `${serve ? 'serving' : 'reload'} of version ${failed.version} failed: ${report.error}` };
+  }
+
+  /** An installed version written under other --owner/--group/--key-mode gets today's. */
+  private async conformPermissions(certificateId: string, n: number): Promise<void> {
+    const changed = await this.deps.installDir.conformPermissions(certificateId, n);
+    if (changed.length > 0) this.deps.log.info('installed files given the configured owner and modes', { certificateId, n, files: changed });
   }
 
   private get host(): string {

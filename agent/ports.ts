@@ -52,6 +52,33 @@ export interface ReloadAction {
   reload(context: ReloadContext): Promise<void>;
 }
 
+/** A TLS endpoint the agent checks after a reload (`--verify-tls host:port`, `--verify-sni name`). */
+export interface TlsEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly serverName?: string;
+  /** As the operator wrote it (logs and reports). */
+  readonly endpoint: string;
+}
+
+/** The leaf an endpoint presented in a handshake (serial as domain/core/certificate.ts writes it: lowercase hex). */
+export interface PresentedLeaf {
+  readonly serialNumber: string;
+  readonly fingerprintSha256: string;
+}
+
+/** One TLS handshake: what the endpoint presents now (rejects when it does not answer within timeoutMs). */
+export type TlsProbe = (endpoint: TlsEndpoint, timeoutMs: number) => Promise<PresentedLeaf>;
+
+export type ServedEndpoint = NonNullable<CertificateInstalledEvent['endpoints']>[number];
+
+/** After a reload: are the endpoints serving this leaf? */
+export interface ServedVerifier {
+  readonly endpoints: readonly string[];
+  /** Resolves once every endpoint presents the leaf; NotServed when one does not within the bound. */
+  confirm(expected: PresentedLeaf): Promise<ServedEndpoint[]>;
+}
+
 /**
  * What the host tells the fleet: "Certificate Installed" after every install, "Certificate Reload
  * Failed" after every failure to verify, install or reload (domain/contracts/events.ts).

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from '../domain/contracts/ids';
 import { parseContract } from '../domain/contracts/parse';
 import { AgentConfigError } from './errors';
+import { parseEndpoint } from './serve/tls-probe';
+import { keyModeProblem } from './install/ownership';
 
 const firstRepeated = (ids: readonly string[]) => ids.find((id, index) => ids.indexOf(id) !== index);
 
@@ -88,6 +90,42 @@ export const SignalReloadSchema = z.object({
 /** A program's own reload action; the action itself is typed in start.ts. */
 export const ActionReloadSchema = z.object({ kind: z.literal('action') });
 
+/** `--verify-tls`: after each reload, these endpoints must present the new leaf within the bound. */
+export const VerifyTlsSchema = z.object({
+  /** host:port, at least one. */
+  endpoints: z
+    .array(z.string().refine((text) => parseOk(text), { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not host:port` }))
+    .min(1, { error: 'is empty: name at least one host:port (--verify-tls)' })
+    .readonly(),
+  /** The SNI name to send (--verify-sni); default none for an IP address, the host name otherwise. */
+  serverName: z.string().min(1).max(253).optional(),
+  /** How long the new certificate may take to be served after the reload. Default DEFAULT_VERIFY_TIMEOUT_MS. */
+  timeoutMs: z.number().positive({ error: (issue) => `must be positive, got ${String(issue.input)}` }).optional(),
+});
+
+const parseOk = (text: string) => {
+  try {
+    parseEndpoint(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Who may read the installed files: for a service that drops privileges (--owner, --group, --key-mode). */
+export const FilePermissionsSchema = z.object({
+  /** User name or uid that owns every installed file (changing it needs root). */
+  owner: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+  /** Group name or gid of every installed file (the agent's user must be in it, or root). */
+  group: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+  /** Mode of private files (keys, keystores, passwords): default 0o600; e.g. 0o640 for a service reading them through its group. */
+  keyMode: z
+    .number()
+    .int()
+    .refine((mode) => keyModeProblem(mode) === undefined, { error: (issue) => keyModeProblem(issue.input as number) ?? 'invalid' })
+    .optional(),
+});
+
 const keepRule = (input: unknown) => `must be an integer ≥ 2 (the live version and one to roll back to), got ${String(input)}`;
 
 const kindOf = (kinds: string) => (issue: { code: string }) => (issue.code === 'invalid_union' ? `is not one of ${kinds}` : undefined);
@@ -114,6 +152,10 @@ export const AgentSettingsSchema = z.object({
   host: z.string().min(1).max(128).optional(),
   /** PEM files of the roots every installed chain must lead to (--trust-anchor). Without, chains are checked up to their own top. */
   trustAnchorFiles: z.array(z.string().min(1)).min(1, { error: 'is empty: name at least one PEM file, or leave it out' }).readonly().optional(),
+  /** After a reload, check what the service presents (--verify-tls). Skipped without a reload action. */
+  verifyTls: VerifyTlsSchema.optional(),
+  /** Ownership and private-file mode of what is installed (default: the agent's user, 0600). */
+  files: FilePermissionsSchema.optional(),
 });
 
 /** startAgent's: events arrive too, so AWS mode needs where they arrive (`--once` does without). */
@@ -135,6 +177,8 @@ export type LocalSourceSettings = z.input<typeof LocalSourceSchema>;
 export type AwsSourceSettings = z.input<typeof AwsSourceSchema>;
 export type CommandReloadSettings = z.input<typeof CommandReloadSchema>;
 export type SignalReloadSettings = z.input<typeof SignalReloadSchema>;
+export type VerifyTlsSettings = z.input<typeof VerifyTlsSchema>;
+export type FilePermissionsSettings = z.input<typeof FilePermissionsSchema>;
 
 /**
  * Check the settings among `options` (other fields are left alone), or throw AgentConfigError:

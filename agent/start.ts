@@ -14,6 +14,7 @@ import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { splitPemChain } from '../domain/core/certificate';
 import type { Logger } from '../domain/ports';
 import { jsonLogger } from '../domain/logging/logger';
+import { HealingQueueSource } from './adapters/aws/healing-queue-source';
 import { HostQueue } from './adapters/aws/host-queue';
 import { SecretsManagerCertificateSource } from './adapters/aws/secrets-manager-source';
 import { SqsEventSource } from './adapters/aws/sqs-event-source';
@@ -23,9 +24,12 @@ import { CertificateAgent, type SyncOutcome } from './certificate-agent';
 import { AgentConfigError } from './errors';
 import { runEventLoop, runPeriodically, runReconcileLoop } from './event-loop';
 import { InstallDir, type InstallDirOptions } from './install/install-dir';
-import type { CertificateSource, EventSource, HostReporter, ReloadAction } from './ports';
+import type { CertificateSource, EventSource, HostReporter, ReloadAction, ServedVerifier, TlsProbe } from './ports';
 import { commandReload } from './reload/command';
 import { signalReload } from './reload/signal';
+import { servedVerifier } from './serve/served-check';
+import { parseEndpoint, probeTls } from './serve/tls-probe';
+import { DEFAULT_KEY_MODE, resolveOwnership } from './install/ownership';
 import { EventBridgeReporter, EventFileReporter } from './reporters';
 import { checkAgentSettings, type AgentSettings, type AwsSourceSettings, type CommandReloadSettings, type LocalSourceSettings, type SignalReloadSettings } from './settings';
 
@@ -55,6 +59,8 @@ export interface StartAgentOptions extends Omit<AgentSettings, 'source' | 'reloa
   readonly now?: () => Date;
   /** Test seam (fault injection while writing a version). */
   readonly installHooks?: InstallDirOptions;
+  /** Test seam: the TLS handshake behind verifyTls (default a real one). */
+  readonly tlsProbe?: TlsProbe;
 }
 
 export interface RunningAgent {
@@ -74,6 +80,8 @@ export interface OnceResult {
 }
 
 export const DEFAULT_RELOAD_TIMEOUT_MS = 120_000;
+/** How long a reloaded service may take to present the new certificate (--verify-timeout). Measured (docs/agent.md): 0.04–1.5 s after a reload, 6–7 s for an ActiveMQ restart. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 30_000;
 const DEFAULT_RECONCILE_MS = 60 * 60_000;
 
 function reloadAction(options: ReloadOptions | undefined): ReloadAction | undefined {
@@ -168,11 +176,15 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
   const installDir = path.resolve(options.installDir);
   await fs.mkdir(installDir, { recursive: true, mode: 0o755 });
   const reload = reloadAction(options.reload);
+  const permissions = await filePermissions(options);
+  const served = reload ? verifier(options) : undefined;
+  if (options.verifyTls && !reload) log.info('--verify-tls skipped: no reload action (files only, e.g. first boot before the service starts)', { endpoints: options.verifyTls.endpoints });
   const agent = new CertificateAgent({
     certificateIds: options.certificateIds,
     source: wiring.certificates,
-    installDir: new InstallDir(installDir, options.installHooks),
+    installDir: new InstallDir(installDir, { ...options.installHooks, ...(permissions ? { permissions } : {}) }),
     reload,
+    ...(served ? { served } : {}),
     reporter: options.reporter ?? wiring.reporter,
     log,
     now,
@@ -180,8 +192,24 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     host,
     ...(trustAnchors ? { trustAnchors } : {}),
   });
-  log.info('agent starting', { certificateIds: options.certificateIds, installDir, source: options.source.kind, reload: reload?.description ?? 'none' });
+  log.info('agent starting', {
+    certificateIds: options.certificateIds, installDir, source: options.source.kind, reload: reload?.description ?? 'none',
+    verifyTls: served?.endpoints ?? 'off', ...(permissions ? { files: { ...permissions, privateMode: `0${permissions.privateMode.toString(8)}` } } : {}),
+  });
   return { log, agent, wiring };
+}
+
+function verifier(options: StartAgentOptions): ServedVerifier | undefined {
+  const { verifyTls } = options;
+  if (!verifyTls) return undefined;
+  const endpoints = verifyTls.endpoints.map((text) => ({ ...parseEndpoint(text), ...(verifyTls.serverName ? { serverName: verifyTls.serverName } : {}) }));
+  return servedVerifier({ endpoints, probe: options.tlsProbe ?? probeTls, timeoutMs: verifyTls.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS });
+}
+
+async function filePermissions(options: StartAgentOptions) {
+  if (!options.files) return undefined;
+  const { keyMode, ...owner } = options.files;
+  return { privateMode: keyMode ?? DEFAULT_KEY_MODE, ...(await resolveOwnership(owner)) };
 }
 
 /** Every certificate in the PEM files, each file holding at least one. */
@@ -208,7 +236,7 @@ async function startUp(agent: CertificateAgent, certificateIds: readonly string[
 }
 
 /** A reload that outlasts the visibility timeout gets the message delivered again while it runs. */
-async function checkQueue(events: SqsEventSource, options: StartAgentOptions, log: Logger): Promise<void> {
+async function checkQueue(events: SqsEventSource | HealingQueueSource, options: StartAgentOptions, log: Logger): Promise<void> {
   let settings;
   try {
     settings = await events.settings();
@@ -222,12 +250,12 @@ async function checkQueue(events: SqsEventSource, options: StartAgentOptions, lo
   if (settings.maxReceiveCount === undefined) log.warn('the queue has no dead-letter queue: a failing event is retried forever', { queueUrl: events.queueUrl });
 }
 
-/** Join the group's topic with this host's own queue, then sweep peers gone for good (a failed sweep is only logged). */
-async function joinGroup(hostQueue: HostQueue, options: StartAgentOptions, log: Logger): Promise<SqsEventSource> {
+/** Join the group's topic with this host's own queue (healed if it vanishes), then sweep peers gone for good (a failed sweep is only logged). */
+async function joinGroup(hostQueue: HostQueue, options: StartAgentOptions, log: Logger): Promise<HealingQueueSource> {
   const source = options.source as Extract<AgentSourceOptions, { kind: 'aws' }>;
   const { queueUrl } = await hostQueue.join();
   await sweepQuietly(hostQueue, log);
-  return new SqsEventSource(source.sqsClient ?? new SQSClient({ region: source.region }), queueUrl);
+  return new HealingQueueSource(source.sqsClient ?? new SQSClient({ region: source.region }), hostQueue, queueUrl, log);
 }
 
 async function sweepQuietly(hostQueue: HostQueue, log: Logger): Promise<void> {
@@ -243,7 +271,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const { hostQueue } = wiring;
   // Subscribed before catching up: a renewal in between is then both in the store and on the queue, never in neither.
   const events = hostQueue ? await joinGroup(hostQueue, options, log) : wiring.events;
-  if (events instanceof SqsEventSource) await checkQueue(events, options, log);
+  if (events instanceof SqsEventSource || events instanceof HealingQueueSource) await checkQueue(events, options, log);
   const startup = await startUp(agent, options.certificateIds);
   const controller = new AbortController();
   const { signal } = controller;
@@ -251,7 +279,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const loops = [
     events ? runEventLoop({ agent, events, log, signal }) : undefined,
     intervalMs > 0 ? runReconcileLoop({ agent, certificateIds: options.certificateIds, intervalMs, signal }) : undefined,
-    hostQueue && events instanceof SqsEventSource
+    hostQueue && events instanceof HealingQueueSource
       ? runPeriodically(HEARTBEAT_MS, signal, async () => {
           try {
             await hostQueue.heartbeat(events.queueUrl);

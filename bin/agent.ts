@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AgentConfigError, leaveGroup, runOnce, startAgent, type AgentSourceOptions, type ReloadOptions, type StartAgentOptions } from '../agent';
+import { parseKeyMode } from '../agent/install/ownership';
 
 export { runOnce, startAgent } from '../agent';
 export type { OnceResult, RunningAgent, StartAgentOptions } from '../agent';
@@ -36,6 +37,10 @@ Certificates and files:
   --keep <n>                    installed versions kept per certificate (default 5)
   --trust-anchor <pem file>     install only chains leading to a root in this file (repeatable): the
                                 roots configured for the pipeline's ACME directory
+  --owner <user|uid>            owner of the installed files (needs root)
+  --group <group|gid>           group of the installed files, e.g. the service's (mosquitto)
+  --key-mode <mode>             mode of private files (keys, keystores, keystore.pass): default 0600;
+                                0640 with --group for a service that reads them as its own user
 
 Reload (at most one; none = files only, for services that read them at start):
   --reload-command '<cmd>'      run with /bin/sh -c; gets CERTFLOW_CERTIFICATE_ID, CERTFLOW_VERSION,
@@ -43,10 +48,16 @@ Reload (at most one; none = files only, for services that read them at start):
   --reload-timeout <seconds>    kill the command's process group after this long (default 120)
   --reload-signal <HUP|USR1|…>  send a signal to the pid in --pidfile
   --pidfile <file>
+  --verify-tls <host:port>      after each reload, connect and require the new certificate there
+                                (repeatable); not in time = a failed reload (stage serve): roll back
+  --verify-sni <name>           the server name to send (default the host, none for an IP)
+  --verify-timeout <seconds>    how long the new certificate may take to be served (default 30)
 
 Mode:
   --once                        install the current version(s) and exit: 0 installed or already
-                                current, 1 with the reason otherwise (init containers, cron)
+                                current, 1 with the reason otherwise (init containers, cron).
+                                First boot, before the service starts: --once without a reload flag
+                                (files only; --verify-tls is skipped)
   --reconcile-minutes <n>       check the store for missed versions every n minutes (default 60, 0 = off)
   --leave                       AWS: this host leaves its group for good (scale-in): remove its queue
                                 and subscription, then exit (peers also sweep queues silent for 3 days)
@@ -115,6 +126,12 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
         'reload-timeout': { type: 'string' },
         'reload-signal': { type: 'string' },
         pidfile: { type: 'string' },
+        'verify-tls': { type: 'string', multiple: true },
+        'verify-sni': { type: 'string' },
+        'verify-timeout': { type: 'string' },
+        owner: { type: 'string' },
+        group: { type: 'string' },
+        'key-mode': { type: 'string' },
         once: { type: 'boolean', default: false },
         'reconcile-minutes': { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -167,6 +184,20 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
     reload = { kind: 'signal', signal: signalName(signal), target: { pidfile: values.pidfile! } };
   }
 
+  const endpoints = values['verify-tls'];
+  if (endpoints === undefined && (values['verify-sni'] !== undefined || values['verify-timeout'] !== undefined)) fail('--verify-sni and --verify-timeout apply to --verify-tls <host:port>');
+  const verifyTimeout = positiveNumber('--verify-timeout', values['verify-timeout']);
+  const verifyTls = endpoints && {
+    endpoints,
+    ...(values['verify-sni'] ? { serverName: values['verify-sni'] } : {}),
+    ...(verifyTimeout !== undefined ? { timeoutMs: verifyTimeout * 1000 } : {}),
+  };
+  const files = {
+    ...(values.owner !== undefined ? { owner: values.owner } : {}),
+    ...(values.group !== undefined ? { group: values.group } : {}),
+    ...(values['key-mode'] !== undefined ? { keyMode: parseKeyMode(values['key-mode']) } : {}),
+  };
+
   const reconcileMinutes = positiveNumber('--reconcile-minutes', values['reconcile-minutes'], true);
   const keep = positiveNumber('--keep', values.keep);
   return {
@@ -178,6 +209,8 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
       installDir: values.dir ?? '',
       host: values.host,
       ...(values['trust-anchor'] ? { trustAnchorFiles: values['trust-anchor'] } : {}),
+      ...(verifyTls ? { verifyTls } : {}),
+      ...(Object.keys(files).length > 0 ? { files } : {}),
       source,
       reload,
       keepVersions: keep,

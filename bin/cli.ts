@@ -215,8 +215,8 @@ certflow local start while it runs (docs/reference/cli.md "Fast local path").`,
       'after',
       `${examples('certflow rollback demo1', 'certflow rollback demo1 --to 1 --json')}
 
-Agents install what the store calls current again ("Certificate Rolled Back"); to move one host
-by hand: docs/how-to/rotate.md.`,
+Agents follow it: woken by "${ROLLED_BACK}", each installs and reloads what the store now calls
+current (within a second here); one that missed the event does at its next reconcile or start.`,
     )
     .action(async (id: string, options: Mode & { to?: string; json?: boolean }) =>
       setCode((await onAws(options, (aws, ctx) => aws.awsRollback(ctx, id, options))) ?? (await (await local()).rollbackCommand(id, options))),

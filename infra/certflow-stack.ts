@@ -117,7 +117,7 @@ export class CertflowStack extends Stack {
       ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
     // Which host serves which version: the agents' reports in a log group, queried on the dashboard.
-    const inventory = new HostInventory(this, 'HostInventory', { bus: this.bus });
+    const inventory = new HostInventory(this, 'HostInventory', { bus: this.bus, alarmTopic: watchdog.topic });
     watchdog.dashboard.addWidgets(inventory.widget);
     // What scripts/smoke-host-inventory.sh reads (docs/how-to/deploy.md).
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'certflow agent --event-bus' });

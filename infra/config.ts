@@ -21,6 +21,7 @@ import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, 
 import { LifetimeDaysSchema } from '../domain/contracts/request';
 import { lifetimeProblem, SHORT_LIVED_MAX_DAYS } from '../domain/core/private-ca';
 import { scanIntervalProblem } from '../domain/core/private-renewal';
+import { overlappingGroups } from '../agent/fleet/host-queue-plan';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -260,6 +261,17 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
   const privateCa = config.privateCa;
   const lifetime = privateCa ? lifetimeProblem(privateCa.defaultLifetimeDays, privateCa.mode) : undefined;
   if (lifetime) ctx.addIssue({ code: 'custom', path: ['privateCa', 'defaultLifetimeDays'], message: lifetime });
+  const groups = config.subscribers.map((subscriber) => subscriber.name);
+  groups.forEach((name, index) => {
+    if (groups.indexOf(name) !== index) ctx.addIssue({ code: 'custom', path: ['subscribers', index, 'name'], message: `duplicate group '${name}'` });
+  });
+  for (const [covering, covered] of overlappingGroups(groups)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['subscribers', groups.indexOf(covered), 'name'],
+      message: `'${covered}' starts with '${covering}-': the host queues of group '${covering}' (certflow-${covering}-*) would include this group's, and their host names could collide; rename one group`,
+    });
+  }
   // A certificate with a problem of its own (the fields above) has it reported once, not again as a request.
   const faulty = new Set(ctx.issues.filter((issue) => issue.path?.[0] === 'certificates').map((issue) => issue.path?.[1]));
   const seen = new Set<string>();

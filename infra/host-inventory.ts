@@ -22,8 +22,10 @@
  * The log group is not KMS-encrypted, like the stack's other log groups: the reports carry only
  * public identifiers (host id, version id, serial), never key material.
  */
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,6 +36,8 @@ import { ungrantedTarget } from './subscriber';
 export interface HostInventoryProps {
   /** The bus the agents publish their reports on (the pipeline's). */
   readonly bus: events.IEventBus;
+  /** Where the "renewed but not served" alarm notifies (the watchdog's topic). */
+  readonly alarmTopic?: sns.ITopic;
   /** How long the reports are kept (default one year). */
   readonly retention?: logs.RetentionDays;
 }
@@ -50,12 +54,12 @@ export const HOST_REPORT_PATTERN: events.EventPattern = { source: [EVENT_SOURCE]
  */
 export const WHICH_HOST_SERVES_WHICH_VERSION = [
   'fields @timestamp as at, detail.certificateId as certificateId, detail.host as host, `detail-type` as report',
-  'fields detail.version as version, detail.serialNumber as serial, detail.reloaded as reloaded',
-  'fields detail.stage as stage, detail.error as error, detail.rolledBackTo as rolledBackTo',
+  'fields detail.version as version, detail.serialNumber as serial, detail.reloaded as reloaded, detail.served as served',
+  'fields detail.stage as stage, detail.error as error, detail.rolledBackTo as rolledBackTo, detail.servedSerialNumber as servedInstead',
   `filter source = "${EVENT_SOURCE}" and report in [${HOST_DETAIL_TYPES.map((type) => `"${type}"`).join(', ')}]`,
   'sort @timestamp desc',
   'dedup certificateId, host, report',
-  'display certificateId, host, report, version, serial, at, reloaded, stage, error, rolledBackTo',
+  'display certificateId, host, report, version, serial, at, reloaded, served, stage, error, rolledBackTo, servedInstead',
   'limit 10000',
 ] as const;
 
@@ -63,10 +67,19 @@ export const WHICH_HOST_SERVES_WHICH_VERSION = [
 export const logGroupTargetArn = (logGroup: logs.ILogGroup): string =>
   Stack.of(logGroup).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
+/** The metric of "Certificate Reload Failed" reports with stage serve (a reload the endpoint did not follow). */
+export const NOT_SERVED_METRIC = { namespace: 'certflow', metricName: 'NotServed' } as const;
+
 export class HostInventory extends Construct {
   readonly rule: events.Rule;
   readonly logGroup: logs.LogGroup;
   readonly widget: cloudwatch.LogQueryWidget;
+  /**
+   * "Renewed but not served": a host reloaded a renewal but its endpoint kept presenting another
+   * certificate (--verify-tls; stage serve, rolled back). A host that reports nothing at all
+   * shows in the query (its install row stays on the older version), not here.
+   */
+  readonly notServedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: HostInventoryProps) {
     super(scope, id);
@@ -94,6 +107,24 @@ export class HostInventory extends Construct {
         }),
       ],
     });
+    new logs.MetricFilter(this, 'NotServedReports', {
+      logGroup: this.logGroup,
+      // Only "Certificate Reload Failed" has a stage; serve is the endpoint check.
+      filterPattern: logs.FilterPattern.stringValue('$.detail.stage', '=', 'serve'),
+      metricNamespace: NOT_SERVED_METRIC.namespace,
+      metricName: NOT_SERVED_METRIC.metricName,
+      metricValue: '1',
+    });
+    this.notServedAlarm = new cloudwatch.Alarm(this, 'NotServed', {
+      alarmDescription:
+        'certflow: renewed but not served: after a reload a host saw its endpoint present another certificate (--verify-tls) and rolled back. See "Which host serves which version" and the "Certificate Reload Failed" report (stage serve).',
+      metric: new cloudwatch.Metric({ ...NOT_SERVED_METRIC, statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.notServedAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
     this.widget = new cloudwatch.LogQueryWidget({
       title: 'Which host serves which version',
       logGroupNames: [this.logGroup.logGroupName],

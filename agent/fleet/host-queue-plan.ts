@@ -25,6 +25,16 @@ export function hostQueueName(queuePrefix: string, hostId: string): string {
   return `${queuePrefix}${safe.slice(0, Math.max(0, room - HASH_LENGTH - 1))}-${hash}`;
 }
 
+/**
+ * Groups whose host queues could mix: group `brokers` has queues `certflow-brokers-*`, which take
+ * in every queue of a group `brokers-eu` (its host policy and its sweep would cover them), and
+ * host `eu-x` of `brokers` and host `x` of `brokers-eu` would share `certflow-brokers-eu-x`.
+ * Such names are refused by the config: each pair [covering, covered].
+ */
+export function overlappingGroups(names: readonly string[]): [string, string][] {
+  return names.flatMap((a) => names.filter((b) => a !== b && b.startsWith(`${a}-`)).map((b): [string, string] => [a, b]));
+}
+
 /** `arn:aws:sqs:<region>:<account>:<name>`, in the topic's partition, region and account. */
 export function queueArnBesideTopic(topicArn: string, queueName: string): string {
   const parts = topicArn.split(':');

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { LocalEventLog, type LocalEvent } from '../../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
-import { hostInventory, hostsOf, hostVerdict, type HostState } from '../../domain/core/host-inventory';
+import { hostInventory, hostsOf, hostVerdict, notServed, servedOf, type HostState } from '../../domain/core/host-inventory';
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
@@ -34,6 +34,9 @@ function daysLeft(notAfter: string, now = Date.now()): number {
 
 // ---- list / status / history / rollback -------------------------------------------------------
 
+/** A renewal older than this that a host has not reported served is "renewed but not served" (hosts take seconds; reconcile hourly). */
+const NOT_SERVED_GRACE_MS = 10 * 60_000;
+
 /** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
 function hostRow(state: HostState, currentVersion: string | undefined) {
   const { host, installed, failure, lastReportAt } = state;
@@ -44,6 +47,9 @@ function hostRow(state: HostState, currentVersion: string | undefined) {
     serialNumber: installed?.serialNumber ?? null,
     installedAt: installed?.at ?? null,
     reloaded: installed?.reloaded ?? null,
+    /** true: its endpoints presented it (--verify-tls); "unknown": not checked. */
+    served: servedOf(state) ?? null,
+    endpoints: installed?.endpoints ?? [],
     ...(failure ? { lastFailure: failure } : {}),
     lastReportAt,
   };
@@ -51,7 +57,7 @@ function hostRow(state: HostState, currentVersion: string | undefined) {
 type HostRow = ReturnType<typeof hostRow>;
 
 function hostsTable(rows: readonly (HostRow & { certificateId?: string })[], withId: boolean): string {
-  const header = [...(withId ? ['ID'] : []), 'HOST', 'VERSION', 'SERIAL', 'INSTALLED AT', 'STATE'];
+  const header = [...(withId ? ['ID'] : []), 'HOST', 'VERSION', 'SERIAL', 'INSTALLED AT', 'STATE', 'SERVED'];
   return table(
     header,
     rows.map((row) => [
@@ -63,6 +69,7 @@ function hostsTable(rows: readonly (HostRow & { certificateId?: string })[], wit
       row.lastFailure
         ? `failed ${row.lastFailure.at} ${row.lastFailure.stage} of version ${row.lastFailure.version}: ${row.lastFailure.error}${row.lastFailure.rolledBackTo ? ` (rolled back to ${row.lastFailure.rolledBackTo})` : ''}`
         : row.verdict === 'current' ? 'current' : 'not current',
+      row.served === true ? row.endpoints.map((endpoint) => `${endpoint.endpoint} ${endpoint.serialNumber}`).join(', ') : (row.served ?? '-'),
     ]),
   );
 }
@@ -151,10 +158,16 @@ function eventLine(event: LoggedEvent): string {
 
 export async function statusCommand(id: string, options: { json?: boolean }): Promise<number> {
   const { versions, current, events, failure, state, lease } = await certificateRecord(id);
-  const hosts = hostInventory(events).map((host) => hostRow(host, current?.version));
+  const states = hostInventory(events).filter((host) => host.certificateId === id);
+  const hosts = states.map((host) => hostRow(host, current?.version));
+  // When the current version was announced (renewed, or made current again by a rollback).
+  const announcedAt = current
+    ? events.findLast((event) => ['Certificate Renewed', 'Certificate Rolled Back'].includes(event['detail-type']) && event.detail.version === current.version)?.time
+    : undefined;
+  const unserved = current && announcedAt ? notServed(states, { currentVersion: current.version, renewedAt: announcedAt, now: new Date(), graceMs: NOT_SERVED_GRACE_MS }) : [];
   const next = nextRenewal(plannedRenewals({ declared: [], stored: state ? [state] : [], now: new Date() }).get(id));
   if (options.json) {
-    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lease, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts });
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lease, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts, notServed: unserved });
     return EXIT.ok;
   }
   out(`${id}`);
@@ -174,6 +187,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
   printVersions(versions, current?.version);
   out('');
   out(hosts.length ? hostsTable(hosts, false) : 'no host has reported installing it (agents append "Certificate Installed" to events.jsonl)');
+  if (current && unserved.length > 0) out(`\nrenewed but not served: ${unserved.map(({ host, reason }) => `${host} (${reason})`).join(', ')}`);
   return EXIT.ok;
 }
 

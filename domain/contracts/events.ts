@@ -74,6 +74,18 @@ export const CertificateRolledBackSchema = z
 /** Which host serves which version: the agents' own report, for the inventory and the dashboard. */
 export const HostSchema = z.string().min(1).max(128).describe('The agent\'s host id (--host, default the host name)');
 
+/** `--verify-tls`: whether the service presents the installed certificate (unknown: not checked). */
+export const SERVED = { yes: true, unknown: 'unknown' } as const;
+const ServedSchema = z.union([z.literal(SERVED.yes), z.literal(SERVED.unknown)]);
+
+export const EndpointSchema = z.string().min(1).max(300).describe('host:port the agent connected to (--verify-tls)');
+
+const ServedEndpointSchema = z.object({
+  endpoint: EndpointSchema,
+  serverName: z.string().min(1).max(253).optional().describe('The SNI name sent (--verify-sni)'),
+  serialNumber: SerialNumberSchema.describe('The serial of the leaf it presented'),
+});
+
 export const CertificateInstalledSchema = z
   .object({
     certificateId: CertificateIdSchema,
@@ -83,22 +95,30 @@ export const CertificateInstalledSchema = z
     notBefore: TimestampSchema,
     notAfter: TimestampSchema,
     reloaded: z.boolean().describe('A reload action ran and succeeded (false: the service reads the files when it starts)'),
+    served: ServedSchema.optional().describe(
+      'true: every --verify-tls endpoint presented this certificate after the reload; "unknown": not checked (no --verify-tls, or no reload). Absent in reports of agents before #20: unknown',
+    ),
+    endpoints: z.array(ServedEndpointSchema).min(1).optional().describe('With served true: the endpoints checked and the serial each presented'),
   })
   .meta({ title: `${DETAIL_TYPES.installed} (detail)`, description: detailOf(DETAIL_TYPES.installed, ': a host serves this version now.') });
 
-export const HOST_FAILURE_STAGES = ['verify', 'install', 'reload'] as const;
+export const HOST_FAILURE_STAGES = ['verify', 'install', 'reload', 'serve'] as const;
 
 export const CertificateReloadFailedSchema = z
   .object({
     certificateId: CertificateIdSchema,
     host: HostSchema,
-    stage: z.enum(HOST_FAILURE_STAGES).describe('verify: the version was refused; install: writing it failed; reload: the service did not take it'),
+    stage: z
+      .enum(HOST_FAILURE_STAGES)
+      .describe('verify: the version was refused; install: writing it failed; reload: the service did not take it; serve: it reloaded but did not present the new certificate in time (--verify-tls)'),
     version: VersionSchema.describe('The store version that failed'),
     serialNumber: SerialNumberSchema.optional().describe('Absent when the version could not be read'),
     error: z.string().min(1),
     rolledBackTo: VersionSchema.optional().describe('The version live/<id> points at again, when there was one to go back to'),
     rollbackReloaded: z.boolean().optional().describe('Whether the service reloaded the rolled-back version'),
     rollbackError: z.string().optional(),
+    endpoint: EndpointSchema.optional().describe('Stage serve: the endpoint that did not present the new certificate'),
+    servedSerialNumber: SerialNumberSchema.optional().describe('Stage serve: the serial that endpoint presented instead, when it answered'),
   })
   .meta({
     title: `${DETAIL_TYPES.reloadFailed} (detail)`,

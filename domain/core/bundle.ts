@@ -13,8 +13,11 @@ export { BUNDLE_SCHEMA, type CertificateBundle };
 /** The files known to be public: certificates, truststores, the version's metadata. Anything else is written 0600. */
 export const PUBLIC_FILES: ReadonlySet<string> = new Set(['cert.pem', 'chain.pem', 'fullchain.pem', 'truststore.jks', 'truststore.p12', 'metadata.json']);
 
-/** A version file's mode: world-readable only when it is known to be public (an unknown file could be a key). */
-export const fileMode = (name: string): number => (PUBLIC_FILES.has(name) ? 0o644 : 0o600);
+/**
+ * A version file's mode: world-readable only when it is known to be public (an unknown file could
+ * be a key); private files get `privateMode` (0600 unless the host agent is told --key-mode).
+ */
+export const fileMode = (name: string, privateMode = 0o600): number => (PUBLIC_FILES.has(name) ? 0o644 : privateMode);
 
 /** Every file of a version, metadata.json excepted (it names the version, known at promote time). */
 export function materialFiles(material: CertificateMaterial): Record<string, Uint8Array> {

@@ -10,6 +10,7 @@ import {
   CertificateReloadFailedSchema,
   DETAIL_TYPES,
   EVENT_SOURCE,
+  SERVED,
   type CertificateInstalledEvent,
   type CertificateReloadFailedEvent,
 } from '../contracts/events';
@@ -84,6 +85,38 @@ export function hostInventory(events: Iterable<ReportEnvelope>): HostState[] {
 /** The hosts of one certificate. */
 export function hostsOf(states: readonly HostState[], certificateId: string): HostState[] {
   return states.filter((state) => state.certificateId === certificateId);
+}
+
+/** Whether the host saw its endpoints present what it installed (--verify-tls); "unknown" for reports without. */
+export function servedOf(state: HostState): true | 'unknown' | undefined {
+  return state.installed ? (state.installed.served ?? SERVED.unknown) : undefined;
+}
+
+/** Why a host does not (yet) serve the current version, after a renewal: see notServed. */
+export const NOT_SERVED = {
+  /** Its last report is a failure (verify, install, reload or serve). */
+  failed: 'failed',
+  /** It has not reported installing the current version. */
+  notInstalled: 'not installed',
+  /** It installed the current version but did not check the endpoint (no --verify-tls). */
+  servedUnknown: 'served unknown',
+} as const;
+export type NotServedReason = (typeof NOT_SERVED)[keyof typeof NOT_SERVED];
+
+/**
+ * "Renewed but not served": once `graceMs` has passed since the current version was stored, the
+ * hosts of that certificate that have not reported it served, each with why. Pure.
+ */
+export function notServed(
+  states: readonly HostState[],
+  { currentVersion, renewedAt, now, graceMs }: { currentVersion: string; renewedAt: string; now: Date; graceMs: number },
+): { host: string; reason: NotServedReason }[] {
+  if (now.getTime() - Date.parse(renewedAt) < graceMs) return [];
+  return states.flatMap((state): { host: string; reason: NotServedReason }[] => {
+    if (state.failure) return [{ host: state.host, reason: NOT_SERVED.failed }];
+    if (state.installed?.version !== currentVersion) return [{ host: state.host, reason: NOT_SERVED.notInstalled }];
+    return servedOf(state) === true ? [] : [{ host: state.host, reason: NOT_SERVED.servedUnknown }];
+  });
 }
 
 export function hostVerdict(state: HostState, currentVersion: string | undefined): HostVerdict {

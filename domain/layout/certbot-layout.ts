@@ -12,7 +12,8 @@
  * fsynced. A crash at any point leaves the previous `live/<id>` or the new one, plus leftovers
  * (staging folders, temporary links) that `stagingDirs` and `temporaryLinks` name for repair.
  * Files known to be public (PUBLIC_FILES: certificates, truststores) and metadata.json are 0644;
- * every other file, private keys, keystores, passwords and anything unknown, is 0600.
+ * every other file, private keys, keystores, passwords and anything unknown, is 0600 (or the
+ * `permissions.privateMode` the host agent is given, never readable by others).
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
@@ -21,7 +22,7 @@ import { parseContract } from '../contracts/parse';
 import { fileMode, metadataJson } from '../core/bundle';
 import type { CertificateMetadata } from '../core/certificate';
 import { isErrno, StoreInconsistent } from '../core/errors';
-import { DurableFs, type FsPort } from './durable-fs';
+import { DurableFs, type FileOwner, type FsPort } from './durable-fs';
 
 export const STAGING_PREFIX = '.staging-';
 const METADATA = 'metadata.json';
@@ -32,6 +33,8 @@ export type { VersionMetadata };
 export interface CertbotLayoutOptions {
   /** The file system (default node:fs/promises); tests pass one that records or interrupts the steps. */
   readonly fs?: FsPort;
+  /** Mode of private files (default 0600) and owner of every file of a version (the host agent's --key-mode, --owner, --group). */
+  readonly permissions?: { readonly privateMode?: number } & FileOwner;
   /** Test seam: called after each file of a version reached the disk (fault injection). */
   readonly afterFileWritten?: (name: string) => void | Promise<void>;
 }
@@ -123,6 +126,7 @@ export class CertbotLayout {
     const archive = this.archiveDir(certificateId);
     await this.files.ensureDir(archive);
     const staging = path.join(archive, `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
+    const { permissions } = this.layoutOptions;
     await this.files.fs.mkdir(staging, { mode: 0o755 });
     const metadataFor = (n: number) =>
       metadataJson({ metadata: version.metadata, formats: version.formats, version: typeof version.version === 'string' ? version.version : version.version(n) });
@@ -133,7 +137,7 @@ export class CertbotLayout {
       // In parallel, so the fsyncs overlap instead of queueing; all settle before any cleanup.
       const written = await Promise.allSettled(
         Object.entries(all).map(async ([name, data]) => {
-          await this.files.createFile(path.join(staging, name), data, fileMode(name));
+          await this.files.createFile(path.join(staging, name), data, fileMode(name, permissions?.privateMode), permissions);
           await this.layoutOptions.afterFileWritten?.(name);
         }),
       );
@@ -149,7 +153,7 @@ export class CertbotLayout {
           n += 1; // another writer on the same folder took the number
           if (metadataFor(n) !== metadata) {
             metadata = metadataFor(n);
-            await this.files.replaceFile(path.join(staging, METADATA), metadata, 0o644);
+            await this.files.replaceFile(path.join(staging, METADATA), metadata, 0o644, permissions);
           }
         }
       }
@@ -165,6 +169,35 @@ export class CertbotLayout {
   async switchLive(certificateId: string, n: number): Promise<void> {
     await this.files.ensureDir(path.dirname(this.liveLink(certificateId)));
     await this.files.replaceSymlink(this.liveLink(certificateId), path.join('..', 'archive', certificateId, String(n)));
+  }
+
+  /**
+   * Give a version written earlier today's owner and modes (the agent restarted with other
+   * --owner/--group/--key-mode); nothing to do without `permissions`. Returns the files changed.
+   */
+  async conformPermissions(certificateId: string, n: number): Promise<string[]> {
+    const { permissions } = this.layoutOptions;
+    if (!permissions) return [];
+    const dir = this.versionDir(certificateId, n);
+    const changed: string[] = [];
+    for (const name of await this.files.readdirOrEmpty(dir)) {
+      const file = path.join(dir, name);
+      const stat = await this.files.fs.lstat(file);
+      if (!stat.isFile()) continue;
+      const mode = fileMode(name, permissions.privateMode);
+      const uid = permissions.uid ?? stat.uid;
+      const gid = permissions.gid ?? stat.gid;
+      if ((stat.mode & 0o777) === mode && stat.uid === uid && stat.gid === gid) continue;
+      const handle = await this.files.fs.open(file, 'r');
+      try {
+        await handle.chown(uid, gid);
+        await handle.chmod(mode);
+      } finally {
+        await handle.close();
+      }
+      changed.push(name);
+    }
+    return changed;
   }
 
   async removeVersion(certificateId: string, n: number): Promise<void> {

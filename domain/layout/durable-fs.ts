@@ -11,6 +11,12 @@ import { isErrno } from '../core/errors';
 /** The node:fs/promises calls the layout makes. */
 export type FsPort = Pick<typeof nodeFs, 'open' | 'mkdir' | 'rename' | 'symlink' | 'link' | 'unlink' | 'rm' | 'rmdir' | 'readdir' | 'readlink' | 'readFile' | 'stat' | 'lstat'>;
 
+/** Who owns a file written here (undefined fields: as created). */
+export interface FileOwner {
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
 /** Marks a temporary name (`<name>.tmp-<hex>`) that repair and listings skip or remove. */
 export const TEMP_INFIX = '.tmp-';
 
@@ -21,12 +27,13 @@ export function temporaryName(file: string): string {
 export class DurableFs {
   constructor(readonly fs: FsPort = nodeFs) {}
 
-  /** Create a file (never overwrite), write it and fsync it before closing. */
-  async createFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
-    const handle = await this.fs.open(file, 'wx', mode);
+  /** Create a file (never overwrite), write it and fsync it before closing; `owner`: chown it first (-1 keeps a field). */
+  async createFile(file: string, data: string | Uint8Array, mode: number, owner?: FileOwner): Promise<void> {
+    const handle = await this.fs.open(file, 'wx', mode & 0o600);
     try {
       await handle.writeFile(data);
-      await handle.chmod(mode); // the umask may have narrowed the mode open() was given
+      if (owner && (owner.uid !== undefined || owner.gid !== undefined)) await handle.chown(owner.uid ?? -1, owner.gid ?? -1);
+      await handle.chmod(mode); // the umask may have narrowed the mode open() was given; group bits only once the group is right
       await handle.sync();
     } finally {
       await handle.close();
@@ -54,9 +61,9 @@ export class DurableFs {
   }
 
   /** Replace `file` atomically: write a temporary file, fsync it, rename it onto the name, fsync the folder. */
-  async replaceFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+  async replaceFile(file: string, data: string | Uint8Array, mode: number, owner?: FileOwner): Promise<void> {
     const temporary = temporaryName(file);
-    await this.createFile(temporary, data, mode);
+    await this.createFile(temporary, data, mode, owner);
     await this.renameDurable(temporary, file);
   }
 

@@ -112,6 +112,18 @@ describe('certflow', () => {
       ['h2', 'failed'],
     ]);
     expect((await certflow('list')).stdout).toMatch(/demo1\s+h1\s+1\s+[0-9a-f]+\s+\S+\s+current/);
+    // Served: unknown without --verify-tls (issue #20 point 2).
+    expect(hosts[0]).toMatchObject({ served: 'unknown', endpoints: [] });
+    expect(text).toMatch(/h1\s+1\s+[0-9a-f]+\s+\S+\s+current\s+unknown/);
+
+    // First boot done as documented (issue #20 point 6): files only; h2 is no longer shown failed.
+    expect((await agent('h2')).code).toBe(0);
+    const after = JSON.parse((await certflow('status', 'demo1', '--json')).stdout) as { hosts: { host: string; verdict: string }[]; notServed: unknown[] };
+    expect(after.hosts.map(({ host, verdict }) => [host, verdict])).toEqual([
+      ['h1', 'current'],
+      ['h2', 'current'],
+    ]);
+    expect(after.notServed).toEqual([]); // within the grace after the rollback's announcement
   }, 120_000);
 
   it('a name outside the local zones fails validation: exit 1 with the error name', async () => {

@@ -83,7 +83,7 @@ describe('alarm topic created by the stack', () => {
   it('is the action of every alarm', () => {
     const [topicId] = alarmTopic();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5); // RenewalFailed, RevocationFailed, ScanFailed, FleetExpiring, Expiring-broker-a
+    expect(alarms).toHaveLength(6); // RenewalFailed, RevocationFailed, ScanFailed, FleetExpiring, Expiring-broker-a, NotServed (host inventory)
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });

@@ -6,6 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
@@ -82,16 +83,33 @@ describe('HostInventory', () => {
     expect(text(widget.properties.query)).toBe(
       [
         `SOURCE '\${${built.logGroupId}}' | fields @timestamp as at, detail.certificateId as certificateId, detail.host as host, \`detail-type\` as report`,
-        'fields detail.version as version, detail.serialNumber as serial, detail.reloaded as reloaded',
-        'fields detail.stage as stage, detail.error as error, detail.rolledBackTo as rolledBackTo',
+        'fields detail.version as version, detail.serialNumber as serial, detail.reloaded as reloaded, detail.served as served',
+        'fields detail.stage as stage, detail.error as error, detail.rolledBackTo as rolledBackTo, detail.servedSerialNumber as servedInstead',
         'filter source = "certflow" and report in ["Certificate Installed", "Certificate Reload Failed"]',
         'sort @timestamp desc',
         'dedup certificateId, host, report',
-        'display certificateId, host, report, version, serial, at, reloaded, stage, error, rolledBackTo',
+        'display certificateId, host, report, version, serial, at, reloaded, served, stage, error, rolledBackTo, servedInstead',
         'limit 10000',
       ].join('\n| '),
     );
     expect(WHICH_HOST_SERVES_WHICH_VERSION).toHaveLength(8);
+  });
+
+  it('alarms "renewed but not served" on any report of stage serve (a metric filter on the reports), notifying the given topic', () => {
+    const { template, logGroupId } = built;
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logGroupId },
+      FilterPattern: '{ $.detail.stage = "serve" }',
+      MetricTransformations: [{ MetricNamespace: 'certflow', MetricName: 'NotServed', MetricValue: '1' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'certflow', MetricName: 'NotServed', Statistic: 'Sum', Period: 300, Threshold: 1, EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmDescription: Match.stringLikeRegexp('renewed but not served'),
+    });
+    const app = new App();
+    const stack = new Stack(app, 'WithTopic');
+    new HostInventory(stack, 'HostInventory', { bus: new events.EventBus(stack, 'Bus'), alarmTopic: new sns.Topic(stack, 'Alarms') });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] });
   });
 
   it('has zero cdk-nag AwsSolutions findings', () => {

@@ -5,6 +5,7 @@
  * instead of a reason to skip.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { emulatorUnavailable, startAwsEmulator, type RunningEmulator } from '../../local/aws-emulator';
 import { installDebianPackages } from '../../local/debian';
@@ -24,10 +25,25 @@ const TOOLS: [command: string, args: string[], debianPackage: string][] = [
   ['openssl', ['version'], 'openssl'],
   ['keytool', ['-help'], 'openjdk-17-jdk-headless'],
   ['javac', ['-version'], 'openjdk-17-jdk-headless'],
+  // The reload recipes (test/e2e/reload-recipes.test.ts): real servers, run as their own users.
+  ['nginx', ['-v'], 'nginx-light'],
+  ['mosquitto', ['-h'], 'mosquitto'],
+  ['curl', ['--version'], 'curl'],
+];
+
+/** Packages known by a file they install (no command of their own to run). */
+const FILES: [file: string, debianPackage: string][] = [
+  ['/usr/share/tomcat10/bin/catalina.sh', 'tomcat10'],
+  ['/usr/share/tomcat10-admin/manager/WEB-INF/web.xml', 'tomcat10-admin'],
+  ['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server'],
+  ['/usr/share/activemq/bin/activemq.jar', 'activemq'],
 ];
 
 const missingPackages = () => [
-  ...new Set(TOOLS.filter(([command, args]) => spawnSync(command, args, { stdio: 'ignore' }).error).map(([, , pkg]) => pkg)),
+  ...new Set([
+    ...TOOLS.filter(([command, args]) => spawnSync(command, args, { stdio: 'ignore' }).error).map(([, , pkg]) => pkg),
+    ...FILES.filter(([file]) => !existsSync(file)).map(([, pkg]) => pkg),
+  ]),
 ];
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {

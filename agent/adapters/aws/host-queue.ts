@@ -53,7 +53,7 @@ export interface JoinedQueue {
 /** A host that was off catches up from the store at start, so the queue need not keep messages long. */
 const RETENTION_SECONDS = 4 * 24 * 3600;
 
-const isMissingQueue = (error: unknown) => ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'].includes((error as Error).name);
+export const isMissingQueue = (error: unknown) => ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'].includes((error as Error).name);
 
 export class HostQueue {
   readonly queueName: string;

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../../agent/bundle-check';
 import { CertificateAgent, isDone } from '../../../agent/certificate-agent';
 import { InstallDir } from '../../../agent/install/install-dir';
-import type { ReceivedEvent } from '../../../agent/ports';
+import { NotServed } from '../../../agent/errors';
+import type { PresentedLeaf, ReceivedEvent, ServedVerifier } from '../../../agent/ports';
 import type { CertificateBundle } from '../../../domain/core/bundle';
 import { issueBundle, MemorySource, otherRootPem, testAuthorityPem, recordingLog, RecordingReload, RecordingReporter, renewedEnvelope, rolledBackEnvelope, tempDir } from './fixtures';
 
@@ -28,7 +29,7 @@ beforeEach(async () => {
 });
 afterEach(async () => fs.rm(root, { recursive: true, force: true }));
 
-function agent(options: { withReload?: boolean; keepVersions?: number; trustAnchors?: string[] } = {}) {
+function agent(options: { withReload?: boolean; keepVersions?: number; trustAnchors?: string[]; served?: ServedVerifier } = {}) {
   return new CertificateAgent({
     certificateIds: [ID],
     source,
@@ -40,6 +41,7 @@ function agent(options: { withReload?: boolean; keepVersions?: number; trustAnch
     keepVersions: options.keepVersions ?? 5,
     host: 'broker-1',
     ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),
+    ...(options.served ? { served: options.served } : {}),
   });
 }
 
@@ -97,6 +99,10 @@ describe('start-up', () => {
     expect(await agent().start(ID)).toEqual({ status: 'current', n: 2, version: 'v2' });
     expect(reload.versions()).toEqual(['v1', 'v2']);
     expect(await installDir.readReloaded(ID)).toBe(2);
+    expect(reporter.installs.map((report) => report.version)).toEqual(['v1', 'v2']); // once each, not again for "current"
+    reporter.installs.length = 0;
+    expect(await agent().start(ID)).toEqual({ status: 'current', n: 2, version: 'v2' });
+    expect(reporter.installs).toEqual([expect.objectContaining({ version: 'v2', reloaded: true, served: 'unknown' })]); // a restart says what it has
   });
 });
 
@@ -227,7 +233,7 @@ describe('events are hints, never authority (issue #10)', () => {
     source.add(v2!);
     await subject.handleEvent(delivery(v2!));
     expect(reporter.installs).toEqual([v1!, v2!].map(({ version, metadata }) => ({
-      certificateId: ID, host: 'broker-1', version, serialNumber: metadata.serialNumber, notBefore: metadata.notBefore, notAfter: metadata.notAfter, reloaded: true,
+      certificateId: ID, host: 'broker-1', version, serialNumber: metadata.serialNumber, notBefore: metadata.notBefore, notAfter: metadata.notAfter, reloaded: true, served: 'unknown',
     })));
   });
 
@@ -385,5 +391,98 @@ describe('reconcile and housekeeping', () => {
     }
     expect(await installDir.versionNumbers(ID)).toEqual([4, 5, 6]);
     expect((await liveMetadata()).version).toBe('v6');
+  });
+});
+
+/** A verifier whose endpoint presents what `presenting` says (the version the test's "server" loaded). */
+function fakeServed(presenting: () => PresentedLeaf | undefined): ServedVerifier & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    endpoints: ['127.0.0.1:8883'],
+    async confirm(expected) {
+      asked.push(expected.serialNumber);
+      const leaf = presenting();
+      if (leaf?.fingerprintSha256 === expected.fingerprintSha256) return [{ endpoint: '127.0.0.1:8883', serialNumber: leaf.serialNumber }];
+      throw new NotServed(`127.0.0.1:8883 did not present serial ${expected.serialNumber} within 50 ms`, { endpoint: '127.0.0.1:8883', ...(leaf ? { servedSerialNumber: leaf.serialNumber } : {}) });
+    },
+  };
+}
+
+describe('what is served (--verify-tls, issue #20 point 1)', () => {
+  /** The "server" presents the last version it was asked to reload, unless told to keep the old one. */
+  function servingLastReload(bundles: CertificateBundle[], stuck = new Set<string>()) {
+    let presenting: PresentedLeaf | undefined;
+    const reloadOf = reload.reload.bind(reload);
+    reload.reload = async (context) => {
+      await reloadOf(context);
+      if (!stuck.has(context.version)) presenting = bundles.find((bundle) => bundle.version === context.version)!.metadata;
+    };
+    return fakeServed(() => presenting);
+  }
+
+  it('reports served true with the endpoint and the served serial once the endpoint presents the new leaf', async () => {
+    const [v1, v2] = await renewals(2);
+    const served = servingLastReload([v1!, v2!]);
+    source.add(v1!);
+    const subject = agent({ served });
+    await subject.start(ID);
+    source.add(v2!);
+    expect(await subject.handleEvent(delivery(v2!))).toEqual({ status: 'installed', n: 2, version: 'v2' });
+    expect(reporter.installs.at(-1)).toEqual(expect.objectContaining({ version: 'v2', served: true, endpoints: [{ endpoint: '127.0.0.1:8883', serialNumber: v2!.metadata.serialNumber }] }));
+    expect(log.lines.filter((line) => line.message === 'service reloaded').at(-1)?.fields).toMatchObject({ served: true, version: 'v2' });
+    expect(served.asked).toEqual([v1!.metadata.serialNumber, v2!.metadata.serialNumber]);
+  });
+
+  it('a reload that does not lead to the new leaf being served is a failed reload (stage serve): rolled back, reloaded, reported', async () => {
+    const [v1, v2] = await renewals(2);
+    const served = servingLastReload([v1!, v2!], new Set(['v2']));
+    source.add(v1!);
+    const subject = agent({ served });
+    await subject.start(ID);
+    source.add(v2!);
+
+    const outcome = await subject.handleEvent(delivery(v2!));
+
+    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringContaining('serving of version v2 failed') });
+    expect(await installDir.liveVersion(ID)).toBe(1);
+    expect(await installDir.readReloaded(ID)).toBe(1);
+    expect(reload.versions()).toEqual(['v1', 'v2', 'v1']);
+    expect(reporter.reports).toEqual([
+      {
+        certificateId: ID, host: 'broker-1', stage: 'serve', version: 'v2', serialNumber: v2!.metadata.serialNumber,
+        error: expect.stringContaining('did not present serial'), endpoint: '127.0.0.1:8883', servedSerialNumber: v1!.metadata.serialNumber,
+        rolledBackTo: 'v1', rollbackReloaded: true,
+      },
+    ]);
+    expect(isDone(outcome)).toBe(false); // left for redelivery
+  });
+
+  it('without --verify-tls, installs report served "unknown" and no endpoint', async () => {
+    source.add((await renewals(1))[0]!);
+    await agent().start(ID);
+    expect(reporter.installs).toEqual([expect.objectContaining({ served: 'unknown' })]);
+    expect(reporter.installs[0]).not.toHaveProperty('endpoints');
+  });
+
+  it('is not asked without a reload action (files only): nothing was reloaded to check', async () => {
+    const served = fakeServed(() => undefined);
+    source.add((await renewals(1))[0]!);
+    expect(await agent({ withReload: false, served }).start(ID)).toMatchObject({ status: 'installed' });
+    expect(served.asked).toEqual([]);
+    expect(reporter.installs).toEqual([expect.objectContaining({ reloaded: false, served: 'unknown' })]);
+  });
+});
+
+describe('first boot (issue #20 point 6)', () => {
+  it('a failed reload followed by a files-only start leaves the host reported installed last, not failed', async () => {
+    const [v1] = await renewals(1);
+    source.add(v1!);
+    reload.failFor.add('v1'); // first boot with a reload flag: no service to reload yet
+    expect(await agent().start(ID)).toMatchObject({ status: 'failed' });
+    expect(reporter.reports.map((report) => report.stage)).toEqual(['reload']);
+
+    expect(await agent({ withReload: false }).start(ID)).toEqual({ status: 'current', n: 1, version: 'v1' });
+    expect(reporter.installs).toEqual([expect.objectContaining({ version: 'v1', reloaded: false, served: 'unknown' })]);
   });
 });

@@ -62,6 +62,21 @@ describe('parseAgentArgs', () => {
     });
   });
 
+  it('maps --verify-tls (repeatable), --verify-sni, --verify-timeout, --owner, --group and --key-mode', () => {
+    const parsed = parseAgentArgs([
+      ...local, '--reload-signal', 'HUP', '--pidfile', '/run/mosquitto.pid', '--verify-tls', '127.0.0.1:8883', '--verify-tls', '[::1]:8883',
+      '--verify-sni', 'mq.example', '--verify-timeout', '5', '--owner', 'root', '--group', 'mosquitto', '--key-mode', '0640',
+    ]);
+    expect(parsed).toMatchObject({
+      options: {
+        verifyTls: { endpoints: ['127.0.0.1:8883', '[::1]:8883'], serverName: 'mq.example', timeoutMs: 5_000 },
+        files: { owner: 'root', group: 'mosquitto', keyMode: 0o640 },
+      },
+    });
+    expect(parseAgentArgs(local)).not.toHaveProperty('options.verifyTls');
+    expect(parseAgentArgs(local)).not.toHaveProperty('options.files');
+  });
+
   it.each([
     ['no source', ['--certificate', 'b', '--dir', '/d'], /name a source/],
     ['two sources', [...local, '--queue-url', 'https://q'], /choose one source/],
@@ -80,6 +95,9 @@ describe('parseAgentArgs', () => {
     ['a negative reconcile interval', [...local, '--reconcile-minutes=-1'], /non-negative number/],
     ['--reconcile-minutes with --once', [...local, '--once', '--reconcile-minutes', '5'], /no effect with --once/],
     ['a malformed --secret', ['--queue-url', 'q', '--secret', 'broker', '--certificate', 'b', '--dir', '/d'], /<certificate id>=<secret ARN>/],
+    ['--verify-sni without --verify-tls', [...local, '--verify-sni', 'mq.example'], /apply to --verify-tls/],
+    ['a zero --verify-timeout', [...local, '--verify-tls', 'h:1', '--verify-timeout', '0'], /positive number/],
+    ['a --key-mode that is not octal', [...local, '--key-mode', '640x'], /octal mode such as 0600/],
     ['an unknown flag', [...local, '--reload'], /Unknown option '--reload'/],
     ['a stray argument', [...local, 'extra'], /Unexpected argument 'extra'/],
   ])('rejects %s', (_case, argv, message) => {

@@ -79,3 +79,50 @@ describe('runOnce', () => {
     expect(result.reason).toMatch(/^broker: broker version v1: the leaf certificate does not match/);
   });
 });
+
+describe('installed files a service that drops privileges can read (--owner, --group, --key-mode; issue #20 point 5)', () => {
+  // As root: another user and group (nobody, nogroup); otherwise the agent's own user and group, which it may always set.
+  const root0 = process.getuid?.() === 0;
+  const owner = root0 ? 'nobody' : String(process.getuid?.());
+  const group = root0 ? 'nogroup' : String(process.getgid?.());
+
+  const modes = async (dir: string) =>
+    Object.fromEntries(await Promise.all((await fs.readdir(dir)).map(async (name) => {
+      const stat = await fs.stat(path.join(dir, name));
+      return [name, { mode: (stat.mode & 0o777).toString(8), uid: stat.uid, gid: stat.gid }] as const;
+    })));
+
+  it('writes private files with --key-mode and every file with the owner and group; public files stay 0644; a version written before gets them at start', async () => {
+    source.add(await issueBundle(ID, 'v1'));
+    const installDir = path.join(root, 'installed');
+    expect((await runOnce(options())).exitCode).toBe(0); // written with the defaults: 0600, the agent's user
+    const live = path.join(installDir, 'live', ID);
+    expect((await modes(live))['privkey.pem']?.mode).toBe('600');
+
+    expect((await runOnce(options({ files: { owner, group, keyMode: 0o640 } }))).exitCode).toBe(0);
+    const uid = root0 ? 65534 : process.getuid?.();
+    const gid = root0 ? 65534 : process.getgid?.();
+    const found = await modes(live);
+    for (const name of ['privkey.pem', 'keystore.p12', 'keystore.jks', 'keystore.pass']) expect(found[name]).toEqual({ mode: '640', uid, gid });
+    for (const name of ['cert.pem', 'fullchain.pem', 'chain.pem', 'metadata.json']) expect(found[name]).toEqual({ mode: '644', uid, gid });
+
+    source.add(await issueBundle(ID, 'v2'));
+    expect((await runOnce(options({ files: { group, keyMode: 0o640 } }))).exitCode).toBe(0);
+    expect((await modes(live))['privkey.pem']).toMatchObject({ mode: '640', gid });
+  });
+
+  it.each([
+    [{ keyMode: 0o644 }, /0644 lets every user on the host read/],
+    [{ keyMode: 0o750 }, /has execute bits/],
+    [{ keyMode: 0o040 }, /does not let the owner read/],
+  ])('refuses %o before touching anything', async (files, message) => {
+    source.add(await issueBundle(ID, 'v1'));
+    await expect(runOnce(options({ files }))).rejects.toThrow(message);
+    await expect(fs.stat(path.join(root, 'installed'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses an unknown user or group by name', async () => {
+    source.add(await issueBundle(ID, 'v1'));
+    await expect(runOnce(options({ files: { group: 'no-such-group-certflow' } }))).rejects.toThrow(/--group: no group 'no-such-group-certflow'/);
+  });
+});

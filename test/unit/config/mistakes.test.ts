@@ -42,6 +42,12 @@ describe('config mistakes', () => {
     ],
     ['lambda.memory', { hostedZones: zones, lambda: { memoryMb: 512, timeoutSeconds: 30, memory: 1024 } }, ["lambda.memory: unknown key; did you mean 'memoryMb'?"]],
     ['poll.dnsSync.wait', { hostedZones: zones, poll: { dnsSync: { ...poll, wait: 5 }, orderReady: poll, certificateIssued: poll } }, ["poll.dnsSync.wait: unknown key; did you mean 'waitSeconds'?"]],
+    [
+      'groups whose host queues would mix (issue #20 point 7)',
+      { hostedZones: zones, subscribers: [{ name: 'brokers', certificateIds: ['mq'] }, { name: 'brokers-eu', certificateIds: ['mq'] }, { name: 'brokersx', certificateIds: ['mq'] }] },
+      ["subscribers['brokers-eu'].name: 'brokers-eu' starts with 'brokers-': the host queues of group 'brokers' (certflow-brokers-*) would include this group's, and their host names could collide; rename one group"],
+    ],
+    ['a group named twice', { hostedZones: zones, subscribers: [{ name: 'brokers', certificateIds: ['mq'] }, { name: 'brokers', certificateIds: ['web'] }] }, ["subscribers['brokers'].name: duplicate group 'brokers'"]],
     ['a key like none known', { hostedZones: zones, subscribers: [{ name: 'brokers', certificateIds: ['mq'], queue: 'q' }] }, ["subscribers['brokers'].queue: unknown key (known here: name, certificateIds)"]],
     ['two unknown keys at the top', { hostedZones: zones, evntBusName: 'x', region: 'eu-west-1' }, [
       "evntBusName: unknown key; did you mean 'eventBusName'?",

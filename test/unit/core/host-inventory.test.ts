@@ -1,6 +1,6 @@
 /** Which host serves which version: the hosts' reports folded into the latest state per certificate and host. */
 import { describe, expect, it } from 'vitest';
-import { hostInventory, hostsOf, hostVerdict, type ReportEnvelope } from '../../../domain/core/host-inventory';
+import { hostInventory, hostsOf, hostVerdict, notServed, servedOf, type ReportEnvelope } from '../../../domain/core/host-inventory';
 
 const certificate = { notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2025-04-01T00:00:00.000Z' };
 const installed = (time: string, host: string, version: string, certificateId = 'broker'): ReportEnvelope => ({
@@ -83,5 +83,35 @@ describe('hostVerdict', () => {
     { state: failing!, current: '2', verdict: 'failed' },
   ])('installed $state.installed.version, current $current: $verdict', ({ state, current, verdict }) => {
     expect(hostVerdict(state, current)).toBe(verdict);
+  });
+});
+
+describe('renewed but not served (issue #20 point 2, locally)', () => {
+  const served = (time: string, host: string, version: string): ReportEnvelope => {
+    const report = installed(time, host, version);
+    return { ...report, detail: { ...(report.detail as object), served: true, endpoints: [{ endpoint: '127.0.0.1:8883', serialNumber: `0${version}` }] } };
+  };
+  const at = (iso: string) => new Date(iso);
+  const states = hostInventory([
+    installed('2025-01-01T00:00:00Z', 'h-old', '1'),
+    served('2025-01-01T00:01:00Z', 'h-served', '2'),
+    installed('2025-01-01T00:01:00Z', 'h-unknown', '2'),
+    failed('2025-01-01T00:01:00Z', 'h-failed', '2', { stage: 'serve', endpoint: '127.0.0.1:8883', servedSerialNumber: '01' }),
+  ]);
+
+  it('names each host without the current version served, with why, once the grace has passed', () => {
+    expect(notServed(states, { currentVersion: '2', renewedAt: '2025-01-01T00:00:30Z', now: at('2025-01-01T00:20:00Z'), graceMs: 600_000 })).toEqual([
+      { host: 'h-failed', reason: 'failed' },
+      { host: 'h-old', reason: 'not installed' },
+      { host: 'h-unknown', reason: 'served unknown' },
+    ]);
+  });
+
+  it('says nothing within the grace (hosts take seconds, a missed event up to a reconcile)', () => {
+    expect(notServed(states, { currentVersion: '2', renewedAt: '2025-01-01T00:00:30Z', now: at('2025-01-01T00:05:00Z'), graceMs: 600_000 })).toEqual([]);
+  });
+
+  it('reads served from the report: true, "unknown" when absent (agents before #20), nothing without an install', () => {
+    expect(states.map((state) => [state.host, servedOf(state)])).toEqual([['h-failed', undefined], ['h-old', 'unknown'], ['h-served', true], ['h-unknown', 'unknown']]);
   });
 });
