@@ -35,6 +35,7 @@ const REGIONAL = new Set([
   'AWS::KMS::Key',
   'AWS::Lambda::Function',
   'AWS::Logs::LogGroup',
+  'AWS::Logs::MetricFilter', // a filter's name is per log group
   'AWS::Logs::ResourcePolicy',
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
