@@ -34,6 +34,9 @@ export const PEBBLE_PROFILES = {
   shortlived: { description: 'Short-lived certificates, 6 days', validityPeriod: 6 * 86_400 },
 } as const;
 
+/** How much of Pebble's output a RunningPebble keeps (its last characters). */
+const OUTPUT_KEPT_CHARS = 1_000_000;
+
 export interface PebbleOptions {
   /** UDP port of the DNS server Pebble must use for DNS-01 lookups. */
   readonly dnsPort: number;
@@ -241,8 +244,9 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     detached: true,
   });
+  // Enough for a test to find one order's lines after a busy scan (20 kB once lost an ARI line under load).
   const append = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-20_000);
+    log = (log + chunk.toString('utf8')).slice(-OUTPUT_KEPT_CHARS);
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
