@@ -49,7 +49,11 @@ export async function scanInventory(_input: unknown, deps: ScanDeps): Promise<Sc
     .map((state) => ({ id: state.certificateId, certId: state.current!.metadata.ariCertId! }));
   const ari = await fetchAriStates(deps.settings.defaultDirectoryUrl, lookups, deps.settings.acmeCaBundlePem);
   // Once per scan, not per certificate: an ARI outage at the CA is one event.
-  const unusable = [...ari.states].filter(([, state]) => 'invalid' in state.info);
+  // In lookup order (closest to expiry first), not in the order the concurrent answers came back.
+  const unusable = lookups.flatMap(({ id }) => {
+    const state = ari.states.get(id);
+    return state && 'invalid' in state.info ? [[id, state] as const] : [];
+  });
   if (unusable.length > 0) {
     const reasons = [...new Set(unusable.map(([, state]) => (state.info as { invalid: string }).invalid))].slice(0, 3);
     deps.log.warn('ARI unusable: the lifetime policy decides for these certificates', { certificates: unusable.length, of: lookups.length, firstIds: unusable.slice(0, 5).map(([id]) => id), reasons });
