@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AgentConfigError, leaveGroup, runOnce, startAgent, type AgentSourceOptions, type ReloadOptions, type StartAgentOptions } from '../agent';
 import { parseKeyMode } from '../agent/install/ownership';
+import { FILE } from '../domain/keystores/formats';
 
 export { runOnce, startAgent } from '../agent';
 export type { OnceResult, RunningAgent, StartAgentOptions } from '../agent';
@@ -39,7 +40,7 @@ Certificates and files:
                                 roots configured for the pipeline's ACME directory
   --owner <user|uid>            owner of the installed files (needs root)
   --group <group|gid>           group of the installed files, e.g. the service's (mosquitto)
-  --key-mode <mode>             mode of private files (keys, keystores, keystore.pass): default 0600;
+  --key-mode <mode>             mode of private files (keys, keystores, ${FILE.password}): default 0600;
                                 0640 with --group for a service that reads them as its own user
 
 Reload (at most one; none = files only, for services that read them at start):

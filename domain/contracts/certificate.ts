@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { KEY_TYPES } from '../core/key-types';
+import { FORMATS } from '../keystores/formats';
 
 /** Lowercase hex, as `describeCertificate` writes it. */
 export const SerialNumberSchema = z.string().regex(/^[0-9a-f]+$/);
@@ -16,8 +17,7 @@ export const AcmeProfileNameSchema = z.string().min(1).max(64);
 /** Secrets Manager VersionId (AWS) or archive number (local). */
 export const VersionSchema = z.string().min(1).max(128);
 
-export const FORMATS = ['pem', 'pkcs12', 'jks'] as const;
-export type Format = (typeof FORMATS)[number];
+/** A version's formats, as the registry of its files names them (domain/keystores/formats.ts). */
 export const FormatSchema = z.enum(FORMATS);
 
 export const CertificateMetadataSchema = z.object({
