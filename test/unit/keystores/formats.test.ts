@@ -166,3 +166,15 @@ describe('each entry checks its file', async () => {
     expect(() => checkVersionFiles(bundleFiles(toBundle('broker', '1', bundle.metadata, files)))).not.toThrow();
   });
 });
+
+describe('docs/reference/layout.md', () => {
+  it('lists the registry\'s files in its order, 0600 exactly where they are secret', () => {
+    const doc = fs.readFileSync(path.join(REPO, 'docs/reference/layout.md'), 'utf8');
+    const block = doc.slice(doc.indexOf('archive/<id>/<n>/'), doc.indexOf('```', doc.indexOf('archive/<id>/<n>/')));
+    const listed = block.split('\n').slice(1).filter((line) => line.trim() !== '').map((line) => ({ name: line.trim().split(/\s+/)[0], secret: /\s0600$/.test(line) }));
+    expect(listed).toEqual([
+      ...Object.values(VERSION_FILES).map((file) => ({ name: file.name, secret: file.visibility === 'secret' })),
+      { name: METADATA_FILE, secret: false },
+    ]);
+  });
+});
