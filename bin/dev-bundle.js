@@ -112,7 +112,8 @@ function sourcesPlugin(root, inputs, stats) {
  *   step) and asl-validator with ajv (a definition that passed once is not validated again:
  *   local/validated-definitions.ts);
  * - acme-client: its deprecated node-forge API (`acme.forge`, which we never use; our keystores
- *   load node-forge's ASN.1 module alone).
+ *   load node-forge's ASN.1 module alone);
+ * - axios: form-data (with mime-types and mime-db), for multipart bodies; ACME posts JSON.
  * A name the library imports and the stand-in lacks fails the build (esbuild: no matching
  * export), and bin/cli.js then runs the sources with tsx: slower, never wrong.
  */
@@ -124,6 +125,7 @@ const DEFERRED = [
   },
   { importer: 'aws-local-stepfunctions', specifier: '@aws-sdk/credential-providers', stub: (load) => `export const fromCognitoIdentityPool = (...a) => ${load}.fromCognitoIdentityPool(...a);` },
   { importer: 'aws-local-stepfunctions', specifier: 'asl-validator', stub: (load) => `export default function aslValidator(...a) { return ${load}(...a); }` },
+  { importer: 'axios', specifier: 'form-data', stub: (load) => `module.exports = function FormData(...a) { return new (${load})(...a); };` },
   { importer: 'acme-client', specifier: './crypto/forge', stub: (load) => `module.exports = new Proxy({}, { get: (_, name) => ${load}[name], has: (_, name) => name in ${load}, ownKeys: () => Reflect.ownKeys(${load}), getOwnPropertyDescriptor: (_, name) => Object.getOwnPropertyDescriptor(${load}, name) });` },
 ];
 
