@@ -113,7 +113,9 @@ function sourcesPlugin(root, inputs, stats) {
  *   local/validated-definitions.ts);
  * - acme-client: its deprecated node-forge API (`acme.forge`, which we never use; our keystores
  *   load node-forge's ASN.1 module alone);
- * - axios: form-data (with mime-types and mime-db), for multipart bodies; ACME posts JSON.
+ * - axios: form-data (with mime-types and mime-db), for multipart bodies; ACME posts JSON;
+ * - zod: its 48 error-message locales (`z.locales`, 245 kB); English, the default, stays bundled.
+ *   The stand-in has each locale's name; its CommonJS build, required on first use, answers.
  * A name the library imports and the stand-in lacks fails the build (esbuild: no matching
  * export), and bin/cli.js then runs the sources with tsx: slower, never wrong.
  */
@@ -126,11 +128,17 @@ const DEFERRED = [
   { importer: 'aws-local-stepfunctions', specifier: '@aws-sdk/credential-providers', stub: (load) => `export const fromCognitoIdentityPool = (...a) => ${load}.fromCognitoIdentityPool(...a);` },
   { importer: 'aws-local-stepfunctions', specifier: 'asl-validator', stub: (load) => `export default function aslValidator(...a) { return ${load}(...a); }` },
   { importer: 'axios', specifier: 'form-data', stub: (load) => `module.exports = function FormData(...a) { return new (${load})(...a); };` },
+  ...['zod/v4/classic', 'zod/v4/core'].map((importer) => ({
+    importer,
+    specifier: '../locales/index.js',
+    real: '../locales/index.cjs',
+    stub: (load, names) => names.map((name) => `export const ${name} = (...a) => ${load}.${name}(...a);`).join('\n'),
+  })),
   { importer: 'acme-client', specifier: './crypto/forge', stub: (load) => `module.exports = new Proxy({}, { get: (_, name) => ${load}[name], has: (_, name) => name in ${load}, ownKeys: () => Reflect.ownKeys(${load}), getOwnPropertyDescriptor: (_, name) => Object.getOwnPropertyDescriptor(${load}, name) });` },
 ];
 
 function deferredImportsPlugin() {
-  const inPackage = (file, name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`);
+  const inPackage = (file, name) => file.includes(`${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`);
   return {
     name: 'certflow-deferred-imports',
     setup(build) {
@@ -141,10 +149,11 @@ function deferredImportsPlugin() {
         return index < 0 ? undefined : { path: `${args.path} from ${args.importer}`, namespace: 'certflow-deferred', pluginData: { index, importer: args.importer } };
       });
       build.onLoad({ filter: /.*/, namespace: 'certflow-deferred' }, ({ pluginData: { index, importer } }) => {
-        const { specifier, stub } = DEFERRED[index];
+        const { specifier, real = specifier, stub } = DEFERRED[index];
         // createRequire from the importer: the module resolves as the library's own require would.
-        const load = `require('node:module').createRequire(${JSON.stringify(importer)})(${JSON.stringify(specifier)})`;
-        return { contents: `${stub(load)}\n`, loader: 'js', resolveDir: path.dirname(importer) };
+        const load = `require('node:module').createRequire(${JSON.stringify(importer)})(${JSON.stringify(real)})`;
+        const names = () => Object.keys(createRequire(importer)(real)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default'); // read at build time
+        return { contents: `${stub(load, stub.length > 1 ? names() : [])}\n`, loader: 'js', resolveDir: path.dirname(importer) };
       });
     },
   };
