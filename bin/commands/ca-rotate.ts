@@ -14,6 +14,7 @@ import { lifetimeDays } from '../../domain/core/certificate';
 import { hostInventory } from '../../domain/core/host-inventory';
 import {
   certificateFingerprint,
+  certificatesBehind,
   certificatesUnder,
   nextRotationPhase,
   rotating,
@@ -137,14 +138,23 @@ export async function advanceRotationCommand(options: Options): Promise<number> 
   }
   const step = nextRotationPhase(record, await hostStates(), new Date());
   if (!step.advanced) {
-    if (options.json) out(JSON.stringify({ advanced: false, ...rotationView(record, step.holders) }, null, 2));
-    else out(`Held at phase ${record.phase} by ${step.holders.map(holderLine).join(', ')}`);
+    // Held: a certificate whose reissue for this phase failed gets it now (the hosts cannot pass otherwise).
+    const behind = certificatesBehind(record, await currentMetadata(record));
+    const failed = behind.length ? await reissue({ ...record, certificateIds: behind }, progress(options)) : [];
+    if (options.json) out(JSON.stringify({ advanced: false, ...rotationView(record, step.holders), reissued: behind, failed }, null, 2));
+    else out(`Held at phase ${record.phase} by ${step.holders.map(holderLine).join(', ')}${behind.length ? `; reissued for this phase: ${behind.join(', ')}` : ''}`);
     return EXIT.failed;
   }
   await store.saveRotation(step.record, record.phase);
   // Done changes nothing on the hosts: the last phase already left the old root out.
   const failed = step.record.phase === 'done' ? [] : await reissue(step.record, progress(options));
   return finish(step.record, step.holders, failed, options);
+}
+
+async function currentMetadata(record: RotationRecord): Promise<Map<string, { anchorSha256?: string; trustAnchorsSha256?: readonly string[] }>> {
+  const store = new FileCertificateStore(home());
+  const entries = await Promise.all(record.certificateIds.map(async (id) => [id, (await store.current(id))?.metadata ?? {}] as const));
+  return new Map(entries);
 }
 
 export async function rotationStatusCommand(options: Options): Promise<number> {

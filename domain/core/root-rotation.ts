@@ -170,5 +170,18 @@ export function certificatesUnder(root: Pick<RotationRoot, 'fingerprintSha256' |
     .map(({ certificateId }) => certificateId);
 }
 
+/**
+ * The record's certificates whose current version is not what its phase issues (a reissue that
+ * failed, or a renewal that raced the phase change): `ca rotate --advance` reissues them while held.
+ */
+export function certificatesBehind(record: RotationRecord, current: ReadonlyMap<string, { anchorSha256?: string; trustAnchorsSha256?: readonly string[] }>): string[] {
+  const { issuing, trusted } = rotationTrust(record);
+  const wanted = [...(trusted ?? [])].map((root) => root.fingerprintSha256).sort().join();
+  return record.certificateIds.filter((certificateId) => {
+    const metadata = current.get(certificateId);
+    return metadata?.anchorSha256 !== issuing?.fingerprintSha256 || [...(metadata?.trustAnchorsSha256 ?? [])].sort().join() !== wanted;
+  });
+}
+
 /** Whether a rotation is under way (a record not done). */
 export const rotating = (record: RotationRecord | undefined): boolean => record !== undefined && record.phase !== 'done';

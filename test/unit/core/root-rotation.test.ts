@@ -11,6 +11,7 @@ import { LocalPrivateCa } from '../../../domain/adapters/local/local-private-ca'
 import type { HostState } from '../../../domain/core/host-inventory';
 import {
   certificateFingerprint,
+  certificatesBehind,
   certificatesUnder,
   HOLD_REASONS,
   nextRotationPhase,
@@ -172,6 +173,19 @@ describe('startRotation and certificatesUnder', () => {
     const started = startRotation({ ca: 'x', oldRoot, newRoot, certificateIds: ids, states: [state('h1', {}, 'recorded'), state('h2', {}, 'acme'), state('h3', {}, 'older')], now: NOW });
     expect(started.members).toEqual([{ certificateId: 'recorded', host: 'h1' }, { certificateId: 'older', host: 'h3' }]);
     expect(started.phase).toBe('distribute');
+  });
+});
+
+describe('certificatesBehind', () => {
+  it('names the certificates whose current version is not what the phase issues', () => {
+    const current = new Map([
+      ['a', { anchorSha256: OLD, trustAnchorsSha256: [NEW, OLD] }],
+      ['b', { anchorSha256: OLD, trustAnchorsSha256: [OLD] }],
+      ['c', { anchorSha256: NEW, trustAnchorsSha256: [OLD, NEW] }],
+    ]);
+    expect(certificatesBehind(record('distribute'), current)).toEqual(['b', 'c']);
+    expect(certificatesBehind(record('issue-new'), current)).toEqual(['a', 'b']);
+    expect(certificatesBehind(record('retire-old'), new Map([['a', { anchorSha256: NEW, trustAnchorsSha256: [NEW] }]]))).toEqual(['b', 'c']);
   });
 });
 
