@@ -278,8 +278,8 @@ export interface Logger {
 }
 
 /**
- * The record of a private root's rotation, one per private CA (ADR 0013). IAM on AWS: not yet wired
- * (the record would be one more store document; docs/private-ca.md says what the AWS path lacks).
+ * The record of a private root's rotation, one per private CA (ADR 0013): FileRootRotations locally,
+ * SecretsManagerRootRotations on AWS (no Lambda role reads it yet: docs/private-ca.md).
  */
 export interface RootRotations {
   /** The CA's record (the last rotation, done or not), or undefined when its root was never rotated. */

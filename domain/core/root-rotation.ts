@@ -47,6 +47,11 @@ export const RotationRecordSchema = z.object({
 });
 export type RotationRecord = Readonly<z.output<typeof RotationRecordSchema>>;
 
+/** Another writer changed the record first (RootRotations.saveRotation): nothing was written. */
+export class RotationConflict extends Error {
+  override readonly name = 'RotationConflict';
+}
+
 /** SHA-256 of a certificate's DER, lowercase hex (as metadata's fingerprintSha256). */
 export function certificateFingerprint(pem: string): string {
   return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');

@@ -8,12 +8,10 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseContract } from '../../contracts/parse';
 import { isErrno } from '../../core/errors';
-import { RotationRecordSchema, type RotationPhase, type RotationRecord } from '../../core/root-rotation';
-import type { RootRotations } from '../../ports';
+import { RotationConflict, RotationRecordSchema, type RotationPhase, type RotationRecord } from '../../core/root-rotation';
 
-export class RotationConflict extends Error {
-  override readonly name = 'RotationConflict';
-}
+export { RotationConflict };
+import type { RootRotations } from '../../ports';
 
 /** A lock older than this was left by a killed process (a save takes milliseconds). */
 const STALE_LOCK_MS = 30_000;
