@@ -10,7 +10,8 @@ import { LocalEventLog } from '../../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import { FileRootRotations } from '../../domain/adapters/local/file-rotations';
 import { LOCAL_PRIVATE_CA, LocalPrivateCa } from '../../domain/adapters/local/local-private-ca';
-import { lifetimeDays } from '../../domain/core/certificate';
+import { lifetimeDays, type CertificateMetadata } from '../../domain/core/certificate';
+import type { LocalRenewalRequest } from '../../local/declared';
 import { hostInventory } from '../../domain/core/host-inventory';
 import {
   certificateFingerprint,
@@ -79,6 +80,19 @@ function printRotation(record: RotationRecord, holders: readonly Holder[]): void
   if (record.phase !== 'done') out(holders.length ? `  held by   ${holders.map(holderLine).join(', ')}` : '  held by   nobody: certflow ca rotate --advance moves on');
 }
 
+/** As declared in certflow.config.ts (keystore options too); a certificate issued by `certflow issue`: as its current version. */
+async function reissueRequest(certificateId: string, metadata: CertificateMetadata): Promise<LocalRenewalRequest> {
+  const { declaredCertificate, NotDeclared } = await import('../../local/declared');
+  try {
+    const declared = await declaredCertificate(certificateId);
+    if (declared.issuer === 'privateCa') return declared;
+  } catch (error) {
+    if (!(error instanceof NotDeclared)) throw error;
+  }
+  const { names, keyType, usages } = metadata;
+  return { certificateId, names: [...names], keyType, issuer: 'privateCa', lifetimeDays: lifetimeDays(metadata), ...(usages ? { usages: [...usages] } : {}) };
+}
+
 /** Reissue the record's certificates as the record's phase says (the environment reads the record). */
 async function reissue(record: RotationRecord, write: (text: string) => void): Promise<string[]> {
   if (record.certificateIds.length === 0) return [];
@@ -93,9 +107,8 @@ async function reissue(record: RotationRecord, write: (text: string) => void): P
         failed.push(`${certificateId} (no current version)`);
         continue;
       }
-      const { names, keyType, usages } = current.metadata;
       const started = performance.now();
-      const result = await pipeline.executor.run({ certificateId, names, keyType, issuer: 'privateCa', lifetimeDays: lifetimeDays(current.metadata), ...(usages ? { usages } : {}) });
+      const result = await pipeline.executor.run(await reissueRequest(certificateId, current.metadata));
       const ms = Math.round(performance.now() - started);
       if (result.status === 'SUCCEEDED') {
         const renewed = (await store.current(certificateId))!;
