@@ -266,10 +266,13 @@ export class CertificateAgent {
 
   /** "Certificate Installed": `served` when the endpoints were seen presenting it, otherwise served "unknown". */
   private reportInstalled(certificateId: string, installed: VersionMetadata & { reloaded: boolean }, served: ServedEndpoint[] | undefined): Promise<void> {
-    const { version, serialNumber, notBefore, notAfter, reloaded } = installed;
+    const { version, serialNumber, notBefore, notAfter, reloaded, trustAnchorsSha256, anchorSha256 } = installed;
     const event = {
       certificateId, host: this.host, version, serialNumber, notBefore, notAfter, reloaded: reloaded && this.deps.reload !== undefined,
       ...(served ? { served: SERVED.yes, endpoints: served } : { served: SERVED.unknown }),
+      // A private root rotation gates on what the installed truststores hold (ADR 0013).
+      ...(trustAnchorsSha256 ? { trustAnchorsSha256 } : {}),
+      ...(anchorSha256 ? { anchorSha256 } : {}),
     };
     return this.report('installed', () => this.deps.reporter?.installed(event));
   }

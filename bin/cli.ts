@@ -17,6 +17,7 @@ import { USAGES } from '../domain/contracts/request';
 import { registerConfigCommand } from './commands/config';
 import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
+import { registerCaCommands } from './commands/ca';
 import { registerSimulateCommand } from './commands/simulate';
 import { addAwsOptions, onAws, runsOnAws } from './commands/aws-mode';
 import { registerAgentCommand } from './commands/agent';
@@ -240,6 +241,7 @@ current (within a second here); one that missed the event does at its next recon
   registerConfigCommand(program, setCode, { hidden: packaged });
   registerRevokeCommand(program, setCode);
   registerLocalCaCommands(program, setCode, { hidden: packaged });
+  registerCaCommands(program, setCode, { hidden: packaged });
 
   return program;
 }

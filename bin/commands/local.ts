@@ -166,8 +166,9 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
     : undefined;
   const unserved = current && announcedAt ? notServed(states, { currentVersion: current.version, renewedAt: announcedAt, now: new Date(), graceMs: NOT_SERVED_GRACE_MS }) : [];
   const next = nextRenewal(plannedRenewals({ declared: [], stored: state ? [state] : [], now: new Date() }).get(id));
+  const rotation = await (await import('./ca-rotate')).rotationOf(id);
   if (options.json) {
-    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lease, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts, notServed: unserved });
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lease, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts, notServed: unserved, rotation: rotation ?? null });
     return EXIT.ok;
   }
   out(`${id}`);
@@ -181,6 +182,10 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
   } else out('  current   none');
   if (next) out(`  next renewal  ${nextRenewalCell(next)} (${next.reason})`);
   if (lease) out(leaseLine(lease));
+  if (rotation) {
+    const { holderLine } = await import('./ca-rotate');
+    out(`  root rotation phase ${rotation.phase} since ${rotation.phaseSince}; ${rotation.heldBy.length ? `held by ${rotation.heldBy.map(holderLine).join(', ')}` : 'its hosts passed it'}`);
+  }
   if (failure) out(`  last failure  ${failure.at} ${failure.step}: ${failure.error}`);
   if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
   out('');

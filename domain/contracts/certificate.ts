@@ -34,6 +34,11 @@ export const CertificateMetadataSchema = z.object({
     .optional()
     .describe('Extended key usages the leaf carries (serverAuth, clientAuth, …; an unknown one by OID); absent when it has no EKU extension or was stored before certflow recorded them'),
   ariCertId: z.string().optional().describe('RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order)'),
+  trustAnchorsSha256: z
+    .array(FingerprintSha256Schema)
+    .optional()
+    .describe('Private issuer: SHA-256 fingerprints of the roots the truststores hold (a root rotation gates on them, ADR 0013)'),
+  anchorSha256: FingerprintSha256Schema.optional().describe('Private issuer: SHA-256 fingerprint of the root the chain leads to'),
 });
 
 export type CertificateMetadata = Readonly<z.output<typeof CertificateMetadataSchema>>;

@@ -44,6 +44,8 @@ export function compileJava(className: string): Promise<string> {
 
 export interface JavaServer {
   readonly port: number;
+  /** Every port the server wrote (space-separated) in its port file; `port` is the first. */
+  readonly ports: readonly number[];
   readonly pid: number;
   /** Everything the JVM printed to stdout so far. */
   stdout(): string;
@@ -82,7 +84,10 @@ export async function startJavaServer(className: string, args: readonly string[]
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (running && Date.now() < deadline) {
     const port = await readFile(portFile, 'utf8').catch(() => undefined);
-    if (port !== undefined) return { port: Number(port), pid: jvm.pid!, stdout: () => stdout, stop };
+    if (port !== undefined) {
+      const ports = port.trim().split(/\s+/).map(Number);
+      return { port: ports[0]!, ports, pid: jvm.pid!, stdout: () => stdout, stop };
+    }
     await sleep(50);
   }
   await stop();
