@@ -46,6 +46,10 @@ Reload (at most one; none = files only, for services that read them at start):
   --reload-command '<cmd>'      run with /bin/sh -c; gets CERTFLOW_CERTIFICATE_ID, CERTFLOW_VERSION,
                                 CERTFLOW_SERIAL, CERTFLOW_LIVE_DIR in its environment
   --reload-timeout <seconds>    kill the command's process group after this long (default 120)
+  --restart-turns <group>       the reload command restarts the service (ActiveMQ 5): the hosts of
+                                <group> restart one at a time, taking turns in the store (locally
+                                <store>/turns/<group>.json, on AWS the secret <prefix>turns/<group>);
+                                a turn not given back is taken over after 2 x reload + verify timeout
   --reload-signal <HUP|USR1|…>  send a signal to the pid in --pidfile
   --pidfile <file>
   --verify-tls <host:port>      after each reload, connect and require the new certificate there
@@ -124,6 +128,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
         'trust-anchor': { type: 'string', multiple: true },
         'reload-command': { type: 'string' },
         'reload-timeout': { type: 'string' },
+        'restart-turns': { type: 'string' },
         'reload-signal': { type: 'string' },
         pidfile: { type: 'string' },
         'verify-tls': { type: 'string', multiple: true },
@@ -174,6 +179,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
   const signal = values['reload-signal'];
   if (command !== undefined && signal !== undefined) fail('choose one reload action: --reload-command or --reload-signal');
   if (values['reload-timeout'] !== undefined && command === undefined) fail('--reload-timeout applies to --reload-command');
+  if (values['restart-turns'] !== undefined && command === undefined) fail('--restart-turns applies to --reload-command (a restart); a signal reload keeps serving');
   if (signal !== undefined && values.pidfile === undefined) fail('--reload-signal needs --pidfile <file>');
   if (values.pidfile !== undefined && signal === undefined) fail('--pidfile applies to --reload-signal');
   let reload: ReloadOptions | undefined;
@@ -211,6 +217,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedCommand {
       ...(values['trust-anchor'] ? { trustAnchorFiles: values['trust-anchor'] } : {}),
       ...(verifyTls ? { verifyTls } : {}),
       ...(Object.keys(files).length > 0 ? { files } : {}),
+      ...(values['restart-turns'] !== undefined ? { restartTurns: { group: values['restart-turns'] } } : {}),
       source,
       reload,
       keepVersions: keep,
