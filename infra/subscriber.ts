@@ -15,17 +15,19 @@
  * protect nothing secret while adding key policies for events.amazonaws.com and per-request KMS
  * cost. The secrets stay under the store's KMS key, which hosts use only through Secrets Manager.
  */
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, SecretValue, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ID } from '../domain/contracts/ids';
 import { DETAIL_TYPES, EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
+import { restartTurnSecretName, turnDocument } from '../agent/fleet/restart-turns';
 
 export interface CertificateSubscriberProps {
   /** Names the group's host queues: `certflow-<groupName>-<host>`. */
@@ -40,6 +42,8 @@ export interface CertificateSubscriberProps {
   readonly key: kms.IKey;
   /** Where the dead-letter alarm notifies (the watchdog's topic). */
   readonly alarmTopic?: sns.ITopic;
+  /** The pipeline's secret prefix (default `certflow/`): the group's restart turn is `<prefix>turns/<group>`. */
+  readonly secretPrefix?: string;
 }
 
 /** The store changes a group's hosts act on: a new version, or an older one current again. */
@@ -64,6 +68,11 @@ export class CertificateSubscriber extends Construct {
   readonly queuePrefix: string;
   /** Attach to the hosts' role (instance profile, ECS task role, IRSA role). */
   readonly hostPolicy: iam.ManagedPolicy;
+  /**
+   * The group's restart turn (agent --restart-turns, ADR 0014): hosts whose reload is a restart
+   * take it in turns. Holds a host id and a time, no secret material: the AWS managed key.
+   */
+  readonly restartTurn: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: CertificateSubscriberProps) {
     super(scope, id);
@@ -126,6 +135,16 @@ export class CertificateSubscriber extends Construct {
       }),
     );
 
+    this.restartTurn = new secretsmanager.Secret(this, 'RestartTurn', {
+      secretName: restartTurnSecretName(props.secretPrefix ?? 'certflow/', groupName),
+      description: `certflow: the restart turn of host group ${groupName} (agent --restart-turns): one host restarts at a time`,
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(turnDocument(groupName, undefined))),
+    });
+    Validations.of(this.restartTurn).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Not a credential: it holds which host restarts and until when (the agents rewrite it at every restart); nothing to rotate.',
+    });
+
     const hostQueues = stack.formatArn({ service: 'sqs', resource: `${this.queuePrefix}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
     this.hostPolicy = new iam.ManagedPolicy(this, 'HostPolicy', {
       description: `certflow agent (group ${groupName}): a queue of its own on the group topic, read the certificates, report installs`,
@@ -155,6 +174,7 @@ export class CertificateSubscriber extends Construct {
           conditions: { StringEquals: { 'sns:Protocol': 'sqs' }, StringLike: { 'sns:Endpoint': hostQueues } },
         }),
         new iam.PolicyStatement({ sid: 'LeaveAndSweep', actions: ['sns:Unsubscribe', 'sns:ListSubscriptionsByTopic'], resources: [this.topic.topicArn] }),
+        new iam.PolicyStatement({ sid: 'RestartTurn', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [this.restartTurn.secretArn] }),
         new iam.PolicyStatement({ sid: 'ReadCertificates', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
         // Certificate secrets hold complete bundles only, but a host has no business with a pending
         // version should one ever be labelled there (secretsmanager:VersionStage is the stage asked for).

@@ -15,6 +15,9 @@ import type { RestartTurn, RestartTurnStore } from '../ports';
 /** A group name as the turn's file or secret name takes it (the subscriber groups' rule, infra/subscriber.ts). */
 export const TURN_GROUP = /^[A-Za-z0-9-]{1,40}$/;
 
+/** `<secretPrefix>turns/<group>`: where the stack (infra/subscriber.ts) makes a group's turn on AWS and the agent looks for it. */
+export const restartTurnSecretName = (secretPrefix: string, group: string) => `${secretPrefix}turns/${group}`;
+
 /** Whether `holder` may take the turn: nobody holds it, it holds it already, or the holder's time is up. */
 export function mayTakeTurn(held: RestartTurn | undefined, holder: string, now: Date): boolean {
   return leaseVerdict(held, holder, now) !== 'held';

@@ -14,12 +14,11 @@
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { versionToken } from '../../../domain/adapters/aws/secrets-store';
 import { mayTakeTurn, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
+
+export { restartTurnSecretName } from '../../fleet/restart-turns';
 import type { RestartTurn, RestartTurnStore, TurnTake } from '../../ports';
 
 const ROUNDS = 5;
-
-/** `<secretPrefix>turns/<group>`: where the stack makes a group's turn and the agent looks for it. */
-export const restartTurnSecretName = (secretPrefix: string, group: string) => `${secretPrefix}turns/${group}`;
 
 const isExisting = (error: unknown) => (error as { name?: string }).name === 'ResourceExistsException';
 
