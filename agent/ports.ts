@@ -108,4 +108,6 @@ export interface RestartTurnStore {
   take(holder: string, expiresAt: Date, now: Date): Promise<TurnTake>;
   /** Give it back, if `holder` still holds it. */
   give(holder: string): Promise<void>;
+  /** Who holds it now (undefined: nobody), whether or not its time is up. */
+  held(): Promise<RestartTurn | undefined>;
 }

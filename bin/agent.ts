@@ -48,7 +48,7 @@ Reload (at most one; none = files only, for services that read them at start):
   --reload-timeout <seconds>    kill the command's process group after this long (default 120)
   --restart-turns <group>       the reload command restarts the service (ActiveMQ 5): the hosts of
                                 <group> restart one at a time, taking turns in the store (locally
-                                <store>/turns/<group>.json, on AWS the secret <prefix>turns/<group>);
+                                <store>/turns/<group>/<n>.json, on AWS the secret <prefix>turns/<group>);
                                 a turn not given back is taken over after 2 x reload + verify timeout
   --reload-signal <HUP|USR1|…>  send a signal to the pid in --pidfile
   --pidfile <file>

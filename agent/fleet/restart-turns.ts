@@ -118,13 +118,11 @@ export const TurnDocumentSchema = z.object({
   kind: z.literal('restart-turn'),
   group: z.string().regex(TURN_GROUP),
   turn: z.object({ holder: z.string().min(1), expiresAt: z.iso.datetime() }).optional(),
-  /** Locally: tells one written document from another with the same holder (compare before remove). */
-  token: z.string().optional(),
 });
 export type TurnDocument = z.output<typeof TurnDocumentSchema>;
 
-export function turnDocument(group: string, turn: RestartTurn | undefined, token?: string): TurnDocument {
-  return { kind: 'restart-turn', group, ...(turn ? { turn: { holder: turn.holder, expiresAt: turn.expiresAt.toISOString() } } : {}), ...(token ? { token } : {}) };
+export function turnDocument(group: string, turn: RestartTurn | undefined): TurnDocument {
+  return { kind: 'restart-turn', group, ...(turn ? { turn: { holder: turn.holder, expiresAt: turn.expiresAt.toISOString() } } : {}) };
 }
 
 /** The stored document, checked; what it says of the turn. */

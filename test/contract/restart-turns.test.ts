@@ -62,6 +62,7 @@ describe.each(stores)('the restart turn in %s', (_name, available, make) => {
     expect(winners).toHaveLength(1);
     for (const take of takes.filter((one) => !one.taken)) expect(take).toEqual({ taken: false, held: { holder: winners[0], expiresAt: later(BOUND) } });
     // Its holder may take it again (a restart after a crash); the others still may not.
+    expect(await store.held()).toEqual({ holder: winners[0], expiresAt: later(BOUND) });
     expect(await store.take(winners[0]!, later(BOUND + 1), later(1))).toEqual({ taken: true });
     expect(await store.take(winners[0] === 'a' ? 'b' : 'a', later(BOUND), later(2))).toMatchObject({ taken: false, held: { holder: winners[0], expiresAt: later(BOUND + 1) } });
   });
@@ -73,6 +74,7 @@ describe.each(stores)('the restart turn in %s', (_name, available, make) => {
     expect(await store.take('second', later(BOUND), NOW)).toMatchObject({ taken: false, held: { holder: 'first' } });
     await store.give('first');
     await store.give('first'); // again: nothing left to give
+    expect(await store.held()).toBeUndefined();
     expect(await store.take('second', later(BOUND), NOW)).toEqual({ taken: true });
   });
 
@@ -151,6 +153,9 @@ describe('hosts restarting in turns (the real file store)', () => {
       },
       give: async () => {
         throw new Error('never taken: never given');
+      },
+      held: async () => {
+        throw new Error('ECONNREFUSED');
       },
     };
     const warnings: string[] = [];

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FileRestartTurns } from '../../agent/adapters/local/file-restart-turns';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import { DETAIL_TYPES, type CertificateInstalledEvent, type CertificateReloadFailedEvent } from '../../domain/contracts/events';
 import { cli, ofType, renew, reports, startCli, until } from '../support/agent-cli';
@@ -148,7 +149,7 @@ describe('three ActiveMQ brokers of one group, each restarted by its agent for a
     // Each agent took the turn; at least one waited for it; it was given back at the end.
     for (const { agent } of brokers) expect(agent.lines.filter((line) => line.message === 'restart turn taken')).toHaveLength(1);
     expect(brokers.flatMap(({ agent }) => agent.lines.filter((line) => line.message === "waiting for the group's restart turn")).length).toBeGreaterThanOrEqual(1);
-    await expect(fs.stat(path.join(storeDir, 'turns', `${GROUP}.json`))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await new FileRestartTurns(storeDir, GROUP).held()).toBeUndefined();
   });
 
   it('control, without --restart-turns: the same three restart together and TLS is gone from all of them at once', async () => {

@@ -54,6 +54,10 @@ export class SecretsManagerRestartTurns implements RestartTurnStore {
     if (current.turn?.holder === holder) await this.replace(current.versionId, undefined);
   }
 
+  async held(): Promise<RestartTurn | undefined> {
+    return (await this.current()).turn;
+  }
+
   private async current(): Promise<{ turn?: RestartTurn; versionId: string }> {
     const found = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
     if (found.SecretString === undefined || found.VersionId === undefined) throw new Error(`${this.description} has no current string value`);

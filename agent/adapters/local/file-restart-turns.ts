@@ -1,94 +1,85 @@
 /**
- * The group's restart turn in the local store (ADR 0014): `<store>/turns/<group>.json`, which
- * every agent of the group on this machine (or on a shared file system with link(2) and
- * rename(2)) reads and writes. Taking a free turn creates the file exclusively (link(2): of
- * racing hosts exactly one wins); taking an expired or one's own turn, or giving it back, first
- * moves the document that was judged out of the way (rename(2): one mover wins) and checks it
- * is that document (its token), putting back one that changed in between.
+ * The group's restart turn in the local store (ADR 0014): `<store>/turns/<group>/<n>.json`, a
+ * chain of versions like the secret's on AWS, which every agent of the group on this machine (or
+ * on a shared file system with link(2)) reads and writes. The highest n is the turn as it stands.
+ * Every change — taking it, taking it over, giving it back — is a compare-and-set: version n+1 is
+ * created with link(2), which fails on an existing name, so of the hosts that judged version n
+ * exactly one writes its successor; the others read again. No file is ever renamed or rewritten.
  */
-import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import * as path from 'node:path';
 import { isErrno } from '../../../domain/core/errors';
-import { DurableFs, temporaryName } from '../../../domain/layout/durable-fs';
+import { DurableFs } from '../../../domain/layout/durable-fs';
 import { mayTakeTurn, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
 import type { RestartTurn, RestartTurnStore, TurnTake } from '../../ports';
 
-/** Rounds of racing (a move that lost, a file that vanished) before the take gives up for this try. */
+/** Rounds of racing (a successor written first by another host) before the take gives up for this try. */
 const ROUNDS = 5;
+const VERSION_FILE = /^([1-9][0-9]{0,15})\.json$/;
 
 export class FileRestartTurns implements RestartTurnStore {
   readonly description: string;
-  private readonly file: string;
+  private readonly dir: string;
   private readonly files = new DurableFs();
 
   constructor(storeDir: string, private readonly group: string) {
     if (!TURN_GROUP.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
-    this.file = path.join(storeDir, 'turns', `${group}.json`);
-    this.description = this.file;
+    this.dir = path.join(storeDir, 'turns', group);
+    this.description = this.dir;
   }
 
   async take(holder: string, expiresAt: Date, now: Date): Promise<TurnTake> {
-    await this.files.ensureDir(path.dirname(this.file));
     let last: RestartTurn | undefined;
     for (let round = 0; round < ROUNDS; round += 1) {
-      if (await this.create(holder, expiresAt)) return { taken: true };
-      const held = await this.read();
-      if (held?.turn === undefined) continue; // given back in between
-      last = held.turn;
-      if (!mayTakeTurn(held.turn, holder, now)) return { taken: false, held: held.turn };
-      if ((await this.removeIf(held.token)) && (await this.create(holder, expiresAt))) {
-        return held.turn.holder === holder ? { taken: true } : { taken: true, from: held.turn };
+      const current = await this.current();
+      last = current.turn;
+      if (!mayTakeTurn(current.turn, holder, now)) return { taken: false, held: current.turn! };
+      if (await this.replace(current.n, { holder, expiresAt })) {
+        return current.turn && current.turn.holder !== holder ? { taken: true, from: current.turn } : { taken: true };
       }
     }
     if (last) return { taken: false, held: last };
-    throw new Error(`${this.file}: the restart turn changed hands ${ROUNDS} times while it was being taken`);
+    throw new Error(`${this.dir}: the restart turn changed hands ${ROUNDS} times while it was being taken`);
   }
 
   async give(holder: string): Promise<void> {
-    const held = await this.read();
-    if (held?.turn?.holder === holder) await this.removeIf(held.token);
+    const current = await this.current();
+    // A takeover in between (only once expired) wins: then it was not ours to give any more.
+    if (current.turn?.holder === holder) await this.replace(current.n, undefined);
   }
 
-  private async create(holder: string, expiresAt: Date): Promise<boolean> {
-    const token = randomBytes(12).toString('hex');
-    return this.files.createFileOnce(this.file, `${JSON.stringify(turnDocument(this.group, { holder, expiresAt }, token))}\n`, 0o644);
+  /** Who holds the turn now (undefined: nobody), whether or not its time is up. */
+  async held(): Promise<RestartTurn | undefined> {
+    return (await this.current()).turn;
   }
 
-  private async read(): Promise<{ turn?: RestartTurn; token?: string } | undefined> {
-    let text: string;
-    try {
-      text = await nodeFs.readFile(this.file, 'utf8');
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return undefined;
-      throw error;
-    }
-    const { document, turn } = parseTurnDocument(text, this.file);
-    return { ...(turn ? { turn } : {}), ...(document.token ? { token: document.token } : {}) };
-  }
-
-  /**
-   * Remove the turn file if it still is the document with `token`: true when removed. A document
-   * written in between (another host took the turn first) is put back — unless yet another was
-   * created meanwhile, which then stands.
-   */
-  private async removeIf(token: string | undefined): Promise<boolean> {
-    const away = temporaryName(this.file);
-    try {
-      await nodeFs.rename(this.file, away);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return false;
-      throw error;
-    }
-    try {
-      const moved = parseTurnDocument(await nodeFs.readFile(away, 'utf8'), this.file);
-      if (moved.document.token === token) return true;
-      await nodeFs.link(away, this.file).catch((error: unknown) => {
-        if (!isErrno(error, 'EEXIST')) throw error;
+  /** The highest version and its turn; n = 0 when none was ever written. */
+  private async current(): Promise<{ n: number; turn?: RestartTurn }> {
+    for (;;) {
+      const names = await nodeFs.readdir(this.dir).catch((error: unknown) => {
+        if (isErrno(error, 'ENOENT')) return [];
+        throw error;
       });
-      return false;
-    } finally {
-      await nodeFs.rm(away, { force: true });
+      const n = Math.max(0, ...names.flatMap((name) => VERSION_FILE.exec(name)?.[1] ?? []).map(Number));
+      if (n === 0) return { n };
+      const file = path.join(this.dir, `${n}.json`);
+      try {
+        const { turn } = parseTurnDocument(await nodeFs.readFile(file, 'utf8'), file);
+        return { n, ...(turn ? { turn } : {}) };
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) throw error; // pruned after two newer versions were written: list again
+      }
     }
+  }
+
+  /** Compare and set: write version n+1 unless someone did first (false). Versions before n go. */
+  private async replace(n: number, turn: RestartTurn | undefined): Promise<boolean> {
+    await this.files.ensureDir(this.dir);
+    const document = turnDocument(this.group, turn);
+    if (!(await this.files.createFileOnce(path.join(this.dir, `${n + 1}.json`), `${JSON.stringify(document)}\n`, 0o644))) return false;
+    const names = await nodeFs.readdir(this.dir);
+    const old = names.filter((name) => Number(VERSION_FILE.exec(name)?.[1] ?? Infinity) < n);
+    await Promise.all(old.map((name) => nodeFs.rm(path.join(this.dir, name), { force: true })));
+    return true;
   }
 }
