@@ -33,6 +33,7 @@ export interface AgentFlags {
   readonly keyMode?: number;
   readonly reloadCommand?: string;
   readonly reloadTimeout?: number;
+  readonly restartTurns?: string;
   readonly reloadSignal?: NodeJS.Signals;
   readonly pidfile?: string;
   readonly verifyTls?: string[];
@@ -131,6 +132,7 @@ export function defineAgentCommand(command: Command): Command {
   group('Reload (at most one; none = files only, for services that read them at start):', [
     new Option('--reload-command <cmd>', 'run with /bin/sh -c; gets CERTFLOW_CERTIFICATE_ID, CERTFLOW_VERSION, CERTFLOW_SERIAL, CERTFLOW_LIVE_DIR in its environment').conflicts('reloadSignal'),
     new Option('--reload-timeout <seconds>', "kill the command's process group after this long (default 120)").argParser(positive),
+    new Option('--restart-turns <group>', 'the reload command restarts the service (ActiveMQ 5): the hosts of <group> restart one at a time, taking turns in the store (locally <store>/turns/<group>/<n>.json, on AWS the secret <prefix>turns/<group>); a turn not given back is taken over after 2 x reload + verify timeout'),
     new Option('--reload-signal <signal>', 'send this signal (HUP, USR1, …) to the pid in --pidfile').argParser(signalName),
     new Option('--pidfile <file>', 'the process to signal (with --reload-signal)'),
     new Option('--verify-tls <host:port>', 'after each reload, connect and require the new certificate there (repeatable); not in time = a failed reload (stage serve): roll back').argParser(collect),
@@ -167,6 +169,7 @@ export function agentInvocation(flags: AgentFlags): AgentInvocation {
   if (flags.dir === undefined && mode !== 'leave') fail('name the install directory: --dir <dir>');
   if (mode !== 'listen' && flags.reconcileMinutes !== undefined) fail(`--reconcile-minutes has no effect with --${mode}`);
   if (flags.reloadTimeout !== undefined && flags.reloadCommand === undefined) fail('--reload-timeout applies to --reload-command');
+  if (flags.restartTurns !== undefined && flags.reloadCommand === undefined) fail('--restart-turns applies to --reload-command (a restart); a signal reload keeps serving');
   if (flags.reloadSignal !== undefined && flags.pidfile === undefined) fail('--reload-signal needs --pidfile <file>');
   if (flags.pidfile !== undefined && flags.reloadSignal === undefined) fail('--pidfile applies to --reload-signal');
   if (flags.verifyTls === undefined && (flags.verifySni !== undefined || flags.verifyTimeout !== undefined)) fail('--verify-sni and --verify-timeout apply to --verify-tls <host:port>');
@@ -209,6 +212,7 @@ export function agentInvocation(flags: AgentFlags): AgentInvocation {
       ...(flags.trustAnchor ? { trustAnchorFiles: flags.trustAnchor } : {}),
       ...(verifyTls ? { verifyTls } : {}),
       ...(Object.keys(files).length > 0 ? { files } : {}),
+      ...(flags.restartTurns !== undefined ? { restartTurns: { group: flags.restartTurns } } : {}),
       source,
       reload,
       keepVersions: flags.keep,

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { LocalEventLog, type LocalEvent } from '../../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
-import { hostInventory, hostsOf, hostVerdict, notServed, servedOf, type HostState } from '../../domain/core/host-inventory';
+import { hostInventory, hostsOf, hostVerdict, NOT_SERVED_GRACE_MS, notServed, servedOf, type HostState } from '../../domain/core/host-inventory';
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
@@ -34,8 +34,6 @@ function daysLeft(notAfter: string, now = Date.now()): number {
 
 // ---- list / status / history / rollback -------------------------------------------------------
 
-/** A renewal older than this that a host has not reported served is "renewed but not served" (hosts take seconds; reconcile hourly). */
-const NOT_SERVED_GRACE_MS = 10 * 60_000;
 
 /** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
 function hostRow(state: HostState, currentVersion: string | undefined) {

@@ -75,7 +75,14 @@ describe('parseAgentArgs', () => {
     expect(parseAgentArgs(local)).not.toHaveProperty('options.files');
   });
 
+  it('maps --restart-turns onto restartTurns (a restart takes the group\'s turn)', () => {
+    const parsed = parseAgentArgs([...local, '--reload-command', 'systemctl restart activemq', '--restart-turns', 'brokers']);
+    expect(parsed).toMatchObject({ options: { restartTurns: { group: 'brokers' }, reload: { kind: 'command' } } });
+  });
+
   it.each([
+    ['--restart-turns without a reload command', [...local, '--restart-turns', 'brokers'], /--restart-turns applies to --reload-command/],
+    ['--restart-turns with a signal reload', [...local, '--reload-signal', 'HUP', '--pidfile', '/p', '--restart-turns', 'brokers'], /--restart-turns applies to --reload-command \(a restart\)/],
     ['no source', ['--certificate', 'b', '--dir', '/d'], /name a source/],
     ['two sources', [...local, '--queue-url', 'https://q'], /choose one source/],
     ['--events without --store', ['--events', '/e.jsonl', '--certificate', 'b', '--dir', '/d'], /--events needs --store/],
