@@ -141,27 +141,76 @@ export async function startRotationCommand(options: Options): Promise<number> {
   return finish(record, rotationHolders(record, await hostStates()), await reissue(record, progress(options)), options);
 }
 
-/** `certflow ca rotate --advance`: the next phase when every host passed this one's gate; otherwise who holds it. */
-export async function advanceRotationCommand(options: Options): Promise<number> {
+/** What one look at the rotation did: moved it on (and reissued for the new phase), or found it held. */
+export interface RotationDrive {
+  /** The record after the look (the new phase when advanced). */
+  readonly record: RotationRecord;
+  readonly advanced: boolean;
+  /** The phase it was in before. */
+  readonly from: RotationRecord['phase'];
+  /** Who holds the record's phase up now. */
+  readonly holders: readonly Holder[];
+  /** Reissued for the phase: every certificate on a change; while held, those behind the phase. */
+  readonly reissued: readonly string[];
+  readonly failed: readonly string[];
+}
+
+/**
+ * One look at the rotation under way, as `ca rotate --advance` and the scheduled scan (`renew --all`)
+ * both take it: the next phase when every member passed this one's gate (nextRotationPhase), and its
+ * reissue; held, the certificates behind the phase reissued (the hosts cannot pass otherwise).
+ * Undefined when no rotation is under way. Another run advancing first: RotationConflict.
+ */
+export async function driveRotation(write: (text: string) => void): Promise<RotationDrive | undefined> {
   const store = rotations();
   const record = await store.rotation(LOCAL_PRIVATE_CA);
-  if (!record || !rotating(record)) {
-    process.stderr.write(`certflow ca rotate --advance: no rotation in progress${record ? ` (the last one is done since ${record.phaseSince})` : ''}: certflow ca rotate starts one\n`);
-    return EXIT.failed;
-  }
+  if (!record || !rotating(record)) return undefined;
   const step = nextRotationPhase(record, await hostStates(), new Date());
   if (!step.advanced) {
-    // Held: a certificate whose reissue for this phase failed gets it now (the hosts cannot pass otherwise).
     const behind = certificatesBehind(record, await currentMetadata(record));
-    const failed = behind.length ? await reissue({ ...record, certificateIds: behind }, progress(options)) : [];
-    if (options.json) out(JSON.stringify({ advanced: false, ...rotationView(record, step.holders), reissued: behind, failed }, null, 2));
-    else out(`Held at phase ${record.phase} by ${step.holders.map(holderLine).join(', ')}${behind.length ? `; reissued for this phase: ${behind.join(', ')}` : ''}`);
-    return EXIT.failed;
+    const failed = behind.length ? await reissue({ ...record, certificateIds: behind }, write) : [];
+    return { record, advanced: false, from: record.phase, holders: step.holders, reissued: behind, failed };
   }
   await store.saveRotation(step.record, record.phase);
   // Done changes nothing on the hosts: the last phase already left the old root out.
-  const failed = step.record.phase === 'done' ? [] : await reissue(step.record, progress(options));
-  return finish(step.record, step.holders, failed, options);
+  const reissued = step.record.phase === 'done' ? [] : step.record.certificateIds;
+  const failed = reissued.length ? await reissue(step.record, write) : [];
+  return { record: step.record, advanced: true, from: record.phase, holders: step.holders, reissued, failed };
+}
+
+/** The line `renew --all` prints for a rotation it looked at. */
+export function rotationDriveLine(drive: RotationDrive): string {
+  const { record } = drive;
+  const reissued = drive.reissued.length ? `; reissued ${drive.reissued.join(', ')}` : '';
+  const failed = drive.failed.length ? `; reissue failed: ${drive.failed.join(', ')}` : '';
+  if (drive.advanced) return `Root rotation of ${record.ca}: phase ${drive.from} → ${record.phase} (every host passed ${drive.from})${reissued}${failed}`;
+  return `Root rotation of ${record.ca}: held at phase ${record.phase} by ${drive.holders.map(holderLine).join(', ')}${reissued}${failed}`;
+}
+
+/** What `renew --all --json` says of the rotation it looked at. */
+export const rotationDriveView = (drive: RotationDrive) => ({
+  ca: drive.record.ca,
+  from: drive.from,
+  phase: drive.record.phase,
+  advanced: drive.advanced,
+  heldBy: drive.holders,
+  reissued: drive.reissued,
+  failed: drive.failed,
+});
+
+/** `certflow ca rotate --advance`: the next phase when every host passed this one's gate; otherwise who holds it. */
+export async function advanceRotationCommand(options: Options): Promise<number> {
+  const drive = await driveRotation(progress(options));
+  if (!drive) {
+    const record = await rotations().rotation(LOCAL_PRIVATE_CA);
+    process.stderr.write(`certflow ca rotate --advance: no rotation in progress${record ? ` (the last one is done since ${record.phaseSince})` : ''}: certflow ca rotate starts one\n`);
+    return EXIT.failed;
+  }
+  if (drive.advanced) return finish(drive.record, drive.holders, drive.failed, options);
+  const { record, holders, reissued: behind, failed } = drive;
+  if (options.json) out(JSON.stringify({ advanced: false, ...rotationView(record, holders), reissued: behind, failed }, null, 2));
+  else out(`Held at phase ${record.phase} by ${holders.map(holderLine).join(', ')}${behind.length ? `; reissued for this phase: ${behind.join(', ')}` : ''}`);
+  return EXIT.failed;
 }
 
 async function currentMetadata(record: RotationRecord): Promise<Map<string, { anchorSha256?: string; trustAnchorsSha256?: readonly string[] }>> {

@@ -6,9 +6,15 @@
  * budget decide here too. With `certflow local start` running, its CA remembers what it issued and
  * answers ARI; a CA started for this command alone does not know the certificates (its renewalInfo
  * answers 404) and the lifetime rule decides, with one warning in the scan's log.
+ *
+ * Before the scan it looks at the private root's rotation under way (ADR 0013): the next phase when
+ * every host's report passed this one's gate, with the reissue that phase needs — what the scan
+ * state machine's AdvanceRotation step does on AWS. The scan then starts on the record as it is.
  */
 import type { ManagedCertificate } from '../../domain/contracts/settings';
 import { plannedRenewals } from '../../domain/core/scan-plan';
+import { RotationConflict } from '../../domain/core/root-rotation';
+import type { RotationDrive } from './ca-rotate';
 import { messageOf } from './cause';
 import { EXIT } from './exit';
 
@@ -52,6 +58,7 @@ export interface RenewDueOptions {
 export async function runLocalRenewDue(declared: readonly ManagedCertificate[], source: string, options: RenewDueOptions): Promise<number> {
   const { write, out } = options;
   write(`Renewing what is due of the ${declared.length} certificate(s) declared in ${source} (--force: every one)\n`);
+  const rotation = await lookAtRotation(write);
   const { certflowHome, startLocalDefault } = await import('../../local/default');
   const pipeline = await startLocalDefault({ root: certflowHome(), write, certificates: declared });
   const rows: DueRow[] = [];
@@ -84,9 +91,25 @@ export async function runLocalRenewDue(declared: readonly ManagedCertificate[], 
   }
   const count = (status: DueRow['status']) => rows.filter((row) => row.status === status);
   const [renewed, failed, notDue] = [count('SUCCEEDED'), count('FAILED'), count('NOT_DUE')];
-  if (options.json) out(JSON.stringify({ renewed: renewed.length, failed: failed.length, notDue: notDue.length, certificates: rows }, null, 2));
+  const rotationView = rotation.drive ? { rotation: (await import('./ca-rotate')).rotationDriveView(rotation.drive) } : {};
+  if (options.json) out(JSON.stringify({ renewed: renewed.length, failed: failed.length, notDue: notDue.length, certificates: rows, ...rotationView }, null, 2));
   else out(`\nRenewed ${renewed.length} of ${rows.length}${failed.length ? `; failed: ${failed.map((row) => row.certificateId).join(', ')}` : ''}${notDue.length ? `; not due: ${notDue.length}` : ''}`);
-  return failed.length ? EXIT.failed : EXIT.ok;
+  return failed.length || rotation.failed ? EXIT.failed : EXIT.ok;
+}
+
+/** The rotation under way, moved on when its gate passed; its line in the output. A reissue that failed fails the run. */
+async function lookAtRotation(write: (text: string) => void): Promise<{ drive?: RotationDrive; failed: boolean }> {
+  const { driveRotation, rotationDriveLine } = await import('./ca-rotate');
+  try {
+    const drive = await driveRotation(write);
+    if (drive) write(`${rotationDriveLine(drive)}\n`);
+    return { ...(drive ? { drive } : {}), failed: (drive?.failed.length ?? 0) > 0 };
+  } catch (error) {
+    // Another run (ca rotate --advance, a second scan) moved it first: that run reissues.
+    if (!(error instanceof RotationConflict)) throw error;
+    write(`Root rotation: ${error.message}\n`);
+    return { failed: false };
+  }
 }
 
 function line(row: DueRow): string {

@@ -8,7 +8,9 @@
  *    link, and every truststore ends with the new root alone.
  * 2. A host whose agent is down during phase distribute holds the rotation there (status names it)
  *    instead of being cut off; once it is back and installs, the rotation goes through.
- * 3. The control: moving on without the gate (the record edited by hand) breaks the link to the host
+ * 3. The scheduled path alone: after `ca rotate`, only `renew --all` runs (the local scan) and the
+ *    agents' reports take it to done.
+ * 4. The control: moving on without the gate (the record edited by hand) breaks the link to the host
  *    that trusts only the old root, so the ring does see a bad rotation.
  */
 import { createHash, X509Certificate } from 'node:crypto';
@@ -222,6 +224,45 @@ describe('rotating the private root under a ring of mTLS links', () => {
     expect(links.failures().slice(failuresBefore)).toEqual([]);
     expect(links.counts().clientOk - okBefore).toBeGreaterThan(100);
     console.log(`second rotation with a host down: ring ${JSON.stringify(links.counts())}`);
+  }, ROTATION_TIMEOUT_MS);
+
+  it('the scheduled scan drives it: `renew --all` runs alone move it through every phase once the hosts report, with 0 failed handshakes', async () => {
+    const links = ring!;
+    const failuresBefore = links.failures().length;
+    const okBefore = links.counts().clientOk;
+    // renew --all needs a declaration: one ACME certificate, not in the rotation (the ring's are `certflow issue`d).
+    const config = path.join(home, 'scan.config.ts');
+    await fs.writeFile(config, `export default { hostedZones: [{ name: 'certflow.test' }], certificates: [{ id: 'scan-web', names: ['www.certflow.test'] }] };\n`);
+
+    const started = performance.now();
+    expect((await rotate()).phase).toBe('distribute');
+    const seen: { phase: string; advanced: boolean; heldBy: number; ms: number }[] = [];
+    const deadline = Date.now() + ROTATION_TIMEOUT_MS / 2;
+    for (;;) {
+      const run = await certflow('renew', '--all', '--config', config, '--json');
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      const { rotation } = JSON.parse(run.stdout) as { rotation?: { from: string; phase: string; advanced: boolean; heldBy: unknown[]; reissued: string[] } };
+      // The last run found it done already: no rotation under way, nothing to say.
+      if (!rotation) break;
+      seen.push({ phase: rotation.phase, advanced: rotation.advanced, heldBy: rotation.heldBy.length, ms: Math.round(performance.now() - started) });
+      if (rotation.advanced && rotation.phase !== 'done') expect([...rotation.reissued].sort()).toEqual([...HOSTS]);
+      if (rotation.advanced) expect(run.stderr).toContain(`Root rotation of ${LOCAL_PRIVATE_CA}: phase ${rotation.from} → ${rotation.phase}`);
+      if (rotation.phase === 'done') break;
+      if (Date.now() > deadline) throw new Error(`renew --all did not finish the rotation: ${JSON.stringify(seen)}`);
+      await sleep(250);
+    }
+    const final = await rotationStatus();
+    expect(final.phase).toBe('done');
+    expect(final.history.map((entry) => entry.phase)).toEqual(['distribute', 'issue-new', 'retire-old', 'done']);
+    expect(seen.filter((entry) => entry.advanced).map((entry) => entry.phase)).toEqual(['issue-new', 'retire-old', 'done']);
+    for (const host of HOSTS) {
+      expect(await rootFingerprintOfLeaf(host)).toBe(final.newRoot.fingerprintSha256);
+      expect(await truststoreOwners(host)).toEqual([await ownerOf(final.newRoot.fingerprintSha256)]);
+    }
+    await sleep(500);
+    expect(links.failures().slice(failuresBefore)).toEqual([]);
+    expect(links.counts().clientOk - okBefore).toBeGreaterThan(100);
+    console.log(`rotation by renew --all: ${JSON.stringify(seen)}; ring ${JSON.stringify(links.counts())}`);
   }, ROTATION_TIMEOUT_MS);
 
   it('control: a leaf from the new root before the gate passed breaks the link to the host that trusts only the old root', async () => {
