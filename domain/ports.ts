@@ -15,6 +15,7 @@ import type {
 import type { RevocationMark } from './contracts/revocation';
 import type { Usage } from './contracts/request';
 import type { RotationPhase, RotationRecord } from './core/root-rotation';
+import type { HostState } from './core/host-inventory';
 
 /** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
 export interface TxtRecord {
@@ -87,6 +88,11 @@ export interface PrivateIssueRequest {
   readonly lifetimeDays: number;
   /** The same token gets the same certificate (a retried step issues once). */
   readonly idempotencyToken: string;
+  /**
+   * The authority to issue from when a root rotation names one (RotationRoot.authority: a Private CA
+   * ARN, locally a root folder); absent: the configured CA.
+   */
+  readonly certificateAuthority?: string;
 }
 
 /** The issued certificate: the leaf first, then the CA's chain up to (and including) its root. */
@@ -279,7 +285,8 @@ export interface Logger {
 
 /**
  * The record of a private root's rotation, one per private CA (ADR 0013): FileRootRotations locally,
- * SecretsManagerRootRotations on AWS (no Lambda role reads it yet: docs/private-ca.md).
+ * SecretsManagerRootRotations on AWS. IssuePrivate and PackageAndStorePrivate read it (which CA
+ * issues, which roots the truststores hold); the scan's AdvanceRotation step also writes it.
  */
 export interface RootRotations {
   /** The CA's record (the last rotation, done or not), or undefined when its root was never rotated. */
@@ -289,4 +296,14 @@ export interface RootRotations {
    * another writer's change in between fails the call (RotationConflict), nothing written.
    */
   saveRotation(record: RotationRecord, expected: RotationPhase | undefined): Promise<void>;
+}
+
+/**
+ * The hosts' own reports ("Certificate Installed", "Certificate Reload Failed"), folded per
+ * certificate and host (domain/core/host-inventory.ts): events.jsonl locally, the inventory log
+ * group on AWS (CloudWatchHostReports). The rotation's gates read them.
+ */
+export interface HostReports {
+  /** The latest state of every (certificate, host) from the reports made at or after `since`. */
+  hostStates(since: Date): Promise<HostState[]>;
 }

@@ -54,6 +54,7 @@ export class CertflowStack extends Stack {
       key: this.secretsKey,
       bus: this.bus,
       ...(config.privateCa ? { privateCaArn: config.privateCa.certificateAuthorityArn } : {}),
+      ...(config.privateCa?.nextCertificateAuthorityArn ? { nextPrivateCaArn: config.privateCa.nextCertificateAuthorityArn } : {}),
     });
     const { functions } = lambdas;
     this.stepLambdas = functions;
@@ -77,6 +78,7 @@ export class CertflowStack extends Stack {
     );
     const scanFlow = new ScanFlow(this, 'ScanFlow', {
       scanFunction,
+      advanceRotationFunction: functions['advance-rotation'],
       renewCertificate: this.renewCertificate,
       maxConcurrency: config.schedule.maxConcurrentRenewals,
     });
@@ -121,6 +123,13 @@ export class CertflowStack extends Stack {
     watchdog.dashboard.addWidgets(inventory.widget);
     // What scripts/smoke-host-inventory.sh reads (docs/how-to/deploy.md).
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'certflow agent --event-bus' });
+    if (config.privateCa) {
+      // A root rotation's gates read the reports (capability hostReports): this log group only.
+      (functions['advance-rotation'] as lambda.Function).addEnvironment(ENV.hostInventoryLogGroup, inventory.logGroup.logGroupName);
+      lambdas.roles['advance-rotation'].addToPolicy(
+        new iam.PolicyStatement({ sid: 'ReadHostReports', actions: ['logs:FilterLogEvents'], resources: [inventory.logGroup.logGroupArn] }),
+      );
+    }
     new CfnOutput(this, 'HostInventoryLogGroupName', { value: inventory.logGroup.logGroupName, description: 'the host reports (scripts/smoke-host-inventory.sh)' });
     new CfnOutput(this, 'HostInventoryRuleName', { value: inventory.rule.ruleName, description: 'the rule sending host reports to it' });
 

@@ -128,7 +128,12 @@ const PrivateCaSchema = z.strictObject({
   trustAnchors: DirectorySchema.shape.trustAnchors,
   defaultLifetimeDays: LifetimeDaysSchema.default(SHORT_LIVED_MAX_DAYS),
   signingAlgorithm: z.enum(['SHA256WITHRSA', 'SHA384WITHRSA', 'SHA512WITHRSA', 'SHA256WITHECDSA', 'SHA384WITHECDSA', 'SHA512WITHECDSA']).default('SHA256WITHRSA'),
-});
+  nextCertificateAuthorityArn: z
+    .string()
+    .regex(ACM_PCA_ARN, { error: (issue) => `'${String(issue.input)}' is not an AWS Private CA ARN (arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>)` })
+    .optional()
+    .describe('The CA a root rotation moves to (`certflow ca rotate --aws` starts it, ADR 0013): the steps may issue from and read it too; after the rotation is done, make it certificateAuthorityArn'),
+}).refine((ca) => ca.nextCertificateAuthorityArn !== ca.certificateAuthorityArn, { error: 'nextCertificateAuthorityArn must be another CA than certificateAuthorityArn', path: ['nextCertificateAuthorityArn'] });
 
 /** The private issuer as the steps read it (CERTFLOW_PRIVATE_CA): the anchors travel with the others (trustAnchorsOf). */
 export function privateCaSettingsOf({ certificateAuthorityArn, mode, defaultLifetimeDays, signingAlgorithm }: NonNullable<CertflowConfig['privateCa']>): PrivateCaSettings {

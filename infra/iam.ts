@@ -35,6 +35,13 @@
  * | privateIssue    | acm-pca:IssueCertificate on the configured CA only, end-entity templates only          |
  * |                 | (acm-pca:TemplateArn condition: no CA certificate can be issued)                       |
  * | privateFetch    | acm-pca:GetCertificate on the configured CA (its issued certificates)                  |
+ * |                 | Both also on privateCa.nextCertificateAuthorityArn: the CA a root rotation moves to    |
+ * | rotationRead    | GetSecretValue on the configured CA's rotation record only, `<prefix>rotations/<hash>`  |
+ * |                 | (ADR 0013: which CA issues, which roots the truststores hold); kms:Decrypt             |
+ * | rotationWrite   | + PutSecretValue on that one secret (the scan advances the phase); no CreateSecret:     |
+ * |                 | `certflow ca rotate --aws` (the operator) starts a rotation                            |
+ * | hostReports     | logs:FilterLogEvents on the host inventory log group (the gates read the reports),     |
+ * |                 | added by the stack, which creates that log group (infra/certflow-stack.ts)             |
  * TagResource on creation (accountWrite, pendingWrite, renewalLease): only the creation tags' keys,
  * with managed-by=certflow (aws:TagKeys, aws:RequestTag: keys TagResource carries).
  * KMS: the key is usable only through Secrets Manager (kms:ViaService), decrypt for readers,
@@ -49,6 +56,7 @@ import { END_ENTITY_TEMPLATES, templateArn } from '../domain/core/private-ca';
 import type { ChallengeDelegation } from '../domain/core/txt-values';
 import type { PortSpec } from '../lambdas/deps';
 import { CREATION_TAG } from '../domain/adapters/aws/secrets-store';
+import { rotationSecretPath } from '../domain/adapters/aws/secrets-rotations';
 
 /** The RenewCertificate state machine's name (infra/certflow-stack.ts): its executions hold renewal leases. */
 export const RENEW_STATE_MACHINE_NAME = 'certflow-RenewCertificate';
@@ -71,7 +79,10 @@ export type Capability =
   | 'inventory'
   | 'publish'
   | 'privateIssue'
-  | 'privateFetch';
+  | 'privateFetch'
+  | 'rotationRead'
+  | 'rotationWrite'
+  | 'hostReports';
 
 /**
  * The port methods each capability's statements serve (the adapters' calls, as statementsFor
@@ -99,6 +110,9 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   publish: { events: ['renewed', 'failed', 'expiring', 'revoked', 'revocationFailed'] },
   privateIssue: { issuer: ['issue'] },
   privateFetch: { issuer: ['fetch'] },
+  rotationRead: { rotations: ['rotation'] },
+  rotationWrite: { rotations: ['rotation', 'saveRotation'] },
+  hostReports: { hosts: ['hostStates'] },
 };
 
 export interface AccessScope {
@@ -109,6 +123,8 @@ export interface AccessScope {
   readonly bus: events.IEventBus;
   /** The private CA (config `privateCa`); without one the private steps get no acm-pca right at all. */
   readonly privateCaArn?: string;
+  /** The CA a root rotation moves to (config `privateCa.nextCertificateAuthorityArn`): issued from and read like the first. */
+  readonly nextPrivateCaArn?: string;
 }
 
 /** Record names certflow may change: challenges, and the targets of CNAME delegations. */
@@ -254,8 +270,19 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
       }),
     );
   }
-  const readsSecrets = ['accountRead', 'accountWrite', 'certificateWrite', 'certificateRead', 'pendingWrite', 'pendingRead', 'pendingDiscard', 'renewalLease'].some((c) => has(c as Capability));
-  const writesSecrets = has('accountWrite') || has('certificateWrite') || has('pendingWrite') || has('renewalLease');
+  if ((has('rotationRead') || has('rotationWrite')) && scope.privateCaArn) {
+    // Exactly the configured CA's record: its name is fixed; `-??????` is the suffix Secrets Manager appends.
+    statements.push(
+      new iam.PolicyStatement({
+        sid: has('rotationWrite') ? 'AdvanceRootRotation' : 'ReadRootRotation',
+        actions: has('rotationWrite') ? ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'] : ['secretsmanager:GetSecretValue'],
+        resources: [secret(`${rotationSecretPath(scope.privateCaArn)}-??????`)],
+      }),
+    );
+  }
+  const rotationRecord = Boolean(scope.privateCaArn) && (has('rotationRead') || has('rotationWrite'));
+  const readsSecrets = rotationRecord || ['accountRead', 'accountWrite', 'certificateWrite', 'certificateRead', 'pendingWrite', 'pendingRead', 'pendingDiscard', 'renewalLease'].some((c) => has(c as Capability));
+  const writesSecrets = has('accountWrite') || has('certificateWrite') || has('pendingWrite') || has('renewalLease') || (rotationRecord && has('rotationWrite'));
   if (readsSecrets) {
     statements.push(
       new iam.PolicyStatement({
@@ -273,19 +300,20 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   if (has('failureRecord')) {
     statements.push(new iam.PolicyStatement({ sid: 'RecordFailure', actions: ['secretsmanager:TagResource'], resources: [secret('certificates/*')] }));
   }
-  if (has('privateIssue') && scope.privateCaArn) {
+  const privateCas = scope.privateCaArn ? [scope.privateCaArn, ...(scope.nextPrivateCaArn ? [scope.nextPrivateCaArn] : [])] : [];
+  if (has('privateIssue') && privateCas.length) {
     statements.push(
       new iam.PolicyStatement({
         sid: 'IssueEndEntityCertificates',
         actions: ['acm-pca:IssueCertificate'],
-        resources: [scope.privateCaArn],
+        resources: privateCas,
         conditions: { StringEquals: { 'acm-pca:TemplateArn': Object.values(END_ENTITY_TEMPLATES).map((template) => templateArn(scope.privateCaArn!, template)) } },
       }),
     );
   }
-  if (has('privateFetch') && scope.privateCaArn) {
+  if (has('privateFetch') && privateCas.length) {
     // GetCertificate is authorized on the CA that issued the certificate (Service Authorization Reference, AWS Private CA).
-    statements.push(new iam.PolicyStatement({ sid: 'ReadIssuedPrivateCertificates', actions: ['acm-pca:GetCertificate'], resources: [scope.privateCaArn] }));
+    statements.push(new iam.PolicyStatement({ sid: 'ReadIssuedPrivateCertificates', actions: ['acm-pca:GetCertificate'], resources: privateCas }));
   }
   if (has('publish')) {
     statements.push(new iam.PolicyStatement({ sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [scope.bus.eventBusArn] }));

@@ -1,11 +1,12 @@
 /**
  * The ScanCertificates state machine, started by an EventBridge schedule:
  *
- *   ScanInventory ▶ RenewDue (Map, bounded concurrency: RenewCertificate.sync per due certificate,
+ *   AdvanceRotation ▶ ScanInventory ▶ RenewDue (Map, bounded concurrency: RenewCertificate.sync per due certificate,
  *   each its own execution — scheduled and manual renewals look the same) ▶ Scanned
  *
  * The scan Lambda decides what is due within the CA's order budget; what does not fit waits for
- * the next scan. A failed renewal is recorded in the scan's output (and announced by its own
+ * the next scan. AdvanceRotation first moves a private root's rotation on when the hosts' reports
+ * pass its phase's gate (ADR 0013); the reissues that phase needs lead the scan's requests. A failed renewal is recorded in the scan's output (and announced by its own
  * "Certificate Renewal Failed"); the other renewals go on.
  */
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +17,7 @@ import { stepTask } from './renew-state-machine';
 
 export interface ScanFlowProps {
   readonly scanFunction: IFunction;
+  readonly advanceRotationFunction: IFunction;
   readonly renewCertificate: sfn.IStateMachine;
   /** RenewCertificate executions running at once. */
   readonly maxConcurrency: number;
@@ -26,7 +28,15 @@ export class ScanFlow extends Construct {
 
   constructor(scope: Construct, id: string, props: ScanFlowProps) {
     super(scope, id);
+    const advance = stepTask(this, { state: 'AdvanceRotation', step: 'advance-rotation', fn: props.advanceRotationFunction });
     const scan = stepTask(this, { state: 'ScanInventory', step: 'scan-inventory', fn: props.scanFunction });
+    // A rotation that cannot be read or moved (its retries spent) never stops the renewals: the scan goes on without it.
+    const rotationUnread = new sfn.Pass(this, 'RotationUnread', {
+      parameters: { active: false, reissue: [], 'error.$': '$.rotationFailure.Error' },
+      resultPath: '$.rotation',
+    });
+    advance.addCatch(rotationUnread, { errors: [sfn.Errors.ALL], resultPath: '$.rotationFailure' });
+    rotationUnread.next(scan);
 
     const renew = new tasks.StepFunctionsStartExecution(this, 'RenewCertificate', {
       stateMachine: props.renewCertificate,
@@ -46,8 +56,9 @@ export class ScanFlow extends Construct {
       resultPath: '$.outcomes',
     }).itemProcessor(renew);
 
-    this.definition = sfn.Chain.start(scan)
+    this.definition = sfn.Chain.start(advance)
+      .next(scan)
       .next(renewDue)
-      .next(new sfn.Pass(this, 'Scanned', { parameters: { 'summary.$': '$.scan.summary', 'outcomes.$': '$.outcomes' } }));
+      .next(new sfn.Pass(this, 'Scanned', { parameters: { 'summary.$': '$.scan.summary', 'outcomes.$': '$.outcomes', 'rotation.$': '$.rotation' } }));
   }
 }

@@ -33,11 +33,12 @@ import { publishRevoked } from './handlers/publish-revoked';
 import { cleanupPrivateAfterFailure, releasePrivate } from './handlers/release-private';
 import { revokeAtCa } from './handlers/revoke-at-ca';
 import { scanInventory } from './handlers/scan-inventory';
+import { advanceRotation } from './handlers/advance-rotation';
 import { validateRequest } from './handlers/validate-request';
 import { validateRevocation } from './handlers/validate-revocation';
 import { ENV } from './runtime/env';
 import { invokeStep } from './runtime/lambda';
-import type { FailureState, RenewalState, RevocationState } from './state';
+import type { FailureState, RenewalState, RevocationState, ScanState } from './state';
 
 /** No Parameters: the task receives the whole state (a first state: the execution's input). */
 export const WHOLE_INPUT = 'whole input';
@@ -48,7 +49,7 @@ interface ContextValues {
   readonly '$$.Execution.Input': unknown;
 }
 /** Every field a task may read: the renewal or revocation state, and on the failure path what Catch added. */
-type Readable = RenewalState & RevocationState & FailureState;
+type Readable = RenewalState & RevocationState & FailureState & ScanState;
 type FieldPath = {
   [K in keyof Readable & string]: `$.${K}` | (NonNullable<Readable[K]> extends object ? `$.${K}.${keyof NonNullable<Readable[K]> & string}` : never);
 }[keyof Readable & string];
@@ -70,13 +71,15 @@ type ValueAt<P extends PayloadPath> = P extends keyof ContextValues
 export type Payload = typeof WHOLE_INPUT | { readonly [field: string]: PayloadPath };
 export type InputOf<P extends Payload> = P extends typeof WHOLE_INPUT ? unknown : { readonly [K in keyof P]: ValueAt<P[K] & PayloadPath> };
 
-/** Where the result goes: a field of the renewal or revocation state, the scan's `$.scan`, or nowhere (null). */
-export type ResultPath = `$.${keyof RenewalState}` | `$.${keyof RevocationState}` | '$.scan' | null;
+/** Where the result goes: a field of the renewal, revocation or scan state, the scan's `$.scan`, or nowhere (null). */
+export type ResultPath = `$.${keyof RenewalState}` | `$.${keyof RevocationState}` | `$.${keyof ScanState}` | '$.scan' | null;
 type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof RenewalState}`
   ? NonNullable<RenewalState[K]>
   : R extends `$.${infer K extends keyof RevocationState}`
     ? NonNullable<RevocationState[K]>
-    : unknown;
+    : R extends `$.${infer K extends keyof ScanState}`
+      ? NonNullable<ScanState[K]>
+      : unknown;
 
 /**
  * - `rate-limited`: transient errors (Lambda, network, not yet in sync…) within seconds, and a CA's
@@ -283,8 +286,8 @@ export const CATALOGUE = {
     run: issuePrivate,
     payload: { request: '$.request', executionId: '$$.Execution.Id' },
     resultPath: '$.privateIssuance',
-    ports: { store: ['acquireLease', 'heldLease', 'pendingKey'], issuer: ['issue'], executions: ['isGone'] },
-    capabilities: ['renewalLease', 'pendingWrite', 'privateIssue', 'executionStatus'],
+    ports: { store: ['acquireLease', 'heldLease', 'pendingKey'], issuer: ['issue'], executions: ['isGone'], rotations: ['rotation'] },
+    capabilities: ['renewalLease', 'pendingWrite', 'privateIssue', 'executionStatus', 'rotationRead'],
     retry: 'rate-limited',
   }),
   'check-private-certificate': step({
@@ -304,8 +307,8 @@ export const CATALOGUE = {
     run: packageAndStorePrivate,
     payload: { request: '$.request', privateIssuance: '$.privateIssuance' },
     resultPath: '$.certificate',
-    ports: { issuer: ['fetch'], store: ['readPendingKey', 'readSecret', 'currentKeystorePassword', 'promote'] },
-    capabilities: ['privateFetch', 'pendingRead', 'certificateWrite'],
+    ports: { issuer: ['fetch'], store: ['readPendingKey', 'readSecret', 'currentKeystorePassword', 'promote'], rotations: ['rotation'] },
+    capabilities: ['privateFetch', 'pendingRead', 'certificateWrite', 'rotationRead'],
     retry: 'rate-limited',
   }),
   'release-private': step({
@@ -384,11 +387,23 @@ export const CATALOGUE = {
     capabilities: ['publish'],
     retry: 'transient',
   }),
+  'advance-rotation': step({
+    machine: 'ScanCertificates',
+    handler: { file: 'advance-rotation', exportName: 'handler' },
+    run: advanceRotation,
+    payload: {},
+    resultPath: '$.rotation',
+    ports: { rotations: ['rotation', 'saveRotation'], hosts: ['hostStates'], store: ['inventory'] },
+    capabilities: ['rotationWrite', 'hostReports', 'inventory'],
+    retry: 'transient',
+    // The declared inventory: a declared certificate is reissued as declared.
+    lambda: (config) => ({ define: inventoryDefine(config) }),
+  }),
   'scan-inventory': step({
     machine: 'ScanCertificates',
     handler: { file: 'scan-inventory', exportName: 'handler' },
     run: scanInventory,
-    payload: {},
+    payload: { rotation: '$.rotation' },
     resultPath: '$.scan',
     ports: { store: ['inventory'], orders: ['ordersSince'], events: ['expiring'] },
     // states:ListExecutions on the RenewCertificate machine (the order ledger) is added by the

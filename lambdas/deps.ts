@@ -3,7 +3,7 @@ import type { RequestPolicy } from '../domain/core/request';
 import type { TrustAnchors } from '../domain/core/trust-anchors';
 import type { ScanSettings } from '../domain/core/scan-plan';
 import type { PrivateCaSettings } from '../domain/contracts/settings';
-import type { CertificateStore, DnsChallengeProvider, EventPublisher, ExecutionStatus, Logger, OrderLedger, PrivateIssuer } from '../domain/ports';
+import type { CertificateStore, DnsChallengeProvider, EventPublisher, ExecutionStatus, HostReports, Logger, OrderLedger, PrivateIssuer, RootRotations } from '../domain/ports';
 
 /** The request policy (zones, defaults, secret prefix) plus what only the pipeline needs. */
 export interface PipelineSettings extends RequestPolicy {
@@ -31,6 +31,10 @@ export interface Ports {
   readonly issuer: PrivateIssuer;
   /** Whether a lease's holder still runs (CreateOrder takes over from one that does not). */
   readonly executions: ExecutionStatus;
+  /** The private root's rotation record (ADR 0013). */
+  readonly rotations: RootRotations;
+  /** The hosts' reports, which gate a rotation's phases. */
+  readonly hosts: HostReports;
 }
 export type PortName = keyof Ports;
 export type PortMethod<K extends PortName> = keyof Ports[K] & string;

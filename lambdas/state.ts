@@ -6,6 +6,7 @@ import type { CertificateRequest } from '../domain/core/request';
 import type { ChangeRef, PendingKey, StoredVersion, TxtRecord } from '../domain/ports';
 import type { RevocationMark, RevocationReason } from '../domain/contracts/revocation';
 import type { ReissueInput, RevocationRequest } from '../domain/core/revocation';
+import type { RotationScan } from './handlers/advance-rotation';
 
 export type { CertificateRequest };
 
@@ -109,4 +110,9 @@ export interface RevocationState {
   /** The store's mark on the revoked version (the first one, for a repeated revocation). */
   readonly mark?: RevocationMark;
   readonly reissued?: ReissuedCertificate;
+}
+
+/** The ScanCertificates state: AdvanceRotation's result, before ScanInventory reads it. */
+export interface ScanState {
+  readonly rotation?: RotationScan;
 }

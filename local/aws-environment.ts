@@ -28,6 +28,9 @@ import { AcmPcaIssuer, NO_PRIVATE_CA } from '../domain/adapters/aws/private-ca';
 import type { PrivateCaMode, PrivateCaSettings } from '../domain/contracts/settings';
 import { Route53DnsProvider } from '../domain/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../domain/adapters/aws/secrets-store';
+import { SecretsManagerRootRotations } from '../domain/adapters/aws/secrets-rotations';
+import { CloudWatchHostReports } from '../domain/adapters/aws/host-reports';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LocalDnsServer, queryTxt } from '../domain/adapters/local/dns-server';
 import type { HostedZone } from '../domain/core/dns-names';
 import type { StepDeps } from '../lambdas/deps';
@@ -36,7 +39,7 @@ import { settingsFromEnvironment, ENV } from '../lambdas/runtime/aws-deps';
 import { jsonLogger } from '../domain/logging/logger';
 import type { LocalDefinitions } from './definition';
 import { cachedDefinitions } from './definition-cache';
-import { LOCAL_ZONES } from './environment';
+import { LOCAL_ZONES, scanChildren } from './environment';
 import { PEBBLE_DEFAULT_PROFILE, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { Route53ZoneSource } from './route53-zone-source';
 import { revocationExecutor } from './revocation';
@@ -64,6 +67,8 @@ export interface AwsPipelineOptions {
   readonly definitions?: LocalDefinitions;
   /** Create an ACTIVE AWS Private CA in this mode (the private issuer); none by default. */
   readonly privateCaMode?: PrivateCaMode;
+  /** The log group the hosts' reports reach (the stack's HostInventory); a rotation's gates read it. None: no gate can pass. */
+  readonly hostInventoryLogGroup?: string;
 }
 
 export interface AwsResources {
@@ -97,6 +102,8 @@ export interface AwsPipeline {
   readonly executor: LocalExecutor;
   /** RevokeCertificate with the same adapters; a reissue runs on `executor`. */
   readonly revokeExecutor: LocalExecutor;
+  /** The synthesized ScanCertificates (AdvanceRotation, ScanInventory, its renewals) on these adapters. */
+  readonly scanExecutor: LocalExecutor;
   /** The private CA made for this pipeline (privateCaMode), its root PEM. */
   readonly privateCa?: { readonly arn: string; readonly rootPem: string };
   readonly log: Logger;
@@ -235,12 +242,18 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     issuer: privateCa ? new AcmPcaIssuer(clients.acmPca, { certificateAuthorityArn: privateCa.certificateAuthorityArn }) : NO_PRIVATE_CA,
     // The definitions run in this process, under local execution ids (as on the local default).
     executions: new LocalExecutions(),
+    rotations: new SecretsManagerRootRotations(clients.secrets, { prefix: resources.secretPrefix, kmsKeyId: resources.kmsKeyId }),
+    hosts: options.hostInventoryLogGroup
+      ? new CloudWatchHostReports(new CloudWatchLogsClient(options.clientConfig), options.hostInventoryLogGroup)
+      : { hostStates: async () => [] },
     log,
     now: () => new Date(),
   };
   const definitions = options.definitions ?? (await cachedDefinitions());
   const executor = new LocalExecutor(definitions.renew, deps);
   const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor);
+  // The synthesized ScanCertificates, its RenewCertificate children run here (startExecution.sync:2 answered as Step Functions does).
+  const scanExecutor = new LocalExecutor(definitions.scan, deps, scanChildren(executor));
   return {
     pebble,
     dnsServer,
@@ -250,6 +263,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     deps,
     executor,
     revokeExecutor,
+    scanExecutor,
     ...(ca ? { privateCa: ca } : {}),
     log,
     async stop() {

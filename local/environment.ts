@@ -9,6 +9,7 @@ import { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { LOCAL_PRIVATE_CA, LocalPrivateCa } from '../domain/adapters/local/local-private-ca';
 import { FileRootRotations } from '../domain/adapters/local/file-rotations';
+import { LocalHostReports } from '../domain/adapters/local/host-reports';
 import { rotationTrust } from '../domain/core/root-rotation';
 import { LocalExecutions } from '../domain/adapters/local/local-executions';
 import type { HostedZone } from '../domain/core/dns-names';
@@ -157,20 +158,13 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     issuer: privateCa,
     // Executions run in the process that started them: its end is theirs.
     executions: new LocalExecutions(),
+    rotations: new FileRootRotations(options.root),
+    hosts: new LocalHostReports(events),
     log,
     now: () => new Date(),
   };
   const executor = new LocalExecutor(definitions.renew, deps, {}, ca.explainStepError);
-  const scanExecutor = new LocalExecutor(definitions.scan, deps, {
-    // startExecution.sync:2 — run the child, answer like Step Functions does.
-    RenewCertificate: async (parameters) => {
-      const child = await executor.run((parameters as { Input: unknown }).Input);
-      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
-      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
-      failure.name = 'States.TaskFailed';
-      throw failure;
-    },
-  });
+  const scanExecutor = new LocalExecutor(definitions.scan, deps, scanChildren(executor));
   const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor, ca.explainStepError);
   return { store, events, deps, executor, scanExecutor, revokeExecutor, privateCa, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
 }
@@ -210,4 +204,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
   });
   return { ...runner, pebble, dnsServer };
+}
+
+/** The scan's RenewCertificate task (startExecution.sync:2): run the child here, answer like Step Functions does. */
+export function scanChildren(executor: LocalExecutor): ConstructorParameters<typeof LocalExecutor>[2] {
+  return {
+    RenewCertificate: async (parameters) => {
+      const child = await executor.run((parameters as { Input: unknown }).Input);
+      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
+      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
+      failure.name = 'States.TaskFailed';
+      throw failure;
+    },
+  };
 }

@@ -6,13 +6,12 @@
  * events.jsonl gate each change.
  */
 import * as path from 'node:path';
-import { LocalEventLog } from '../../domain/adapters/local/event-log';
+import { LocalHostReports } from '../../domain/adapters/local/host-reports';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import { FileRootRotations } from '../../domain/adapters/local/file-rotations';
 import { LOCAL_PRIVATE_CA, LocalPrivateCa } from '../../domain/adapters/local/local-private-ca';
 import { lifetimeDays, type CertificateMetadata } from '../../domain/core/certificate';
 import type { LocalRenewalRequest } from '../../local/declared';
-import { hostInventory } from '../../domain/core/host-inventory';
 import {
   certificateFingerprint,
   certificatesBehind,
@@ -40,8 +39,9 @@ interface Options {
 const rotations = () => new FileRootRotations(home());
 const privateCaDir = () => path.join(home(), 'private-ca');
 
-async function hostStates() {
-  return hostInventory(await new LocalEventLog(path.join(home(), 'events.jsonl')).read());
+/** The hosts' states from every report (who reported a certificate of the CA: a rotation's members), or from a rotation's start (its gates: as AdvanceRotation reads them). */
+async function hostStates(since = new Date(0)) {
+  return LocalHostReports.ofFile(path.join(home(), 'events.jsonl')).hostStates(since);
 }
 
 /** The root that issues now (the last rotation's new root, else the CA's first). */
@@ -138,7 +138,7 @@ export async function startRotationCommand(options: Options): Promise<number> {
   const inventory = await new FileCertificateStore(home()).inventory();
   const record = startRotation({ ca: LOCAL_PRIVATE_CA, oldRoot, newRoot, certificateIds: certificatesUnder(oldRoot, inventory), states: await hostStates(), now: new Date() });
   await store.saveRotation(record, previous?.phase);
-  return finish(record, rotationHolders(record, await hostStates()), await reissue(record, progress(options)), options);
+  return finish(record, rotationHolders(record, await hostStates(new Date(record.startedAt))), await reissue(record, progress(options)), options);
 }
 
 /** What one look at the rotation did: moved it on (and reissued for the new phase), or found it held. */
@@ -156,16 +156,17 @@ export interface RotationDrive {
 }
 
 /**
- * One look at the rotation under way, as `ca rotate --advance` and the scheduled scan (`renew --all`)
- * both take it: the next phase when every member passed this one's gate (nextRotationPhase), and its
- * reissue; held, the certificates behind the phase reissued (the hosts cannot pass otherwise).
- * Undefined when no rotation is under way. Another run advancing first: RotationConflict.
+ * One look at the rotation under way, the manual push (`ca rotate --advance`; the scheduled scan's
+ * AdvanceRotation step takes the same look, lambdas/handlers/advance-rotation.ts): the next phase
+ * when every member passed this one's gate (nextRotationPhase), and its reissue; held, the
+ * certificates behind the phase reissued (the hosts cannot pass otherwise). Undefined when no
+ * rotation is under way. Another run advancing first: RotationConflict.
  */
 export async function driveRotation(write: (text: string) => void): Promise<RotationDrive | undefined> {
   const store = rotations();
   const record = await store.rotation(LOCAL_PRIVATE_CA);
   if (!record || !rotating(record)) return undefined;
-  const step = nextRotationPhase(record, await hostStates(), new Date());
+  const step = nextRotationPhase(record, await hostStates(new Date(record.startedAt)), new Date());
   if (!step.advanced) {
     const behind = certificatesBehind(record, await currentMetadata(record));
     const failed = behind.length ? await reissue({ ...record, certificateIds: behind }, write) : [];
@@ -177,26 +178,6 @@ export async function driveRotation(write: (text: string) => void): Promise<Rota
   const failed = reissued.length ? await reissue(step.record, write) : [];
   return { record: step.record, advanced: true, from: record.phase, holders: step.holders, reissued, failed };
 }
-
-/** The line `renew --all` prints for a rotation it looked at. */
-export function rotationDriveLine(drive: RotationDrive): string {
-  const { record } = drive;
-  const reissued = drive.reissued.length ? `; reissued ${drive.reissued.join(', ')}` : '';
-  const failed = drive.failed.length ? `; reissue failed: ${drive.failed.join(', ')}` : '';
-  if (drive.advanced) return `Root rotation of ${record.ca}: phase ${drive.from} → ${record.phase} (every host passed ${drive.from})${reissued}${failed}`;
-  return `Root rotation of ${record.ca}: held at phase ${record.phase} by ${drive.holders.map(holderLine).join(', ')}${reissued}${failed}`;
-}
-
-/** What `renew --all --json` says of the rotation it looked at. */
-export const rotationDriveView = (drive: RotationDrive) => ({
-  ca: drive.record.ca,
-  from: drive.from,
-  phase: drive.record.phase,
-  advanced: drive.advanced,
-  heldBy: drive.holders,
-  reissued: drive.reissued,
-  failed: drive.failed,
-});
 
 /** `certflow ca rotate --advance`: the next phase when every host passed this one's gate; otherwise who holds it. */
 export async function advanceRotationCommand(options: Options): Promise<number> {
@@ -226,7 +207,7 @@ export async function rotationStatusCommand(options: Options): Promise<number> {
     else out(`The root of ${LOCAL_PRIVATE_CA} was never rotated (certflow ca rotate starts a rotation)`);
     return EXIT.ok;
   }
-  const holders = rotationHolders(record, await hostStates());
+  const holders = rotationHolders(record, await hostStates(new Date(record.startedAt)));
   if (options.json) out(JSON.stringify(rotationView(record, holders), null, 2));
   else printRotation(record, holders);
   return EXIT.ok;
@@ -236,7 +217,7 @@ export async function rotationStatusCommand(options: Options): Promise<number> {
 export async function rotationOf(certificateId: string): Promise<{ phase: string; phaseSince: string; heldBy: Holder[] } | undefined> {
   const record = await rotations().rotation(LOCAL_PRIVATE_CA);
   if (!record || !rotating(record) || !record.certificateIds.includes(certificateId)) return undefined;
-  const heldBy = rotationHolders(record, hostInventory(await new LocalEventLog(path.join(home(), 'events.jsonl')).read())).filter((holder) => holder.certificateId === certificateId);
+  const heldBy = rotationHolders(record, await hostStates(new Date(record.startedAt))).filter((holder) => holder.certificateId === certificateId);
   return { phase: record.phase, phaseSince: record.phaseSince, heldBy };
 }
 

@@ -7,14 +7,14 @@
  * answers ARI; a CA started for this command alone does not know the certificates (its renewalInfo
  * answers 404) and the lifetime rule decides, with one warning in the scan's log.
  *
- * Before the scan it looks at the private root's rotation under way (ADR 0013): the next phase when
- * every host's report passed this one's gate, with the reissue that phase needs — what the scan
- * state machine's AdvanceRotation step does on AWS. The scan then starts on the record as it is.
+ * The scan's first step, AdvanceRotation, looks at the private root's rotation under way (ADR 0013):
+ * the next phase when every host's report passed this one's gate, and the reissues that phase needs
+ * lead the scan's renewals (certificates `certflow issue` made, undeclared, get a row of their own).
  */
 import type { ManagedCertificate } from '../../domain/contracts/settings';
 import { plannedRenewals } from '../../domain/core/scan-plan';
-import { RotationConflict } from '../../domain/core/root-rotation';
-import type { RotationDrive } from './ca-rotate';
+import type { RotationScan } from '../../lambdas/handlers/advance-rotation';
+import { holderLine } from './ca-rotate';
 import { messageOf } from './cause';
 import { EXIT } from './exit';
 
@@ -58,10 +58,10 @@ export interface RenewDueOptions {
 export async function runLocalRenewDue(declared: readonly ManagedCertificate[], source: string, options: RenewDueOptions): Promise<number> {
   const { write, out } = options;
   write(`Renewing what is due of the ${declared.length} certificate(s) declared in ${source} (--force: every one)\n`);
-  const rotation = await lookAtRotation(write);
   const { certflowHome, startLocalDefault } = await import('../../local/default');
   const pipeline = await startLocalDefault({ root: certflowHome(), write, certificates: declared });
   const rows: DueRow[] = [];
+  let rotation: (RotationScan & { error?: string }) | undefined;
   try {
     const started = performance.now();
     const result = await pipeline.scanExecutor.run({});
@@ -69,10 +69,16 @@ export async function runLocalRenewDue(declared: readonly ManagedCertificate[], 
       process.stderr.write(`\nFAILED: the scan: ${result.error}: ${messageOf(result.cause)}\n`);
       return EXIT.failed;
     }
-    const outcomes = new Map(((result.output as { outcomes: Outcome[] }).outcomes ?? []).map((outcome) => [outcome.certificateId, outcome]));
+    const output = result.output as { outcomes?: Outcome[]; rotation?: RotationScan & { error?: string } };
+    const outcomes = new Map((output.outcomes ?? []).map((outcome) => [outcome.certificateId, outcome]));
+    rotation = output.rotation;
+    if (rotation?.error) write(`Root rotation: not read (${rotation.error}); the scan went on without it\n`);
+    else if (rotation?.active) write(`${rotationLine(rotation)}\n`);
     const stored = await pipeline.store.inventory();
     const planned = plannedRenewals({ declared, stored, now: new Date(), intervalHours: pipeline.deps.settings.scan?.intervalHours });
-    for (const { id } of declared) {
+    // The declared certificates, then any other the scan renewed (a rotation's reissue of a `certflow issue`d one).
+    const ids = [...declared.map(({ id }) => id), ...[...outcomes.keys()].filter((id) => !declared.some((certificate) => certificate.id === id))];
+    for (const id of ids) {
       const outcome = outcomes.get(id);
       const current = outcome?.status === 'SUCCEEDED' ? await pipeline.store.current(id) : undefined;
       const renewAt = planned.get(id)?.renewAt;
@@ -91,26 +97,29 @@ export async function runLocalRenewDue(declared: readonly ManagedCertificate[], 
   }
   const count = (status: DueRow['status']) => rows.filter((row) => row.status === status);
   const [renewed, failed, notDue] = [count('SUCCEEDED'), count('FAILED'), count('NOT_DUE')];
-  const rotationView = rotation.drive ? { rotation: (await import('./ca-rotate')).rotationDriveView(rotation.drive) } : {};
-  if (options.json) out(JSON.stringify({ renewed: renewed.length, failed: failed.length, notDue: notDue.length, certificates: rows, ...rotationView }, null, 2));
+  const rotationField = rotation?.active ? { rotation: rotationView(rotation) } : {};
+  if (options.json) out(JSON.stringify({ renewed: renewed.length, failed: failed.length, notDue: notDue.length, certificates: rows, ...rotationField }, null, 2));
   else out(`\nRenewed ${renewed.length} of ${rows.length}${failed.length ? `; failed: ${failed.map((row) => row.certificateId).join(', ')}` : ''}${notDue.length ? `; not due: ${notDue.length}` : ''}`);
-  return failed.length || rotation.failed ? EXIT.failed : EXIT.ok;
+  return failed.length ? EXIT.failed : EXIT.ok;
 }
 
-/** The rotation under way, moved on when its gate passed; its line in the output. A reissue that failed fails the run. */
-async function lookAtRotation(write: (text: string) => void): Promise<{ drive?: RotationDrive; failed: boolean }> {
-  const { driveRotation, rotationDriveLine } = await import('./ca-rotate');
-  try {
-    const drive = await driveRotation(write);
-    if (drive) write(`${rotationDriveLine(drive)}\n`);
-    return { ...(drive ? { drive } : {}), failed: (drive?.failed.length ?? 0) > 0 };
-  } catch (error) {
-    // Another run (ca rotate --advance, a second scan) moved it first: that run reissues.
-    if (!(error instanceof RotationConflict)) throw error;
-    write(`Root rotation: ${error.message}\n`);
-    return { failed: false };
-  }
+/** What the scan did with the rotation under way (AdvanceRotation). */
+function rotationLine(rotation: RotationScan): string {
+  const reissued = rotation.reissue.length ? `; reissuing ${rotation.reissue.map((request) => request.certificateId).join(', ')}` : '';
+  const holders = (rotation.heldBy ?? []).map(holderLine).join(', ');
+  if (rotation.advanced) return `Root rotation of ${rotation.ca}: phase ${rotation.from} → ${rotation.phase} (every host passed ${rotation.from})${reissued}`;
+  return `Root rotation of ${rotation.ca}: held at phase ${rotation.phase}${holders ? ` by ${holders}` : ''}${reissued}`;
 }
+
+/** What `renew --all --json` says of the rotation. */
+const rotationView = (rotation: RotationScan) => ({
+  ca: rotation.ca,
+  from: rotation.from,
+  phase: rotation.phase,
+  advanced: rotation.advanced ?? false,
+  heldBy: rotation.heldBy ?? [],
+  reissued: rotation.reissue.map((request) => request.certificateId),
+});
 
 function line(row: DueRow): string {
   if (row.status === 'SUCCEEDED') return `✓ ${row.certificateId}  version ${row.version}  serial ${row.serialNumber}  notAfter ${row.notAfter}`;

@@ -20,6 +20,9 @@ import { CertificateIdSchema } from '../contracts/ids';
 import { FingerprintSha256Schema, TimestampSchema } from '../contracts/certificate';
 import { HostSchema } from '../contracts/events';
 import type { HostState } from './host-inventory';
+import { lifetimeDays, type CertificateMetadata } from './certificate';
+import type { KeyType } from './key-types';
+import { USAGES, type Usage } from '../contracts/request';
 
 export const ROTATION_PHASES = ['distribute', 'issue-new', 'retire-old', 'done'] as const;
 export type RotationPhase = (typeof ROTATION_PHASES)[number];
@@ -190,3 +193,33 @@ export function certificatesBehind(record: RotationRecord, current: ReadonlyMap<
 
 /** Whether a rotation is under way (a record not done). */
 export const rotating = (record: RotationRecord | undefined): boolean => record !== undefined && record.phase !== 'done';
+
+/** A reissue a phase needs, as a RenewCertificate input: a declared id alone, else what its current version was issued with. */
+export interface RotationReissue {
+  readonly certificateId: string;
+  readonly names?: string[];
+  readonly keyType?: KeyType;
+  readonly issuer?: 'privateCa';
+  readonly usages?: Usage[];
+  readonly lifetimeDays?: number;
+}
+
+/**
+ * The RenewCertificate inputs of `certificateIds`: a declared certificate renews as declared; one
+ * issued by `certflow issue` (not declared) as its current version (names, key type, usages, lifetime).
+ * A certificate with no current version is left out (nothing of it is served).
+ */
+export function rotationReissues(
+  certificateIds: readonly string[],
+  declared: readonly { readonly id: string }[],
+  current: ReadonlyMap<string, Pick<CertificateMetadata, 'names' | 'keyType' | 'usages' | 'notBefore' | 'notAfter'>>,
+): RotationReissue[] {
+  const declaredIds = new Set(declared.map((certificate) => certificate.id));
+  return certificateIds.flatMap((certificateId): RotationReissue[] => {
+    if (declaredIds.has(certificateId)) return [{ certificateId }];
+    const metadata = current.get(certificateId);
+    if (!metadata) return [];
+    const usages = metadata.usages?.filter((usage): usage is Usage => (USAGES as readonly string[]).includes(usage));
+    return [{ certificateId, names: [...metadata.names], keyType: metadata.keyType, issuer: 'privateCa', ...(usages?.length ? { usages } : {}), lifetimeDays: Math.max(1, lifetimeDays(metadata)) }];
+  });
+}

@@ -2,6 +2,7 @@ import { generatePrivateKey } from '../../domain/core/certificate';
 import { RENEWAL_TIMEOUT_MS } from '../../domain/core/durations';
 import { InvalidCertificateRequest } from '../../domain/core/errors';
 import { idempotencyToken, privateIssuanceKey } from '../../domain/core/private-ca';
+import { rotationTrust } from '../../domain/core/root-rotation';
 import type { StepDeps } from '../deps';
 import { csrFor } from '../issued/csr';
 import { takeLease } from '../lease/take-lease';
@@ -15,11 +16,12 @@ import { lambdaHandler } from '../runtime/lambda';
  * over from this execution discards the key should it be stopped; make the key (a pending version, keyed by
  * the execution so a retry finds it again) and its CSR, and ask the private CA for a certificate with
  * the template of the declared usages and the requested lifetime. The same execution's token makes a
- * retried call get the first call's certificate. No ACME account, no DNS.
+ * retried call get the first call's certificate. No ACME account, no DNS. A root rotation's record
+ * (ADR 0013) says which CA of the two issues in its phase.
  */
 export async function issuePrivate(
   input: StateFields<'request'> & { readonly executionId: string },
-  deps: StepDeps<{ store: 'acquireLease' | 'heldLease' | 'pendingKey'; issuer: 'issue'; executions: 'isGone' }>,
+  deps: StepDeps<{ store: 'acquireLease' | 'heldLease' | 'pendingKey'; issuer: 'issue'; executions: 'isGone'; rotations: 'rotation' }>,
 ): Promise<PrivateIssuanceState> {
   const { request, executionId } = input;
   if (request.lifetimeDays === undefined) throw new InvalidCertificateRequest('lifetimeDays: a private issuance needs one (ValidateRequest sets it)');
@@ -28,13 +30,17 @@ export async function issuePrivate(
   const lease = { certificateId: request.certificateId, holder: executionId, expiresAt: new Date(now.getTime() + RENEWAL_TIMEOUT_MS), order: { orderUrl: keyRef, records: [] } };
   await takeLease(lease, deps, async () => txtLeftBy(await deps.store.heldLease(request.certificateId)));
   const { pending, privateKeyPem } = await deps.store.pendingKey(request.certificateId, keyRef, () => generatePrivateKey(request.keyType));
+  // A root rotation under way names the authority of its phase (ADR 0013): read now, so a phase change meanwhile applies.
+  const configured = deps.settings.privateCa?.certificateAuthorityArn;
+  const authority = configured ? rotationTrust(await deps.rotations.rotation(configured)).issuing?.authority : undefined;
   const certificateRef = await deps.issuer.issue({
+    ...(authority ? { certificateAuthority: authority } : {}),
     csrPem: await csrFor(request.names, privateKeyPem),
     usages: request.usages,
     lifetimeDays: request.lifetimeDays,
     idempotencyToken: idempotencyToken(executionId),
   });
-  deps.log.info('private certificate requested', { certificateId: request.certificateId, certificateRef, usages: request.usages, lifetimeDays: request.lifetimeDays, pendingId: pending.pendingId });
+  deps.log.info('private certificate requested', { certificateId: request.certificateId, certificateRef, ...(authority ? { authority } : {}), usages: request.usages, lifetimeDays: request.lifetimeDays, pendingId: pending.pendingId });
   return { certificateRef, pending, done: false, attempts: 0 };
 }
 

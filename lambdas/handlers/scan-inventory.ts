@@ -2,7 +2,9 @@ import { fetchAriStates } from '../acme/renewal-info';
 import { HOUR_MS } from '../../domain/core/durations';
 import { isRetired } from '../../domain/core/renewal-policy';
 import { DEFAULT_SCAN, planScan, type RenewalRequest, type ScanPlan } from '../../domain/core/scan-plan';
+import type { RotationReissue } from '../../domain/core/root-rotation';
 import type { StepDeps } from '../deps';
+import type { RotationScan } from './advance-rotation';
 import { lambdaHandler } from '../runtime/lambda';
 import { metricsFor, MetricUnit } from '../runtime/metrics';
 
@@ -11,8 +13,8 @@ const MAX_ARI_LOOKUPS = 500;
 type ScanDeps = StepDeps<{ store: 'inventory'; orders: 'ordersSince'; events: 'expiring' }>;
 
 export interface ScanOutput {
-  /** Inputs of the RenewCertificate executions to start, most urgent first. */
-  readonly requests: RenewalRequest[];
+  /** Inputs of the RenewCertificate executions to start: a root rotation's reissues, then the due, most urgent first. */
+  readonly requests: (RenewalRequest | RotationReissue)[];
   readonly summary: ScanPlan['summary'] & { ari: 'unsupported' | 'used' };
 }
 
@@ -35,8 +37,12 @@ function emitMetrics(deps: ScanDeps, plan: ScanPlan, now: Date): void {
     .publishStoredMetrics();
 }
 
-/** The scheduled scan: what is due, within the order budget; expiring certificates announced. */
-export async function scanInventory(_input: unknown, deps: ScanDeps): Promise<ScanOutput> {
+/**
+ * The scheduled scan: what is due, within the order budget; expiring certificates announced. The
+ * reissues of a root rotation's phase (AdvanceRotation, before it) come first; a certificate both
+ * due and reissued is issued once.
+ */
+export async function scanInventory(input: { readonly rotation?: Pick<RotationScan, 'reissue'> }, deps: ScanDeps): Promise<ScanOutput> {
   const now = deps.now();
   const settings = deps.settings.scan ?? DEFAULT_SCAN;
   const stored = await deps.store.inventory();
@@ -65,7 +71,10 @@ export async function scanInventory(_input: unknown, deps: ScanDeps): Promise<Sc
   for (const entry of plan.deferred) deps.log.info('renewal deferred', { certificateId: entry.id, reason: entry.reason });
   for (const entry of plan.skipped) deps.log.warn('certificate skipped', { certificateId: entry.id, reason: entry.reason });
   deps.log.info('scan planned', { ...plan.summary, ari: ari.supported ? 'used' : 'unsupported' });
-  return { requests: plan.requests, summary: { ...plan.summary, ari: ari.supported ? 'used' : 'unsupported' } };
+  const reissue = input?.rotation?.reissue ?? [];
+  const reissued = new Set(reissue.map((request) => request.certificateId));
+  const requests = [...reissue, ...plan.requests.filter((request) => !reissued.has(request.certificateId))];
+  return { requests, summary: { ...plan.summary, ari: ari.supported ? 'used' : 'unsupported' } };
 }
 
 export const handler = lambdaHandler(scanInventory);

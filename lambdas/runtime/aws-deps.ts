@@ -9,6 +9,9 @@ import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-even
 import { AcmPcaIssuer, NO_PRIVATE_CA } from '../../domain/adapters/aws/private-ca';
 import { Route53DnsProvider } from '../../domain/adapters/aws/route53-dns';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
+import { SecretsManagerRootRotations } from '../../domain/adapters/aws/secrets-rotations';
+import { CloudWatchHostReports } from '../../domain/adapters/aws/host-reports';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { StepFunctionsOrderLedger } from '../../domain/adapters/aws/sfn-order-ledger';
 import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
 import { zoneClients } from '../../domain/adapters/aws/zone-clients';
@@ -115,6 +118,11 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
         })
       : NO_PRIVATE_CA,
     executions: new StepFunctionsExecutions(new SFNClient({})),
+    rotations: new SecretsManagerRootRotations(new SecretsManagerClient({}), { prefix: settings.secretPrefix, kmsKeyId: required(env, ENV.kmsKeyId) }),
+    hosts: {
+      // Only AdvanceRotation reads the reports (and has the log group's name and the right to).
+      hostStates: (since) => new CloudWatchHostReports(new CloudWatchLogsClient({}), required(env, ENV.hostInventoryLogGroup)).hostStates(since),
+    },
     log: powertoolsLog({ keys: { step: env[ENV.step] } }),
     now: () => new Date(),
   };

@@ -26,4 +26,6 @@ export const ENV = {
   trustAnchors: 'CERTFLOW_TRUST_ANCHORS',
   /** The private issuer (config `privateCa` without its anchors, which are in trustAnchors under the CA's ARN), JSON. */
   privateCa: 'CERTFLOW_PRIVATE_CA',
+  /** The host inventory log group (the agents' reports), which AdvanceRotation's gates read. */
+  hostInventoryLogGroup: 'CERTFLOW_HOST_INVENTORY_LOG_GROUP',
 } as const;

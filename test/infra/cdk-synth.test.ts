@@ -30,7 +30,7 @@ describe('cdk synth', () => {
       const functions = Object.values(template.Resources as Record<string, Fn>).filter(
         (resource) => resource.Type === 'AWS::Lambda::Function',
       );
-      expect(functions).toHaveLength(24); // 19 steps of RenewCertificate (ACME and private paths) and the scan, 5 of RevokeCertificate
+      expect(functions).toHaveLength(25); // 19 steps of RenewCertificate (ACME and private paths) and the scan, 5 of RevokeCertificate, and the scan's AdvanceRotation
       for (const fn of functions) {
         const asset = path.join(out, fn.Metadata!['aws:asset:path']!);
         const bundle = await fs.readFile(path.join(asset, 'index.js'), 'utf8');
@@ -45,8 +45,8 @@ describe('cdk synth', () => {
         }
         // The declared inventory (certflow.config.ts) is compiled into the functions that read it and
         // no other: the scan, ValidateRequest, which completes a request by id alone (issue #11), and
-        // RevokeAtCa, which reissues a declared certificate by its id alone.
-        expect(bundle.includes('broker-eu1')).toBe(['scan-inventory', 'validate-request', 'revoke-at-ca'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
+        // RevokeAtCa, which reissues a declared certificate by its id alone, and AdvanceRotation, which does the same for a root rotation.
+        expect(bundle.includes('broker-eu1')).toBe(['scan-inventory', 'validate-request', 'revoke-at-ca', 'advance-rotation'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
         if (fn.Properties.Environment.Variables.CERTFLOW_STEP === 'validate-request') {
           // The declaration itself (names and keystore profile), however esbuild quotes the defined string.
           for (const piece of ['broker-eu1', 'mq.example.com', '*.mq.example.com', 'legacy']) expect(bundle).toContain(piece);

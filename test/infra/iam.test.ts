@@ -8,6 +8,7 @@ import { buildApp } from '../../bin/certflow';
 import { defineConfig } from '../../infra/config';
 import { STEP_IDS, type StepId } from '../../lambdas/catalogue';
 import { createLocalhostTls } from '../../local/tls';
+import { rotationSecretPath } from '../../domain/adapters/aws/secrets-rotations';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 
@@ -60,6 +61,8 @@ describe('per-step roles', () => {
       // The version that stays current from the inventory tags: no secret value, no KMS.
       'publish-failed': ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
       'scan-inventory': ['events:PutEvents', 'secretsmanager:ListSecrets', 'states:ListExecutions'],
+      // Without a private CA there is no rotation record to read, no host report to gate on: the names in the store only.
+      'advance-rotation': ['secretsmanager:ListSecrets'],
       'validate-revocation': [],
       // The account key and the version's leaf (read with its bundle: Secrets Manager has no partial reads); nothing written.
       'revoke-at-ca': ['kms:Decrypt', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue'],
@@ -93,8 +96,9 @@ describe('per-step roles', () => {
     for (const step of STEP_IDS) {
       for (const statement of statementsOf(step)) {
         const text = JSON.stringify(statement);
-        // ListSecrets cannot be scoped (it returns names and tags only): the scan's one exception.
-        if (statement.Action === 'secretsmanager:ListSecrets') expect([step, statement.Resource]).toEqual(['scan-inventory', '*']);
+        // ListSecrets cannot be scoped (it returns names and tags only): the scan's one exception (its two steps:
+        // AdvanceRotation reads the current versions' roots from the same tags).
+        if (statement.Action === 'secretsmanager:ListSecrets') expect([['scan-inventory', '*'], ['advance-rotation', '*']]).toContainEqual([step, statement.Resource]);
         else if (text.includes('secretsmanager:')) expect(text, step).toMatch(/secret:certflow\/(certificates|pending|leases|accounts|eab|passwords)\/\*/);
         if (text.includes('kms:')) expect(statement.Condition, step).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
         expect(actions([statement]).some((action) => action.endsWith(':*') || action === '*'), step).toBe(false);
@@ -164,6 +168,38 @@ describe('the private issuer (AWS Private CA)', () => {
     expect(statementsOf('check-private-certificate', privateTemplate).find((statement) => statement.Action === 'acm-pca:GetCertificate')!.Resource).toBe(CA);
     const withAcmPca = STEP_IDS.filter((step) => actions(statementsOf(step, privateTemplate)).some((action) => action.startsWith('acm-pca:')));
     expect(withAcmPca).toEqual(['issue-private', 'check-private-certificate', 'package-and-store-private']);
+  });
+
+  it('lets the steps read exactly the configured CA\'s rotation record, AdvanceRotation alone write it (no CreateSecret), and read the host reports\' log group', async () => {
+    const rotationSecret = `certflow/${rotationSecretPath(CA)}-??????`;
+    const onRecord = (step: StepId) => statementsOf(step, privateTemplate).filter((statement) => JSON.stringify(statement.Resource).includes('rotations/'));
+    for (const step of ['issue-private', 'package-and-store-private'] as const) {
+      expect(onRecord(step).map((statement) => statement.Action), step).toEqual(['secretsmanager:GetSecretValue']);
+      expect(JSON.stringify(onRecord(step)[0]!.Resource), step).toContain(rotationSecret);
+    }
+    expect(onRecord('advance-rotation').map((statement) => statement.Action)).toEqual([['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']]);
+    expect(JSON.stringify(onRecord('advance-rotation')[0]!.Resource)).toContain(rotationSecret);
+    expect(JSON.stringify(onRecord('advance-rotation')[0]!.Resource)).not.toContain('rotations/*');
+    const readers = STEP_IDS.filter((step) => onRecord(step).length > 0);
+    expect(readers).toEqual(['issue-private', 'package-and-store-private', 'advance-rotation']);
+    const logs = statementsOf('advance-rotation', privateTemplate).find((statement) => statement.Sid === 'ReadHostReports')!;
+    expect(logs.Action).toBe('logs:FilterLogEvents');
+    expect(JSON.stringify(logs.Resource)).toMatch(/HostInventory.*Arn/);
+    expect(actions(statementsOf('advance-rotation', privateTemplate))).toEqual(
+      ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'logs:FilterLogEvents', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'secretsmanager:PutSecretValue', ...BASELINE].sort(),
+    );
+  });
+
+  it('lets the private steps issue from and read the CA a rotation moves to too, when the config names it (privateCa.nextCertificateAuthorityArn)', async () => {
+    const NEXT = CA.replace('555555555555', '666666666666');
+    const { caPem } = await createLocalhostTls();
+    const rotating = defineConfig({ hostedZones: [{ name: 'example.com', id: 'Z1EXAMPLE' }], privateCa: { certificateAuthorityArn: CA, nextCertificateAuthorityArn: NEXT, trustAnchors: [caPem] } });
+    const rotatingTemplate = Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), rotating).stack);
+    expect(statementsOf('issue-private', rotatingTemplate).find((statement) => statement.Sid === 'IssueEndEntityCertificates')!.Resource).toEqual([CA, NEXT]);
+    expect(statementsOf('check-private-certificate', rotatingTemplate).find((statement) => statement.Action === 'acm-pca:GetCertificate')!.Resource).toEqual([CA, NEXT]);
+    // The record stays the configured CA's: one secret.
+    expect(JSON.stringify(statementsOf('advance-rotation', rotatingTemplate))).toContain(rotationSecretPath(CA));
+    expect(JSON.stringify(statementsOf('advance-rotation', rotatingTemplate))).not.toContain(rotationSecretPath(NEXT));
   });
 
   it('gives the private path no ACME account and no Route 53 right', () => {

@@ -37,6 +37,8 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
   orders: { ordersSince: true },
   issuer: { issue: true, fetch: true },
   executions: { isGone: true },
+  rotations: { rotation: true, saveRotation: true },
+  hosts: { hostStates: true },
 };
 
 describe.each(STEP_IDS)('%s', (step) => {

@@ -34,7 +34,11 @@ describe('scheduled scan', () => {
 
   it('renews through a Map of RenewCertificate.sync executions with bounded concurrency, catching each failure', () => {
     const { States, StartAt } = definitions.scan.definition;
-    expect(StartAt).toBe('ScanInventory');
+    // A root rotation first (ADR 0013): its reissues lead the scan's requests; a rotation that cannot be read never stops the scan.
+    expect(StartAt).toBe('AdvanceRotation');
+    expect(States.AdvanceRotation).toMatchObject({ Next: 'ScanInventory', ResultPath: '$.rotation', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.rotationFailure', Next: 'RotationUnread' }] });
+    expect(States.RotationUnread).toMatchObject({ Type: 'Pass', ResultPath: '$.rotation', Next: 'ScanInventory' });
+    expect(States.ScanInventory).toMatchObject({ Parameters: expect.objectContaining({ 'rotation.$': '$.rotation' }) });
     const map = States.RenewDue as { Type: string; MaxConcurrency: number; ItemsPath: string; ItemProcessor: { States: Record<string, Record<string, unknown>> } };
     expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 10, ItemsPath: '$.scan.requests' });
     const renew = map.ItemProcessor.States.RenewCertificate!;

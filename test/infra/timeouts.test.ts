@@ -80,7 +80,7 @@ function functionTimeout(task: State): number {
 
 describe.each([
   ['certflow-RenewCertificate', 19], // 13 on the ACME path and its failure path, 6 on the private one
-  ['certflow-ScanCertificates', 1],
+  ['certflow-ScanCertificates', 2], // AdvanceRotation, ScanInventory
 ])('%s', (machineName, taskCount) => {
   it(`has ${taskCount} Lambda task(s)`, () => {
     expect(tasksOf(machineName)).toHaveLength(taskCount);

@@ -10,8 +10,8 @@
  * - Templates: https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html
  *
  * Minimal IAM (infra/iam.ts privateIssue, privateFetch): acm-pca:IssueCertificate on the configured CA
- * with an acm-pca:TemplateArn condition naming the three end-entity templates; acm-pca:GetCertificate
- * on the same CA.
+ * (and the CA a root rotation moves to, config privateCa.nextCertificateAuthorityArn) with an
+ * acm-pca:TemplateArn condition naming the three end-entity templates; acm-pca:GetCertificate on the same.
  */
 import { GetCertificateCommand, IssueCertificateCommand, type ACMPCAClient, type SigningAlgorithm } from '@aws-sdk/client-acm-pca';
 import { splitPemChain } from '../../core/certificate';
@@ -43,8 +43,10 @@ export class AcmPcaIssuer implements PrivateIssuer {
     private readonly options: AcmPcaIssuerOptions,
   ) {}
 
-  async issue({ csrPem, usages, lifetimeDays, idempotencyToken }: PrivateIssueRequest): Promise<string> {
-    const { certificateAuthorityArn: ca, signingAlgorithm = 'SHA256WITHRSA' } = this.options;
+  async issue({ csrPem, usages, lifetimeDays, idempotencyToken, certificateAuthority }: PrivateIssueRequest): Promise<string> {
+    const { signingAlgorithm = 'SHA256WITHRSA' } = this.options;
+    // A root rotation's phase may name the other CA (ADR 0013); the roles may issue from both.
+    const ca = certificateAuthority ?? this.options.certificateAuthorityArn;
     try {
       const { CertificateArn } = await this.client.send(
         new IssueCertificateCommand({
@@ -66,7 +68,7 @@ export class AcmPcaIssuer implements PrivateIssuer {
   async fetch(certificateRef: string): Promise<PrivateIssuedChain | undefined> {
     try {
       const { Certificate, CertificateChain } = await this.client.send(
-        new GetCertificateCommand({ CertificateAuthorityArn: this.options.certificateAuthorityArn, CertificateArn: certificateRef }),
+        new GetCertificateCommand({ CertificateAuthorityArn: issuingCaOf(certificateRef) ?? this.options.certificateAuthorityArn, CertificateArn: certificateRef }),
       );
       if (!Certificate) throw new PrivateCaRejected(`AWS Private CA GetCertificate answered without a Certificate for ${certificateRef}`);
       return { chain: [...splitPemChain(Certificate), ...splitPemChain(CertificateChain ?? '')] };
@@ -83,3 +85,12 @@ export const NO_PRIVATE_CA: PrivateIssuer = {
   issue: () => Promise.reject(new PrivateCaRejected('no private CA is configured (config privateCa)')),
   fetch: () => Promise.reject(new PrivateCaRejected('no private CA is configured (config privateCa)')),
 };
+
+/**
+ * The CA that issued a certificate, from its ARN: `<ca arn>/certificate/<id>` (IssueCertificate's
+ * CertificateArn). During a root rotation the leaf may come from either CA; GetCertificate must name that one.
+ */
+export function issuingCaOf(certificateArn: string): string | undefined {
+  const match = /^(arn:[^:]+:acm-pca:[^:]*:[^:]*:certificate-authority\/[^/]+)\/certificate\/[^/]+$/.exec(certificateArn);
+  return match?.[1];
+}

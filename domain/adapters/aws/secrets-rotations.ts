@@ -7,9 +7,10 @@
  * already exists and that version's SecretString … values differ … the request fails"); the first
  * record is a CreateSecret, which fails the same way for the second creator.
  *
- * IAM (the operator who runs the rotation; no Lambda role holds it yet): secretsmanager:CreateSecret
+ * IAM: the operator who starts a rotation (`certflow ca rotate --aws`): secretsmanager:CreateSecret
  * (name condition), GetSecretValue, PutSecretValue on `<prefix>rotations/*`, TagResource for the
- * managed-by tag, kms:Encrypt/Decrypt/GenerateDataKey via secretsmanager.
+ * managed-by tag, kms:Encrypt/Decrypt/GenerateDataKey via secretsmanager. The Lambda roles hold only
+ * the configured CA's record (infra/iam.ts rotationRead, rotationWrite): no CreateSecret.
  */
 import { createHash } from 'node:crypto';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -18,6 +19,9 @@ import { StoreInconsistent } from '../../core/errors';
 import { RotationConflict, RotationRecordSchema, type RotationPhase, type RotationRecord } from '../../core/root-rotation';
 import type { RootRotations } from '../../ports';
 import { CREATION_TAG, versionToken } from './secrets-store';
+
+/** The record's secret under the prefix: `rotations/<sha256(ca) prefix>` (the roles' IAM names exactly this one). */
+export const rotationSecretPath = (ca: string): string => `rotations/${createHash('sha256').update(ca).digest('hex').slice(0, 16)}`;
 
 const errorName = (error: unknown) => (error as { name?: string }).name ?? '';
 
@@ -28,7 +32,7 @@ export class SecretsManagerRootRotations implements RootRotations {
   ) {}
 
   secretName(ca: string): string {
-    return `${this.options.prefix}rotations/${createHash('sha256').update(ca).digest('hex').slice(0, 16)}`;
+    return `${this.options.prefix}${rotationSecretPath(ca)}`;
   }
 
   async rotation(ca: string): Promise<RotationRecord | undefined> {

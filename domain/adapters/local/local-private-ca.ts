@@ -90,7 +90,10 @@ export class LocalPrivateCa implements PrivateIssuer {
     return new LocalPrivateCa(dir, authority, rootPem, new x509.X509Certificate(rootPem), rootKey, options.mode ?? 'SHORT_LIVED_CERTIFICATE', now);
   }
 
-  async issue({ csrPem, usages, lifetimeDays, idempotencyToken }: PrivateIssueRequest): Promise<string> {
+  async issue(request: PrivateIssueRequest): Promise<string> {
+    const { certificateAuthority, ...rest } = request;
+    if (certificateAuthority !== undefined && certificateAuthority !== this.authority) return (await this.sibling(certificateAuthority)).issue(rest);
+    const { csrPem, usages, lifetimeDays, idempotencyToken } = rest;
     const ref = idempotencyToken.toLowerCase();
     if (!REF.test(ref)) throw new PrivateCaRejected(`idempotency token '${idempotencyToken}' is not hex`);
     const file = this.issuedFile(ref);
@@ -153,6 +156,18 @@ export class LocalPrivateCa implements PrivateIssuer {
     await fs.mkdir(path.join(dir, 'roots'), { recursive: true, mode: 0o700 });
     await makeRoot(dir, path.join(dir, authority), now, `CN=certflow local private CA ${name}, O=certflow`);
     return { authority, pem: await fs.readFile(path.join(dir, authority, 'root.pem'), 'utf8') };
+  }
+
+  private readonly siblings = new Map<string, Promise<LocalPrivateCa>>();
+
+  /** Another root of the same CA folder (a rotation's phase names it), opened once. */
+  private sibling(authority: string): Promise<LocalPrivateCa> {
+    let opened = this.siblings.get(authority);
+    if (!opened) {
+      opened = LocalPrivateCa.open(this.dir, { root: authority, mode: this.mode, now: this.now });
+      this.siblings.set(authority, opened);
+    }
+    return opened;
   }
 
   private issuedFile(ref: string): string {

@@ -132,6 +132,9 @@ describe('the state machine waits for AWS Private CA (Wait + Choice on RequestIn
       events: new LocalEventLog(path.join(root, 'events.jsonl')),
       orders: { ordersSince: async () => 0 },
       executions: unused('executions'),
+      // No rotation: the configured CA issues, its anchors hold.
+      rotations: { rotation: async () => undefined, saveRotation: () => Promise.reject(new Error('the private path must not write the rotation')) },
+      hosts: unused('hosts'),
       issuer: new AcmPcaIssuer(new ACMPCAClient({ region: 'eu-west-1' }), { certificateAuthorityArn: CA }),
       log: jsonLogger((line) => logs.push(line)),
       now: () => new Date(),
