@@ -86,7 +86,7 @@ export function phaseAfter(phase: RotationPhase): RotationPhase {
 
 /** What a host has that the phase does not accept yet. */
 export const HOLD_REASONS = {
-  noReport: 'no report',
+  noReport: 'no report since the rotation started',
   failed: 'last report a failure',
   notReloaded: 'installed, service not reloaded',
   missingNewRoot: 'truststore without the new root',

@@ -101,6 +101,10 @@ export const TAG = {
   profile: 'certflow:profile',
   /** The leaf's extended key usages, comma-separated (`certflow list --aws` shows them). */
   usages: 'certflow:usages',
+  /** Private issuer: the root the leaf chains to (a root rotation's AdvanceRotation reads it, ADR 0013). */
+  anchor: 'certflow:anchor-sha256',
+  /** Private issuer: the roots the truststores hold, comma-separated. */
+  trustAnchors: 'certflow:trust-anchors-sha256',
   /** `certflow:revoked:<VersionId>`: that version's revocation mark. */
   revokedPrefix: 'certflow:revoked:',
 } as const;
@@ -125,6 +129,7 @@ function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
   const names = metadata.names.join(',');
   const ariCertId = metadata.ariCertId ?? '';
   const usages = metadata.usages?.join(',') ?? '';
+  const trustAnchors = metadata.trustAnchorsSha256?.join(',') ?? '';
   return [
     { Key: TAG.serial, Value: metadata.serialNumber },
     { Key: TAG.notBefore, Value: metadata.notBefore },
@@ -137,6 +142,9 @@ function inventoryTags(metadata: CertificateMetadata, version: string): Tag[] {
     { Key: TAG.ariCertId, Value: ariCertId.length <= TAG_VALUE_LIMIT ? ariCertId : '' },
     { Key: TAG.profile, Value: metadata.profile ?? '' },
     { Key: TAG.usages, Value: usages.length <= TAG_VALUE_LIMIT ? usages : '' },
+    { Key: TAG.anchor, Value: metadata.anchorSha256 ?? '' },
+    // Three roots at most fit (65 characters each): a rotation never has more than two.
+    { Key: TAG.trustAnchors, Value: trustAnchors.length <= TAG_VALUE_LIMIT ? trustAnchors : '' },
   ];
 }
 
@@ -158,6 +166,8 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
     ...(tag(TAG.ariCertId) ? { ariCertId: tag(TAG.ariCertId) } : {}),
     ...(tag(TAG.profile) ? { profile: tag(TAG.profile) } : {}),
     ...(tag(TAG.usages) ? { usages: tag(TAG.usages)!.split(',') } : {}),
+    ...(tag(TAG.anchor) ? { anchorSha256: tag(TAG.anchor) } : {}),
+    ...(tag(TAG.trustAnchors) ? { trustAnchorsSha256: tag(TAG.trustAnchors)!.split(',') } : {}),
   };
   // A malformed mark does not hide the certificate from the scan: certflow status reports it.
   const revoked = revocationMark(tags, version);

@@ -100,6 +100,17 @@ describe('AcmPcaIssuer requests (Prepare / Act / Assess)', () => {
     ]);
   });
 
+  it('issues from the CA a root rotation\'s phase names, and reads a certificate back from the CA its ARN is under (ADR 0013)', async () => {
+    const NEXT = CA.replace('555555555555', '666666666666');
+    const issuer = new AcmPcaIssuer(new ACMPCAClient({ region: 'eu-west-1' }), { certificateAuthorityArn: CA });
+    await issuer.issue({ csrPem: await testCsr(), usages: ['clientAuth'], lifetimeDays: 3, idempotencyToken: 'abc123', certificateAuthority: NEXT });
+    expect(inputsOf<{ CertificateAuthorityArn: string }>(IssueCertificateCommand).map((input) => input.CertificateAuthorityArn)).toEqual([NEXT]);
+    pca.on(cmd(GetCertificateCommand)).resolves({ Certificate: signer.rootPem, $metadata: {} } as MetadataBearer);
+    await issuer.fetch(`${NEXT}/certificate/0123456789abcdef0123456789abcdef`);
+    await issuer.fetch('a reference not under any CA ARN');
+    expect(inputsOf<{ CertificateAuthorityArn: string }>(GetCertificateCommand).map((input) => input.CertificateAuthorityArn)).toEqual([NEXT, CA]);
+  });
+
   // ACM PCA models no throttling exception class: the service's ThrottlingException arrives by name.
   it('maps throttling to the retryable PrivateCaUnavailable, and a refusal (CA not ACTIVE) to the final PrivateCaRejected', async () => {
     const issuer = new AcmPcaIssuer(new ACMPCAClient({ region: 'eu-west-1', maxAttempts: 1 }), { certificateAuthorityArn: CA });

@@ -125,6 +125,9 @@ describe('promote', () => {
     { Key: 'certflow:ari-cert-id', Value: '' },
     { Key: 'certflow:profile', Value: '' },
     { Key: 'certflow:usages', Value: 'serverAuth' },
+    // ACME leaves: no private root to record (a root rotation reads these, ADR 0013).
+    { Key: 'certflow:anchor-sha256', Value: '' },
+    { Key: 'certflow:trust-anchors-sha256', Value: '' },
   ];
 
   it('writes the bundle as AWSCURRENT in one call (the previous becomes AWSPREVIOUS by itself), then tags every inventory key', async () => {
