@@ -201,7 +201,7 @@ describe('rotating the private root under a ring of mTLS links', () => {
 
     const refused = await certflow('ca', 'rotate', '--advance');
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('Held at phase distribute by host-c (host-c version');
+    expect(refused.stdout).toContain('Held at phase distribute by host-c (host-c: no report since the rotation started)');
     const status = await certflow('status', 'host-c');
     expect(status.stdout).toMatch(/root rotation phase distribute since \S+; held by host-c/);
     expect((await rotationStatus()).phase).toBe('distribute');
