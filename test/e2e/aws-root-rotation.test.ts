@@ -5,6 +5,8 @@
  * the inventory log group (as infra/host-inventory.ts deploys it), and the synthesized
  * ScanCertificates (AdvanceRotation ▶ ScanInventory ▶ RenewCertificate per reissue) on these adapters.
  *
+ * 0. `certflow ca rotate --aws` (startAwsRotation) writes the record; the next scan reissues every
+ *    certificate for phase distribute.
  * 1. The gate holds while one member has no report in the log group (AdvanceRotation names it; the
  *    record stays in distribute; nothing is reissued), and moves once its report arrives.
  * 2. In issue-new the scan's reissues come from the new CA ARN (IssueCertificate on it, the chain
@@ -27,7 +29,8 @@ import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeReporter } from '../../agent/reporters';
 import { EVENT_SOURCE, HOST_DETAIL_TYPES } from '../../domain/contracts/events';
-import { certificateFingerprint, startRotation, type RotationRecord } from '../../domain/core/root-rotation';
+import { certificateFingerprint, type RotationRecord } from '../../domain/core/root-rotation';
+import { startAwsRotation, type AwsRotationContext } from '../../bin/commands/ca-rotate-aws';
 import { verifyChainToAnchors } from '../../domain/core/trust-anchors';
 import { createPrivateCa, startAwsPipeline, type AwsPipeline } from '../../local/aws-environment';
 import type { RotationScan } from '../../lambdas/handlers/advance-rotation';
@@ -95,19 +98,25 @@ describe.skipIf(!aws.endpoint)(`a root rotation on the AWS path, against ${aws.e
       await reportInstalled(member);
     }
     const ca = pipeline.privateCa!;
-    // What `certflow ca rotate --aws` writes: the configured CA's record, the new CA named, both roots.
-    record = startRotation({
-      ca: ca.arn,
-      oldRoot: { authority: ca.arn, pem: ca.rootPem, fingerprintSha256: certificateFingerprint(ca.rootPem) },
-      newRoot: { authority: newCa.arn, pem: newCa.rootPem, fingerprintSha256: certificateFingerprint(newCa.rootPem) },
-      certificateIds: MEMBERS.map((member) => member.certificateId),
-      states: await pipeline.deps.hosts.hostStates(new Date(0)),
-      now: new Date(),
-    });
-    expect(record.members).toEqual(MEMBERS.map((member) => ({ ...member })));
-    await pipeline.deps.rotations.saveRotation(record, undefined);
-    // Phase distribute: the reissue `ca rotate` starts (leaves from the old CA, truststores both roots).
-    for (const member of MEMBERS) expect((await pipeline.executor.run(request(member.certificateId))).status).toBe('SUCCEEDED');
+    // `certflow ca rotate --aws --to <new CA>`: the configured CA's record, both CAs' roots, the members from the log group.
+    const context: AwsRotationContext = {
+      clients: { acmPca: pipeline.clients.acmPca, secrets: pipeline.clients.secrets, logs },
+      secretPrefix: pipeline.resources.secretPrefix,
+      kmsKeyId: pipeline.resources.kmsKeyId,
+      hostInventoryLogGroup: logGroupName,
+      privateCa: { certificateAuthorityArn: ca.arn, nextCertificateAuthorityArn: newCa.arn },
+      declaredPrivate: [],
+    };
+    await expect(startAwsRotation({ ...context, privateCa: { certificateAuthorityArn: ca.arn } }, newCa.arn)).rejects.toThrow(/not privateCa.nextCertificateAuthorityArn/);
+    record = await startAwsRotation(context, newCa.arn);
+    expect(record).toMatchObject({ ca: ca.arn, phase: 'distribute', certificateIds: ['broker-a', 'broker-b'], members: MEMBERS.map((member) => ({ ...member })) });
+    expect(record.oldRoot).toMatchObject({ authority: ca.arn, fingerprintSha256: certificateFingerprint(ca.rootPem) });
+    expect(record.newRoot).toMatchObject({ authority: newCa.arn, fingerprintSha256: certificateFingerprint(newCa.rootPem) });
+    await expect(startAwsRotation(context, newCa.arn)).rejects.toThrow(/in phase distribute/);
+    // The first scan after the start: held (nobody reported since), and every certificate reissued for the phase.
+    const first = await scan();
+    expect(first.rotation).toMatchObject({ phase: 'distribute', advanced: false });
+    expect(first.outcomes.map(({ certificateId, status }) => [certificateId, status])).toEqual([['broker-a', 'SUCCEEDED'], ['broker-b', 'SUCCEEDED']]);
   }, 180_000);
 
   afterAll(async () => {
