@@ -57,7 +57,7 @@ describe('cdk synth', () => {
       }
       // Each bundled handler wraps its own step, not another's (test/infra/bundled-handlers.test.ts: a wrong string is caught).
       const deployed = deployedSteps(out, template);
-      expect(deployed).toHaveLength(24);
+      expect(deployed).toHaveLength(25);
       for (const { stepId, expected, found } of deployed) expect(found, stepId).toBe(expected);
       // Every bundle loads (what build/lambda-bundle.ts leaves out is never reached at init) and exports its handler.
       const loads = functions.map((fn) => [path.join(out, fn.Metadata!['aws:asset:path']!, 'index.js'), (fn.Properties as { Handler?: string }).Handler!.replace(/^index\./, '')]);
