@@ -12,7 +12,7 @@ import { verifyChainToAnchors } from '../domain/core/trust-anchors';
 import { BundleRejected, errorMessage } from './errors';
 import type { VersionIdentity } from './store-notice';
 
-export const PEM_FILES = ['cert.pem', 'chain.pem', 'fullchain.pem', 'privkey.pem'] as const;
+const PEM_FILES = ['cert.pem', 'chain.pem', 'fullchain.pem', 'privkey.pem'] as const;
 /** Keystore files each format needs (the truststores exist only when the chain has issuers). */
 const FORMAT_FILES: Record<string, string[]> = { pkcs12: ['keystore.p12', 'keystore.pass'], jks: ['keystore.jks', 'keystore.pass'] };
 

@@ -1,5 +1,5 @@
 /** The agent's errors. Each names itself; none is retried in place — the message is left for redelivery. */
-export abstract class AgentError extends Error {
+abstract class AgentError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;

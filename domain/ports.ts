@@ -116,7 +116,7 @@ export interface PendingKey {
 // holds the two side by side). Adapters implement all of it: `CertificateStore`.
 
 /** ACME accounts. IAM: accountRead (read the key), accountWrite (create it, save the URL). */
-export interface AccountStore {
+interface AccountStore {
   /** The ACME account for a directory: its key, created once even when executions race, and its URL once registered. */
   account(directoryUrl: string, generate: () => Promise<string>): Promise<StoredAccount>;
   /** Remember the account URL the CA assigned, so later orders skip registration. */
@@ -124,13 +124,13 @@ export interface AccountStore {
 }
 
 /** Values kept for a reference. IAM: accountWrite (EAB credentials), certificateWrite (given keystore passwords). */
-export interface SecretReader {
+interface SecretReader {
   /** A secret value the store keeps for a reference (EAB credentials, given passwords). */
   readSecret(secretRef: string): Promise<string>;
 }
 
 /** Private keys of orders in flight. IAM: pendingWrite, pendingRead, pendingDiscard. */
-export interface PendingKeys {
+interface PendingKeys {
   /** Create (or find again, for the same order) the pending version's private key. */
   pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>): Promise<{ pending: PendingKey; privateKeyPem: string }>;
   /** Read back a pending version's private key. */
@@ -142,7 +142,7 @@ export interface PendingKeys {
 }
 
 /** Stored versions. IAM: certificateWrite (current, promote, the keystore password). */
-export interface VersionStore {
+interface VersionStore {
   current(certificateId: string): Promise<StoredVersion | undefined>;
   /** The keystore password of the current version, reused so broker configs stay valid. */
   currentKeystorePassword(certificateId: string): Promise<string | undefined>;
@@ -151,7 +151,7 @@ export interface VersionStore {
 }
 
 /** What the scan reads and the failure path records. IAM: inventory, failureRecord. */
-export interface InventoryStore {
+interface InventoryStore {
   /** Every certificate the store holds, with what the scan needs; no private material. */
   inventory(): Promise<StoredCertificateState[]>;
   /** Remember the last failed renewal (the scan retries it, the watchdog reports it). */
@@ -227,7 +227,7 @@ export interface IssuedCertificate {
 }
 
 /** Revocation. IAM: certificateRead (a version's certificate and mark), revocationMark (marking it). */
-export interface RevocationStore {
+interface RevocationStore {
   /** A version's certificate, by default the current one's; undefined when there is no such version. */
   issuedCertificate(certificateId: string, version?: string): Promise<IssuedCertificate | undefined>;
   /**

@@ -17,7 +17,7 @@ import { ATTEMPTS_BEFORE_FLOOR } from '../domain/core/renewal-policy';
 import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
-import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PRIVATE_CA_MODES, ScanSettingsSchema, type ManagedCertificate, type PrivateCaSettings } from '../domain/contracts/settings';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PRIVATE_CA_MODES, ScanSettingsSchema, type PrivateCaSettings } from '../domain/contracts/settings';
 import { LifetimeDaysSchema } from '../domain/contracts/request';
 import { lifetimeProblem, SHORT_LIVED_MAX_DAYS } from '../domain/core/private-ca';
 import { scanIntervalProblem } from '../domain/core/private-renewal';
@@ -25,8 +25,6 @@ import { overlappingGroups } from '../agent/fleet/host-queue-plan';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
-
-export type { ManagedCertificate };
 
 const HOSTED_ZONE_ID = /^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/;
 const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
@@ -318,7 +316,7 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
 type ConfigFields = z.output<typeof ConfigFieldsSchema>;
 
 /** The shortest certificate lifetime the config declares (hours), and which certificate has it; undefined when none is known. */
-export function shortestDeclaredLifetime(config: Pick<ConfigFields, 'acme' | 'certificates'>, now = new Date()): { hours: number; certificateId: string; profile: string } | undefined {
+function shortestDeclaredLifetime(config: Pick<ConfigFields, 'acme' | 'certificates'>, now = new Date()): { hours: number; certificateId: string; profile: string } | undefined {
   const letsEncrypt = [LETS_ENCRYPT_STAGING, LETS_ENCRYPT_PRODUCTION].includes(normalizeDirectoryUrl(config.acme.directoryUrl) ?? '');
   let shortest: { hours: number; certificateId: string; profile: string } | undefined;
   for (const certificate of config.certificates) {
@@ -336,7 +334,7 @@ export function shortestDeclaredLifetime(config: Pick<ConfigFields, 'acme' | 'ce
  * (a problem), else the order budget's window (a scan every window uses every window's orders:
  * at 6 h with Let's Encrypt's 3 h window, half of them go unused), shortened for short lifetimes.
  */
-export function scanInterval(config: Pick<ConfigFields, 'acme' | 'certificates' | 'schedule'>, now = new Date()): { hours: number } | { problem: string } {
+function scanInterval(config: Pick<ConfigFields, 'acme' | 'certificates' | 'schedule'>, now = new Date()): { hours: number } | { problem: string } {
   const shortest = shortestDeclaredLifetime(config, now);
   const bound = shortest && maxScanIntervalHours(shortest.hours);
   const stated = config.schedule.scanIntervalHours;

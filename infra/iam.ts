@@ -112,7 +112,7 @@ export interface AccessScope {
 }
 
 /** Record names certflow may change: challenges, and the targets of CNAME delegations. */
-export function changeableRecordNames(delegations: readonly ChallengeDelegation[]): string[] {
+function changeableRecordNames(delegations: readonly ChallengeDelegation[]): string[] {
   const names = ['_acme-challenge.*'];
   for (const delegation of delegations) {
     if (delegation.target) names.push(delegation.target.toLowerCase());

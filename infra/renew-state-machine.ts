@@ -49,7 +49,7 @@ export function taskTimeoutOf(fn: IFunction): Duration {
   return timeout.plus(TASK_TIMEOUT_MARGIN);
 }
 
-export const taskTimeoutFor = (fn: IFunction): sfn.Timeout => sfn.Timeout.duration(taskTimeoutOf(fn));
+const taskTimeoutFor = (fn: IFunction): sfn.Timeout => sfn.Timeout.duration(taskTimeoutOf(fn));
 
 export const TRANSIENT_RETRY = {
   errors: [...RETRYABLE_ERRORS.filter((name) => name !== AcmeRateLimited.name), ...LAMBDA_TRANSIENT_ERRORS],

@@ -43,7 +43,7 @@ export interface CertificateSubscriberProps {
 }
 
 /** The store changes a group's hosts act on: a new version, or an older one current again. */
-export const STORE_NOTICE_DETAIL_TYPES = [DETAIL_TYPES.renewed, DETAIL_TYPES.rolledBack];
+const STORE_NOTICE_DETAIL_TYPES = [DETAIL_TYPES.renewed, DETAIL_TYPES.rolledBack];
 
 /** What a group's rule matches: the store notices for its certificates. */
 export function groupEventPattern(certificateIds: readonly string[]): events.EventPattern {

@@ -53,7 +53,7 @@ type FieldPath = {
   [K in keyof Readable & string]: `$.${K}` | (NonNullable<Readable[K]> extends object ? `$.${K}.${keyof NonNullable<Readable[K]> & string}` : never);
 }[keyof Readable & string];
 /** A JSONPath a payload field may take: a state field or one of its fields, `$` (the whole state), the context. */
-export type PayloadPath = '$' | keyof ContextValues | FieldPath;
+type PayloadPath = '$' | keyof ContextValues | FieldPath;
 type ValueAt<P extends PayloadPath> = P extends keyof ContextValues
   ? ContextValues[P]
   : P extends '$'
@@ -86,10 +86,10 @@ type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof Renew
  */
 export type RetryClass = 'rate-limited' | 'transient';
 
-export type Machine = 'RenewCertificate' | 'ScanCertificates' | 'RevokeCertificate';
+type Machine = 'RenewCertificate' | 'ScanCertificates' | 'RevokeCertificate';
 
 /** Per-step additions to its Lambda function, from the config. */
-export interface LambdaExtras {
+interface LambdaExtras {
   readonly environment?: Readonly<Record<string, string>>;
   /** esbuild `define`: values compiled into the bundle. */
   readonly define?: Readonly<Record<string, string>>;
@@ -139,7 +139,7 @@ function step<
 }
 
 // One entry per step; the entries share a shape because they are data, not repeated logic.
-export const CATALOGUE = {
+const CATALOGUE = {
   'validate-request': step({
     machine: 'RenewCertificate',
     handler: { file: 'validate-request', exportName: 'handler' },
@@ -443,4 +443,5 @@ type Exact<E> = E extends StepEntry<infer P, infer S, ResultPath, infer F>
   : false;
 type Inexact = { [K in StepId]: Exact<(typeof CATALOGUE)[K]> extends true ? never : K }[StepId];
 type ExpectNone<T extends never> = T;
+/** @public Never read: it compiles only while every catalogue entry matches its handler. */
 export type CatalogueMatchesHandlers = ExpectNone<Inexact>;

@@ -116,7 +116,7 @@ export function awsClients(config: AwsClientConfig): AwsClients {
 }
 
 /** An AWS Private CA (a root), made ACTIVE as an operator would: its CSR self-issued with the RootCACertificate template and imported. */
-export async function createPrivateCa(client: ACMPCAClient, suffix: string, mode: PrivateCaMode): Promise<{ readonly arn: string; readonly rootPem: string }> {
+async function createPrivateCa(client: ACMPCAClient, suffix: string, mode: PrivateCaMode): Promise<{ readonly arn: string; readonly rootPem: string }> {
   const { CertificateAuthorityArn: arn } = await client.send(
     new CreateCertificateAuthorityCommand({
       CertificateAuthorityType: 'ROOT',

@@ -21,14 +21,14 @@ import { revocationExecutor } from './revocation';
 import { LocalExecutor } from './runner';
 
 /** The name the local store keeps the embedded Pebble's account under (its port changes every run). */
-export const EMBEDDED_PEBBLE_ACCOUNT = 'embedded-pebble';
+const EMBEDDED_PEBBLE_ACCOUNT = 'embedded-pebble';
 
 export const LOCAL_ZONES: HostedZone[] = [{ name: 'certflow.test' }, { name: 'example.test' }];
 /**
  * The stack's default secret prefix, so a request names the same secrets locally and on AWS:
  * `certflow/passwords/<name>` is the file `<root>/secrets/certflow/passwords/<name>`.
  */
-export const LOCAL_SECRET_PREFIX = 'certflow/';
+const LOCAL_SECRET_PREFIX = 'certflow/';
 
 export interface LocalPipelineOptions {
   /** Where the store and the event log live. */
@@ -55,9 +55,9 @@ export interface LocalPipelineOptions {
 }
 
 /** The local private CA's name where AWS has the CA's ARN (its anchors are `trustAnchors[LOCAL_PRIVATE_CA]`). */
-export const LOCAL_PRIVATE_CA = 'certflow:local-private-ca';
+const LOCAL_PRIVATE_CA = 'certflow:local-private-ca';
 /** Its lifetime when a request names none: AWS Private CA's short-lived maximum. */
-export const LOCAL_PRIVATE_CA_LIFETIME_DAYS = 7;
+const LOCAL_PRIVATE_CA_LIFETIME_DAYS = 7;
 
 /** What runs the state machine on the local default, whoever runs the CA. */
 export interface LocalRunner {

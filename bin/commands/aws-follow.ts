@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** Terminal statuses of an execution; RUNNING and PENDING_REDRIVE are not. */
-export const FINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
+const FINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+type FinalStatus = (typeof FINAL_STATUSES)[number];
 const isFinal = (status: string | undefined): status is FinalStatus => (FINAL_STATUSES as readonly string[]).includes(status ?? '');
 
 /** An execution name: the certificate id (so `history` finds CLI runs by name) and a unique suffix; at most 80 characters. */
@@ -23,7 +23,7 @@ export function executionName(certificateId: string, now: Date): string {
   return `${certificateId}-${stamp}-${randomBytes(2).toString('hex')}`.slice(0, 80);
 }
 
-export interface StateStep {
+interface StateStep {
   readonly name: string;
   readonly enteredAt: string;
   exitedAt?: string;

@@ -12,7 +12,7 @@ import { shown } from './parse';
 export const BUNDLE_SCHEMA = 'certflow.bundle/v1';
 
 /** A file of a version; `metadata.json` is written by whoever installs the version. */
-export const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const FileNameSchema = z

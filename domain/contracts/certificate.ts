@@ -16,8 +16,7 @@ export const AcmeProfileNameSchema = z.string().min(1).max(64);
 /** Secrets Manager VersionId (AWS) or archive number (local). */
 export const VersionSchema = z.string().min(1).max(128);
 
-export const FORMATS = ['pem', 'pkcs12', 'jks'] as const;
-export type Format = (typeof FORMATS)[number];
+const FORMATS = ['pem', 'pkcs12', 'jks'] as const;
 export const FormatSchema = z.enum(FORMATS);
 
 export const CertificateMetadataSchema = z.object({

@@ -72,13 +72,13 @@ export const CertificateRolledBackSchema = z
   });
 
 /** Which host serves which version: the agents' own report, for the inventory and the dashboard. */
-export const HostSchema = z.string().min(1).max(128).describe('The agent\'s host id (--host, default the host name)');
+const HostSchema = z.string().min(1).max(128).describe('The agent\'s host id (--host, default the host name)');
 
 /** `--verify-tls`: whether the service presents the installed certificate (unknown: not checked). */
 export const SERVED = { yes: true, unknown: 'unknown' } as const;
 const ServedSchema = z.union([z.literal(SERVED.yes), z.literal(SERVED.unknown)]);
 
-export const EndpointSchema = z.string().min(1).max(300).describe('host:port the agent connected to (--verify-tls)');
+const EndpointSchema = z.string().min(1).max(300).describe('host:port the agent connected to (--verify-tls)');
 
 const ServedEndpointSchema = z.object({
   endpoint: EndpointSchema,
@@ -102,7 +102,7 @@ export const CertificateInstalledSchema = z
   })
   .meta({ title: `${DETAIL_TYPES.installed} (detail)`, description: detailOf(DETAIL_TYPES.installed, ': a host serves this version now.') });
 
-export const HOST_FAILURE_STAGES = ['verify', 'install', 'reload', 'serve'] as const;
+const HOST_FAILURE_STAGES = ['verify', 'install', 'reload', 'serve'] as const;
 
 export const CertificateReloadFailedSchema = z
   .object({

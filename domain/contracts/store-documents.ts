@@ -31,11 +31,10 @@ export const PendingKeyDocumentSchema = z.object({
 export type PendingKeyDocument = Readonly<z.output<typeof PendingKeyDocumentSchema>>;
 
 /** The first version of a pending-keys secret: it takes the AWSCURRENT label a first key would get. */
-export const PendingKeysMarkerSchema = z.object({
-  kind: z.literal('pending-keys'),
-  certificateId: CertificateIdSchema,
-});
-export type PendingKeysMarker = Readonly<z.output<typeof PendingKeysMarkerSchema>>;
+export interface PendingKeysMarker {
+  readonly kind: 'pending-keys';
+  readonly certificateId: string;
+}
 
 /** Which execution renews a certificate, until when (an execution killed before it gave the lease back holds it no longer). */
 const LeaseOrderSchema = z.object({

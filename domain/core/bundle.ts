@@ -8,10 +8,10 @@ import type { CertificateMaterial } from '../ports';
 import type { CertificateMetadata } from './certificate';
 
 // The bundle's shape is a contract (domain/contracts/bundle.ts); this module builds and unpacks it.
-export { BUNDLE_SCHEMA, type CertificateBundle };
+export type { CertificateBundle };
 
 /** The files known to be public: certificates, truststores, the version's metadata. Anything else is written 0600. */
-export const PUBLIC_FILES: ReadonlySet<string> = new Set(['cert.pem', 'chain.pem', 'fullchain.pem', 'truststore.jks', 'truststore.p12', 'metadata.json']);
+const PUBLIC_FILES: ReadonlySet<string> = new Set(['cert.pem', 'chain.pem', 'fullchain.pem', 'truststore.jks', 'truststore.p12', 'metadata.json']);
 
 /**
  * A version file's mode: world-readable only when it is known to be public (an unknown file could

@@ -8,9 +8,9 @@
 import { jitterFraction } from './ari';
 import { DAY_MS, HOUR_MS } from './durations';
 
-export const PRIVATE_RENEWAL_WINDOW = { earliest: 0.5, latest: 0.8 } as const;
+const PRIVATE_RENEWAL_WINDOW = { earliest: 0.5, latest: 0.8 } as const;
 /** Scans a certificate gets between the latest renewal point and its expiry (first attempt, then retries). */
-export const PRIVATE_ATTEMPTS_BEFORE_EXPIRY = 4;
+const PRIVATE_ATTEMPTS_BEFORE_EXPIRY = 4;
 
 /** The fraction of the lifetime at which this certificate (seed: id and serial) is renewed. */
 export function privateRenewalFraction(seed: string): number {

@@ -18,8 +18,6 @@ import { encodeJks, encodeJksTruststore } from './jks';
 import { encodePkcs12, encodePkcs12Truststore } from './pkcs12';
 import { parseCertificate } from '../core/parsed-certificates';
 
-export const KEYSTORE_FORMATS = ['pkcs12', 'jks'] as const;
-
 export interface KeystoreBundleInput {
   /** Leaf first, then its issuers. */
   readonly chain: readonly string[];

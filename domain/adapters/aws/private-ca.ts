@@ -29,7 +29,7 @@ export interface AcmPcaIssuerOptions {
 const RETRYABLE = new Set(['ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalServerException']);
 
 /** Our error for an SDK error: retryable (throttled, 5xx, network) or final (everything the API documents as a refusal). */
-export function privateCaError(operation: string, error: unknown): Error {
+function privateCaError(operation: string, error: unknown): Error {
   const { name = 'Error', $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = $metadata?.httpStatusCode;
   const retryable = RETRYABLE.has(name) || (status !== undefined && status >= 500) || status === undefined;

@@ -36,7 +36,7 @@ import { challengeTarget, containsAll, mergeTxtValues, removeTxtValues, type Cha
 import type { ChangeRef, DnsChallengeProvider, TxtRecord } from '../../ports';
 import type { ZoneClients } from './zone-clients';
 
-export const CHALLENGE_TTL_SECONDS = 60;
+const CHALLENGE_TTL_SECONDS = 60;
 /** ChangeRef id for a zone whose values a previous attempt already wrote. */
 export const ALREADY_PRESENT = 'already-present';
 /** Zones sharing one name are few (one public, a private one per VPC group): one page nearly always does. */

@@ -60,7 +60,7 @@ import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease'
 import type { CertificateMetadata } from '../../core/certificate';
 import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOptions, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 
-export const SECRET_VALUE_LIMIT_BYTES = 65_536;
+const SECRET_VALUE_LIMIT_BYTES = 65_536;
 const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);
 
 export interface SecretsStoreOptions {
@@ -86,7 +86,7 @@ function parseDocument<S extends z.ZodType>(schema: S, text: string, fail: (why:
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Inventory tags: what the scheduled scan reads with ListSecrets instead of every value. */
-export const TAG = {
+const TAG = {
   serial: 'certflow:serial',
   notBefore: 'certflow:not-before',
   notAfter: 'certflow:not-after',

@@ -36,7 +36,7 @@ import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOpt
 const SAFE_REF = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127}(?:\/[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127})*$/;
 const PRIVATE = 0o600;
 /** A pending key this old belongs to an order no execution will finish (a run was killed). */
-export const PENDING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const PENDING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export interface FileStoreOptions extends CertbotLayoutOptions {
   /**

@@ -20,7 +20,6 @@ import {
   InvalidStateException,
   RequestInProgressException,
 } from '@aws-sdk/client-acm-pca';
-import type { MetadataBearer } from '@smithy/types';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AcmPcaIssuer } from '../../../../domain/adapters/aws/private-ca';
@@ -40,7 +39,7 @@ const inProgress = () => new RequestInProgressException({ message: 'Your request
 
 // @aws-sdk/client-acm-pca 3.523 (the newest the registry has) is built on an older @smithy/types than
 // aws-sdk-client-mock's: its classes are typed for the mock here; the calls are the real SDK's.
-type Stub = AwsStub<object, MetadataBearer, unknown>;
+type Stub = AwsStub<object, { $metadata: object }, unknown>;
 const pca = mockClient(ACMPCAClient as unknown as Parameters<typeof mockClient>[0]) as unknown as Stub;
 const cmd = (command: unknown) => command as Parameters<Stub['on']>[0];
 const inputsOf = <T>(command: unknown) => pca.commandCalls(cmd(command)).map((call) => (call.args[0] as unknown as { input: T }).input);
