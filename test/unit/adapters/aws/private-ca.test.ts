@@ -39,7 +39,9 @@ const inProgress = () => new RequestInProgressException({ message: 'Your request
 
 // @aws-sdk/client-acm-pca 3.523 (the newest the registry has) is built on an older @smithy/types than
 // aws-sdk-client-mock's: its classes are typed for the mock here; the calls are the real SDK's.
-type Stub = AwsStub<object, { $metadata: object }, unknown>;
+/** What every SDK output carries (@smithy/types' MetadataBearer, which only the SDK depends on). */
+type MetadataBearer = { $metadata: object };
+type Stub = AwsStub<object, MetadataBearer, unknown>;
 const pca = mockClient(ACMPCAClient as unknown as Parameters<typeof mockClient>[0]) as unknown as Stub;
 const cmd = (command: unknown) => command as Parameters<Stub['on']>[0];
 const inputsOf = <T>(command: unknown) => pca.commandCalls(cmd(command)).map((call) => (call.args[0] as unknown as { input: T }).input);
