@@ -60,7 +60,8 @@ export const TRANSIENT_RETRY = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
-// CA rate limits ask for minutes, not seconds (Let's Encrypt sends Retry-After in that range).
+// CA rate limits ask for minutes, not seconds (Let's Encrypt sends Retry-After in that range). Which CA
+// answers are rate limits, and which (a 503 among them) are transient: caAnswerError, lambdas/acme/client.ts.
 export const RATE_LIMIT_RETRY = {
   errors: [AcmeRateLimited.name],
   interval: Duration.seconds(30),
