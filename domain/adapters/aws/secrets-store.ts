@@ -59,9 +59,11 @@ import { namesHash } from '../../core/scan-plan';
 import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease';
 import type { CertificateMetadata } from '../../core/certificate';
 import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOptions, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import { awsErrorName, isThrottled } from './throttling';
 
 const SECRET_VALUE_LIMIT_BYTES = 65_536;
-const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);
+/** Besides throttling: Secrets Manager's own failure, and a request that timed out. */
+const TRANSIENT = new Set(['InternalServiceError', 'RequestTimeout']);
 
 export interface SecretsStoreOptions {
   /** Name prefix of every secret the pipeline owns, e.g. `certflow/`. */
@@ -177,9 +179,8 @@ export function versionToken(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-const errorName = (error: unknown) => (error as { name?: string }).name ?? '';
-const isNotFound = (error: unknown) => errorName(error) === 'ResourceNotFoundException';
-const isExisting = (error: unknown) => errorName(error) === 'ResourceExistsException';
+const isNotFound = (error: unknown) => awsErrorName(error) === 'ResourceNotFoundException';
+const isExisting = (error: unknown) => awsErrorName(error) === 'ResourceExistsException';
 
 async function sm<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -187,7 +188,7 @@ async function sm<T>(what: string, call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (isNotFound(error) || isExisting(error)) throw error; // callers decide
     const message = `Secrets Manager ${what}: ${(error as Error).message}`;
-    if (TRANSIENT.has(errorName(error))) throw new StoreUnavailable(message);
+    if (isThrottled(error) || TRANSIENT.has(awsErrorName(error))) throw new StoreUnavailable(message);
     throw new StoreRejected(message, { cause: error });
   }
 }
