@@ -24,7 +24,7 @@ export async function takeLease(lease: RenewalLease, deps: LeaseDeps): Promise<v
     return;
   } catch (error) {
     if (!(error instanceof RenewalInProgress) || error.holder === undefined || !(await deps.executions.isGone(error.holder))) throw error;
-    deps.log.warn('taking over the renewal lease of an execution that is over', { certificateId: lease.certificateId, previousHolder: error.holder });
+    deps.log.warn('taking over the renewal lease of an execution that is over', { previousHolder: error.holder });
     await deps.store.acquireLease(lease, now, { takeOverFrom: error.holder });
   }
 }
@@ -50,7 +50,7 @@ export async function createOrder(
   ).catch(async (error: unknown) => {
     // RFC 9773 §5: a CA may refuse `replaces` (already replaced, unknown certificate): order without it.
     if (!request.replaces || !(error instanceof AcmeRequestRejected)) throw error;
-    deps.log.warn('CA refused replaces; ordering without it', { certificateId: request.certificateId, reason: error.message });
+    deps.log.warn('CA refused replaces; ordering without it', { reason: error.message });
     return acmeCall('create order', () => client.createOrder(fields as Parameters<typeof client.createOrder>[0]));
   });
   const authorizations = await acmeCall('get authorizations', () => client.getAuthorizations(order));
