@@ -9,17 +9,10 @@ import { parseContract } from '../domain/contracts/parse';
 import { bundleFiles, type CertificateBundle } from '../domain/core/bundle';
 import { splitPemChain, verifyIssuedChain } from '../domain/core/certificate';
 import { verifyChainToAnchors } from '../domain/core/trust-anchors';
+import { checkVersionFiles } from '../domain/keystores/codecs';
+import { FILE, requiredFiles } from '../domain/keystores/formats';
 import { BundleRejected, errorMessage } from './errors';
 import type { VersionIdentity } from './store-notice';
-
-const PEM_FILES = ['cert.pem', 'chain.pem', 'fullchain.pem', 'privkey.pem'] as const;
-/** Keystore files each format needs (the truststores exist only when the chain has issuers). */
-const FORMAT_FILES: Record<string, string[]> = { pkcs12: ['keystore.p12', 'keystore.pass'], jks: ['keystore.jks', 'keystore.pass'] };
-
-/** The files a complete version holds besides metadata.json, for its formats. */
-export function requiredFiles(formats: readonly string[]): string[] {
-  return [...new Set([...PEM_FILES, ...formats.flatMap((format) => FORMAT_FILES[format] ?? [])])];
-}
 
 /** A bundle as stored (`JSON.stringify(bundle)`), parsed with the one bundle schema (domain/contracts/bundle.ts). */
 export function parseBundle(value: unknown): CertificateBundle {
@@ -28,7 +21,8 @@ export function parseBundle(value: unknown): CertificateBundle {
 
 /**
  * Verify a bundle for installation and return its files, decoded: it is the version asked for,
- * complete for its formats, the key matches the leaf, the chain is in order, the leaf is valid
+ * complete for its formats, every file passes its registry check (the keystores open with the
+ * version's password: domain/keystores/codecs.ts), the key matches the leaf, the chain is in order, the leaf is valid
  * at `now`, its names are the metadata's names, metadata and (when given) event describe it, and
  * (when the host pins them) the chain leads to one of its trust anchors: the pipeline checks the
  * same before storing, the host checks again before it serves.
@@ -49,11 +43,16 @@ export function verifyBundle(
   if (missing.length > 0) reject(`missing ${missing.join(', ')}`);
 
   const files = bundleFiles(bundle);
-  const text = (name: string) => files[name]!.toString('utf8');
-  if (text('fullchain.pem') !== text('cert.pem') + text('chain.pem')) reject('fullchain.pem is not cert.pem followed by chain.pem');
-  const chain = splitPemChain(text('fullchain.pem'));
   try {
-    verifyIssuedChain({ chain, privateKeyPem: text('privkey.pem'), names: bundle.metadata.names, now });
+    checkVersionFiles(files);
+  } catch (error) {
+    reject(errorMessage(error));
+  }
+  const text = (name: string) => files[name]!.toString('utf8');
+  if (text(FILE.fullchain) !== text(FILE.certificate) + text(FILE.chain)) reject(`${FILE.fullchain} is not ${FILE.certificate} followed by ${FILE.chain}`);
+  const chain = splitPemChain(text(FILE.fullchain));
+  try {
+    verifyIssuedChain({ chain, privateKeyPem: text(FILE.privateKey), names: bundle.metadata.names, now });
     if (trustAnchors) verifyChainToAnchors(chain, trustAnchors, now);
   } catch (error) {
     reject(errorMessage(error));

@@ -10,6 +10,7 @@ import type { VersionMetadata } from '../domain/layout/certbot-layout';
 import type { Logger } from '../domain/ports';
 import { verifyBundle } from './bundle-check';
 import { BundleRejected, errorMessage, InstallFailed, NotServed } from './errors';
+import type { TurnTaker } from './fleet/restart-turns';
 import type { InstallDir } from './install/install-dir';
 import { repairInstall } from './install/repair';
 import { decide, DECISIONS, sameCertificate, type Decision, type InstalledVersion } from './ordering';
@@ -33,6 +34,8 @@ export interface AgentDeps {
   readonly trustAnchors?: readonly string[];
   /** After each reload, the endpoints must present the new leaf (--verify-tls); used only with a reload action. */
   readonly served?: ServedVerifier;
+  /** The reload is a restart: hosts of the group take turns (agent/fleet/restart-turns.ts, ADR 0014). */
+  readonly turns?: TurnTaker;
 }
 
 /**
@@ -236,25 +239,12 @@ export class CertificateAgent {
     }
     let served: ServedEndpoint[] | undefined;
     if (reload) {
-      const started = Date.now();
-      try {
-        await reload.reload(this.reloadContext(certificateId, metadata));
-      } catch (error) {
-        return this.rollBack(certificateId, n, lastLoaded, metadata, error);
-      }
-      const reloadedMs = Date.now() - started;
-      if (this.deps.served) {
-        try {
-          served = await this.deps.served.confirm(metadata);
-        } catch (error) {
-          return this.rollBack(certificateId, n, lastLoaded, metadata, error);
-        }
-      }
-      await installDir.writeReloaded(certificateId, n);
-      log.info('service reloaded', {
-        certificateId, n, version: metadata.version, serialNumber: metadata.serialNumber, action: reload.description, durationMs: reloadedMs,
-        served: served ? SERVED.yes : SERVED.unknown, ...(served ? { endpoints: served, servedAfterMs: Date.now() - started } : {}),
-      });
+      const turns = this.deps.turns;
+      const reloadServed = () => this.reloadServed(certificateId, n, lastLoaded, metadata);
+      // A restart (and its rollback) in the group's turn: never two hosts of the group down at once.
+      const reloaded = turns ? await turns.during({ certificateId, version: metadata.version }, reloadServed) : await reloadServed();
+      if ('failed' in reloaded) return reloaded.failed;
+      served = reloaded.served;
     }
     const pruned = await installDir.prune(certificateId, this.deps.keepVersions, [n]);
     if (pruned.length > 0) log.info('old versions removed', { certificateId, removed: pruned });
@@ -262,12 +252,42 @@ export class CertificateAgent {
     return { status: live === n ? 'reloaded' : 'installed', n, version: metadata.version };
   }
 
+  /** Reload, check what is served (--verify-tls), record it loaded; or roll back. */
+  private async reloadServed(certificateId: string, n: number, lastLoaded: number, metadata: VersionMetadata): Promise<{ served?: ServedEndpoint[] } | { failed: SyncOutcome }> {
+    const { installDir, log } = this.deps;
+    const reload = this.deps.reload!;
+    const started = Date.now();
+    try {
+      await reload.reload(this.reloadContext(certificateId, metadata));
+    } catch (error) {
+      return { failed: await this.rollBack(certificateId, n, lastLoaded, metadata, error) };
+    }
+    const reloadedMs = Date.now() - started;
+    let served: ServedEndpoint[] | undefined;
+    if (this.deps.served) {
+      try {
+        served = await this.deps.served.confirm(metadata);
+      } catch (error) {
+        return { failed: await this.rollBack(certificateId, n, lastLoaded, metadata, error) };
+      }
+    }
+    await installDir.writeReloaded(certificateId, n);
+    log.info('service reloaded', {
+      certificateId, n, version: metadata.version, serialNumber: metadata.serialNumber, action: reload.description, durationMs: reloadedMs,
+      served: served ? SERVED.yes : SERVED.unknown, ...(served ? { endpoints: served, servedAfterMs: Date.now() - started } : {}),
+    });
+    return served ? { served } : {};
+  }
+
   /** "Certificate Installed": `served` when the endpoints were seen presenting it, otherwise served "unknown". */
   private reportInstalled(certificateId: string, installed: VersionMetadata & { reloaded: boolean }, served: ServedEndpoint[] | undefined): Promise<void> {
-    const { version, serialNumber, notBefore, notAfter, reloaded } = installed;
+    const { version, serialNumber, notBefore, notAfter, reloaded, trustAnchorsSha256, anchorSha256 } = installed;
     const event = {
       certificateId, host: this.host, version, serialNumber, notBefore, notAfter, reloaded: reloaded && this.deps.reload !== undefined,
       ...(served ? { served: SERVED.yes, endpoints: served } : { served: SERVED.unknown }),
+      // A private root rotation gates on what the installed truststores hold (ADR 0013).
+      ...(trustAnchorsSha256 ? { trustAnchorsSha256 } : {}),
+      ...(anchorSha256 ? { anchorSha256 } : {}),
     };
     return this.report('installed', () => this.deps.reporter?.installed(event));
   }

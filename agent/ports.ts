@@ -87,3 +87,27 @@ export interface HostReporter {
   installed(event: CertificateInstalledEvent): Promise<void>;
   failed(event: CertificateReloadFailedEvent): Promise<void>;
 }
+
+/** A group's restart turn as stored: who restarts now, and until when at most. */
+export interface RestartTurn {
+  readonly holder: string;
+  readonly expiresAt: Date;
+}
+
+/** What taking the turn found: taken (from `from` when it took over an expired one), or another holder's. */
+export type TurnTake = { readonly taken: true; readonly from?: RestartTurn } | { readonly taken: false; readonly held: RestartTurn };
+
+/**
+ * The group's restart turn in a store all its hosts share (ADR 0014): at most one holder at a time,
+ * taken with a compare-and-set; a turn past its expiry is anyone's.
+ */
+export interface RestartTurnStore {
+  /** Where it is kept (logs). */
+  readonly description: string;
+  /** Take it for `holder` until `expiresAt`, unless another holder's unexpired turn stands. */
+  take(holder: string, expiresAt: Date, now: Date): Promise<TurnTake>;
+  /** Give it back, if `holder` still holds it. */
+  give(holder: string): Promise<void>;
+  /** Who holds it now (undefined: nobody), whether or not its time is up. */
+  held(): Promise<RestartTurn | undefined>;
+}

@@ -11,6 +11,7 @@ import { parseContract } from '../domain/contracts/parse';
 import { AgentConfigError } from './errors';
 import { parseEndpoint } from './serve/tls-probe';
 import { keyModeProblem } from './install/ownership';
+import { TURN_GROUP } from './fleet/restart-turns';
 
 const firstRepeated = (ids: readonly string[]) => ids.find((id, index) => ids.indexOf(id) !== index);
 
@@ -126,6 +127,13 @@ const FilePermissionsSchema = z.object({
     .optional(),
 });
 
+/** `--restart-turns <group>`: a turn per group in the store every host of it reads. */
+const RestartTurnsSchema = z.object({
+  group: z.string().regex(TURN_GROUP, { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not a group name (1–40 of A-Z a-z 0-9 -)` }),
+  /** Waiting longer for the turn, restart without it (default two turn bounds, agent/fleet/restart-turns.ts). */
+  maxWaitMs: z.number().positive().optional(),
+});
+
 const keepRule = (input: unknown) => `must be an integer ≥ 2 (the live version and one to roll back to), got ${String(input)}`;
 
 const kindOf = (kinds: string) => (issue: { code: string }) => (issue.code === 'invalid_union' ? `is not one of ${kinds}` : undefined);
@@ -156,6 +164,12 @@ const AgentSettingsSchema = z.object({
   verifyTls: VerifyTlsSchema.optional(),
   /** Ownership and private-file mode of what is installed (default: the agent's user, 0600). */
   files: FilePermissionsSchema.optional(),
+  /** The reload restarts the service: the hosts of this group restart one at a time (--restart-turns, ADR 0014). */
+  restartTurns: RestartTurnsSchema.optional(),
+}).superRefine((settings, ctx) => {
+  if (settings.restartTurns && !settings.reload) {
+    ctx.addIssue({ code: 'custom', path: ['restartTurns'], message: 'needs a reload action: only a reload that restarts the service takes turns (--restart-turns with --reload-command)' });
+  }
 });
 
 /** startAgent's: events arrive too, so AWS mode needs where they arrive (`--once` does without). */

@@ -16,15 +16,18 @@ import type { Logger } from '../domain/ports';
 import { jsonLogger } from '../domain/logging/logger';
 import { HealingQueueSource } from './adapters/aws/healing-queue-source';
 import { HostQueue } from './adapters/aws/host-queue';
-import { SecretsManagerCertificateSource } from './adapters/aws/secrets-manager-source';
+import { restartTurnSecretName, SecretsManagerRestartTurns } from './adapters/aws/secrets-manager-restart-turns';
+import { DEFAULT_SECRET_PREFIX, SecretsManagerCertificateSource } from './adapters/aws/secrets-manager-source';
 import { SqsEventSource } from './adapters/aws/sqs-event-source';
 import { EventFileSource } from './adapters/local/event-file-source';
 import { StoreCertificateSource } from './adapters/local/store-source';
+import { FileRestartTurns } from './adapters/local/file-restart-turns';
+import { restartTurns, turnBoundMs, type TurnTaker } from './fleet/restart-turns';
 import { CertificateAgent, type SyncOutcome } from './certificate-agent';
 import { AgentConfigError } from './errors';
 import { runEventLoop, runPeriodically, runReconcileLoop } from './event-loop';
 import { InstallDir, type InstallDirOptions } from './install/install-dir';
-import type { CertificateSource, EventSource, HostReporter, ReloadAction, ServedVerifier, TlsProbe } from './ports';
+import type { CertificateSource, EventSource, HostReporter, ReloadAction, RestartTurnStore, ServedVerifier, TlsProbe } from './ports';
 import { commandReload } from './reload/command';
 import { signalReload } from './reload/signal';
 import { servedVerifier } from './serve/served-check';
@@ -59,6 +62,8 @@ export interface StartAgentOptions extends Omit<AgentSettings, 'source' | 'reloa
   readonly now?: () => Date;
   /** Test seam (fault injection while writing a version). */
   readonly installHooks?: InstallDirOptions;
+  /** With `source.kind` 'ports' and restartTurns: where the group's turn is kept. */
+  readonly restartTurnStore?: RestartTurnStore;
   /** Test seam: the TLS handshake behind verifyTls (default a real one). */
   readonly tlsProbe?: TlsProbe;
 }
@@ -178,6 +183,7 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
   const reload = reloadAction(options.reload);
   const permissions = await filePermissions(options);
   const served = reload ? verifier(options) : undefined;
+  const turns = reload && options.restartTurns ? restartTurnTaker(options, host, log) : undefined;
   if (options.verifyTls && !reload) log.info('--verify-tls skipped: no reload action (files only, e.g. first boot before the service starts)', { endpoints: options.verifyTls.endpoints });
   const agent = new CertificateAgent({
     certificateIds: options.certificateIds,
@@ -185,6 +191,7 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     installDir: new InstallDir(installDir, { ...options.installHooks, ...(permissions ? { permissions } : {}) }),
     reload,
     ...(served ? { served } : {}),
+    ...(turns ? { turns } : {}),
     reporter: options.reporter ?? wiring.reporter,
     log,
     now,
@@ -197,6 +204,24 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     verifyTls: served?.endpoints ?? 'off', ...(permissions ? { files: { ...permissions, privateMode: `0${permissions.privateMode.toString(8)}` } } : {}),
   });
   return { log, agent, wiring };
+}
+
+/** The group's turn for a restarting reload, kept where the source is: the local store, or the group's secret on AWS. */
+function restartTurnTaker(options: StartAgentOptions, host: string, log: Logger): TurnTaker {
+  const { group, maxWaitMs } = options.restartTurns!;
+  const { source } = options;
+  let store: RestartTurnStore;
+  if (source.kind === 'local') store = new FileRestartTurns(source.storeDir, group);
+  else if (source.kind === 'aws') {
+    const client = source.secretsManagerClient ?? new SecretsManagerClient({ region: source.region });
+    store = new SecretsManagerRestartTurns(client, restartTurnSecretName(source.secretPrefix ?? DEFAULT_SECRET_PREFIX, group), group);
+  } else if (options.restartTurnStore) store = options.restartTurnStore;
+  else throw new AgentConfigError('restartTurns with a ports source needs restartTurnStore');
+  const reloadTimeoutMs = options.reload?.kind === 'command' ? (options.reload.timeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS) : DEFAULT_RELOAD_TIMEOUT_MS;
+  const verifyTimeoutMs = options.verifyTls ? (options.verifyTls.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS) : 0;
+  const boundMs = turnBoundMs({ reloadTimeoutMs, verifyTimeoutMs });
+  log.info('restarts take turns in the group', { group, store: store.description, boundMs });
+  return restartTurns({ store, holder: host, boundMs, ...(maxWaitMs ? { maxWaitMs } : {}), log });
 }
 
 function verifier(options: StartAgentOptions): ServedVerifier | undefined {

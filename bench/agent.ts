@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runOnce, startAgent, type RunningAgent } from '../agent';
 import { isStoreNoticeEnvelope, parseStoreNotice } from '../agent/store-notice';
+import { FILE } from '../domain/keystores/formats';
 import { startLocalPipeline, type LocalPipeline } from '../local/environment';
 import { startHandshakeLoop, startReloadingTlsServer, type HandshakeLoop, type ReloadingTlsServer } from '../test/support/java-reload';
 import { median, percentile } from './stats';
@@ -43,7 +44,7 @@ export async function benchAgent(renewals = 20): Promise<{ renewals: number; med
     const once = await runOnce({ certificateIds: [ID], installDir, source: { kind: 'local', storeDir: pipeline.store.root }, logSink: silent });
     if (once.exitCode !== 0) throw new Error(`initial install failed: ${once.reason}`);
     const live = path.join(installDir, 'live', ID);
-    server = await startReloadingTlsServer({ keystorePath: path.join(live, 'keystore.jks'), passwordFile: path.join(live, 'keystore.pass') });
+    server = await startReloadingTlsServer({ keystorePath: path.join(live, FILE.jksKeystore), passwordFile: path.join(live, FILE.password) });
     agent = await startAgent({
       certificateIds: [ID],
       installDir,

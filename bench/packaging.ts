@@ -12,6 +12,7 @@ import type { KeyType } from '../domain/core/key-types';
 import { verifyChainToAnchors } from '../domain/core/trust-anchors';
 import type { KeystoreProfile } from '../domain/core/request';
 import { buildKeystoreFiles, generateKeystorePassword } from '../domain/keystores';
+import { FILE } from '../domain/keystores/formats';
 import { startLocalPipeline } from '../local/environment';
 import { median } from './stats';
 
@@ -48,7 +49,7 @@ async function issuedChains(keyTypes: readonly KeyType[]) {
       if (result.status !== 'SUCCEEDED') throw new Error(`issuing the ${keyType} benchmark certificate failed: ${result.cause}`);
       const dir = path.join(root, 'live', `pkg-${keyType}`);
       const read = (file: string) => fs.readFile(path.join(dir, file), 'utf8');
-      chains.set(keyType, { chain: splitPemChain(await read('fullchain.pem')), privateKeyPem: await read('privkey.pem'), names, trustAnchors });
+      chains.set(keyType, { chain: splitPemChain(await read(FILE.fullchain)), privateKeyPem: await read(FILE.privateKey), names, trustAnchors });
     }
     return chains;
   } finally {

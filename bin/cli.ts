@@ -11,15 +11,17 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { KEY_TYPES } from '../domain/core/key-types';
 import { USAGES } from '../domain/contracts/request';
 import { registerConfigCommand } from './commands/config';
 import { registerRevokeCommand } from './commands/revoke';
 import { registerLocalCaCommands } from './commands/local-ca';
+import { registerCaCommands } from './commands/ca';
 import { registerSimulateCommand } from './commands/simulate';
 import { addAwsOptions, onAws, runsOnAws } from './commands/aws-mode';
-import { EXIT, ROLLED_BACK, UsageError, examplesHelp } from './commands/exit';
+import { registerAgentCommand } from './commands/agent';
+import { EXIT, ROLLED_BACK, UsageError, examplesHelp, runProgram } from './commands/exit';
 import packageJson from '../package.json' with { type: 'json' };
 
 export { EXIT, ROLLED_BACK };
@@ -223,18 +225,7 @@ current (within a second here); one that missed the event does at its next recon
     );
   addAwsOptions(program.commands.at(-1)!, ['secretPrefix', 'eventBus']);
 
-  program
-    .command('agent')
-    .description('the host agent (certflow agent --help lists its flags)')
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[args...]')
-    .addHelpText('after', examples('certflow agent --help', 'certflow agent --store .certflow --certificate demo1 --dir /tmp/host --once'))
-    .action(async (args: string[]) => {
-      const { runAgentCommand } = await import('./agent');
-      setCode(await runAgentCommand(args));
-    });
+  registerAgentCommand(program, setCode);
 
   program
     .command('demo', { hidden: packaged })
@@ -250,36 +241,13 @@ current (within a second here); one that missed the event does at its next recon
   registerConfigCommand(program, setCode, { hidden: packaged });
   registerRevokeCommand(program, setCode);
   registerLocalCaCommands(program, setCode, { hidden: packaged });
+  registerCaCommands(program, setCode, { hidden: packaged });
 
   return program;
 }
 
-export async function run(argv: readonly string[]): Promise<number> {
-  let code: number = EXIT.ok;
-  const program = buildProgram((value) => {
-    code = value;
-  });
-  // Every level (config check, local start…): commander's errors come back here as exit codes.
-  const override = (command: Command): void => {
-    command.exitOverride();
-    command.commands.forEach(override);
-  };
-  override(program);
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return code;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // commander has already printed the message (or the help).
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`certflow: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    process.stderr.write(`certflow: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failed;
-  }
+export function run(argv: readonly string[]): Promise<number> {
+  return runProgram(buildProgram, argv);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startAgent, type ReloadContext } from '../agent';
+import { FILE } from '../domain/keystores/formats';
 import { certflowHome, startLocalDefault } from '../local/default';
 import type { LocalRunner } from '../local/environment';
 import { progressPrinter } from '../local/progress';
@@ -30,7 +31,7 @@ function demoBroker(onReload: (context: ReloadContext) => void) {
   return {
     description: 'demo broker: load live/<id>/ and check key ⇄ certificate',
     async reload(context: ReloadContext) {
-      const [cert, key] = await Promise.all(['cert.pem', 'privkey.pem'].map((file) => readFile(path.join(context.liveDir, file), 'utf8')));
+      const [cert, key] = await Promise.all([FILE.certificate, FILE.privateKey].map((file) => readFile(path.join(context.liveDir, file), 'utf8')));
       if (!new X509Certificate(cert!).checkPrivateKey(createPrivateKey(key!))) throw new Error('key does not match the certificate');
       onReload(context);
     },
@@ -104,7 +105,7 @@ export async function main(options: DemoOptions = {}): Promise<number> {
     say(`  version     ${current.version} (formats: ${current.formats.join(', ')})`);
     say(`  files       ${current.location}/  →  archive/${REQUEST.certificateId}/${current.version}/`);
     say(`  events      ${events.file}`);
-    say(`  subscriber  ${installed.liveDir}/ (keystore.jks, keystore.p12 with keystore.pass)`);
+    say(`  subscriber  ${installed.liveDir}/ (${FILE.jksKeystore}, ${FILE.pkcs12Keystore} with ${FILE.password})`);
     say(`  execution   ${result.transitions} state transitions, ${result.lambdaInvocations} Lambda invocations`);
     return 0;
   } finally {

@@ -103,6 +103,62 @@ function sourcesPlugin(root, inputs, stats) {
   };
 }
 
+/**
+ * Imports that libraries make at their top for what a local run never does, left out of the
+ * bundle: a stand-in requires the real module from node_modules on first use, so code that does
+ * use it behaves as before. Bundled, they were compiled and initialized by every `certflow issue`
+ * (bench/cli.ts: ≈ 2 MB of JavaScript, ≈ 0.1 s of CPU and ≈ 15 MiB per process):
+ * - aws-local-stepfunctions: the Lambda client and Cognito credentials (every Task here is a local
+ *   step) and asl-validator with ajv (a definition that passed once is not validated again:
+ *   local/validated-definitions.ts);
+ * - acme-client: its deprecated node-forge API (`acme.forge`, which we never use; our keystores
+ *   load node-forge's ASN.1 module alone);
+ * - axios: form-data (with mime-types and mime-db), for multipart bodies; ACME posts JSON;
+ * - zod: its 48 error-message locales (`z.locales`, 245 kB); English, the default, stays bundled.
+ *   The stand-in has each locale's name; its CommonJS build, required on first use, answers.
+ * A name the library imports and the stand-in lacks fails the build (esbuild: no matching
+ * export), and bin/cli.js then runs the sources with tsx: slower, never wrong.
+ */
+const DEFERRED = [
+  {
+    importer: 'aws-local-stepfunctions',
+    specifier: '@aws-sdk/client-lambda',
+    stub: (load) => `export class LambdaClient { constructor(...a) { return new (${load}.LambdaClient)(...a); } }\nexport class InvokeCommand { constructor(...a) { return new (${load}.InvokeCommand)(...a); } }`,
+  },
+  { importer: 'aws-local-stepfunctions', specifier: '@aws-sdk/credential-providers', stub: (load) => `export const fromCognitoIdentityPool = (...a) => ${load}.fromCognitoIdentityPool(...a);` },
+  { importer: 'aws-local-stepfunctions', specifier: 'asl-validator', stub: (load) => `export default function aslValidator(...a) { return ${load}(...a); }` },
+  { importer: 'axios', specifier: 'form-data', stub: (load) => `module.exports = function FormData(...a) { return new (${load})(...a); };` },
+  ...['zod/v4/classic', 'zod/v4/core'].map((importer) => ({
+    importer,
+    specifier: '../locales/index.js',
+    real: '../locales/index.cjs',
+    stub: (load, names) => names.map((name) => `export const ${name} = (...a) => ${load}.${name}(...a);`).join('\n'),
+  })),
+  { importer: 'acme-client', specifier: './crypto/forge', stub: (load) => `module.exports = new Proxy({}, { get: (_, name) => ${load}[name], has: (_, name) => name in ${load}, ownKeys: () => Reflect.ownKeys(${load}), getOwnPropertyDescriptor: (_, name) => Object.getOwnPropertyDescriptor(${load}, name) });` },
+];
+
+function deferredImportsPlugin() {
+  const inPackage = (file, name) => file.includes(`${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`);
+  return {
+    name: 'certflow-deferred-imports',
+    setup(build) {
+      const escape = (text) => text.replace(/[/.\\-]/g, '\\$&');
+      const filter = new RegExp(`^(${DEFERRED.map(({ specifier }) => escape(specifier)).join('|')})$`);
+      build.onResolve({ filter }, (args) => {
+        const index = DEFERRED.findIndex(({ importer, specifier }) => specifier === args.path && inPackage(args.importer, importer));
+        return index < 0 ? undefined : { path: `${args.path} from ${args.importer}`, namespace: 'certflow-deferred', pluginData: { index, importer: args.importer } };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'certflow-deferred' }, ({ pluginData: { index, importer } }) => {
+        const { specifier, real = specifier, stub } = DEFERRED[index];
+        // createRequire from the importer: the module resolves as the library's own require would.
+        const load = `require('node:module').createRequire(${JSON.stringify(importer)})(${JSON.stringify(real)})`;
+        const names = () => Object.keys(createRequire(importer)(real)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default'); // read at build time
+        return { contents: `${stub(load, stub.length > 1 ? names() : [])}\n`, loader: 'js', resolveDir: path.dirname(importer) };
+      });
+    },
+  };
+}
+
 /** Bundle `entry` (relative to root) into a new build folder and point manifest.json at it. Returns the entry file. */
 export async function buildDevBundle(root, options = {}) {
   root = path.resolve(root);
@@ -132,7 +188,7 @@ export async function buildDevBundle(root, options = {}) {
     external: EXTERNAL.flatMap((name) => [name, `${name}/*`]),
     banner: { js: REQUIRE_BANNER },
     logLevel: 'silent',
-    plugins: [sourcesPlugin(root, inputs, stats)],
+    plugins: [deferredImportsPlugin(), sourcesPlugin(root, inputs, stats)],
   });
   const manifest = { format: DEV_BUNDLE_FORMAT, root, build, builtAt: new Date().toISOString(), inputs, stats, statsTakenAt };
   const temp = path.join(dir, `manifest.json.${process.pid}.tmp`);

@@ -14,6 +14,7 @@ import type {
 } from './contracts/events';
 import type { RevocationMark } from './contracts/revocation';
 import type { Usage } from './contracts/request';
+import type { RotationPhase, RotationRecord } from './core/root-rotation';
 
 /** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
 export interface TxtRecord {
@@ -274,4 +275,18 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * The record of a private root's rotation, one per private CA (ADR 0013): FileRootRotations locally,
+ * SecretsManagerRootRotations on AWS (no Lambda role reads it yet: docs/private-ca.md).
+ */
+export interface RootRotations {
+  /** The CA's record (the last rotation, done or not), or undefined when its root was never rotated. */
+  rotation(ca: string): Promise<RotationRecord | undefined>;
+  /**
+   * Write the record, when the stored one is still in phase `expected` (undefined: no record);
+   * another writer's change in between fails the call (RotationConflict), nothing written.
+   */
+  saveRotation(record: RotationRecord, expected: RotationPhase | undefined): Promise<void>;
 }

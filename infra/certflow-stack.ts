@@ -131,6 +131,7 @@ export class CertflowStack extends Stack {
         bus: this.bus,
         key: this.secretsKey,
         alarmTopic: watchdog.topic,
+        secretPrefix: config.secretPrefix,
         certificateIds: [...group.certificateIds],
         secretArns: group.certificateIds.map((id) =>
           this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${config.secretPrefix}certificates/${id}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),

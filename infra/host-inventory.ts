@@ -77,7 +77,8 @@ export class HostInventory extends Construct {
   /**
    * "Renewed but not served": a host reloaded a renewal but its endpoint kept presenting another
    * certificate (--verify-tls; stage serve, rolled back). A host that reports nothing at all
-   * shows in the query (its install row stays on the older version), not here.
+   * cannot show here: its group's SilentHost alarm (infra/subscriber.ts) sees the event it left
+   * in its queue.
    */
   readonly notServedAlarm: cloudwatch.Alarm;
 

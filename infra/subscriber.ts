@@ -15,17 +15,20 @@
  * protect nothing secret while adding key policies for events.amazonaws.com and per-request KMS
  * cost. The secrets stay under the store's KMS key, which hosts use only through Secrets Manager.
  */
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, SecretValue, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ID } from '../domain/contracts/ids';
 import { DETAIL_TYPES, EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
+import { NOT_SERVED_GRACE_MS } from '../domain/core/host-inventory';
+import { restartTurnSecretName, turnDocument } from '../agent/fleet/restart-turns';
 
 export interface CertificateSubscriberProps {
   /** Names the group's host queues: `certflow-<groupName>-<host>`. */
@@ -40,6 +43,8 @@ export interface CertificateSubscriberProps {
   readonly key: kms.IKey;
   /** Where the dead-letter alarm notifies (the watchdog's topic). */
   readonly alarmTopic?: sns.ITopic;
+  /** The pipeline's secret prefix (default `certflow/`): the group's restart turn is `<prefix>turns/<group>`. */
+  readonly secretPrefix?: string;
 }
 
 /** The store changes a group's hosts act on: a new version, or an older one current again. */
@@ -53,6 +58,16 @@ export function groupEventPattern(certificateIds: readonly string[]): events.Eve
 /** `certflow-<group>-`: the agent's --queue-prefix, and the only queue names the host policy allows. */
 export const hostQueuePrefix = (groupName: string) => `certflow-${groupName}-`;
 
+/**
+ * The age of the oldest event any host of the group has not taken yet, as one series: a Metrics
+ * Insights query over the queues the agents make at run time (a plain alarm would need their
+ * names at deploy time; an alarm may use a query that returns one series: CloudWatch User Guide,
+ * "Create alarms on Metrics Insights queries"). A live agent deletes an event within seconds of
+ * its arrival (minutes when its restart waits for the group's turn), so an age past the grace is
+ * a host that reports nothing. `_` is a LIKE wildcard, but group names have none.
+ */
+const silentHostQuery = (queuePrefix: string) => `SELECT MAX(ApproximateAgeOfOldestMessage) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE '${queuePrefix}%'`;
+
 /** A rule target that grants nothing by itself: the resource's own policy (with aws:SourceArn) does. */
 export const ungrantedTarget = (arn: string): events.IRuleTarget => ({ bind: () => ({ arn }) });
 
@@ -60,10 +75,17 @@ export class CertificateSubscriber extends Construct {
   readonly topic: sns.Topic;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Renewed but not served by a host that reports nothing: an event left in a host queue of the group (silentHostQuery). */
+  readonly silentHostAlarm: cloudwatch.Alarm;
   readonly rule: events.Rule;
   readonly queuePrefix: string;
   /** Attach to the hosts' role (instance profile, ECS task role, IRSA role). */
   readonly hostPolicy: iam.ManagedPolicy;
+  /**
+   * The group's restart turn (agent --restart-turns, ADR 0014): hosts whose reload is a restart
+   * take it in turns. Holds a host id and a time, no secret material: the AWS managed key.
+   */
+  readonly restartTurn: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: CertificateSubscriberProps) {
     super(scope, id);
@@ -89,7 +111,18 @@ export class CertificateSubscriber extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    this.silentHostAlarm = new cloudwatch.Alarm(this, 'SilentHost', {
+      alarmDescription:
+        `certflow: renewed but not served: a host of group ${groupName} has left an event in its queue (certflow-${groupName}-<host>) for over ${NOT_SERVED_GRACE_MS / 60_000} minutes. ` +
+        'Its agent is down, hung or cannot report (it says nothing, so the NotServed alarm cannot see it), or keeps failing (see its "Certificate Reload Failed"). See "Which host serves which version".',
+      metric: new cloudwatch.MathExpression({ expression: silentHostQuery(this.queuePrefix), usingMetrics: {}, period: Duration.minutes(5), label: `oldest event in a ${groupName} host queue (s)` }),
+      threshold: NOT_SERVED_GRACE_MS / 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // No host queue, or no message in any: nobody is behind.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [this.deadLetterAlarm, this.silentHostAlarm]) if (props.alarmTopic) alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This is the dead-letter queue: the host queues (made by the agents at run time) redrive into it, and an alarm watches its depth.',
@@ -126,6 +159,16 @@ export class CertificateSubscriber extends Construct {
       }),
     );
 
+    this.restartTurn = new secretsmanager.Secret(this, 'RestartTurn', {
+      secretName: restartTurnSecretName(props.secretPrefix ?? 'certflow/', groupName),
+      description: `certflow: the restart turn of host group ${groupName} (agent --restart-turns): one host restarts at a time`,
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(turnDocument(groupName, undefined))),
+    });
+    Validations.of(this.restartTurn).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Not a credential: it holds which host restarts and until when (the agents rewrite it at every restart); nothing to rotate.',
+    });
+
     const hostQueues = stack.formatArn({ service: 'sqs', resource: `${this.queuePrefix}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
     this.hostPolicy = new iam.ManagedPolicy(this, 'HostPolicy', {
       description: `certflow agent (group ${groupName}): a queue of its own on the group topic, read the certificates, report installs`,
@@ -155,6 +198,7 @@ export class CertificateSubscriber extends Construct {
           conditions: { StringEquals: { 'sns:Protocol': 'sqs' }, StringLike: { 'sns:Endpoint': hostQueues } },
         }),
         new iam.PolicyStatement({ sid: 'LeaveAndSweep', actions: ['sns:Unsubscribe', 'sns:ListSubscriptionsByTopic'], resources: [this.topic.topicArn] }),
+        new iam.PolicyStatement({ sid: 'RestartTurn', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [this.restartTurn.secretArn] }),
         new iam.PolicyStatement({ sid: 'ReadCertificates', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
         // Certificate secrets hold complete bundles only, but a host has no business with a pending
         // version should one ever be labelled there (secretsmanager:VersionStage is the stage asked for).

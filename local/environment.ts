@@ -7,7 +7,9 @@ import { LocalDnsProvider, type LocalDnsTarget } from '../domain/adapters/local/
 import { LocalDnsServer, LocalZoneData } from '../domain/adapters/local/dns-server';
 import { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
-import { LocalPrivateCa } from '../domain/adapters/local/local-private-ca';
+import { LOCAL_PRIVATE_CA, LocalPrivateCa } from '../domain/adapters/local/local-private-ca';
+import { FileRootRotations } from '../domain/adapters/local/file-rotations';
+import { rotationTrust } from '../domain/core/root-rotation';
 import { LocalExecutions } from '../domain/adapters/local/local-executions';
 import type { HostedZone } from '../domain/core/dns-names';
 import type { StepDeps } from '../lambdas/deps';
@@ -54,8 +56,6 @@ export interface LocalPipelineOptions {
   readonly trustAnchors?: (pebble: RunningPebble) => Promise<readonly string[]>;
 }
 
-/** The local private CA's name where AWS has the CA's ARN (its anchors are `trustAnchors[LOCAL_PRIVATE_CA]`). */
-const LOCAL_PRIVATE_CA = 'certflow:local-private-ca';
 /** Its lifetime when a request names none: AWS Private CA's short-lived maximum. */
 const LOCAL_PRIVATE_CA_LIFETIME_DAYS = 7;
 
@@ -121,7 +121,9 @@ interface WiredCa {
 
 async function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca: WiredCa): Promise<LocalRunner> {
   const zones = options.zones ?? LOCAL_ZONES;
-  const privateCa = await LocalPrivateCa.open(path.join(options.root, 'private-ca'));
+  // A root rotation in progress decides which root issues and which roots the truststores hold (ADR 0013).
+  const rotation = rotationTrust(await new FileRootRotations(options.root).rotation(LOCAL_PRIVATE_CA));
+  const privateCa = await LocalPrivateCa.open(path.join(options.root, 'private-ca'), rotation.issuing ? { root: rotation.issuing.authority } : {});
   // One account key for the embedded CA, whatever port this run's Pebble got: runs don't pile up
   // account folders. Pebble forgot the account of the previous run; the store then hands out the
   // key without its old URL and CreateOrder registers it again.
@@ -136,7 +138,7 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
       zones,
       defaultDirectoryUrl: ca.directoryUrl,
       allowedDirectories: [ca.directoryUrl],
-      trustAnchors: { [ca.directoryUrl]: ca.trustAnchors, [LOCAL_PRIVATE_CA]: [privateCa.rootPem] },
+      trustAnchors: { [ca.directoryUrl]: ca.trustAnchors, [LOCAL_PRIVATE_CA]: rotation.trusted?.map((root) => root.pem) ?? [privateCa.rootPem] },
       privateCa: { certificateAuthorityArn: LOCAL_PRIVATE_CA, mode: 'SHORT_LIVED_CERTIFICATE', defaultLifetimeDays: LOCAL_PRIVATE_CA_LIFETIME_DAYS },
       defaultContact: [],
       // Pebble picks a profile at random for an order that names none; Let's Encrypt's default is classic.

@@ -217,15 +217,16 @@ export async function startPebble(options: PebbleOptions): Promise<RunningPebble
   const pebbleBinary = ensurePebbleInstalled();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-pebble-'));
   const tls = await createLocalhostTls();
-  await fs.writeFile(path.join(dir, 'cert.pem'), tls.certPem);
-  await fs.writeFile(path.join(dir, 'key.pem'), tls.keyPem, { mode: 0o600 });
+  // Pebble's own HTTPS certificate (not a certflow version: named apart from the registry's files).
+  await fs.writeFile(path.join(dir, 'pebble-cert.pem'), tls.certPem);
+  await fs.writeFile(path.join(dir, 'pebble-key.pem'), tls.keyPem, { mode: 0o600 });
   const [acmePort, managementPort, httpPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const config = {
     pebble: {
       listenAddress: `127.0.0.1:${acmePort}`,
       managementListenAddress: `127.0.0.1:${managementPort}`,
-      certificate: path.join(dir, 'cert.pem'),
-      privateKey: path.join(dir, 'key.pem'),
+      certificate: path.join(dir, 'pebble-cert.pem'),
+      privateKey: path.join(dir, 'pebble-key.pem'),
       httpPort,
       tlsPort,
       ocspResponderURL: '',

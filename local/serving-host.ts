@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { startAgent, type AgentSourceOptions, type RunningAgent } from '../agent';
 import type { ReloadContext } from '../agent/ports';
+import { FILE } from '../domain/keystores/formats';
 
 export interface ServingHostOptions {
   /** The host id (its queue name, its reports). */
@@ -36,8 +37,8 @@ export async function startServingHost(options: ServingHostOptions): Promise<Ser
   let server: tls.Server | undefined;
   const reloads: ReloadContext[] = [];
   const context = async (liveDir: string) => ({
-    cert: await fs.readFile(path.join(liveDir, 'fullchain.pem')),
-    key: await fs.readFile(path.join(liveDir, 'privkey.pem')),
+    cert: await fs.readFile(path.join(liveDir, FILE.fullchain)),
+    key: await fs.readFile(path.join(liveDir, FILE.privateKey)),
   });
   const reload = async (reloadContext: ReloadContext) => {
     const files = await context(reloadContext.liveDir);

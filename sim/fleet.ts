@@ -17,9 +17,13 @@ export interface LifetimeClass {
   readonly profile?: string;
   /** Share of the fleet; shares are normalized. */
   readonly share: number;
+  /** Identities of a private CA (the policy's 50–80 % rule, no ARI); default ACME. */
+  readonly issuer?: 'privateCa';
+  /** All issued within this many hours before the first scan (a fleet onboarded at once), instead of ages spread over ⅔ of the lifetime. */
+  readonly onboardedWithinHours?: number;
 }
 
-const classLabel = (c: LifetimeClass) => c.profile ?? `${c.lifetimeDays} days`;
+const classLabel = (c: LifetimeClass) => `${c.profile ?? `${c.lifetimeDays} days`}${c.issuer === 'privateCa' ? ' (private CA)' : ''}`;
 
 function lifetimeMsAt(c: LifetimeClass, atMs: number): number {
   const hours = c.profile ? lifetimeHoursAt(LETS_ENCRYPT_PROFILE_LIFETIMES[c.profile], new Date(atMs)) : undefined;
@@ -86,8 +90,24 @@ export const LETS_ENCRYPT_FLEET: FleetConfig = {
   ],
 };
 
+/**
+ * Brokers: public names from ACME (90 days) beside the brokers' mutual-TLS identities from a private
+ * CA (7 days, renewed at 50–80 % of their lifetime), every identity onboarded in the same hour —
+ * the worst start for spreading renewals out.
+ */
+export const BROKERS_FLEET: FleetConfig = {
+  ...DEFAULT_FLEET,
+  certificates: 2_000,
+  days: 60,
+  mix: [
+    { lifetimeDays: 90, share: 0.25 },
+    { lifetimeDays: 7, issuer: 'privateCa', share: 0.75, onboardedWithinHours: 1 },
+  ],
+};
+
 export interface ClassResult {
   readonly label: string;
+  readonly issuer: 'acme' | 'privateCa';
   readonly certificates: number;
   readonly renewals: number;
   readonly failures: number;
@@ -95,6 +115,13 @@ export interface ClassResult {
   readonly minRemainingFraction: number;
   readonly minRemainingHours: number;
   readonly expiries: number;
+  /**
+   * Renewals by the certificate's age, in scan intervals: index i counts ages in (i − 1, i] ×
+   * scanHours — the renewal point the policy chose lay in that interval (or earlier, after a failed
+   * or deferred attempt), and the scan at its end acted. Renewals happen only at scans, so this is
+   * the finest grain (a grid of fixed shares of the lifetime would alias with the scans).
+   */
+  readonly renewalAgeScans: readonly number[];
 }
 
 export interface FleetResult {
@@ -110,6 +137,7 @@ export interface FleetResult {
   readonly peakOrdersPerWindow: number;
   /** Most ARI (exempt) orders in any budget window. */
   readonly peakAriOrdersPerWindow: number;
+  /** Lowest share of its lifetime an ACME certificate had left (the ⅙ floor is theirs); Infinity without one. Private classes: in `classes`. */
   readonly minRemainingFraction: number;
   readonly expiries: number;
   readonly renewalsPerDay: { readonly min: number; readonly median: number; readonly max: number };
@@ -117,6 +145,8 @@ export interface FleetResult {
   readonly series: {
     /** Successful renewals per day, per class (index as in `classes`). */
     readonly renewalsPerDay: readonly (readonly number[])[];
+    /** Successful renewals at each scan, per class. */
+    readonly renewalsPerScan: readonly (readonly number[])[];
     /** Budget-counted orders in the budget window ending at each scan. */
     readonly ordersPerScanWindow: readonly number[];
     /** ARI (exempt) orders in the budget window ending at each scan. */
@@ -175,9 +205,10 @@ function ariState(meta: CertificateMetadata): AriState {
   return { certId: `sim.${Buffer.from(meta.serialNumber, 'hex').toString('base64url')}`, info: { start: new Date(window.start), end: new Date(window.end) } };
 }
 
-function issued(config: FleetConfig, index: number, random: () => number, notBeforeMs: number, lifetimeMs: number) {
+/** A new certificate; a private CA answers no ARI. */
+function issued(config: FleetConfig, lifetimeClass: LifetimeClass, index: number, random: () => number, notBeforeMs: number, lifetimeMs: number) {
   const current = { metadata: metadata(index, random, notBeforeMs, lifetimeMs) };
-  return { current, ...(config.ari ? { ari: ariState(current.metadata) } : {}) };
+  return { current, ...(config.ari && lifetimeClass.issuer !== 'privateCa' ? { ari: ariState(current.metadata) } : {}) };
 }
 
 function createFleet(config: FleetConfig, nowMs: number, random: () => number): SimCertificate[] {
@@ -185,10 +216,15 @@ function createFleet(config: FleetConfig, nowMs: number, random: () => number): 
   return Array.from({ length: config.certificates }, (_, index) => {
     let pick = random() * total;
     const classIndex = Math.max(0, config.mix.findIndex((c) => (pick -= c.share) < 0));
-    const lifetimeMs = lifetimeMsAt(config.mix[classIndex]!, nowMs);
-    const notBefore = nowMs - Math.floor(random() * (2 / 3) * lifetimeMs);
-    const state = issued(config, index, random, notBefore, lifetimeMs);
-    const certificate = { id: `cert-${String(index).padStart(5, '0')}`, names: state.current.metadata.names, keyType: 'ec-p256' as const };
+    const lifetimeClass = config.mix[classIndex]!;
+    const lifetimeMs = lifetimeMsAt(lifetimeClass, nowMs);
+    const ageMs = lifetimeClass.onboardedWithinHours !== undefined ? lifetimeClass.onboardedWithinHours * HOUR_MS : (2 / 3) * lifetimeMs;
+    const notBefore = nowMs - Math.floor(random() * ageMs);
+    const state = issued(config, lifetimeClass, index, random, notBefore, lifetimeMs);
+    const certificate = {
+      id: `cert-${String(index).padStart(5, '0')}`, names: state.current.metadata.names, keyType: 'ec-p256' as const,
+      ...(lifetimeClass.issuer === 'privateCa' ? { issuer: 'privateCa' as const } : {}),
+    };
     return { entry: { certificate, ...state }, index, classIndex, lifetimeMs, notAfterMs: notBefore + lifetimeMs, checkAtMs: -Infinity };
   });
 }
@@ -215,10 +251,14 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
   const START = startMs(config);
   const fleet = createFleet(config, START, random);
   const byId = new Map(fleet.map((cert) => [cert.entry.certificate.id, cert]));
-  const classes = config.mix.map((c) => ({ label: classLabel(c), certificates: 0, renewals: 0, failures: 0, minRemainingFraction: Infinity, minRemainingHours: Infinity, expiries: 0 }));
+  const classes = config.mix.map((c) => ({
+    label: classLabel(c), issuer: c.issuer ?? ('acme' as const), certificates: 0, renewals: 0, failures: 0, minRemainingFraction: Infinity, minRemainingHours: Infinity, expiries: 0,
+    renewalAgeScans: [] as number[],
+  }));
   for (const cert of fleet) classes[cert.classIndex]!.certificates += 1;
   const renewalsPerDay = Array.from({ length: config.days }, () => config.mix.map(() => 0));
   const minRemainingPerDay = Array.from({ length: config.days }, () => config.mix.map((): number | null => null));
+  const renewalsPerScan: number[][] = [];
   const ordersPerScanWindow: number[] = [];
   const ariOrdersPerScanWindow: number[] = [];
   const recentOrders: { atMs: number; count: number; ari: number }[] = [];
@@ -267,6 +307,8 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
     orders += selected.length;
     ariOrders += exempt.length;
     deferrals += budgeted.deferred.length;
+    const renewedThisScan = config.mix.map(() => 0);
+    renewalsPerScan.push(renewedThisScan);
 
     for (const id of selected) {
       const cert = byId.get(id)!;
@@ -279,8 +321,13 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
       noteRemaining(cert, nowMs, day);
       stats.renewals += 1;
       renewalsPerDay[day]![cert.classIndex]! += 1;
-      cert.lifetimeMs = lifetimeMsAt(config.mix[cert.classIndex]!, nowMs);
-      cert.entry = { certificate: cert.entry.certificate, ...issued(config, cert.index, random, nowMs, cert.lifetimeMs) };
+      renewedThisScan[cert.classIndex]! += 1;
+      const ageScans = Math.max(0, Math.ceil((nowMs - (cert.notAfterMs - cert.lifetimeMs)) / scanMs - 1e-9));
+      while (stats.renewalAgeScans.length <= ageScans) stats.renewalAgeScans.push(0);
+      stats.renewalAgeScans[ageScans]! += 1;
+      const lifetimeClass = config.mix[cert.classIndex]!;
+      cert.lifetimeMs = lifetimeMsAt(lifetimeClass, nowMs);
+      cert.entry = { certificate: cert.entry.certificate, ...issued(config, lifetimeClass, cert.index, random, nowMs, cert.lifetimeMs) };
       cert.notAfterMs = nowMs + cert.lifetimeMs;
       cert.checkAtMs = -Infinity;
     }
@@ -298,15 +345,19 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
     deferrals,
     peakOrdersPerWindow: maxOf(ordersPerScanWindow),
     peakAriOrdersPerWindow: maxOf(ariOrdersPerScanWindow),
-    minRemainingFraction: minOf(classes.map((c) => c.minRemainingFraction)),
+    minRemainingFraction: minOf(classes.filter((c) => c.issuer === 'acme').map((c) => c.minRemainingFraction)),
     expiries: classes.reduce((sum, c) => sum + c.expiries, 0),
     renewalsPerDay: { min: minOf(daily), median: medianOf(daily), max: maxOf(daily) },
     classes,
-    series: { renewalsPerDay, ordersPerScanWindow, ariOrdersPerScanWindow, minRemainingPerDay },
+    series: { renewalsPerDay, renewalsPerScan, ordersPerScanWindow, ariOrdersPerScanWindow, minRemainingPerDay },
   };
 }
 
-/** The guarantees a run must keep; each failed check as a sentence. */
+/**
+ * The guarantees a run must keep; each failed check as a sentence. The ⅙ floor is the ACME
+ * policy's; a private identity's guarantee is its scans between 80 % and expiry
+ * (domain/core/private-renewal.ts): no expiry, checked for every class.
+ */
 export function fleetCheckFailures(result: FleetResult): string[] {
   const failures: string[] = [];
   if (result.peakOrdersPerWindow > result.config.budget.maxOrders) {
@@ -334,4 +385,30 @@ export function largestFleet(config: FleetConfig, { from = 1_000, cap = 1_000_00
     else high = mid;
   }
   return { certificates: low, capped: false };
+}
+
+export interface RenewalSpread {
+  /** The first generation: from the first renewal until each certificate of the class could have been renewed once. */
+  readonly firstGeneration: { readonly scans: number; readonly busiest: number; readonly busiestShare: number };
+  /** From `steadyFromDay` on: renewals per scan. */
+  readonly steady: { readonly min: number; readonly mean: number; readonly max: number };
+  /** The busiest scan's share of all the class's renewals. */
+  readonly busiestShare: number;
+}
+
+/** How a class's renewals spread over the scans (renewals happen only at scans). */
+export function renewalSpread(result: FleetResult, classIndex: number, { steadyFromDay = 28 } = {}): RenewalSpread {
+  const perScan = result.series.renewalsPerScan.map((perClass) => perClass[classIndex]!);
+  const { certificates, renewals } = result.classes[classIndex]!;
+  const first = perScan.findIndex((count) => count > 0);
+  let end = first;
+  for (let sum = 0; end >= 0 && end < perScan.length && (sum += perScan[end]!) < certificates; end += 1);
+  const generation = first < 0 ? [] : perScan.slice(first, end + 1);
+  const generationTotal = generation.reduce((sum, n) => sum + n, 0);
+  const steady = perScan.slice(Math.ceil((steadyFromDay * 24) / result.config.scanHours));
+  return {
+    firstGeneration: { scans: generation.filter((n) => n > 0).length, busiest: maxOf(generation), busiestShare: generationTotal ? maxOf(generation) / generationTotal : 0 },
+    steady: { min: steady.length ? minOf(steady) : 0, mean: steady.length ? steady.reduce((sum, n) => sum + n, 0) / steady.length : 0, max: maxOf(steady) },
+    busiestShare: renewals ? maxOf(perScan) / renewals : 0,
+  };
 }

@@ -7,14 +7,14 @@
  *   <dir>/state/<id>.reloaded    the n the service last loaded (what a rollback returns to; 0: none)
  *
  * n counts installs on this host; metadata.json inside names the store's version. Private files
- * are 0600 and only known public files 0644 (domain/core/bundle.ts fileMode): run the agent as the service's user.
+ * are 0600 and only files the registry knows are public 0644 (domain/core/bundle.ts fileMode): run the agent as the service's user.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as path from 'node:path';
 import type { CertificateBundle } from '../../domain/core/bundle';
 import { isErrno } from '../../domain/core/errors';
 import { CertbotLayout, type CertbotLayoutOptions, type VersionMetadata } from '../../domain/layout/certbot-layout';
-import { requiredFiles } from '../bundle-check';
+import { FILE, METADATA_FILE, requiredFiles } from '../../domain/keystores/formats';
 import { errorMessage } from '../errors';
 
 export type VersionCheck = { readonly complete: true; readonly metadata: VersionMetadata } | { readonly complete: false; readonly reason: string };
@@ -40,11 +40,11 @@ export class InstallDir extends CertbotLayout {
         const stat = await fs.stat(path.join(dir, name)).catch(() => undefined);
         if (!stat?.isFile() || stat.size === 0) return { complete: false, reason: `${name} is missing or empty` };
       }
-      const leaf = new X509Certificate(await fs.readFile(path.join(dir, 'cert.pem')));
-      if (!leaf.checkPrivateKey(createPrivateKey(await fs.readFile(path.join(dir, 'privkey.pem'))))) {
-        return { complete: false, reason: 'privkey.pem does not match cert.pem' };
+      const leaf = new X509Certificate(await fs.readFile(path.join(dir, FILE.certificate)));
+      if (!leaf.checkPrivateKey(createPrivateKey(await fs.readFile(path.join(dir, FILE.privateKey))))) {
+        return { complete: false, reason: `${FILE.privateKey} does not match ${FILE.certificate}` };
       }
-      if (leaf.serialNumber.toLowerCase() !== metadata.serialNumber) return { complete: false, reason: 'metadata.json does not describe cert.pem' };
+      if (leaf.serialNumber.toLowerCase() !== metadata.serialNumber) return { complete: false, reason: `${METADATA_FILE} does not describe ${FILE.certificate}` };
       return { complete: true, metadata };
     } catch (error) {
       return { complete: false, reason: errorMessage(error) };
@@ -54,7 +54,7 @@ export class InstallDir extends CertbotLayout {
   /** The newest complete installed version holding this certificate. */
   async findInstalled(certificateId: string, fingerprintSha256: string): Promise<number | undefined> {
     for (const n of (await this.versionNumbers(certificateId)).reverse()) {
-      const metadata = await this.files.fs.readFile(path.join(this.versionDir(certificateId, n), 'metadata.json'), 'utf8').catch(() => '');
+      const metadata = await this.files.fs.readFile(path.join(this.versionDir(certificateId, n), METADATA_FILE), 'utf8').catch(() => '');
       if (!metadata.includes(`"${fingerprintSha256}"`)) continue; // cheap pre-check; the full check reads and parses every file
       const check = await this.checkVersion(certificateId, n);
       if (check.complete && check.metadata.fingerprintSha256 === fingerprintSha256) return n;

@@ -28,12 +28,6 @@ export function keyModeProblem(mode: number): string | undefined {
   return undefined;
 }
 
-/** `0640` / `640` → 0o640 (what --key-mode takes). */
-export function parseKeyMode(text: string): number {
-  if (!/^0?[0-7]{3}$/.test(text)) throw new AgentConfigError(`--key-mode takes an octal mode such as 0600 or 0640, got '${text.slice(0, 20)}'`);
-  return Number.parseInt(text, 8);
-}
-
 const exec = promisify(execFile);
 
 /** A user or group by name (through NSS: `getent`, so LDAP/sssd users resolve too) or by number. */

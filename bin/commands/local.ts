@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { LocalEventLog, type LocalEvent } from '../../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
-import { hostInventory, hostsOf, hostVerdict, notServed, servedOf, type HostState } from '../../domain/core/host-inventory';
+import { hostInventory, hostsOf, hostVerdict, NOT_SERVED_GRACE_MS, notServed, servedOf, type HostState } from '../../domain/core/host-inventory';
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
@@ -34,8 +34,6 @@ function daysLeft(notAfter: string, now = Date.now()): number {
 
 // ---- list / status / history / rollback -------------------------------------------------------
 
-/** A renewal older than this that a host has not reported served is "renewed but not served" (hosts take seconds; reconcile hourly). */
-const NOT_SERVED_GRACE_MS = 10 * 60_000;
 
 /** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
 function hostRow(state: HostState, currentVersion: string | undefined) {
@@ -166,8 +164,9 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
     : undefined;
   const unserved = current && announcedAt ? notServed(states, { currentVersion: current.version, renewedAt: announcedAt, now: new Date(), graceMs: NOT_SERVED_GRACE_MS }) : [];
   const next = nextRenewal(plannedRenewals({ declared: [], stored: state ? [state] : [], now: new Date() }).get(id));
+  const rotation = await (await import('./ca-rotate')).rotationOf(id);
   if (options.json) {
-    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lease, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts, notServed: unserved });
+    json({ certificateId: id, current: current ?? null, versions, lastFailure: failure ?? null, lease, nextRenewal: next, lastEvent: events.at(-1) ?? null, hosts, notServed: unserved, rotation: rotation ?? null });
     return EXIT.ok;
   }
   out(`${id}`);
@@ -181,6 +180,10 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
   } else out('  current   none');
   if (next) out(`  next renewal  ${nextRenewalCell(next)} (${next.reason})`);
   if (lease) out(leaseLine(lease));
+  if (rotation) {
+    const { holderLine } = await import('./ca-rotate');
+    out(`  root rotation phase ${rotation.phase} since ${rotation.phaseSince}; ${rotation.heldBy.length ? `held by ${rotation.heldBy.map(holderLine).join(', ')}` : 'its hosts passed it'}`);
+  }
   if (failure) out(`  last failure  ${failure.at} ${failure.step}: ${failure.error}`);
   if (events.length > 0) out(`  last event    ${eventLine(events.at(-1)!)}`);
   out('');

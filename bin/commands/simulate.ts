@@ -7,7 +7,7 @@ export function registerSimulateCommand(program: Command, setCode: (code: number
   program
     .command('simulate', { hidden })
     .description("a year of a fleet's renewals through the real scan policy: order budget, the ⅙-lifetime floor, expiries (npm run simulate)")
-    .option('--preset <name>', "default (90/45/6-day certificates) or letsencrypt (classic/tlsserver/shortlived across 2027-02-10 and 2028-02-16, with ARI)")
+    .option('--preset <name>', "default (90/45/6-day certificates), letsencrypt (classic/tlsserver/shortlived across 2027-02-10 and 2028-02-16, with ARI) or brokers (90-day ACME names and 7-day private CA identities onboarded in one hour)")
     .option('--certificates <n>', 'certificates in the fleet (default 10000)')
     .option('--days <n>', 'days to simulate (default 365)')
     .option('--seed <n>', 'random seed (the same seed, the same run)')

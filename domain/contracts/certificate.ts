@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { KEY_TYPES } from '../core/key-types';
+import { FORMATS } from '../keystores/formats';
 
 /** Lowercase hex, as `describeCertificate` writes it. */
 export const SerialNumberSchema = z.string().regex(/^[0-9a-f]+$/);
@@ -16,7 +17,7 @@ export const AcmeProfileNameSchema = z.string().min(1).max(64);
 /** Secrets Manager VersionId (AWS) or archive number (local). */
 export const VersionSchema = z.string().min(1).max(128);
 
-const FORMATS = ['pem', 'pkcs12', 'jks'] as const;
+/** A version's formats, as the registry of its files names them (domain/keystores/formats.ts). */
 export const FormatSchema = z.enum(FORMATS);
 
 export const CertificateMetadataSchema = z.object({
@@ -33,6 +34,11 @@ export const CertificateMetadataSchema = z.object({
     .optional()
     .describe('Extended key usages the leaf carries (serverAuth, clientAuth, …; an unknown one by OID); absent when it has no EKU extension or was stored before certflow recorded them'),
   ariCertId: z.string().optional().describe('RFC 9773 certificate identifier (ARI renewalInfo lookups, `replaces` on the next order)'),
+  trustAnchorsSha256: z
+    .array(FingerprintSha256Schema)
+    .optional()
+    .describe('Private issuer: SHA-256 fingerprints of the roots the truststores hold (a root rotation gates on them, ADR 0013)'),
+  anchorSha256: FingerprintSha256Schema.optional().describe('Private issuer: SHA-256 fingerprint of the root the chain leads to'),
 });
 
 export type CertificateMetadata = Readonly<z.output<typeof CertificateMetadataSchema>>;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CertificateIdSchema } from './ids';
-import { AcmeProfileNameSchema, FingerprintSha256Schema, FormatSchema, KeyTypeSchema, SerialNumberSchema, TimestampSchema, VersionSchema } from './certificate';
+import { AcmeProfileNameSchema, CertificateMetadataSchema, FingerprintSha256Schema, FormatSchema, KeyTypeSchema, SerialNumberSchema, TimestampSchema, VersionSchema } from './certificate';
 import { RevocationReasonSchema } from './revocation';
 import { DETAIL_TYPES, EVENT_SOURCE } from './detail-types';
 
@@ -72,7 +72,7 @@ export const CertificateRolledBackSchema = z
   });
 
 /** Which host serves which version: the agents' own report, for the inventory and the dashboard. */
-const HostSchema = z.string().min(1).max(128).describe('The agent\'s host id (--host, default the host name)');
+export const HostSchema = z.string().min(1).max(128).describe('The agent\'s host id (--host, default the host name)');
 
 /** `--verify-tls`: whether the service presents the installed certificate (unknown: not checked). */
 export const SERVED = { yes: true, unknown: 'unknown' } as const;
@@ -99,6 +99,8 @@ export const CertificateInstalledSchema = z
       'true: every --verify-tls endpoint presented this certificate after the reload; "unknown": not checked (no --verify-tls, or no reload). Absent in reports of agents before #20: unknown',
     ),
     endpoints: z.array(ServedEndpointSchema).min(1).optional().describe('With served true: the endpoints checked and the serial each presented'),
+    trustAnchorsSha256: CertificateMetadataSchema.shape.trustAnchorsSha256.describe('Private issuer: the roots the installed truststores hold (from the version\'s metadata); a root rotation gates on them'),
+    anchorSha256: CertificateMetadataSchema.shape.anchorSha256.describe('Private issuer: the root the installed leaf chains to'),
   })
   .meta({ title: `${DETAIL_TYPES.installed} (detail)`, description: detailOf(DETAIL_TYPES.installed, ': a host serves this version now.') });
 

@@ -6,36 +6,24 @@
 import { BUNDLE_SCHEMA, type CertificateBundle } from '../contracts/bundle';
 import type { CertificateMaterial } from '../ports';
 import type { CertificateMetadata } from './certificate';
+import { formatsOf, isPublic, pemFiles } from '../keystores/formats';
 
 // The bundle's shape is a contract (domain/contracts/bundle.ts); this module builds and unpacks it.
 export type { CertificateBundle };
 
-/** The files known to be public: certificates, truststores, the version's metadata. Anything else is written 0600. */
-const PUBLIC_FILES: ReadonlySet<string> = new Set(['cert.pem', 'chain.pem', 'fullchain.pem', 'truststore.jks', 'truststore.p12', 'metadata.json']);
-
 /**
- * A version file's mode: world-readable only when it is known to be public (an unknown file could
- * be a key); private files get `privateMode` (0600 unless the host agent is told --key-mode).
+ * A version file's mode: world-readable only when the registry (domain/keystores/formats.ts) knows
+ * it is public (an unknown file could be a key); private files get `privateMode` (0600 unless the
+ * host agent is told --key-mode).
  */
-export const fileMode = (name: string, privateMode = 0o600): number => (PUBLIC_FILES.has(name) ? 0o644 : privateMode);
+export const fileMode = (name: string, privateMode = 0o600): number => (isPublic(name) ? 0o644 : privateMode);
 
-/** Every file of a version, metadata.json excepted (it names the version, known at promote time). */
+/** Every file of a version, metadata.json excepted (it names the version, known at promote time): the registry's PEM files, then the keystores. */
 export function materialFiles(material: CertificateMaterial): Record<string, Uint8Array> {
-  const text = (value: string) => Buffer.from(value, 'utf8');
   return {
-    'cert.pem': text(material.certificatePem),
-    'chain.pem': text(material.chainPem),
-    'fullchain.pem': text(material.certificatePem + material.chainPem),
-    'privkey.pem': text(material.privateKeyPem),
+    ...Object.fromEntries(pemFiles().map(({ name, builder }) => [name, Buffer.from(builder.pem(material), 'utf8')])),
     ...material.files,
   };
-}
-
-export function formatsOf(fileNames: readonly string[]): string[] {
-  const formats = ['pem'];
-  if (fileNames.some((name) => name.endsWith('.p12'))) formats.push('pkcs12');
-  if (fileNames.some((name) => name.endsWith('.jks'))) formats.push('jks');
-  return formats;
 }
 
 /** metadata.json of a version: the certificate's public description plus version and formats. */

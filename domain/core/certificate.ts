@@ -34,7 +34,7 @@ export function generatePrivateKey(keyType: KeyType): Promise<string> {
   });
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Split a PEM bundle into its certificates, in order. */
 export function splitPemChain(pem: string): string[] {

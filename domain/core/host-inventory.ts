@@ -92,11 +92,19 @@ export function servedOf(state: HostState): true | 'unknown' | undefined {
   return state.installed ? (state.installed.served ?? SERVED.unknown) : undefined;
 }
 
+/**
+ * A renewal older than this that a host has not reported served is "renewed but not served": hosts
+ * take seconds, a restart waiting for its group's turn minutes (ADR 0014). `certflow status` names
+ * such hosts locally; on AWS each group's SilentHost alarm fires on an event left this long in a
+ * host's queue (infra/subscriber.ts), NotServed on a failed served check (infra/host-inventory.ts).
+ */
+export const NOT_SERVED_GRACE_MS = 10 * 60_000;
+
 /** Why a host does not (yet) serve the current version, after a renewal: see notServed. */
 const NOT_SERVED = {
   /** Its last report is a failure (verify, install, reload or serve). */
   failed: 'failed',
-  /** It has not reported installing the current version. */
+  /** It has not reported installing the current version: it reported an older one, or nothing since the renewal (a silent host). */
   notInstalled: 'not installed',
   /** It installed the current version but did not check the endpoint (no --verify-tls). */
   servedUnknown: 'served unknown',

@@ -1,10 +1,9 @@
 /**
  * Every keystore a Java host needs, from one verified chain: pure, the creation date passed in.
- *
- *   keystore.p12 / keystore.jks     private key + full chain (leaf first) under the alias
- *   truststore.p12 / truststore.jks the directory's trust anchors (its roots), then the chain's
- *                                   issuing intermediates, as trusted entries
- *   keystore.pass                   the password of all four (store and key password alike)
+ * Which files they are, and which encoder builds each, is the registry's (./formats.ts): for each
+ * keystore format its keystore (private key + full chain, leaf first, under the alias) and its
+ * truststore (the directory's trust anchors, its roots, then the chain's issuing intermediates,
+ * as trusted entries), and the password file, the password of all of them (store and key alike).
  *
  * The roots are what a broker's trustStore needs: CAs rotate intermediates (Let's Encrypt issues
  * from several at once and changes them yearly), so a truststore holding only this chain's
@@ -14,9 +13,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { KeystoreOptions } from '../core/request';
 import { sameCa } from '../core/trust-anchors';
-import { encodeJks, encodeJksTruststore } from './jks';
-import { encodePkcs12, encodePkcs12Truststore } from './pkcs12';
 import { parseCertificate } from '../core/parsed-certificates';
+import { KEYSTORE_CODECS, type KeystoreEntries } from './codecs';
+import { keystoreFiles, passwordFileText } from './formats';
 
 export interface KeystoreBundleInput {
   /** Leaf first, then its issuers. */
@@ -63,17 +62,15 @@ export function truststoreCertificates(chain: readonly string[], trustAnchors: r
 }
 
 export function buildKeystoreFiles({ chain, trustAnchors = [], privateKeyPem, password, options, created }: KeystoreBundleInput): Record<string, Uint8Array> {
-  const { alias, profile } = options;
-  const files: Record<string, Uint8Array> = {
-    'keystore.p12': encodePkcs12({ alias, privateKeyPem, chainPem: chain, password, profile }),
-    'keystore.jks': encodeJks({ alias, privateKeyPem, chainPem: chain, storePassword: password, created }),
-    'keystore.pass': Buffer.from(`${password}\n`, 'utf8'),
-  };
-  const trusted = truststoreCertificates(chain, trustAnchors);
-  if (trusted.length > 0) {
-    const certificates = caAliases(trusted).map((caAlias, index) => ({ alias: caAlias, pem: trusted[index]! }));
-    files['truststore.p12'] = encodePkcs12Truststore({ certificates, password, profile });
-    files['truststore.jks'] = encodeJksTruststore({ certificates, storePassword: password, created });
+  const trustedPems = truststoreCertificates(chain, trustAnchors);
+  const trusted = caAliases(trustedPems).map((caAlias, index) => ({ alias: caAlias, pem: trustedPems[index]! }));
+  const entries: KeystoreEntries = { alias: options.alias, privateKeyPem, chain, trusted, password, profile: options.profile, created };
+  const files: Record<string, Uint8Array> = {};
+  for (const { name, builder } of keystoreFiles()) {
+    if ('password' in builder) files[name] = passwordFileText(password);
+    else if ('keystore' in builder) files[name] = KEYSTORE_CODECS[builder.keystore].keystore(entries);
+    // A truststore with nothing to trust is left out (a chain with no issuers and no anchors).
+    else if ('truststore' in builder && trusted.length > 0) files[name] = KEYSTORE_CODECS[builder.truststore].truststore(entries);
   }
   return files;
 }

@@ -8,7 +8,7 @@
  *
  * Java writes aliases lowercase and passwords as UTF-16BE (its chars).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import asn1 from 'node-forge/lib/asn1.js';
 import { keyWithChain, trustedAliases } from './entries';
 import { parseCertificate } from '../core/parsed-certificates';
@@ -20,6 +20,8 @@ const TRUSTED_CERT_ENTRY = 2;
 const KEY_PROTECTOR_OID = '1.3.6.1.4.1.42.2.17.1.1';
 const SALT_LENGTH = 20;
 const SHA1_LENGTH = 20;
+/** Sun's salt of the store's integrity digest. */
+const MIGHTY_APHRODITE = Buffer.from('Mighty Aphrodite', 'utf8');
 
 export function encodeJks(input: {
   alias: string;
@@ -69,6 +71,19 @@ export function encodeJksTruststore(input: {
 
 function requirePassword(password: string): void {
   if (password.length === 0) throw new Error('a keystore password must not be empty');
+}
+
+/**
+ * Opens a JKS file as keytool does first: magic, version 2, and the SHA-1 over the password and
+ * every preceding byte. Throws on a wrong password or any changed byte ("tampered with").
+ */
+export function verifyJks(data: Uint8Array, password: string): void {
+  const bytes = Buffer.from(data);
+  if (bytes.length < 12 + SHA1_LENGTH || bytes.readUInt32BE(0) !== MAGIC) throw new Error('not a JKS keystore');
+  if (bytes.readUInt32BE(4) !== VERSION) throw new Error(`JKS version ${bytes.readUInt32BE(4)}, expected ${VERSION}`);
+  const body = bytes.subarray(0, bytes.length - SHA1_LENGTH);
+  const digest = sha1(utf16be(password), MIGHTY_APHRODITE, body);
+  if (!timingSafeEqual(digest, bytes.subarray(body.length))) throw new Error('integrity check failed: wrong password or changed content');
 }
 
 /** Java's char[] password as bytes. */
@@ -155,7 +170,7 @@ class JksWriter {
 
   finish(storePassword: string): Uint8Array {
     const body = Buffer.concat(this.chunks);
-    const digest = sha1(utf16be(storePassword), Buffer.from('Mighty Aphrodite', 'utf8'), body);
+    const digest = sha1(utf16be(storePassword), MIGHTY_APHRODITE, body);
     return Buffer.concat([body, digest]);
   }
 }

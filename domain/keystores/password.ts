@@ -21,7 +21,7 @@ export function generateKeystorePassword(length = 32): string {
   return password;
 }
 
-const GIVEN_PASSWORD = /^[\x20-\x7e]{6,128}$/; // keytool's minimum is 6; PKCS#12 on the JDK takes printable ASCII only
+export const GIVEN_PASSWORD = /^[\x20-\x7e]{6,128}$/; // keytool's minimum is 6; PKCS#12 on the JDK takes printable ASCII only
 
 /**
  * The password for this version's keystores. Stable by default — broker configs reference it —

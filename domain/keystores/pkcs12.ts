@@ -9,7 +9,7 @@
  * saves two 2048-round SHA-1 derivations per file); `modern` encrypts them like OpenSSL 3 does,
  * which costs one native PBKDF2. The MAC protects the whole file either way.
  */
-import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type forge from 'node-forge';
 import asn1 from 'node-forge/lib/asn1.js';
 import { keyWithChain, trustedAliases } from './entries';
@@ -94,6 +94,48 @@ export function encodePkcs12Truststore(input: {
 /** The JDK turns PKCS#12 passwords into PBE keys, which accept printable ASCII only ("Password is not ASCII"). */
 function requirePassword(password: string): void {
   if (!/^[\x20-\x7e]+$/.test(password)) throw new Error('PKCS#12 passwords must be non-empty printable ASCII (a JDK restriction)');
+}
+
+/**
+ * Opens a PKCS#12 file as keytool and OpenSSL do first: a PFX v3 whose MAC (HMAC-SHA1 or
+ * HMAC-SHA256 under the RFC 7292 key derivation) verifies with `password` over the whole authSafe.
+ * Throws on a wrong password or any changed byte.
+ */
+export function verifyPkcs12(data: Uint8Array, password: string): void {
+  let pfx: forge.asn1.Asn1;
+  try {
+    pfx = asn1.fromDer(binary(data), true);
+  } catch (error) {
+    throw new Error(`not DER: ${(error as Error).message}`);
+  }
+  const [version, authSafeInfo, mac] = items(pfx);
+  if (integerOf(version) !== 3) throw new Error('not a PFX version 3');
+  const [contentType, wrapped] = items(authSafeInfo);
+  if (asn1.derToOid(bytesOf(contentType).toString('binary')) !== OID.data) throw new Error('authSafe is not data');
+  const authSafe = bytesOf(items(wrapped)[0]);
+  const [digestInfo, salt, iterations] = items(mac);
+  const [algorithm, expected] = items(digestInfo);
+  const digestOid = asn1.derToOid(bytesOf(items(algorithm)[0]).toString('binary'));
+  const digest = (Object.keys(DIGEST_LENGTH) as (keyof typeof DIGEST_LENGTH)[]).find((name) => OID[name] === digestOid);
+  if (!digest) throw new Error(`MAC digest ${digestOid} is not SHA-1 or SHA-256`);
+  const key = pkcs12Kdf(password, bytesOf(salt), KDF_MAC, integerOf(iterations), DIGEST_LENGTH[digest], digest);
+  const actual = createHmac(digest, key).update(authSafe).digest();
+  const wanted = bytesOf(expected);
+  if (actual.length !== wanted.length || !timingSafeEqual(actual, wanted)) throw new Error('MAC does not verify: wrong password or changed content');
+}
+
+/** The children of a constructed ASN.1 value (an error, not a crash, when the structure is not what PKCS#12 says). */
+function items(value: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
+  if (!value || !Array.isArray(value.value)) throw new Error('not a PKCS#12 structure');
+  return value.value;
+}
+
+const integerOf = (value: forge.asn1.Asn1 | undefined): number => asn1.derToInteger(bytesOf(value).toString('binary'));
+
+/** The content octets of a primitive ASN.1 value. */
+function bytesOf(value: forge.asn1.Asn1 | undefined): Buffer {
+  if (!value || typeof value.value !== 'string') throw new Error('not a PKCS#12 structure');
+  return Buffer.from(value.value, 'binary');
 }
 
 function pfx(contentInfos: forge.asn1.Asn1[], password: string, profile: Pkcs12Profile): Uint8Array {

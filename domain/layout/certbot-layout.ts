@@ -11,7 +11,7 @@
  * is switched through a temporary link `live/<id>.tmp-<hex>` renamed over it, then `live/` is
  * fsynced. A crash at any point leaves the previous `live/<id>` or the new one, plus leftovers
  * (staging folders, temporary links) that `stagingDirs` and `temporaryLinks` name for repair.
- * Files known to be public (PUBLIC_FILES: certificates, truststores) and metadata.json are 0644;
+ * Files the registry (domain/keystores/formats.ts) knows are public (certificates, truststores) and metadata.json are 0644;
  * every other file, private keys, keystores, passwords and anything unknown, is 0600 (or the
  * `permissions.privateMode` the host agent is given, never readable by others).
  */
@@ -20,12 +20,12 @@ import * as path from 'node:path';
 import { VersionMetadataSchema, type VersionMetadata } from '../contracts/bundle';
 import { parseContract } from '../contracts/parse';
 import { fileMode, metadataJson } from '../core/bundle';
+import { METADATA_FILE } from '../keystores/formats';
 import type { CertificateMetadata } from '../core/certificate';
 import { isErrno, StoreInconsistent } from '../core/errors';
 import { DurableFs, type FileOwner, type FsPort } from './durable-fs';
 
 const STAGING_PREFIX = '.staging-';
-const METADATA = 'metadata.json';
 const NUMBERED = /^[1-9]\d*$/;
 
 export type { VersionMetadata };
@@ -105,7 +105,7 @@ export class CertbotLayout {
 
   /** A version's metadata.json, parsed with its contract: one that does not parse is StoreInconsistent (the version is unreadable). */
   async readMetadata(versionDir: string): Promise<VersionMetadata> {
-    const file = path.join(versionDir, METADATA);
+    const file = path.join(versionDir, METADATA_FILE);
     const invalid = (message: string) => new StoreInconsistent(`${file}: ${message}`);
     let json: unknown;
     try {
@@ -114,7 +114,7 @@ export class CertbotLayout {
       if (error instanceof SyntaxError) throw invalid('is not valid JSON');
       throw error;
     }
-    return parseContract(VersionMetadataSchema, json, invalid, { name: 'metadata.json' });
+    return parseContract(VersionMetadataSchema, json, invalid, { name: METADATA_FILE });
   }
 
   /**
@@ -133,7 +133,7 @@ export class CertbotLayout {
     try {
       let n = Math.max(0, ...(await this.versionNumbers(certificateId))) + 1;
       let metadata = metadataFor(n);
-      const all: Record<string, string | Uint8Array> = { ...version.files, [METADATA]: metadata };
+      const all: Record<string, string | Uint8Array> = { ...version.files, [METADATA_FILE]: metadata };
       // In parallel, so the fsyncs overlap instead of queueing; all settle before any cleanup.
       const written = await Promise.allSettled(
         Object.entries(all).map(async ([name, data]) => {
@@ -153,7 +153,7 @@ export class CertbotLayout {
           n += 1; // another writer on the same folder took the number
           if (metadataFor(n) !== metadata) {
             metadata = metadataFor(n);
-            await this.files.replaceFile(path.join(staging, METADATA), metadata, 0o644, permissions);
+            await this.files.replaceFile(path.join(staging, METADATA_FILE), metadata, 0o644, permissions);
           }
         }
       }

@@ -12,7 +12,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as https from 'node:https';
 import * as acme from 'acme-client';
-import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+// The build acme-client requires (see axios-cjs.d.ts): one axios per process, not two.
+import axios from 'axios/dist/node/axios.cjs';
 import {
   AcmeBadNonce,
   AcmeRateLimited,

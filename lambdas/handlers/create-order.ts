@@ -3,31 +3,11 @@ import { registeredClient } from '../acme/account';
 import { acmeCall } from '../acme/client';
 import { challengeRecordName } from '../../domain/core/dns-names';
 import { RENEWAL_TIMEOUT_MS } from '../../domain/core/durations';
-import { AcmeRequestRejected, RenewalInProgress } from '../../domain/core/errors';
-import type { RenewalLease } from '../../domain/ports';
+import { AcmeRequestRejected } from '../../domain/core/errors';
 import type { StepDeps } from '../deps';
 import type { OrderRef, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
-
-type LeaseDeps = StepDeps<{ store: 'acquireLease'; executions: 'isGone' }>;
-
-/**
- * The certificate's renewal lease for this execution. Held by another execution: RenewalInProgress,
- * unless that one is over (stopped on AWS, where no Catch runs; its process gone locally), which
- * leaves a lease nobody gives back: taken over at once, with what it left out (the cleanup steps
- * remove its TXT values and pending key).
- */
-export async function takeLease(lease: RenewalLease, deps: LeaseDeps): Promise<void> {
-  const now = deps.now();
-  try {
-    await deps.store.acquireLease(lease, now);
-    return;
-  } catch (error) {
-    if (!(error instanceof RenewalInProgress) || error.holder === undefined || !(await deps.executions.isGone(error.holder))) throw error;
-    deps.log.warn('taking over the renewal lease of an execution that is over', { previousHolder: error.holder });
-    await deps.store.acquireLease(lease, now, { takeOverFrom: error.holder });
-  }
-}
+import { takeLease } from '../lease/take-lease';
 
 /**
  * Take the certificate's renewal lease (another execution renewing it: RenewalInProgress, before any

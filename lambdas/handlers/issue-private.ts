@@ -4,24 +4,30 @@ import { InvalidCertificateRequest } from '../../domain/core/errors';
 import { idempotencyToken, privateIssuanceKey } from '../../domain/core/private-ca';
 import type { StepDeps } from '../deps';
 import { csrFor } from '../issued/csr';
+import { takeLease } from '../lease/take-lease';
+import type { RenewalLease } from '../../domain/ports';
 import type { PrivateIssuanceState, StateFields } from '../state';
 import { lambdaHandler } from '../runtime/lambda';
 
 /**
- * The private path's first step: take the renewal lease, make the key (a pending version, keyed by
+ * The private path's first step: take the renewal lease (from an execution that is over, too: ADR
+ * 0012), noting the key's reference on it as an order without TXT values, so whoever takes the lease
+ * over from this execution discards the key should it be stopped; make the key (a pending version, keyed by
  * the execution so a retry finds it again) and its CSR, and ask the private CA for a certificate with
  * the template of the declared usages and the requested lifetime. The same execution's token makes a
  * retried call get the first call's certificate. No ACME account, no DNS.
  */
 export async function issuePrivate(
   input: StateFields<'request'> & { readonly executionId: string },
-  deps: StepDeps<{ store: 'acquireLease' | 'pendingKey'; issuer: 'issue' }>,
+  deps: StepDeps<{ store: 'acquireLease' | 'heldLease' | 'pendingKey'; issuer: 'issue'; executions: 'isGone' }>,
 ): Promise<PrivateIssuanceState> {
   const { request, executionId } = input;
   if (request.lifetimeDays === undefined) throw new InvalidCertificateRequest('lifetimeDays: a private issuance needs one (ValidateRequest sets it)');
   const now = deps.now();
-  await deps.store.acquireLease({ certificateId: request.certificateId, holder: executionId, expiresAt: new Date(now.getTime() + RENEWAL_TIMEOUT_MS) }, now);
-  const { pending, privateKeyPem } = await deps.store.pendingKey(request.certificateId, privateIssuanceKey(executionId), () => generatePrivateKey(request.keyType));
+  const keyRef = privateIssuanceKey(executionId);
+  const lease = { certificateId: request.certificateId, holder: executionId, expiresAt: new Date(now.getTime() + RENEWAL_TIMEOUT_MS), order: { orderUrl: keyRef, records: [] } };
+  await takeLease(lease, deps, async () => txtLeftBy(await deps.store.heldLease(request.certificateId)));
+  const { pending, privateKeyPem } = await deps.store.pendingKey(request.certificateId, keyRef, () => generatePrivateKey(request.keyType));
   const certificateRef = await deps.issuer.issue({
     csrPem: await csrFor(request.names, privateKeyPem),
     usages: request.usages,
@@ -30,6 +36,18 @@ export async function issuePrivate(
   });
   deps.log.info('private certificate requested', { certificateRef, usages: request.usages, lifetimeDays: request.lifetimeDays, pendingId: pending.pendingId });
   return { certificateRef, pending, done: false, attempts: 0 };
+}
+
+/**
+ * Why the private path cannot take over from this lease's holder: TXT values of a stopped ACME
+ * execution (its order, or what it inherited) need DNS rights, which the private path's roles do not
+ * hold. The lease then waits for an ACME renewal of the certificate (CreateOrder takes it over and
+ * cleans up) or its expiry.
+ */
+export function txtLeftBy(lease: RenewalLease | undefined): string | undefined {
+  const orders = [...(lease?.order ? [lease.order] : []), ...(lease?.leftovers ?? [])];
+  const records = orders.reduce((sum, order) => sum + order.records.length, 0);
+  return records > 0 ? `it left ${records} TXT value(s) only an ACME renewal's cleanup can remove (the private path holds no DNS rights)` : undefined;
 }
 
 export const handler = lambdaHandler(issuePrivate);

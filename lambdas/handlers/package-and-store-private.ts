@@ -27,6 +27,7 @@ export async function packageAndStorePrivate(
       pending: privateIssuance.pending,
       trustAnchors: anchorsForDirectory(deps.settings.trustAnchors, ca.certificateAuthorityArn),
       logFields: { issuer: 'privateCa', certificateRef: privateIssuance.certificateRef },
+      recordAnchors: true,
     },
     deps,
   );

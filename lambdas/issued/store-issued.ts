@@ -8,6 +8,7 @@ import { describeCertificate, verifyIssuedChain } from '../../domain/core/certif
 import { topmostIssuerCn } from '../../domain/core/chains';
 import { parseCertificate } from '../../domain/core/parsed-certificates';
 import { verifyChainToAnchors } from '../../domain/core/trust-anchors';
+import { certificateFingerprint } from '../../domain/core/root-rotation';
 import { checkUsages } from '../../domain/core/usages';
 import { DEFAULT_USAGES } from '../../domain/contracts/request';
 import type { CertificateMetadata } from '../../domain/core/certificate';
@@ -27,10 +28,12 @@ export interface IssuedChain {
   readonly metadata?: Partial<CertificateMetadata>;
   /** Added to the "certificate stored" log line. */
   readonly logFields?: Readonly<Record<string, unknown>>;
+  /** Record the truststores' roots and the chain's root in the metadata (the private issuer: a root rotation gates on them). */
+  readonly recordAnchors?: boolean;
 }
 
 export async function storeIssuedChain(
-  { request, chain, pending, trustAnchors, metadata, logFields }: IssuedChain,
+  { request, chain, pending, trustAnchors, metadata, logFields, recordAnchors = false }: IssuedChain,
   deps: StepDeps<{ store: 'readPendingKey' | 'readSecret' | 'currentKeystorePassword' | 'promote' }>,
 ): Promise<CertificateSummary> {
   const privateKeyPem = await deps.store.readPendingKey(pending);
@@ -47,7 +50,11 @@ export async function storeIssuedChain(
     certificatePem: leaf,
     chainPem: issuers.join(''),
     privateKeyPem,
-    metadata: { ...describeCertificate(leaf, request.keyType), ...metadata },
+    metadata: {
+      ...describeCertificate(leaf, request.keyType),
+      ...metadata,
+      ...(recordAnchors ? { trustAnchorsSha256: trustAnchors.map(certificateFingerprint), anchorSha256: certificateFingerprint(anchor) } : {}),
+    },
     files: buildKeystoreFiles({ chain: [...chain], trustAnchors, privateKeyPem, password, options: request.keystore, created: now }),
   });
   deps.log.info('certificate stored', {

@@ -15,7 +15,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
-import { takeLease } from '../../lambdas/handlers/create-order';
+import { takeLease } from '../../lambdas/lease/take-lease';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import type { RenewalLeases } from '../../domain/ports';

@@ -27,6 +27,7 @@ import { USAGE_OIDS } from '../../domain/core/usages';
 import { csrFor } from '../../lambdas/issued/csr';
 import { startAwsPipeline, type AwsPipeline } from '../../local/aws-environment';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
+import { awsHarness } from '../support/fault-matrix';
 
 const ID = 'broker-1';
 const NAME = 'broker-1.mq.internal';
@@ -67,6 +68,26 @@ describe.skipIf(!aws.endpoint)(`AWS Private CA against ${aws.endpoint || `(skipp
   it('refuses more than 7 days from a SHORT_LIVED_CERTIFICATE CA (ValidationException → PrivateCaRejected)', async () => {
     await expect(issue(['clientAuth'], 8)).rejects.toThrow(PrivateCaRejected);
   });
+
+  it('takes over the lease of a private execution stopped after IssuePrivate (DescribeExecution: over) and discards the key it left (ADR 0012)', async () => {
+    const id = 'broker-stopped';
+    const request = { certificateId: id, names: ['broker-stopped.mq.internal'], issuer: 'privateCa', usages: ['clientAuth', 'serverAuth'], lifetimeDays: 7 };
+    const stop = new AbortController();
+    const stopped = await pipeline.executor.run(request, {
+      signal: stop.signal,
+      aroundStep: async (state, invoke) => {
+        const result = await invoke();
+        if (state === 'IssuePrivate') stop.abort();
+        return result;
+      },
+    });
+    expect(stopped.status).toBe('ABORTED');
+    const harness = awsHarness(pipeline);
+    expect(await harness.pendingLeft(id)).toEqual([expect.stringMatching(/^pending key /), expect.stringMatching(/^lease held by /)]);
+    const next = await pipeline.executor.run(request);
+    expect(next.status, `${next.error}: ${next.cause}`).toBe('SUCCEEDED');
+    expect(await harness.pendingLeft(id)).toEqual([]);
+  }, 120_000);
 
   it('renews on the private path: stored in Secrets Manager with both EKUs, announced; a CA that refuses leaves that version current', async () => {
     const request = { certificateId: ID, names: [NAME], issuer: 'privateCa', usages: ['clientAuth', 'serverAuth'], lifetimeDays: 7 };

@@ -8,21 +8,18 @@
  * handshakes (ActiveMQ, which restarts: failures only inside a bounded gap); the host shown
  * current. The measured time from the renewal event to the first new handshake is printed.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
-import { appendEvent } from '../../domain/adapters/local/event-log';
 import { DETAIL_TYPES, type CertificateInstalledEvent, type CertificateReloadFailedEvent } from '../../domain/contracts/events';
-import { hostInventory, hostVerdict, type ReportEnvelope } from '../../domain/core/host-inventory';
+import { hostInventory, hostVerdict } from '../../domain/core/host-inventory';
+import { cli, ofType, renew, reports, startCli, until } from '../support/agent-cli';
 import { freePort, rabbitEnvironment, startActivemq, startHandshakeLoop, startMosquitto, startNginx, startRabbitmq, startTomcat, waitServing, type Handshake, type RunningServer, type ServerFiles } from '../support/tls-servers';
 import { NAMES, storeVersion } from '../unit/agent/fixtures';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const ID = 'broker';
 const SNI = NAMES[0]!;
 
@@ -109,62 +106,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(process.execPath, ['--import', 'tsx', 'bin/agent.ts', ...args], { cwd: REPO }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr })),
-  );
-}
-
-/** The long-running agent (real CLI); its JSON log lines. */
-function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; lines: Record<string, unknown>[]; stop(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/agent.ts', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let at = buffer.indexOf('\n'); at >= 0; at = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, at);
-      buffer = buffer.slice(at + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => lines.push({ message: 'stderr', text: chunk.toString() }));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return { child, lines, stop: async () => (child.kill('SIGTERM'), await exited, undefined) };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-async function reports(eventsFile: string): Promise<ReportEnvelope[]> {
-  const text = await fs.readFile(eventsFile, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ReportEnvelope);
-}
-
-const ofType = <T>(events: ReportEnvelope[], type: string) => events.filter((event) => event['detail-type'] === type).map((event) => event.detail as T);
-
-/** A renewal as the pipeline makes it: a new version in the store, then "Certificate Renewed". */
-async function renew(store: FileCertificateStore, eventsFile: string) {
-  const stored = await storeVersion(store, ID, { notBefore: new Date() });
-  const { metadata } = stored;
-  await appendEvent(eventsFile, DETAIL_TYPES.renewed, {
-    certificateId: ID, version: stored.version, location: stored.location, names: metadata.names, serialNumber: metadata.serialNumber, notBefore: metadata.notBefore,
-    notAfter: metadata.notAfter, fingerprintSha256: metadata.fingerprintSha256, keyType: metadata.keyType, formats: stored.formats, executionId: 'e2e',
-  }, new Date());
-  return { stored, at: performance.now() };
-}
-
 const failed = (records: Handshake[]) => records.filter((record) => record.error);
 
 describe.each(RECIPES)('$server, as its own user, reloaded by the agent', (recipe) => {
@@ -222,7 +163,7 @@ describe.each(RECIPES)('$server, as its own user, reloaded by the agent', (recip
     const loop = startHandshakeLoop(port, SNI);
     cleanups.push(() => loop.stop());
     await sleep(500);
-    const renewal = await renew(store, eventsFile);
+    const renewal = await renew(store, eventsFile, ID);
     const v2 = renewal.stored.metadata.serialNumber;
     const installed = await until('Certificate Installed for the renewal', async () =>
       ofType<CertificateInstalledEvent>(await reports(eventsFile), DETAIL_TYPES.installed).find((event) => event.serialNumber === v2),
@@ -281,7 +222,7 @@ describe('nginx keeps serving the old certificate: a failed reload at stage serv
     await until('the agent running', () => agent.lines.find((line) => line.message === 'agent running'));
     const loop = startHandshakeLoop(port, SNI);
     cleanups.push(() => loop.stop());
-    const renewal = await renew(store, eventsFile);
+    const renewal = await renew(store, eventsFile, ID);
     const failure = await until('Certificate Reload Failed', async () => ofType<CertificateReloadFailedEvent>(await reports(eventsFile), DETAIL_TYPES.reloadFailed)[0]);
     const records = await loop.stop();
 

@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
 import { defineConfig } from '../../infra/config';
+import { hostInventory, NOT_SERVED_GRACE_MS, notServed } from '../../domain/core/host-inventory';
 
 type Statement = { Effect: string; Principal?: unknown; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 
@@ -117,5 +118,54 @@ describe('alarm topic named by the config', () => {
     named.resourceCountIs('AWS::SNS::TopicPolicy', 0);
     named.resourceCountIs('AWS::KMS::Key', 1);
     for (const alarm of Object.values(named.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+  });
+});
+
+describe('renewed but not served, per host group', () => {
+  // CloudWatch alarms are not in the emulator: the template is checked. The query is a Metrics Insights
+  // query returning one series, which an alarm may use (CloudWatch User Guide, "Create alarms on Metrics
+  // Insights queries"); the agents make their queues at run time, named <queue prefix><host>.
+  const grouped = defineConfig({
+    hostedZones: [{ name: 'example.com', id: 'Z1EXAMPLE' }],
+    subscribers: [{ name: 'brokers', certificateIds: ['broker-a'] }, { name: 'web', certificateIds: ['broker-a'] }],
+    certificates: [{ id: 'broker-a', names: ['a.example.com'] }],
+  });
+  const alarmsOf = (stackTemplate: Template) => Object.values(stackTemplate.findResources('AWS::CloudWatch::Alarm'));
+
+  it('a silent host (it reports nothing after a renewal) fires its group\'s SilentHost alarm: an event left in any of the group\'s host queues past the 10 minutes status allows', () => {
+    const withGroups = Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), grouped).stack);
+    const [topicId] = Object.keys(withGroups.findResources('AWS::SNS::Topic'));
+    const silent = alarmsOf(withGroups).filter((alarm) => /left an event in its queue/.test(alarm.Properties.AlarmDescription as string));
+    expect(silent.map((alarm) => alarm.Properties.Metrics[0].Expression)).toEqual([
+      `SELECT MAX(ApproximateAgeOfOldestMessage) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE 'certflow-brokers-%'`,
+      `SELECT MAX(ApproximateAgeOfOldestMessage) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE 'certflow-web-%'`,
+    ]);
+    for (const alarm of silent) {
+      expect(alarm.Properties).toMatchObject({
+        Threshold: NOT_SERVED_GRACE_MS / 1000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        Metrics: [{ Period: 300, ReturnData: true }],
+        AlarmActions: [{ Ref: topicId }],
+      });
+      expect(alarm.Properties.AlarmDescription).toContain('renewed but not served');
+    }
+    // Beside the fleet's NotServed (a failed served check) and each group's dead letters.
+    expect(alarmsOf(withGroups)).toHaveLength(6 + 2 * 2);
+  });
+
+  it('sees a silent host where status does: after the grace, a host whose last report predates the renewal is named', () => {
+    const reports = [
+      { time: '2026-03-01T11:00:00Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: { certificateId: 'broker-a', host: 'amq-1', version: '1', serialNumber: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-04-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: '127.0.0.1:61617', serialNumber: '01' }] } },
+      { time: '2026-03-01T11:00:01Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: { certificateId: 'broker-a', host: 'amq-2', version: '1', serialNumber: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-04-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: '127.0.0.1:61617', serialNumber: '01' }] } },
+      // The renewal at 12:00; amq-1 installs and serves it, amq-2 says nothing at all.
+      { time: '2026-03-01T12:00:05Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: { certificateId: 'broker-a', host: 'amq-1', version: '2', serialNumber: '02', notBefore: '2026-03-01T00:00:00Z', notAfter: '2026-06-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: '127.0.0.1:61617', serialNumber: '02' }] } },
+    ];
+    const states = hostInventory(reports);
+    expect(states.map((state) => [state.host, state.installed?.version])).toEqual([['amq-1', '2'], ['amq-2', '1']]);
+    const at = (time: string) => ({ currentVersion: '2', renewedAt: '2026-03-01T12:00:00Z', now: new Date(time), graceMs: NOT_SERVED_GRACE_MS });
+    expect(notServed(states, at('2026-03-01T12:09:59Z'))).toEqual([]);
+    expect(notServed(states, at('2026-03-01T12:10:00Z'))).toEqual([{ host: 'amq-2', reason: 'not installed' }]);
   });
 });

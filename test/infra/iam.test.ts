@@ -68,7 +68,7 @@ describe('per-step roles', () => {
       'publish-revoked': ['events:PutEvents'],
       'publish-revocation-failed': ['events:PutEvents'],
       // The private path, in a stack without a private CA: no acm-pca right at all (see 'the private issuer' below).
-      'issue-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:TagResource'],
+      'issue-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:TagResource', 'states:DescribeExecution'],
       'check-private-certificate': [],
       'package-and-store-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
       'release-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
@@ -113,11 +113,13 @@ describe('per-step roles', () => {
     });
   });
 
-  it("lets only CreateOrder ask whether a lease's holder still runs: DescribeExecution on RenewCertificate's executions", () => {
+  it("lets only the steps that take the lease (CreateOrder, IssuePrivate) ask whether its holder still runs: DescribeExecution on RenewCertificate's executions", () => {
     const asking = STEP_IDS.filter((step) => actions(statementsOf(step)).includes('states:DescribeExecution'));
-    expect(asking).toEqual(['create-order']);
-    const statement = statementsOf('create-order').find((s) => s.Sid === 'LeaseHolderStatus')!;
-    expect(JSON.stringify(statement.Resource)).toMatch(/:execution:certflow-RenewCertificate:\*"/);
+    expect(asking).toEqual(['create-order', 'issue-private']);
+    for (const step of asking) {
+      const statement = statementsOf(step).find((s) => s.Sid === 'LeaseHolderStatus')!;
+      expect(JSON.stringify(statement.Resource)).toMatch(/:execution:certflow-RenewCertificate:\*"/);
+    }
   });
 
   it('keeps pending keys (private keys of orders in flight) to the steps that make, use and discard them', () => {

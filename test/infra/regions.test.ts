@@ -37,6 +37,7 @@ const REGIONAL = new Set([
   'AWS::Logs::LogGroup',
   'AWS::Logs::MetricFilter', // a filter's name is per log group
   'AWS::Logs::ResourcePolicy',
+  'AWS::SecretsManager::Secret', // a secret's name is per region (the groups' restart turns)
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
   'AWS::SQS::Queue',

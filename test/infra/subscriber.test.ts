@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTurnDocument } from '../../agent/fleet/restart-turns';
 import { CertificateSubscriber } from '../../infra/subscriber';
 
 const SECRETS = [
@@ -98,6 +99,7 @@ describe('CertificateSubscriber', () => {
         { Sid: 'FindPeers', Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' },
         { Sid: 'SubscribeOwnQueue', Effect: 'Allow', Action: 'sns:Subscribe', Resource: topic, Condition: { StringEquals: { 'sns:Protocol': 'sqs' }, StringLike: { 'sns:Endpoint': hostQueues } } },
         { Sid: 'LeaveAndSweep', Effect: 'Allow', Action: ['sns:Unsubscribe', 'sns:ListSubscriptionsByTopic'], Resource: topic },
+        { Sid: 'RestartTurn', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Resource: { Ref: ref(stack, subscriber.restartTurn) } },
         { Sid: 'ReadCertificates', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRETS },
         {
           Sid: 'NeverPendingVersions',
@@ -127,6 +129,14 @@ describe('CertificateSubscriber', () => {
     });
     // Hosts never send: no sqs:SendMessage and no sns:Publish anywhere in their policy.
     expect(JSON.stringify(policy)).not.toMatch(/sqs:SendMessage|sns:Publish/);
+  });
+
+  it('makes the group\'s restart turn (agent --restart-turns): certflow/turns/<group>, given back, as the agent reads it', () => {
+    const [secret] = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secret!.Properties.Name).toBe('certflow/turns/brokers');
+    const { turn } = parseTurnDocument(secret!.Properties.SecretString as string, 'the template');
+    expect(turn).toBeUndefined();
+    expect(secret!.Properties.KmsKeyId).toBeUndefined(); // the AWS managed key: no secret material, no grant on the certificates' key
   });
 
   it('has zero cdk-nag AwsSolutions findings', () => {

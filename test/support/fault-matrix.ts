@@ -23,6 +23,7 @@ import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { CertificateBundleSchema } from '../../domain/contracts/bundle';
 import { bundleFiles, type CertificateBundle } from '../../domain/core/bundle';
+import { FILE } from '../../domain/keystores/formats';
 import { DETAIL_TYPES } from '../../domain/ports';
 import type { AwsPipeline } from '../../local/aws-environment';
 import type { LocalPipeline } from '../../local/environment';
@@ -72,12 +73,13 @@ const fingerprintOf = (certificatePem: string) => new X509Certificate(certificat
 function bundleProblems(bundle: CertificateBundle | undefined, version: string): string[] {
   if (!bundle) return [`version ${version} cannot be read`];
   const files = bundleFiles(bundle);
-  const missing = ['cert.pem', 'chain.pem', 'fullchain.pem', 'privkey.pem'].filter((name) => !files[name]);
+  const { certificate: cert, chain, fullchain, privateKey } = FILE;
+  const missing = [cert, chain, fullchain, privateKey].filter((name) => !files[name]);
   if (missing.length > 0) return missing.map((name) => `${name} missing`);
   const problems: string[] = [];
-  const certificate = new X509Certificate(files['cert.pem']!);
-  if (!certificate.checkPrivateKey(createPrivateKey(files['privkey.pem']!))) problems.push('privkey.pem does not match cert.pem');
-  if (files['fullchain.pem']!.toString() !== `${files['cert.pem']!.toString()}${files['chain.pem']!.toString()}`) problems.push('fullchain.pem is not cert.pem + chain.pem');
+  const certificate = new X509Certificate(files[cert]!);
+  if (!certificate.checkPrivateKey(createPrivateKey(files[privateKey]!))) problems.push(`${privateKey} does not match ${cert}`);
+  if (files[fullchain]!.toString() !== `${files[cert]!.toString()}${files[chain]!.toString()}`) problems.push(`${fullchain} is not ${cert} + ${chain}`);
   if (bundle.version !== version) problems.push(`bundle says version ${bundle.version}`);
   return problems;
 }
@@ -100,7 +102,7 @@ export function localHarness(pipeline: () => LocalPipeline): Harness {
     },
     async current(certificateId) {
       const bundle = await pipeline().store.readVersion(certificateId);
-      return bundle && { version: bundle.version, fingerprint: fingerprintOf(bundleFiles(bundle)['cert.pem']!.toString()) };
+      return bundle && { version: bundle.version, fingerprint: fingerprintOf(bundleFiles(bundle)[FILE.certificate]!.toString()) };
     },
     async incomplete(certificateId, version) {
       return bundleProblems(await pipeline().store.readVersion(certificateId, version), version);
@@ -140,7 +142,7 @@ export function awsHarness(pipeline: AwsPipeline): Harness {
     executor: pipeline.executor,
     async current(certificateId) {
       const bundle = await current(certificateId);
-      return bundle && { version: bundle.version, fingerprint: fingerprintOf(bundleFiles(bundle)['cert.pem']!.toString()) };
+      return bundle && { version: bundle.version, fingerprint: fingerprintOf(bundleFiles(bundle)[FILE.certificate]!.toString()) };
     },
     async incomplete(certificateId, version) {
       const problems = bundleProblems(await current(certificateId), version);

@@ -44,9 +44,13 @@ function compileJava(className: string): Promise<string> {
 
 export interface JavaServer {
   readonly port: number;
+  /** Every port the server wrote (space-separated) in its port file; `port` is the first. */
+  readonly ports: readonly number[];
   readonly pid: number;
   /** Everything the JVM printed to stdout so far. */
   stdout(): string;
+  /** Writes a line to the JVM's stdin (servers started with `{ stdin: true }`). */
+  send(line: string): void;
   stop(): Promise<void>;
 }
 
@@ -54,16 +58,16 @@ export interface JavaServer {
  * Starts test/support/java/<className>.java with `args` plus a port file as its last argument,
  * and resolves once the server wrote its port there.
  */
-export async function startJavaServer(className: string, args: readonly string[]): Promise<JavaServer> {
+export async function startJavaServer(className: string, args: readonly string[], opts: { stdin?: boolean } = {}): Promise<JavaServer> {
   const classes = await compileJava(className);
   const workDir = await mkdtemp(join(tmpdir(), 'certflow-tls-'));
   const portFile = join(workDir, 'port');
-  const jvm = spawn('java', [...JVM_FLAGS, '-cp', classes, className, ...args, portFile], { stdio: ['ignore', 'pipe', 'pipe'], env: JAVA_ENV });
+  const jvm = spawn('java', [...JVM_FLAGS, '-cp', classes, className, ...args, portFile], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: JAVA_ENV });
   let stdout = '';
   let stderr = '';
   let running = true;
-  jvm.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  jvm.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  jvm.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  jvm.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => {
     jvm.once('close', () => resolve());
     jvm.once('error', (error) => {
@@ -73,6 +77,10 @@ export async function startJavaServer(className: string, args: readonly string[]
   }).then(() => {
     running = false;
   });
+  const send = (line: string) => {
+    if (!jvm.stdin) throw new Error(`${className} was started without stdin`);
+    jvm.stdin.write(`${line}\n`);
+  };
   const stop = async () => {
     if (running) jvm.kill();
     await exited;
@@ -82,7 +90,10 @@ export async function startJavaServer(className: string, args: readonly string[]
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (running && Date.now() < deadline) {
     const port = await readFile(portFile, 'utf8').catch(() => undefined);
-    if (port !== undefined) return { port: Number(port), pid: jvm.pid!, stdout: () => stdout, stop };
+    if (port !== undefined) {
+      const ports = port.trim().split(/\s+/).map(Number);
+      return { port: ports[0]!, ports, pid: jvm.pid!, stdout: () => stdout, send, stop };
+    }
     await sleep(50);
   }
   await stop();

@@ -14,7 +14,7 @@ import { BundleRejected, VersionNotFound } from '../../errors';
 import type { CertificateSource } from '../../ports';
 
 /** Where the pipeline keeps certificate `<id>`: `<secretPrefix>certificates/<id>` (domain/adapters/aws/secrets-store.ts). */
-const DEFAULT_SECRET_PREFIX = 'certflow/';
+export const DEFAULT_SECRET_PREFIX = 'certflow/';
 
 export interface SecretLocations {
   /** The pipeline's secret name prefix. Default `certflow/`. */

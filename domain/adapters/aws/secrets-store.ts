@@ -54,6 +54,7 @@ import {
   type PendingKeysMarker,
 } from '../../contracts/store-documents';
 import { materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
+import { FILE, passwordOf } from '../../keystores/formats';
 import { RenewalInProgress, StoreInconsistent, StoreRejected, StoreUnavailable } from '../../core/errors';
 import { namesHash } from '../../core/scan-plan';
 import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease';
@@ -494,8 +495,8 @@ export class SecretsManagerCertificateStore implements CertificateStore {
   }
 
   async currentKeystorePassword(certificateId: string): Promise<string | undefined> {
-    const password = (await this.bundleAt(certificateId, { VersionStage: 'AWSCURRENT' }))?.bundle.files['keystore.pass'];
-    return password === undefined ? undefined : Buffer.from(password, 'base64').toString('utf8').replace(/\n$/, '');
+    const password = (await this.bundleAt(certificateId, { VersionStage: 'AWSCURRENT' }))?.bundle.files[FILE.password];
+    return password === undefined ? undefined : passwordOf(Buffer.from(password, 'base64'));
   }
 
   /**
@@ -553,8 +554,8 @@ export class SecretsManagerCertificateStore implements CertificateStore {
     const found = await this.bundleAt(certificateId, version ? { VersionId: version } : { VersionStage: 'AWSCURRENT' });
     if (!found) return undefined;
     const { bundle } = found;
-    const leaf = bundle.files['cert.pem'];
-    if (leaf === undefined) throw new StoreInconsistent(`version ${bundle.version} of ${this.certificateSecret(certificateId)} holds no cert.pem`);
+    const leaf = bundle.files[FILE.certificate];
+    if (leaf === undefined) throw new StoreInconsistent(`version ${bundle.version} of ${this.certificateSecret(certificateId)} holds no ${FILE.certificate}`);
     const revoked = SecretsManagerCertificateStore.revocationOf((await this.tagsOf(this.certificateSecret(certificateId))) ?? [], bundle.version);
     return {
       certificateId,

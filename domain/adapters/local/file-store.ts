@@ -24,7 +24,8 @@ import { RenewalFailureRecordSchema, RenewalLeaseSchema } from '../../contracts/
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { CERTIFICATE_ID } from '../../contracts/ids';
-import { formatsOf, materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
+import { materialFiles, toBundle, type CertificateBundle } from '../../core/bundle';
+import { FILE, formatsOf, METADATA_FILE, passwordOf } from '../../keystores/formats';
 import { isErrno, RenewalInProgress, StoreInconsistent } from '../../core/errors';
 import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease';
 import { CertbotLayout, type CertbotLayoutOptions } from '../../layout/certbot-layout';
@@ -141,7 +142,7 @@ export class FileCertificateStore implements CertificateStore {
     const dir = this.pendingDir(pending);
     await this.sweepPending(dir);
     await this.files.ensureDir(dir, 0o700);
-    const file = path.join(dir, 'privkey.pem');
+    const file = path.join(dir, FILE.privateKey);
     await this.files.createFileOnce(file, await generate(), PRIVATE); // a retried step keeps the key it made the first time
     return { pending, privateKeyPem: await this.fs.readFile(file, 'utf8') };
   }
@@ -248,7 +249,7 @@ export class FileCertificateStore implements CertificateStore {
 
   async readPendingKey(pending: PendingKey): Promise<string> {
     try {
-      return await this.fs.readFile(path.join(this.pendingDir(pending), 'privkey.pem'), 'utf8');
+      return await this.fs.readFile(path.join(this.pendingDir(pending), FILE.privateKey), 'utf8');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new StoreInconsistent(`no pending key ${pending.pendingId} for ${pending.certificateId}`);
       throw error;
@@ -300,7 +301,7 @@ export class FileCertificateStore implements CertificateStore {
     const dir = this.layout.versionDir(checkId(certificateId), current);
     let names: string[];
     try {
-      names = (await this.fs.readdir(dir)).filter((name) => name !== 'metadata.json');
+      names = (await this.fs.readdir(dir)).filter((name) => name !== METADATA_FILE);
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
@@ -312,7 +313,7 @@ export class FileCertificateStore implements CertificateStore {
 
   async currentKeystorePassword(certificateId: string): Promise<string | undefined> {
     try {
-      return (await this.fs.readFile(path.join(this.liveDir(certificateId), 'keystore.pass'), 'utf8')).replace(/\n$/, '');
+      return passwordOf(await this.fs.readFile(path.join(this.liveDir(certificateId), FILE.password)));
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;
@@ -373,7 +374,7 @@ export class FileCertificateStore implements CertificateStore {
     const dir = this.layout.versionDir(checkId(certificateId), n);
     let certificatePem: string;
     try {
-      certificatePem = await this.fs.readFile(path.join(dir, 'cert.pem'), 'utf8');
+      certificatePem = await this.fs.readFile(path.join(dir, FILE.certificate), 'utf8');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return undefined;
       throw error;

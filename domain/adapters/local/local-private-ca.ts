@@ -13,6 +13,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { PrivateCaRejected } from '../../core/errors';
+import { splitPemChain } from '../../core/certificate';
 import { isErrno } from '../../core/errors';
 import { lifetimeProblem, templateFor, END_ENTITY_TEMPLATES, type PrivateCaMode } from '../../core/private-ca';
 import type { PrivateIssuedChain, PrivateIssuer, PrivateIssueRequest } from '../../ports';
@@ -24,6 +25,10 @@ const ROOT_YEARS = 10;
 const DAY_MS = 86_400_000;
 /** The reference's shape: the idempotency token (hex), which also names the issued file. */
 const REF = /^[0-9a-f]{1,64}$/;
+const DEFAULT_ROOT = 'root';
+const DEFAULT_SUBJECT = 'CN=certflow local private CA, O=certflow';
+/** `root`, or a rotation's `roots/<date>-<hex>`. */
+const ROOT_FOLDER = /^(root|roots\/[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{6})$/;
 
 /** The EKUs each template gives, as AWS Private CA's templates define them. */
 const TEMPLATE_EKUS: Readonly<Record<string, string[]>> = {
@@ -32,9 +37,17 @@ const TEMPLATE_EKUS: Readonly<Record<string, string[]>> = {
   [END_ENTITY_TEMPLATES.both]: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
 };
 
+/** The local private CA's name where AWS has the CA's ARN (its anchors are `trustAnchors[LOCAL_PRIVATE_CA]`, its rotation record is filed under it). */
+export const LOCAL_PRIVATE_CA = 'certflow:local-private-ca';
+
 export interface LocalPrivateCaOptions {
   /** Default SHORT_LIVED_CERTIFICATE, as the config's default. */
   readonly mode?: PrivateCaMode;
+  /**
+   * The root that issues: a folder under the CA's directory, `root` (the default, made on first use)
+   * or one `createRoot` made for a rotation (`roots/<name>`, ADR 0013).
+   */
+  readonly root?: string;
   readonly now?: () => Date;
 }
 
@@ -49,6 +62,8 @@ function pemBody(text: string): Buffer {
 export class LocalPrivateCa implements PrivateIssuer {
   private constructor(
     private readonly dir: string,
+    /** The folder of the issuing root, relative to the CA's directory (a rotation record's `authority`). */
+    readonly authority: string,
     /** The root certificate (PEM): the trust anchor of everything this CA issues. */
     readonly rootPem: string,
     private readonly root: x509.X509Certificate,
@@ -60,14 +75,19 @@ export class LocalPrivateCa implements PrivateIssuer {
   /** The CA in `dir` (`<CERTFLOW_HOME>/private-ca`), its root made on first use. */
   static async open(dir: string, options: LocalPrivateCaOptions = {}): Promise<LocalPrivateCa> {
     const now = options.now ?? (() => new Date());
-    const rootDir = path.join(dir, 'root');
+    const authority = options.root ?? DEFAULT_ROOT;
+    if (!ROOT_FOLDER.test(authority)) throw new PrivateCaRejected(`local private CA: '${authority}' is not a root folder`);
+    const rootDir = path.join(dir, authority);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    if (!(await exists(path.join(rootDir, 'root.pem')))) await makeRoot(dir, rootDir, now());
+    if (!(await exists(path.join(rootDir, 'root.pem')))) {
+      if (authority !== DEFAULT_ROOT) throw new PrivateCaRejected(`local private CA: no root in ${rootDir}`);
+      await makeRoot(dir, rootDir, now(), DEFAULT_SUBJECT);
+    }
     const rootPem = await fs.readFile(path.join(rootDir, 'root.pem'), 'utf8');
     const keyPem = await fs.readFile(path.join(rootDir, 'root-key.pem'), 'utf8');
     const rootKey = await webcrypto.subtle.importKey('pkcs8', pemBody(keyPem), ALGORITHM, false, ['sign']);
     await fs.mkdir(path.join(dir, 'issued'), { recursive: true, mode: 0o700 });
-    return new LocalPrivateCa(dir, rootPem, new x509.X509Certificate(rootPem), rootKey, options.mode ?? 'SHORT_LIVED_CERTIFICATE', now);
+    return new LocalPrivateCa(dir, authority, rootPem, new x509.X509Certificate(rootPem), rootKey, options.mode ?? 'SHORT_LIVED_CERTIFICATE', now);
   }
 
   async issue({ csrPem, usages, lifetimeDays, idempotencyToken }: PrivateIssueRequest): Promise<string> {
@@ -106,7 +126,8 @@ export class LocalPrivateCa implements PrivateIssuer {
       ],
     });
     const temporary = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-    await fs.writeFile(temporary, certificate.toString('pem') + '\n');
+    // The leaf with its root: fetch answers with the root that issued it, whichever issues now.
+    await fs.writeFile(temporary, certificate.toString('pem') + '\n' + this.rootPem);
     await fs.rename(temporary, file);
     return ref;
   }
@@ -114,11 +135,24 @@ export class LocalPrivateCa implements PrivateIssuer {
   async fetch(certificateRef: string): Promise<PrivateIssuedChain | undefined> {
     if (!REF.test(certificateRef)) throw new PrivateCaRejected(`local private CA: no certificate '${certificateRef}'`);
     try {
-      return { chain: [await fs.readFile(this.issuedFile(certificateRef), 'utf8'), this.rootPem] };
+      const chain = splitPemChain(await fs.readFile(this.issuedFile(certificateRef), 'utf8'));
+      return { chain: chain.length > 1 ? chain : [...chain, this.rootPem] };
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new PrivateCaRejected(`local private CA: no certificate '${certificateRef}'`);
       throw error;
     }
+  }
+
+  /**
+   * A new root for a rotation, beside the others in `roots/<name>` (its key 0600): it issues only
+   * once a rotation record names it. Returns its folder (the record's `authority`) and certificate.
+   */
+  static async createRoot(dir: string, now = new Date()): Promise<{ authority: string; pem: string }> {
+    const name = `${now.toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
+    const authority = `roots/${name}`;
+    await fs.mkdir(path.join(dir, 'roots'), { recursive: true, mode: 0o700 });
+    await makeRoot(dir, path.join(dir, authority), now, `CN=certflow local private CA ${name}, O=certflow`);
+    return { authority, pem: await fs.readFile(path.join(dir, authority, 'root.pem'), 'utf8') };
   }
 
   private issuedFile(ref: string): string {
@@ -143,11 +177,11 @@ function serialNumber(): string {
 }
 
 /** A root key (0600) and its self-signed certificate, written aside and renamed into place: the first process's root wins. */
-async function makeRoot(dir: string, rootDir: string, now: Date): Promise<void> {
+async function makeRoot(dir: string, rootDir: string, now: Date, subject: string): Promise<void> {
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const root = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
-    name: 'CN=certflow local private CA, O=certflow',
+    name: subject,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + ROOT_YEARS * 365 * DAY_MS),
     keys,

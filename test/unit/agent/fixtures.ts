@@ -21,7 +21,7 @@ x509.cryptoProvider.set(webcrypto as never);
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
-const PASSWORD = 'Alphanumeric0123456789abcdefghij';
+export const PASSWORD = 'Alphanumeric0123456789abcdefghij';
 export const NAMES = ['broker.certflow.test', '*.broker.certflow.test'];
 
 const generateKeys = () => webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;

@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentConfigError, runOnce, startAgent, type StartAgentOptions } from '../../../agent';
+import { FileRestartTurns } from '../../../agent/adapters/local/file-restart-turns';
+import { ReloadFailed } from '../../../agent/errors';
+import type { ReloadContext } from '../../../agent/ports';
 import { issueBundle, MemorySource, RecordingReload, tempDir } from './fixtures';
 
 const ID = 'broker';
@@ -55,11 +58,39 @@ describe('startAgent', () => {
     ['a reload timeout of zero', { reload: { kind: 'command', command: 'x', timeoutMs: 0 } }, /^reload\.timeoutMs must be positive, got 0$/],
     ['an unknown signal', { reload: { kind: 'signal', signal: 'SIGNOPE' as NodeJS.Signals, target: { pidfile: '/run/x.pid' } } }, /^reload\.signal 'SIGNOPE' is not a signal name/],
     ['an unknown source', { source: { kind: 'nfs' } as unknown as StartAgentOptions['source'] }, /^source\.kind is not one of local, aws, ports$/],
+    ['restart turns without a reload', { restartTurns: { group: 'brokers' } }, /^restartTurns needs a reload action/],
+    ['a restart turn group that is not a name', { reload: { kind: 'command', command: 'x' }, restartTurns: { group: 'brokers/eu' } }, /^restartTurns\.group 'brokers\/eu' is not a group name/],
     ['several problems', { certificateIds: ['Broker'], keepVersions: 1 }, /^certificateIds\[0\] 'Broker' is not a certificate id .*; keepVersions must be/],
   ])('refuses %s', async (_case, overrides, message) => {
     const starting = startAgent(options(overrides));
     await expect(starting).rejects.toThrow(AgentConfigError);
     await expect(startAgent(options(overrides))).rejects.toThrow(message);
+  });
+});
+
+describe('restart turns (--restart-turns, ADR 0014)', () => {
+  it("the reload and, when it fails, the rollback's reload run in one turn of the group, given back after", async () => {
+    source.add(await issueBundle(ID, 'v1', { notBefore: new Date(Date.now() - 7_200_000) }));
+    const turns = new FileRestartTurns(path.join(root, 'store'), 'brokers');
+    const holders: string[] = [];
+    const action = {
+      description: 'a restart',
+      reload: async (context: ReloadContext) => {
+        holders.push(`${context.version}:${(await turns.held())?.holder}`);
+        if (context.version === 'v2') throw new ReloadFailed('the broker did not come back');
+      },
+    };
+    const agent = await startAgent(
+      options({ host: 'amq-1', reload: { kind: 'action', action }, restartTurns: { group: 'brokers' }, restartTurnStore: turns, reconcileIntervalMs: 30 }),
+    );
+    try {
+      source.add(await issueBundle(ID, 'v2'));
+      for (let i = 0; i < 200 && holders.length < 3; i += 1) await sleep(10);
+    } finally {
+      await agent.stop();
+    }
+    expect(holders.slice(0, 3)).toEqual(['v1:amq-1', 'v2:amq-1', 'v1:amq-1']);
+    expect(await turns.held()).toBeUndefined();
   });
 });
 

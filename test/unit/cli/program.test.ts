@@ -44,7 +44,7 @@ describe('certflow', () => {
     expect(stdout.join('')).toBe(`${packageJson.version}\n`);
   });
 
-  it.each(all.map(([name]) => name).filter((name) => name !== 'agent'))('%s --help: examples and the one exit-code table (exit 0)', async (name) => {
+  it.each(all.map(([name]) => name))('%s --help: examples and the one exit-code table (exit 0)', async (name) => {
     expect(await run([...name.split(' '), '--help']), stderr.join('')).toBe(EXIT.ok);
     const help = stdout.join('');
     expect(help).toMatch(/Examples:\n {2}\$ certflow /);
@@ -64,6 +64,17 @@ describe('certflow', () => {
     expect(await run(['local', 'status', '--bogus'])).toBe(EXIT.usage);
     expect(await run(['simulate', '--days', 'many'])).toBe(EXIT.usage);
     expect(stderr.join('')).toMatch(/--days must be an integer/);
+  });
+
+  it('parses certflow agent like the rest: unknown options, bad values and flags that do not combine are exit 2', async () => {
+    expect(await run(['agent', '--store', '.certflow', '--certificate', 'b', '--dir', '/d', '--reload-cmd', 'true'])).toBe(EXIT.usage);
+    expect(stderr.join('')).toMatch(/^error: unknown option '--reload-cmd'\n/);
+    stderr.length = 0;
+    expect(await run(['agent', '--store', '.certflow', '--certificate', 'b', '--dir', '/d', '--keep', 'all'])).toBe(EXIT.usage);
+    expect(stderr.join('')).toMatch(/option '--keep <n>' argument 'all' is invalid\. a positive number/);
+    stderr.length = 0;
+    expect(await run(['agent', '--certificate', 'b', '--dir', '/d'])).toBe(EXIT.usage);
+    expect(stderr.join('')).toBe('certflow: name a source: --store <dir> (local) or --topic-arn <arn> (AWS)\n');
   });
 
   it('in the installed package lists only the commands it can run', () => {

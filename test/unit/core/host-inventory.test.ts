@@ -1,6 +1,6 @@
 /** Which host serves which version: the hosts' reports folded into the latest state per certificate and host. */
 import { describe, expect, it } from 'vitest';
-import { hostInventory, hostsOf, hostVerdict, notServed, servedOf, type ReportEnvelope } from '../../../domain/core/host-inventory';
+import { hostInventory, hostsOf, hostVerdict, NOT_SERVED_GRACE_MS, notServed, servedOf, type ReportEnvelope } from '../../../domain/core/host-inventory';
 
 const certificate = { notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2025-04-01T00:00:00.000Z' };
 const installed = (time: string, host: string, version: string, certificateId = 'broker'): ReportEnvelope => ({
@@ -105,6 +105,11 @@ describe('renewed but not served (issue #20 point 2, locally)', () => {
       { host: 'h-old', reason: 'not installed' },
       { host: 'h-unknown', reason: 'served unknown' },
     ]);
+  });
+
+  it('names a silent host: served the previous version, then reported nothing at all after the renewal (no failure, no install)', () => {
+    const silent = hostInventory([served('2025-01-01T00:00:00Z', 'h-silent', '1'), served('2025-01-01T00:00:00Z', 'h-done', '1'), served('2025-01-01T00:01:00Z', 'h-done', '2')]);
+    expect(notServed(silent, { currentVersion: '2', renewedAt: '2025-01-01T00:00:30Z', now: at('2025-01-01T00:10:30Z'), graceMs: NOT_SERVED_GRACE_MS })).toEqual([{ host: 'h-silent', reason: 'not installed' }]);
   });
 
   it('says nothing within the grace (hosts take seconds, a missed event up to a reconcile)', () => {

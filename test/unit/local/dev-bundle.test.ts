@@ -100,3 +100,34 @@ describe('dev bundle freshness', () => {
     });
   });
 });
+
+describe('imports a local run never uses are left out, and still work when used', () => {
+  const REPO = path.resolve(import.meta.dirname, '../../..');
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-dev-bundle-deferred-'));
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('bundles no asl-validator, Lambda client, node-forge index, form-data or zod locale but English; each stand-in loads the real module on first use', async () => {
+    const entry = await buildDevBundle(REPO, { dir, entry: 'test/support/deferred-imports-entry.ts' });
+    const files = await fs.readdir(path.dirname(entry));
+    const text = (await Promise.all(files.map((file) => fs.readFile(path.join(path.dirname(entry), file), 'utf8')))).join('\n');
+    for (const left of ['asl-validator/', 'ajv/', '@aws-sdk/client-lambda/', 'node-forge/lib/tls.js', 'form-data/', 'mime-db/', 'zod/v4/locales/de.js']) expect(text).not.toContain(`// node_modules/${left}`);
+    expect(text).toContain('// node_modules/aws-local-stepfunctions/'); // the library itself is bundled
+
+    expect(text).toContain('// node_modules/zod/v4/locales/en.js'); // the default locale stays
+
+    const { StateMachine, acme, z } = (await import(pathToFileURL(entry).href)) as typeof import('../../support/deferred-imports-entry');
+    const definition = { StartAt: 'Done', States: { Done: { Type: 'Succeed' as const } } };
+    expect(await new StateMachine(definition, { validationOptions: { noValidate: true } }).run({ a: 1 }).result).toEqual({ a: 1 });
+    // Validation through the stand-in: asl-validator, required from node_modules, refuses a bad definition.
+    expect(() => new StateMachine({ StartAt: 'Nowhere', States: { Done: { Type: 'Succeed' as const } } })).toThrow(/State machine definition is invalid/);
+    expect(() => new StateMachine(definition)).not.toThrow();
+    expect(typeof acme.forge.createCsr).toBe('function');
+    expect(z.string().safeParse(1).error?.issues[0]?.message).toBe('Invalid input: expected string, received number');
+    z.config(z.locales.de());
+    expect(z.string().safeParse(1).error?.issues[0]?.message).toMatch(/^Ungültige Eingabe/);
+    z.config(z.locales.en());
+  }, 60_000);
+});

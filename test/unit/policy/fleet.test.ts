@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { LETS_ENCRYPT_PROFILE_LIFETIMES, lifetimeHoursAt } from '../../../domain/core/profile-lifetimes';
 import { FLOOR_FRACTION } from '../../../domain/core/renewal-policy';
-import { DEFAULT_FLEET, fleetCheckFailures, letsEncryptWindow, LETS_ENCRYPT_FLEET, simulateFleet, type FleetConfig } from '../../../sim/fleet';
+import { BROKERS_FLEET, DEFAULT_FLEET, fleetCheckFailures, letsEncryptWindow, LETS_ENCRYPT_FLEET, renewalSpread, simulateFleet, type FleetConfig, type FleetResult } from '../../../sim/fleet';
+import { main } from '../../../bin/simulate';
 
 // 500 certificates need about 40 orders a day; 25 per 3 h with a scan every 6 h allows 100,
 // and the initial backlog (about an eighth of the fleet due at once) takes several scans.
@@ -64,5 +68,70 @@ describe('fleet simulation', () => {
     const window = letsEncryptWindow(0, lifetimeHours * hour);
     expect(window.start / hour).toBeCloseTo(idealHours - marginHours, 6);
     expect(window.end / hour).toBeCloseTo(idealHours + marginHours, 6);
+  });
+});
+
+/**
+ * Issue #19 point 2: a group of 7-day private identities in the fleet (the brokers preset: 1 467
+ * identities onboarded within one hour beside 533 ACME names, scanned every 6 h for 60 days),
+ * through the real policy (50–80 % of the lifetime, drawn per identity and serial) and selection.
+ */
+describe('a group of 7-day private CA identities, onboarded together', () => {
+  const identitiesOf = (result: FleetResult) => {
+    const index = result.classes.findIndex((c) => c.issuer === 'privateCa');
+    return { index, identities: result.classes[index]! };
+  };
+  const withFailures = simulateFleet(BROKERS_FLEET);
+  const clean = simulateFleet({ ...BROKERS_FLEET, failureRate: 0 });
+
+  it('keeps every guarantee with 2 % of orders failing: no expiry, the ACME floor, the budget; private identities are renewed with no ARI', () => {
+    expect(fleetCheckFailures(withFailures)).toEqual([]);
+    expect(withFailures.expiries).toBe(0);
+    const { identities } = identitiesOf(withFailures);
+    expect(identities).toMatchObject({ label: '7 days (private CA)', expiries: 0 });
+    expect(identities.certificates).toBeGreaterThan(1400);
+    expect(identities.failures).toBeGreaterThan(0);
+    // Four scans between 80 % and expiry: failed attempts cost 6 h each and never ran out.
+    expect(identities.minRemainingHours).toBeGreaterThan(6);
+    expect(withFailures.ariOrders).toBe(0);
+  });
+
+  it('renews each identity between 50 % and 80 % of its lifetime (the scan after the drawn point), evenly across that window', () => {
+    const { identities } = identitiesOf(clean);
+    const ages = identities.renewalAgeScans; // index i: ages in (6(i − 1), 6i] h
+    const firstRow = ages.findIndex((count) => count > 0);
+    expect(firstRow).toBe(84 / 6 + 1); // older than 84 h = 50 % of 168 h
+    expect(ages.length - 1).toBeLessThanOrEqual(Math.ceil((0.8 * 168 + 6) / 6)); // at most one scan after 80 %
+    // Rows wholly inside the window, (84 h, 132 h]: each about 1/8.4 of the renewals (uniform), none a spike.
+    for (let row = 15; row <= 22; row += 1) {
+      expect(ages[row]! / identities.renewals).toBeGreaterThan(0.1);
+      expect(ages[row]! / identities.renewals).toBeLessThan(0.14);
+    }
+  });
+
+  it('spreads the renewals over the scans: the first generation over ≥ 8 scans, later scans within ±35 % of the mean, no scan above 2 % of all', () => {
+    const { index } = identitiesOf(withFailures);
+    const spread = renewalSpread(withFailures, index);
+    expect(spread.firstGeneration.scans).toBeGreaterThanOrEqual(8);
+    expect(spread.firstGeneration.busiestShare).toBeLessThan(0.15);
+    expect(spread.steady.max).toBeLessThan(1.35 * spread.steady.mean);
+    expect(spread.steady.min).toBeGreaterThan(0.65 * spread.steady.mean);
+    expect(spread.busiestShare).toBeLessThan(0.02);
+  });
+
+  it('certflow simulate --preset brokers prints the age histogram and the spread', () => {
+    const out = path.join(os.tmpdir(), `certflow-fleet-${process.pid}.svg`);
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      expect(main({ preset: 'brokers', days: '30', out })).toBe(0);
+    } finally {
+      log.mockRestore();
+      fs.rmSync(out, { force: true });
+    }
+    const text = printed.join('\n');
+    expect(text).toMatch(/^7 days \(private CA\): renewals by age at renewal/m);
+    expect(text).toMatch(/^84–90 h +50\.0%–53\.6% +\d+ +█+$/m);
+    expect(text).toMatch(/^first generation \(\d+ identities onboarded within 1 h\): renewed over \d+ scans, busiest \d+ \(\d+\.\d%\)$/m);
   });
 });

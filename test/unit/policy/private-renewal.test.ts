@@ -2,7 +2,7 @@
  * Issue #19 point 2: short-lived private identities renewed at a random point in 50–80 % of their
  * lifetime, and scans fine enough for it. A fleet of 7-day identities onboarded in one hour, scanned
  * every 6 h for 60 days: no expiry, and the renewals spread out (a histogram, not a spike). The
- * fleet simulation of sim/fleet.ts is left to issue #18's branch, which is changing it.
+ * fleet simulation has such a group too (sim/fleet.ts BROKERS_FLEET, test/unit/policy/fleet.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { CertificateMetadata } from '../../../domain/core/certificate';

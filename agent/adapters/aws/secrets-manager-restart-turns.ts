@@ -1,0 +1,80 @@
+/**
+ * The group's restart turn on AWS (ADR 0014): one secret per group, `<secretPrefix>turns/<group>`,
+ * made by the stack (infra/subscriber.ts) with the turn given back; its SecretString is the turn
+ * document (no secret material). Compare-and-set as the renewal lease does it (ADR 0012): the
+ * new document is put with a ClientRequestToken derived from the version it replaces, so of two
+ * hosts replacing the same version exactly one write goes through — the other's, other data
+ * under the same token, fails with ResourceExistsException (API reference, PutSecretValue,
+ * ClientRequestToken: "If a version with this value already exists and that version's
+ * SecretString and SecretBinary values are different from those in the request, then the request
+ * fails"). A new version becomes AWSCURRENT (PutSecretValue's default).
+ *
+ * IAM for the host: secretsmanager:GetSecretValue and secretsmanager:PutSecretValue on that secret.
+ */
+import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { versionToken } from '../../../domain/adapters/aws/secrets-store';
+import { mayTakeTurn, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
+
+export { restartTurnSecretName } from '../../fleet/restart-turns';
+import type { RestartTurn, RestartTurnStore, TurnTake } from '../../ports';
+
+const ROUNDS = 5;
+
+const isExisting = (error: unknown) => (error as { name?: string }).name === 'ResourceExistsException';
+
+export class SecretsManagerRestartTurns implements RestartTurnStore {
+  readonly description: string;
+
+  constructor(
+    private readonly client: Pick<SecretsManagerClient, 'send'>,
+    private readonly secretId: string,
+    private readonly group: string,
+  ) {
+    if (!TURN_GROUP.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
+    this.description = `secret ${secretId}`;
+  }
+
+  async take(holder: string, expiresAt: Date, now: Date): Promise<TurnTake> {
+    let last: RestartTurn | undefined;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const current = await this.current();
+      last = current.turn;
+      if (!mayTakeTurn(current.turn, holder, now)) return { taken: false, held: current.turn! };
+      if (await this.replace(current.versionId, { holder, expiresAt })) {
+        return current.turn && current.turn.holder !== holder ? { taken: true, from: current.turn } : { taken: true };
+      }
+    }
+    if (last) return { taken: false, held: last };
+    throw new Error(`${this.description}: the restart turn changed hands ${ROUNDS} times while it was being taken`);
+  }
+
+  async give(holder: string): Promise<void> {
+    const current = await this.current();
+    // A takeover in between (only once expired) wins: then it was not ours to give any more.
+    if (current.turn?.holder === holder) await this.replace(current.versionId, undefined);
+  }
+
+  async held(): Promise<RestartTurn | undefined> {
+    return (await this.current()).turn;
+  }
+
+  private async current(): Promise<{ turn?: RestartTurn; versionId: string }> {
+    const found = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
+    if (found.SecretString === undefined || found.VersionId === undefined) throw new Error(`${this.description} has no current string value`);
+    const { turn } = parseTurnDocument(found.SecretString, this.description);
+    return { ...(turn ? { turn } : {}), versionId: found.VersionId };
+  }
+
+  /** Compare and set: false when another write replaced `versionId` first. */
+  private async replace(versionId: string, turn: RestartTurn | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: versionToken(`turn-after:${versionId}`), SecretString: JSON.stringify(turnDocument(this.group, turn)) }),
+      );
+      return true;
+    } catch (error) {
+      if (isExisting(error)) return false;
+      throw error;
+    }
+  }
+}
