@@ -65,6 +65,7 @@ export interface StoredAccount {
 
 export type { RenewalFailureRecord } from './contracts/store-documents';
 import type { RenewalFailureRecord } from './contracts/store-documents';
+import type { AriRecord } from './core/ari-checks';
 
 /** What the store knows of one certificate, for the scheduled scan. */
 export interface StoredCertificateState {
@@ -78,6 +79,8 @@ export interface StoredCertificateState {
   readonly namesSha256?: string;
   /** The current version's revocation mark (a revoke without --reissue): hosts serve it until a renewal. */
   readonly currentRevoked?: RevocationMark;
+  /** The CA's last renewalInfo answer and when the scan may ask again (RFC 9773 §4.3). */
+  readonly ari?: AriRecord;
 }
 
 /** What a private issuer is asked for: the CSR, and the usages and lifetime that pick its template and Validity. */
@@ -159,6 +162,8 @@ interface InventoryStore {
   recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void>;
   /** The current version's id, from the inventory: no secret value is read. */
   currentVersion(certificateId: string): Promise<string | undefined>;
+  /** Remember the CA's renewalInfo answer until its Retry-After (the scan; IAM: ariRecord). No certificate yet: nothing kept. */
+  recordAri(certificateId: string, record: AriRecord): Promise<void>;
 }
 
 /** What a lease's holder has in flight once its order exists: ids and public TXT values only. */

@@ -390,10 +390,10 @@ const CATALOGUE = {
     run: scanInventory,
     payload: {},
     resultPath: '$.scan',
-    ports: { store: ['inventory'], orders: ['ordersSince'], events: ['expiring'] },
+    ports: { store: ['inventory', 'recordAri'], orders: ['ordersSince'], events: ['expiring'] },
     // states:ListExecutions on the RenewCertificate machine (the order ledger) is added by the
     // stack, which knows its ARN (infra/certflow-stack.ts).
-    capabilities: ['inventory', 'publish'],
+    capabilities: ['inventory', 'ariRecord', 'publish'],
     retry: 'transient',
     lambda: (config) => ({
       environment: { [ENV.scan]: JSON.stringify(scanSettingsOf(config.schedule)) },

@@ -54,6 +54,8 @@ export interface LocalPipelineOptions {
    * tests pass a wrong one to see a chain refused.
    */
   readonly trustAnchors?: (pebble: RunningPebble) => Promise<readonly string[]>;
+  /** The steps' clock (default: the system's); tests move it past a Retry-After instead of waiting. */
+  readonly now?: () => Date;
 }
 
 /** Its lifetime when a request names none: AWS Private CA's short-lived maximum. */
@@ -119,6 +121,25 @@ interface WiredCa {
   stop(): Promise<void>;
 }
 
+/** The ScanCertificates state machine, its Map starting RenewCertificate runs on `executor` (local default and AWS path alike). */
+export function scanExecutorFor(definitions: LocalDefinitions, deps: StepDeps, executor: LocalExecutor, explainStepError?: (error: unknown) => unknown): LocalExecutor {
+  return new LocalExecutor(
+    definitions.scan,
+    deps,
+    {
+      // startExecution.sync:2 — run the child, answer like Step Functions does.
+      RenewCertificate: async (parameters) => {
+        const child = await executor.run((parameters as { Input: unknown }).Input);
+        if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
+        const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
+        failure.name = 'States.TaskFailed';
+        throw failure;
+      },
+    },
+    explainStepError,
+  );
+}
+
 async function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca: WiredCa): Promise<LocalRunner> {
   const zones = options.zones ?? LOCAL_ZONES;
   // A root rotation in progress decides which root issues and which roots the truststores hold (ADR 0013).
@@ -157,19 +178,10 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     // Executions run in the process that started them: its end is theirs.
     executions: new LocalExecutions(),
     log,
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
   };
   const executor = new LocalExecutor(definitions.renew, deps, {}, ca.explainStepError);
-  const scanExecutor = new LocalExecutor(definitions.scan, deps, {
-    // startExecution.sync:2 — run the child, answer like Step Functions does.
-    RenewCertificate: async (parameters) => {
-      const child = await executor.run((parameters as { Input: unknown }).Input);
-      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
-      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
-      failure.name = 'States.TaskFailed';
-      throw failure;
-    },
-  });
+  const scanExecutor = scanExecutorFor(definitions, deps, executor, ca.explainStepError);
   const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor, ca.explainStepError);
   return { store, events, deps, executor, scanExecutor, revokeExecutor, privateCa, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
 }

@@ -45,6 +45,7 @@ import { CertificateBundleSchema } from '../../contracts/bundle';
 import { RevocationMarkSchema } from '../../contracts/revocation';
 import { parseContract } from '../../contracts/parse';
 import {
+  AriRecordSchema,
   AccountDocumentSchema,
   LeaseDocumentSchema,
   PendingKeyDocumentSchema,
@@ -59,6 +60,7 @@ import { RenewalInProgress, StoreInconsistent, StoreRejected, StoreUnavailable }
 import { namesHash } from '../../core/scan-plan';
 import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease';
 import type { CertificateMetadata } from '../../core/certificate';
+import type { AriRecord } from '../../core/ari-checks';
 import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOptions, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
 import { awsErrorName, isThrottled } from './throttling';
 
@@ -89,7 +91,7 @@ function parseDocument<S extends z.ZodType>(schema: S, text: string, fail: (why:
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Inventory tags: what the scheduled scan reads with ListSecrets instead of every value. */
-const TAG = {
+export const TAG = {
   serial: 'certflow:serial',
   notBefore: 'certflow:not-before',
   notAfter: 'certflow:not-after',
@@ -99,6 +101,8 @@ const TAG = {
   namesHash: 'certflow:names-sha256',
   lastFailure: 'certflow:last-failure',
   ariCertId: 'certflow:ari-cert-id',
+  /** The CA's last renewalInfo answer: `<certID> <start> <end> <checkedAt> <nextCheckAt>[ <explanationURL>]` (ariTag). */
+  ari: 'certflow:ari',
   /** The ACME profile the version was issued under ('' = the CA named none). */
   profile: 'certflow:profile',
   /** The leaf's extended key usages, comma-separated (`certflow list --aws` shows them). */
@@ -163,7 +167,34 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
   };
   // A malformed mark does not hide the certificate from the scan: certflow status reports it.
   const revoked = revocationMark(tags, version);
-  return { certificateId, current: { version, metadata }, namesSha256: tag(TAG.namesHash), ...lastFailure, ...(revoked?.success ? { currentRevoked: revoked.data } : {}) };
+  const ari = ariFromTag(tag(TAG.ari));
+  return {
+    certificateId,
+    current: { version, metadata },
+    namesSha256: tag(TAG.namesHash),
+    ...lastFailure,
+    ...(revoked?.success ? { currentRevoked: revoked.data } : {}),
+    ...(ari ? { ari } : {}),
+  };
+}
+
+/** Characters a tag value may hold (Secrets Manager's Tag.Value): an explanation URL with others is left out. */
+const TAG_VALUE_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** The `certflow:ari` value: ISO timestamps and a base64url CertID fit in well under 256 characters. */
+function ariTag(record: AriRecord): string {
+  const value = [record.certId, record.start, record.end, record.checkedAt, record.nextCheckAt].join(' ');
+  const url = record.explanationUrl;
+  const withUrl = url && !/\s/.test(url) && TAG_VALUE_CHARACTERS.test(url) ? `${value} ${url}` : value;
+  return withUrl.length <= TAG_VALUE_LIMIT ? withUrl : value;
+}
+
+/** The tag back as a record; undefined when absent or malformed (the scan then asks the CA). */
+function ariFromTag(value: string | undefined): AriRecord | undefined {
+  if (!value) return undefined;
+  const [certId, start, end, checkedAt, nextCheckAt, explanationUrl] = value.split(' ');
+  const parsed = AriRecordSchema.safeParse({ certId, start, end, checkedAt, nextCheckAt, ...(explanationUrl ? { explanationUrl } : {}) });
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The mark `certflow:revoked:<version>` = `<reason> <revokedAt>`, parsed; undefined when the version has none. */
@@ -591,6 +622,15 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       );
     } catch (error) {
       if (!isNotFound(error)) throw error; // a first issuance that failed has no secret yet
+    }
+  }
+
+  /** A tag like the failure's: no value written, no KMS (IAM: ariRecord, this tag key only). */
+  async recordAri(certificateId: string, record: AriRecord): Promise<void> {
+    try {
+      await sm('TagResource', () => this.client.send(new TagResourceCommand({ SecretId: this.certificateSecret(certificateId), Tags: [{ Key: TAG.ari, Value: ariTag(record) }] })));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
     }
   }
 
