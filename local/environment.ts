@@ -152,7 +152,7 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     dns: options.wrapDns ? options.wrapDns(dns) : dns,
     store,
     events,
-    // Each local RenewCertificate execution places one order, like on AWS.
+    // Each local RenewCertificate execution places one order, like on AWS; a private issuance counts against no order budget.
     orders: { ordersSince: async (since) => executor.startedSince(since) },
     issuer: privateCa,
     // Executions run in the process that started them: its end is theirs.
@@ -161,16 +161,16 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     now: () => new Date(),
   };
   const executor = new LocalExecutor(definitions.renew, deps, {}, ca.explainStepError);
-  const scanExecutor = new LocalExecutor(definitions.scan, deps, {
-    // startExecution.sync:2 — run the child, answer like Step Functions does.
-    RenewCertificate: async (parameters) => {
-      const child = await executor.run((parameters as { Input: unknown }).Input);
-      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
-      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
-      failure.name = 'States.TaskFailed';
-      throw failure;
-    },
-  });
+  // startExecution.sync:2 — run the child, answer like Step Functions does.
+  const runChild = async (parameters: unknown) => {
+    const child = await executor.run((parameters as { Input: unknown }).Input);
+    if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
+    const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
+    failure.name = 'States.TaskFailed';
+    throw failure;
+  };
+  // A private issuance's execution (named privateCa-… on AWS) runs the same machine.
+  const scanExecutor = new LocalExecutor(definitions.scan, deps, { RenewCertificate: runChild, RenewPrivateCertificate: runChild });
   const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor, ca.explainStepError);
   return { store, events, deps, executor, scanExecutor, revokeExecutor, privateCa, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
 }

@@ -25,6 +25,13 @@ export interface Candidate {
 /** The order budget an issuance counts against: the ACME account's, or none (a private CA). The one place that says so. */
 export const countsAgainstOrderBudget = (issuer: 'privateCa' | undefined): boolean => issuer !== 'privateCa';
 
+/**
+ * Name prefix of the RenewCertificate executions a scan starts for private renewals: the AWS order
+ * ledger (domain/adapters/aws/sfn-order-ledger.ts) leaves them out of the ACME count. A manual run
+ * of a private certificate has no such name and is counted, which errs on the safe side.
+ */
+export const PRIVATE_EXECUTION_PREFIX = 'privateCa-';
+
 /** The ACME account's order budget (per directory/account). */
 export interface OrderBudget {
   readonly windowHours: number;
