@@ -26,9 +26,10 @@ export interface Candidate {
 export const countsAgainstOrderBudget = (issuer: 'privateCa' | undefined): boolean => issuer !== 'privateCa';
 
 /**
- * Name prefix of the RenewCertificate executions a scan starts for private renewals: the AWS order
- * ledger (domain/adapters/aws/sfn-order-ledger.ts) leaves them out of the ACME count. A manual run
- * of a private certificate has no such name and is counted, which errs on the safe side.
+ * Name prefix of the RenewCertificate executions that issue privately (a scan's private renewals,
+ * a CLI run naming `issuer: privateCa`): the AWS order ledger (domain/adapters/aws/sfn-order-ledger.ts)
+ * leaves them out of the ACME count. A private run without the name (issuer left to the
+ * declaration, a revocation's reissue) is counted, which errs on the safe side.
  */
 export const PRIVATE_EXECUTION_PREFIX = 'privateCa-';
 
