@@ -271,7 +271,7 @@ export interface OperatorEvents {
   rolledBack(event: CertificateRolledBackEvent): Promise<void>;
 }
 
-/** New ACME orders placed recently, for the per-account order budget (every execution counts). */
+/** New ACME orders placed recently, for the per-account order budget (every ACME execution counts; private issuances do not). */
 export interface OrderLedger {
   ordersSince(since: Date): Promise<number>;
 }

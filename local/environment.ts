@@ -123,21 +123,16 @@ interface WiredCa {
 
 /** The ScanCertificates state machine, its Map starting RenewCertificate runs on `executor` (local default and AWS path alike). */
 export function scanExecutorFor(definitions: LocalDefinitions, deps: StepDeps, executor: LocalExecutor, explainStepError?: (error: unknown) => unknown): LocalExecutor {
-  return new LocalExecutor(
-    definitions.scan,
-    deps,
-    {
-      // startExecution.sync:2 — run the child, answer like Step Functions does.
-      RenewCertificate: async (parameters) => {
-        const child = await executor.run((parameters as { Input: unknown }).Input);
-        if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
-        const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
-        failure.name = 'States.TaskFailed';
-        throw failure;
-      },
-    },
-    explainStepError,
-  );
+  // startExecution.sync:2 — run the child, answer like Step Functions does.
+  const runChild = async (parameters: unknown) => {
+    const child = await executor.run((parameters as { Input: unknown }).Input);
+    if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
+    const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
+    failure.name = 'States.TaskFailed';
+    throw failure;
+  };
+  // A private issuance's execution (named privateCa-… on AWS) runs the same machine.
+  return new LocalExecutor(definitions.scan, deps, { RenewCertificate: runChild, RenewPrivateCertificate: runChild }, explainStepError);
 }
 
 async function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca: WiredCa): Promise<LocalRunner> {
@@ -172,7 +167,7 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     dns: options.wrapDns ? options.wrapDns(dns) : dns,
     store,
     events,
-    // Each local RenewCertificate execution places one order, like on AWS.
+    // Each local RenewCertificate execution places one order, like on AWS; a private issuance counts against no order budget.
     orders: { ordersSince: async (since) => executor.startedSince(since) },
     issuer: privateCa,
     // Executions run in the process that started them: its end is theirs.
