@@ -112,7 +112,11 @@ function sourcesPlugin(root, inputs, stats) {
  *   step) and asl-validator with ajv (a definition that passed once is not validated again:
  *   local/validated-definitions.ts);
  * - acme-client: its deprecated node-forge API (`acme.forge`, which we never use; our keystores
- *   load node-forge's ASN.1 module alone);
+ *   load node-forge's ASN.1 module alone), and @peculiar/x509 with asn1js, tsyringe and
+ *   reflect-metadata (≈ 750 kB) behind its `./crypto` module, which a run of ours calls for two
+ *   things only: the account key's JWK and the CSR's body in base64url (finalize, revoke). The
+ *   stand-in answers those two with node:crypto, as acme-client 5.4 computes them (tested against
+ *   it), and requires the real module for anything else (our CSR: lambdas/issued/csr.ts);
  * - axios: form-data (with mime-types and mime-db), for multipart bodies; ACME posts JSON;
  * - zod: its 48 error-message locales (`z.locales`, 245 kB); English, the default, stays bundled.
  *   The stand-in has each locale's name; its CommonJS build, required on first use, answers.
@@ -134,6 +138,22 @@ const DEFERRED = [
     real: '../locales/index.cjs',
     stub: (load, names) => names.map((name) => `export const ${name} = (...a) => ${load}.${name}(...a);`).join('\n'),
   })),
+  {
+    importer: 'acme-client',
+    specifier: './crypto',
+    stub: (load, names) => `const { createPublicKey } = require('node:crypto');
+const light = {
+  getJwk(keyPem) {
+    const jwk = createPublicKey(keyPem).export({ format: 'jwk' });
+    return Object.fromEntries(Object.keys(jwk).sort().map((key) => [key, jwk[key]]));
+  },
+  getPemBodyAsB64u(pem) {
+    const body = /-----BEGIN [^-]+-----([A-Za-z0-9+/=\\s]+)-----END /.exec(String(pem))?.[1];
+    return body ? Buffer.from(body, 'base64').toString('base64url') : ${load}.getPemBodyAsB64u(pem);
+  },
+};
+module.exports = { ...Object.fromEntries(${JSON.stringify(names)}.map((name) => [name, (...a) => ${load}[name](...a)])), ...light };`,
+  },
   { importer: 'acme-client', specifier: './crypto/forge', stub: (load) => `module.exports = new Proxy({}, { get: (_, name) => ${load}[name], has: (_, name) => name in ${load}, ownKeys: () => Reflect.ownKeys(${load}), getOwnPropertyDescriptor: (_, name) => Object.getOwnPropertyDescriptor(${load}, name) });` },
 ];
 
