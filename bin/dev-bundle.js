@@ -179,6 +179,42 @@ function deferredImportsPlugin() {
   };
 }
 
+/**
+ * Work a library does at its top that a local run never uses, taken out of the bundled copy (the
+ * file on disk is untouched): per file, [text, replacement] pairs. When any text is no longer in
+ * the file (an upgrade), the file is bundled as it is: correct, only slower, and
+ * test/unit/local/dev-bundle.test.ts fails.
+ * - axios 1.x reads the global `FormData` at load and warms its fetch adapter's cache
+ *   (`getFetch()`: `fetch`, `Request`, `ReadableStream`): Node then loads undici and web streams
+ *   (≈ 15 ms of CPU, ≈ 1 MiB) in every process. acme-client's requests go through the http
+ *   adapter. `isFormData` still knows a FormData by its tag (the `instanceof` was its shortcut);
+ *   the fetch adapter, if anything asks for it, builds its cache then.
+ */
+const TRIMMED = {
+  'axios/dist/node/axios.cjs': [
+    ["const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;", 'const FormDataCtor = undefined;'],
+    ['\ngetFetch();\n', '\n'],
+  ],
+};
+
+function trimmedTopLevelPlugin() {
+  const files = Object.keys(TRIMMED);
+  const pathOf = (file) => `${path.sep}node_modules${path.sep}${file.split('/').join(path.sep)}`;
+  const escape = (text) => text.replace(/[.\\/]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'));
+  return {
+    name: 'certflow-trimmed-top-level',
+    setup(build) {
+      build.onLoad({ filter: new RegExp(`(${files.map((file) => escape(`/node_modules/${file}`)).join('|')})$`) }, (args) => {
+        const file = files.find((name) => args.path.endsWith(pathOf(name)));
+        if (!file) return undefined;
+        const text = fs.readFileSync(args.path, 'utf8');
+        if (!TRIMMED[file].every(([remove]) => text.includes(remove))) return undefined;
+        return { contents: TRIMMED[file].reduce((trimmed, [remove, keep]) => trimmed.replace(remove, keep), text), loader: 'js' };
+      });
+    },
+  };
+}
+
 /** Bundle `entry` (relative to root) into a new build folder and point manifest.json at it. Returns the entry file. */
 export async function buildDevBundle(root, options = {}) {
   root = path.resolve(root);
@@ -208,7 +244,7 @@ export async function buildDevBundle(root, options = {}) {
     external: EXTERNAL.flatMap((name) => [name, `${name}/*`]),
     banner: { js: REQUIRE_BANNER },
     logLevel: 'silent',
-    plugins: [deferredImportsPlugin(), sourcesPlugin(root, inputs, stats)],
+    plugins: [deferredImportsPlugin(), trimmedTopLevelPlugin(), sourcesPlugin(root, inputs, stats)],
   });
   const manifest = { format: DEV_BUNDLE_FORMAT, root, build, builtAt: new Date().toISOString(), inputs, stats, statsTakenAt };
   const temp = path.join(dir, `manifest.json.${process.pid}.tmp`);
