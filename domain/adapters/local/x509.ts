@@ -9,7 +9,9 @@ let loaded: Promise<X509> | undefined;
  * it cost ≈ 750 kB of code and ≈ 5 MiB (bench/cli.ts).
  */
 export function peculiarX509(): Promise<X509> {
-  loaded ??= import('@peculiar/x509').then((x509) => {
+  loaded ??= import('@peculiar/x509').then((namespace) => {
+    // A CommonJS module: its exports are the namespace's default (Node and the dev bundle alike).
+    const x509 = (namespace as X509 & { readonly default?: X509 }).default ?? namespace;
     x509.cryptoProvider.set(webcrypto as never);
     return x509;
   });
