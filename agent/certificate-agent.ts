@@ -9,7 +9,7 @@ import type { CertificateBundle } from '../domain/core/bundle';
 import type { VersionMetadata } from '../domain/layout/certbot-layout';
 import type { Logger } from '../domain/ports';
 import { verifyBundle } from './bundle-check';
-import { BundleRejected, errorMessage, NotServed, VersionNotFound } from './errors';
+import { BundleRejected, errorMessage, InstallFailed, NotServed } from './errors';
 import type { TurnTaker } from './fleet/restart-turns';
 import type { InstallDir } from './install/install-dir';
 import { repairInstall } from './install/repair';
@@ -64,9 +64,6 @@ interface Installed extends InstalledVersion {
 /** What a version to install is checked against: its id and version, and what an event announced of it. */
 type Expected = Partial<VersionIdentity> & Pick<VersionIdentity, 'certificateId' | 'version'>;
 
-/** A failure already reported as "Certificate Reload Failed" (stage install), so it isn't reported twice. */
-class InstallFailed extends Error {}
-
 export class CertificateAgent {
   private readonly managed: ReadonlySet<string>;
   private readonly queues = new Map<string, Promise<SyncOutcome>>();
@@ -106,7 +103,8 @@ export class CertificateAgent {
       const stored = await this.deps.source.version(certificateId, metadata.version);
       return stored.metadata.fingerprintSha256 === metadata.fingerprintSha256;
     } catch (error) {
-      if (error instanceof VersionNotFound || error instanceof BundleRejected) return false;
+      // The store answered (VersionNotFound, BundleRejected): it does not hold that version as installed.
+      if (error instanceof InstallFailed) return false;
       this.deps.log.warn('the store could not vouch for an installed version; using it', { certificateId, version: metadata.version, reason: errorMessage(error) });
       return true;
     }

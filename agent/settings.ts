@@ -21,7 +21,7 @@ const CertificateIdsSchema = z
   .refine((ids) => firstRepeated(ids) === undefined, { error: (issue) => `has a certificate named twice ('${firstRepeated(issue.input as string[])}')` })
   .readonly();
 
-export const LocalSourceSchema = z.object({
+const LocalSourceSchema = z.object({
   kind: z.literal('local'),
   /** The pipeline's store root (archive/, live/, events.jsonl). */
   storeDir: z.string().min(1),
@@ -38,7 +38,7 @@ export const LocalSourceSchema = z.object({
 const arnOf = (service: string) =>
   z.string().regex(new RegExp(`^arn:[a-z-]+:${service}:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_.-]+$`), { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not an ${service.toUpperCase()} ARN` });
 
-export const AwsSourceSchema = z.object({
+const AwsSourceSchema = z.object({
   kind: z.literal('aws'),
   /**
    * The subscriber group's SNS topic (stack output). The agent then makes a queue of its own,
@@ -62,14 +62,14 @@ export const AwsSourceSchema = z.object({
 });
 
 /** A program's own certificate (and event) source; the ports themselves are typed in start.ts. */
-export const PortsSourceSchema = z.object({ kind: z.literal('ports') });
+const PortsSourceSchema = z.object({ kind: z.literal('ports') });
 
 const ReloadTimeoutSchema = z
   .number({ error: (issue) => `must be positive, got ${String(issue.input)}` })
   .positive({ error: (issue) => `must be positive, got ${String(issue.input)}` });
 
 /** The reload command's own check reads after the option's name: `reload command is empty`. */
-export const CommandReloadSchema = z
+const CommandReloadSchema = z
   .object({
     kind: z.literal('command'),
     /** Run with /bin/sh -c (see agent/reload/command.ts for its environment). */
@@ -79,7 +79,7 @@ export const CommandReloadSchema = z
   })
   .refine((reload) => reload.command.trim().length > 0, { error: 'command is empty' });
 
-export const SignalReloadSchema = z.object({
+const SignalReloadSchema = z.object({
   kind: z.literal('signal'),
   signal: z.custom<NodeJS.Signals>((value) => typeof value === 'string' && value in constants.signals, {
     error: (issue) => `'${String(issue.input)}' is not a signal name (e.g. SIGHUP)`,
@@ -89,10 +89,10 @@ export const SignalReloadSchema = z.object({
 });
 
 /** A program's own reload action; the action itself is typed in start.ts. */
-export const ActionReloadSchema = z.object({ kind: z.literal('action') });
+const ActionReloadSchema = z.object({ kind: z.literal('action') });
 
 /** `--verify-tls`: after each reload, these endpoints must present the new leaf within the bound. */
-export const VerifyTlsSchema = z.object({
+const VerifyTlsSchema = z.object({
   /** host:port, at least one. */
   endpoints: z
     .array(z.string().refine((text) => parseOk(text), { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not host:port` }))
@@ -114,7 +114,7 @@ const parseOk = (text: string) => {
 };
 
 /** Who may read the installed files: for a service that drops privileges (--owner, --group, --key-mode). */
-export const FilePermissionsSchema = z.object({
+const FilePermissionsSchema = z.object({
   /** User name or uid that owns every installed file (changing it needs root). */
   owner: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
   /** Group name or gid of every installed file (the agent's user must be in it, or root). */
@@ -128,7 +128,7 @@ export const FilePermissionsSchema = z.object({
 });
 
 /** `--restart-turns <group>`: a turn per group in the store every host of it reads. */
-export const RestartTurnsSchema = z.object({
+const RestartTurnsSchema = z.object({
   group: z.string().regex(TURN_GROUP, { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not a group name (1–40 of A-Z a-z 0-9 -)` }),
   /** Waiting longer for the turn, restart without it (default two turn bounds, agent/fleet/restart-turns.ts). */
   maxWaitMs: z.number().positive().optional(),
@@ -138,7 +138,7 @@ const keepRule = (input: unknown) => `must be an integer ≥ 2 (the live version
 
 const kindOf = (kinds: string) => (issue: { code: string }) => (issue.code === 'invalid_union' ? `is not one of ${kinds}` : undefined);
 
-export const AgentSettingsSchema = z.object({
+const AgentSettingsSchema = z.object({
   certificateIds: CertificateIdsSchema,
   /** Where archive/, live/ and state/ go. Created when missing. */
   installDir: z.string().min(1, { error: 'is empty: name the install directory (--dir)' }),
@@ -191,9 +191,6 @@ export type LocalSourceSettings = z.input<typeof LocalSourceSchema>;
 export type AwsSourceSettings = z.input<typeof AwsSourceSchema>;
 export type CommandReloadSettings = z.input<typeof CommandReloadSchema>;
 export type SignalReloadSettings = z.input<typeof SignalReloadSchema>;
-export type VerifyTlsSettings = z.input<typeof VerifyTlsSchema>;
-export type FilePermissionsSettings = z.input<typeof FilePermissionsSchema>;
-export type RestartTurnsSettings = z.input<typeof RestartTurnsSchema>;
 
 /**
  * Check the settings among `options` (other fields are left alone), or throw AgentConfigError:

@@ -84,9 +84,9 @@ export interface OnceResult {
   readonly reason?: string;
 }
 
-export const DEFAULT_RELOAD_TIMEOUT_MS = 120_000;
+const DEFAULT_RELOAD_TIMEOUT_MS = 120_000;
 /** How long a reloaded service may take to present the new certificate (--verify-timeout). Measured (docs/agent.md): 0.04–1.5 s after a reload, 6–7 s for an ActiveMQ restart. */
-export const DEFAULT_VERIFY_TIMEOUT_MS = 30_000;
+const DEFAULT_VERIFY_TIMEOUT_MS = 30_000;
 const DEFAULT_RECONCILE_MS = 60 * 60_000;
 
 function reloadAction(options: ReloadOptions | undefined): ReloadAction | undefined {

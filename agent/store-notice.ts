@@ -20,7 +20,7 @@ import { InvalidEvent } from './errors';
 export type VersionIdentity = Pick<CertificateRenewedEvent, 'certificateId' | 'version' | 'serialNumber' | 'notBefore' | 'fingerprintSha256'>;
 
 export const NOTICE_KINDS = { renewed: 'renewed', rolledBack: 'rolled-back' } as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[keyof typeof NOTICE_KINDS];
+type NoticeKind = (typeof NOTICE_KINDS)[keyof typeof NOTICE_KINDS];
 
 export interface StoreNotice extends VersionIdentity {
   readonly kind: NoticeKind;

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as acme from 'acme-client';
 import { EMULATOR_ENVIRONMENT, emulatorUnavailable, startAwsEmulator } from '../local/aws-emulator';
 import { startAwsPipeline } from '../local/aws-environment';
 import { median } from './stats';
@@ -17,6 +18,9 @@ export interface AwsFigures {
   /** Median calls per renewal, by `Service.Operation`. */
   readonly callsPerRenewal: Record<string, number>;
   readonly totalCallsPerRenewal: number;
+  /** Median requests to the ACME CA per renewal, by method (HEAD: newNonce; POST: signed requests). */
+  readonly caRequestsPerRenewal: Record<string, number>;
+  readonly totalCaRequestsPerRenewal: number;
 }
 
 /** An emulator of its own, and the AWS path on it for one certificate (what the bench rows measure). */
@@ -54,11 +58,20 @@ export async function benchAws(runs: number, progress: (line: string) => void): 
       { step: 'initialize', name: 'certflowBenchCount' },
     );
   }
+  // acme-client's one axios instance carries every request the steps send to the CA.
+  let caRequests = new Map<string, number>();
+  const caCounter = acme.axios.interceptors.request.use((config) => {
+    const method = (config.method ?? 'get').toUpperCase();
+    caRequests.set(method, (caRequests.get(method) ?? 0) + 1);
+    return config;
+  });
   try {
     const times: number[] = [];
     const perRun: Map<string, number>[] = [];
+    const caPerRun: Map<string, number>[] = [];
     for (let i = -1; i < runs; i += 1) {
       calls = new Map();
+      caRequests = new Map();
       const started = performance.now();
       const result = await pipeline.executor.run({ certificateId: 'bench-aws', names: ['aws.certflow.test', '*.aws.certflow.test'] });
       const ms = performance.now() - started;
@@ -66,19 +79,29 @@ export async function benchAws(runs: number, progress: (line: string) => void): 
       if (i < 0) continue; // the first issuance creates secrets and registers the account
       times.push(ms);
       perRun.push(calls);
-      progress(`  AWS mode run ${i + 1}/${runs}: ${ms.toFixed(0)} ms, ${[...calls.values()].reduce((a, b) => a + b, 0)} AWS calls`);
+      caPerRun.push(caRequests);
+      progress(`  AWS mode run ${i + 1}/${runs}: ${ms.toFixed(0)} ms, ${sum(calls)} AWS calls, ${sum(caRequests)} ACME requests`);
     }
-    const operations = [...new Set(perRun.flatMap((run) => [...run.keys()]))].sort();
-    const callsPerRenewal = Object.fromEntries(operations.map((operation) => [operation, median(perRun.map((run) => run.get(operation) ?? 0))]));
     return {
       runs,
       renewalMedianMs: median(times),
-      callsPerRenewal,
-      totalCallsPerRenewal: median(perRun.map((run) => [...run.values()].reduce((a, b) => a + b, 0))),
+      callsPerRenewal: medianByKey(perRun),
+      totalCallsPerRenewal: median(perRun.map(sum)),
+      caRequestsPerRenewal: medianByKey(caPerRun),
+      totalCaRequestsPerRenewal: median(caPerRun.map(sum)),
     };
   } finally {
+    acme.axios.interceptors.request.eject(caCounter);
     await pipeline.stop();
     await emulator.stop();
     await fs.rm(root, { recursive: true, force: true });
   }
+}
+
+const sum = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+
+/** Each key's median over the runs (a run without the key counts 0). */
+function medianByKey(runs: readonly Map<string, number>[]): Record<string, number> {
+  const keys = [...new Set(runs.flatMap((run) => [...run.keys()]))].sort();
+  return Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run.get(key) ?? 0))]));
 }

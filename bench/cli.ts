@@ -26,7 +26,7 @@ const GNU_TIME = '/usr/bin/time';
 export const CLI_TARGETS = { oneWithCaMs: 600, oneOwnCaMs: 1000, renewAllTwentyMs: 3000, peakRssMiB: 80, demoMs: 5000 } as const;
 
 /** One figure over its runs: median wall and CPU, the highest peak RSS. */
-export interface ProcessFigure {
+interface ProcessFigure {
   readonly runs: number;
   readonly wallMs: number;
   readonly cpuS: number;

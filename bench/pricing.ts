@@ -3,7 +3,7 @@
  * Step Functions Standard $0.025 per 1,000 state transitions; Lambda arm64 $0.0000133334
  * per GB-second and $0.20 per million requests. Free tiers are ignored.
  */
-export const PRICES = {
+const PRICES = {
   standardTransition: 0.025 / 1000,
   lambdaArmGbSecond: 0.0000133334,
   lambdaRequest: 0.2 / 1_000_000,

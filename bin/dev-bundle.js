@@ -112,7 +112,11 @@ function sourcesPlugin(root, inputs, stats) {
  *   step) and asl-validator with ajv (a definition that passed once is not validated again:
  *   local/validated-definitions.ts);
  * - acme-client: its deprecated node-forge API (`acme.forge`, which we never use; our keystores
- *   load node-forge's ASN.1 module alone);
+ *   load node-forge's ASN.1 module alone), and @peculiar/x509 with asn1js, tsyringe and
+ *   reflect-metadata (≈ 750 kB) behind its `./crypto` module, which a run of ours calls for two
+ *   things only: the account key's JWK and the CSR's body in base64url (finalize, revoke). The
+ *   stand-in answers those two with node:crypto, as acme-client 5.4 computes them (tested against
+ *   it), and requires the real module for anything else (our CSR: lambdas/issued/csr.ts);
  * - axios: form-data (with mime-types and mime-db), for multipart bodies; ACME posts JSON;
  * - zod: its 48 error-message locales (`z.locales`, 245 kB); English, the default, stays bundled.
  *   The stand-in has each locale's name; its CommonJS build, required on first use, answers.
@@ -134,6 +138,22 @@ const DEFERRED = [
     real: '../locales/index.cjs',
     stub: (load, names) => names.map((name) => `export const ${name} = (...a) => ${load}.${name}(...a);`).join('\n'),
   })),
+  {
+    importer: 'acme-client',
+    specifier: './crypto',
+    stub: (load, names) => `const { createPublicKey } = require('node:crypto');
+const light = {
+  getJwk(keyPem) {
+    const jwk = createPublicKey(keyPem).export({ format: 'jwk' });
+    return Object.fromEntries(Object.keys(jwk).sort().map((key) => [key, jwk[key]]));
+  },
+  getPemBodyAsB64u(pem) {
+    const body = /-----BEGIN [^-]+-----([A-Za-z0-9+/=\\s]+)-----END /.exec(String(pem))?.[1];
+    return body ? Buffer.from(body, 'base64').toString('base64url') : ${load}.getPemBodyAsB64u(pem);
+  },
+};
+module.exports = { ...Object.fromEntries(${JSON.stringify(names)}.map((name) => [name, (...a) => ${load}[name](...a)])), ...light };`,
+  },
   { importer: 'acme-client', specifier: './crypto/forge', stub: (load) => `module.exports = new Proxy({}, { get: (_, name) => ${load}[name], has: (_, name) => name in ${load}, ownKeys: () => Reflect.ownKeys(${load}), getOwnPropertyDescriptor: (_, name) => Object.getOwnPropertyDescriptor(${load}, name) });` },
 ];
 
@@ -154,6 +174,42 @@ function deferredImportsPlugin() {
         const load = `require('node:module').createRequire(${JSON.stringify(importer)})(${JSON.stringify(real)})`;
         const names = () => Object.keys(createRequire(importer)(real)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default'); // read at build time
         return { contents: `${stub(load, stub.length > 1 ? names() : [])}\n`, loader: 'js', resolveDir: path.dirname(importer) };
+      });
+    },
+  };
+}
+
+/**
+ * Work a library does at its top that a local run never uses, taken out of the bundled copy (the
+ * file on disk is untouched): per file, [text, replacement] pairs. When any text is no longer in
+ * the file (an upgrade), the file is bundled as it is: correct, only slower, and
+ * test/unit/local/dev-bundle.test.ts fails.
+ * - axios 1.x reads the global `FormData` at load and warms its fetch adapter's cache
+ *   (`getFetch()`: `fetch`, `Request`, `ReadableStream`): Node then loads undici and web streams
+ *   (≈ 15 ms of CPU, ≈ 1 MiB) in every process. acme-client's requests go through the http
+ *   adapter. `isFormData` still knows a FormData by its tag (the `instanceof` was its shortcut);
+ *   the fetch adapter, if anything asks for it, builds its cache then.
+ */
+const TRIMMED = {
+  'axios/dist/node/axios.cjs': [
+    ["const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;", 'const FormDataCtor = undefined;'],
+    ['\ngetFetch();\n', '\n'],
+  ],
+};
+
+function trimmedTopLevelPlugin() {
+  const files = Object.keys(TRIMMED);
+  const pathOf = (file) => `${path.sep}node_modules${path.sep}${file.split('/').join(path.sep)}`;
+  const escape = (text) => text.replace(/[.\\/]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'));
+  return {
+    name: 'certflow-trimmed-top-level',
+    setup(build) {
+      build.onLoad({ filter: new RegExp(`(${files.map((file) => escape(`/node_modules/${file}`)).join('|')})$`) }, (args) => {
+        const file = files.find((name) => args.path.endsWith(pathOf(name)));
+        if (!file) return undefined;
+        const text = fs.readFileSync(args.path, 'utf8');
+        if (!TRIMMED[file].every(([remove]) => text.includes(remove))) return undefined;
+        return { contents: TRIMMED[file].reduce((trimmed, [remove, keep]) => trimmed.replace(remove, keep), text), loader: 'js' };
       });
     },
   };
@@ -188,7 +244,7 @@ export async function buildDevBundle(root, options = {}) {
     external: EXTERNAL.flatMap((name) => [name, `${name}/*`]),
     banner: { js: REQUIRE_BANNER },
     logLevel: 'silent',
-    plugins: [deferredImportsPlugin(), sourcesPlugin(root, inputs, stats)],
+    plugins: [deferredImportsPlugin(), trimmedTopLevelPlugin(), sourcesPlugin(root, inputs, stats)],
   });
   const manifest = { format: DEV_BUNDLE_FORMAT, root, build, builtAt: new Date().toISOString(), inputs, stats, statsTakenAt };
   const temp = path.join(dir, `manifest.json.${process.pid}.tmp`);

@@ -85,6 +85,7 @@ function report(result: FleetResult, out: string): string {
       [
         ['peak counted new orders per budget window', `${result.peakOrdersPerWindow} (budget ${budget})`, ok(result.peakOrdersPerWindow <= config.budget.maxOrders)],
         ['peak ARI renewals per budget window (exempt)', String(result.peakAriOrdersPerWindow), ''],
+        ...(config.mix.some((c) => c.issuer === 'privateCa') ? [['peak private CA issuances per budget window (no order budget)', String(result.peakPrivateOrdersPerWindow), '']] : []),
         ['lowest remaining lifetime (ACME)', Number.isFinite(result.minRemainingFraction) ? `${pct(result.minRemainingFraction)} (floor 16.7%)` : '—', ok(!(result.minRemainingFraction < 1 / 6))],
         ['expiries', String(result.expiries), ok(result.expiries === 0)],
         ['renewals per day (min / median / max)', `${result.renewalsPerDay.min} / ${result.renewalsPerDay.median} / ${result.renewalsPerDay.max}`, ''],

@@ -66,6 +66,7 @@ export interface StoredAccount {
 
 export type { RenewalFailureRecord } from './contracts/store-documents';
 import type { RenewalFailureRecord } from './contracts/store-documents';
+import type { AriRecord } from './core/ari-checks';
 
 /** What the store knows of one certificate, for the scheduled scan. */
 export interface StoredCertificateState {
@@ -79,6 +80,8 @@ export interface StoredCertificateState {
   readonly namesSha256?: string;
   /** The current version's revocation mark (a revoke without --reissue): hosts serve it until a renewal. */
   readonly currentRevoked?: RevocationMark;
+  /** The CA's last renewalInfo answer and when the scan may ask again (RFC 9773 §4.3). */
+  readonly ari?: AriRecord;
 }
 
 /** What a private issuer is asked for: the CSR, and the usages and lifetime that pick its template and Validity. */
@@ -123,7 +126,7 @@ export interface PendingKey {
 // holds the two side by side). Adapters implement all of it: `CertificateStore`.
 
 /** ACME accounts. IAM: accountRead (read the key), accountWrite (create it, save the URL). */
-export interface AccountStore {
+interface AccountStore {
   /** The ACME account for a directory: its key, created once even when executions race, and its URL once registered. */
   account(directoryUrl: string, generate: () => Promise<string>): Promise<StoredAccount>;
   /** Remember the account URL the CA assigned, so later orders skip registration. */
@@ -131,13 +134,13 @@ export interface AccountStore {
 }
 
 /** Values kept for a reference. IAM: accountWrite (EAB credentials), certificateWrite (given keystore passwords). */
-export interface SecretReader {
+interface SecretReader {
   /** A secret value the store keeps for a reference (EAB credentials, given passwords). */
   readSecret(secretRef: string): Promise<string>;
 }
 
 /** Private keys of orders in flight. IAM: pendingWrite, pendingRead, pendingDiscard. */
-export interface PendingKeys {
+interface PendingKeys {
   /** Create (or find again, for the same order) the pending version's private key. */
   pendingKey(certificateId: string, orderUrl: string, generate: () => Promise<string>): Promise<{ pending: PendingKey; privateKeyPem: string }>;
   /** Read back a pending version's private key. */
@@ -149,7 +152,7 @@ export interface PendingKeys {
 }
 
 /** Stored versions. IAM: certificateWrite (current, promote, the keystore password). */
-export interface VersionStore {
+interface VersionStore {
   current(certificateId: string): Promise<StoredVersion | undefined>;
   /** The keystore password of the current version, reused so broker configs stay valid. */
   currentKeystorePassword(certificateId: string): Promise<string | undefined>;
@@ -158,13 +161,15 @@ export interface VersionStore {
 }
 
 /** What the scan reads and the failure path records. IAM: inventory, failureRecord. */
-export interface InventoryStore {
+interface InventoryStore {
   /** Every certificate the store holds, with what the scan needs; no private material. */
   inventory(): Promise<StoredCertificateState[]>;
   /** Remember the last failed renewal (the scan retries it, the watchdog reports it). */
   recordFailure(certificateId: string, failure: RenewalFailureRecord): Promise<void>;
   /** The current version's id, from the inventory: no secret value is read. */
   currentVersion(certificateId: string): Promise<string | undefined>;
+  /** Remember the CA's renewalInfo answer until its Retry-After (the scan; IAM: ariRecord). No certificate yet: nothing kept. */
+  recordAri(certificateId: string, record: AriRecord): Promise<void>;
 }
 
 /** What a lease's holder has in flight once its order exists: ids and public TXT values only. */
@@ -234,7 +239,7 @@ export interface IssuedCertificate {
 }
 
 /** Revocation. IAM: certificateRead (a version's certificate and mark), revocationMark (marking it). */
-export interface RevocationStore {
+interface RevocationStore {
   /** A version's certificate, by default the current one's; undefined when there is no such version. */
   issuedCertificate(certificateId: string, version?: string): Promise<IssuedCertificate | undefined>;
   /**
@@ -272,7 +277,7 @@ export interface OperatorEvents {
   rolledBack(event: CertificateRolledBackEvent): Promise<void>;
 }
 
-/** New ACME orders placed recently, for the per-account order budget (every execution counts). */
+/** New ACME orders placed recently, for the per-account order budget (every ACME execution counts; private issuances do not). */
 export interface OrderLedger {
   ordersSince(since: Date): Promise<number>;
 }

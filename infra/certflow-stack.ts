@@ -20,7 +20,7 @@ import { CertificateSubscriber } from './subscriber';
 import { Watchdog } from './watchdog';
 
 /** Where a state machine's executions log: `/aws/vendedlogs/states/<stack>/<machine>`. */
-export const executionLogGroupName = (stackName: string, machine: string): string => `/aws/vendedlogs/states/${stackName}/${machine}`;
+const executionLogGroupName = (stackName: string, machine: string): string => `/aws/vendedlogs/states/${stackName}/${machine}`;
 
 export interface CertflowStackProps extends StackProps {
   readonly config: CertflowConfig;

@@ -12,21 +12,18 @@ import { X509Certificate } from 'node:crypto';
 import { normalizeDirectoryUrl, secretRefProblem, validateCertificateRequest } from '../domain/core/request';
 import type { TrustAnchors } from '../domain/core/trust-anchors';
 import { letsEncryptProductionRoots, letsEncryptStagingRoots } from '../domain/trust';
-import { formatLifetime, LETS_ENCRYPT_DEFAULT_PROFILE, LETS_ENCRYPT_PROFILE_LIFETIMES, maxScanIntervalHours, shortestLifetimeHoursFrom } from '../domain/core/profile-lifetimes';
-import { ATTEMPTS_BEFORE_FLOOR } from '../domain/core/renewal-policy';
+import { LETS_ENCRYPT_DEFAULT_PROFILE, LETS_ENCRYPT_PROFILE_LIFETIMES, shortestLifetimeHoursFrom } from '../domain/core/profile-lifetimes';
+import { scanSchedule, type ScheduleNeed } from '../domain/core/scan-schedule';
 import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
-import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PRIVATE_CA_MODES, ScanSettingsSchema, type ManagedCertificate, type PrivateCaSettings } from '../domain/contracts/settings';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PRIVATE_CA_MODES, ScanSettingsSchema, type PrivateCaSettings } from '../domain/contracts/settings';
 import { LifetimeDaysSchema } from '../domain/contracts/request';
 import { lifetimeProblem, SHORT_LIVED_MAX_DAYS } from '../domain/core/private-ca';
-import { scanIntervalProblem } from '../domain/core/private-renewal';
 import { overlappingGroups } from '../agent/fleet/host-queue-plan';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
-
-export type { ManagedCertificate };
 
 const HOSTED_ZONE_ID = /^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/;
 const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
@@ -284,12 +281,6 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
     if (seen.has(certificate.id)) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: `duplicate id '${certificate.id}'` });
     seen.add(certificate.id);
     if (faulty.has(index) || !prefixOk) return;
-    // A private identity is renewed at 50–80 % of its lifetime: the scans must come often enough.
-    const days = certificate.lifetimeDays ?? privateCa?.defaultLifetimeDays;
-    const derived = scanInterval(config);
-    const interval = config.schedule.scanIntervalHours ?? ('hours' in derived ? derived.hours : undefined);
-    const tooCoarse = certificate.issuer === 'privateCa' && days !== undefined && interval !== undefined ? scanIntervalProblem(days, interval) : undefined;
-    if (tooCoarse) ctx.addIssue({ code: 'custom', path: ['certificates', index], message: tooCoarse });
     const { id, names, keyType, keystore, profile, preferredProfile, usages, preferredChain, issuer, lifetimeDays } = certificate;
     try {
       validateCertificateRequest(
@@ -322,36 +313,29 @@ export const CertflowConfigSchema = ConfigFieldsSchema.superRefine((config, ctx)
 
 type ConfigFields = z.output<typeof ConfigFieldsSchema>;
 
-/** The shortest certificate lifetime the config declares (hours), and which certificate has it; undefined when none is known. */
-export function shortestDeclaredLifetime(config: Pick<ConfigFields, 'acme' | 'certificates'>, now = new Date()): { hours: number; certificateId: string; profile: string } | undefined {
+/**
+ * What each declared certificate needs of the scan schedule (domain/core/scan-schedule.ts): an ACME
+ * one the shortest lifetime its profile will have (Let's Encrypt's table, or
+ * `acme.profileLifetimeHours`); a private CA's identity its `lifetimeDays` (or the CA's default).
+ * A certificate whose lifetime is not known needs nothing.
+ */
+function scheduleNeeds(config: Pick<ConfigFields, 'acme' | 'certificates' | 'privateCa'>, now = new Date()): ScheduleNeed[] {
   const letsEncrypt = [LETS_ENCRYPT_STAGING, LETS_ENCRYPT_PRODUCTION].includes(normalizeDirectoryUrl(config.acme.directoryUrl) ?? '');
-  let shortest: { hours: number; certificateId: string; profile: string } | undefined;
-  for (const certificate of config.certificates) {
+  return config.certificates.flatMap((certificate): ScheduleNeed[] => {
+    if (certificate.issuer === 'privateCa') {
+      const days = certificate.lifetimeDays ?? config.privateCa?.defaultLifetimeDays;
+      return days === undefined ? [] : [{ certificateId: certificate.id, rule: 'privateCa', lifetimeHours: days * 24, source: 'private CA identity' }];
+    }
     const profile = certificate.profile ?? certificate.preferredProfile ?? config.acme.defaultProfile ?? (letsEncrypt ? LETS_ENCRYPT_DEFAULT_PROFILE : undefined);
-    if (profile === undefined) continue;
-    const stated = config.acme.profileLifetimeHours?.[profile];
-    const hours = stated ?? (letsEncrypt ? shortestLifetimeHoursFrom(LETS_ENCRYPT_PROFILE_LIFETIMES[profile], now) : undefined);
-    if (hours !== undefined && (!shortest || hours < shortest.hours)) shortest = { hours, certificateId: certificate.id, profile };
-  }
-  return shortest;
+    if (profile === undefined) return [];
+    const hours = config.acme.profileLifetimeHours?.[profile] ?? (letsEncrypt ? shortestLifetimeHoursFrom(LETS_ENCRYPT_PROFILE_LIFETIMES[profile], now) : undefined);
+    return hours === undefined ? [] : [{ certificateId: certificate.id, rule: 'acme', lifetimeHours: hours, source: `profile ${profile}` }];
+  });
 }
 
-/**
- * The scan interval: the one stated, unless it is too coarse for the shortest lifetime declared
- * (a problem), else the order budget's window (a scan every window uses every window's orders:
- * at 6 h with Let's Encrypt's 3 h window, half of them go unused), shortened for short lifetimes.
- */
-export function scanInterval(config: Pick<ConfigFields, 'acme' | 'certificates' | 'schedule'>, now = new Date()): { hours: number } | { problem: string } {
-  const shortest = shortestDeclaredLifetime(config, now);
-  const bound = shortest && maxScanIntervalHours(shortest.hours);
-  const stated = config.schedule.scanIntervalHours;
-  if (shortest && bound !== undefined && (stated ?? 1) > bound) {
-    const needs = `certificates['${shortest.certificateId}'] (profile ${shortest.profile}, ${formatLifetime(shortest.hours)}) needs a scan at least every ${Math.floor(bound * 10) / 10} h`;
-    const why = `(${ATTEMPTS_BEFORE_FLOOR} scans between its latest renewal point and ⅙ of its lifetime left; docs/renewal-policy.md)`;
-    return { problem: stated === undefined ? `no schedule fits: ${needs} ${why}` : `${stated} h is too coarse for the shortest lifetime declared: ${needs} ${why}` };
-  }
-  if (stated !== undefined) return { hours: stated };
-  return { hours: Math.max(1, Math.floor(Math.min(config.schedule.orderBudget.windowHours, bound ?? Infinity))) };
+/** The scan interval: stated, or derived from the order budget's window; a problem when too coarse for a certificate declared. */
+function scanInterval(config: Pick<ConfigFields, 'acme' | 'certificates' | 'schedule' | 'privateCa'>, now = new Date()): { hours: number } | { problem: string } {
+  return scanSchedule({ needs: scheduleNeeds(config, now), statedHours: config.schedule.scanIntervalHours, windowHours: config.schedule.orderBudget.windowHours });
 }
 
 /** The fields checked together, with the scan interval filled in (derived when not stated). */

@@ -43,7 +43,7 @@ export interface HostInventoryProps {
 }
 
 /** What the inventory rule matches: every host report on the bus. */
-export const HOST_REPORT_PATTERN: events.EventPattern = { source: [EVENT_SOURCE], detailType: [...HOST_DETAIL_TYPES] };
+const HOST_REPORT_PATTERN: events.EventPattern = { source: [EVENT_SOURCE], detailType: [...HOST_DETAIL_TYPES] };
 
 /**
  * Per certificate and host, the latest report of each kind: the install (version, serial, when)
@@ -64,11 +64,11 @@ export const WHICH_HOST_SERVES_WHICH_VERSION = [
 ] as const;
 
 /** A log group as an EventBridge target: `arn:…:log-group:<name>`, without the `:*` of its `Arn` attribute. */
-export const logGroupTargetArn = (logGroup: logs.ILogGroup): string =>
+const logGroupTargetArn = (logGroup: logs.ILogGroup): string =>
   Stack.of(logGroup).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
 /** The metric of "Certificate Reload Failed" reports with stage serve (a reload the endpoint did not follow). */
-export const NOT_SERVED_METRIC = { namespace: 'certflow', metricName: 'NotServed' } as const;
+const NOT_SERVED_METRIC = { namespace: 'certflow', metricName: 'NotServed' } as const;
 
 export class HostInventory extends Construct {
   readonly rule: events.Rule;

@@ -25,6 +25,8 @@
  * | executionStatus | states:DescribeExecution on the RenewCertificate machine's executions (is a lease's    |
  * |                 | holder still running? one stopped with StopExecution never gives its lease back)        |
  * | failureRecord   | TagResource on <prefix>certificates/* (last failure, for the scan)                      |
+ * | ariRecord       | TagResource on <prefix>certificates/*, the `certflow:ari` tag key only (aws:TagKeys):   |
+ * |                 | the CA's last renewalInfo answer, kept until its Retry-After                             |
  * | certificateRead | GetSecretValue / DescribeSecret on <prefix>certificates/* (a version's leaf to revoke,  |
  * |                 | and its revocation mark); kms:Decrypt                                                   |
  * | revocationMark  | DescribeSecret / TagResource on <prefix>certificates/* (the revoked version's mark: a   |
@@ -55,7 +57,7 @@ import type { HostedZone } from '../domain/core/dns-names';
 import { END_ENTITY_TEMPLATES, templateArn } from '../domain/core/private-ca';
 import type { ChallengeDelegation } from '../domain/core/txt-values';
 import type { PortSpec } from '../lambdas/deps';
-import { CREATION_TAG } from '../domain/adapters/aws/secrets-store';
+import { CREATION_TAG, TAG } from '../domain/adapters/aws/secrets-store';
 import { rotationSecretPath } from '../domain/adapters/aws/secrets-rotations';
 
 /** The RenewCertificate state machine's name (infra/certflow-stack.ts): its executions hold renewal leases. */
@@ -74,6 +76,7 @@ export type Capability =
   | 'renewalLease'
   | 'executionStatus'
   | 'failureRecord'
+  | 'ariRecord'
   | 'certificateRead'
   | 'revocationMark'
   | 'inventory'
@@ -104,6 +107,7 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   renewalLease: { store: ['acquireLease', 'releaseLease', 'heldLease'] },
   executionStatus: { executions: ['isGone'] },
   failureRecord: { store: ['recordFailure'] },
+  ariRecord: { store: ['recordAri'] },
   certificateRead: { store: ['issuedCertificate'] },
   revocationMark: { store: ['markRevoked'] },
   inventory: { store: ['inventory'], orders: ['ordersSince'] },
@@ -128,7 +132,7 @@ export interface AccessScope {
 }
 
 /** Record names certflow may change: challenges, and the targets of CNAME delegations. */
-export function changeableRecordNames(delegations: readonly ChallengeDelegation[]): string[] {
+function changeableRecordNames(delegations: readonly ChallengeDelegation[]): string[] {
   const names = ['_acme-challenge.*'];
   for (const delegation of delegations) {
     if (delegation.target) names.push(delegation.target.toLowerCase());
@@ -299,6 +303,16 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   }
   if (has('failureRecord')) {
     statements.push(new iam.PolicyStatement({ sid: 'RecordFailure', actions: ['secretsmanager:TagResource'], resources: [secret('certificates/*')] }));
+  }
+  if (has('ariRecord')) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'RecordAriAnswer',
+        actions: ['secretsmanager:TagResource'],
+        resources: [secret('certificates/*')],
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.ari] } },
+      }),
+    );
   }
   const privateCas = scope.privateCaArn ? [scope.privateCaArn, ...(scope.nextPrivateCaArn ? [scope.nextPrivateCaArn] : [])] : [];
   if (has('privateIssue') && privateCas.length) {

@@ -11,7 +11,7 @@ import { RENEW_STATE_MACHINE_NAME } from './iam';
 const secretArn = (path: string) => `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${path}`;
 const SECRET_SUFFIX = 'Secrets Manager appends a random suffix to every secret ARN, so a secret can only be named by a path wildcard';
 
-export function acknowledgements(config: CertflowConfig): { id: string; reason: string }[] {
+function acknowledgements(config: CertflowConfig): { id: string; reason: string }[] {
   const prefix = config.secretPrefix;
   const found = [
     { id: `AwsSolutions-IAM5[Resource::${secretArn(`${prefix}certificates/*`)}]`, reason: `Certificate secrets under the pipeline's prefix only; ${SECRET_SUFFIX}.` },

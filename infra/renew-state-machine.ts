@@ -16,6 +16,7 @@ import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lamb
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { AWS_THROTTLING_ERRORS } from '../domain/adapters/aws/throttling';
 import { AcmeRateLimited, LOOP_TIMEOUT_ERRORS, RETRYABLE_ERRORS } from '../domain/core/errors';
 import { STEPS, WHOLE_INPUT, type RetryClass, type StepId } from '../lambdas/catalogue';
 import type { CertflowConfig, PollLimits } from './config';
@@ -49,10 +50,11 @@ export function taskTimeoutOf(fn: IFunction): Duration {
   return timeout.plus(TASK_TIMEOUT_MARGIN);
 }
 
-export const taskTimeoutFor = (fn: IFunction): sfn.Timeout => sfn.Timeout.duration(taskTimeoutOf(fn));
+const taskTimeoutFor = (fn: IFunction): sfn.Timeout => sfn.Timeout.duration(taskTimeoutOf(fn));
 
 export const TRANSIENT_RETRY = {
-  errors: [...RETRYABLE_ERRORS.filter((name) => name !== AcmeRateLimited.name), ...LAMBDA_TRANSIENT_ERRORS],
+  // A throttled AWS call that no adapter names as its own error (Step Functions' DescribeExecution, ListExecutions) is transient too.
+  errors: [...RETRYABLE_ERRORS.filter((name) => name !== AcmeRateLimited.name), ...AWS_THROTTLING_ERRORS, ...LAMBDA_TRANSIENT_ERRORS],
   interval: Duration.seconds(2),
   maxAttempts: 5,
   backoffRate: 2,
@@ -60,7 +62,8 @@ export const TRANSIENT_RETRY = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
-// CA rate limits ask for minutes, not seconds (Let's Encrypt sends Retry-After in that range).
+// CA rate limits ask for minutes, not seconds (Let's Encrypt sends Retry-After in that range). Which CA
+// answers are rate limits, and which (a 503 among them) are transient: caAnswerError, lambdas/acme/client.ts.
 export const RATE_LIMIT_RETRY = {
   errors: [AcmeRateLimited.name],
   interval: Duration.seconds(30),

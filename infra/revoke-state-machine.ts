@@ -21,7 +21,7 @@ import { RETRIES, stepTask, taskTimeoutOf, type RenewalFunctions } from './renew
 import { taskWorstCase } from './retry-budget';
 
 /** The error a revocation whose reissue failed ends with. */
-export const REISSUE_FAILED = 'ReissueFailed';
+const REISSUE_FAILED = 'ReissueFailed';
 
 export interface RevokeFlowProps {
   readonly fns: RenewalFunctions;

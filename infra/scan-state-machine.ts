@@ -2,7 +2,8 @@
  * The ScanCertificates state machine, started by an EventBridge schedule:
  *
  *   AdvanceRotation ▶ ScanInventory ▶ RenewDue (Map, bounded concurrency: RenewCertificate.sync per due certificate,
- *   each its own execution — scheduled and manual renewals look the same) ▶ Scanned
+ *   each its own execution — scheduled and manual renewals look the same; a private issuance's
+ *   execution is named privateCa-<uuid>, as it counts against no order budget) ▶ Scanned
  *
  * The scan Lambda decides what is due within the CA's order budget; what does not fit waits for
  * the next scan. AdvanceRotation first moves a private root's rotation on when the hosts' reports
@@ -13,6 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { PRIVATE_EXECUTION_PREFIX } from '../domain/core/scan-selection';
 import { stepTask } from './renew-state-machine';
 
 export interface ScanFlowProps {
@@ -38,17 +40,25 @@ export class ScanFlow extends Construct {
     advance.addCatch(rotationUnread, { errors: [sfn.Errors.ALL], resultPath: '$.rotationFailure' });
     rotationUnread.next(scan);
 
-    const renew = new tasks.StepFunctionsStartExecution(this, 'RenewCertificate', {
-      stateMachine: props.renewCertificate,
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      input: sfn.TaskInput.fromJsonPathAt('$'),
-      resultSelector: { 'certificateId.$': '$.Output.certificateId', 'version.$': '$.Output.version', status: 'SUCCEEDED' },
-    });
     const renewalFailed = new sfn.Pass(this, 'RenewalFailed', {
       // The child's Cause too: `certflow renew --all` shows why (AWS: the failed execution's description, JSON).
       parameters: { 'certificateId.$': '$.certificateId', status: 'FAILED', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
     });
-    renew.addCatch(renewalFailed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    const startRenewal = (id: string, name?: string) => {
+      const task = new tasks.StepFunctionsStartExecution(this, id, {
+        stateMachine: props.renewCertificate,
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        input: sfn.TaskInput.fromJsonPathAt('$'),
+        ...(name ? { name } : {}),
+        resultSelector: { 'certificateId.$': '$.Output.certificateId', 'version.$': '$.Output.version', status: 'SUCCEEDED' },
+      });
+      return task.addCatch(renewalFailed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    };
+    // The order ledger tells a private issuance by its execution's name (domain/adapters/aws/sfn-order-ledger.ts).
+    const renewPrivate = startRenewal('RenewPrivateCertificate', sfn.JsonPath.format(`${PRIVATE_EXECUTION_PREFIX}{}`, sfn.JsonPath.uuid()));
+    const renew = new sfn.Choice(this, 'OrderBudget?')
+      .when(sfn.Condition.and(sfn.Condition.isPresent('$.issuer'), sfn.Condition.stringEquals('$.issuer', 'privateCa')), renewPrivate)
+      .otherwise(startRenewal('RenewCertificate'));
 
     const renewDue = new sfn.Map(this, 'RenewDue', {
       itemsPath: '$.scan.requests',

@@ -48,7 +48,7 @@ export interface CertificateSubscriberProps {
 }
 
 /** The store changes a group's hosts act on: a new version, or an older one current again. */
-export const STORE_NOTICE_DETAIL_TYPES = [DETAIL_TYPES.renewed, DETAIL_TYPES.rolledBack];
+const STORE_NOTICE_DETAIL_TYPES = [DETAIL_TYPES.renewed, DETAIL_TYPES.rolledBack];
 
 /** What a group's rule matches: the store notices for its certificates. */
 export function groupEventPattern(certificateIds: readonly string[]): events.EventPattern {
@@ -66,7 +66,7 @@ export const hostQueuePrefix = (groupName: string) => `certflow-${groupName}-`;
  * its arrival (minutes when its restart waits for the group's turn), so an age past the grace is
  * a host that reports nothing. `_` is a LIKE wildcard, but group names have none.
  */
-export const silentHostQuery = (queuePrefix: string) => `SELECT MAX(ApproximateAgeOfOldestMessage) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE '${queuePrefix}%'`;
+const silentHostQuery = (queuePrefix: string) => `SELECT MAX(ApproximateAgeOfOldestMessage) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE '${queuePrefix}%'`;
 
 /** A rule target that grants nothing by itself: the resource's own policy (with aws:SourceArn) does. */
 export const ungrantedTarget = (arn: string): events.IRuleTarget => ({ bind: () => ({ arn }) });

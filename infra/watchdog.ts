@@ -33,7 +33,7 @@ const metric = (name: string, dimensions: Record<string, string> = {}, period = 
   new cloudwatch.Metric({ namespace: 'certflow', metricName: name, dimensionsMap: dimensions, statistic: 'Minimum', period });
 
 /** `certflow-<region>` (a token until deployment for an environment-agnostic stack). */
-export const dashboardName = (stack: Stack): string => `certflow-${stack.region}`;
+const dashboardName = (stack: Stack): string => `certflow-${stack.region}`;
 
 export class Watchdog extends Construct {
   readonly topic: sns.ITopic;

@@ -54,7 +54,7 @@ type FieldPath = {
   [K in keyof Readable & string]: `$.${K}` | (NonNullable<Readable[K]> extends object ? `$.${K}.${keyof NonNullable<Readable[K]> & string}` : never);
 }[keyof Readable & string];
 /** A JSONPath a payload field may take: a state field or one of its fields, `$` (the whole state), the context. */
-export type PayloadPath = '$' | keyof ContextValues | FieldPath;
+type PayloadPath = '$' | keyof ContextValues | FieldPath;
 type ValueAt<P extends PayloadPath> = P extends keyof ContextValues
   ? ContextValues[P]
   : P extends '$'
@@ -89,10 +89,10 @@ type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof Renew
  */
 export type RetryClass = 'rate-limited' | 'transient';
 
-export type Machine = 'RenewCertificate' | 'ScanCertificates' | 'RevokeCertificate';
+type Machine = 'RenewCertificate' | 'ScanCertificates' | 'RevokeCertificate';
 
 /** Per-step additions to its Lambda function, from the config. */
-export interface LambdaExtras {
+interface LambdaExtras {
   readonly environment?: Readonly<Record<string, string>>;
   /** esbuild `define`: values compiled into the bundle. */
   readonly define?: Readonly<Record<string, string>>;
@@ -142,7 +142,7 @@ function step<
 }
 
 // One entry per step; the entries share a shape because they are data, not repeated logic.
-export const CATALOGUE = {
+const CATALOGUE = {
   'validate-request': step({
     machine: 'RenewCertificate',
     handler: { file: 'validate-request', exportName: 'handler' },
@@ -405,10 +405,10 @@ export const CATALOGUE = {
     run: scanInventory,
     payload: { rotation: '$.rotation' },
     resultPath: '$.scan',
-    ports: { store: ['inventory'], orders: ['ordersSince'], events: ['expiring'] },
+    ports: { store: ['inventory', 'recordAri'], orders: ['ordersSince'], events: ['expiring'] },
     // states:ListExecutions on the RenewCertificate machine (the order ledger) is added by the
     // stack, which knows its ARN (infra/certflow-stack.ts).
-    capabilities: ['inventory', 'publish'],
+    capabilities: ['inventory', 'ariRecord', 'publish'],
     retry: 'transient',
     lambda: (config) => ({
       environment: { [ENV.scan]: JSON.stringify(scanSettingsOf(config.schedule)) },
@@ -458,4 +458,5 @@ type Exact<E> = E extends StepEntry<infer P, infer S, ResultPath, infer F>
   : false;
 type Inexact = { [K in StepId]: Exact<(typeof CATALOGUE)[K]> extends true ? never : K }[StepId];
 type ExpectNone<T extends never> = T;
+/** @public Never read: it compiles only while every catalogue entry matches its handler. */
 export type CatalogueMatchesHandlers = ExpectNone<Inexact>;

@@ -22,7 +22,7 @@ export interface PipelineSettings extends RequestPolicy {
 }
 
 /** The ports a step can be given, by name. */
-export interface Ports {
+interface Ports {
   readonly store: CertificateStore;
   readonly dns: DnsChallengeProvider;
   readonly events: EventPublisher;
@@ -40,7 +40,7 @@ export type PortName = keyof Ports;
 export type PortMethod<K extends PortName> = keyof Ports[K] & string;
 
 /** Which methods of which ports a step uses, as unions of names: `{ store: 'account' | 'saveAccountUrl' }`. */
-export type PortNeeds = { readonly [K in PortName]?: PortMethod<K> };
+type PortNeeds = { readonly [K in PortName]?: PortMethod<K> };
 type AllPorts = { readonly [K in PortName]: PortMethod<K> };
 /** For a step that uses no port. */
 export type NoPorts = Record<never, never>;

@@ -22,7 +22,7 @@ export interface OrderRef {
 }
 
 /** One bounded poll loop's state: the Choice after it reads `done` and `attempts`. */
-export interface PollState {
+interface PollState {
   readonly done: boolean;
   readonly attempts: number;
 }
@@ -79,8 +79,6 @@ export interface FailureState extends Partial<RenewalState> {
 
 // ---- RevokeCertificate ------------------------------------------------------------------------
 
-export type { RevocationRequest, ReissueInput };
-
 /** What RevokeAtCa leaves in `$.revoked`: the version the CA revoked, public data only. */
 export interface RevokedCertificate {
   readonly certificateId: string;
@@ -97,7 +95,7 @@ export interface RevokedCertificate {
 }
 
 /** The RenewCertificate execution a reissue ran, as the Reissue task's result selector keeps it. */
-export interface ReissuedCertificate {
+interface ReissuedCertificate {
   readonly certificateId: string;
   readonly version: string;
   readonly executionArn: string;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './pebble';
 
 /** Where the emulator lives: `../shared/aws-emulator/start.sh` beside the checkout, unless set. */
-export const AWS_EMULATOR_SCRIPT =
+const AWS_EMULATOR_SCRIPT =
   process.env.CERTFLOW_AWS_EMULATOR ?? fileURLToPath(new URL('../../shared/aws-emulator/start.sh', import.meta.url));
 
 /** Credentials the emulator accepts (any); region fixed so ARNs are predictable. */

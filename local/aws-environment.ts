@@ -39,7 +39,8 @@ import { settingsFromEnvironment, ENV } from '../lambdas/runtime/aws-deps';
 import { jsonLogger } from '../domain/logging/logger';
 import type { LocalDefinitions } from './definition';
 import { cachedDefinitions } from './definition-cache';
-import { LOCAL_ZONES, scanChildren } from './environment';
+import { LOCAL_ZONES, scanExecutorFor } from './environment';
+import type { ManagedCertificate, ScanSettings } from '../domain/core/scan-plan';
 import { PEBBLE_DEFAULT_PROFILE, startPebbleWithDns, type PebbleOptions, type RunningPebble } from './pebble';
 import { Route53ZoneSource } from './route53-zone-source';
 import { revocationExecutor } from './revocation';
@@ -65,10 +66,15 @@ export interface AwsPipelineOptions {
   readonly logSink?: (line: string) => void;
   readonly wrapDns?: (provider: DnsChallengeProvider) => DnsChallengeProvider;
   readonly definitions?: LocalDefinitions;
+  /** The declared inventory and scan limits the scan function is built with (config `certificates`, `schedule`). */
+  readonly certificates?: readonly ManagedCertificate[];
+  readonly scan?: ScanSettings;
   /** Create an ACTIVE AWS Private CA in this mode (the private issuer); none by default. */
   readonly privateCaMode?: PrivateCaMode;
   /** The log group the hosts' reports reach (the stack's HostInventory); a rotation's gates read it. None: no gate can pass. */
   readonly hostInventoryLogGroup?: string;
+  /** The steps' clock (default: the system's); tests move it past a Retry-After instead of waiting. */
+  readonly now?: () => Date;
 }
 
 export interface AwsResources {
@@ -100,10 +106,10 @@ export interface AwsPipeline {
   readonly store: SecretsManagerCertificateStore;
   readonly deps: StepDeps;
   readonly executor: LocalExecutor;
+  /** ScanCertificates with the same adapters; its Map runs RenewCertificate on `executor`. */
+  readonly scanExecutor: LocalExecutor;
   /** RevokeCertificate with the same adapters; a reissue runs on `executor`. */
   readonly revokeExecutor: LocalExecutor;
-  /** The synthesized ScanCertificates (AdvanceRotation, ScanInventory, its renewals) on these adapters. */
-  readonly scanExecutor: LocalExecutor;
   /** The private CA made for this pipeline (privateCaMode), its root PEM. */
   readonly privateCa?: { readonly arn: string; readonly rootPem: string };
   readonly log: Logger;
@@ -222,6 +228,9 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     [ENV.secretPrefix]: resources.secretPrefix,
     [ENV.kmsKeyId]: resources.kmsKeyId,
     [ENV.eventBus]: resources.busName,
+    // The scan function's: its inventory compiled in, its limits in the environment (lambdas/catalogue.ts).
+    ...(options.certificates ? { [ENV.inventory]: JSON.stringify(options.certificates) } : {}),
+    ...(options.scan ? { [ENV.scan]: JSON.stringify(options.scan) } : {}),
   });
   const store = new SecretsManagerCertificateStore(clients.secrets, { prefix: resources.secretPrefix, kmsKeyId: resources.kmsKeyId });
   const dns = new Route53DnsProvider(clients.route53, {
@@ -247,13 +256,12 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
       ? new CloudWatchHostReports(new CloudWatchLogsClient(options.clientConfig), options.hostInventoryLogGroup)
       : { hostStates: async () => [] },
     log,
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
   };
   const definitions = options.definitions ?? (await cachedDefinitions());
   const executor = new LocalExecutor(definitions.renew, deps);
   const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor);
-  // The synthesized ScanCertificates, its RenewCertificate children run here (startExecution.sync:2 answered as Step Functions does).
-  const scanExecutor = new LocalExecutor(definitions.scan, deps, scanChildren(executor));
+  const scanExecutor = scanExecutorFor(definitions, deps, executor);
   return {
     pebble,
     dnsServer,
@@ -262,8 +270,8 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     store,
     deps,
     executor,
-    revokeExecutor,
     scanExecutor,
+    revokeExecutor,
     ...(ca ? { privateCa: ca } : {}),
     log,
     async stop() {

@@ -21,7 +21,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
  * domain/ and lambdas/, not just the catalogue: infra imports from them what shapes the definition
  * (the retryable error names, the contracts), and hashing ~200 small files costs a few ms.
  */
-export const DEFINITION_SOURCES = ['infra', 'domain', 'lambdas', 'certflow.config.ts', 'bin/certflow.ts', 'local/definition.ts'] as const;
+const DEFINITION_SOURCES = ['infra', 'domain', 'lambdas', 'certflow.config.ts', 'bin/certflow.ts', 'local/definition.ts'] as const;
 
 /** 2: RevokeCertificate joined the definitions (a format-1 file lacks it and is synthesized again). */
 const CACHE_FORMAT = 2;

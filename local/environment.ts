@@ -24,14 +24,14 @@ import { revocationExecutor } from './revocation';
 import { LocalExecutor } from './runner';
 
 /** The name the local store keeps the embedded Pebble's account under (its port changes every run). */
-export const EMBEDDED_PEBBLE_ACCOUNT = 'embedded-pebble';
+const EMBEDDED_PEBBLE_ACCOUNT = 'embedded-pebble';
 
 export const LOCAL_ZONES: HostedZone[] = [{ name: 'certflow.test' }, { name: 'example.test' }];
 /**
  * The stack's default secret prefix, so a request names the same secrets locally and on AWS:
  * `certflow/passwords/<name>` is the file `<root>/secrets/certflow/passwords/<name>`.
  */
-export const LOCAL_SECRET_PREFIX = 'certflow/';
+const LOCAL_SECRET_PREFIX = 'certflow/';
 
 export interface LocalPipelineOptions {
   /** Where the store and the event log live. */
@@ -55,11 +55,12 @@ export interface LocalPipelineOptions {
    * tests pass a wrong one to see a chain refused.
    */
   readonly trustAnchors?: (pebble: RunningPebble) => Promise<readonly string[]>;
+  /** The steps' clock (default: the system's); tests move it past a Retry-After instead of waiting. */
+  readonly now?: () => Date;
 }
 
-export { LOCAL_PRIVATE_CA };
 /** Its lifetime when a request names none: AWS Private CA's short-lived maximum. */
-export const LOCAL_PRIVATE_CA_LIFETIME_DAYS = 7;
+const LOCAL_PRIVATE_CA_LIFETIME_DAYS = 7;
 
 /** What runs the state machine on the local default, whoever runs the CA. */
 export interface LocalRunner {
@@ -121,6 +122,20 @@ interface WiredCa {
   stop(): Promise<void>;
 }
 
+/** The ScanCertificates state machine, its Map starting RenewCertificate runs on `executor` (local default and AWS path alike). */
+export function scanExecutorFor(definitions: LocalDefinitions, deps: StepDeps, executor: LocalExecutor, explainStepError?: (error: unknown) => unknown): LocalExecutor {
+  // startExecution.sync:2 — run the child, answer like Step Functions does.
+  const runChild = async (parameters: unknown) => {
+    const child = await executor.run((parameters as { Input: unknown }).Input);
+    if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
+    const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
+    failure.name = 'States.TaskFailed';
+    throw failure;
+  };
+  // A private issuance's execution (named privateCa-… on AWS) runs the same machine.
+  return new LocalExecutor(definitions.scan, deps, { RenewCertificate: runChild, RenewPrivateCertificate: runChild }, explainStepError);
+}
+
 async function wire(options: SharedPipelineOptions, definitions: LocalDefinitions, ca: WiredCa): Promise<LocalRunner> {
   const zones = options.zones ?? LOCAL_ZONES;
   // A root rotation in progress decides which root issues and which roots the truststores hold (ADR 0013).
@@ -153,7 +168,7 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     dns: options.wrapDns ? options.wrapDns(dns) : dns,
     store,
     events,
-    // Each local RenewCertificate execution places one order, like on AWS.
+    // Each local RenewCertificate execution places one order, like on AWS; a private issuance counts against no order budget.
     orders: { ordersSince: async (since) => executor.startedSince(since) },
     issuer: privateCa,
     // Executions run in the process that started them: its end is theirs.
@@ -161,10 +176,10 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     rotations: new FileRootRotations(options.root),
     hosts: new LocalHostReports(events),
     log,
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
   };
   const executor = new LocalExecutor(definitions.renew, deps, {}, ca.explainStepError);
-  const scanExecutor = new LocalExecutor(definitions.scan, deps, scanChildren(executor));
+  const scanExecutor = scanExecutorFor(definitions, deps, executor, ca.explainStepError);
   const revokeExecutor = revocationExecutor(definitions.revoke, deps, executor, ca.explainStepError);
   return { store, events, deps, executor, scanExecutor, revokeExecutor, privateCa, log, ca: { directoryUrl: ca.directoryUrl, dnsPort: ca.dns.port, shared: ca.shared }, stop: () => ca.stop() };
 }
@@ -204,17 +219,4 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
   });
   return { ...runner, pebble, dnsServer };
-}
-
-/** The scan's RenewCertificate task (startExecution.sync:2): run the child here, answer like Step Functions does. */
-export function scanChildren(executor: LocalExecutor): ConstructorParameters<typeof LocalExecutor>[2] {
-  return {
-    RenewCertificate: async (parameters) => {
-      const child = await executor.run((parameters as { Input: unknown }).Input);
-      if (child.status === 'SUCCEEDED') return { Output: child.output, Status: 'SUCCEEDED', ExecutionArn: child.executionId };
-      const failure = new Error(JSON.stringify({ error: child.error, cause: child.cause, executionArn: child.executionId }));
-      failure.name = 'States.TaskFailed';
-      throw failure;
-    },
-  };
 }

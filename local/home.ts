@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
-export const HOME_DIR = '.certflow';
+const HOME_DIR = '.certflow';
 const MARKERS = ['certflow.config.ts', HOME_DIR];
 
 /** The nearest folder from `from` up holding certflow.config.ts or .certflow/; undefined when none does. */

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { ensurePebbleInstalled } from './pebble-install';
 import { createLocalhostTls } from './tls';
 
-export { PebbleMissing, ensurePebbleInstalled } from './pebble-install';
+export { ensurePebbleInstalled } from './pebble-install';
 
 /**
  * Let's Encrypt's profiles as of December 2026 (FIELD-NOTES): `classic` (90 days until

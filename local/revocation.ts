@@ -7,7 +7,7 @@ import type { StepDeps } from '../lambdas/deps';
 import type { LocalDefinition } from './definition';
 import { LocalExecutor } from './runner';
 
-export const REVOKE_MACHINE_NAME = 'RevokeCertificate';
+const REVOKE_MACHINE_NAME = 'RevokeCertificate';
 
 export function revocationExecutor(
   definition: LocalDefinition,

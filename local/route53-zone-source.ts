@@ -8,7 +8,7 @@ import type { ZoneSource } from '../domain/adapters/local/dns-server';
 import { normalizeName, zoneFor, type HostedZone } from '../domain/core/dns-names';
 
 /** `"abc"` or `"ab" "c"` (Route 53 zone-file syntax) → `abc`. */
-export function unquoteTxt(raw: string): string {
+function unquoteTxt(raw: string): string {
   const strings = raw.match(/"((?:[^"\\]|\\.)*)"/g);
   if (!strings) return raw;
   return strings.map((part) => part.slice(1, -1).replace(/\\(.)/g, '$1')).join('');

@@ -4,6 +4,7 @@
  * progress per state as it goes.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { countsAgainstOrderBudget } from '../domain/core/scan-selection';
 import { STEPS } from '../lambdas/catalogue';
 import type { StepDeps } from '../lambdas/deps';
 import { localExecutionName, runningHere } from '../domain/adapters/local/local-executions';
@@ -103,7 +104,7 @@ function asLambdaError(error: unknown): Error {
 export class LocalExecutor {
   private readonly machine: StateMachine;
   private counter = 0;
-  private readonly starts: number[] = [];
+  private readonly starts: { readonly at: number; readonly budgeted: boolean }[] = [];
 
   constructor(
     private readonly local: LocalDefinition,
@@ -154,13 +155,14 @@ export class LocalExecutor {
     return handlers;
   }
 
-  /** Executions started at or after `since` (the local order ledger). */
+  /** Executions started at or after `since` that count against the ACME order budget (the local order ledger): not private issuances. */
   startedSince(since: Date): number {
-    return this.starts.filter((start) => start >= since.getTime()).length;
+    return this.starts.filter((start) => start.budgeted && start.at >= since.getTime()).length;
   }
 
   async run(input: unknown, options: RunOptions = {}): Promise<ExecutionResult> {
-    this.starts.push(Date.now());
+    const issuer = (input as { issuer?: unknown } | undefined)?.issuer;
+    this.starts.push({ at: Date.now(), budgeted: countsAgainstOrderBudget(issuer === 'privateCa' ? issuer : undefined) });
     // The name says which process runs it: a lease it holds is taken over once that process is gone.
     const name = options.executionName ?? localExecutionName(++this.counter);
     const executionId = `arn:aws:states:eu-west-1:000000000000:execution:${this.machineName}:${name}`;

@@ -1,8 +1,6 @@
 /** A throwaway CA and a `localhost` server certificate for Pebble's own HTTPS listener. */
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as never);
+import { peculiarX509 } from '../domain/adapters/local/x509';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -18,6 +16,7 @@ export interface LocalhostTls {
 }
 
 export async function createLocalhostTls(now = new Date()): Promise<LocalhostTls> {
+  const x509 = await peculiarX509();
   const notBefore = new Date(now.getTime() - 60_000);
   const notAfter = new Date(now.getTime() + 7 * 24 * 3600_000);
   const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;

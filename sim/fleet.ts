@@ -8,7 +8,7 @@ import type { CertificateMetadata } from '../domain/core/certificate';
 import { DAY_MS, HOUR_MS } from '../domain/core/durations';
 import { LETS_ENCRYPT_PROFILE_LIFETIMES, lifetimeHoursAt } from '../domain/core/profile-lifetimes';
 import { FLOOR_FRACTION, type AriState, type RenewalFailure } from '../domain/core/renewal-policy';
-import { evaluateInventory, selectForRenewal, type InventoryEntry } from '../domain/core/scan-selection';
+import { countsAgainstOrderBudget, evaluateInventory, selectForRenewal, type InventoryEntry } from '../domain/core/scan-selection';
 
 export interface LifetimeClass {
   /** A fixed lifetime, or … */
@@ -133,8 +133,10 @@ export interface FleetResult {
   readonly failures: number;
   /** Due certificates a scan left for a later one, summed over scans. */
   readonly deferrals: number;
-  /** Most budget-counted (non-ARI) orders in any budget window (windows ending at a scan: orders happen only there). */
+  /** Most budget-counted orders (ACME, outside ARI windows) in any budget window (windows ending at a scan: orders happen only there). */
   readonly peakOrdersPerWindow: number;
+  /** Most private CA issuances in any budget window: they count against no order budget (domain/core/scan-selection.ts). */
+  readonly peakPrivateOrdersPerWindow: number;
   /** Most ARI (exempt) orders in any budget window. */
   readonly peakAriOrdersPerWindow: number;
   /** Lowest share of its lifetime an ACME certificate had left (the ⅙ floor is theirs); Infinity without one. Private classes: in `classes`. */
@@ -149,6 +151,8 @@ export interface FleetResult {
     readonly renewalsPerScan: readonly (readonly number[])[];
     /** Budget-counted orders in the budget window ending at each scan. */
     readonly ordersPerScanWindow: readonly number[];
+    /** Private CA issuances (no budget) in the budget window ending at each scan. */
+    readonly privateOrdersPerScanWindow: readonly number[];
     /** ARI (exempt) orders in the budget window ending at each scan. */
     readonly ariOrdersPerScanWindow: readonly number[];
     /** Lowest remaining lifetime fraction at replacement per day, per class (null: none that day). */
@@ -261,7 +265,8 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
   const renewalsPerScan: number[][] = [];
   const ordersPerScanWindow: number[] = [];
   const ariOrdersPerScanWindow: number[] = [];
-  const recentOrders: { atMs: number; count: number; ari: number }[] = [];
+  const privateOrdersPerScanWindow: number[] = [];
+  const recentOrders: { atMs: number; count: number; ari: number; private: number }[] = [];
   const scanMs = config.scanHours * HOUR_MS;
   const windowMs = config.budget.windowHours * HOUR_MS;
   const endMs = START + config.days * DAY_MS;
@@ -292,6 +297,7 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
     while (recentOrders.length > 0 && recentOrders[0]!.atMs <= nowMs - windowMs) recentOrders.shift();
     const ordersInWindow = recentOrders.reduce((sum, o) => sum + o.count, 0);
     const ariInWindow = recentOrders.reduce((sum, o) => sum + o.ari, 0);
+    const privateInWindow = recentOrders.reduce((sum, o) => sum + o.private, 0);
     // Renewals inside the certificate's ARI window are exempt from the CA's limit: not budgeted.
     const inWindow = (id: string) => {
       const info = byId.get(id)!.entry.ari?.info;
@@ -301,8 +307,12 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
     const exemptSet = new Set(exempt);
     const budgeted = selectForRenewal({ candidates: candidates.filter((candidate) => !exemptSet.has(candidate.id)), budget: { ...config.budget, ordersInWindow } });
     const selected = [...exempt, ...budgeted.selected];
-    recentOrders.push({ atMs: nowMs, count: budgeted.selected.length, ari: exempt.length });
-    ordersPerScanWindow.push(ordersInWindow + budgeted.selected.length);
+    // The selection let private issuances past the ACME budget; only ACME orders are counted against it.
+    const privateCount = budgeted.selected.filter((id) => !countsAgainstOrderBudget(byId.get(id)!.entry.certificate.issuer)).length;
+    const acmeCount = budgeted.selected.length - privateCount;
+    recentOrders.push({ atMs: nowMs, count: acmeCount, ari: exempt.length, private: privateCount });
+    ordersPerScanWindow.push(ordersInWindow + acmeCount);
+    privateOrdersPerScanWindow.push(privateInWindow + privateCount);
     ariOrdersPerScanWindow.push(ariInWindow + exempt.length);
     orders += selected.length;
     ariOrders += exempt.length;
@@ -345,11 +355,12 @@ export function simulateFleet(config: FleetConfig, onProgress?: (day: number) =>
     deferrals,
     peakOrdersPerWindow: maxOf(ordersPerScanWindow),
     peakAriOrdersPerWindow: maxOf(ariOrdersPerScanWindow),
+    peakPrivateOrdersPerWindow: maxOf(privateOrdersPerScanWindow),
     minRemainingFraction: minOf(classes.filter((c) => c.issuer === 'acme').map((c) => c.minRemainingFraction)),
     expiries: classes.reduce((sum, c) => sum + c.expiries, 0),
     renewalsPerDay: { min: minOf(daily), median: medianOf(daily), max: maxOf(daily) },
     classes,
-    series: { renewalsPerDay, renewalsPerScan, ordersPerScanWindow, ariOrdersPerScanWindow, minRemainingPerDay },
+    series: { renewalsPerDay, renewalsPerScan, ordersPerScanWindow, privateOrdersPerScanWindow, ariOrdersPerScanWindow, minRemainingPerDay },
   };
 }
 

@@ -35,7 +35,7 @@ const LONGEST_WAIT_MS = 2000;
  * The pause before the next try after `attempt` tries found the turn held: doubling from 250 ms
  * to 2 s, each between half and all of that (jitter, so waiters do not ask in step).
  */
-export function turnWaitMs(attempt: number, random: () => number = Math.random): number {
+function turnWaitMs(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(LONGEST_WAIT_MS, FIRST_WAIT_MS * 2 ** Math.min(attempt, 10));
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
@@ -114,7 +114,7 @@ export function restartTurns(options: RestartTurnOptions): TurnTaker {
 }
 
 /** The turn as both stores keep it (a file locally, a secret's SecretString on AWS): no holder when given back. */
-export const TurnDocumentSchema = z.object({
+const TurnDocumentSchema = z.object({
   kind: z.literal('restart-turn'),
   group: z.string().regex(TURN_GROUP),
   turn: z.object({ holder: z.string().min(1), expiresAt: z.iso.datetime() }).optional(),

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { ReloadFailed } from '../errors';
 import type { ReloadAction } from '../ports';
 
-export type SignalTarget = { readonly pidfile: string } | { readonly pid: number };
+type SignalTarget = { readonly pidfile: string } | { readonly pid: number };
 
 export interface SignalReloadOptions {
   readonly signal: NodeJS.Signals;

@@ -11,19 +11,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { PRIVATE_EXECUTION_PREFIX } from '../../domain/core/scan-selection';
 
 /** Terminal statuses of an execution; RUNNING and PENDING_REDRIVE are not. */
-export const FINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
+const FINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+type FinalStatus = (typeof FINAL_STATUSES)[number];
 const isFinal = (status: string | undefined): status is FinalStatus => (FINAL_STATUSES as readonly string[]).includes(status ?? '');
 
-/** An execution name: the certificate id (so `history` finds CLI runs by name) and a unique suffix; at most 80 characters. */
-export function executionName(certificateId: string, now: Date): string {
+/**
+ * An execution name: the certificate id (so `history` finds CLI runs by name) and a unique suffix;
+ * at most 80 characters. A request naming `issuer: privateCa` runs under the private prefix the
+ * order ledger leaves out of the ACME budget (domain/core/scan-selection.ts).
+ */
+export function executionName(certificateId: string, now: Date, issuer?: unknown): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${certificateId}-${stamp}-${randomBytes(2).toString('hex')}`.slice(0, 80);
+  const prefix = issuer === 'privateCa' ? PRIVATE_EXECUTION_PREFIX : '';
+  return `${prefix}${certificateId}-${stamp}-${randomBytes(2).toString('hex')}`.slice(0, 80);
 }
 
-export interface StateStep {
+interface StateStep {
   readonly name: string;
   readonly enteredAt: string;
   exitedAt?: string;
@@ -142,7 +148,7 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
 /** StartExecution with the request as its input; returns the execution's ARN. */
 export async function startRenewal(sfn: SFNClient, stateMachineArn: string, input: { readonly certificateId: string } & Record<string, unknown>, now = new Date()): Promise<string> {
   const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn, name: executionName(input.certificateId, now), input: JSON.stringify(input) }),
+    new StartExecutionCommand({ stateMachineArn, name: executionName(input.certificateId, now, input.issuer), input: JSON.stringify(input) }),
   );
   if (!executionArn) throw new Error('StartExecution returned no executionArn');
   return executionArn;

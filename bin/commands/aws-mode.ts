@@ -9,7 +9,7 @@
  */
 import { Option, type Command } from 'commander';
 
-export const AWS_ENV = {
+const AWS_ENV = {
   stateMachineArn: 'CERTFLOW_STATE_MACHINE_ARN',
   revokeStateMachineArn: 'CERTFLOW_REVOKE_STATE_MACHINE_ARN',
   secretPrefix: 'CERTFLOW_SECRET_PREFIX',
@@ -17,7 +17,7 @@ export const AWS_ENV = {
 } as const;
 
 /** The stack's defaults (infra/config.ts secretPrefix, the `certflow` bus). */
-export const STACK_DEFAULTS = { secretPrefix: 'certflow/', eventBus: 'certflow' } as const;
+const STACK_DEFAULTS = { secretPrefix: 'certflow/', eventBus: 'certflow' } as const;
 
 export interface ModeFlags {
   readonly local?: boolean;
@@ -98,7 +98,7 @@ const AWS_EXAMPLES: Readonly<Record<string, string>> = {
   rollback: 'AWS_PROFILE=ops certflow rollback broker-eu1 --aws --event-bus certflow',
 };
 
-export const AWS_HELP = `
+const AWS_HELP = `
 On AWS (--aws, or ${AWS_ENV.stateMachineArn} set): the stack's names from the flags above or
 ${Object.values(AWS_ENV).join(', ')}; region and credentials from the AWS SDK chain
 (AWS_REGION, AWS_PROFILE, …).`;

@@ -16,7 +16,7 @@ interface CheckOptions {
   readonly json?: boolean;
 }
 
-export async function configCheckCommand(options: CheckOptions): Promise<number> {
+async function configCheckCommand(options: CheckOptions): Promise<number> {
   const loaded = await loadConfigFile(options.config ?? DEFAULT_CONFIG_FILE);
   const { exampleValuesIn, exampleValuesMessage } = await import('../../infra/example-values');
   const exampleValues: ExampleValue[] = loaded.ok ? exampleValuesIn(loaded.config) : [];

@@ -7,7 +7,6 @@ import { CommanderError, type Command } from 'commander';
 import { DETAIL_TYPES } from '../../domain/contracts/detail-types';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const ROLLED_BACK = DETAIL_TYPES.rolledBack;
 
 /** A usage or configuration error: exit code 2. */

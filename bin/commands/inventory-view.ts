@@ -78,7 +78,7 @@ export function nextRenewalCell(next: NextRenewal | null): string {
 }
 
 /** The VERSION cell: a revoked current version says so (hosts serve it until a renewal). */
-export function versionCell(version: string | null | undefined, revoked: RevocationMark | undefined): string {
+function versionCell(version: string | null | undefined, revoked: RevocationMark | undefined): string {
   if (!version) return '-';
   return revoked ? `${version} (REVOKED)` : version;
 }

@@ -18,7 +18,7 @@ import { certflowHome } from '../../local/home';
 
 import { EXIT, exitCodesHelp } from './exit';
 
-export interface RevokeOptions {
+interface RevokeOptions {
   readonly reason: (typeof REVOCATION_REASON_NAMES)[number];
   readonly stateMachineArn?: string;
   readonly revokeStateMachineArn?: string;
@@ -34,7 +34,7 @@ const home = certflowHome;
 /** Errors that mean the CA does not know the certificate or the account, which the embedded CA never does for an earlier run's. */
 const CA_REFUSALS = new Set(['AcmeRequestRejected']);
 
-export async function revokeCommand(id: string, options: RevokeOptions, io: { out: (line: string) => void; err: (text: string) => void }): Promise<number> {
+async function revokeCommand(id: string, options: RevokeOptions, io: { out: (line: string) => void; err: (text: string) => void }): Promise<number> {
   let onAws: boolean;
   try {
     onAws = runsOnAws(options);

@@ -13,7 +13,7 @@ import { FORMATS, METADATA_FILE, VERSION_FILES, type VersionFile } from '../keys
 export const BUNDLE_SCHEMA = 'certflow.bundle/v1';
 
 /** A file of a version (the registry, domain/keystores/formats.ts, names certflow's); metadata.json is written by whoever installs the version. */
-export const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const FileNameSchema = z

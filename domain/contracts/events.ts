@@ -78,7 +78,7 @@ export const HostSchema = z.string().min(1).max(128).describe('The agent\'s host
 export const SERVED = { yes: true, unknown: 'unknown' } as const;
 const ServedSchema = z.union([z.literal(SERVED.yes), z.literal(SERVED.unknown)]);
 
-export const EndpointSchema = z.string().min(1).max(300).describe('host:port the agent connected to (--verify-tls)');
+const EndpointSchema = z.string().min(1).max(300).describe('host:port the agent connected to (--verify-tls)');
 
 const ServedEndpointSchema = z.object({
   endpoint: EndpointSchema,
@@ -104,7 +104,7 @@ export const CertificateInstalledSchema = z
   })
   .meta({ title: `${DETAIL_TYPES.installed} (detail)`, description: detailOf(DETAIL_TYPES.installed, ': a host serves this version now.') });
 
-export const HOST_FAILURE_STAGES = ['verify', 'install', 'reload', 'serve'] as const;
+const HOST_FAILURE_STAGES = ['verify', 'install', 'reload', 'serve'] as const;
 
 export const CertificateReloadFailedSchema = z
   .object({

@@ -17,7 +17,7 @@ import {
 import { RenewCertificateInputSchema } from './request';
 import { RevokeCertificateInputSchema } from './revocation';
 
-export const JSON_SCHEMA_BASE_URL = 'https://certflow.dev/schemas/';
+const JSON_SCHEMA_BASE_URL = 'https://certflow.dev/schemas/';
 
 interface PublishedSchema {
   readonly schema: z.ZodType;

@@ -61,7 +61,7 @@ export function fieldPath(path: readonly PropertyKey[], root = ''): string {
 const MAX_ISSUES = 5;
 
 /** `<path> <message>` per issue, `; `-separated; a bad record key reads as that key's issue. */
-export function describeIssues(error: z.ZodError, { root, name = 'value' }: Pick<ParseOptions, 'root' | 'name'> = {}): string {
+function describeIssues(error: z.ZodError, { root, name = 'value' }: Pick<ParseOptions, 'root' | 'name'> = {}): string {
   const lines = error.issues.map((issue) => {
     const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
     return `${fieldPath(issue.path, root) || name} ${message}`;

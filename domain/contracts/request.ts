@@ -9,7 +9,7 @@ import { KEY_TYPES } from '../core/key-types';
 import { CERTIFICATE_ID, CERTIFICATE_ID_RULE } from './ids';
 
 export const MAX_NAMES = 100;
-export const PKCS12_PROFILES = ['legacy', 'modern'] as const;
+const PKCS12_PROFILES = ['legacy', 'modern'] as const;
 export type KeystoreProfile = (typeof PKCS12_PROFILES)[number];
 
 /**
@@ -17,14 +17,14 @@ export type KeystoreProfile = (typeof PKCS12_PROFILES)[number];
  * names are allowed depends on the stack (a plain name under `<secretPrefix>eab/` or
  * `<secretPrefix>passwords/`): domain/core/request.ts checks that, and refuses ARNs by name.
  */
-export const SECRET_REF = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
+const SECRET_REF = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
 const SECRET_RULE = 'must be a secret name';
 /** An alias follows the id's rules (the default alias is the id); it is lowercased, as Java does. */
 const ALIAS = new RegExp(CERTIFICATE_ID.source.replaceAll('a-z', 'A-Za-z'));
 const ARI_CERT_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAILTO = /^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** An ACME profile name as a directory's `meta.profiles` keys them (draft-ietf-acme-profiles: a short token). */
-export const ACME_PROFILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ACME_PROFILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ACME_PROFILE_RULE = 'must be an ACME profile name (letters, digits, . _ -; at most 64)';
 
 /** The ACME profile fields a request (and a certificate of the config) may set: one of the two. */
@@ -42,7 +42,7 @@ export const AcmeProfileFields = {
 };
 
 /** Longest part of a rejected value a message repeats: a 1 MB value gives a short message. */
-export const MAX_QUOTED = 64;
+const MAX_QUOTED = 64;
 
 /**
  * A rejected value as a message shows it: at most MAX_QUOTED characters then `…`, with control,
@@ -84,7 +84,7 @@ export const UsagesSchema = z
  * stack's private CA: AWS Private CA on AWS, a local CA under CERTFLOW_HOME on the embedded default;
  * broker-to-broker identities with clientAuth, docs/private-ca.md).
  */
-export const ISSUERS = ['acme', 'privateCa'] as const;
+const ISSUERS = ['acme', 'privateCa'] as const;
 export type IssuerKind = (typeof ISSUERS)[number];
 export const DEFAULT_ISSUER: IssuerKind = 'acme';
 
@@ -94,7 +94,7 @@ export const IssuerSchema = z
   .describe('acme (an ACME CA, DNS-01: public names) or privateCa (the stack\'s private CA: broker-to-broker identities, clientAuth). Default: acme');
 
 /** The longest lifetime a request may name; a CA's mode may allow less (SHORT_LIVED_CERTIFICATE: 7 days). */
-export const MAX_LIFETIME_DAYS = 825;
+const MAX_LIFETIME_DAYS = 825;
 const LIFETIME_RULE = `must be a whole number of days between 1 and ${MAX_LIFETIME_DAYS}`;
 
 /** The lifetimeDays field (privateCa only: an ACME CA's lifetime comes from its profile). */

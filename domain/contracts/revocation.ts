@@ -9,7 +9,7 @@ import { escaped, quoted } from './request';
 import { TimestampSchema, VersionSchema } from './certificate';
 import { REVOCATION_REASON_NAMES } from './revocation-reasons';
 
-export { DEFAULT_REVOCATION_REASON, REVOCATION_REASON_NAMES, REVOCATION_REASONS, type RevocationReason } from './revocation-reasons';
+export { DEFAULT_REVOCATION_REASON, REVOCATION_REASONS, type RevocationReason } from './revocation-reasons';
 
 export const RevocationReasonSchema = z
   .enum(REVOCATION_REASON_NAMES, { error: (issue) => `unknown reason ${quoted(issue.input)} (one of ${REVOCATION_REASON_NAMES.join(', ')})` })
@@ -43,8 +43,6 @@ export const RevokeCertificateInputSchema = z
     title: 'RevokeCertificate input',
     description: 'Input of a certflow-RevokeCertificate execution (`certflow revoke`, or `aws stepfunctions start-execution`). Unknown fields are refused.',
   });
-
-export type RevokeCertificateInput = z.output<typeof RevokeCertificateInputSchema>;
 
 /**
  * A revoked version, as the store marks it: a JSON file beside the archive locally

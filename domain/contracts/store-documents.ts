@@ -14,6 +14,19 @@ export const RenewalFailureRecordSchema = z.object({
 });
 export type RenewalFailureRecord = Readonly<z.output<typeof RenewalFailureRecordSchema>>;
 
+/**
+ * The CA's last usable renewalInfo answer for the current certificate and when the scan may ask
+ * again (domain/core/ari-checks.ts). A tag `certflow:ari` on AWS, `ari/<id>.json` locally.
+ */
+export const AriRecordSchema = z.object({
+  certId: z.string().min(1),
+  start: z.iso.datetime(),
+  end: z.iso.datetime(),
+  explanationUrl: z.string().min(1).optional(),
+  checkedAt: z.iso.datetime(),
+  nextCheckAt: z.iso.datetime(),
+});
+
 /** `<prefix>accounts/<hash>`: the ACME account key for a directory, and its URL once registered. */
 export const AccountDocumentSchema = z.object({
   directoryUrl: z.string().min(1),
@@ -31,11 +44,10 @@ export const PendingKeyDocumentSchema = z.object({
 export type PendingKeyDocument = Readonly<z.output<typeof PendingKeyDocumentSchema>>;
 
 /** The first version of a pending-keys secret: it takes the AWSCURRENT label a first key would get. */
-export const PendingKeysMarkerSchema = z.object({
-  kind: z.literal('pending-keys'),
-  certificateId: CertificateIdSchema,
-});
-export type PendingKeysMarker = Readonly<z.output<typeof PendingKeysMarkerSchema>>;
+export interface PendingKeysMarker {
+  readonly kind: 'pending-keys';
+  readonly certificateId: string;
+}
 
 /** Which execution renews a certificate, until when (an execution killed before it gave the lease back holds it no longer). */
 const LeaseOrderSchema = z.object({

@@ -9,7 +9,7 @@ import type { CertificateMetadata } from './certificate';
 import { formatsOf, isPublic, pemFiles } from '../keystores/formats';
 
 // The bundle's shape is a contract (domain/contracts/bundle.ts); this module builds and unpacks it.
-export { BUNDLE_SCHEMA, type CertificateBundle };
+export type { CertificateBundle };
 
 /**
  * A version file's mode: world-readable only when the registry (domain/keystores/formats.ts) knows

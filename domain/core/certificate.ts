@@ -42,7 +42,7 @@ export function splitPemChain(pem: string): string[] {
 }
 
 /** DNS names from the subjectAltName extension, lowercase, in certificate order. */
-export function dnsNames(certificate: X509Certificate): string[] {
+function dnsNames(certificate: X509Certificate): string[] {
   return (certificate.subjectAltName ?? '')
     .split(', ')
     .filter((entry) => entry.startsWith('DNS:'))

@@ -19,7 +19,7 @@ export class InvalidCertificateRequest extends CertflowError {
   readonly retryable = false;
 }
 
-/** The CA answered 429 / rateLimited or 503; `retryAfterSeconds` is its Retry-After. */
+/** The CA asks to slow down (which answers: caAnswerError, lambdas/acme/client.ts); `retryAfterSeconds` is its Retry-After. */
 export class AcmeRateLimited extends CertflowError {
   readonly retryable = true;
   constructor(
@@ -35,7 +35,7 @@ export class AcmeBadNonce extends CertflowError {
   readonly retryable = true;
 }
 
-/** The CA could not be reached (connection refused, reset, timeout) or answered 5xx. */
+/** The CA could not be reached (connection refused, reset, timeout) or failed to answer (caAnswerError, lambdas/acme/client.ts). */
 export class AcmeUnavailable extends CertflowError {
   readonly retryable = true;
 }

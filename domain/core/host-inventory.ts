@@ -24,10 +24,10 @@ export interface ReportEnvelope {
 }
 
 /** What the host last reported installed. */
-export type HostInstall = Omit<CertificateInstalledEvent, 'certificateId' | 'host'> & { readonly at: string };
+type HostInstall = Omit<CertificateInstalledEvent, 'certificateId' | 'host'> & { readonly at: string };
 
 /** The host's last report, when it is a failure (the host keeps serving what it served before). */
-export type HostFailure = Omit<CertificateReloadFailedEvent, 'certificateId' | 'host'> & { readonly at: string };
+type HostFailure = Omit<CertificateReloadFailedEvent, 'certificateId' | 'host'> & { readonly at: string };
 
 export interface HostState {
   readonly certificateId: string;
@@ -40,7 +40,7 @@ export interface HostState {
 }
 
 /** How a host stands against the store's current version. */
-export const HOST_VERDICTS = {
+const HOST_VERDICTS = {
   /** Last report: installed the current version. */
   current: 'current',
   /** Last report: installed another version (older, or before a rollback). */
@@ -101,7 +101,7 @@ export function servedOf(state: HostState): true | 'unknown' | undefined {
 export const NOT_SERVED_GRACE_MS = 10 * 60_000;
 
 /** Why a host does not (yet) serve the current version, after a renewal: see notServed. */
-export const NOT_SERVED = {
+const NOT_SERVED = {
   /** Its last report is a failure (verify, install, reload or serve). */
   failed: 'failed',
   /** It has not reported installing the current version: it reported an older one, or nothing since the renewal (a silent host). */

@@ -1,7 +1,3 @@
 export const KEY_TYPES = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 export const DEFAULT_KEY_TYPE: KeyType = 'ec-p256';
-
-export function isKeyType(value: unknown): value is KeyType {
-  return typeof value === 'string' && (KEY_TYPES as readonly string[]).includes(value);
-}

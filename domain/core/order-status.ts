@@ -1,14 +1,14 @@
 /** RFC 8555 §7.1.6 order states and what each means for our two poll loops. */
 import { AcmeRequestRejected } from './errors';
 
-export const ORDER_STATUS = {
+const ORDER_STATUS = {
   pending: 'pending', // authorizations not yet all valid
   ready: 'ready', // all authorizations valid, waiting for finalize
   processing: 'processing', // finalized, certificate being issued
   valid: 'valid', // final: certificate available
   invalid: 'invalid', // final: some authorization failed, or the order expired
 } as const;
-export type OrderStatus = (typeof ORDER_STATUS)[keyof typeof ORDER_STATUS];
+type OrderStatus = (typeof ORDER_STATUS)[keyof typeof ORDER_STATUS];
 
 export type PollVerdict = 'done' | 'waiting' | 'failed';
 

@@ -40,7 +40,7 @@ export function templateArn(certificateAuthorityArn: string, template: EndEntity
 export const SHORT_LIVED_MAX_DAYS = 7;
 
 /** The longest lifetime (days) a CA in `mode` can issue; undefined: no limit of its own. */
-export function maxLifetimeDays(mode: PrivateCaMode): number | undefined {
+function maxLifetimeDays(mode: PrivateCaMode): number | undefined {
   return mode === 'SHORT_LIVED_CERTIFICATE' ? SHORT_LIVED_MAX_DAYS : undefined;
 }
 

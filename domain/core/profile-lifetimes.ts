@@ -6,7 +6,6 @@
  * check, the default scan schedule and the fleet simulation read them from here. Pure: the date
  * is an argument.
  */
-import { ATTEMPTS_BEFORE_FLOOR, FLOOR_FRACTION } from './renewal-policy';
 
 /** A lifetime from `from` (UTC date of issuance) until the next entry's date. */
 export interface LifetimeStep {
@@ -48,15 +47,6 @@ export function shortestLifetimeHoursFrom(steps: readonly LifetimeStep[] | undef
   const current = lifetimeHoursAt(steps, at);
   if (current === undefined) return undefined;
   return (steps ?? []).filter((step) => Date.parse(step.from) > at.getTime()).reduce((low, step) => Math.min(low, step.hours), current);
-}
-
-/**
- * The longest scan interval that keeps the renewal policy's guarantee for a lifetime: the latest
- * renewal point (never before ½ of the lifetime) must leave ATTEMPTS_BEFORE_FLOOR scans before
- * the floor (⅙ left), so 4 · interval ≤ (⅚ − ½) · lifetime, i.e. lifetime / 12.
- */
-export function maxScanIntervalHours(lifetimeHours: number): number {
-  return ((1 - FLOOR_FRACTION - 1 / 2) * lifetimeHours) / ATTEMPTS_BEFORE_FLOOR;
 }
 
 /** `160 h` or `64 d`, as messages show a lifetime. */

@@ -38,7 +38,7 @@ export interface DeclaredCertificate {
   readonly issuer?: 'privateCa';
 }
 
-export type StoredCertificate = { readonly metadata: CertificateMetadata } | { readonly unreadable: string };
+type StoredCertificate = { readonly metadata: CertificateMetadata } | { readonly unreadable: string };
 
 export interface RenewalFailure {
   readonly at: string;

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import type { z } from 'zod';
 import { fieldPath } from '../contracts/parse';
-import { DEFAULT_ISSUER, DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, RenewCertificateInputSchema, USAGES, quoted, type IssuerKind, type KeystoreProfile, type RenewCertificateInput, type Usage } from '../contracts/request';
+import { DEFAULT_ISSUER, DEFAULT_USAGES, MAX_NAMES, RenewCertificateInputSchema, USAGES, quoted, type KeystoreProfile, type RenewCertificateInput, type Usage } from '../contracts/request';
 import { InvalidCertificateRequest } from './errors';
 import type { ManagedCertificate, PrivateCaSettings } from '../contracts/settings';
 import { lifetimeProblem } from './private-ca';
@@ -14,7 +14,7 @@ import { baseName, normalizeName, zoneFor, type HostedZone } from './dns-names';
 import { DEFAULT_KEY_TYPE, type KeyType } from './key-types';
 
 // The input's shape is a contract (domain/contracts/request.ts, schemas/renew-certificate-input.schema.json).
-export { DEFAULT_ISSUER, DEFAULT_USAGES, MAX_NAMES, PKCS12_PROFILES, USAGES, type IssuerKind, type KeystoreProfile, type RenewCertificateInput, type Usage };
+export { MAX_NAMES, type KeystoreProfile };
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -152,7 +152,7 @@ function checkSecretRef(field: string, ref: string, prefix: string, kind: Secret
 }
 
 /** Why `name` (already normalized) is not a valid DNS identifier, or undefined if it is. */
-export function nameProblem(name: string): string | undefined {
+function nameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
   if (name.length > MAX_NAME_LENGTH) return `is ${name.length} characters long (at most ${MAX_NAME_LENGTH})`;
   const labels = name.split('.');
@@ -254,7 +254,7 @@ export function normalizeDirectoryUrl(raw: string): string | undefined {
 }
 
 /** The directories a request may name, normalized: the policy's list, else the default alone. */
-export function allowedDirectoriesOf(policy: Pick<RequestPolicy, 'allowedDirectories' | 'defaultDirectoryUrl'>): string[] {
+function allowedDirectoriesOf(policy: Pick<RequestPolicy, 'allowedDirectories' | 'defaultDirectoryUrl'>): string[] {
   return (policy.allowedDirectories ?? [policy.defaultDirectoryUrl]).map((url) => normalizeDirectoryUrl(url) ?? url);
 }
 
@@ -302,7 +302,7 @@ const sameNames = (a: readonly string[], b: readonly string[]) => sameSet(a.map(
  * `externalAccountBinding` are not part of a declaration and pass as given. Undeclared id: the
  * names are required.
  */
-export function resolveDeclared(input: ParsedInput, declared: readonly ManagedCertificate[] = []): ParsedInput & { readonly names: string[] } {
+function resolveDeclared(input: ParsedInput, declared: readonly ManagedCertificate[] = []): ParsedInput & { readonly names: string[] } {
   const { certificateId } = input;
   const declaration = declared.find((certificate) => certificate.id === certificateId);
   if (!declaration) {

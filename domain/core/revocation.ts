@@ -15,7 +15,7 @@ import type { CertificateMetadata } from './certificate';
 import { InvalidCertificateRequest } from './errors';
 import { validateDirectoryUrl, type RequestPolicy } from './request';
 
-export { REVOCATION_REASONS, type RevocationReason };
+export { REVOCATION_REASONS };
 
 /** RFC 8555 §6.7: the CA's answer to a revocation of a certificate it has revoked already. */
 export const ALREADY_REVOKED = 'urn:ietf:params:acme:error:alreadyRevoked';

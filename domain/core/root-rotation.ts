@@ -24,18 +24,18 @@ import { lifetimeDays, type CertificateMetadata } from './certificate';
 import type { KeyType } from './key-types';
 import { USAGES, type Usage } from '../contracts/request';
 
-export const ROTATION_PHASES = ['distribute', 'issue-new', 'retire-old', 'done'] as const;
+const ROTATION_PHASES = ['distribute', 'issue-new', 'retire-old', 'done'] as const;
 export type RotationPhase = (typeof ROTATION_PHASES)[number];
 
-export const RotationRootSchema = z.object({
+const RotationRootSchema = z.object({
   fingerprintSha256: FingerprintSha256Schema.describe('SHA-256 of the root certificate (DER), lowercase hex'),
   pem: z.string().min(1).describe('The root certificate (public)'),
   authority: z.string().min(1).describe('What issues under this root: the AWS Private CA ARN, or the local CA\'s root folder (`root`, `roots/<name>`)'),
 });
 export type RotationRoot = Readonly<z.output<typeof RotationRootSchema>>;
 
-export const RotationMemberSchema = z.object({ certificateId: CertificateIdSchema, host: HostSchema });
-export type RotationMember = Readonly<z.output<typeof RotationMemberSchema>>;
+const RotationMemberSchema = z.object({ certificateId: CertificateIdSchema, host: HostSchema });
+type RotationMember = Readonly<z.output<typeof RotationMemberSchema>>;
 
 export const RotationRecordSchema = z.object({
   ca: z.string().min(1).describe('The private CA as the config names it (certificateAuthorityArn; locally certflow:local-private-ca)'),
@@ -80,7 +80,7 @@ export function rotationTrust(record: RotationRecord | undefined): RotationTrust
 }
 
 /** The phase after `phase` (done stays done). */
-export function phaseAfter(phase: RotationPhase): RotationPhase {
+function phaseAfter(phase: RotationPhase): RotationPhase {
   return ROTATION_PHASES[Math.min(ROTATION_PHASES.indexOf(phase) + 1, ROTATION_PHASES.length - 1)]!;
 }
 
@@ -94,7 +94,7 @@ export const HOLD_REASONS = {
   servedUnknown: 'new-root leaf not confirmed served (--verify-tls)',
   stillTrustsOld: 'truststore still holds the old root',
 } as const;
-export type HoldReason = (typeof HOLD_REASONS)[keyof typeof HOLD_REASONS];
+type HoldReason = (typeof HOLD_REASONS)[keyof typeof HOLD_REASONS];
 
 export interface Holder extends RotationMember {
   readonly reason: HoldReason;

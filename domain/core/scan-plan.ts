@@ -31,6 +31,8 @@ export interface RenewalRequest {
   readonly keystore?: ManagedCertificate['keystore'];
   /** RFC 9773: the certificate this order replaces (sent when the CA offers ARI). */
   readonly replaces?: string;
+  /** A private issuance: the scan names its execution so that it does not count against the ACME order budget. */
+  readonly issuer?: 'privateCa';
 }
 
 export interface ScanPlan {
@@ -46,6 +48,7 @@ export interface ScanInput {
   readonly declared: readonly ManagedCertificate[];
   readonly stored: readonly StoredCertificateState[];
   readonly ari: ReadonlyMap<string, AriState>;
+  /** ACME orders placed in the budget window (private issuances are not counted). */
   readonly ordersInWindow: number;
   readonly now: Date;
   readonly settings: ScanSettings;
@@ -130,6 +133,7 @@ export function planScan({ declared, stored, ari, ordersInWindow, now, settings 
       keyType: certificate.keyType ?? DEFAULT_KEY_TYPE,
       ...(certificate.keystore ? { keystore: certificate.keystore } : {}),
       ...(replaces ? { replaces } : {}),
+      ...(certificate.issuer === 'privateCa' ? { issuer: 'privateCa' as const } : {}),
     };
   });
 

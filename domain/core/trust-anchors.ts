@@ -42,7 +42,7 @@ function parse(pem: string, what: string): X509Certificate {
 }
 
 /** `'R11'` (its CN, else its subject), quoted and shortened as every message quotes a value. */
-export function caName(certificate: X509Certificate): string {
+function caName(certificate: X509Certificate): string {
   const subject = certificate.subject.replaceAll('\n', ', ');
   return quoted(/CN=([^,\n]+)/.exec(certificate.subject)?.[1] ?? subject);
 }

@@ -24,13 +24,13 @@ export interface PemMaterial {
 }
 
 /** How a file's bytes read (in a bundle every file is base64 of these bytes). */
-export type Encoding = 'pem-text' | 'binary' | 'password-text';
+type Encoding = 'pem-text' | 'binary' | 'password-text';
 
 /**
  * What builds a file: PEM text from the issued material (the store writes it), a keystore or
  * truststore from the encoder of its format (PackageAndStore), or the password line.
  */
-export type Builder =
+type Builder =
   | { readonly pem: (material: PemMaterial) => string }
   | { readonly keystore: KeystoreFormat }
   | { readonly truststore: KeystoreFormat }

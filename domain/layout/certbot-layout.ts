@@ -25,7 +25,7 @@ import type { CertificateMetadata } from '../core/certificate';
 import { isErrno, StoreInconsistent } from '../core/errors';
 import { DurableFs, type FileOwner, type FsPort } from './durable-fs';
 
-export const STAGING_PREFIX = '.staging-';
+const STAGING_PREFIX = '.staging-';
 const NUMBERED = /^[1-9]\d*$/;
 
 export type { VersionMetadata };

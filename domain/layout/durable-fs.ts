@@ -20,7 +20,7 @@ export interface FileOwner {
 /** Marks a temporary name (`<name>.tmp-<hex>`) that repair and listings skip or remove. */
 export const TEMP_INFIX = '.tmp-';
 
-export function temporaryName(file: string): string {
+function temporaryName(file: string): string {
   return `${file}${TEMP_INFIX}${randomBytes(6).toString('hex')}`;
 }
 

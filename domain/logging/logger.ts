@@ -9,12 +9,10 @@ import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import type { Logger } from '../ports';
 import { RedactingLogFormatter } from './redaction';
 
-export { redact } from './redaction';
-
 /** Receives one JSON line per entry. */
 export type LineSink = (line: string) => void;
 
-export const SERVICE_NAME = 'certflow';
+const SERVICE_NAME = 'certflow';
 
 /** Powertools' standard keys: a field of that name would be dropped, so it is kept as `field_<name>`. */
 const RESERVED = new Set(['level', 'message', 'sampling_rate', 'service', 'timestamp']);

@@ -45,7 +45,7 @@ export function redact(text: string): string {
  * whatever they are (booleans stay: `rotatePassword: true` tells nothing), objects and arrays
  * walked. Errors become their formatted form first so that their message and stack are redacted.
  */
-export function redactValue(value: unknown, formatError: (error: Error) => LogAttributes = (error) => ({ name: error.name, message: error.message }), key?: string, seen: Set<object> = new Set()): unknown {
+function redactValue(value: unknown, formatError: (error: Error) => LogAttributes = (error) => ({ name: error.name, message: error.message }), key?: string, seen: Set<object> = new Set()): unknown {
   if (value === null || value === undefined || typeof value === 'boolean') return value;
   if (key !== undefined && isSecretKey(key)) return REDACTED;
   if (typeof value === 'string') return redact(value);

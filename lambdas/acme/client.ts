@@ -1,11 +1,13 @@
 /**
  * acme-client, configured for short Lambda calls:
  * - its own retry loop (which sleeps, and re-sends 429/5xx with a stale nonce — upstream #103)
- *   is off: rate limits and outages surface as named errors and the state machine retries;
+ *   is off: rate limits and outages surface as named errors (caAnswerError) and the state
+ *   machine retries;
  * - network and TLS failures become clear errors instead of upstream #101's
  *   "Cannot read properties of undefined (reading 'config')";
  * - a private CA bundle can be trusted (Pebble locally, internal ACME CAs in production).
- * Its badNonce handling (fresh nonce, up to 5 times, no sleep) stays on.
+ * Nonces stay acme-client's (a HEAD newNonce before each signed request: ADR 0015), and so does
+ * its badNonce retry (a fresh nonce, up to 5 times, no sleep).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as https from 'node:https';
@@ -46,50 +48,37 @@ export function parseRetryAfter(header: unknown, now: Date = new Date()): number
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
-function problemType(response: AxiosResponse): string | undefined {
-  const data: unknown = response.data;
-  return typeof data === 'object' && data !== null && 'type' in data ? String(data.type) : undefined;
+/** A CA's answer, as caAnswerError reads it: its status, problem document (RFC 8555 §6.7) and Retry-After. */
+interface CaAnswer {
+  readonly status: number;
+  readonly url: string;
+  /** The response body: a problem document on errors. */
+  readonly body?: unknown;
+  readonly retryAfter?: unknown;
 }
 
-function problemDetail(response: AxiosResponse): string {
-  const data: unknown = response.data;
-  if (typeof data === 'object' && data !== null && 'detail' in data) return String(data.detail);
-  return `HTTP ${response.status}`;
+const RATE_LIMITED_PROBLEM = 'urn:ietf:params:acme:error:rateLimited';
+
+function problemField(body: unknown, field: 'type' | 'detail'): string | undefined {
+  return typeof body === 'object' && body !== null && field in body ? String((body as Record<string, unknown>)[field]) : undefined;
 }
 
 /**
- * RFC 8555 §7.2: every response carries a fresh Replay-Nonce. acme-client ignores it and asks
- * newNonce (an extra HEAD) before each signed request; we keep them per CA and use them first.
+ * Which CA answers become which named error — the one statement of it; the state machine's Retry
+ * rules (infra/renew-state-machine.ts) take the names, docs/explanation/architecture.md points here:
+ * - HTTP 429, or a `rateLimited` problem whatever the status → AcmeRateLimited: retried over
+ *   minutes (RATE_LIMIT_RETRY);
+ * - any other 5xx, 503 included (with or without Retry-After) → AcmeUnavailable: retried over
+ *   seconds (TRANSIENT_RETRY), like a CA that cannot be reached;
+ * - anything else is acme-client's to read (a 4xx problem ends as AcmeRequestRejected in acmeCall).
+ * The Retry-After, when sent, is in the message (and in AcmeRateLimited's retryAfterSeconds).
  */
-const MAX_POOLED_NONCES = 16;
-const noncePool = new Map<string, string[]>();
-
-function originOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '').origin;
-  } catch {
-    return '';
-  }
-}
-
-function keepNonce(response: AxiosResponse): void {
-  const nonce = response.headers['replay-nonce'];
-  if (typeof nonce !== 'string' || nonce === '') return;
-  const pool = noncePool.get(originOf(response.config.url)) ?? [];
-  pool.push(nonce);
-  if (pool.length > MAX_POOLED_NONCES) pool.shift();
-  noncePool.set(originOf(response.config.url), pool);
-}
-
-/** acme-client 5.4 keeps its HttpClient at `client.http`; pinned version, covered by a test. */
-function useNoncePool(client: acme.Client, directoryUrl: string): void {
-  const http = (client as unknown as { http: { getNonce: () => Promise<string> } }).http;
-  const fetchNonce = http.getNonce.bind(http);
-  const origin = originOf(directoryUrl);
-  http.getNonce = () => {
-    const pooled = noncePool.get(origin)?.pop();
-    return pooled ? Promise.resolve(pooled) : fetchNonce();
-  };
+export function caAnswerError({ status, url, body, retryAfter }: CaAnswer): AcmeRateLimited | AcmeUnavailable | undefined {
+  const rateLimited = status === 429 || problemField(body, 'type') === RATE_LIMITED_PROBLEM;
+  if (!rateLimited && status < 500) return undefined;
+  const seconds = parseRetryAfter(retryAfter);
+  const said = `${problemField(body, 'detail') ?? `HTTP ${status}`}${seconds === undefined ? '' : ` (Retry-After: ${seconds}s)`}`;
+  return rateLimited ? new AcmeRateLimited(`CA rate limit at ${url}: ${said}`, seconds) : new AcmeUnavailable(`CA answered HTTP ${status} at ${url}: ${said}`);
 }
 
 /**
@@ -99,18 +88,10 @@ function useNoncePool(client: acme.Client, directoryUrl: string): void {
 const problemsSeen = new AsyncLocalStorage<string[]>();
 
 function classifyResponse(response: AxiosResponse): AxiosResponse {
-  keepNonce(response);
-  const url = response.config.url ?? '';
-  const type = problemType(response);
+  const type = problemField(response.data, 'type');
   if (type && response.status >= 400) problemsSeen.getStore()?.push(type);
-  if (response.status === 429 || type === 'urn:ietf:params:acme:error:rateLimited') {
-    const retryAfter = parseRetryAfter(response.headers['retry-after']);
-    const hint = retryAfter === undefined ? '' : ` (Retry-After: ${retryAfter}s)`;
-    throw new AcmeRateLimited(`CA rate limit at ${url}: ${problemDetail(response)}${hint}`, retryAfter);
-  }
-  if (response.status >= 500) {
-    throw new AcmeUnavailable(`CA answered HTTP ${response.status} at ${url}: ${problemDetail(response)}`);
-  }
+  const error = caAnswerError({ status: response.status, url: response.config.url ?? '', body: response.data, retryAfter: response.headers['retry-after'] });
+  if (error) throw error;
   return response;
 }
 
@@ -177,7 +158,6 @@ export function acmeClient(account: AcmeAccount): acme.Client {
       backoffMin: 0,
       backoffMax: 0,
     });
-    useNoncePool(client, account.directoryUrl);
     if (account.accountUrl) clients.set(cacheKey, client);
   }
   return client;

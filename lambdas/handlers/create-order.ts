@@ -30,7 +30,7 @@ export async function createOrder(
   ).catch(async (error: unknown) => {
     // RFC 9773 §5: a CA may refuse `replaces` (already replaced, unknown certificate): order without it.
     if (!request.replaces || !(error instanceof AcmeRequestRejected)) throw error;
-    deps.log.warn('CA refused replaces; ordering without it', { certificateId: request.certificateId, reason: error.message });
+    deps.log.warn('CA refused replaces; ordering without it', { reason: error.message });
     return acmeCall('create order', () => client.createOrder(fields as Parameters<typeof client.createOrder>[0]));
   });
   const authorizations = await acmeCall('get authorizations', () => client.getAuthorizations(order));

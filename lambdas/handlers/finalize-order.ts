@@ -40,7 +40,7 @@ export async function finalizeOrder(
   }
   const verdict = issuanceVerdict(status);
   if (verdict === 'failed') throw await orderInvalid(client, await fetchOrder(client, order.orderUrl));
-  deps.log.info('order finalized', { certificateId: request.certificateId, status, pendingId: pending.pendingId });
+  deps.log.info('order finalized', { status, pendingId: pending.pendingId });
   return { status, pending, done: false, attempts: 0 };
 }
 

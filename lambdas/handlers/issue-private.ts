@@ -40,7 +40,7 @@ export async function issuePrivate(
     lifetimeDays: request.lifetimeDays,
     idempotencyToken: idempotencyToken(executionId),
   });
-  deps.log.info('private certificate requested', { certificateId: request.certificateId, certificateRef, ...(authority ? { authority } : {}), usages: request.usages, lifetimeDays: request.lifetimeDays, pendingId: pending.pendingId });
+  deps.log.info('private certificate requested', { certificateRef, ...(authority ? { authority } : {}), usages: request.usages, lifetimeDays: request.lifetimeDays, pendingId: pending.pendingId });
   return { certificateRef, pending, done: false, attempts: 0 };
 }
 

@@ -7,7 +7,7 @@ import { lambdaHandler } from '../runtime/lambda';
 export async function markRevoked(input: { readonly revoked: RevokedCertificate }, deps: StepDeps<{ store: 'markRevoked' }>): Promise<RevocationMark> {
   const { certificateId, version, reason } = input.revoked;
   const mark = await deps.store.markRevoked(certificateId, version, { reason, revokedAt: deps.now().toISOString() });
-  deps.log.info('version marked revoked', { certificateId, version, reason: mark.reason, revokedAt: mark.revokedAt });
+  deps.log.info('version marked revoked', { version, reason: mark.reason, revokedAt: mark.revokedAt });
   return mark;
 }
 

@@ -63,7 +63,7 @@ export async function publishFailed(
   if (certificateId !== '(none)' && input.failure.Error !== RenewalInProgress.name) {
     await deps.store
       .recordFailure(certificateId, { at: deps.now().toISOString(), step: input.step, error: input.failure.Error })
-      .catch((error: unknown) => deps.log.warn('could not record the failure', { certificateId, reason: (error as Error).message }));
+      .catch((error: unknown) => deps.log.warn('could not record the failure', { reason: (error as Error).message }));
   }
   deps.log.warn('renewal failed', { ...event });
   return event;

@@ -28,7 +28,7 @@ export async function revokeAtCa(
     alreadyRevoked = true;
   }
   const { serialNumber, fingerprintSha256, notAfter } = issued.metadata;
-  deps.log.info(alreadyRevoked ? 'certificate was revoked already' : 'certificate revoked', { certificateId, version: issued.version, serialNumber, reason });
+  deps.log.info(alreadyRevoked ? 'certificate was revoked already' : 'certificate revoked', { version: issued.version, serialNumber, reason });
   return {
     certificateId,
     version: issued.version,

@@ -16,10 +16,10 @@ export async function validateRequest(input: { readonly request: unknown }, deps
   if (acmeProfile) {
     const offer = await fetchDirectoryOffer(validated.directoryUrl, deps.settings.acmeCaBundlePem);
     const { profile, warning } = resolveAcmeProfile(acmeProfile, offer.profiles, deps.settings.defaultAcmeProfile);
-    if (warning) deps.log.warn(warning, { certificateId: validated.certificateId });
+    if (warning) deps.log.warn(warning);
     if (profile) request = { ...rest, acmeProfile: { ...acmeProfile, name: profile } };
   }
-  deps.log.info('request valid', { certificateId: request.certificateId, names: request.names, keyType: request.keyType, profile: request.acmeProfile?.name });
+  deps.log.info('request valid', { names: request.names, keyType: request.keyType, profile: request.acmeProfile?.name });
   return request;
 }
 

@@ -5,7 +5,7 @@ import { lambdaHandler } from '../runtime/lambda';
 /** First state of RevokeCertificate: reject bad input before any store or ACME call. */
 export async function validateRevocation(input: { readonly request: unknown }, deps: StepDeps<NoPorts>): Promise<RevocationRequest> {
   const revocation = validateRevocationRequest(input.request, deps.settings);
-  deps.log.info('revocation request valid', { certificateId: revocation.certificateId, reason: revocation.reason, version: revocation.version, reissue: revocation.reissue });
+  deps.log.info('revocation request valid', { reason: revocation.reason, version: revocation.version, reissue: revocation.reissue });
   return revocation;
 }
 

@@ -14,8 +14,9 @@ export type LambdaContext = Parameters<PowertoolsLog['logger']['addContext']>[0]
 
 /**
  * Runs a step with its log keys (`certificateId`, `executionId`, from its input) on every line it
- * writes. The Lambda handler calls steps through here, and so should the local runner (any deps
- * with a `log` will do, narrowed ones too).
+ * writes: the one way a step's lines get them (the catalogue puts them in the payload, `logKeys`;
+ * handlers do not repeat them in their fields). The Lambda handler calls steps through here, and
+ * so does the local runner (any deps with a `log` will do, narrowed ones too).
  */
 export function invokeStep<I, O, D extends { readonly log: Logger }>(step: (input: I, deps: D) => Promise<O>, input: I, deps: D): Promise<O> {
   return step(input, { ...deps, log: withLogKeys(deps.log, { ...logKeysOf(input) }) });

@@ -11,7 +11,7 @@ import { PowertoolsLog, type LineSink } from '../../domain/logging/logger';
 export { MetricUnit };
 
 /** infra/watchdog.ts reads the metrics from this namespace. */
-export const METRICS_NAMESPACE = 'certflow';
+const METRICS_NAMESPACE = 'certflow';
 
 /** Powertools Metrics publishing to a sink instead of stdout: same EMF document. */
 class SinkMetrics extends Metrics {

@@ -367,6 +367,24 @@ describe.skipIf(!aws.endpoint)(`Secrets Manager certificate store against ${aws.
       expect(inventory.find((state) => state.certificateId === 'cert-102')?.lastFailure?.error).toBe('cert-102');
     });
 
+    // AWS: a tag value holds up to 256 characters: letters, digits, spaces and _ . : / = + - @.
+    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Tag.html
+    it('recordAri keeps the CA\'s answer in one tag, read back by the inventory; nothing before the first issuance', async () => {
+      const record = { certId: 'aBc-_1.AIdz', start: '2027-01-10T00:00:00.000Z', end: '2027-01-12T00:00:00.000Z', checkedAt: '2026-12-06T12:00:00.000Z', nextCheckAt: '2026-12-06T18:00:00.000Z' };
+      await store.recordAri('ari-never', record);
+      expect((await store.inventory()).some((state) => state.certificateId === 'ari-never')).toBe(false);
+
+      await issue('ari', '01');
+      await store.recordAri('ari', { ...record, explanationUrl: 'https://ca.test/incident/2026-12' });
+      const tags = (await client.send(new DescribeSecretCommand({ SecretId: certificateSecret('ari') }))).Tags ?? [];
+      expect(tags.find((tag) => tag.Key === 'certflow:ari')?.Value).toBe(`${record.certId} ${record.start} ${record.end} ${record.checkedAt} ${record.nextCheckAt} https://ca.test/incident/2026-12`);
+      expect((await store.inventory()).find((state) => state.certificateId === 'ari')?.ari).toEqual({ ...record, explanationUrl: 'https://ca.test/incident/2026-12' });
+
+      // A URL with characters a tag cannot hold is left out; the window is kept.
+      await store.recordAri('ari', { ...record, explanationUrl: 'https://ca.test/why?id=1&x=%20' });
+      expect((await store.inventory()).find((state) => state.certificateId === 'ari')?.ari).toEqual(record);
+    });
+
     // AWS: SecretString holds at most 65,536 bytes.
     // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
     it('refuses a bundle over 64 KB before writing anything; the current certificate stays', async () => {

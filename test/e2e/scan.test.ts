@@ -12,7 +12,7 @@ import { startTestPipeline, type TestPipeline } from '../support/local-pipeline'
 let pipeline: TestPipeline;
 let breakFailing = true;
 
-type Declared = { id: string; names: string[] };
+type Declared = { id: string; names: string[]; issuer?: 'privateCa' };
 /** b-changed is first declared with one name; the test then adds one (a changed config, deployed). */
 const B_DECLARED_NOW: Declared = { id: 'b-changed', names: ['b.certflow.test', 'b2.certflow.test'] };
 const DECLARED: Declared[] = [
@@ -91,5 +91,20 @@ describe('scheduled scan', () => {
     ]);
     const after = await pipeline.scanExecutor.run({});
     expect(summary(after)).toMatchObject({ due: 0, selected: 0 });
+  });
+
+  it('a private identity due while the ACME budget is spent: renewed all the same, and not counted against that budget', async () => {
+    const before = await pipeline.scanExecutor.run({});
+    const spent = summary(before).ordersInWindow as number;
+    expect(spent).toBeGreaterThan(0);
+    Object.assign(pipeline.deps.settings.scan!.budget, { maxOrders: spent }); // nothing left for ACME
+    DECLARED.push({ id: 'f-identity', names: ['f.certflow.test'], issuer: 'privateCa' }, { id: 'g-missing', names: ['g.certflow.test'] });
+    const result = await pipeline.scanExecutor.run({});
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    expect(summary(result)).toMatchObject({ due: 2, selected: 1, deferred: 1, ordersInWindow: spent });
+    expect(outcomes(result).map((o) => [o.certificateId, o.status])).toEqual([['f-identity', 'SUCCEEDED']]);
+    expect(pipeline.logs.some((line) => line.includes('"renewal deferred"') && line.includes('g-missing') && line.includes('order budget used'))).toBe(true);
+    // The private issuance left the ACME count where it was.
+    expect(summary(await pipeline.scanExecutor.run({}))).toMatchObject({ ordersInWindow: spent, due: 1, selected: 0 });
   });
 });

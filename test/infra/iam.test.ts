@@ -60,7 +60,8 @@ describe('per-step roles', () => {
       'cleanup-after-failure': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
       // The version that stays current from the inventory tags: no secret value, no KMS.
       'publish-failed': ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource'],
-      'scan-inventory': ['events:PutEvents', 'secretsmanager:ListSecrets', 'states:ListExecutions'],
+      // Names and tags, no values; one tag written (the CA's renewalInfo answer, below).
+      'scan-inventory': ['events:PutEvents', 'secretsmanager:ListSecrets', 'secretsmanager:TagResource', 'states:ListExecutions'],
       // Without a private CA there is no rotation record to read, no host report to gate on: the names in the store only.
       'advance-rotation': ['secretsmanager:ListSecrets'],
       'validate-revocation': [],
@@ -108,6 +109,10 @@ describe('per-step roles', () => {
     expect(create.Condition).toEqual({ StringLike: { 'secretsmanager:Name': 'certflow/certificates/*' } });
     const firstOrder = statementsOf('finalize-order').find((s) => s.Sid === 'CreateSecretsOnFirstOrder')!;
     expect(firstOrder.Condition).toEqual({ StringLike: { 'secretsmanager:Name': ['certflow/pending/*', 'certflow/certificates/*'] } });
+    // The scan tags certificates with the CA's renewalInfo answer, and with no other key.
+    const ari = statementsOf('scan-inventory').find((s) => s.Sid === 'RecordAriAnswer')!;
+    expect(ari.Action).toBe('secretsmanager:TagResource');
+    expect(ari.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['certflow:ari'] } });
     // The tags CreateSecret sends are authorized as TagResource, on keys TagResource carries (test/infra/condition-keys.test.ts).
     const tagOnCreate = statementsOf('finalize-order').find((s) => s.Sid === 'TagNewSecretsOnFirstOrder')!;
     expect(tagOnCreate.Action).toBe('secretsmanager:TagResource');

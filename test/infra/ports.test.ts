@@ -25,6 +25,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
     promote: true,
     inventory: true,
     recordFailure: true,
+    recordAri: true,
     currentVersion: true,
     acquireLease: true,
     releaseLease: true,
@@ -86,7 +87,7 @@ describe('narrowDeps (what the local runner gives a step)', () => {
     const deps = full();
     const narrowed = narrowDeps(deps, STEPS['scan-inventory'].ports) as unknown as Record<string, object>;
     expect(Object.keys(narrowed).sort()).toEqual(['events', 'log', 'now', 'orders', 'settings', 'store']);
-    expect(Object.keys(narrowed.store!)).toEqual(['inventory']);
+    expect(Object.keys(narrowed.store!)).toEqual(['inventory', 'recordAri']);
     expect(Object.keys(narrowed.events!)).toEqual(['expiring']);
     expect(narrowDeps(deps, STEPS['validate-request'].ports)).not.toHaveProperty('store');
   });

@@ -44,6 +44,14 @@ describe('scheduled scan', () => {
     const renew = map.ItemProcessor.States.RenewCertificate!;
     expect(renew.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
     expect(renew.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RenewalFailed' }]);
+    // A private issuance (request issuer privateCa) runs under a name the order ledger leaves out of the ACME budget.
+    const item = map.ItemProcessor.States;
+    expect(item['OrderBudget?']).toMatchObject({ Type: 'Choice', Default: 'RenewCertificate', Choices: [expect.objectContaining({ Next: 'RenewPrivateCertificate' })] });
+    expect(JSON.stringify(item['OrderBudget?']!.Choices)).toContain('"Variable":"$.issuer","StringEquals":"privateCa"');
+    const renewPrivate = item.RenewPrivateCertificate!;
+    expect(renewPrivate).toMatchObject({ Resource: renew.Resource, Catch: renew.Catch });
+    expect((renewPrivate.Parameters as Record<string, unknown>)['Name.$']).toBe("States.Format('privateCa-{}', States.UUID())");
+    expect((renew.Parameters as Record<string, unknown>)['Name.$']).toBeUndefined();
     // The stack built from this config: concurrency as configured.
     const machines = template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'certflow-ScanCertificates' } });
     expect(JSON.stringify(Object.values(machines)[0])).toContain('\\"MaxConcurrency\\":4');

@@ -41,7 +41,7 @@ export const aborted: Outcome = { status: 'ABORTED', error: 'ExecutionAborted' }
 export const describeOutcome = (outcome: Outcome) => (outcome.status === 'SUCCEEDED' ? 'renewed' : outcome.status === 'ABORTED' ? 'aborted' : `failed: ${outcome.error}`);
 
 /** One outcome event, as either path publishes it. */
-export interface OutcomeEvent {
+interface OutcomeEvent {
   readonly type: string;
   readonly executionId: string;
   readonly certificateId: string;
@@ -49,7 +49,7 @@ export interface OutcomeEvent {
   readonly what: string;
 }
 
-export interface CurrentVersion {
+interface CurrentVersion {
   readonly version: string;
   readonly fingerprint: string;
 }

@@ -11,7 +11,7 @@ import { startJavaServer } from './java-tls';
 import { sameSerial } from './java-reload';
 
 /** One dialled handshake: the server's serial and the serial the server saw of us, or why it failed. */
-export interface DialRecord {
+interface DialRecord {
   /** Index of the line in the endpoint's output (orders records across kinds). */
   readonly line: number;
   readonly serverSerial?: string;
@@ -46,7 +46,7 @@ export interface MutualTlsEndpoint {
   stop(): Promise<void>;
 }
 
-export function parseEndpointOutput(text: string): EndpointOutput {
+function parseEndpointOutput(text: string): EndpointOutput {
   const lines = text.split('\n').filter(Boolean);
   const output = { loaded: [] as string[], dialled: [] as DialRecord[], accepted: [] as string[], rejected: [] as string[], reloadFailures: [] as string[], dialledTotal: undefined as number | undefined, lineCount: lines.length };
   lines.forEach((line, index) => {

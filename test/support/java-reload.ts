@@ -36,7 +36,7 @@ export async function startReloadingTlsServer(opts: { keystorePath: string; pass
   };
 }
 
-export interface HandshakeRecord {
+interface HandshakeRecord {
   /** performance.now() when the handshake completed (or failed). */
   readonly at: number;
   readonly serialNumber?: string;

@@ -21,7 +21,7 @@ const compiled = new Map<string, Promise<string>>();
  * Compiles test/support/java/<className>.java once per process, into a temp directory named after
  * the source's hash: later runs and parallel test workers reuse it, and nothing piles up in the temp dir.
  */
-export function compileJava(className: string): Promise<string> {
+function compileJava(className: string): Promise<string> {
   let classDir = compiled.get(className);
   classDir ??= (async () => {
     const sourceFile = fileURLToPath(new URL(`./java/${className}.java`, import.meta.url));

@@ -60,7 +60,7 @@ export interface ListedEntry {
 }
 
 /** Entries of `keytool -list -v` output. */
-export function listedEntries(output: string): ListedEntry[] {
+function listedEntries(output: string): ListedEntry[] {
   return output
     .split(/^Alias name: /m)
     .slice(1)

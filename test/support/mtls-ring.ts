@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { startJavaServer, type JavaServer } from './java-tls';
 import { FILE } from '../../domain/keystores/formats';
 
-export interface RingCounts {
+interface RingCounts {
   readonly clientOk: number;
   readonly clientFailed: number;
   readonly serverOk: number;
   readonly serverFailed: number;
 }
 
-export interface RingNode {
+interface RingNode {
   readonly name: string;
   readonly ringPort: number;
   /** Same keystore, no client authentication: the agent's --verify-tls endpoint. */

@@ -9,7 +9,7 @@ export { prng as seededRandom } from '../../sim/fleet';
 
 const NASTY = ['', ' ', '\t', '\u00a0', '\ufeff', '\u2028', '\n', '\u0000', '\u212a', 'xn--', 'xn--a', '*.', '..', '.', '-', '192.0.2.1', '[::1]', '../../x', '%00', '😀', 'Ω', 'ß', 'İ'];
 
-export function randomString(random: () => number): string {
+function randomString(random: () => number): string {
   const roll = random();
   if (roll < 0.3) return NASTY[Math.floor(random() * NASTY.length)]!;
   if (roll < 0.35) return 'a'.repeat(1 + Math.floor(random() * 100_000)); // long
@@ -22,7 +22,7 @@ export function randomString(random: () => number): string {
   return text;
 }
 
-export function randomJson(random: () => number, depth = 0): unknown {
+function randomJson(random: () => number, depth = 0): unknown {
   const roll = random();
   if (depth > 4 || roll < 0.15) return [null, true, false, 0, -1, 1e308, Number.MAX_SAFE_INTEGER, 0.5][Math.floor(random() * 8)];
   if (roll < 0.5) return randomString(random);

@@ -8,7 +8,7 @@ addFormats.default(ajv);
 
 const load = (file: string) => ajv.compile(JSON.parse(readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8')));
 
-export const SCHEMAS = {
+const SCHEMAS = {
   'Certificate Renewed': load('certificate-renewed.schema.json'),
   'Certificate Renewal Failed': load('certificate-renewal-failed.schema.json'),
   'Certificate Expiring': load('certificate-expiring.schema.json'),

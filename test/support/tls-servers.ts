@@ -173,7 +173,7 @@ export async function startTomcat(files: TomcatFiles): Promise<RunningServer> {
 }
 
 /** A process environment for catalina.sh: its home and our base. */
-export const tomcatEnvironment = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: path.join(dir, 'tomcat'), CATALINA_PID: path.join(dir, 'tomcat', 'temp', 'tomcat.pid'), CATALINA_OUT: '/dev/null' });
+const tomcatEnvironment = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, CATALINA_HOME: '/usr/share/tomcat10', CATALINA_BASE: path.join(dir, 'tomcat'), CATALINA_PID: path.join(dir, 'tomcat', 'temp', 'tomcat.pid'), CATALINA_OUT: '/dev/null' });
 
 export interface RabbitFiles extends ServerFiles {
   /** live/<id>/cert.pem and chain.pem (the key is `privkey`). */

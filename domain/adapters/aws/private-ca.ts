@@ -18,6 +18,7 @@ import { splitPemChain } from '../../core/certificate';
 import { errorMessage, PrivateCaRejected, PrivateCaUnavailable } from '../../core/errors';
 import { templateArn, templateFor } from '../../core/private-ca';
 import type { PrivateIssuedChain, PrivateIssuer, PrivateIssueRequest } from '../../ports';
+import { isThrottled } from './throttling';
 
 export interface AcmPcaIssuerOptions {
   readonly certificateAuthorityArn: string;
@@ -25,14 +26,14 @@ export interface AcmPcaIssuerOptions {
   readonly signingAlgorithm?: string;
 }
 
-/** Errors worth another try (the SDK has retried them already): throttling and the service's own failures. */
-const RETRYABLE = new Set(['ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalServerException']);
+/** Besides throttling, errors worth another try (the SDK has retried them already): the service's own failures. */
+const SERVICE_FAILURES = new Set(['ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalServerException']);
 
 /** Our error for an SDK error: retryable (throttled, 5xx, network) or final (everything the API documents as a refusal). */
-export function privateCaError(operation: string, error: unknown): Error {
+function privateCaError(operation: string, error: unknown): Error {
   const { name = 'Error', $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = $metadata?.httpStatusCode;
-  const retryable = RETRYABLE.has(name) || (status !== undefined && status >= 500) || status === undefined;
+  const retryable = isThrottled(error) || SERVICE_FAILURES.has(name) || (status !== undefined && status >= 500) || status === undefined;
   const message = `AWS Private CA ${operation}: ${name}: ${errorMessage(error)}`;
   return retryable ? new PrivateCaUnavailable(message, { cause: error }) : new PrivateCaRejected(message, { cause: error });
 }
@@ -90,7 +91,7 @@ export const NO_PRIVATE_CA: PrivateIssuer = {
  * The CA that issued a certificate, from its ARN: `<ca arn>/certificate/<id>` (IssueCertificate's
  * CertificateArn). During a root rotation the leaf may come from either CA; GetCertificate must name that one.
  */
-export function issuingCaOf(certificateArn: string): string | undefined {
+function issuingCaOf(certificateArn: string): string | undefined {
   const match = /^(arn:[^:]+:acm-pca:[^:]*:[^:]*:certificate-authority\/[^/]+)\/certificate\/[^/]+$/.exec(certificateArn);
   return match?.[1];
 }

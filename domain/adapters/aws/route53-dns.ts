@@ -11,8 +11,8 @@
  * - sync is `GetChange` = INSYNC (the state machine loops); when a retried step finds its values
  *   already written (the change id was lost with the failed attempt) it submits nothing and
  *   checks the zone's authoritative name servers instead;
- * - throttling (`Throttling`, `PriorRequestNotComplete`) surfaces as DnsThrottled, which the
- *   state machine retries with backoff and jitter.
+ * - throttling (`Throttling`, `PriorRequestNotComplete`: ./throttling.ts) surfaces as DnsThrottled,
+ *   which the state machine retries with backoff and jitter.
  *
  * Minimal IAM (see infra/iam.ts): route53:ChangeResourceRecordSets on the configured zones,
  * only TXT, only `_acme-challenge.*` names (condition keys); route53:ListResourceRecordSets and
@@ -34,14 +34,14 @@ import { normalizeName, zoneFor, type HostedZone } from '../../core/dns-names';
 import { DnsChangeRejected, DnsThrottled } from '../../core/errors';
 import { challengeTarget, containsAll, mergeTxtValues, removeTxtValues, type ChallengeDelegation } from '../../core/txt-values';
 import type { ChangeRef, DnsChallengeProvider, TxtRecord } from '../../ports';
+import { awsErrorName, isThrottled } from './throttling';
 import type { ZoneClients } from './zone-clients';
 
-export const CHALLENGE_TTL_SECONDS = 60;
+const CHALLENGE_TTL_SECONDS = 60;
 /** ChangeRef id for a zone whose values a previous attempt already wrote. */
 export const ALREADY_PRESENT = 'already-present';
 /** Zones sharing one name are few (one public, a private one per VPC group): one page nearly always does. */
 const ZONE_LOOKUP_PAGE_SIZE = 10;
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'TooManyRequestsException']);
 
 /** Do all authoritative servers of the zone answer these values? (Injected: real DNS in Lambda.) */
 export type AuthoritativeCheck = (nameServers: string[], records: readonly TxtRecord[]) => Promise<boolean>;
@@ -61,15 +61,12 @@ interface ZoneBatch {
   readonly records: TxtRecord[];
 }
 
-const awsErrorName = (error: unknown) => (error as { name?: string } | undefined)?.name ?? '';
-
 async function aws<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    const name = awsErrorName(error);
     const message = `Route 53 ${what}: ${(error as Error).message}`;
-    if (THROTTLING.has(name)) throw new DnsThrottled(message);
+    if (isThrottled(error)) throw new DnsThrottled(message);
     throw new DnsChangeRejected(message, { cause: error });
   }
 }

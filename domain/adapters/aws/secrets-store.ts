@@ -45,6 +45,7 @@ import { CertificateBundleSchema } from '../../contracts/bundle';
 import { RevocationMarkSchema } from '../../contracts/revocation';
 import { parseContract } from '../../contracts/parse';
 import {
+  AriRecordSchema,
   AccountDocumentSchema,
   LeaseDocumentSchema,
   PendingKeyDocumentSchema,
@@ -59,10 +60,13 @@ import { RenewalInProgress, StoreInconsistent, StoreRejected, StoreUnavailable }
 import { namesHash } from '../../core/scan-plan';
 import { leaseOf, leaseRecord, leaseVerdict, nextLease } from '../../core/lease';
 import type { CertificateMetadata } from '../../core/certificate';
+import type { AriRecord } from '../../core/ari-checks';
 import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOptions, PendingKey, RenewalFailureRecord, RenewalLease, RevocationMark, StoredAccount, StoredCertificateState, StoredVersion } from '../../ports';
+import { awsErrorName, isThrottled } from './throttling';
 
-export const SECRET_VALUE_LIMIT_BYTES = 65_536;
-const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TooManyRequestsException', 'RequestTimeout']);
+const SECRET_VALUE_LIMIT_BYTES = 65_536;
+/** Besides throttling: Secrets Manager's own failure, and a request that timed out. */
+const TRANSIENT = new Set(['InternalServiceError', 'RequestTimeout']);
 
 export interface SecretsStoreOptions {
   /** Name prefix of every secret the pipeline owns, e.g. `certflow/`. */
@@ -97,6 +101,8 @@ export const TAG = {
   namesHash: 'certflow:names-sha256',
   lastFailure: 'certflow:last-failure',
   ariCertId: 'certflow:ari-cert-id',
+  /** The CA's last renewalInfo answer: `<certID> <start> <end> <checkedAt> <nextCheckAt>[ <explanationURL>]` (ariTag). */
+  ari: 'certflow:ari',
   /** The ACME profile the version was issued under ('' = the CA named none). */
   profile: 'certflow:profile',
   /** The leaf's extended key usages, comma-separated (`certflow list --aws` shows them). */
@@ -171,7 +177,34 @@ function stateFromTags(certificateId: string, tags: readonly Tag[]): StoredCerti
   };
   // A malformed mark does not hide the certificate from the scan: certflow status reports it.
   const revoked = revocationMark(tags, version);
-  return { certificateId, current: { version, metadata }, namesSha256: tag(TAG.namesHash), ...lastFailure, ...(revoked?.success ? { currentRevoked: revoked.data } : {}) };
+  const ari = ariFromTag(tag(TAG.ari));
+  return {
+    certificateId,
+    current: { version, metadata },
+    namesSha256: tag(TAG.namesHash),
+    ...lastFailure,
+    ...(revoked?.success ? { currentRevoked: revoked.data } : {}),
+    ...(ari ? { ari } : {}),
+  };
+}
+
+/** Characters a tag value may hold (Secrets Manager's Tag.Value): an explanation URL with others is left out. */
+const TAG_VALUE_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** The `certflow:ari` value: ISO timestamps and a base64url CertID fit in well under 256 characters. */
+function ariTag(record: AriRecord): string {
+  const value = [record.certId, record.start, record.end, record.checkedAt, record.nextCheckAt].join(' ');
+  const url = record.explanationUrl;
+  const withUrl = url && !/\s/.test(url) && TAG_VALUE_CHARACTERS.test(url) ? `${value} ${url}` : value;
+  return withUrl.length <= TAG_VALUE_LIMIT ? withUrl : value;
+}
+
+/** The tag back as a record; undefined when absent or malformed (the scan then asks the CA). */
+function ariFromTag(value: string | undefined): AriRecord | undefined {
+  if (!value) return undefined;
+  const [certId, start, end, checkedAt, nextCheckAt, explanationUrl] = value.split(' ');
+  const parsed = AriRecordSchema.safeParse({ certId, start, end, checkedAt, nextCheckAt, ...(explanationUrl ? { explanationUrl } : {}) });
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The mark `certflow:revoked:<version>` = `<reason> <revokedAt>`, parsed; undefined when the version has none. */
@@ -188,9 +221,8 @@ export function versionToken(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-const errorName = (error: unknown) => (error as { name?: string }).name ?? '';
-const isNotFound = (error: unknown) => errorName(error) === 'ResourceNotFoundException';
-const isExisting = (error: unknown) => errorName(error) === 'ResourceExistsException';
+const isNotFound = (error: unknown) => awsErrorName(error) === 'ResourceNotFoundException';
+const isExisting = (error: unknown) => awsErrorName(error) === 'ResourceExistsException';
 
 async function sm<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -198,7 +230,7 @@ async function sm<T>(what: string, call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (isNotFound(error) || isExisting(error)) throw error; // callers decide
     const message = `Secrets Manager ${what}: ${(error as Error).message}`;
-    if (TRANSIENT.has(errorName(error))) throw new StoreUnavailable(message);
+    if (isThrottled(error) || TRANSIENT.has(awsErrorName(error))) throw new StoreUnavailable(message);
     throw new StoreRejected(message, { cause: error });
   }
 }
@@ -600,6 +632,15 @@ export class SecretsManagerCertificateStore implements CertificateStore {
       );
     } catch (error) {
       if (!isNotFound(error)) throw error; // a first issuance that failed has no secret yet
+    }
+  }
+
+  /** A tag like the failure's: no value written, no KMS (IAM: ariRecord, this tag key only). */
+  async recordAri(certificateId: string, record: AriRecord): Promise<void> {
+    try {
+      await sm('TagResource', () => this.client.send(new TagResourceCommand({ SecretId: this.certificateSecret(certificateId), Tags: [{ Key: TAG.ari, Value: ariTag(record) }] })));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
     }
   }
 

@@ -20,7 +20,8 @@
  */
 import { parseContract } from '../../contracts/parse';
 import { RevocationMarkSchema } from '../../contracts/revocation';
-import { RenewalFailureRecordSchema, RenewalLeaseSchema } from '../../contracts/store-documents';
+import { AriRecordSchema, RenewalFailureRecordSchema, RenewalLeaseSchema } from '../../contracts/store-documents';
+import type { AriRecord } from '../../core/ari-checks';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { CERTIFICATE_ID } from '../../contracts/ids';
@@ -37,7 +38,7 @@ import type { CertificateMaterial, CertificateStore, IssuedCertificate, LeaseOpt
 const SAFE_REF = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127}(?:\/[A-Za-z0-9][A-Za-z0-9._+=@-]{0,127})*$/;
 const PRIVATE = 0o600;
 /** A pending key this old belongs to an order no execution will finish (a run was killed). */
-export const PENDING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const PENDING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export interface FileStoreOptions extends CertbotLayoutOptions {
   /**
@@ -333,6 +334,15 @@ export class FileCertificateStore implements CertificateStore {
     return this.readDocument(this.failureFile(certificateId), RenewalFailureRecordSchema);
   }
 
+  private ariFile(certificateId: string): string {
+    return path.join(this.root, 'ari', `${checkId(certificateId)}.json`);
+  }
+
+  async recordAri(certificateId: string, record: AriRecord): Promise<void> {
+    await this.files.ensureDir(path.join(this.root, 'ari'));
+    await this.files.replaceFile(this.ariFile(certificateId), `${JSON.stringify(record)}\n`, 0o644);
+  }
+
   /** The number `live/<id>` points at: a link, no file read. */
   async currentVersion(certificateId: string): Promise<string | undefined> {
     const n = await this.layout.liveVersion(checkId(certificateId));
@@ -353,7 +363,9 @@ export class FileCertificateStore implements CertificateStore {
           if (!current) return base;
           // A malformed mark does not hide the certificate from the scan: certflow status reports it.
           const revoked = await this.readDocument(this.revocationFile(certificateId, current.version), RevocationMarkSchema).catch(() => undefined);
-          return { ...base, current: { version: current.version, metadata: current.metadata }, ...(revoked ? { currentRevoked: revoked } : {}) };
+          // Only a cache of the CA's answer: a malformed one is asked again.
+          const ari = await this.readDocument(this.ariFile(certificateId), AriRecordSchema).catch(() => undefined);
+          return { ...base, current: { version: current.version, metadata: current.metadata }, ...(revoked ? { currentRevoked: revoked } : {}), ...(ari ? { ari } : {}) };
         } catch (error) {
           return { ...base, unreadable: (error as Error).message };
         }

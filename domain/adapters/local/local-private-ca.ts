@@ -11,14 +11,13 @@
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type { Pkcs10CertificateRequest } from '@peculiar/x509';
 import { PrivateCaRejected } from '../../core/errors';
 import { splitPemChain } from '../../core/certificate';
 import { isErrno } from '../../core/errors';
 import { lifetimeProblem, templateFor, END_ENTITY_TEMPLATES, type PrivateCaMode } from '../../core/private-ca';
 import type { PrivateIssuedChain, PrivateIssuer, PrivateIssueRequest } from '../../ports';
-
-x509.cryptoProvider.set(webcrypto as never);
+import { peculiarX509 } from './x509';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const ROOT_YEARS = 10;
@@ -30,11 +29,13 @@ const DEFAULT_SUBJECT = 'CN=certflow local private CA, O=certflow';
 /** `root`, or a rotation's `roots/<date>-<hex>`. */
 const ROOT_FOLDER = /^(root|roots\/[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{6})$/;
 
-/** The EKUs each template gives, as AWS Private CA's templates define them. */
+/** The EKUs each template gives, as AWS Private CA's templates define them (RFC 5280 §4.2.1.12 OIDs). */
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const TEMPLATE_EKUS: Readonly<Record<string, string[]>> = {
-  [END_ENTITY_TEMPLATES.clientAuth]: [x509.ExtendedKeyUsage.clientAuth],
-  [END_ENTITY_TEMPLATES.serverAuth]: [x509.ExtendedKeyUsage.serverAuth],
-  [END_ENTITY_TEMPLATES.both]: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+  [END_ENTITY_TEMPLATES.clientAuth]: [CLIENT_AUTH],
+  [END_ENTITY_TEMPLATES.serverAuth]: [SERVER_AUTH],
+  [END_ENTITY_TEMPLATES.both]: [SERVER_AUTH, CLIENT_AUTH],
 };
 
 /** The local private CA's name where AWS has the CA's ARN (its anchors are `trustAnchors[LOCAL_PRIVATE_CA]`, its rotation record is filed under it). */
@@ -66,7 +67,6 @@ export class LocalPrivateCa implements PrivateIssuer {
     readonly authority: string,
     /** The root certificate (PEM): the trust anchor of everything this CA issues. */
     readonly rootPem: string,
-    private readonly root: x509.X509Certificate,
     private readonly rootKey: webcrypto.CryptoKey,
     private readonly mode: PrivateCaMode,
     private readonly now: () => Date,
@@ -87,7 +87,7 @@ export class LocalPrivateCa implements PrivateIssuer {
     const keyPem = await fs.readFile(path.join(rootDir, 'root-key.pem'), 'utf8');
     const rootKey = await webcrypto.subtle.importKey('pkcs8', pemBody(keyPem), ALGORITHM, false, ['sign']);
     await fs.mkdir(path.join(dir, 'issued'), { recursive: true, mode: 0o700 });
-    return new LocalPrivateCa(dir, authority, rootPem, new x509.X509Certificate(rootPem), rootKey, options.mode ?? 'SHORT_LIVED_CERTIFICATE', now);
+    return new LocalPrivateCa(dir, authority, rootPem, rootKey, options.mode ?? 'SHORT_LIVED_CERTIFICATE', now);
   }
 
   async issue(request: PrivateIssueRequest): Promise<string> {
@@ -100,7 +100,9 @@ export class LocalPrivateCa implements PrivateIssuer {
     if (await exists(file)) return ref; // the same token: the first call's certificate
     const problem = lifetimeProblem(lifetimeDays, this.mode);
     if (problem) throw new PrivateCaRejected(`local private CA: ${problem}`);
-    let csr: x509.Pkcs10CertificateRequest;
+    const x509 = await peculiarX509();
+    const root = new x509.X509Certificate(this.rootPem);
+    let csr: Pkcs10CertificateRequest;
     try {
       csr = new x509.Pkcs10CertificateRequest(csrPem);
     } catch (error) {
@@ -113,7 +115,7 @@ export class LocalPrivateCa implements PrivateIssuer {
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: serialNumber(),
       subject: csr.subject,
-      issuer: this.root.subject,
+      issuer: root.subject,
       notBefore: new Date(now.getTime() - 60_000),
       notAfter: new Date(now.getTime() + lifetimeDays * DAY_MS),
       publicKey: csr.publicKey,
@@ -125,7 +127,7 @@ export class LocalPrivateCa implements PrivateIssuer {
         new x509.ExtendedKeyUsageExtension(TEMPLATE_EKUS[templateFor(usages)]!),
         ...(san ? [san] : []),
         await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
-        await x509.AuthorityKeyIdentifierExtension.create(this.root),
+        await x509.AuthorityKeyIdentifierExtension.create(root),
       ],
     });
     const temporary = `${file}.tmp-${randomBytes(4).toString('hex')}`;
@@ -193,6 +195,7 @@ function serialNumber(): string {
 
 /** A root key (0600) and its self-signed certificate, written aside and renamed into place: the first process's root wins. */
 async function makeRoot(dir: string, rootDir: string, now: Date, subject: string): Promise<void> {
+  const x509 = await peculiarX509();
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const root = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),

@@ -3,7 +3,8 @@
  * misbehave like a CA can (429 + Retry-After, 503, badNonce storms, bad TLS, nothing listening).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeCall, acmeClient, configureAcmeHttp, parseRetryAfter } from '../../../lambdas/acme/client';
+import { acmeCall, acmeClient, caAnswerError, configureAcmeHttp, parseRetryAfter } from '../../../lambdas/acme/client';
+import { RATE_LIMIT_RETRY, TRANSIENT_RETRY } from '../../../infra/renew-state-machine';
 import { generatePrivateKey } from '../../../domain/core/certificate';
 import { freePort } from '../../../local/pebble';
 import { createLocalhostTls, type LocalhostTls } from '../../../local/tls';
@@ -98,24 +99,29 @@ describe('ACME transport errors', () => {
   });
 });
 
-describe('nonce reuse', () => {
-  it('uses the Replay-Nonce of each response instead of a HEAD newNonce per request', async () => {
-    let nonce = 0;
-    const ca = await fakeCa(trusted, (req) => {
-      const headers = { 'replay-nonce': `nonce-${++nonce}`, location: `https://localhost/${req.url.slice(1)}/1` };
-      if (req.method === 'HEAD') return { status: 200, headers };
-      return { status: 201, headers, body: req.url === '/order' ? { status: 'pending', identifiers: [], authorizations: [], finalize: 'x' } : { status: 'valid' } };
-    });
-    try {
-      const client = acmeClient({ directoryUrl: ca.url, accountKeyPem });
-      await acmeCall('register', () => client.createAccount({ termsOfServiceAgreed: true }));
-      await acmeCall('order', () => client.createOrder({ identifiers: [{ type: 'dns', value: 'a.example' }] }));
-      await acmeCall('order', () => client.createOrder({ identifiers: [{ type: 'dns', value: 'b.example' }] }));
-      expect(ca.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
-      expect(ca.requests.filter((r) => r.method === 'HEAD')).toHaveLength(1);
-    } finally {
-      await ca.close();
-    }
+describe('caAnswerError: which CA answers the state machine retries, and how', () => {
+  const URL = 'https://ca.example/acme/new-order';
+  const problem = (type: string, detail: string) => ({ type: `urn:ietf:params:acme:error:${type}`, detail });
+  it.each([
+    ['429 with Retry-After', 429, problem('rateLimited', 'too many orders'), '120', 'AcmeRateLimited', RATE_LIMIT_RETRY, 'CA rate limit at https://ca.example/acme/new-order: too many orders (Retry-After: 120s)'],
+    ['429 without a problem document', 429, undefined, undefined, 'AcmeRateLimited', RATE_LIMIT_RETRY, 'CA rate limit at https://ca.example/acme/new-order: HTTP 429'],
+    ['a rateLimited problem on a 503', 503, problem('rateLimited', 'slow down'), undefined, 'AcmeRateLimited', RATE_LIMIT_RETRY, 'CA rate limit at https://ca.example/acme/new-order: slow down'],
+    ['503 with Retry-After', 503, problem('serverInternal', 'maintenance'), '60', 'AcmeUnavailable', TRANSIENT_RETRY, 'CA answered HTTP 503 at https://ca.example/acme/new-order: maintenance (Retry-After: 60s)'],
+    ['503 without a body', 503, undefined, undefined, 'AcmeUnavailable', TRANSIENT_RETRY, 'CA answered HTTP 503 at https://ca.example/acme/new-order: HTTP 503'],
+    ['500', 500, problem('serverInternal', 'oops'), undefined, 'AcmeUnavailable', TRANSIENT_RETRY, 'CA answered HTTP 500 at https://ca.example/acme/new-order: oops'],
+  ])('%s → %s, retried by its rule', (_case, status, body, retryAfter, name, rule, message) => {
+    const error = caAnswerError({ status, url: URL, body, retryAfter });
+    expect(error).toMatchObject({ name, message });
+    expect(rule.errors).toContain(name);
+    expect([RATE_LIMIT_RETRY, TRANSIENT_RETRY].filter((other) => other !== rule).flatMap((other) => other.errors)).not.toContain(name);
+  });
+
+  it.each([
+    ['200', 200, { status: 'valid' }],
+    ['a final 4xx problem (acme-client reads it; acmeCall names it)', 403, problem('unauthorized', 'no')],
+    ['badNonce (acme-client retries it)', 400, problem('badNonce', 'stale')],
+  ])('%s → no error of its own', (_case, status, body) => {
+    expect(caAnswerError({ status, url: URL, body })).toBeUndefined();
   });
 });
 

@@ -16,7 +16,7 @@ describe('fetchAriStates', () => {
     const ca = await fakeCa(tls, () => ({ status: 500 }));
     servers.push(ca);
     const result = await fetchAriStates(ca.url, [{ id: 'a', certId: 'aaa.bbb' }], tls.caPem);
-    expect(result).toEqual({ supported: false, states: new Map() });
+    expect(result).toEqual({ supported: false, states: new Map(), retryAfter: new Map() });
     expect(ca.requests.map((r) => r.url)).toEqual(['/dir']);
   });
 
@@ -25,7 +25,7 @@ describe('fetchAriStates', () => {
       tls,
       (req) => {
         if (req.url === '/renewal-info/good.id') {
-          return { status: 200, headers: { 'content-type': 'application/json' }, body: { suggestedWindow: { start: '2026-12-01T00:00:00Z', end: '2026-12-03T00:00:00Z' } } };
+          return { status: 200, headers: { 'content-type': 'application/json', 'retry-after': '21600' }, body: { suggestedWindow: { start: '2026-12-01T00:00:00Z', end: '2026-12-03T00:00:00Z' } } };
         }
         if (req.url === '/renewal-info/broken.id') return { status: 200, headers: { 'content-type': 'application/json' }, body: { suggestedWindow: { start: 'soon' } } };
         return { status: 404, body: { type: 'urn:ietf:params:acme:error:malformed', detail: 'unknown certificate' } };
@@ -33,7 +33,7 @@ describe('fetchAriStates', () => {
       { renewalInfo: true },
     );
     servers.push(ca);
-    const { supported, states } = await fetchAriStates(ca.url, [
+    const { supported, states, retryAfter } = await fetchAriStates(ca.url, [
       { id: 'good', certId: 'good.id' },
       { id: 'broken', certId: 'broken.id' },
       { id: 'unknown', certId: 'unknown.id' },
@@ -42,5 +42,7 @@ describe('fetchAriStates', () => {
     expect(states.get('good')).toEqual({ certId: 'good.id', info: { start: new Date('2026-12-01T00:00:00Z'), end: new Date('2026-12-03T00:00:00Z') } });
     expect(states.get('broken')?.info).toMatchObject({ invalid: expect.any(String) });
     expect(states.get('unknown')?.info).toMatchObject({ invalid: expect.stringMatching(/renewalInfo lookup failed/) });
+    // The Retry-After of each answer that sent one (RFC 9773 §4.3), in milliseconds.
+    expect([...retryAfter]).toEqual([['good', 21_600_000]]);
   });
 });

@@ -189,6 +189,27 @@ describe('FileCertificateStore inventory', () => {
   });
 });
 
+describe('FileCertificateStore ARI answers (RFC 9773 §4.3)', () => {
+  const record = { certId: 'aki.01', start: '2027-01-10T00:00:00.000Z', end: '2027-01-12T00:00:00.000Z', checkedAt: '2026-12-06T12:00:00.000Z', nextCheckAt: '2026-12-06T18:00:00.000Z' };
+
+  it('keeps the last answer in ari/<id>.json and lists it with the current version', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    await store.promote(a.pending, material('01', 'KEY-1'));
+    await store.recordAri('web', record);
+    await store.recordAri('web', { ...record, nextCheckAt: '2026-12-07T00:00:00.000Z' });
+    expect(JSON.parse(await fs.readFile(path.join(root, 'ari', 'web.json'), 'utf8'))).toEqual({ ...record, nextCheckAt: '2026-12-07T00:00:00.000Z' });
+    expect((await store.inventory())[0]).toMatchObject({ certificateId: 'web', ari: { ...record, nextCheckAt: '2026-12-07T00:00:00.000Z' } });
+  });
+
+  it('a malformed answer is not listed (the scan asks the CA again), and no answer lists no certificate', async () => {
+    const a = await store.pendingKey('web', 'o1', async () => 'KEY-1');
+    await store.promote(a.pending, material('01', 'KEY-1'));
+    await store.recordAri('never', record);
+    await fs.writeFile(path.join(root, 'ari', 'web.json'), '{"certId": 5}');
+    expect(await store.inventory()).toEqual([{ certificateId: 'web', current: { version: '1', metadata: metadata('01') } }]);
+  });
+});
+
 describe('FileCertificateStore hygiene (issue #12)', () => {
   const DAY = 24 * 60 * 60 * 1000;
 

@@ -163,6 +163,13 @@ describe('certflow issue|renew --aws (awsRun)', () => {
 
   it('names executions within Step Functions\' 80 characters', () => {
     expect(executionName('a'.repeat(64), new Date(T0)).length).toBeLessThanOrEqual(80);
+    expect(executionName('a'.repeat(64), new Date(T0), 'privateCa').length).toBeLessThanOrEqual(80);
+  });
+
+  it('names a run that asks for the private CA as private (the order ledger leaves it out of the ACME budget); others by the certificate id', () => {
+    expect(executionName('broker-eu1', new Date(T0), 'privateCa')).toMatch(/^privateCa-broker-eu1-\d{8}T\d{6}Z-[0-9a-f]{4}$/);
+    expect(executionName('broker-eu1', new Date(T0), 'acme')).toMatch(/^broker-eu1-\d{8}T\d{6}Z-[0-9a-f]{4}$/);
+    expect(executionName('broker-eu1', new Date(T0))).toMatch(/^broker-eu1-/);
   });
 });
 

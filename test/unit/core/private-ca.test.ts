@@ -94,12 +94,14 @@ describe('config check with a private CA', async () => {
     expect(problemsOf({ privateCa: { certificateAuthorityArn: 'arn:aws:acm:x', trustAnchors: [] } })).toHaveLength(2);
   });
 
-  it('refuses a scan schedule too coarse for the identities\' lifetime (renewed at 50–80 %)', () => {
+  it('refuses a scan schedule too coarse for the identities\' lifetime (renewed at 50–80 %), and derives one that fits', () => {
     const oneDay = { privateCa: { certificateAuthorityArn: CA, trustAnchors: [caPem] }, certificates: [{ id: 'b1', names: ['b1.mq.internal'], issuer: 'privateCa', lifetimeDays: 1 }] };
-    // The derived schedule (the order budget's 3 h window) is still too coarse for 1-day identities.
-    expect(problemsOf(oneDay)).toEqual([
-      "certificates['b1']: a scan every 3 h is too coarse for 1-day identities renewed at 50–80 % of their lifetime (4 scans before expiry need schedule.scanIntervalHours ≤ 1.2)",
+    // One rule with the ACME certificates' (domain/core/scan-schedule.ts): stated too coarse is refused…
+    expect(problemsOf({ ...oneDay, schedule: { scanIntervalHours: 3 } })).toEqual([
+      "schedule.scanIntervalHours: 3 h is too coarse for the shortest lifetime declared: certificates['b1'] (private CA identity, 1 d) needs a scan at least every 1.2 h (4 scans between 80 % of its lifetime and expiry; docs/private-ca.md)",
     ]);
+    // …unstated, the schedule is derived to fit (1 h), not the order budget's 3 h window.
+    expect(problemsOf(oneDay)).toEqual([]);
     expect(problemsOf({ ...oneDay, schedule: { scanIntervalHours: 1 } })).toEqual([]);
   });
 });

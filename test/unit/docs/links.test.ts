@@ -37,7 +37,7 @@ describe('the README', () => {
     expect(readme.blocks[0]?.text).toBe(
       [
         'npm ci && npm run demo   # issue a real certificate from a local Pebble CA through the state machine',
-        'npm test                 # typecheck, lint, unit, infra and end-to-end tests',
+        'npm test                 # typecheck, lint, knip, unit, infra and end-to-end tests',
       ].join('\n'),
     );
   });

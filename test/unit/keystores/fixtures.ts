@@ -160,4 +160,4 @@ export async function keyAfterJavaImport(
   return keyDer(extracted.output);
 }
 
-export { keytool, listedEntries, listKeystore, openssl, OPENSSL_INFO, type Judgement, type ListedEntry } from '../../support/judges';
+export { keytool, listKeystore, openssl, OPENSSL_INFO } from '../../support/judges';

@@ -1,11 +1,15 @@
 /** bin/dev-bundle.js: bin/cli.js may run the bundle only while every source in it is unchanged. */
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fileReads } from '../../support/counting-fs';
 import { buildDevBundle, devBundleDir, freshDevBundle } from '../../../bin/dev-bundle.js';
+import { csrFor } from '../../../lambdas/issued/csr';
 
 let root: string;
 
@@ -130,4 +134,35 @@ describe('imports a local run never uses are left out, and still work when used'
     expect(z.string().safeParse(1).error?.issues[0]?.message).toMatch(/^Ungültige Eingabe/);
     z.config(z.locales.en());
   }, 60_000);
+
+  it("bundles no @peculiar/x509 for acme-client: its crypto stand-in answers the JWK and a PEM body as acme-client does, and loads the rest on first use", async () => {
+    const entry = await buildDevBundle(REPO, { dir, entry: 'test/support/deferred-imports-entry.ts' });
+    const text = await bundleText(entry);
+    for (const left of ['@peculiar/x509/', 'asn1js/', 'tsyringe/', 'reflect-metadata/']) expect(text).not.toContain(`// node_modules/${left}`);
+    const { acme } = (await import(pathToFileURL(entry).href)) as typeof import('../../support/deferred-imports-entry');
+    const real = await import('acme-client');
+    const keys = [generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey];
+    for (const key of keys) {
+      const keyPem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
+      expect(JSON.stringify(acme.crypto.getJwk(keyPem))).toBe(JSON.stringify(real.crypto.getJwk(keyPem))); // key order too: the JWK thumbprint hashes it
+      const csr = await csrFor(['a.example.test', 'b.example.test'], keyPem);
+      expect(acme.crypto.getPemBodyAsB64u(csr)).toBe(real.crypto.getPemBodyAsB64u(csr));
+      expect(acme.crypto.getPemBodyAsB64u(`${csr}${csr}`)).toBe(real.crypto.getPemBodyAsB64u(`${csr}${csr}`)); // a chain: its first
+      expect(acme.crypto.readCsrDomains(csr)).toEqual({ commonName: 'a.example.test', altNames: ['a.example.test', 'b.example.test'] }); // the real module, required now
+    }
+    expect(() => acme.crypto.getPemBodyAsB64u('no PEM here')).toThrow('Unable to parse PEM body from string');
+  }, 60_000);
+
+  it('axios in the bundle reads no fetch globals at load: a process importing acme-client loads no undici', async () => {
+    const entry = await buildDevBundle(REPO, { dir, entry: 'test/support/deferred-imports-entry.ts' });
+    // An axios upgrade that moves the trimmed lines bundles it whole: undici is then listed here.
+    const probe = `await import(${JSON.stringify(pathToFileURL(entry).href)}); console.log(JSON.stringify(process.moduleLoadList.filter((name) => /undici/.test(name))));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe]);
+    expect(JSON.parse(stdout)).toEqual([]);
+  }, 60_000);
 });
+
+async function bundleText(entry: string): Promise<string> {
+  const files = await fs.readdir(path.dirname(entry));
+  return (await Promise.all(files.map((file) => fs.readFile(path.join(path.dirname(entry), file), 'utf8')))).join('\n');
+}

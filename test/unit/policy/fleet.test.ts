@@ -135,3 +135,35 @@ describe('a group of 7-day private CA identities, onboarded together', () => {
     expect(text).toMatch(/^first generation \(\d+ identities onboarded within 1 h\): renewed over \d+ scans, busiest \d+ \(\d+\.\d%\)$/m);
   });
 });
+
+/**
+ * The order budget is per issuer: 10 000 certificates of the brokers mix scanned every 6 h. When
+ * private issuances counted against the ACME budget, this run had 3 919 expiries (capacity 1 200
+ * orders a day against ≈ 1 600 wanted); now only the ACME names (≈ 50 orders a day) use it.
+ */
+describe('10 000 certificates of the brokers mix, scanned every 6 h: the private CA has no order budget', () => {
+  const TEN_THOUSAND: FleetConfig = { ...BROKERS_FLEET, certificates: 10_000 };
+  const withFailures = simulateFleet(TEN_THOUSAND);
+  const clean = simulateFleet({ ...TEN_THOUSAND, failureRate: 0 });
+  const identities = (result: FleetResult) => result.classes.find((c) => c.issuer === 'privateCa')!;
+
+  it('keeps every guarantee: 0 expiries, the ACME floor, the ACME budget; private issuances exceed what that budget would allow', () => {
+    expect(fleetCheckFailures(withFailures)).toEqual([]);
+    expect(withFailures.expiries).toBe(0);
+    expect(withFailures.peakOrdersPerWindow).toBeLessThanOrEqual(300);
+    expect(withFailures.minRemainingFraction).toBeGreaterThanOrEqual(FLOOR_FRACTION);
+    expect(withFailures.peakPrivateOrdersPerWindow).toBeGreaterThan(300); // would not have fit the ACME budget
+    expect(identities(withFailures).failures).toBeGreaterThan(0);
+  });
+
+  it('renews private identities inside 50–80 % of the lifetime (the scan after the drawn point): with no failed order, none gets below ⅙ left', () => {
+    const { renewalAgeScans, minRemainingFraction } = identities(clean);
+    expect(clean.expiries).toBe(0);
+    expect(renewalAgeScans.findIndex((count) => count > 0)).toBe(84 / 6 + 1); // none before 50 % of 168 h
+    expect(renewalAgeScans.length - 1).toBeLessThanOrEqual(Math.ceil((0.8 * 168 + 6) / 6)); // none later than one scan past 80 %
+    expect(minRemainingFraction).toBeGreaterThanOrEqual(FLOOR_FRACTION);
+    // With 2 % of orders failing, a retry comes a scan later: still hours before expiry.
+    expect(identities(withFailures).minRemainingHours).toBeGreaterThan(6);
+  });
+});
+

@@ -72,4 +72,15 @@ describe('plannedRenewals', () => {
     expect(due.length).toBeLessThan(40);
     expect(scan.requests.map((request) => request.certificateId).sort()).toEqual(due.sort());
   });
+
+  it('the scan: with the ACME budget spent, a due private identity is still requested, named as private; the ACME one waits', () => {
+    const fleet = [stored('acme', ['acme.example.test'], 70), stored('identity', ['identity.example.test'], 70)];
+    const declared: ManagedCertificate[] = [
+      { id: 'acme', names: ['acme.example.test'] },
+      { id: 'identity', names: ['identity.example.test'], issuer: 'privateCa' },
+    ];
+    const scan = planScan({ declared, stored: fleet, ari: new Map(), ordersInWindow: DEFAULT_SCAN.budget.maxOrders, now, settings: DEFAULT_SCAN });
+    expect(scan.requests).toEqual([{ certificateId: 'identity', names: ['identity.example.test'], keyType: 'ec-p256', issuer: 'privateCa' }]);
+    expect(scan.deferred).toEqual([{ id: 'acme', reason: `order budget used: 300 of 300 orders in 3 h` }]);
+  });
 });

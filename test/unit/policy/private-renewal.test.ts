@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CertificateMetadata } from '../../../domain/core/certificate';
 import { evaluateRenewal, type DeclaredCertificate } from '../../../domain/core/renewal-policy';
-import { maxScanIntervalHours, privateRenewalFraction, scanIntervalProblem } from '../../../domain/core/private-renewal';
+import { privateRenewalFraction } from '../../../domain/core/private-renewal';
+import { maxScanIntervalHours } from '../../../domain/core/scan-schedule';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -46,17 +47,7 @@ describe('privateRenewalFraction', () => {
   });
 });
 
-describe('the scan schedule is checked against the lifetimes', () => {
-  it.each([
-    [7, 6, undefined],
-    [7, 8, undefined],
-    [7, 9, 'a scan every 9 h is too coarse for 7-day identities renewed at 50–80 % of their lifetime (4 scans before expiry need schedule.scanIntervalHours ≤ 8.4)'],
-    [1, 1, undefined],
-    [1, 6, 'a scan every 6 h is too coarse for 1-day identities renewed at 50–80 % of their lifetime (4 scans before expiry need schedule.scanIntervalHours ≤ 1.2)'],
-  ])('%i-day identities, a scan every %i h → %s', (days, hours, problem) => {
-    expect(scanIntervalProblem(days, hours)).toBe(problem);
-  });
-});
+// The schedule check itself (one rule for ACME and private identities): test/unit/policy/scan-schedule.test.ts.
 
 describe('a fleet of 7-day identities onboarded together, scanned every 6 h for 60 days', () => {
   const FLEET = 300;
@@ -100,6 +91,6 @@ describe('a fleet of 7-day identities onboarded together, scanned every 6 h for 
   });
 
   it('fits the schedule: 6 h scans are within what 7-day identities need', () => {
-    expect(maxScanIntervalHours(7)).toBeGreaterThanOrEqual(SCAN_HOURS);
+    expect(maxScanIntervalHours('privateCa', 7 * 24)).toBeGreaterThanOrEqual(SCAN_HOURS);
   });
 });

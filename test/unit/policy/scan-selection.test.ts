@@ -9,6 +9,9 @@ function candidate(id: string, urgency: number, extra: Partial<Verdict> = {}): C
   return { id, verdict: { due: true, reason: 'test', urgency, ...extra } };
 }
 
+/** A private CA identity: its issuance counts against no order budget. */
+const privateCandidate = (id: string, urgency: number, extra: Partial<Verdict> = {}): Candidate => ({ ...candidate(id, urgency, extra), issuer: 'privateCa' });
+
 /** Ten due certificates, c0 the most urgent; two not due. */
 const CANDIDATES: Candidate[] = [
   ...Array.from({ length: 10 }, (_, i) => candidate(`c${i}`, i * 10 - 5)),
@@ -76,6 +79,46 @@ describe('selectForRenewal', () => {
 
   it.each([[-0.1], [1.5], [Number.NaN]])('refuses maxRetryShare %d', (maxRetryShare) => {
     expect(() => selectForRenewal({ candidates: CANDIDATES, budget: budget(300), maxRetryShare })).toThrow(/maxRetryShare/);
+  });
+});
+
+/** The order budget is per issuer: ACME orders count against the account's, private issuances against none. */
+describe('selectForRenewal: ACME and private CA renewals due together', () => {
+  // Interleaved urgencies: a0 p0 a1 p1 a2 p2 a3 p3.
+  const MIX: Candidate[] = [0, 1, 2, 3].flatMap((i) => [candidate(`a${i}`, i * 10), privateCandidate(`p${i}`, i * 10 + 5)]);
+
+  it('the ACME budget exhausted: every due private identity still goes; the ACME ones wait for the budget', () => {
+    const result = selectForRenewal({ candidates: MIX, budget: budget(300, 300) });
+    expect(result.selected).toEqual(['p0', 'p1', 'p2', 'p3']);
+    expect(result.deferred).toEqual(['a0', 'a1', 'a2', 'a3'].map((id) => ({ id, reason: 'order budget used: 300 of 300 orders in 3 h' })));
+  });
+
+  it('private issuances take nothing of the ACME budget: 2 orders left renew the 2 most urgent ACME certificates beside every private one', () => {
+    const result = selectForRenewal({ candidates: MIX, budget: budget(5, 3) });
+    expect(result.selected).toEqual(['a0', 'p0', 'a1', 'p1', 'p2', 'p3']);
+    expect(result.deferred).toEqual([
+      { id: 'a2', reason: 'order budget used: 5 of 5 orders in 3 h' },
+      { id: 'a3', reason: 'order budget used: 5 of 5 orders in 3 h' },
+    ]);
+  });
+
+  it('the scan limit holds over both, most urgent first', () => {
+    const result = selectForRenewal({ candidates: MIX, budget: budget(300), maxPerScan: 3 });
+    expect(result.selected).toEqual(['a0', 'p0', 'a1']);
+    for (const deferred of result.deferred) expect(deferred.reason).toBe('scan limit of 3 renewals reached');
+    // The ACME budget binding first: private ones fill the scan up to its limit.
+    expect(selectForRenewal({ candidates: MIX, budget: budget(1), maxPerScan: 4 }).selected).toEqual(['a0', 'p0', 'p1', 'p2']);
+  });
+
+  it('private retries are not held back by the ACME retry share (no budget to starve), ACME retries still are', () => {
+    const candidates = [
+      ...[0, 1, 2, 3].map((i) => privateCandidate(`pr${i}`, i, { retry: true })),
+      ...[0, 1, 2, 3].map((i) => candidate(`ar${i}`, 10 + i, { retry: true })),
+      candidate('a-first', 50),
+    ];
+    const result = selectForRenewal({ candidates, budget: budget(2) });
+    expect(result.selected).toEqual(['pr0', 'pr1', 'pr2', 'pr3', 'ar0', 'a-first']);
+    expect(result.deferred[0]).toEqual({ id: 'ar1', reason: "retries after failure limited to 1 of this scan's 2 orders" });
   });
 });
 

@@ -20,7 +20,6 @@ import {
   InvalidStateException,
   RequestInProgressException,
 } from '@aws-sdk/client-acm-pca';
-import type { MetadataBearer } from '@smithy/types';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AcmPcaIssuer } from '../../../../domain/adapters/aws/private-ca';
@@ -40,6 +39,8 @@ const inProgress = () => new RequestInProgressException({ message: 'Your request
 
 // @aws-sdk/client-acm-pca 3.523 (the newest the registry has) is built on an older @smithy/types than
 // aws-sdk-client-mock's: its classes are typed for the mock here; the calls are the real SDK's.
+/** What every SDK output carries (@smithy/types' MetadataBearer, which only the SDK depends on). */
+type MetadataBearer = { $metadata: object };
 type Stub = AwsStub<object, MetadataBearer, unknown>;
 const pca = mockClient(ACMPCAClient as unknown as Parameters<typeof mockClient>[0]) as unknown as Stub;
 const cmd = (command: unknown) => command as Parameters<Stub['on']>[0];
