@@ -27,10 +27,16 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(normalized) && !REFERENCE_KEY.test(normalized);
 }
 
-/** A base64 run long enough to be key material, and not a path (paths have a `/` every few characters). */
+/**
+ * A base64 run long enough to be key material, and not a path (paths have a `/` every few
+ * characters) nor a lowercase identifier such as an AWS Private CA certificate ARN's
+ * `certificate-authority/<uuid>/certificate/<32 hex>` (103 characters): base64 of random bytes
+ * has capitals (a 100-character run without one: odds 2e-23), hex has no letter past f.
+ */
 function isKeyMaterial(run: string): boolean {
   const chars = run.replace(/\s/g, '');
   if (chars.length < MIN_BASE64_RUN) return false;
+  if (!/[A-Z]/.test(chars) && /[g-z]/.test(chars)) return false;
   const slashes = chars.split('/').length - 1;
   return slashes <= chars.length / 16;
 }

@@ -52,6 +52,13 @@ describe('RedactingLogFormatter', () => {
     expect(line).toMatchObject({ body: REDACTED_BASE64, wrapped: REDACTED_BASE64, inText: `key=${REDACTED_BASE64};` });
   });
 
+  it('an AWS Private CA certificate ARN stays readable; a long hex run (a key in hex) does not', () => {
+    const certificateRef = 'arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11223344-1234-1122-2233-112233445566/certificate/6707447683a9b7f4055627ffd55cebcc';
+    const hexKey = Buffer.from(keys.ecPkcs8!.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64').toString('hex');
+    const { line } = logLine('private certificate requested', { certificateRef, hexKey });
+    expect(line).toMatchObject({ certificateRef, hexKey: REDACTED_BASE64 });
+  });
+
   it('a truncated PEM (no END line) is cut to the end of the text', () => {
     const pem = keys.ecPkcs8!;
     expect(redact(`before ${pem.slice(0, 80)}`)).toBe(`before ${REDACTED_KEY}`);
