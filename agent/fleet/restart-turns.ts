@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { leaseVerdict } from '../../domain/core/lease';
 import { errorMessage } from '../errors';
 import type { Logger } from '../../domain/ports';
-import type { RestartTurn, RestartTurnStore } from '../ports';
+import type { RestartTurn, RestartTurnStore, TurnTake } from '../ports';
 
 /** A group name as the turn's file or secret name takes it (the subscriber groups' rule, infra/subscriber.ts). */
 export const TURN_GROUP = /^[A-Za-z0-9-]{1,40}$/;
@@ -19,11 +19,49 @@ export const TURN_GROUP = /^[A-Za-z0-9-]{1,40}$/;
 export const restartTurnSecretName = (secretPrefix: string, group: string) => `${secretPrefix}turns/${group}`;
 
 /** Whether `holder` may take the turn: nobody holds it, it holds it already, or the holder's time is up. */
-export function mayTakeTurn(held: RestartTurn | undefined, holder: string, now: Date): boolean {
+function mayTakeTurn(held: RestartTurn | undefined, holder: string, now: Date): boolean {
   return leaseVerdict(held, holder, now) !== 'held';
 }
 
 /** How long one turn lasts at most: the reload, the served check, and the rollback's reload when it fails. */
+/** Rounds of racing (a successor written first by another host) before a take gives up for this try. */
+const TAKE_ROUNDS = 5;
+
+/**
+ * A turn store over one compare-and-set primitive (the local file chain, the secret's versions):
+ * what the current version holds, and replacing exactly that version (false: another host did first).
+ */
+export abstract class CompareAndSetTurns<Version> implements RestartTurnStore {
+  abstract readonly description: string;
+  protected abstract current(): Promise<{ version: Version; turn?: RestartTurn }>;
+  protected abstract replace(version: Version, turn: RestartTurn | undefined): Promise<boolean>;
+
+  async take(holder: string, expiresAt: Date, now: Date): Promise<TurnTake> {
+    let last: RestartTurn | undefined;
+    for (let round = 0; round < TAKE_ROUNDS; round += 1) {
+      const current = await this.current();
+      last = current.turn;
+      if (!mayTakeTurn(current.turn, holder, now)) return { taken: false, held: current.turn! };
+      if (await this.replace(current.version, { holder, expiresAt })) {
+        return current.turn && current.turn.holder !== holder ? { taken: true, from: current.turn } : { taken: true };
+      }
+    }
+    if (last) return { taken: false, held: last };
+    throw new Error(`${this.description}: the restart turn changed hands ${TAKE_ROUNDS} times while it was being taken`);
+  }
+
+  async give(holder: string): Promise<void> {
+    const current = await this.current();
+    // A takeover in between (only once expired) wins: then it was not ours to give any more.
+    if (current.turn?.holder === holder) await this.replace(current.version, undefined);
+  }
+
+  /** Who holds the turn now (undefined: nobody), whether or not its time is up. */
+  async held(): Promise<RestartTurn | undefined> {
+    return (await this.current()).turn;
+  }
+}
+
 export function turnBoundMs({ reloadTimeoutMs, verifyTimeoutMs }: { reloadTimeoutMs: number; verifyTimeoutMs: number }): number {
   return 2 * reloadTimeoutMs + verifyTimeoutMs;
 }

@@ -13,16 +13,14 @@
  */
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { versionToken } from '../../../domain/adapters/aws/secrets-store';
-import { mayTakeTurn, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
+import { CompareAndSetTurns, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
 
 export { restartTurnSecretName } from '../../fleet/restart-turns';
-import type { RestartTurn, RestartTurnStore, TurnTake } from '../../ports';
-
-const ROUNDS = 5;
+import type { RestartTurn } from '../../ports';
 
 const isExisting = (error: unknown) => (error as { name?: string }).name === 'ResourceExistsException';
 
-export class SecretsManagerRestartTurns implements RestartTurnStore {
+export class SecretsManagerRestartTurns extends CompareAndSetTurns<string> {
   readonly description: string;
 
   constructor(
@@ -30,43 +28,20 @@ export class SecretsManagerRestartTurns implements RestartTurnStore {
     private readonly secretId: string,
     private readonly group: string,
   ) {
+    super();
     if (!TURN_GROUP.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
     this.description = `secret ${secretId}`;
   }
 
-  async take(holder: string, expiresAt: Date, now: Date): Promise<TurnTake> {
-    let last: RestartTurn | undefined;
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const current = await this.current();
-      last = current.turn;
-      if (!mayTakeTurn(current.turn, holder, now)) return { taken: false, held: current.turn! };
-      if (await this.replace(current.versionId, { holder, expiresAt })) {
-        return current.turn && current.turn.holder !== holder ? { taken: true, from: current.turn } : { taken: true };
-      }
-    }
-    if (last) return { taken: false, held: last };
-    throw new Error(`${this.description}: the restart turn changed hands ${ROUNDS} times while it was being taken`);
-  }
-
-  async give(holder: string): Promise<void> {
-    const current = await this.current();
-    // A takeover in between (only once expired) wins: then it was not ours to give any more.
-    if (current.turn?.holder === holder) await this.replace(current.versionId, undefined);
-  }
-
-  async held(): Promise<RestartTurn | undefined> {
-    return (await this.current()).turn;
-  }
-
-  private async current(): Promise<{ turn?: RestartTurn; versionId: string }> {
+  protected async current(): Promise<{ turn?: RestartTurn; version: string }> {
     const found = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
     if (found.SecretString === undefined || found.VersionId === undefined) throw new Error(`${this.description} has no current string value`);
     const { turn } = parseTurnDocument(found.SecretString, this.description);
-    return { ...(turn ? { turn } : {}), versionId: found.VersionId };
+    return { ...(turn ? { turn } : {}), version: found.VersionId };
   }
 
   /** Compare and set: false when another write replaced `versionId` first. */
-  private async replace(versionId: string, turn: RestartTurn | undefined): Promise<boolean> {
+  protected async replace(versionId: string, turn: RestartTurn | undefined): Promise<boolean> {
     try {
       await this.client.send(
         new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: versionToken(`turn-after:${versionId}`), SecretString: JSON.stringify(turnDocument(this.group, turn)) }),

@@ -10,62 +10,36 @@ import * as nodeFs from 'node:fs/promises';
 import * as path from 'node:path';
 import { isErrno } from '../../../domain/core/errors';
 import { DurableFs } from '../../../domain/layout/durable-fs';
-import { mayTakeTurn, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
-import type { RestartTurn, RestartTurnStore, TurnTake } from '../../ports';
+import { CompareAndSetTurns, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
+import type { RestartTurn } from '../../ports';
 
-/** Rounds of racing (a successor written first by another host) before the take gives up for this try. */
-const ROUNDS = 5;
 const VERSION_FILE = /^([1-9][0-9]{0,15})\.json$/;
 
-export class FileRestartTurns implements RestartTurnStore {
+export class FileRestartTurns extends CompareAndSetTurns<number> {
   readonly description: string;
   private readonly dir: string;
   private readonly files = new DurableFs();
 
   constructor(storeDir: string, private readonly group: string) {
+    super();
     if (!TURN_GROUP.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
     this.dir = path.join(storeDir, 'turns', group);
     this.description = this.dir;
   }
 
-  async take(holder: string, expiresAt: Date, now: Date): Promise<TurnTake> {
-    let last: RestartTurn | undefined;
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const current = await this.current();
-      last = current.turn;
-      if (!mayTakeTurn(current.turn, holder, now)) return { taken: false, held: current.turn! };
-      if (await this.replace(current.n, { holder, expiresAt })) {
-        return current.turn && current.turn.holder !== holder ? { taken: true, from: current.turn } : { taken: true };
-      }
-    }
-    if (last) return { taken: false, held: last };
-    throw new Error(`${this.dir}: the restart turn changed hands ${ROUNDS} times while it was being taken`);
-  }
-
-  async give(holder: string): Promise<void> {
-    const current = await this.current();
-    // A takeover in between (only once expired) wins: then it was not ours to give any more.
-    if (current.turn?.holder === holder) await this.replace(current.n, undefined);
-  }
-
-  /** Who holds the turn now (undefined: nobody), whether or not its time is up. */
-  async held(): Promise<RestartTurn | undefined> {
-    return (await this.current()).turn;
-  }
-
-  /** The highest version and its turn; n = 0 when none was ever written. */
-  private async current(): Promise<{ n: number; turn?: RestartTurn }> {
+  /** The highest version and its turn; version 0 when none was ever written. */
+  protected async current(): Promise<{ version: number; turn?: RestartTurn }> {
     for (;;) {
       const names = await nodeFs.readdir(this.dir).catch((error: unknown) => {
         if (isErrno(error, 'ENOENT')) return [];
         throw error;
       });
       const n = Math.max(0, ...names.flatMap((name) => VERSION_FILE.exec(name)?.[1] ?? []).map(Number));
-      if (n === 0) return { n };
+      if (n === 0) return { version: n };
       const file = path.join(this.dir, `${n}.json`);
       try {
         const { turn } = parseTurnDocument(await nodeFs.readFile(file, 'utf8'), file);
-        return { n, ...(turn ? { turn } : {}) };
+        return { version: n, ...(turn ? { turn } : {}) };
       } catch (error) {
         if (!isErrno(error, 'ENOENT')) throw error; // pruned after two newer versions were written: list again
       }
@@ -73,7 +47,7 @@ export class FileRestartTurns implements RestartTurnStore {
   }
 
   /** Compare and set: write version n+1 unless someone did first (false). Versions before n go. */
-  private async replace(n: number, turn: RestartTurn | undefined): Promise<boolean> {
+  protected async replace(n: number, turn: RestartTurn | undefined): Promise<boolean> {
     await this.files.ensureDir(this.dir);
     const document = turnDocument(this.group, turn);
     if (!(await this.files.createFileOnce(path.join(this.dir, `${n + 1}.json`), `${JSON.stringify(document)}\n`, 0o644))) return false;
