@@ -77,8 +77,7 @@ export class HostInventory extends Construct {
   /**
    * "Renewed but not served": a host reloaded a renewal but its endpoint kept presenting another
    * certificate (--verify-tls; stage serve, rolled back). A host that reports nothing at all
-   * cannot show here: its group's SilentHost alarm (infra/subscriber.ts) sees the event it left
-   * in its queue.
+   * cannot show here: the dashboard's host table shows it behind (docs/agent.md).
    */
   readonly notServedAlarm: cloudwatch.Alarm;
 

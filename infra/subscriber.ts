@@ -27,7 +27,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ID } from '../domain/contracts/ids';
 import { DETAIL_TYPES, EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
-import { NOT_SERVED_GRACE_MS } from '../domain/core/host-inventory';
 import { restartTurnSecretName, turnDocument } from '../agent/fleet/restart-turns';
 
 export interface CertificateSubscriberProps {
@@ -58,16 +57,6 @@ export function groupEventPattern(certificateIds: readonly string[]): events.Eve
 /** `certflow-<group>-`: the agent's --queue-prefix, and the only queue names the host policy allows. */
 export const hostQueuePrefix = (groupName: string) => `certflow-${groupName}-`;
 
-/**
- * The age of the oldest event any host of the group has not taken yet, as one series: a Metrics
- * Insights query over the queues the agents make at run time (a plain alarm would need their
- * names at deploy time; an alarm may use a query that returns one series: CloudWatch User Guide,
- * "Create alarms on Metrics Insights queries"). A live agent deletes an event within seconds of
- * its arrival (minutes when its restart waits for the group's turn), so an age past the grace is
- * a host that reports nothing. `_` is a LIKE wildcard, but group names have none.
- */
-const silentHostQuery = (queuePrefix: string) => `SELECT MAX(ApproximateAgeOfOldestMessage) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE '${queuePrefix}%'`;
-
 /** A rule target that grants nothing by itself: the resource's own policy (with aws:SourceArn) does. */
 export const ungrantedTarget = (arn: string): events.IRuleTarget => ({ bind: () => ({ arn }) });
 
@@ -75,8 +64,6 @@ export class CertificateSubscriber extends Construct {
   readonly topic: sns.Topic;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
-  /** Renewed but not served by a host that reports nothing: an event left in a host queue of the group (silentHostQuery). */
-  readonly silentHostAlarm: cloudwatch.Alarm;
   readonly rule: events.Rule;
   readonly queuePrefix: string;
   /** Attach to the hosts' role (instance profile, ECS task role, IRSA role). */
@@ -111,18 +98,7 @@ export class CertificateSubscriber extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.silentHostAlarm = new cloudwatch.Alarm(this, 'SilentHost', {
-      alarmDescription:
-        `certflow: renewed but not served: a host of group ${groupName} has left an event in its queue (certflow-${groupName}-<host>) for over ${NOT_SERVED_GRACE_MS / 60_000} minutes. ` +
-        'Its agent is down, hung or cannot report (it says nothing, so the NotServed alarm cannot see it), or keeps failing (see its "Certificate Reload Failed"). See "Which host serves which version".',
-      metric: new cloudwatch.MathExpression({ expression: silentHostQuery(this.queuePrefix), usingMetrics: {}, period: Duration.minutes(5), label: `oldest event in a ${groupName} host queue (s)` }),
-      threshold: NOT_SERVED_GRACE_MS / 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      // No host queue, or no message in any: nobody is behind.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    for (const alarm of [this.deadLetterAlarm, this.silentHostAlarm]) if (props.alarmTopic) alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This is the dead-letter queue: the host queues (made by the agents at run time) redrive into it, and an alarm watches its depth.',

@@ -95,8 +95,7 @@ export function servedOf(state: HostState): true | 'unknown' | undefined {
 /**
  * A renewal older than this that a host has not reported served is "renewed but not served": hosts
  * take seconds, a restart waiting for its group's turn minutes (ADR 0014). `certflow status` names
- * such hosts locally; on AWS each group's SilentHost alarm fires on an event left this long in a
- * host's queue (infra/subscriber.ts), NotServed on a failed served check (infra/host-inventory.ts).
+ * such hosts locally (on AWS the dashboard's host table shows them behind); NotServed fires on a failed served check (infra/host-inventory.ts).
  */
 export const NOT_SERVED_GRACE_MS = 10 * 60_000;
 
