@@ -19,7 +19,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Ajv2020 } from 'ajv/dist/2020';
@@ -30,7 +30,7 @@ import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secret
 import type { CertificateMetadata } from '../../domain/core/certificate';
 import { awsClients, createAwsResources, type AwsClients, type AwsResources } from '../../local/aws-environment';
 import { cachedDefinitions } from '../../local/definition-cache';
-import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
+import { aws, awsClientConfig, stopExecution, uniqueSuffix } from '../support/aws';
 
 const suffix = uniqueSuffix();
 const run = promisify(execFile);
@@ -201,9 +201,11 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
   });
 
   it('status --aws shows a held lease and its holder: running, or stopped (StopExecution) and taken over at the next renewal', async () => {
-    const input = JSON.stringify({ certificateId: 'cli-b' });
-    const start = async (name: string) => (await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `lease-${name}-${suffix}`, input }))).executionArn!;
-    const holder = await start('holder');
+    // The holder runs a one-hour Wait, so it stays RUNNING until stopped (an execution of the renewal
+    // machine would soon fail here: the emulator runs no Lambda tasks).
+    const definition = JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 3600, End: true } } });
+    const waiting = await sfn.send(new CreateStateMachineCommand({ name: `certflow-holder-${suffix}`, definition, roleArn: 'arn:aws:iam::123456789012:role/certflow-test' }));
+    const holder = (await sfn.send(new StartExecutionCommand({ stateMachineArn: waiting.stateMachineArn, name: `lease-holder-${suffix}`, input: '{}' }))).executionArn!;
     const shown = async (json: boolean) => {
       const out: string[] = [];
       expect(await awsStatus(ctx(out, [], json), 'cli-b')).toBe(0);
@@ -211,9 +213,8 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     };
     await store.acquireLease({ certificateId: 'cli-b', holder, expiresAt: new Date(Date.now() + 3_600_000) }, new Date());
     try {
-      // The emulator stores executions without running them: RUNNING until stopped.
       expect(await shown(false)).toMatch(new RegExp(`lease +held by ${holder} until .*running: certflow issue/renew of it fails with RenewalInProgress`));
-      await sfn.send(new StopExecutionCommand({ executionArn: holder }));
+      await stopExecution(sfn, holder);
       expect(await shown(false)).toMatch(new RegExp(`lease +held by ${holder} until .*over \\(stopped, or its process gone\\): the next renewal takes the lease over at once`));
       expect(JSON.parse(await shown(true))).toMatchObject({ lease: { holder, holderState: 'over', leftovers: 0 } });
     } finally {

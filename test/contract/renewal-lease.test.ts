@@ -12,14 +12,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateStateMachineCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
 import { takeLease } from '../../lambdas/lease/take-lease';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
 import type { RenewalLeases } from '../../domain/ports';
-import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
+import { aws, awsClientConfig, stopExecution, uniqueSuffix } from '../support/aws';
 
 const roots: string[] = [];
 afterAll(async () => Promise.all(roots.map((root) => fs.rm(root, { recursive: true, force: true }))));
@@ -102,7 +102,8 @@ describe.each(stores)('the renewal lease in %s', (_name, available, make) => {
 });
 
 describe.skipIf(!aws.endpoint)(`a holder stopped with StopExecution, asked with DescribeExecution against ${aws.endpoint || '(skipped)'}`, () => {
-  // The emulator stores executions (their Lambda tasks do not run): RUNNING until StopExecution makes them ABORTED.
+  // The emulator runs each execution in a worker thread (its Lambda tasks do not run): RUNNING until
+  // stopped, then ABORTED once that thread has seen the stop (stopExecution waits for it).
   it('is over once stopped (or unknown to Step Functions); a running one is not; CreateOrder then takes its lease over', async () => {
     const sfn = new SFNClient(awsClientConfig());
     const suffix = uniqueSuffix();
@@ -110,7 +111,7 @@ describe.skipIf(!aws.endpoint)(`a holder stopped with StopExecution, asked with 
     const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name: `certflow-lease-${suffix}`, definition, roleArn: 'arn:aws:iam::123456789012:role/certflow-test' }));
     const start = async (name: string) => (await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: '{}' }))).executionArn!;
     const [stopped, running] = [await start('stopped'), await start('running')];
-    await sfn.send(new StopExecutionCommand({ executionArn: stopped, error: 'Operator', cause: 'Ctrl-C' }));
+    await stopExecution(sfn, stopped, { error: 'Operator', cause: 'Ctrl-C' });
     const executions = new StepFunctionsExecutions(sfn);
     expect(await executions.isGone(stopped)).toBe(true);
     expect(await executions.isGone(running)).toBe(false);

@@ -4,7 +4,8 @@
  * it use `describe.skipIf(!aws.endpoint)` and print `aws.skipReason`.
  */
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { DescribeExecutionCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { inject, vi } from 'vitest';
 import { EMULATOR_ENVIRONMENT } from '../../local/aws-emulator';
 
 const endpoint = inject('awsEndpoint');
@@ -30,3 +31,17 @@ export function awsClientConfig() {
 
 /** A short random suffix: suites share one emulator, so every resource name is their own. */
 export const uniqueSuffix = () => randomBytes(4).toString('hex');
+
+/**
+ * StopExecution, then wait (bounded) until DescribeExecution reports ABORTED. The emulator runs each
+ * execution in a worker thread and shows the stop once that thread has seen it, so under load a
+ * describe right after the stop can still read RUNNING; StopExecution's reference promises nothing
+ * sooner either (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html).
+ */
+export async function stopExecution(sfn: SFNClient, executionArn: string, reason: { error?: string; cause?: string } = {}): Promise<void> {
+  await sfn.send(new StopExecutionCommand({ executionArn, ...reason }));
+  await vi.waitFor(async () => {
+    const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (status !== 'ABORTED') throw new Error(`${executionArn} still ${status}`);
+  }, { timeout: 15_000, interval: 100 });
+}
