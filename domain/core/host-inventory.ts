@@ -93,11 +93,34 @@ export function servedOf(state: HostState): true | 'unknown' | undefined {
 }
 
 /**
- * A renewal older than this that a host has not reported served is "renewed but not served": hosts
- * take seconds, a restart waiting for its group's turn minutes (ADR 0014). `certflow status` names
- * such hosts locally (on AWS the dashboard's host table shows them behind); NotServed fires on a failed served check (infra/host-inventory.ts).
+ * The default of how long after a renewal a host that has not reported it served is "renewed but
+ * not served" (config `schedule.notServedAfterMinutes`): hosts take seconds, a restart waiting for its
+ * group's turn minutes (ADR 0014). `certflow status` names such hosts; on AWS the served check
+ * counts them per group for the group's NotServed alarm (ADR 0016).
  */
 export const NOT_SERVED_GRACE_MS = 10 * 60_000;
+
+/** What the hosts were last told about a certificate: its latest "Certificate Renewed" or "Certificate Rolled Back". */
+export interface Announcement {
+  readonly certificateId: string;
+  /** The version the hosts should install (the store's current version). */
+  readonly version: string;
+  readonly at: string;
+}
+
+const ANNOUNCING: readonly string[] = [DETAIL_TYPES.renewed, DETAIL_TYPES.rolledBack];
+
+/** The latest announcement of each certificate, in report order (the same envelopes the fold reads). */
+export function announcements(events: Iterable<ReportEnvelope>): Map<string, Announcement> {
+  const latest = new Map<string, Announcement>();
+  for (const event of events) {
+    if ((event.source !== undefined && event.source !== EVENT_SOURCE) || !ANNOUNCING.includes(event['detail-type'])) continue;
+    const detail = event.detail as { certificateId?: unknown; version?: unknown } | null;
+    if (typeof detail?.certificateId !== 'string' || typeof detail.version !== 'string') continue;
+    latest.set(detail.certificateId, { certificateId: detail.certificateId, version: detail.version, at: event.time });
+  }
+  return latest;
+}
 
 /** Why a host does not (yet) serve the current version, after a renewal: see notServed. */
 const NOT_SERVED = {
@@ -129,4 +152,54 @@ export function notServed(
 export function hostVerdict(state: HostState, currentVersion: string | undefined): HostVerdict {
   if (state.failure) return HOST_VERDICTS.failed;
   return state.installed?.version === currentVersion ? HOST_VERDICTS.current : HOST_VERDICTS.other;
+}
+
+/** A group of hosts and the certificates it installs (config `subscribers`). */
+export interface HostGroup {
+  readonly name: string;
+  readonly certificateIds: readonly string[];
+}
+
+/** A host of a group that has not reported serving its certificate's announced version in time. */
+export interface UnservedHost {
+  readonly certificateId: string;
+  readonly host: string;
+  readonly reason: NotServedReason;
+  /** The version announced, and when. */
+  readonly version: string;
+  readonly announcedAt: string;
+}
+
+/**
+ * Why the served check counts a host against its group's alarm: a failure, or silence since the
+ * renewal. A host that installed and reloaded without checking its endpoint (no --verify-tls) says
+ * "served unknown": `certflow status` names it, but the alarm cannot know more and does not count
+ * it (every group without --verify-tls would be in alarm for good).
+ */
+export const ALARMING_REASONS: readonly NotServedReason[] = [NOT_SERVED.failed, NOT_SERVED.notInstalled];
+
+/**
+ * The served check (ADR 0016): per group, the hosts of its certificates that have not reported the
+ * announced version served once `graceMs` has passed since the announcement. The hosts are those
+ * that reported anything about the certificate in the envelopes read; reports do not name a group,
+ * so a certificate two groups install counts its hosts in both. Pure.
+ */
+export function unservedByGroup(
+  events: readonly ReportEnvelope[],
+  groups: readonly HostGroup[],
+  { now, graceMs }: { now: Date; graceMs: number },
+): Map<string, UnservedHost[]> {
+  const states = hostInventory(events);
+  const announced = announcements(events);
+  return new Map(
+    groups.map((group) => [
+      group.name,
+      group.certificateIds.flatMap((certificateId) => {
+        const announcement = announced.get(certificateId);
+        if (!announcement) return [];
+        const hosts = notServed(hostsOf(states, certificateId), { currentVersion: announcement.version, renewedAt: announcement.at, now, graceMs });
+        return hosts.map(({ host, reason }) => ({ certificateId, host, reason, version: announcement.version, announcedAt: announcement.at }));
+      }),
+    ]),
+  );
 }
