@@ -15,7 +15,7 @@ import type {
 import type { RevocationMark } from './contracts/revocation';
 import type { Usage } from './contracts/request';
 import type { RotationPhase, RotationRecord } from './core/root-rotation';
-import type { HostState } from './core/host-inventory';
+import type { HostState, ReportEnvelope } from './core/host-inventory';
 
 /** One DNS-01 TXT value at `_acme-challenge.<name>`. Public: it is published in DNS. */
 export interface TxtRecord {
@@ -304,11 +304,15 @@ export interface RootRotations {
 }
 
 /**
- * The hosts' own reports ("Certificate Installed", "Certificate Reload Failed"), folded per
- * certificate and host (domain/core/host-inventory.ts): events.jsonl locally, the inventory log
- * group on AWS (CloudWatchHostReports). The rotation's gates read them.
+ * The hosts' own reports ("Certificate Installed", "Certificate Reload Failed") and the pipeline's
+ * announcements ("Certificate Renewed", "Certificate Rolled Back"), folded per certificate and host
+ * (domain/core/host-inventory.ts): events.jsonl locally, the inventory log group on AWS
+ * (CloudWatchHostReports). The rotation's gates and the served check read them.
  */
 export interface HostReports {
   /** The latest state of every (certificate, host) from the reports made at or after `since`. */
   hostStates(since: Date): Promise<HostState[]>;
+  /** The reports and announcements made at or after `since`, in the order they were made. */
+  reports(since: Date): Promise<ReportEnvelope[]>;
 }
+

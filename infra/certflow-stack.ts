@@ -16,6 +16,7 @@ import { RENEW_STATE_MACHINE_NAME } from './iam';
 import { REVOCATION_TIMEOUT_MARGIN, RevokeCertificateFlow } from './revoke-state-machine';
 import { ScanFlow } from './scan-state-machine';
 import { HostInventory } from './host-inventory';
+import { ServedCheck } from './served-check';
 import { CertificateSubscriber } from './subscriber';
 import { Watchdog } from './watchdog';
 
@@ -31,6 +32,8 @@ export class CertflowStack extends Stack {
   readonly scanCertificates: sfn.StateMachine;
   /** `certflow revoke`: revoke at the CA, mark the version, announce, and reissue on request. */
   readonly revokeCertificate: sfn.StateMachine;
+  /** The served check every few minutes: per host group, the hosts behind a renewal (ADR 0016). */
+  readonly checkServed: sfn.StateMachine;
   readonly secretsKey: kms.Key;
   readonly bus: events.EventBus;
   /** The Lambda function of each step, by step id. */
@@ -119,8 +122,18 @@ export class CertflowStack extends Stack {
       ...(config.schedule.alarmTopicArn ? { alarmTopicArn: config.schedule.alarmTopicArn } : {}),
     });
     // Which host serves which version: the agents' reports in a log group, queried on the dashboard.
-    const inventory = new HostInventory(this, 'HostInventory', { bus: this.bus, alarmTopic: watchdog.topic });
+    const inventory = new HostInventory(this, 'HostInventory', { bus: this.bus });
     watchdog.dashboard.addWidgets(inventory.widget);
+    // Renewed but not served: every few minutes, per host group, the hosts behind a renewal (ADR 0016).
+    this.checkServed = new ServedCheck(this, 'ServedCheck', {
+      fn: functions['check-served'] as lambda.Function,
+      role: lambdas.roles['check-served'],
+      reports: inventory.logGroup,
+      groups: config.subscribers.map((group) => group.name),
+      graceMinutes: config.schedule.notServedAfterMinutes,
+      alarmTopic: watchdog.topic,
+      logs: this.executionLogs('CheckServed'),
+    }).stateMachine;
     // What scripts/smoke-host-inventory.sh reads (docs/how-to/deploy.md).
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'certflow agent --event-bus' });
     if (config.privateCa) {

@@ -14,6 +14,7 @@ import type { TrustAnchors } from '../domain/core/trust-anchors';
 import { letsEncryptProductionRoots, letsEncryptStagingRoots } from '../domain/trust';
 import { LETS_ENCRYPT_DEFAULT_PROFILE, LETS_ENCRYPT_PROFILE_LIFETIMES, shortestLifetimeHoursFrom } from '../domain/core/profile-lifetimes';
 import { scanSchedule, type ScheduleNeed } from '../domain/core/scan-schedule';
+import { NOT_SERVED_GRACE_MS } from '../domain/core/host-inventory';
 import { CertificateIdSchema } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
@@ -231,6 +232,11 @@ const ConfigFieldsSchema = z.strictObject({
       expiringDays: ScanSettingsSchema.shape.expiringDays.default(7),
       /** SNS topic for alarms; the stack creates an encrypted one when omitted. */
       alarmTopicArn: z.string().optional(),
+      /**
+       * "Renewed but not served": minutes after a renewal (or rollback) by which every host of a
+       * group should report serving it; the group's NotServed alarm counts those that have not (ADR 0016).
+       */
+      notServedAfterMinutes: between(5, 24 * 60).default(NOT_SERVED_GRACE_MS / 60_000),
     })
     .prefault({}),
   lambda: z

@@ -1,8 +1,10 @@
 /**
  * Which host serves which version, on AWS: a rule on the pipeline's bus sends the agents' reports
- * ("Certificate Installed", "Certificate Reload Failed") to a log group, and a Logs Insights query
- * (a dashboard widget) folds them into the latest install and the latest failure per certificate
- * and host. Locally the same fold is domain/core/host-inventory.ts over events.jsonl.
+ * ("Certificate Installed", "Certificate Reload Failed") and the pipeline's announcements of what
+ * they should serve ("Certificate Renewed", "Certificate Rolled Back") to a log group, and a Logs
+ * Insights query (a dashboard widget) folds the reports into the latest install and the latest
+ * failure per certificate and host. Locally the same fold is domain/core/host-inventory.ts over
+ * events.jsonl. The served check (infra/served-check.ts) reads the same log group.
  *
  * Who may write: EventBridge delivers to CloudWatch Logs through the log group's resource policy,
  * never a role ("For Amazon CloudWatch Logs targets, do not specify a RoleArn", EventBridge User
@@ -22,28 +24,24 @@
  * The log group is not KMS-encrypted, like the stack's other log groups: the reports carry only
  * public identifiers (host id, version id, serial), never key material.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
+import { DETAIL_TYPES, EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
 import { ungrantedTarget } from './subscriber';
 
 export interface HostInventoryProps {
   /** The bus the agents publish their reports on (the pipeline's). */
   readonly bus: events.IEventBus;
-  /** Where the "renewed but not served" alarm notifies (the watchdog's topic). */
-  readonly alarmTopic?: sns.ITopic;
   /** How long the reports are kept (default one year). */
   readonly retention?: logs.RetentionDays;
 }
 
-/** What the inventory rule matches: every host report on the bus. */
-const HOST_REPORT_PATTERN: events.EventPattern = { source: [EVENT_SOURCE], detailType: [...HOST_DETAIL_TYPES] };
+/** What the inventory rule matches: every host report on the bus, and what the hosts were told to serve. */
+const INVENTORY_PATTERN: events.EventPattern = { source: [EVENT_SOURCE], detailType: [...HOST_DETAIL_TYPES, DETAIL_TYPES.renewed, DETAIL_TYPES.rolledBack] };
 
 /**
  * Per certificate and host, the latest report of each kind: the install (version, serial, when)
@@ -67,19 +65,10 @@ export const WHICH_HOST_SERVES_WHICH_VERSION = [
 const logGroupTargetArn = (logGroup: logs.ILogGroup): string =>
   Stack.of(logGroup).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
-/** The metric of "Certificate Reload Failed" reports with stage serve (a reload the endpoint did not follow). */
-const NOT_SERVED_METRIC = { namespace: 'certflow', metricName: 'NotServed' } as const;
-
 export class HostInventory extends Construct {
   readonly rule: events.Rule;
   readonly logGroup: logs.LogGroup;
   readonly widget: cloudwatch.LogQueryWidget;
-  /**
-   * "Renewed but not served": a host reloaded a renewal but its endpoint kept presenting another
-   * certificate (--verify-tls; stage serve, rolled back). A host that reports nothing at all
-   * cannot show here: the dashboard's host table shows it behind (docs/agent.md).
-   */
-  readonly notServedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: HostInventoryProps) {
     super(scope, id);
@@ -88,9 +77,9 @@ export class HostInventory extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.rule = new events.Rule(this, 'Rule', {
-      description: 'certflow: host reports (installed, reload failed) to the host inventory log group',
+      description: 'certflow: host reports (installed, reload failed) and renewals, rollbacks to the host inventory log group',
       eventBus: props.bus,
-      eventPattern: HOST_REPORT_PATTERN,
+      eventPattern: INVENTORY_PATTERN,
       targets: [ungrantedTarget(logGroupTargetArn(this.logGroup))],
     });
     const eventBridge = new iam.ServicePrincipal('events.amazonaws.com');
@@ -107,24 +96,6 @@ export class HostInventory extends Construct {
         }),
       ],
     });
-    new logs.MetricFilter(this, 'NotServedReports', {
-      logGroup: this.logGroup,
-      // Only "Certificate Reload Failed" has a stage; serve is the endpoint check.
-      filterPattern: logs.FilterPattern.stringValue('$.detail.stage', '=', 'serve'),
-      metricNamespace: NOT_SERVED_METRIC.namespace,
-      metricName: NOT_SERVED_METRIC.metricName,
-      metricValue: '1',
-    });
-    this.notServedAlarm = new cloudwatch.Alarm(this, 'NotServed', {
-      alarmDescription:
-        'certflow: renewed but not served: after a reload a host saw its endpoint present another certificate (--verify-tls) and rolled back. See "Which host serves which version" and the "Certificate Reload Failed" report (stage serve).',
-      metric: new cloudwatch.Metric({ ...NOT_SERVED_METRIC, statistic: 'Sum', period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopic) this.notServedAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
     this.widget = new cloudwatch.LogQueryWidget({
       title: 'Which host serves which version',
       logGroupNames: [this.logGroup.logGroupName],

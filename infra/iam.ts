@@ -42,7 +42,7 @@
  * |                 | (ADR 0013: which CA issues, which roots the truststores hold); kms:Decrypt             |
  * | rotationWrite   | + PutSecretValue on that one secret (the scan advances the phase); no CreateSecret:     |
  * |                 | `certflow ca rotate --aws` (the operator) starts a rotation                            |
- * | hostReports     | logs:FilterLogEvents on the host inventory log group (the gates read the reports),     |
+ * | hostReports     | logs:FilterLogEvents on the host inventory log group (the gates and the served check), |
  * |                 | added by the stack, which creates that log group (infra/certflow-stack.ts)             |
  * TagResource on creation (accountWrite, pendingWrite, renewalLease): only the creation tags' keys,
  * with managed-by=certflow (aws:TagKeys, aws:RequestTag: keys TagResource carries).
@@ -116,7 +116,7 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   privateFetch: { issuer: ['fetch'] },
   rotationRead: { rotations: ['rotation'] },
   rotationWrite: { rotations: ['rotation', 'saveRotation'] },
-  hostReports: { hosts: ['hostStates'] },
+  hostReports: { hosts: ['hostStates', 'reports'] },
 };
 
 export interface AccessScope {

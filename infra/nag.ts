@@ -43,7 +43,7 @@ export function applyNagChecks(app: App, stack: CertflowStack, config: CertflowC
   // CDK's LambdaInvoke grants lambda:InvokeFunction on `<function arn>` and `<function arn>:*` (its versions).
   for (const fn of Object.values(stack.stepLambdas)) {
     const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
-    for (const machine of [stack.renewCertificate, stack.scanCertificates, stack.revokeCertificate]) {
+    for (const machine of [stack.renewCertificate, stack.scanCertificates, stack.revokeCertificate, stack.checkServed]) {
       Validations.of(machine.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
         reason: 'lambda:InvokeFunction on this step function and its versions only, as granted by LambdaInvoke.',

@@ -12,6 +12,7 @@
 import type { CertflowConfig } from '../infra/config';
 import type { Capability } from '../infra/iam';
 import type { ScanSettings } from '../domain/core/scan-plan';
+import type { ServedCheckSettings } from '../domain/contracts/settings';
 import { narrowDeps, type NeedsOf, type PortSpec, type StepDeps } from './deps';
 import { answerChallenges } from './handlers/answer-challenges';
 import { checkCertificate } from './handlers/check-certificate';
@@ -34,11 +35,12 @@ import { cleanupPrivateAfterFailure, releasePrivate } from './handlers/release-p
 import { revokeAtCa } from './handlers/revoke-at-ca';
 import { scanInventory } from './handlers/scan-inventory';
 import { advanceRotation } from './handlers/advance-rotation';
+import { checkServed } from './handlers/check-served';
 import { validateRequest } from './handlers/validate-request';
 import { validateRevocation } from './handlers/validate-revocation';
 import { ENV } from './runtime/env';
 import { invokeStep } from './runtime/lambda';
-import type { FailureState, RenewalState, RevocationState, ScanState } from './state';
+import type { FailureState, RenewalState, RevocationState, ScanState, ServedCheckState } from './state';
 
 /** No Parameters: the task receives the whole state (a first state: the execution's input). */
 export const WHOLE_INPUT = 'whole input';
@@ -49,7 +51,7 @@ interface ContextValues {
   readonly '$$.Execution.Input': unknown;
 }
 /** Every field a task may read: the renewal or revocation state, and on the failure path what Catch added. */
-type Readable = RenewalState & RevocationState & FailureState & ScanState;
+type Readable = RenewalState & RevocationState & FailureState & ScanState & ServedCheckState;
 type FieldPath = {
   [K in keyof Readable & string]: `$.${K}` | (NonNullable<Readable[K]> extends object ? `$.${K}.${keyof NonNullable<Readable[K]> & string}` : never);
 }[keyof Readable & string];
@@ -72,14 +74,16 @@ export type Payload = typeof WHOLE_INPUT | { readonly [field: string]: PayloadPa
 export type InputOf<P extends Payload> = P extends typeof WHOLE_INPUT ? unknown : { readonly [K in keyof P]: ValueAt<P[K] & PayloadPath> };
 
 /** Where the result goes: a field of the renewal, revocation or scan state, the scan's `$.scan`, or nowhere (null). */
-export type ResultPath = `$.${keyof RenewalState}` | `$.${keyof RevocationState}` | `$.${keyof ScanState}` | '$.scan' | null;
+export type ResultPath = `$.${keyof RenewalState}` | `$.${keyof RevocationState}` | `$.${keyof ScanState}` | `$.${keyof ServedCheckState}` | '$.scan' | null;
 type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof RenewalState}`
   ? NonNullable<RenewalState[K]>
   : R extends `$.${infer K extends keyof RevocationState}`
     ? NonNullable<RevocationState[K]>
     : R extends `$.${infer K extends keyof ScanState}`
       ? NonNullable<ScanState[K]>
-      : unknown;
+      : R extends `$.${infer K extends keyof ServedCheckState}`
+        ? NonNullable<ServedCheckState[K]>
+        : unknown;
 
 /**
  * - `rate-limited`: transient errors (Lambda, network, not yet in sync…) within seconds, and a CA's
@@ -89,7 +93,7 @@ type ResultOf<R extends ResultPath> = R extends `$.${infer K extends keyof Renew
  */
 export type RetryClass = 'rate-limited' | 'transient';
 
-type Machine = 'RenewCertificate' | 'ScanCertificates' | 'RevokeCertificate';
+type Machine = 'RenewCertificate' | 'ScanCertificates' | 'RevokeCertificate' | 'CheckServed';
 
 /** Per-step additions to its Lambda function, from the config. */
 interface LambdaExtras {
@@ -416,6 +420,20 @@ const CATALOGUE = {
       define: inventoryDefine(config),
     }),
   }),
+  'check-served': step({
+    machine: 'CheckServed',
+    handler: { file: 'check-served', exportName: 'handler' },
+    run: checkServed,
+    payload: WHOLE_INPUT,
+    resultPath: '$.served',
+    ports: { hosts: ['reports'] },
+    // logs:FilterLogEvents on the inventory log group is added by the stack, which creates it
+    // (infra/certflow-stack.ts); the metrics are EMF lines in its own log (no PutMetricData).
+    capabilities: ['hostReports'],
+    retry: 'transient',
+    // The groups are compiled into the function (no 4 KB environment limit), as the inventory into the scan's.
+    lambda: (config) => ({ define: { [`process.env.${ENV.servedCheck}`]: JSON.stringify(JSON.stringify(servedCheckSettingsOf(config))) } }),
+  }),
 };
 
 export type StepId = keyof typeof CATALOGUE;
@@ -433,6 +451,10 @@ export function isStepId(value: unknown): value is StepId {
  */
 function inventoryDefine(config: CertflowConfig): Record<string, string> {
   return { [`process.env.${ENV.inventory}`]: JSON.stringify(JSON.stringify(config.certificates)) };
+}
+
+function servedCheckSettingsOf(config: CertflowConfig): ServedCheckSettings {
+  return { groups: config.subscribers.map(({ name, certificateIds }) => ({ name, certificateIds: [...certificateIds] })), graceMinutes: config.schedule.notServedAfterMinutes };
 }
 
 function scanSettingsOf(schedule: CertflowConfig['schedule']): ScanSettings {

@@ -2,7 +2,7 @@
 import type { RequestPolicy } from '../domain/core/request';
 import type { TrustAnchors } from '../domain/core/trust-anchors';
 import type { ScanSettings } from '../domain/core/scan-plan';
-import type { PrivateCaSettings } from '../domain/contracts/settings';
+import type { PrivateCaSettings, ServedCheckSettings } from '../domain/contracts/settings';
 import type { CertificateStore, DnsChallengeProvider, EventPublisher, ExecutionStatus, HostReports, Logger, OrderLedger, PrivateIssuer, RootRotations } from '../domain/ports';
 
 /** The request policy (zones, defaults, secret prefix) plus what only the pipeline needs. */
@@ -19,6 +19,8 @@ export interface PipelineSettings extends RequestPolicy {
   readonly scan?: ScanSettings;
   /** The private issuer (config `privateCa`); its trust anchors are `trustAnchors[certificateAuthorityArn]`. */
   readonly privateCa?: PrivateCaSettings;
+  /** The served check's host groups and grace (CheckServed only). */
+  readonly servedCheck?: ServedCheckSettings;
 }
 
 /** The ports a step can be given, by name. */

@@ -7,6 +7,7 @@ import type { ChangeRef, PendingKey, StoredVersion, TxtRecord } from '../domain/
 import type { RevocationMark, RevocationReason } from '../domain/contracts/revocation';
 import type { ReissueInput, RevocationRequest } from '../domain/core/revocation';
 import type { RotationScan } from './handlers/advance-rotation';
+import type { ServedCheckOutput } from './handlers/check-served';
 
 export type { CertificateRequest };
 
@@ -113,4 +114,9 @@ export interface RevocationState {
 /** The ScanCertificates state: AdvanceRotation's result, before ScanInventory reads it. */
 export interface ScanState {
   readonly rotation?: RotationScan;
+}
+
+/** The CheckServed state: the served check's result, the execution's output. */
+export interface ServedCheckState {
+  readonly served?: ServedCheckOutput;
 }

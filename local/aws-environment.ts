@@ -254,7 +254,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     rotations: new SecretsManagerRootRotations(clients.secrets, { prefix: resources.secretPrefix, kmsKeyId: resources.kmsKeyId }),
     hosts: options.hostInventoryLogGroup
       ? new CloudWatchHostReports(new CloudWatchLogsClient(options.clientConfig), options.hostInventoryLogGroup)
-      : { hostStates: async () => [] },
+      : { hostStates: async () => [], reports: async () => [] },
     log,
     now: options.now ?? (() => new Date()),
   };

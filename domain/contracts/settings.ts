@@ -61,8 +61,15 @@ export const ScanSettingsSchema = z.object({
   expiringDays: z.number().describe('"Certificate Expiring" once a certificate is this close to notAfter and not yet renewed'),
 });
 
+/** The served check (ADR 0016): the host groups and how long after a renewal their hosts have to serve it. */
+export const ServedCheckSettingsSchema = z.object({
+  groups: z.array(z.object({ name: z.string().min(1), certificateIds: z.array(z.string().min(1)) })),
+  graceMinutes: z.number().positive(),
+});
+
 export type HostedZone = Readonly<z.output<typeof HostedZoneSchema>>;
 export type ChallengeDelegation = Readonly<z.output<typeof ChallengeDelegationSchema>>;
 export type ManagedCertificate = Readonly<z.output<typeof ManagedCertificateSchema>>;
 export type ScanSettings = Readonly<z.output<typeof ScanSettingsSchema>>;
 export type PrivateCaSettings = Readonly<z.output<typeof PrivateCaSettingsSchema>>;
+export type ServedCheckSettings = Readonly<z.output<typeof ServedCheckSettingsSchema>>;

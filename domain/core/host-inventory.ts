@@ -100,6 +100,13 @@ export function servedOf(state: HostState): true | 'unknown' | undefined {
  */
 export const NOT_SERVED_GRACE_MS = 10 * 60_000;
 
+/**
+ * How far back the served check and `status --aws` read the reports: the hosts of a certificate
+ * are those that reported on it since. The longest public lifetime (90 days) and slack: a host
+ * silent for longer has outlived every certificate it held.
+ */
+export const HOST_REPORTS_LOOKBACK_DAYS = 100;
+
 /** What the hosts were last told about a certificate: its latest "Certificate Renewed" or "Certificate Rolled Back". */
 export interface Announcement {
   readonly certificateId: string;

@@ -17,7 +17,7 @@ import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-execution
 import { zoneClients } from '../../domain/adapters/aws/zone-clients';
 import { z } from 'zod';
 import { parseContract } from '../../domain/contracts/parse';
-import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PrivateCaSettingsSchema, ScanSettingsSchema } from '../../domain/contracts/settings';
+import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PrivateCaSettingsSchema, ScanSettingsSchema, ServedCheckSettingsSchema } from '../../domain/contracts/settings';
 import { secretRefProblem } from '../../domain/core/request';
 import { DEFAULT_SCAN } from '../../domain/core/scan-plan';
 import type { PipelineSettings, StepDeps } from '../deps';
@@ -77,12 +77,19 @@ export function settingsFromEnvironment(env: Environment): PipelineSettings {
     certificates: json({ [ENV.inventory]: process.env.CERTFLOW_INVENTORY ?? env[ENV.inventory] }, ENV.inventory, z.array(ManagedCertificateSchema), []),
     scan: json(env, ENV.scan, ScanSettingsSchema, DEFAULT_SCAN),
     ...privateCaOf(env),
+    ...servedCheckOf(env),
   };
 }
 
 function privateCaOf(env: Environment): Pick<PipelineSettings, 'privateCa'> {
   const privateCa = json(env, ENV.privateCa, PrivateCaSettingsSchema.optional(), undefined);
   return privateCa ? { privateCa } : {};
+}
+
+/** Compiled into CheckServed's bundle (esbuild `define`): a fleet's groups outgrow Lambda's 4 KB of environment. */
+function servedCheckOf(env: Environment): Pick<PipelineSettings, 'servedCheck'> {
+  const servedCheck = json({ [ENV.servedCheck]: process.env.CERTFLOW_SERVED_CHECK ?? env[ENV.servedCheck] }, ENV.servedCheck, ServedCheckSettingsSchema.optional(), undefined);
+  return servedCheck ? { servedCheck } : {};
 }
 
 export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps {
@@ -120,8 +127,9 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
     executions: new StepFunctionsExecutions(new SFNClient({})),
     rotations: new SecretsManagerRootRotations(new SecretsManagerClient({}), { prefix: settings.secretPrefix, kmsKeyId: required(env, ENV.kmsKeyId) }),
     hosts: {
-      // Only AdvanceRotation reads the reports (and has the log group's name and the right to).
+      // Only AdvanceRotation and CheckServed read the reports (and have the log group's name and the right to).
       hostStates: (since) => new CloudWatchHostReports(new CloudWatchLogsClient({}), required(env, ENV.hostInventoryLogGroup)).hostStates(since),
+      reports: (since) => new CloudWatchHostReports(new CloudWatchLogsClient({}), required(env, ENV.hostInventoryLogGroup)).reports(since),
     },
     log: powertoolsLog({ keys: { step: env[ENV.step] } }),
     now: () => new Date(),

@@ -28,4 +28,6 @@ export const ENV = {
   privateCa: 'CERTFLOW_PRIVATE_CA',
   /** The host inventory log group (the agents' reports), which AdvanceRotation's gates read. */
   hostInventoryLogGroup: 'CERTFLOW_HOST_INVENTORY_LOG_GROUP',
+  /** The served check's groups and grace (JSON); compiled into CheckServed's bundle, like the inventory into the scan's. */
+  servedCheck: 'CERTFLOW_SERVED_CHECK',
 } as const;

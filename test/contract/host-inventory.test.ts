@@ -1,8 +1,8 @@
 /**
  * Host reports reach the inventory log group: the agent's EventBridgeReporter puts a "Certificate
- * Installed" on a bus carrying the stack's inventory rule, with the pattern, target ARN and Logs
+ * Installed" (and the pipeline's publisher a "Certificate Renewed") on a bus carrying the stack's inventory rule, with the pattern, target ARN and Logs
  * resource policy taken from the synthesized template (tokens filled in for this account), and the
- * report is read back from the log group.
+ * report is read back from the log group; the served check (check-served, ADR 0016) reads them there.
  *
  * As far as the emulator goes: it stores the Logs resource policy but does not enforce it (its
  * README), and it does not count FailedInvocations. What it does check is that the target ARN
@@ -11,7 +11,7 @@
  * has the smoke test that proves the whole path (scripts/smoke-host-inventory.sh), run here too.
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DeleteResourcePolicyCommand, FilterLogEventsCommand, PutResourcePolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -21,11 +21,31 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeReporter } from '../../agent/reporters';
+import { CloudWatchHostReports } from '../../domain/adapters/aws/host-reports';
+import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
+import { jsonLogger } from '../../domain/logging/logger';
+import { STEPS } from '../../lambdas/catalogue';
+import type { StepDeps } from '../../lambdas/deps';
+import type { ServedCheckOutput } from '../../lambdas/handlers/check-served';
 import { HostInventory } from '../../infra/host-inventory';
 import { EMULATOR_ENVIRONMENT } from '../../local/aws-emulator';
 import { aws, awsClientConfig, uniqueSuffix } from '../support/aws';
 
 const run = uniqueSuffix();
+
+const renewedDetail = (certificateId: string, version: string) => ({
+  certificateId,
+  version,
+  location: `arn:aws:secretsmanager:us-east-1:123456789012:secret:certflow/certificates/${certificateId}-AbCdEf`,
+  names: [`${certificateId}.example.com`],
+  serialNumber: version === 'v1' ? '01' : '02',
+  notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter: '2026-04-01T00:00:00.000Z',
+  fingerprintSha256: 'ab'.repeat(32),
+  keyType: 'ec-p256' as const,
+  formats: ['pem' as const],
+  executionId: `arn:aws:states:us-east-1:123456789012:execution:certflow-RenewCertificate:${version}`,
+});
 
 /** The inventory's rule and Logs policy as synthesized, with Ref/GetAtt left as `{Id}` / `{Id.Attr}`. */
 function synthesized() {
@@ -99,11 +119,43 @@ describe.skipIf(!aws.endpoint)(`host reports to the inventory log group, against
     expect(report).toMatchObject({ source: 'certflow', 'detail-type': 'Certificate Installed', detail: installed });
   });
 
-  it('delivers nothing else from the bus (the rule matches host reports only)', async () => {
-    const put = await eventBridge.send(new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: 'certflow', DetailType: 'Certificate Renewed', Detail: '{}' }] }));
-    expect(put.FailedEntryCount).toBe(0);
-    const { events: lines = [] } = await cloudWatchLogs.send(new FilterLogEventsCommand({ logGroupName }));
-    expect(lines.map((line) => (JSON.parse(line.message!) as { 'detail-type': string })['detail-type'])).not.toContain('Certificate Renewed');
+  it("delivers the pipeline's Certificate Renewed (what the hosts should serve) and nothing else: Certificate Expiring stays out", async () => {
+    const id = `renewed-${run}`;
+    const publisher = new EventBridgePublisher(eventBridge, busName);
+    await publisher.renewed(renewedDetail(id, 'v1'));
+    await publisher.expiring({ certificateId: id, version: 'v1', serialNumber: '01', notAfter: '2026-04-01T00:00:00.000Z', daysToExpiry: 3, reason: 'not renewed yet' });
+    const { events: lines = [] } = await cloudWatchLogs.send(new FilterLogEventsCommand({ logGroupName, filterPattern: `"${id}"` }));
+    expect(lines.map((line) => (JSON.parse(line.message!) as { 'detail-type': string })['detail-type'])).toEqual(['Certificate Renewed']);
+  });
+
+  it('the served check reads them back: per group, the host silent since the renewal (the one serving it is not counted); UnservedHosts as EMF per group', async () => {
+    const id = `served-${run}`;
+    const publisher = new EventBridgePublisher(eventBridge, busName);
+    const reporter = new EventBridgeReporter(eventBridge, busName);
+    const leaf = (version: string) => ({ certificateId: id, version, serialNumber: version === 'v1' ? '01' : '02', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-04-01T00:00:00.000Z', reloaded: true });
+    await publisher.renewed(renewedDetail(id, 'v1'));
+    await reporter.installed({ ...leaf('v1'), host: 'mq-1', served: true, endpoints: [{ endpoint: 'mq-1:61617', serialNumber: '01' }] });
+    await reporter.installed({ ...leaf('v1'), host: 'mq-2', served: true, endpoints: [{ endpoint: 'mq-2:61617', serialNumber: '01' }] });
+    await publisher.renewed(renewedDetail(id, 'v2'));
+    await reporter.installed({ ...leaf('v2'), host: 'mq-1', served: true, endpoints: [{ endpoint: 'mq-1:61617', serialNumber: '02' }] });
+    // mq-2 says nothing after the renewal.
+    const lines: string[] = [];
+    const log = jsonLogger((line) => lines.push(line));
+    const deps = {
+      settings: { servedCheck: { groups: [{ name: 'brokers', certificateIds: [id] }, { name: 'web', certificateIds: [`other-${run}`] }], graceMinutes: 10 } },
+      log,
+      hosts: new CloudWatchHostReports(cloudWatchLogs, logGroupName),
+    } as unknown as StepDeps;
+    const within = await STEPS['check-served'].invoke({}, { ...deps, now: () => new Date(Date.now() + 9 * 60_000) });
+    expect(within).toEqual({ groups: [{ group: 'brokers', unserved: 0 }, { group: 'web', unserved: 0 }], hosts: [] });
+    lines.length = 0;
+    const after = (await STEPS['check-served'].invoke({}, { ...deps, now: () => new Date(Date.now() + 11 * 60_000) })) as ServedCheckOutput;
+    expect(after.groups).toEqual([{ group: 'brokers', unserved: 1 }, { group: 'web', unserved: 0 }]);
+    expect(after.hosts).toEqual([{ group: 'brokers', certificateId: id, host: 'mq-2', reason: 'not installed', version: 'v2', announcedAt: expect.any(String) }]);
+    // The EMF documents CloudWatch turns into the metric each group's NotServed alarm watches.
+    const emf = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => '_aws' in line);
+    expect(emf.map((doc) => [doc.Group, doc.UnservedHosts])).toEqual([['brokers', 1], ['web', 0]]);
+    expect(emf[0]).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [['Group']], Metrics: [{ Name: 'UnservedHosts', Unit: 'Count' }] }] } });
   });
 
   // The README's smoke test, on the emulator: the AWS CLI and jq do the work, as after a real deploy.

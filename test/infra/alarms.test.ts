@@ -1,10 +1,11 @@
 /** Alarm delivery as synthesized: CloudWatch may use the alarm topic's key and publish to it; the secrets key stays out of it. */
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
 import { defineConfig } from '../../infra/config';
-import { hostInventory, NOT_SERVED_GRACE_MS, notServed } from '../../domain/core/host-inventory';
+import { ALARMING_REASONS, NOT_SERVED_GRACE_MS, unservedByGroup } from '../../domain/core/host-inventory';
+import { UNSERVED_HOSTS_METRIC } from '../../lambdas/handlers/check-served';
 
 type Statement = { Effect: string; Principal?: unknown; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 
@@ -84,7 +85,7 @@ describe('alarm topic created by the stack', () => {
   it('is the action of every alarm', () => {
     const [topicId] = alarmTopic();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6); // RenewalFailed, RevocationFailed, ScanFailed, FleetExpiring, Expiring-broker-a, NotServed (host inventory)
+    expect(alarms).toHaveLength(6); // RenewalFailed, RevocationFailed, ScanFailed, FleetExpiring, Expiring-broker-a, CheckServedFailed (no host group: no NotServed)
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });
@@ -105,7 +106,7 @@ describe('alarms on the state machines', () => {
       TreatMissingData: 'notBreaching',
     });
     expect(revocation[0]!.Properties.AlarmDescription).toContain('Certificate Revocation Failed');
-    expect(alarms).toHaveLength(3); // RenewCertificate, ScanCertificates, RevokeCertificate
+    expect(alarms).toHaveLength(4); // RenewCertificate, ScanCertificates, RevokeCertificate, CheckServed
   });
 });
 
@@ -121,36 +122,76 @@ describe('alarm topic named by the config', () => {
   });
 });
 
-describe('renewed but not served, per host group', () => {
-  // CloudWatch alarms are not in the emulator: the template is checked. A Metrics Insights WHERE takes
-  // `=` and `!=` only (CloudWatch User Guide, "Metrics Insights query components and syntax"): an alarm
-  // on a LIKE over the hosts' queue names is refused when the stack creates it, so none may use one.
+describe('renewed but not served, per host group (ADR 0016)', () => {
+  // CloudWatch alarms are not in the emulator: the template is checked (the check's counts and EMF
+  // against the emulator's log group: test/contract/host-inventory.test.ts). A Metrics Insights WHERE
+  // takes `=` and `!=` only (CloudWatch User Guide, "Metrics Insights query components and syntax"):
+  // an alarm on a LIKE over the hosts' queue names is refused when the stack creates it, so none may use one.
   const grouped = defineConfig({
     hostedZones: [{ name: 'example.com', id: 'Z1EXAMPLE' }],
     subscribers: [{ name: 'brokers', certificateIds: ['broker-a'] }, { name: 'web', certificateIds: ['broker-a'] }],
     certificates: [{ id: 'broker-a', names: ['a.example.com'] }],
+    schedule: { notServedAfterMinutes: 20 },
   });
+  const withGroups = Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), grouped).stack);
   const alarmsOf = (stackTemplate: Template) => Object.values(stackTemplate.findResources('AWS::CloudWatch::Alarm'));
 
-  it('no alarm of the groups uses a Metrics Insights operator CloudWatch refuses (LIKE, wildcards)', () => {
-    const withGroups = Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), grouped).stack);
+  it('no alarm uses a Metrics Insights operator CloudWatch refuses (LIKE, wildcards)', () => {
     const expressions = alarmsOf(withGroups).flatMap((alarm) => (alarm.Properties.Metrics ?? []).flatMap((metric: { Expression?: string }) => metric.Expression ?? []));
     for (const expression of expressions) expect(expression).not.toMatch(/\bLIKE\b|%/i);
-    // The fleet's six, and each group's dead letters.
-    expect(alarmsOf(withGroups)).toHaveLength(6 + 2);
+    // The fleet's six, and each group's dead letters and NotServed.
+    expect(alarmsOf(withGroups)).toHaveLength(6 + 2 + 2);
   });
 
-  it('names a silent host in status (no alarm on AWS yet: see docs/agent.md): after the grace, a host whose last report predates the renewal is named', () => {
+  it.each(['brokers', 'web'])('group %s: NotServed on the Maximum of UnservedHosts{Group} over 10 minutes (the check writes it every 5), ≥ 1, a gap keeps the state', (group) => {
+    const [alarm, ...others] = alarmsOf(withGroups).filter((candidate) => candidate.Properties.MetricName === UNSERVED_HOSTS_METRIC.name && JSON.stringify(candidate.Properties.Dimensions).includes(`"${group}"`));
+    expect(others).toEqual([]);
+    expect(alarm!.Properties).toMatchObject({
+      Namespace: 'certflow',
+      Dimensions: [{ Name: UNSERVED_HOSTS_METRIC.dimension, Value: group }],
+      Statistic: 'Maximum',
+      Period: 600,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'ignore',
+    });
+    expect(alarm!.Properties.AlarmDescription).toContain(`group ${group}`);
+    expect(alarm!.Properties.AlarmDescription).toContain('20 min after the renewal');
+    expect(alarm!.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('runs CheckServed every 5 minutes: a schedule on the one-task machine, its step reading the inventory log group only', () => {
+    const machines = withGroups.findResources('AWS::StepFunctions::StateMachine');
+    const [machineId] = Object.entries(machines).find(([, machine]) => machine.Properties.StateMachineName === 'certflow-CheckServed')!;
+    withGroups.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', Targets: [Match.objectLike({ Arn: { Ref: machineId } })] });
+    const functions = withGroups.findResources('AWS::Lambda::Function');
+    const [, checkServed] = Object.entries(functions).find(([, fn]) => fn.Properties.Environment?.Variables?.CERTFLOW_STEP === 'check-served')!;
+    const inventoryLogGroup = Object.keys(withGroups.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('HostInventory'))!;
+    expect(checkServed.Properties.Environment.Variables.CERTFLOW_HOST_INVENTORY_LOG_GROUP).toEqual({ Ref: inventoryLogGroup });
+  });
+
+  it('the check counts a silent host after the grace, and hosts that failed; one that installed without --verify-tls is named but not counted', () => {
     const reports = [
-      { time: '2026-03-01T11:00:00Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: { certificateId: 'broker-a', host: 'amq-1', version: '1', serialNumber: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-04-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: '127.0.0.1:61617', serialNumber: '01' }] } },
-      { time: '2026-03-01T11:00:01Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: { certificateId: 'broker-a', host: 'amq-2', version: '1', serialNumber: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-04-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: '127.0.0.1:61617', serialNumber: '01' }] } },
-      // The renewal at 12:00; amq-1 installs and serves it, amq-2 says nothing at all.
-      { time: '2026-03-01T12:00:05Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: { certificateId: 'broker-a', host: 'amq-1', version: '2', serialNumber: '02', notBefore: '2026-03-01T00:00:00Z', notAfter: '2026-06-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: '127.0.0.1:61617', serialNumber: '02' }] } },
+      { time: '2026-03-01T11:00:00Z', source: 'certflow', 'detail-type': 'Certificate Renewed', detail: { certificateId: 'broker-a', version: '1' } },
+      { time: '2026-03-01T11:00:01Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: installed('amq-1', '1') },
+      { time: '2026-03-01T11:00:01Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: installed('amq-2', '1') },
+      { time: '2026-03-01T11:00:01Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: installed('amq-3', '1') },
+      // The renewal at 12:00: amq-1 installs and serves it, amq-3 installs it without checking, amq-2 says nothing at all.
+      { time: '2026-03-01T12:00:00Z', source: 'certflow', 'detail-type': 'Certificate Renewed', detail: { certificateId: 'broker-a', version: '2' } },
+      { time: '2026-03-01T12:00:05Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: installed('amq-1', '2') },
+      { time: '2026-03-01T12:00:06Z', source: 'certflow', 'detail-type': 'Certificate Installed', detail: { ...installed('amq-3', '2'), served: 'unknown', endpoints: undefined } },
     ];
-    const states = hostInventory(reports);
-    expect(states.map((state) => [state.host, state.installed?.version])).toEqual([['amq-1', '2'], ['amq-2', '1']]);
-    const at = (time: string) => ({ currentVersion: '2', renewedAt: '2026-03-01T12:00:00Z', now: new Date(time), graceMs: NOT_SERVED_GRACE_MS });
-    expect(notServed(states, at('2026-03-01T12:09:59Z'))).toEqual([]);
-    expect(notServed(states, at('2026-03-01T12:10:00Z'))).toEqual([{ host: 'amq-2', reason: 'not installed' }]);
+    const groups = [{ name: 'brokers', certificateIds: ['broker-a'] }];
+    const at = (time: string) => unservedByGroup(reports, groups, { now: new Date(time), graceMs: NOT_SERVED_GRACE_MS }).get('brokers')!;
+    expect(at('2026-03-01T12:09:59Z')).toEqual([]);
+    const after = at('2026-03-01T12:10:00Z');
+    expect(after.map(({ host, reason }) => [host, reason])).toEqual([['amq-2', 'not installed'], ['amq-3', 'served unknown']]);
+    expect(after.filter((entry) => ALARMING_REASONS.includes(entry.reason)).map((entry) => entry.host)).toEqual(['amq-2']);
   });
 });
+
+function installed(host: string, version: string) {
+  const serial = `0${version}`;
+  return { certificateId: 'broker-a', host, version, serialNumber: serial, notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-06-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: `${host}:61617`, serialNumber: serial }] };
+}

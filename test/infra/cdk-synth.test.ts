@@ -30,7 +30,7 @@ describe('cdk synth', () => {
       const functions = Object.values(template.Resources as Record<string, Fn>).filter(
         (resource) => resource.Type === 'AWS::Lambda::Function',
       );
-      expect(functions).toHaveLength(25); // 19 steps of RenewCertificate (ACME and private paths) and the scan, 5 of RevokeCertificate, and the scan's AdvanceRotation
+      expect(functions).toHaveLength(26); // 19 steps of RenewCertificate (ACME and private paths) and the scan, 5 of RevokeCertificate, the scan's AdvanceRotation, and CheckServed
       for (const fn of functions) {
         const asset = path.join(out, fn.Metadata!['aws:asset:path']!);
         const bundle = await fs.readFile(path.join(asset, 'index.js'), 'utf8');
@@ -46,7 +46,11 @@ describe('cdk synth', () => {
         // The declared inventory (certflow.config.ts) is compiled into the functions that read it and
         // no other: the scan, ValidateRequest, which completes a request by id alone (issue #11), and
         // RevokeAtCa, which reissues a declared certificate by its id alone, and AdvanceRotation, which does the same for a root rotation.
-        expect(bundle.includes('broker-eu1')).toBe(['scan-inventory', 'validate-request', 'revoke-at-ca', 'advance-rotation'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
+        // CheckServed gets the host groups (names and certificate ids): which hosts to count where.
+        expect(bundle.includes('broker-eu1')).toBe(['scan-inventory', 'validate-request', 'revoke-at-ca', 'advance-rotation', 'check-served'].includes(fn.Properties.Environment.Variables.CERTFLOW_STEP!));
+        if (fn.Properties.Environment.Variables.CERTFLOW_STEP === 'check-served') {
+          expect(bundle).toContain('brokers-eu');
+        }
         if (fn.Properties.Environment.Variables.CERTFLOW_STEP === 'validate-request') {
           // The declaration itself (names and keystore profile), however esbuild quotes the defined string.
           for (const piece of ['broker-eu1', 'mq.example.com', '*.mq.example.com', 'legacy']) expect(bundle).toContain(piece);
@@ -57,7 +61,7 @@ describe('cdk synth', () => {
       }
       // Each bundled handler wraps its own step, not another's (test/infra/bundled-handlers.test.ts: a wrong string is caught).
       const deployed = deployedSteps(out, template);
-      expect(deployed).toHaveLength(25);
+      expect(deployed).toHaveLength(26);
       for (const { stepId, expected, found } of deployed) expect(found, stepId).toBe(expected);
       // Every bundle loads (what build/lambda-bundle.ts leaves out is never reached at init) and exports its handler.
       const loads = functions.map((fn) => [path.join(out, fn.Metadata!['aws:asset:path']!, 'index.js'), (fn.Properties as { Handler?: string }).Handler!.replace(/^index\./, '')]);

@@ -28,7 +28,7 @@ describe('defineConfig', () => {
     });
     expect(DEFAULTS).toMatchObject({ secretPrefix: 'certflow/', lambda: { memoryMb: 512, timeoutSeconds: 30 }, poll: DEFAULT_POLL });
     // The scan interval defaults to the budget window: every window's orders are used.
-    expect(DEFAULTS.schedule).toEqual({ scanIntervalHours: 3, orderBudget: { windowHours: 3, maxOrders: 300 }, maxConcurrentRenewals: 10, expiringDays: 7 });
+    expect(DEFAULTS.schedule).toEqual({ scanIntervalHours: 3, orderBudget: { windowHours: 3, maxOrders: 300 }, maxConcurrentRenewals: 10, expiringDays: 7, notServedAfterMinutes: 10 });
   });
 
   it.each<[string, CertflowConfigInput, number]>([

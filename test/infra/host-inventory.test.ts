@@ -6,7 +6,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../bin/certflow';
@@ -38,12 +37,12 @@ beforeAll(() => {
 });
 
 describe('HostInventory', () => {
-  it('routes every host report on the bus, and nothing else, to the log group, with no role and no custom resource', () => {
+  it('routes every host report on the bus and the renewals and rollbacks they follow, nothing else, to the log group, with no role and no custom resource', () => {
     const { template, logGroupId } = built;
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^Bus') },
-      EventPattern: { source: ['certflow'], 'detail-type': ['Certificate Installed', 'Certificate Reload Failed'] },
+      EventPattern: { source: ['certflow'], 'detail-type': ['Certificate Installed', 'Certificate Reload Failed', 'Certificate Renewed', 'Certificate Rolled Back'] },
       State: 'ENABLED',
     });
     const [rule] = Object.values(template.findResources('AWS::Events::Rule'));
@@ -95,23 +94,6 @@ describe('HostInventory', () => {
     expect(WHICH_HOST_SERVES_WHICH_VERSION).toHaveLength(8);
   });
 
-  it('alarms "renewed but not served" on any report of stage serve (a metric filter on the reports), notifying the given topic', () => {
-    const { template, logGroupId } = built;
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: logGroupId },
-      FilterPattern: '{ $.detail.stage = "serve" }',
-      MetricTransformations: [{ MetricNamespace: 'certflow', MetricName: 'NotServed', MetricValue: '1' }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'certflow', MetricName: 'NotServed', Statistic: 'Sum', Period: 300, Threshold: 1, EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmDescription: Match.stringLikeRegexp('renewed but not served'),
-    });
-    const app = new App();
-    const stack = new Stack(app, 'WithTopic');
-    new HostInventory(stack, 'HostInventory', { bus: new events.EventBus(stack, 'Bus'), alarmTopic: new sns.Topic(stack, 'Alarms') });
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] });
-  });
-
   it('has zero cdk-nag AwsSolutions findings', () => {
     const report = new AwsSolutionsChecks(built.app).validateScope(built.stack);
     expect(report.violations.map((violation) => `${violation.ruleName} ${JSON.stringify(violation.violatingResources)}`)).toEqual([]);
@@ -130,7 +112,7 @@ describe('the certflow stack', () => {
     expect(widget).toMatchObject({ type: 'log' });
     expect(widget!.properties.query).toContain(`SOURCE '\${${logGroupId}}'`);
     expect(widget!.properties.query).toContain('dedup certificateId, host, report');
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['certflow'], 'detail-type': ['Certificate Installed', 'Certificate Reload Failed'] } });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['certflow'], 'detail-type': ['Certificate Installed', 'Certificate Reload Failed', 'Certificate Renewed', 'Certificate Rolled Back'] } });
     expect(Object.keys(template.findResources('AWS::Logs::ResourcePolicy')).filter((id) => id.startsWith('HostInventory'))).toHaveLength(1);
   });
 });

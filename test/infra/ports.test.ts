@@ -39,7 +39,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
   issuer: { issue: true, fetch: true },
   executions: { isGone: true },
   rotations: { rotation: true, saveRotation: true },
-  hosts: { hostStates: true },
+  hosts: { hostStates: true, reports: true },
 };
 
 describe.each(STEP_IDS)('%s', (step) => {

@@ -76,7 +76,7 @@ describe('watchdog', () => {
     expect(perCertificate.map((alarm) => alarm.Properties.Dimensions[0].Value).sort()).toEqual(['broker-a', 'broker-b']);
     expect(perCertificate[0]!.Properties).toMatchObject({ Namespace: 'certflow', Threshold: 7, ComparisonOperator: 'LessThanThreshold' });
     expect(alarms.find((alarm) => alarm.Properties.MetricName === 'MinDaysToExpiry')!.Properties.TreatMissingData).toBe('breaching');
-    expect(alarms.filter((alarm) => alarm.Properties.MetricName === 'ExecutionsFailed')).toHaveLength(3); // RenewCertificate, ScanCertificates, RevokeCertificate
+    expect(alarms.filter((alarm) => alarm.Properties.MetricName === 'ExecutionsFailed')).toHaveLength(4); // RenewCertificate, ScanCertificates, RevokeCertificate, CheckServed
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/Alarms/) }]);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

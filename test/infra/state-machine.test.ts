@@ -44,12 +44,12 @@ describe('RenewCertificate state machine (synthesized)', () => {
   it('logs each state machine to its own log group under /aws/vendedlogs/states/<stack>/ (no entry in the shared AWSLogDeliveryWrite policy)', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    expect(machines).toHaveLength(3);
+    expect(machines).toHaveLength(4);
     const names = machines.map((machine) => {
       const arn = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn as { 'Fn::GetAtt': [string, string] };
       return groups[arn['Fn::GetAtt'][0]]!.Properties.LogGroupName as string;
     });
-    expect(names.sort()).toEqual(['RenewCertificate', 'RevokeCertificate', 'ScanCertificates'].map((machine) => `/aws/vendedlogs/states/Certflow/${machine}`));
+    expect(names.sort()).toEqual(['CheckServed', 'RenewCertificate', 'RevokeCertificate', 'ScanCertificates'].map((machine) => `/aws/vendedlogs/states/Certflow/${machine}`));
   });
 
   it('runs every step as its own nodejs22.x Lambda', () => {

@@ -1,13 +1,14 @@
 /**
  * The hosts' reports on AWS: the inventory rule delivers every "Certificate Installed" and
- * "Certificate Reload Failed" on the bus to a log group (infra/host-inventory.ts), one event a log
+ * "Certificate Reload Failed" on the bus (and the pipeline's "Certificate Renewed" and "Certificate
+ * Rolled Back", which say what the hosts should serve) to a log group (infra/host-inventory.ts), one event a log
  * line, the EventBridge envelope as JSON. FilterLogEvents reads them back from `since` (a rotation's
  * start: a year of reports is never read), in time order, and the pure fold makes the states.
  *
  * API reference (FilterLogEvents): https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
  * ("startTime … Events with a timestamp before this time are not returned"; nextToken pages; the
  * events come sorted by time). The log group holds nothing else (the rule's pattern,
- * HOST_REPORT_PATTERN); the fold ignores any other detail-type all the same.
+ * INVENTORY_PATTERN); the folds ignore any other detail-type all the same.
  *
  * Minimal IAM (infra/iam.ts hostReports): logs:FilterLogEvents on the inventory log group.
  */
@@ -22,6 +23,10 @@ export class CloudWatchHostReports implements HostReports {
   ) {}
 
   async hostStates(since: Date): Promise<HostState[]> {
+    return hostInventory(await this.reports(since));
+  }
+
+  async reports(since: Date): Promise<ReportEnvelope[]> {
     const envelopes: { at: number; envelope: ReportEnvelope }[] = [];
     let nextToken: string | undefined;
     do {
@@ -36,7 +41,7 @@ export class CloudWatchHostReports implements HostReports {
     } while (nextToken);
     // Streams interleave: the fold needs the reports in the order they were made.
     envelopes.sort((a, b) => Date.parse(a.envelope.time) - Date.parse(b.envelope.time) || a.at - b.at);
-    return hostInventory(envelopes.map(({ envelope }) => envelope));
+    return envelopes.map(({ envelope }) => envelope);
   }
 }
 

@@ -1,5 +1,5 @@
 /** The hosts' reports on the local default: the agents append them to events.jsonl (agent/reporters.ts). */
-import { hostInventory, type HostState } from '../../core/host-inventory';
+import { hostInventory, type HostState, type ReportEnvelope } from '../../core/host-inventory';
 import type { HostReports } from '../../ports';
 import { LocalEventLog } from './event-log';
 
@@ -11,6 +11,11 @@ export class LocalHostReports implements HostReports {
   }
 
   async hostStates(since: Date): Promise<HostState[]> {
-    return hostInventory((await this.log.read()).filter((event) => Date.parse(event.time) >= since.getTime()));
+    return hostInventory(await this.reports(since));
+  }
+
+  /** events.jsonl is appended in the order the events were made. */
+  async reports(since: Date): Promise<ReportEnvelope[]> {
+    return (await this.log.read()).filter((event) => Date.parse(event.time) >= since.getTime());
   }
 }
