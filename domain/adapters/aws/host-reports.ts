@@ -2,7 +2,8 @@
  * The hosts' reports on AWS: the inventory rule delivers every "Certificate Installed" and
  * "Certificate Reload Failed" on the bus to a log group (infra/host-inventory.ts), one event a log
  * line, the EventBridge envelope as JSON. FilterLogEvents reads them back from `since` (a rotation's
- * start: a year of reports is never read), in time order, and the pure fold makes the states.
+ * start, or `certflow list/status --aws`'s window: a year of reports is never read), in time order,
+ * and the pure folds make the states (and, once the rule delivers them, the announcements).
  *
  * API reference (FilterLogEvents): https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
  * ("startTime … Events with a timestamp before this time are not returned"; nextToken pages; the
@@ -22,6 +23,11 @@ export class CloudWatchHostReports implements HostReports {
   ) {}
 
   async hostStates(since: Date): Promise<HostState[]> {
+    return hostInventory(await this.reports(since));
+  }
+
+  /** Every report since `since`, in the order they were made (what the folds read). */
+  async reports(since: Date): Promise<ReportEnvelope[]> {
     const envelopes: { at: number; envelope: ReportEnvelope }[] = [];
     let nextToken: string | undefined;
     do {
@@ -34,9 +40,9 @@ export class CloudWatchHostReports implements HostReports {
       }
       nextToken = page.nextToken;
     } while (nextToken);
-    // Streams interleave: the fold needs the reports in the order they were made.
+    // Streams interleave: the folds need the reports in the order they were made.
     envelopes.sort((a, b) => Date.parse(a.envelope.time) - Date.parse(b.envelope.time) || a.at - b.at);
-    return hostInventory(envelopes.map(({ envelope }) => envelope));
+    return envelopes.map(({ envelope }) => envelope);
   }
 }
 
