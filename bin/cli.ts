@@ -187,7 +187,7 @@ certflow local start while it runs (docs/reference/cli.md "Fast local path").`,
     .option('--json', 'print the inventory as JSON')
     .addHelpText('after', examples('certflow list', 'certflow list --json', 'CERTFLOW_HOME=/srv/certflow certflow list'))
     .action(async (options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsList(ctx))) ?? (await (await local()).listCommand(options))));
-  addAwsOptions(program.commands.at(-1)!, ['secretPrefix']);
+  addAwsOptions(program.commands.at(-1)!, ['secretPrefix', 'hostInventoryLogGroup']);
 
   program
     .command('status')
@@ -196,7 +196,7 @@ certflow local start while it runs (docs/reference/cli.md "Fast local path").`,
     .option('--json', 'print as JSON')
     .addHelpText('after', examples('certflow status demo1', 'certflow status demo1 --json'))
     .action(async (id: string, options: Mode & { json?: boolean }) => setCode((await onAws(options, (aws, ctx) => aws.awsStatus(ctx, id))) ?? (await (await local()).statusCommand(id, options))));
-  addAwsOptions(program.commands.at(-1)!, ['secretPrefix']);
+  addAwsOptions(program.commands.at(-1)!, ['secretPrefix', 'hostInventoryLogGroup']);
 
   program
     .command('history')

@@ -14,6 +14,7 @@ const AWS_ENV = {
   revokeStateMachineArn: 'CERTFLOW_REVOKE_STATE_MACHINE_ARN',
   secretPrefix: 'CERTFLOW_SECRET_PREFIX',
   eventBus: 'CERTFLOW_EVENT_BUS',
+  hostInventoryLogGroup: 'CERTFLOW_HOST_INVENTORY_LOG_GROUP',
 } as const;
 
 /** The stack's defaults (infra/config.ts secretPrefix, the `certflow` bus). */
@@ -29,6 +30,7 @@ export interface AwsFlags extends ModeFlags {
   readonly revokeStateMachineArn?: string;
   readonly secretPrefix?: string;
   readonly eventBus?: string;
+  readonly hostInventoryLogGroup?: string;
   readonly json?: boolean;
 }
 
@@ -52,6 +54,8 @@ export interface StackNames {
   readonly revokeStateMachineArn?: string;
   readonly secretPrefix: string;
   readonly eventBus: string;
+  /** The hosts' reports (stack output HostInventoryLogGroupName); without it list/status show no hosts. */
+  readonly hostInventoryLogGroup?: string;
 }
 
 /** The stack's names: flags, else the environment, else the defaults. */
@@ -60,15 +64,21 @@ export function stackNames(flags: AwsFlags, env: Environment = process.env): Sta
   if (!secretPrefix.endsWith('/')) throw new ModeError(`--secret-prefix '${secretPrefix}' must end with '/' (the stack's secretPrefix, e.g. certflow/)`);
   const stateMachineArn = flags.stateMachineArn ?? env[AWS_ENV.stateMachineArn];
   const revokeStateMachineArn = flags.revokeStateMachineArn ?? env[AWS_ENV.revokeStateMachineArn];
+  const hostInventoryLogGroup = flags.hostInventoryLogGroup ?? env[AWS_ENV.hostInventoryLogGroup];
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(revokeStateMachineArn ? { revokeStateMachineArn } : {}),
     secretPrefix,
     eventBus: flags.eventBus ?? env[AWS_ENV.eventBus] ?? STACK_DEFAULTS.eventBus,
+    ...(hostInventoryLogGroup ? { hostInventoryLogGroup } : {}),
   };
 }
 
-export type AwsNeed = 'stateMachineArn' | 'secretPrefix' | 'eventBus';
+export type AwsNeed = 'stateMachineArn' | 'secretPrefix' | 'eventBus' | 'hostInventoryLogGroup';
+
+/** `--host-inventory-log-group`: where the hosts' reports are read on AWS (list, status, ca rotate, ca status). */
+export const hostInventoryLogGroupOption = () =>
+  new Option('--host-inventory-log-group <name>', "with --aws: the stack output HostInventoryLogGroupName (the hosts' reports)").env(AWS_ENV.hostInventoryLogGroup);
 
 /** Adds `--local`/`--aws` and the stack names this subcommand uses. */
 export function addAwsOptions(command: Command, needs: readonly AwsNeed[]): Command {
@@ -84,6 +94,7 @@ export function addAwsOptions(command: Command, needs: readonly AwsNeed[]): Comm
   if (needs.includes('eventBus')) {
     command.addOption(new Option('--event-bus <name>', `the stack's event bus (default ${STACK_DEFAULTS.eventBus})`).env(AWS_ENV.eventBus));
   }
+  if (needs.includes('hostInventoryLogGroup')) command.addOption(hostInventoryLogGroupOption());
   const example = AWS_EXAMPLES[command.name()];
   return command.addHelpText('after', `${AWS_HELP}${example ? `\n  $ ${example}` : ''}`);
 }
@@ -93,7 +104,7 @@ const AWS_EXAMPLES: Readonly<Record<string, string>> = {
   issue: `certflow issue broker --name mq.example.com --aws --state-machine-arn ${ARN_EXAMPLE}`,
   renew: `${AWS_ENV.stateMachineArn}=${ARN_EXAMPLE} certflow renew broker-eu1`,
   list: 'certflow list --aws --json',
-  status: 'certflow status broker-eu1 --aws --secret-prefix certflow/',
+  status: 'certflow status broker-eu1 --aws --secret-prefix certflow/ --host-inventory-log-group <name>',
   history: `certflow history broker-eu1 --aws --state-machine-arn ${ARN_EXAMPLE}`,
   rollback: 'AWS_PROFILE=ops certflow rollback broker-eu1 --aws --event-bus certflow',
 };

@@ -13,20 +13,40 @@
  *   secretsmanager:ListSecretVersionIds on `<prefix>certificates/*`; status also shows the renewal
  *   lease: secretsmanager:GetSecretValue on `<prefix>leases/*` (no private material; kms:Decrypt) and
  *   states:DescribeExecution on its holder (without them it says the lease could not be read);
+ *   with --host-inventory-log-group, the hosts: logs:FilterLogEvents on that log group;
  * - history: the same plus states:ListExecutions on the state machine and states:DescribeExecution;
  * - rollback: secretsmanager:DescribeSecret, GetSecretValue, UpdateSecretVersionStage, TagResource
  *   on `<prefix>certificates/<id>`, kms:Decrypt on the stack's key, events:PutEvents on the bus.
  */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
 import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
+import { CloudWatchHostReports } from '../../domain/adapters/aws/host-reports';
 import { SecretsManagerCertificateStore } from '../../domain/adapters/aws/secrets-store';
 import { DETAIL_TYPES } from '../../domain/contracts/events';
+import { HOST_REPORTS_LOOKBACK_DAYS, hostInventory, hostsOf, type ReportEnvelope } from '../../domain/core/host-inventory';
+import { DAY_MS } from '../../domain/core/durations';
 import type { StoredCertificateState } from '../../domain/ports';
 import type { Verdict } from '../../domain/core/renewal-policy';
 import { plannedRenewals, type ManagedCertificate } from '../../domain/core/scan-plan';
-import { inventoryTable, leaseLine, leaseView, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell, type LeaseView } from './inventory-view';
+import {
+  hostRow,
+  hostsTable,
+  inventoryTable,
+  leaseLine,
+  leaseView,
+  nextRenewal,
+  nextRenewalCell,
+  notServedLine,
+  profileCell,
+  revokedNote,
+  table,
+  unservedHosts,
+  usagesCell,
+  type LeaseView,
+} from './inventory-view';
 import { StepFunctionsExecutions } from '../../domain/adapters/aws/sfn-executions';
 import { lifetimeDays } from '../../domain/core/certificate';
 import { followExecution, startRenewal, type FollowOptions, type FollowResult } from './aws-follow';
@@ -41,6 +61,8 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   readonly secrets: SecretsManagerClient;
   readonly events: EventBridgeClient;
+  /** The hosts' reports (list/status with a host inventory log group). */
+  readonly logs: Pick<CloudWatchLogsClient, 'send'>;
 }
 
 /** What every AWS subcommand gets; tests pass their own clients and writers. */
@@ -74,7 +96,7 @@ async function declaredInventory(): Promise<readonly ManagedCertificate[]> {
 
 /** Clients from the SDK's chain (region, credentials, AWS_ENDPOINT_URL). */
 export function defaultClients(): AwsClients {
-  return { sfn: new SFNClient({}), secrets: new SecretsManagerClient({}), events: new EventBridgeClient({}) };
+  return { sfn: new SFNClient({}), secrets: new SecretsManagerClient({}), events: new EventBridgeClient({}), logs: new CloudWatchLogsClient({}) };
 }
 
 /** The context for a command line's flags, or the usage error as exit code 2. */
@@ -188,12 +210,36 @@ function inventoryRow(state: StoredCertificateState, now: Date, planned: Readonl
 }
 type InventoryRow = ReturnType<typeof inventoryRow>;
 
+const NO_HOST_REPORTS = `hosts: give --host-inventory-log-group <name> (or set CERTFLOW_HOST_INVENTORY_LOG_GROUP), the stack output HostInventoryLogGroupName, to show which host serves which version`;
+
+/** The reports of the last HOST_REPORTS_LOOKBACK_DAYS, in report order; undefined without a log group (said once, on stderr with --json). */
+async function hostReports(ctx: AwsContext, now: Date): Promise<ReportEnvelope[] | undefined> {
+  if (!ctx.names.hostInventoryLogGroup) {
+    if (ctx.json) ctx.err(NO_HOST_REPORTS);
+    return undefined;
+  }
+  return new CloudWatchHostReports(ctx.clients.logs, ctx.names.hostInventoryLogGroup).reports(new Date(now.getTime() - HOST_REPORTS_LOOKBACK_DAYS * DAY_MS));
+}
+
+/** The text after the tables: the hosts, or why there are none. */
+function hostsText(ctx: AwsContext, rows: Parameters<typeof hostsTable>[0] | null, withId: boolean): string {
+  if (!rows) return NO_HOST_REPORTS;
+  if (rows.length > 0) return hostsTable(rows, withId);
+  return `no host has reported installing ${withId ? 'any of them' : 'it'} in the last ${HOST_REPORTS_LOOKBACK_DAYS} days (log group ${ctx.names.hostInventoryLogGroup})`;
+}
+
 export function awsList(ctx: AwsContext): Promise<number> {
   return guarded(ctx, async () => {
     const now = ctx.now?.() ?? new Date();
-    const inventory = await storeOf(ctx).inventory();
+    const [inventory, reports] = await Promise.all([storeOf(ctx).inventory(), hostReports(ctx, now)]);
     const plan = await planned(ctx, inventory, now);
-    const rows = inventory.map((state) => inventoryRow(state, now, plan)).sort((a, b) => a.certificateId.localeCompare(b.certificateId));
+    const states = reports && hostInventory(reports);
+    const rows = inventory
+      .map((state) => {
+        const row = inventoryRow(state, now, plan);
+        return { ...row, hosts: states ? hostsOf(states, state.certificateId).map((host) => hostRow(host, row.currentVersion)) : null };
+      })
+      .sort((a, b) => a.certificateId.localeCompare(b.certificateId));
     const store = `secretsmanager:${ctx.names.secretPrefix}certificates/`;
     if (ctx.json) {
       printJson(ctx, { store, certificates: rows });
@@ -204,6 +250,8 @@ export function awsList(ctx: AwsContext): Promise<number> {
       return EXIT.ok;
     }
     ctx.out(inventoryTable(rows));
+    ctx.out('');
+    ctx.out(hostsText(ctx, states ? rows.flatMap((row) => (row.hosts ?? []).map((host) => ({ certificateId: row.certificateId, ...host }))) : null, true));
     return EXIT.ok;
   });
 }
@@ -242,7 +290,7 @@ async function record(ctx: AwsContext, certificateId: string) {
   const state = inventory.find((candidate) => candidate.certificateId === certificateId);
   if (!state && !versions) throw new ModeError(`no certificate '${certificateId}' under ${ctx.names.secretPrefix}certificates/ (certflow list --aws shows what there is)`);
   const now = ctx.now?.() ?? new Date();
-  return { row: inventoryRow(state ?? { certificateId }, now, await planned(ctx, inventory, now)), versions: versions ?? [] };
+  return { row: inventoryRow(state ?? { certificateId }, now, await planned(ctx, inventory, now)), versions: versions ?? [], current: state?.current };
 }
 
 function printVersions(ctx: AwsContext, versions: readonly SecretVersion[]): void {
@@ -276,15 +324,24 @@ async function leaseOf(ctx: AwsContext, certificateId: string): Promise<LeaseVie
 
 export function awsStatus(ctx: AwsContext, certificateId: string): Promise<number> {
   return guarded(ctx, async () => {
-    const [{ row, versions }, lease] = await Promise.all([record(ctx, certificateId), leaseOf(ctx, certificateId)]);
+    const now = ctx.now?.() ?? new Date();
+    const [{ row, versions, current }, lease, reports] = await Promise.all([record(ctx, certificateId), leaseOf(ctx, certificateId), hostReports(ctx, now)]);
+    const states = reports ? hostsOf(hostInventory(reports), certificateId) : undefined;
+    const hosts = states?.map((host) => hostRow(host, row.currentVersion)) ?? null;
+    // null: the reports were not read (no log group); [] also when there is no current version.
+    let unserved: ReturnType<typeof unservedHosts> | null = null;
+    if (reports && states) unserved = current ? unservedHosts(reports, states, { certificateId, version: current.version, notBefore: current.metadata.notBefore }, now) : [];
     if (ctx.json) {
-      printJson(ctx, { ...row, lease, versions });
+      printJson(ctx, { ...row, lease, versions, hosts, notServed: unserved });
       return EXIT.ok;
     }
     printRow(ctx, row);
     if (lease) ctx.out('unreadable' in lease ? `  lease     cannot be read: ${lease.unreadable}` : leaseLine(lease));
     ctx.out('');
     printVersions(ctx, versions);
+    ctx.out('');
+    ctx.out(hostsText(ctx, hosts, false));
+    if (unserved?.length) ctx.out(`\n${notServedLine(unserved)}`);
     return EXIT.ok;
   });
 }

@@ -3,7 +3,8 @@
  * without a dropped link (bin/commands/ca-rotate.ts, ADR 0013); with --aws, start a rotation to a
  * second AWS Private CA and read its status (bin/commands/ca-rotate-aws.ts). Registered here; loaded when run.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { hostInventoryLogGroupOption } from './aws-mode';
 import type { AwsCaOptions } from './ca-rotate-aws';
 import { examplesHelp } from './exit';
 
@@ -24,7 +25,7 @@ export function registerCaCommands(program: Command, setCode: (code: number) => 
     .option('--config <file>', 'with --aws: the config the stack was deployed from (default certflow.config.ts)')
     .option('--secret-prefix <prefix>', 'with --aws: the stack\'s secretPrefix (default: the config\'s)')
     .option('--kms-key-id <key>', 'with --aws: the stack\'s key for a new record (default: the account\'s aws/secretsmanager key)')
-    .addOption(new Option('--host-inventory-log-group <name>', 'with --aws: the stack output HostInventoryLogGroupName (the hosts\' reports)').env('CERTFLOW_HOST_INVENTORY_LOG_GROUP'))
+    .addOption(hostInventoryLogGroupOption())
     .addHelpText(
       'after',
       `${examplesHelp(['certflow ca rotate', 'certflow ca rotate --advance', 'certflow ca rotate --advance --json', 'certflow ca rotate --aws --to arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/<id> --host-inventory-log-group <name>'], {
@@ -47,7 +48,7 @@ retire-old (truststores: the new root only) → done. docs/how-to/rotate.md walk
     .option('--aws', 'the rotation of the deployed stack\'s private CA (record in Secrets Manager, reports in the host inventory log group)')
     .option('--config <file>', 'with --aws: the config the stack was deployed from (default certflow.config.ts)')
     .option('--secret-prefix <prefix>', 'with --aws: the stack\'s secretPrefix (default: the config\'s)')
-    .addOption(new Option('--host-inventory-log-group <name>', 'with --aws: the stack output HostInventoryLogGroupName').env('CERTFLOW_HOST_INVENTORY_LOG_GROUP'))
+    .addOption(hostInventoryLogGroupOption())
     .addHelpText('after', examplesHelp(['certflow ca status', 'certflow ca status --json', 'certflow ca status --aws --host-inventory-log-group <name>']))
     .action(async (options: { json?: boolean; aws?: boolean } & AwsCaOptions) =>
       setCode(await (options.aws ? (await import('./ca-rotate-aws')).awsRotationStatusCommand(options) : (await rotation()).rotationStatusCommand(options))),

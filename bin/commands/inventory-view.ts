@@ -1,4 +1,5 @@
 /** The inventory as `certflow list` and `status` show it, locally and on AWS: the tables and their cells. */
+import { announcements, hostVerdict, NOT_SERVED_GRACE_MS, notServed, servedOf, type HostState, type NotServedReason, type ReportEnvelope } from '../../domain/core/host-inventory';
 import type { Verdict } from '../../domain/core/renewal-policy';
 import type { RenewalLease, RevocationMark } from '../../domain/ports';
 
@@ -118,3 +119,63 @@ export function leaseLine(lease: LeaseView): string {
   const leftovers = lease.leftovers ? `; cleans up ${lease.leftovers} stopped order(s) when it ends` : '';
   return `  lease     held by ${lease.holder} until ${lease.expiresAt}, ${LEASE_STATES[lease.holderState]}${leftovers}`;
 }
+
+// ---- hosts ------------------------------------------------------------------------------------
+
+/** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
+export function hostRow(state: HostState, currentVersion: string | null | undefined) {
+  const { host, installed, failure, lastReportAt } = state;
+  return {
+    host,
+    verdict: hostVerdict(state, currentVersion ?? undefined),
+    version: installed?.version ?? null,
+    serialNumber: installed?.serialNumber ?? null,
+    installedAt: installed?.at ?? null,
+    reloaded: installed?.reloaded ?? null,
+    /** true: its endpoints presented it (--verify-tls); "unknown": not checked. */
+    served: servedOf(state) ?? null,
+    endpoints: installed?.endpoints ?? [],
+    ...(failure ? { lastFailure: failure } : {}),
+    lastReportAt,
+  };
+}
+type HostRow = ReturnType<typeof hostRow>;
+
+export function hostsTable(rows: readonly (HostRow & { certificateId?: string })[], withId: boolean): string {
+  const header = [...(withId ? ['ID'] : []), 'HOST', 'VERSION', 'SERIAL', 'INSTALLED AT', 'STATE', 'SERVED'];
+  return table(
+    header,
+    rows.map((row) => [
+      ...(withId ? [row.certificateId ?? '-'] : []),
+      row.host,
+      row.version ?? '-',
+      row.serialNumber ?? '-',
+      row.installedAt ?? '-',
+      row.lastFailure
+        ? `failed ${row.lastFailure.at} ${row.lastFailure.stage} of version ${row.lastFailure.version}: ${row.lastFailure.error}${row.lastFailure.rolledBackTo ? ` (rolled back to ${row.lastFailure.rolledBackTo})` : ''}`
+        : row.verdict === 'current' ? 'current' : 'not current',
+      row.served === true ? row.endpoints.map((endpoint) => `${endpoint.endpoint} ${endpoint.serialNumber}`).join(', ') : (row.served ?? '-'),
+    ]),
+  );
+}
+
+/**
+ * `status`'s "renewed but not served": the certificate's hosts that have not reported its current
+ * version served once the grace has passed since that version was announced (its latest "Certificate
+ * Renewed" or "Certificate Rolled Back" among `reports`). When the reports read hold no announcement
+ * of it (AWS: the inventory log group read back a bounded window, or predates announcements reaching
+ * it), the version's notBefore stands in: it was issued then, so it cannot have been announced earlier.
+ */
+export function unservedHosts(
+  reports: readonly ReportEnvelope[],
+  states: readonly HostState[],
+  current: { readonly certificateId: string; readonly version: string; readonly notBefore: string },
+  now: Date,
+): { host: string; reason: NotServedReason }[] {
+  const announced = announcements(reports).get(current.certificateId);
+  const renewedAt = announced?.version === current.version ? announced.at : current.notBefore;
+  return notServed(states, { currentVersion: current.version, renewedAt, now, graceMs: NOT_SERVED_GRACE_MS });
+}
+
+export const notServedLine = (unserved: readonly { host: string; reason: NotServedReason }[]): string =>
+  `renewed but not served: ${unserved.map(({ host, reason }) => `${host} (${reason})`).join(', ')}`;

@@ -6,11 +6,11 @@
 import * as path from 'node:path';
 import { LocalEventLog, type LocalEvent } from '../../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../../domain/adapters/local/file-store';
-import { hostInventory, hostsOf, hostVerdict, NOT_SERVED_GRACE_MS, notServed, servedOf, type HostState } from '../../domain/core/host-inventory';
+import { hostInventory, hostsOf } from '../../domain/core/host-inventory';
 import type { RevocationMark, StoredVersion } from '../../domain/ports';
 import { plannedRenewals } from '../../domain/core/scan-plan';
 import { LocalStoreAdmin } from '../../local/store-admin';
-import { inventoryTable, leaseLine, leaseView, nextRenewal, nextRenewalCell, profileCell, revokedNote, table, usagesCell } from './inventory-view';
+import { hostRow, hostsTable, inventoryTable, leaseLine, leaseView, nextRenewal, nextRenewalCell, notServedLine, profileCell, revokedNote, table, unservedHosts, usagesCell } from './inventory-view';
 import { LocalExecutions } from '../../domain/adapters/local/local-executions';
 import { lifetimeDays } from '../../domain/core/certificate';
 import { EXIT, ROLLED_BACK, UsageError } from './exit';
@@ -34,43 +34,6 @@ function daysLeft(notAfter: string, now = Date.now()): number {
 
 // ---- list / status / history / rollback -------------------------------------------------------
 
-
-/** A host as list/status show it: what it last reported installed, and its failure when that is its last report. */
-function hostRow(state: HostState, currentVersion: string | undefined) {
-  const { host, installed, failure, lastReportAt } = state;
-  return {
-    host,
-    verdict: hostVerdict(state, currentVersion),
-    version: installed?.version ?? null,
-    serialNumber: installed?.serialNumber ?? null,
-    installedAt: installed?.at ?? null,
-    reloaded: installed?.reloaded ?? null,
-    /** true: its endpoints presented it (--verify-tls); "unknown": not checked. */
-    served: servedOf(state) ?? null,
-    endpoints: installed?.endpoints ?? [],
-    ...(failure ? { lastFailure: failure } : {}),
-    lastReportAt,
-  };
-}
-type HostRow = ReturnType<typeof hostRow>;
-
-function hostsTable(rows: readonly (HostRow & { certificateId?: string })[], withId: boolean): string {
-  const header = [...(withId ? ['ID'] : []), 'HOST', 'VERSION', 'SERIAL', 'INSTALLED AT', 'STATE', 'SERVED'];
-  return table(
-    header,
-    rows.map((row) => [
-      ...(withId ? [row.certificateId ?? '-'] : []),
-      row.host,
-      row.version ?? '-',
-      row.serialNumber ?? '-',
-      row.installedAt ?? '-',
-      row.lastFailure
-        ? `failed ${row.lastFailure.at} ${row.lastFailure.stage} of version ${row.lastFailure.version}: ${row.lastFailure.error}${row.lastFailure.rolledBackTo ? ` (rolled back to ${row.lastFailure.rolledBackTo})` : ''}`
-        : row.verdict === 'current' ? 'current' : 'not current',
-      row.served === true ? row.endpoints.map((endpoint) => `${endpoint.endpoint} ${endpoint.serialNumber}`).join(', ') : (row.served ?? '-'),
-    ]),
-  );
-}
 
 export async function listCommand(options: { json?: boolean }): Promise<number> {
   const store = new FileCertificateStore(home());
@@ -158,11 +121,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
   const { versions, current, events, failure, state, lease } = await certificateRecord(id);
   const states = hostInventory(events).filter((host) => host.certificateId === id);
   const hosts = states.map((host) => hostRow(host, current?.version));
-  // When the current version was announced (renewed, or made current again by a rollback).
-  const announcedAt = current
-    ? events.findLast((event) => ['Certificate Renewed', 'Certificate Rolled Back'].includes(event['detail-type']) && event.detail.version === current.version)?.time
-    : undefined;
-  const unserved = current && announcedAt ? notServed(states, { currentVersion: current.version, renewedAt: announcedAt, now: new Date(), graceMs: NOT_SERVED_GRACE_MS }) : [];
+  const unserved = current ? unservedHosts(events, states, { certificateId: id, version: current.version, notBefore: current.metadata.notBefore }, new Date()) : [];
   const next = nextRenewal(plannedRenewals({ declared: [], stored: state ? [state] : [], now: new Date() }).get(id));
   const rotation = await (await import('./ca-rotate')).rotationOf(id);
   if (options.json) {
@@ -190,7 +149,7 @@ export async function statusCommand(id: string, options: { json?: boolean }): Pr
   printVersions(versions, current?.version);
   out('');
   out(hosts.length ? hostsTable(hosts, false) : 'no host has reported installing it (agents append "Certificate Installed" to events.jsonl)');
-  if (current && unserved.length > 0) out(`\nrenewed but not served: ${unserved.map(({ host, reason }) => `${host} (${reason})`).join(', ')}`);
+  if (unserved.length > 0) out(`\n${notServedLine(unserved)}`);
   return EXIT.ok;
 }
 

@@ -101,9 +101,12 @@ export function servedOf(state: HostState): true | 'unknown' | undefined {
 export const NOT_SERVED_GRACE_MS = 10 * 60_000;
 
 /**
- * How far back the served check and `status --aws` read the reports: the hosts of a certificate
- * are those that reported on it since. The longest public lifetime (90 days) and slack: a host
- * silent for longer has outlived every certificate it held.
+ * How far back the served check and `certflow list/status --aws` read the reports: the hosts of a
+ * certificate are those that reported on it since. The longest public lifetime (90 days, Let's
+ * Encrypt's classic profile) and slack: a host reports at each install and each start, and its
+ * certificate is renewed within its lifetime, so a host silent for longer has outlived every
+ * certificate it held. Bounded, because FilterLogEvents scans what it is given (the log group keeps
+ * a year: the dashboard's query reaches further).
  */
 export const HOST_REPORTS_LOOKBACK_DAYS = 100;
 

@@ -15,10 +15,14 @@
  *   (moving AWSCURRENT puts AWSPREVIOUS on the version it left)
  * - PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
  *   (a rule on the bus delivers the envelope to its SQS target)
+ * - PutLogEvents / FilterLogEvents: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
+ *   (the host inventory log group: one envelope a line, as the inventory rule's target writes them;
+ *   events before startTime are not returned)
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -65,10 +69,12 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
   let store: SecretsManagerCertificateStore;
   let stateMachineArn = '';
   let revokeStateMachineArn = '';
+  const logs = new CloudWatchLogsClient(awsClientConfig());
+  const hostInventoryLogGroup = `certflow-cli-inventory-${suffix}`;
 
-  const ctx = (out: string[], err: string[] = [], json = true): AwsContext => ({
-    clients: { sfn, secrets: clients.secrets, events: clients.eventBridge },
-    names: { stateMachineArn, secretPrefix: resources.secretPrefix, eventBus: resources.busName },
+  const ctx = (out: string[], err: string[] = [], json = true, hostInventory = true): AwsContext => ({
+    clients: { sfn, secrets: clients.secrets, events: clients.eventBridge, logs },
+    names: { stateMachineArn, secretPrefix: resources.secretPrefix, eventBus: resources.busName, ...(hostInventory ? { hostInventoryLogGroup } : {}) },
     json,
     out: (line) => out.push(line),
     err: (line) => err.push(line),
@@ -115,8 +121,28 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     await issue('cli-a', '0a01', ['a.cli.example']);
     await issue('cli-a', '0a02', ['a.cli.example']);
     await issue('cli-b', '0b01', ['b.cli.example', '*.b.cli.example']);
+    await logs.send(new CreateLogGroupCommand({ logGroupName: hostInventoryLogGroup }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: hostInventoryLogGroup, logStreamName: 'inventory' }));
   }, 180_000);
-  afterAll(() => sfn?.destroy());
+  afterAll(async () => {
+    await logs.send(new DeleteLogGroupCommand({ logGroupName: hostInventoryLogGroup })).catch(() => undefined);
+    logs.destroy();
+    sfn?.destroy();
+  });
+
+  /** Lines in the inventory log group, each the envelope EventBridge delivers, timestamped when it was made. */
+  async function report(lines: { at: Date; detailType: string; detail: Record<string, unknown> }[]) {
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: hostInventoryLogGroup,
+        logStreamName: 'inventory',
+        logEvents: lines.map(({ at, detailType, detail }) => ({
+          timestamp: at.getTime(),
+          message: JSON.stringify({ version: '0', id: `${detailType}-${at.getTime()}`, 'detail-type': detailType, source: 'certflow', account: '123456789012', time: at.toISOString(), region: aws.region, resources: [], detail }),
+        })),
+      }),
+    );
+  }
 
   it('renew --aws starts the RenewCertificate state machine with {certificateId} alone, and exits 1 with the error name the execution ends with', async () => {
     const out: string[] = [];
@@ -223,6 +249,87 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     expect(JSON.parse(await shown(true))).toMatchObject({ lease: null });
   });
 
+  describe('hosts from the host inventory log group', () => {
+    // cli-b: renewed an hour ago (older than the 10-minute grace); mq-1 installed it and its endpoint
+    // served it, mq-2 last reported the version before and has been silent since.
+    const renewedAt = new Date(Date.now() - 3_600_000);
+    let current = '';
+    beforeAll(async () => {
+      current = (await store.current('cli-b'))!.version;
+      const common = { certificateId: 'cli-b', notBefore: '2026-11-01T00:00:00.000Z', notAfter: '2027-01-30T00:00:00.000Z' };
+      await report([
+        { at: new Date(renewedAt.getTime() - 3_600_000), detailType: 'Certificate Installed', detail: { ...common, host: 'mq-2', version: 'before-0b01', serialNumber: '0b00', reloaded: true, served: 'unknown' } },
+        {
+          at: renewedAt,
+          detailType: 'Certificate Renewed',
+          detail: { ...common, version: current, location: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x', names: ['b.cli.example'], serialNumber: '0b01', fingerprintSha256: '0b01'.padEnd(64, '0'), keyType: 'ec-p256', formats: ['pem'], executionId: 'e1' },
+        },
+        {
+          at: new Date(renewedAt.getTime() + 60_000),
+          detailType: 'Certificate Installed',
+          detail: { ...common, host: 'mq-1', version: current, serialNumber: '0b01', reloaded: true, served: true, endpoints: [{ endpoint: 'mq-1:8883', serialNumber: '0b01' }] },
+        },
+      ]);
+    });
+
+    it('status --aws shows each host\'s installed version, served and since when, and names the silent one renewed but not served', async () => {
+      const out: string[] = [];
+      expect(await awsStatus(ctx(out), 'cli-b')).toBe(0);
+      const status = JSON.parse(out.join('\n')) as { hosts: Record<string, unknown>[]; notServed: unknown[] };
+      expect(status.hosts).toEqual([
+        expect.objectContaining({ host: 'mq-1', verdict: 'current', version: current, serialNumber: '0b01', installedAt: new Date(renewedAt.getTime() + 60_000).toISOString(), served: true }),
+        expect.objectContaining({ host: 'mq-2', verdict: 'other', version: 'before-0b01', serialNumber: '0b00', installedAt: new Date(renewedAt.getTime() - 3_600_000).toISOString(), served: 'unknown' }),
+      ]);
+      expect(status.notServed).toEqual([{ host: 'mq-2', reason: 'not installed' }]);
+
+      const text: string[] = [];
+      expect(await awsStatus(ctx(text, [], false), 'cli-b')).toBe(0);
+      const shown = text.join('\n');
+      expect(shown).toMatch(/^HOST\s+VERSION\s+SERIAL\s+INSTALLED AT\s+STATE\s+SERVED$/m);
+      expect(shown).toMatch(new RegExp(`^mq-1\\s+${current}\\s+0b01\\s+\\S+\\s+current\\s+mq-1:8883 0b01$`, 'm'));
+      expect(shown).toMatch(/^mq-2\s+before-0b01\s+0b00\s+\S+\s+not current\s+unknown$/m);
+      expect(shown).toMatch(/^renewed but not served: mq-2 \(not installed\)$/m);
+    });
+
+    it('status --aws counts the grace from the current version\'s announcement, not its notBefore', async () => {
+      const out: string[] = [];
+      // Five minutes after the renewal (notBefore is a month earlier): within the grace, nobody is named yet.
+      expect(await awsStatus({ ...ctx(out), now: () => new Date(renewedAt.getTime() + 5 * 60_000) }, 'cli-b')).toBe(0);
+      const status = JSON.parse(out.join('\n')) as { hosts: unknown[]; notServed: unknown[] };
+      expect(status.hosts).toHaveLength(2);
+      expect(status.notServed).toEqual([]);
+    });
+
+    it('list --aws adds the hosts of each certificate', async () => {
+      const out: string[] = [];
+      expect(await awsList(ctx(out))).toBe(0);
+      const { certificates } = JSON.parse(out.join('\n')) as { certificates: { certificateId: string; hosts: { host: string; version: string }[] }[] };
+      expect(certificates.map((row) => [row.certificateId, row.hosts.map(({ host, version }) => [host, version])])).toEqual([
+        ['cli-a', []],
+        ['cli-b', [['mq-1', current], ['mq-2', 'before-0b01']]],
+      ]);
+      const text: string[] = [];
+      expect(await awsList(ctx(text, [], false))).toBe(0);
+      expect(text.join('\n')).toMatch(/^ID\s+HOST\s+VERSION\s+SERIAL\s+INSTALLED AT\s+STATE\s+SERVED$/m);
+      expect(text.join('\n')).toMatch(/^cli-b\s+mq-2\s+before-0b01\s+0b00\s/m);
+    });
+
+    it('without --host-inventory-log-group, list and status --aws still work and say once how to get host rows', async () => {
+      const hint = /^hosts: give --host-inventory-log-group <name> \(or set CERTFLOW_HOST_INVENTORY_LOG_GROUP\)/m;
+      for (const run of [(c: AwsContext) => awsStatus(c, 'cli-b'), awsList]) {
+        const text: string[] = [];
+        expect(await run(ctx(text, [], false, false))).toBe(0);
+        expect(text.filter((line) => hint.test(line))).toHaveLength(1);
+        expect(text.join('\n')).not.toContain('mq-1');
+        const out: string[] = [];
+        const err: string[] = [];
+        expect(await run(ctx(out, err, true, false))).toBe(0);
+        expect(JSON.stringify(JSON.parse(out.join('\n')))).toMatch(/"hosts":null/);
+        expect(err.filter((line) => hint.test(line))).toHaveLength(1);
+      }
+    });
+  });
+
   it('history --aws lists the certificate\'s executions and no other\'s', async () => {
     const out: string[] = [];
     expect(await awsHistory(ctx(out), 'cli-a')).toBe(0);
@@ -278,8 +385,10 @@ describe.skipIf(!aws.endpoint)(`certflow --aws against ${aws.endpoint || `(skipp
     expect(where).toBe(`secretsmanager:${resources.secretPrefix}certificates/`);
     expect(certificates.map((row) => row.certificateId)).toEqual(['cli-a', 'cli-b']);
     // CERTFLOW_STATE_MACHINE_ARN set: AWS without --aws.
-    const status = await run(process.execPath, ['bin/cli.js', 'status', 'cli-b'], { env: { ...env, CERTFLOW_STATE_MACHINE_ARN: stateMachineArn }, timeout: 60_000 });
+    const status = await run(process.execPath, ['bin/cli.js', 'status', 'cli-b', '--host-inventory-log-group', hostInventoryLogGroup], { env: { ...env, CERTFLOW_STATE_MACHINE_ARN: stateMachineArn }, timeout: 60_000 });
     expect(status.stdout).toMatch(/^cli-b\n {2}current {3}version \S+ \(AWSCURRENT\)/);
+    // The hosts, read from the log group the flag names (written by the tests above).
+    expect(status.stdout).toMatch(/^mq-2\s+before-0b01\s/m);
   }, 120_000);
 
   it('rollback --aws with no previous version exits 1 and announces nothing', async () => {

@@ -3,7 +3,8 @@
  * "Certificate Reload Failed" on the bus (and the pipeline's "Certificate Renewed" and "Certificate
  * Rolled Back", which say what the hosts should serve) to a log group (infra/host-inventory.ts), one event a log
  * line, the EventBridge envelope as JSON. FilterLogEvents reads them back from `since` (a rotation's
- * start: a year of reports is never read), in time order, and the pure fold makes the states.
+ * start, or `certflow list/status --aws`'s window: a year of reports is never read), in time order,
+ * and the pure folds make the states (and, once the rule delivers them, the announcements).
  *
  * API reference (FilterLogEvents): https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
  * ("startTime … Events with a timestamp before this time are not returned"; nextToken pages; the
@@ -26,6 +27,7 @@ export class CloudWatchHostReports implements HostReports {
     return hostInventory(await this.reports(since));
   }
 
+  /** Every report and announcement since `since`, in the order they were made (what the folds read). */
   async reports(since: Date): Promise<ReportEnvelope[]> {
     const envelopes: { at: number; envelope: ReportEnvelope }[] = [];
     let nextToken: string | undefined;
@@ -39,7 +41,7 @@ export class CloudWatchHostReports implements HostReports {
       }
       nextToken = page.nextToken;
     } while (nextToken);
-    // Streams interleave: the fold needs the reports in the order they were made.
+    // Streams interleave: the folds need the reports in the order they were made.
     envelopes.sort((a, b) => Date.parse(a.envelope.time) - Date.parse(b.envelope.time) || a.at - b.at);
     return envelopes.map(({ envelope }) => envelope);
   }
