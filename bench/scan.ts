@@ -6,6 +6,7 @@
 import { evaluateInventory, selectForRenewal } from '../domain/core/scan-selection';
 import { DEFAULT_FLEET, fleetInventory } from '../sim/fleet';
 import { median } from './stats';
+import { NOT_SERVED_GRACE_MS, unservedByGroup, type ReportEnvelope } from '../domain/core/host-inventory';
 
 const RUNS = 15;
 
@@ -45,4 +46,38 @@ export async function benchScanTransitions(due = 3): Promise<{ due: number; scan
     await pipeline.stop();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The served check's pure work (ADR 0016) over a fleet's 100 days of reports: `hosts` hosts each
+ * installing `certificatesPerHost` certificates through `renewals` renewals (a Renewed, then every
+ * host's Installed), one host in fifty silent since the last renewal.
+ */
+export function benchServedCheck({ hosts = 2_000, certificatesPerHost = 5, renewals = 3 } = {}): { reports: number; hosts: number; medianMs: number; unserved: number; runs: number } {
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const reports: ReportEnvelope[] = [];
+  const certificateIds = Array.from({ length: certificatesPerHost }, (_, c) => `cert-${c}`);
+  for (let renewal = 1; renewal <= renewals; renewal += 1) {
+    const at = start + renewal * 30 * 86_400_000;
+    for (const certificateId of certificateIds) {
+      const version = `v${renewal}`;
+      reports.push({ time: new Date(at).toISOString(), source: 'certflow', 'detail-type': 'Certificate Renewed', detail: { certificateId, version } });
+      for (let host = 0; host < hosts; host += 1) {
+        if (renewal === renewals && host % 50 === 0) continue; // silent since the last renewal
+        const detail = { certificateId, host: `host-${host}`, version, serialNumber: `0${renewal}`, notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-06-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: `host-${host}:8443`, serialNumber: `0${renewal}` }] };
+        reports.push({ time: new Date(at + 5_000 + host).toISOString(), source: 'certflow', 'detail-type': 'Certificate Installed', detail });
+      }
+    }
+  }
+  const groups = [{ name: 'fleet', certificateIds }];
+  const now = new Date(start + renewals * 30 * 86_400_000 + 3_600_000);
+  const check = () => unservedByGroup(reports, groups, { now, graceMs: NOT_SERVED_GRACE_MS }).get('fleet')!.length;
+  const unserved = check();
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const started = performance.now();
+    check();
+    times.push(performance.now() - started);
+  }
+  return { reports: reports.length, hosts, medianMs: median(times), unserved, runs: RUNS };
 }
