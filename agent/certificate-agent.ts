@@ -30,6 +30,8 @@ export interface AgentDeps {
   /** Installed versions kept per certificate (the live one and the rollback target always stay). */
   readonly keepVersions: number;
   readonly host?: string;
+  /** The host's group, named in its reports: which group's NotServed alarm counts it (ADR 0016). */
+  readonly group?: string;
   /** Root PEMs every installed chain must lead to (the pipeline's anchors for its directory); unchecked without. */
   readonly trustAnchors?: readonly string[];
   /** After each reload, the endpoints must present the new leaf (--verify-tls); used only with a reload action. */
@@ -283,7 +285,7 @@ export class CertificateAgent {
   private reportInstalled(certificateId: string, installed: VersionMetadata & { reloaded: boolean }, served: ServedEndpoint[] | undefined): Promise<void> {
     const { version, serialNumber, notBefore, notAfter, reloaded, trustAnchorsSha256, anchorSha256 } = installed;
     const event = {
-      certificateId, host: this.host, version, serialNumber, notBefore, notAfter, reloaded: reloaded && this.deps.reload !== undefined,
+      certificateId, host: this.host, ...this.groupField, version, serialNumber, notBefore, notAfter, reloaded: reloaded && this.deps.reload !== undefined,
       ...(served ? { served: SERVED.yes, endpoints: served } : { served: SERVED.unknown }),
       // A private root rotation gates on what the installed truststores hold (ADR 0013).
       ...(trustAnchorsSha256 ? { trustAnchorsSha256 } : {}),
@@ -326,9 +328,13 @@ export class CertificateAgent {
     return this.deps.host ?? hostname();
   }
 
+  private get groupField(): { group?: string } {
+    return this.deps.group ? { group: this.deps.group } : {};
+  }
+
   /** "Certificate Reload Failed" for this host (logged too, unless the caller did). */
   private reportFailure(report: Omit<CertificateReloadFailedEvent, 'host'>, { logged = false } = {}): Promise<void> {
-    const event = { ...report, host: this.host };
+    const event = { ...report, host: this.host, ...this.groupField };
     if (!logged) this.deps.log.error('Certificate Reload Failed', event);
     return this.report('failed', () => this.deps.reporter?.failed(event));
   }

@@ -11,7 +11,7 @@ import { parseContract } from '../domain/contracts/parse';
 import { AgentConfigError } from './errors';
 import { parseEndpoint } from './serve/tls-probe';
 import { keyModeProblem } from './install/ownership';
-import { TURN_GROUP } from './fleet/restart-turns';
+import { GROUP_NAME, GROUP_NAME_RULE } from '../domain/contracts/ids';
 
 const firstRepeated = (ids: readonly string[]) => ids.find((id, index) => ids.indexOf(id) !== index);
 
@@ -129,7 +129,7 @@ const FilePermissionsSchema = z.object({
 
 /** `--restart-turns <group>`: a turn per group in the store every host of it reads. */
 const RestartTurnsSchema = z.object({
-  group: z.string().regex(TURN_GROUP, { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not a group name (1–40 of A-Z a-z 0-9 -)` }),
+  group: z.string().regex(GROUP_NAME, { error: (issue) => `'${String(issue.input).slice(0, 100)}' is not a group name (${GROUP_NAME_RULE})` }),
   /** Waiting longer for the turn, restart without it (default two turn bounds, agent/fleet/restart-turns.ts). */
   maxWaitMs: z.number().positive().optional(),
 });

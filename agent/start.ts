@@ -23,6 +23,7 @@ import { EventFileSource } from './adapters/local/event-file-source';
 import { StoreCertificateSource } from './adapters/local/store-source';
 import { FileRestartTurns } from './adapters/local/file-restart-turns';
 import { restartTurns, turnBoundMs, type TurnTaker } from './fleet/restart-turns';
+import { groupOfQueuePrefix } from './fleet/host-queue-plan';
 import { CertificateAgent, type SyncOutcome } from './certificate-agent';
 import { AgentConfigError } from './errors';
 import { runEventLoop, runPeriodically, runReconcileLoop } from './event-loop';
@@ -197,6 +198,7 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     now,
     keepVersions: options.keepVersions ?? 5,
     host,
+    ...groupOf(options),
     ...(trustAnchors ? { trustAnchors } : {}),
   });
   log.info('agent starting', {
@@ -204,6 +206,12 @@ async function prepare(options: StartAgentOptions, withEvents: boolean) {
     verifyTls: served?.endpoints ?? 'off', ...(permissions ? { files: { ...permissions, privateMode: `0${permissions.privateMode.toString(8)}` } } : {}),
   });
   return { log, agent, wiring };
+}
+
+/** The host's group: the one it takes restart turns in, or the one its queue prefix names (`certflow-<group>-`). */
+function groupOf(options: StartAgentOptions): { group?: string } {
+  const group = options.restartTurns?.group ?? (options.source.kind === 'aws' && options.source.queuePrefix ? groupOfQueuePrefix(options.source.queuePrefix) : undefined);
+  return group ? { group } : {};
 }
 
 /** The group's turn for a restarting reload, kept where the source is: the local store, or the group's secret on AWS. */

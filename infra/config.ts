@@ -15,7 +15,7 @@ import { letsEncryptProductionRoots, letsEncryptStagingRoots } from '../domain/t
 import { LETS_ENCRYPT_DEFAULT_PROFILE, LETS_ENCRYPT_PROFILE_LIFETIMES, shortestLifetimeHoursFrom } from '../domain/core/profile-lifetimes';
 import { scanSchedule, type ScheduleNeed } from '../domain/core/scan-schedule';
 import { NOT_SERVED_GRACE_MS } from '../domain/core/host-inventory';
-import { CertificateIdSchema } from '../domain/contracts/ids';
+import { CertificateIdSchema, GROUP_NAME, GROUP_NAME_RULE } from '../domain/contracts/ids';
 import { fieldMessages, isRecord } from '../domain/contracts/parse';
 import { RenewCertificateInputSchema } from '../domain/contracts/request';
 import { ChallengeDelegationSchema, HostedZoneSchema, ManagedCertificateSchema, PRIVATE_CA_MODES, ScanSettingsSchema, type PrivateCaSettings } from '../domain/contracts/settings';
@@ -30,7 +30,6 @@ const HOSTED_ZONE_ID = /^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/;
 const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const STS_EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const SECRET_PREFIX = /^[A-Za-z0-9/_+=.@-]{1,100}\/$/;
-const SUBSCRIBER_NAME = /^[A-Za-z0-9-]{1,40}$/;
 
 /** A number in [min, max]; one message for every way of missing it (not a number, too small, too big). */
 function between(min: number, max: number) {
@@ -140,7 +139,7 @@ export function privateCaSettingsOf({ certificateAuthorityArn, mode, defaultLife
 
 /** A group of hosts that install certificates: one SQS queue + host IAM policy per group. */
 const SubscriberSchema = z.strictObject({
-  name: z.string().regex(SUBSCRIBER_NAME, { error: (issue) => `'${String(issue.input)}' must be 1–40 of A-Z a-z 0-9 -` }),
+  name: z.string().regex(GROUP_NAME, { error: (issue) => `'${String(issue.input)}' must be ${GROUP_NAME_RULE}` }),
   certificateIds: z.array(CertificateIdSchema).min(1, { error: 'is empty: name the certificates this group installs' }).readonly(),
 });
 

@@ -25,9 +25,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CERTIFICATE_ID } from '../domain/contracts/ids';
+import { CERTIFICATE_ID, GROUP_NAME, GROUP_NAME_RULE } from '../domain/contracts/ids';
 import { DETAIL_TYPES, EVENT_SOURCE, HOST_DETAIL_TYPES } from '../domain/contracts/events';
 import { restartTurnSecretName, turnDocument } from '../agent/fleet/restart-turns';
+import { hostQueuePrefix } from '../agent/fleet/host-queue-plan';
 
 export interface CertificateSubscriberProps {
   /** Names the group's host queues: `certflow-<groupName>-<host>`. */
@@ -54,9 +55,6 @@ export function groupEventPattern(certificateIds: readonly string[]): events.Eve
   return { source: [EVENT_SOURCE], detailType: [...STORE_NOTICE_DETAIL_TYPES], detail: { certificateId: [...certificateIds] } };
 }
 
-/** `certflow-<group>-`: the agent's --queue-prefix, and the only queue names the host policy allows. */
-export const hostQueuePrefix = (groupName: string) => `certflow-${groupName}-`;
-
 /** A rule target that grants nothing by itself: the resource's own policy (with aws:SourceArn) does. */
 export const ungrantedTarget = (arn: string): events.IRuleTarget => ({ bind: () => ({ arn }) });
 
@@ -77,7 +75,7 @@ export class CertificateSubscriber extends Construct {
   constructor(scope: Construct, id: string, props: CertificateSubscriberProps) {
     super(scope, id);
     const { certificateIds, secretArns, groupName } = props;
-    if (!/^[A-Za-z0-9-]{1,40}$/.test(groupName)) throw new Error(`CertificateSubscriber: group name '${groupName.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
+    if (!GROUP_NAME.test(groupName)) throw new Error(`CertificateSubscriber: group name '${groupName.slice(0, 100)}' must be ${GROUP_NAME_RULE}`);
     if (certificateIds.length === 0) throw new Error('CertificateSubscriber: certificateIds is empty');
     const invalid = certificateIds.filter((certificateId) => !CERTIFICATE_ID.test(certificateId));
     if (invalid.length > 0) throw new Error(`CertificateSubscriber: invalid certificate ids ${invalid.join(', ')}`);

@@ -22,7 +22,8 @@ import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { groupEventPattern, hostQueuePrefix } from '../infra/subscriber';
+import { groupEventPattern } from '../infra/subscriber';
+import { hostQueuePrefix } from '../agent/fleet/host-queue-plan';
 import { EventBridgePublisher } from '../domain/adapters/aws/eventbridge-events';
 import { AcmPcaIssuer, NO_PRIVATE_CA } from '../domain/adapters/aws/private-ca';
 import type { PrivateCaMode, PrivateCaSettings } from '../domain/contracts/settings';

@@ -4,10 +4,20 @@
  * decided here; agent/adapters/aws/host-queue.ts makes the calls.
  */
 import { createHash } from 'node:crypto';
+import { GROUP_NAME } from '../../domain/contracts/ids';
 
 /** SQS queue names: 1–80 characters of [A-Za-z0-9_-]. */
 const QUEUE_NAME_MAX = 80;
 const HASH_LENGTH = 8;
+
+/** `certflow-<group>-`: the agent's --queue-prefix, and the only queue names the group's host policy allows. */
+export const hostQueuePrefix = (groupName: string) => `certflow-${groupName}-`;
+
+/** The group a --queue-prefix names (`certflow-<group>-`), when it is one the stack made. */
+export function groupOfQueuePrefix(queuePrefix: string): string | undefined {
+  const group = /^certflow-(.+)-$/.exec(queuePrefix)?.[1];
+  return group !== undefined && GROUP_NAME.test(group) ? group : undefined;
+}
 
 /** The tags an agent puts on its queue: who it is, and when it was last alive (the sweep reads it). */
 export const HOST_QUEUE_TAGS = { host: 'certflow:host', lastSeen: 'certflow:last-seen' } as const;

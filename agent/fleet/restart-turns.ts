@@ -8,12 +8,10 @@
  */
 import { z } from 'zod';
 import { leaseVerdict } from '../../domain/core/lease';
+import { GROUP_NAME } from '../../domain/contracts/ids';
 import { errorMessage } from '../errors';
 import type { Logger } from '../../domain/ports';
 import type { RestartTurn, RestartTurnStore, TurnTake } from '../ports';
-
-/** A group name as the turn's file or secret name takes it (the subscriber groups' rule, infra/subscriber.ts). */
-export const TURN_GROUP = /^[A-Za-z0-9-]{1,40}$/;
 
 /** `<secretPrefix>turns/<group>`: where the stack (infra/subscriber.ts) makes a group's turn on AWS and the agent looks for it. */
 export const restartTurnSecretName = (secretPrefix: string, group: string) => `${secretPrefix}turns/${group}`;
@@ -154,7 +152,7 @@ export function restartTurns(options: RestartTurnOptions): TurnTaker {
 /** The turn as both stores keep it (a file locally, a secret's SecretString on AWS): no holder when given back. */
 const TurnDocumentSchema = z.object({
   kind: z.literal('restart-turn'),
-  group: z.string().regex(TURN_GROUP),
+  group: z.string().regex(GROUP_NAME),
   turn: z.object({ holder: z.string().min(1), expiresAt: z.iso.datetime() }).optional(),
 });
 export type TurnDocument = z.output<typeof TurnDocumentSchema>;

@@ -4,7 +4,7 @@
  * (`npm run schemas` writes the files; test/unit/contracts checks they are current).
  */
 import { z } from 'zod';
-import { CertificateIdSchema } from './ids';
+import { CertificateIdSchema, GROUP_NAME } from './ids';
 import { AcmeProfileNameSchema, CertificateMetadataSchema, FingerprintSha256Schema, FormatSchema, KeyTypeSchema, SerialNumberSchema, TimestampSchema, VersionSchema } from './certificate';
 import { RevocationReasonSchema } from './revocation';
 import { DETAIL_TYPES, EVENT_SOURCE } from './detail-types';
@@ -73,6 +73,11 @@ export const CertificateRolledBackSchema = z
 
 /** Which host serves which version: the agents' own report, for the inventory and the dashboard. */
 export const HostSchema = z.string().min(1).max(128).describe('The agent\'s host id (--host, default the host name)');
+/** The host's group (config `subscribers[].name`): which group's NotServed alarm counts it (ADR 0016). */
+const GroupSchema = z
+  .string()
+  .regex(GROUP_NAME)
+  .describe("The agent's host group (config subscribers[].name): from --restart-turns, or its --queue-prefix certflow-<group>-; absent when it has neither");
 
 /** `--verify-tls`: whether the service presents the installed certificate (unknown: not checked). */
 export const SERVED = { yes: true, unknown: 'unknown' } as const;
@@ -90,6 +95,7 @@ export const CertificateInstalledSchema = z
   .object({
     certificateId: CertificateIdSchema,
     host: HostSchema,
+    group: GroupSchema.optional(),
     version: VersionSchema,
     serialNumber: SerialNumberSchema,
     notBefore: TimestampSchema,
@@ -110,6 +116,7 @@ export const CertificateReloadFailedSchema = z
   .object({
     certificateId: CertificateIdSchema,
     host: HostSchema,
+    group: GroupSchema.optional(),
     stage: z
       .enum(HOST_FAILURE_STAGES)
       .describe('verify: the version was refused; install: writing it failed; reload: the service did not take it; serve: it reloaded but did not present the new certificate in time (--verify-tls)'),

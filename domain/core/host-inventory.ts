@@ -32,6 +32,8 @@ type HostFailure = Omit<CertificateReloadFailedEvent, 'certificateId' | 'host'> 
 export interface HostState {
   readonly certificateId: string;
   readonly host: string;
+  /** The group its last report named; absent from agents that know none (or predate ADR 0016). */
+  readonly group?: string;
   /** The version it last reported installed; absent when it never did. */
   readonly installed?: HostInstall;
   /** Present only when the last report is a failure: an install after it clears it. */
@@ -63,16 +65,17 @@ export function hostInventory(events: Iterable<ReportEnvelope>): HostState[] {
     if (event['detail-type'] === DETAIL_TYPES.installed) {
       const parsed = CertificateInstalledSchema.safeParse(event.detail);
       if (!parsed.success) continue;
-      const { certificateId, host, ...installed } = parsed.data;
-      states.set(key(certificateId, host), { certificateId, host, installed: { ...installed, at: event.time }, lastReportAt: event.time });
+      const { certificateId, host, group, ...installed } = parsed.data;
+      states.set(key(certificateId, host), { certificateId, host, ...(group ? { group } : {}), installed: { ...installed, at: event.time }, lastReportAt: event.time });
     } else if (event['detail-type'] === DETAIL_TYPES.reloadFailed) {
       const parsed = CertificateReloadFailedSchema.safeParse(event.detail);
       if (!parsed.success) continue;
-      const { certificateId, host, ...failure } = parsed.data;
+      const { certificateId, host, group, ...failure } = parsed.data;
       const before = states.get(key(certificateId, host));
       states.set(key(certificateId, host), {
         certificateId,
         host,
+        ...(group ? { group } : {}),
         ...(before?.installed ? { installed: before.installed } : {}),
         failure: { ...failure, at: event.time },
         lastReportAt: event.time,
@@ -191,8 +194,8 @@ export const ALARMING_REASONS: readonly NotServedReason[] = [NOT_SERVED.failed, 
 /**
  * The served check (ADR 0016): per group, the hosts of its certificates that have not reported the
  * announced version served once `graceMs` has passed since the announcement. The hosts are those
- * that reported anything about the certificate in the envelopes read; reports do not name a group,
- * so a certificate two groups install counts its hosts in both. Pure.
+ * that reported anything about the certificate in the envelopes read, and that named this group (a
+ * report naming none counts in every group that installs the certificate). Pure.
  */
 export function unservedByGroup(
   events: readonly ReportEnvelope[],
@@ -207,7 +210,8 @@ export function unservedByGroup(
       group.certificateIds.flatMap((certificateId) => {
         const announcement = announced.get(certificateId);
         if (!announcement) return [];
-        const hosts = notServed(hostsOf(states, certificateId), { currentVersion: announcement.version, renewedAt: announcement.at, now, graceMs });
+        const members = hostsOf(states, certificateId).filter((state) => state.group === undefined || state.group === group.name);
+        const hosts = notServed(members, { currentVersion: announcement.version, renewedAt: announcement.at, now, graceMs });
         return hosts.map(({ host, reason }) => ({ certificateId, host, reason, version: announcement.version, announcedAt: announcement.at }));
       }),
     ]),

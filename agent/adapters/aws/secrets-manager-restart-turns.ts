@@ -13,7 +13,8 @@
  */
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { versionToken } from '../../../domain/adapters/aws/secrets-store';
-import { CompareAndSetTurns, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
+import { CompareAndSetTurns, parseTurnDocument, turnDocument } from '../../fleet/restart-turns';
+import { GROUP_NAME, GROUP_NAME_RULE } from '../../../domain/contracts/ids';
 
 export { restartTurnSecretName } from '../../fleet/restart-turns';
 import type { RestartTurn } from '../../ports';
@@ -29,7 +30,7 @@ export class SecretsManagerRestartTurns extends CompareAndSetTurns<string> {
     private readonly group: string,
   ) {
     super();
-    if (!TURN_GROUP.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
+    if (!GROUP_NAME.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be ${GROUP_NAME_RULE}`);
     this.description = `secret ${secretId}`;
   }
 

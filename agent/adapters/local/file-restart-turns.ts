@@ -10,7 +10,8 @@ import * as nodeFs from 'node:fs/promises';
 import * as path from 'node:path';
 import { isErrno } from '../../../domain/core/errors';
 import { DurableFs } from '../../../domain/layout/durable-fs';
-import { CompareAndSetTurns, parseTurnDocument, turnDocument, TURN_GROUP } from '../../fleet/restart-turns';
+import { CompareAndSetTurns, parseTurnDocument, turnDocument } from '../../fleet/restart-turns';
+import { GROUP_NAME, GROUP_NAME_RULE } from '../../../domain/contracts/ids';
 import type { RestartTurn } from '../../ports';
 
 const VERSION_FILE = /^([1-9][0-9]{0,15})\.json$/;
@@ -22,7 +23,7 @@ export class FileRestartTurns extends CompareAndSetTurns<number> {
 
   constructor(storeDir: string, private readonly group: string) {
     super();
-    if (!TURN_GROUP.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be 1–40 of A-Z a-z 0-9 -`);
+    if (!GROUP_NAME.test(group)) throw new Error(`restart turn group '${group.slice(0, 100)}' must be ${GROUP_NAME_RULE}`);
     this.dir = path.join(storeDir, 'turns', group);
     this.description = this.dir;
   }

@@ -29,7 +29,7 @@ beforeEach(async () => {
 });
 afterEach(async () => fs.rm(root, { recursive: true, force: true }));
 
-function agent(options: { withReload?: boolean; keepVersions?: number; trustAnchors?: string[]; served?: ServedVerifier } = {}) {
+function agent(options: { withReload?: boolean; keepVersions?: number; trustAnchors?: string[]; served?: ServedVerifier; group?: string } = {}) {
   return new CertificateAgent({
     certificateIds: [ID],
     source,
@@ -42,6 +42,7 @@ function agent(options: { withReload?: boolean; keepVersions?: number; trustAnch
     host: 'broker-1',
     ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),
     ...(options.served ? { served: options.served } : {}),
+    ...(options.group ? { group: options.group } : {}),
   });
 }
 
@@ -160,6 +161,16 @@ describe('events', () => {
     expect(await installDir.liveVersion(ID)).toBe(1);
     expect(reload.versions()).toEqual(['v1']);
     expect(reporter.reports).toEqual([{ certificateId: ID, host: 'broker-1', stage: 'verify', version: 'v2', error: expect.stringContaining('does not match') }]);
+  });
+
+  it('names its group in every report when it has one (which NotServed alarm counts it, ADR 0016)', async () => {
+    const [v1, v2] = await renewals(2);
+    source.add(v1!);
+    await agent({ group: 'brokers' }).start(ID);
+    source.add({ ...v2!, files: { ...v2!.files, 'privkey.pem': v1!.files['privkey.pem']! } });
+    await agent({ group: 'brokers' }).handleEvent(delivery(v2!));
+    expect(reporter.installs).toEqual([expect.objectContaining({ host: 'broker-1', group: 'brokers', version: 'v1' })]);
+    expect(reporter.reports).toEqual([expect.objectContaining({ host: 'broker-1', group: 'brokers', stage: 'verify', version: 'v2' })]);
   });
 
   it('refuses a bundle other than the one the event announced', async () => {

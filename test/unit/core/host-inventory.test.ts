@@ -1,6 +1,6 @@
 /** Which host serves which version: the hosts' reports folded into the latest state per certificate and host. */
 import { describe, expect, it } from 'vitest';
-import { hostInventory, hostsOf, hostVerdict, NOT_SERVED_GRACE_MS, notServed, servedOf, type ReportEnvelope } from '../../../domain/core/host-inventory';
+import { announcements, hostInventory, hostsOf, hostVerdict, NOT_SERVED_GRACE_MS, notServed, servedOf, unservedByGroup, type ReportEnvelope } from '../../../domain/core/host-inventory';
 
 const certificate = { notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2025-04-01T00:00:00.000Z' };
 const installed = (time: string, host: string, version: string, certificateId = 'broker'): ReportEnvelope => ({
@@ -118,5 +118,44 @@ describe('renewed but not served (issue #20 point 2, locally)', () => {
 
   it('reads served from the report: true, "unknown" when absent (agents before #20), nothing without an install', () => {
     expect(states.map((state) => [state.host, servedOf(state)])).toEqual([['h-failed', undefined], ['h-old', 'unknown'], ['h-served', true], ['h-unknown', 'unknown']]);
+  });
+});
+
+describe('unservedByGroup (the served check, ADR 0016)', () => {
+  const at = (iso: string) => new Date(iso);
+  const renewed = (time: string, version: string): ReportEnvelope => ({ time, source: 'certflow', 'detail-type': 'Certificate Renewed', detail: { certificateId: 'c', version } });
+  const report = (time: string, host: string, version: string, group?: string): ReportEnvelope => ({
+    time,
+    source: 'certflow',
+    'detail-type': 'Certificate Installed',
+    detail: { certificateId: 'c', host, ...(group ? { group } : {}), version, serialNumber: '0a', notBefore: '2025-01-01T00:00:00Z', notAfter: '2025-04-01T00:00:00Z', reloaded: true, served: true, endpoints: [{ endpoint: `${host}:443`, serialNumber: '0a' }] },
+  });
+  const groups = [{ name: 'brokers', certificateIds: ['c'] }, { name: 'web', certificateIds: ['c'] }];
+  const events = [
+    renewed('2025-01-01T00:00:00Z', '1'),
+    report('2025-01-01T00:00:01Z', 'mq-1', '1', 'brokers'),
+    report('2025-01-01T00:00:01Z', 'www-1', '1', 'web'),
+    report('2025-01-01T00:00:01Z', 'old-1', '1'),
+    renewed('2025-01-02T00:00:00Z', '2'),
+    report('2025-01-02T00:00:05Z', 'www-1', '2', 'web'),
+  ];
+
+  it("counts a silent host in its own group only; a host whose reports name none in every group installing the certificate", () => {
+    const unserved = unservedByGroup(events, groups, { now: at('2025-01-02T00:10:00Z'), graceMs: NOT_SERVED_GRACE_MS });
+    expect(unserved.get('brokers')!.map((entry) => entry.host)).toEqual(['mq-1', 'old-1']);
+    expect(unserved.get('web')!.map((entry) => entry.host)).toEqual(['old-1']);
+    expect(unserved.get('brokers')![0]).toEqual({ certificateId: 'c', host: 'mq-1', reason: 'not installed', version: '2', announcedAt: '2025-01-02T00:00:00Z' });
+  });
+
+  it('counts nothing within the grace, nor for a certificate never announced in the window', () => {
+    expect([...unservedByGroup(events, groups, { now: at('2025-01-02T00:09:59Z'), graceMs: NOT_SERVED_GRACE_MS }).values()].flat()).toEqual([]);
+    expect(unservedByGroup(events.filter((event) => event['detail-type'] !== 'Certificate Renewed'), groups, { now: at('2025-02-01T00:00:00Z'), graceMs: NOT_SERVED_GRACE_MS }).get('brokers')).toEqual([]);
+  });
+
+  it('takes the latest announcement, a rollback included', () => {
+    const rolledBack: ReportEnvelope = { time: '2025-01-03T00:00:00Z', source: 'certflow', 'detail-type': 'Certificate Rolled Back', detail: { certificateId: 'c', version: '1', previousVersion: '2' } };
+    expect(announcements([...events, rolledBack]).get('c')).toEqual({ certificateId: 'c', version: '1', at: '2025-01-03T00:00:00Z' });
+    const unserved = unservedByGroup([...events, rolledBack], groups, { now: at('2025-01-03T00:10:00Z'), graceMs: NOT_SERVED_GRACE_MS });
+    expect(unserved.get('web')!.map((entry) => [entry.host, entry.version])).toEqual([['www-1', '1']]);
   });
 });
