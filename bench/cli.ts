@@ -113,7 +113,6 @@ export async function benchCli(runs: number, progress: (line: string) => void): 
     const config = path.join(home, 'twenty.config.ts');
     const declarations = Array.from({ length: 20 }, (_, i) => `{ id: 'fleet-${i}', names: ['f${i}.certflow.test'] }`).join(', ');
     await fs.writeFile(config, `export default { hostedZones: [{ name: 'certflow.test', id: 'Z0000000000BENCH' }], certificates: [${declarations}] };\n`);
-    // The warm-up pays the config's first load through tsx.
     const renewAllTwenty = await measure(Math.min(runs, 3), 'certflow renew --all --force, 20 declared', progress, () => certflow(['renew', '--all', '--force', '--config', config], /Renewed 20 of 20\n/));
     return { oneWithCa, oneOwnCa, ...(certbot ? { certbot } : {}), renewAllTwenty, processStart, demo, loadAverage: os.loadavg().map((load) => Number(load.toFixed(2))) };
   } finally {

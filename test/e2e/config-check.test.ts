@@ -65,6 +65,31 @@ describe('certflow config check', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, problems: [], exampleValues: [], deployable: true, certificates: ['mq'], hostedZones: ['corp.io'], scanIntervalHours: 3 });
   });
 
+  it('a config split over modules: its TypeScript imports, Node built-ins and packages resolve as under Node, each file keeps its import.meta.url', async () => {
+    const folder = path.join(dir, 'split');
+    await fs.mkdir(folder, { recursive: true });
+    await fs.writeFile(path.join(folder, 'zones.ts'), "export const zones: { name: string; id: string }[] = [{ name: 'corp.io', id: 'Z04ABCDEF1GHIJ' }];\nexport const here = import.meta.url;\n");
+    await fs.writeFile(
+      path.join(folder, 'split.config.ts'),
+      `import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from ${CONFIG_MODULE};
+import { here, zones } from './zones';
+const id = \`\${path.basename(fileURLToPath(import.meta.url), '.config.ts')}-\${path.basename(fileURLToPath(here), '.ts')}\`;
+export default defineConfig({ hostedZones: zones, acme: { contact: ['mailto:pki@corp.io'] }, certificates: [{ id, names: ['mq.corp.io'] }] });
+`,
+    );
+    const json = await certflow('config', 'check', '--config', path.join(folder, 'split.config.ts'), '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, certificates: ['split-zones'], hostedZones: ['corp.io'] });
+
+    await fs.writeFile(path.join(folder, 'unresolved.config.ts'), "import { zones } from 'no-such-certflow-package';\nexport default { hostedZones: zones };\n");
+    const unresolved = await certflow('config', 'check', '--config', path.join(folder, 'unresolved.config.ts'));
+    expect(unresolved.code).toBe(2);
+    expect(unresolved.stderr).toContain('unresolved.config.ts could not be loaded: Could not resolve "no-such-certflow-package" (line 1, column 23)');
+    expectNoStackTrace(unresolved);
+  });
+
   it('a scan schedule too coarse for the shortest lifetime declared: exit 2, naming the certificate and the bound', async () => {
     const file = await configFile('coarse.config.ts', `${OWN.replace("names: ['mq.corp.io'] }", "names: ['mq.corp.io'], profile: 'shortlived' }")}, schedule: { scanIntervalHours: 24 }`);
     const text = await certflow('config', 'check', '--config', file);
@@ -103,7 +128,7 @@ describe('certflow config check', () => {
     await fs.writeFile(broken, 'export default {{ oops');
     const syntax = await certflow('config', 'check', '--config', broken);
     expect(syntax.code).toBe(2);
-    expect(syntax.stderr).toContain('broken.config.ts could not be loaded');
+    expect(syntax.stderr).toContain('broken.config.ts could not be loaded: Expected identifier but found "{" (line 1, column 17)');
     expectNoStackTrace(syntax);
 
     const plain = path.join(dir, 'plain.config.ts');
