@@ -27,8 +27,9 @@ const args = process.argv.slice(2);
 // memory and its background CPU never pay back there, and V8's default old-space growth (a step of
 // ≥ 8 MiB past what lives) holds garbage that promotion out of the 1 MiB young generation feeds on
 // every renewal: `renew --all` of 20 peaks ≈ 15 MiB lower with both off, `issue` ≈ 5 MiB, at the
-// same CPU (bench/cli.ts). `certflow simulate` computes for seconds: it keeps them (≈ 1.4× CPU).
-if (args[0] !== 'simulate') setFlagsFromString('--no-opt --optimize-for-size');
+// same CPU (bench/cli.ts). `certflow simulate` computes for seconds (≈ 1.4× CPU without them) and
+// `certflow agent` runs for months: both keep V8's defaults.
+if (!['simulate', 'agent'].includes(args[0] ?? '')) setFlagsFromString('--no-opt --optimize-for-size');
 
 const bundle = existsSync(cli) && process.env.CERTFLOW_DEV_BUNDLE !== '0'
   ? await import('./dev-bundle.js').then(({ devBundle }) => devBundle(fileURLToPath(new URL('..', import.meta.url)))).catch(() => undefined)
