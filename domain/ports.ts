@@ -316,3 +316,7 @@ export interface HostReports {
   reports(since: Date): Promise<ReportEnvelope[]>;
 }
 
+/** The queues whose name starts with a prefix: a host group's roster on AWS (domain/adapters/aws/group-queues.ts). */
+export interface GroupQueues {
+  queueNames(prefix: string): Promise<ReadonlySet<string>>;
+}

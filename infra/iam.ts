@@ -44,6 +44,7 @@
  * |                 | `certflow ca rotate --aws` (the operator) starts a rotation                            |
  * | hostReports     | logs:FilterLogEvents on the host inventory log group (the gates and the served check), |
  * |                 | added by the stack, which creates that log group (infra/certflow-stack.ts)             |
+ * | groupQueues     | sqs:ListQueues (takes no resource): the host groups' queues are their rosters           |
  * TagResource on creation (accountWrite, pendingWrite, renewalLease): only the creation tags' keys,
  * with managed-by=certflow (aws:TagKeys, aws:RequestTag: keys TagResource carries).
  * KMS: the key is usable only through Secrets Manager (kms:ViaService), decrypt for readers,
@@ -85,7 +86,8 @@ export type Capability =
   | 'privateFetch'
   | 'rotationRead'
   | 'rotationWrite'
-  | 'hostReports';
+  | 'hostReports'
+  | 'groupQueues';
 
 /**
  * The port methods each capability's statements serve (the adapters' calls, as statementsFor
@@ -117,6 +119,7 @@ export const CAPABILITY_PORTS: Readonly<Record<Capability, PortSpec>> = {
   rotationRead: { rotations: ['rotation'] },
   rotationWrite: { rotations: ['rotation', 'saveRotation'] },
   hostReports: { hosts: ['hostStates', 'reports'] },
+  groupQueues: { queues: ['queueNames'] },
 };
 
 export interface AccessScope {
@@ -331,6 +334,10 @@ export function statementsFor(stack: Stack, capabilities: readonly Capability[],
   }
   if (has('publish')) {
     statements.push(new iam.PolicyStatement({ sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [scope.bus.eventBusArn] }));
+  }
+  if (has('groupQueues')) {
+    // ListQueues takes no resource (Service Authorization Reference, Amazon SQS): names only, no message.
+    statements.push(new iam.PolicyStatement({ sid: 'ListHostQueues', actions: ['sqs:ListQueues'], resources: ['*'] }));
   }
   return statements;
 }

@@ -426,10 +426,10 @@ const CATALOGUE = {
     run: checkServed,
     payload: WHOLE_INPUT,
     resultPath: '$.served',
-    ports: { hosts: ['reports'] },
+    ports: { hosts: ['reports'], queues: ['queueNames'] },
     // logs:FilterLogEvents on the inventory log group is added by the stack, which creates it
-    // (infra/certflow-stack.ts); the metrics are EMF lines in its own log (no PutMetricData).
-    capabilities: ['hostReports'],
+    // (infra/served-check.ts); the metrics are EMF lines in its own log (no PutMetricData).
+    capabilities: ['hostReports', 'groupQueues'],
     retry: 'transient',
     // The groups are compiled into the function (no 4 KB environment limit), as the inventory into the scan's.
     lambda: (config) => ({ define: { [`process.env.${ENV.servedCheck}`]: JSON.stringify(JSON.stringify(servedCheckSettingsOf(config))) } }),

@@ -3,7 +3,7 @@ import type { RequestPolicy } from '../domain/core/request';
 import type { TrustAnchors } from '../domain/core/trust-anchors';
 import type { ScanSettings } from '../domain/core/scan-plan';
 import type { PrivateCaSettings, ServedCheckSettings } from '../domain/contracts/settings';
-import type { CertificateStore, DnsChallengeProvider, EventPublisher, ExecutionStatus, HostReports, Logger, OrderLedger, PrivateIssuer, RootRotations } from '../domain/ports';
+import type { CertificateStore, DnsChallengeProvider, EventPublisher, ExecutionStatus, GroupQueues, HostReports, Logger, OrderLedger, PrivateIssuer, RootRotations } from '../domain/ports';
 
 /** The request policy (zones, defaults, secret prefix) plus what only the pipeline needs. */
 export interface PipelineSettings extends RequestPolicy {
@@ -37,6 +37,8 @@ interface Ports {
   readonly rotations: RootRotations;
   /** The hosts' reports, which gate a rotation's phases. */
   readonly hosts: HostReports;
+  /** The host groups' queues: who is still a member (the served check). */
+  readonly queues: GroupQueues;
 }
 export type PortName = keyof Ports;
 export type PortMethod<K extends PortName> = keyof Ports[K] & string;

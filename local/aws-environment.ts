@@ -22,6 +22,7 @@ import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SqsGroupQueues } from '../domain/adapters/aws/group-queues';
 import { groupEventPattern } from '../infra/subscriber';
 import { hostQueuePrefix } from '../agent/fleet/host-queue-plan';
 import { EventBridgePublisher } from '../domain/adapters/aws/eventbridge-events';
@@ -256,6 +257,7 @@ export async function startAwsPipeline(options: AwsPipelineOptions): Promise<Aws
     hosts: options.hostInventoryLogGroup
       ? new CloudWatchHostReports(new CloudWatchLogsClient(options.clientConfig), options.hostInventoryLogGroup)
       : { hostStates: async () => [], reports: async () => [] },
+    queues: new SqsGroupQueues(clients.sqs),
     log,
     now: options.now ?? (() => new Date()),
   };

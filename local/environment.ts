@@ -9,7 +9,7 @@ import { LocalEventLog } from '../domain/adapters/local/event-log';
 import { FileCertificateStore } from '../domain/adapters/local/file-store';
 import { LOCAL_PRIVATE_CA, LocalPrivateCa } from '../domain/adapters/local/local-private-ca';
 import { FileRootRotations } from '../domain/adapters/local/file-rotations';
-import { LocalHostReports } from '../domain/adapters/local/host-reports';
+import { LocalHostReports, NO_GROUP_QUEUES } from '../domain/adapters/local/host-reports';
 import { rotationTrust } from '../domain/core/root-rotation';
 import { LocalExecutions } from '../domain/adapters/local/local-executions';
 import type { HostedZone } from '../domain/core/dns-names';
@@ -175,6 +175,7 @@ async function wire(options: SharedPipelineOptions, definitions: LocalDefinition
     executions: new LocalExecutions(),
     rotations: new FileRootRotations(options.root),
     hosts: new LocalHostReports(events),
+    queues: NO_GROUP_QUEUES,
     log,
     now: options.now ?? (() => new Date()),
   };

@@ -200,7 +200,16 @@ export const ALARMING_REASONS: readonly NotServedReason[] = [NOT_SERVED.failed, 
 export function unservedByGroup(
   events: readonly ReportEnvelope[],
   groups: readonly HostGroup[],
-  { now, graceMs }: { now: Date; graceMs: number },
+  {
+    now,
+    graceMs,
+    isMember = () => true,
+  }: {
+    now: Date;
+    graceMs: number;
+    /** Whether the host is still in the group (on AWS: its queue is there); a host that left is not counted. */
+    isMember?: (group: string, host: string) => boolean;
+  },
 ): Map<string, UnservedHost[]> {
   const states = hostInventory(events);
   const announced = announcements(events);
@@ -210,7 +219,7 @@ export function unservedByGroup(
       group.certificateIds.flatMap((certificateId) => {
         const announcement = announced.get(certificateId);
         if (!announcement) return [];
-        const members = hostsOf(states, certificateId).filter((state) => state.group === undefined || state.group === group.name);
+        const members = hostsOf(states, certificateId).filter((state) => (state.group === undefined || state.group === group.name) && isMember(group.name, state.host));
         const hosts = notServed(members, { currentVersion: announcement.version, renewedAt: announcement.at, now, graceMs });
         return hosts.map(({ host, reason }) => ({ certificateId, host, reason, version: announcement.version, announcedAt: announcement.at }));
       }),

@@ -1,5 +1,6 @@
 import { ALARMING_REASONS, HOST_REPORTS_LOOKBACK_DAYS, NOT_SERVED_GRACE_MS, unservedByGroup, type UnservedHost } from '../../domain/core/host-inventory';
 import { DAY_MS } from '../../domain/core/durations';
+import { hostQueueName, hostQueuePrefix } from '../../agent/fleet/host-queue-plan';
 import type { StepDeps } from '../deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { metricsFor, MetricUnit } from '../runtime/metrics';
@@ -20,11 +21,12 @@ export interface ServedCheckOutput {
  * reports in the inventory log group. Each group's count is a metric (EMF), 0 included, so its
  * NotServed alarm clears when the hosts catch up; the hosts themselves are logged and returned.
  */
-export async function checkServed(_input: unknown, deps: StepDeps<{ hosts: 'reports' }>): Promise<ServedCheckOutput> {
+export async function checkServed(_input: unknown, deps: StepDeps<{ hosts: 'reports'; queues: 'queueNames' }>): Promise<ServedCheckOutput> {
   const now = deps.now();
   const settings = deps.settings.servedCheck ?? { groups: [], graceMinutes: NOT_SERVED_GRACE_MS / 60_000 };
   const reports = await deps.hosts.reports(new Date(now.getTime() - HOST_REPORTS_LOOKBACK_DAYS * DAY_MS));
-  const unserved = unservedByGroup(reports, settings.groups, { now, graceMs: settings.graceMinutes * 60_000 });
+  const rosters = new Map(await Promise.all(settings.groups.map(async ({ name }) => [name, await deps.queues.queueNames(hostQueuePrefix(name))] as const)));
+  const unserved = unservedByGroup(reports, settings.groups, { now, graceMs: settings.graceMinutes * 60_000, isMember: (group, host) => isMember(rosters.get(group), group, host) });
   const metrics = metricsFor(deps.log);
   const groups: ServedCheckOutput['groups'] = [];
   const hosts: ServedCheckOutput['hosts'] = [];
@@ -39,6 +41,15 @@ export async function checkServed(_input: unknown, deps: StepDeps<{ hosts: 'repo
   }
   deps.log.info('served check', { groups: groups.length, unserved: groups.reduce((sum, group) => sum + group.unserved, 0), reports: reports.length });
   return { groups, hosts };
+}
+
+/**
+ * A host is still in its group while its queue is there (`--leave` deletes it, the peers sweep one
+ * silent for 3 days): a host scaled in or replaced is not silent, it is gone. A group without any
+ * host queue (agents on `--queue-url`, or the local default) has no roster: every host that reported counts.
+ */
+function isMember(queues: ReadonlySet<string> | undefined, group: string, host: string): boolean {
+  return !queues || queues.size === 0 || queues.has(hostQueueName(hostQueuePrefix(group), host));
 }
 
 export const handler = lambdaHandler(checkServed);

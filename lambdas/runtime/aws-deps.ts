@@ -4,6 +4,8 @@ import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsGroupQueues } from '../../domain/adapters/aws/group-queues';
 import { authoritativeCheck } from '../../domain/adapters/aws/authoritative-check';
 import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
 import { AcmPcaIssuer, NO_PRIVATE_CA } from '../../domain/adapters/aws/private-ca';
@@ -131,6 +133,7 @@ export function awsDepsFromEnvironment(env: Environment = process.env): StepDeps
       hostStates: (since) => new CloudWatchHostReports(new CloudWatchLogsClient({}), required(env, ENV.hostInventoryLogGroup)).hostStates(since),
       reports: (since) => new CloudWatchHostReports(new CloudWatchLogsClient({}), required(env, ENV.hostInventoryLogGroup)).reports(since),
     },
+    queues: new SqsGroupQueues(new SQSClient({})),
     log: powertoolsLog({ keys: { step: env[ENV.step] } }),
     now: () => new Date(),
   };

@@ -22,6 +22,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeReporter } from '../../agent/reporters';
 import { CloudWatchHostReports } from '../../domain/adapters/aws/host-reports';
+import { SqsGroupQueues } from '../../domain/adapters/aws/group-queues';
+import { hostQueueName, hostQueuePrefix } from '../../agent/fleet/host-queue-plan';
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgePublisher } from '../../domain/adapters/aws/eventbridge-events';
 import { jsonLogger } from '../../domain/logging/logger';
 import { STEPS } from '../../lambdas/catalogue';
@@ -71,6 +74,7 @@ function deployed(value: unknown, refs: Record<string, string>): string {
 describe.skipIf(!aws.endpoint)(`host reports to the inventory log group, against ${aws.endpoint || `(skipped: ${aws.skipReason})`}`, () => {
   const eventBridge = new EventBridgeClient(awsClientConfig());
   const cloudWatchLogs = new CloudWatchLogsClient(awsClientConfig());
+  const sqs = new SQSClient(awsClientConfig());
   const busName = `certflow-inventory-${run}`;
   const ruleName = `certflow-inventory-${run}`;
   const logGroupName = `certflow-inventory-${run}`;
@@ -128,11 +132,15 @@ describe.skipIf(!aws.endpoint)(`host reports to the inventory log group, against
     expect(lines.map((line) => (JSON.parse(line.message!) as { 'detail-type': string })['detail-type'])).toEqual(['Certificate Renewed']);
   });
 
-  it('the served check reads them back: per group, the host silent since the renewal (the one serving it is not counted); UnservedHosts as EMF per group', async () => {
+  it('the served check reads them back: per group, the host silent since the renewal (the one serving it is not counted), until it leaves its group (its queue goes); UnservedHosts as EMF per group', async () => {
     const id = `served-${run}`;
+    const group = `brokers-${run}`;
     const publisher = new EventBridgePublisher(eventBridge, busName);
     const reporter = new EventBridgeReporter(eventBridge, busName);
-    const leaf = (version: string) => ({ certificateId: id, version, serialNumber: version === 'v1' ? '01' : '02', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-04-01T00:00:00.000Z', reloaded: true });
+    const leaf = (version: string) => ({ certificateId: id, group, version, serialNumber: version === 'v1' ? '01' : '02', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-04-01T00:00:00.000Z', reloaded: true });
+    // Each agent makes its queue in its group (ADR 0007): the group's roster.
+    const queueUrls = new Map<string, string>();
+    for (const host of ['mq-1', 'mq-2']) queueUrls.set(host, (await sqs.send(new CreateQueueCommand({ QueueName: hostQueueName(hostQueuePrefix(group), host) }))).QueueUrl!);
     await publisher.renewed(renewedDetail(id, 'v1'));
     await reporter.installed({ ...leaf('v1'), host: 'mq-1', served: true, endpoints: [{ endpoint: 'mq-1:61617', serialNumber: '01' }] });
     await reporter.installed({ ...leaf('v1'), host: 'mq-2', served: true, endpoints: [{ endpoint: 'mq-2:61617', serialNumber: '01' }] });
@@ -142,20 +150,25 @@ describe.skipIf(!aws.endpoint)(`host reports to the inventory log group, against
     const lines: string[] = [];
     const log = jsonLogger((line) => lines.push(line));
     const deps = {
-      settings: { servedCheck: { groups: [{ name: 'brokers', certificateIds: [id] }, { name: 'web', certificateIds: [`other-${run}`] }], graceMinutes: 10 } },
+      settings: { servedCheck: { groups: [{ name: group, certificateIds: [id] }, { name: 'web', certificateIds: [`other-${run}`] }], graceMinutes: 10 } },
       log,
       hosts: new CloudWatchHostReports(cloudWatchLogs, logGroupName),
+      queues: new SqsGroupQueues(sqs),
     } as unknown as StepDeps;
-    const within = await STEPS['check-served'].invoke({}, { ...deps, now: () => new Date(Date.now() + 9 * 60_000) });
-    expect(within).toEqual({ groups: [{ group: 'brokers', unserved: 0 }, { group: 'web', unserved: 0 }], hosts: [] });
+    const check = async (minutes: number) => (await STEPS['check-served'].invoke({}, { ...deps, now: () => new Date(Date.now() + minutes * 60_000) })) as ServedCheckOutput;
+    expect(await check(9)).toEqual({ groups: [{ group, unserved: 0 }, { group: 'web', unserved: 0 }], hosts: [] });
     lines.length = 0;
-    const after = (await STEPS['check-served'].invoke({}, { ...deps, now: () => new Date(Date.now() + 11 * 60_000) })) as ServedCheckOutput;
-    expect(after.groups).toEqual([{ group: 'brokers', unserved: 1 }, { group: 'web', unserved: 0 }]);
-    expect(after.hosts).toEqual([{ group: 'brokers', certificateId: id, host: 'mq-2', reason: 'not installed', version: 'v2', announcedAt: expect.any(String) }]);
+    const after = await check(11);
+    expect(after.groups).toEqual([{ group, unserved: 1 }, { group: 'web', unserved: 0 }]);
+    expect(after.hosts).toEqual([{ group, certificateId: id, host: 'mq-2', reason: 'not installed', version: 'v2', announcedAt: expect.any(String) }]);
     // The EMF documents CloudWatch turns into the metric each group's NotServed alarm watches.
     const emf = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => '_aws' in line);
-    expect(emf.map((doc) => [doc.Group, doc.UnservedHosts])).toEqual([['brokers', 1], ['web', 0]]);
+    expect(emf.map((doc) => [doc.Group, doc.UnservedHosts])).toEqual([[group, 1], ['web', 0]]);
     expect(emf[0]).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [['Group']], Metrics: [{ Name: 'UnservedHosts', Unit: 'Count' }] }] } });
+    // mq-2 was scaled in: `--leave` (or the peers' sweep) deleted its queue. Gone, not silent.
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrls.get('mq-2')! }));
+    expect((await check(12)).groups).toEqual([{ group, unserved: 0 }, { group: 'web', unserved: 0 }]);
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrls.get('mq-1')! }));
   });
 
   // The README's smoke test, on the emulator: the AWS CLI and jq do the work, as after a real deploy.

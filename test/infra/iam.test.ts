@@ -77,8 +77,8 @@ describe('per-step roles', () => {
       'package-and-store-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
       'release-private': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
       'cleanup-private-after-failure': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
-      // The hosts' reports in the inventory log group, nothing else (its metrics are EMF lines in its own log).
-      'check-served': ['logs:FilterLogEvents'],
+      // The hosts' reports in the inventory log group and the groups' queue names, nothing else (its metrics are EMF lines in its own log).
+      'check-served': ['logs:FilterLogEvents', 'sqs:ListQueues'],
     };
     for (const step of STEP_IDS) {
       expect(actions(statementsOf(step)), step).toEqual([...expected[step], ...BASELINE].sort());

@@ -40,6 +40,7 @@ const PORT_METHODS: { readonly [K in PortName]: Record<PortMethod<K>, true> } = 
   executions: { isGone: true },
   rotations: { rotation: true, saveRotation: true },
   hosts: { hostStates: true, reports: true },
+  queues: { queueNames: true },
 };
 
 describe.each(STEP_IDS)('%s', (step) => {

@@ -18,12 +18,12 @@ import {
   CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueUrlCommand,
-  ListQueuesCommand,
   ListQueueTagsCommand,
   SetQueueAttributesCommand,
   TagQueueCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { listQueueUrls } from '../../../domain/adapters/aws/group-queues';
 import type { Logger } from '../../../domain/ports';
 import { HOST_QUEUE_TAGS, hostQueueName, hostQueuePolicy, queueArnBesideTopic, staleHostQueues, type PeerQueue } from '../../fleet/host-queue-plan';
 
@@ -170,15 +170,8 @@ export class HostQueue {
     }
   }
 
-  private async groupQueueUrls(): Promise<string[]> {
-    const urls: string[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await this.sqs.send(new ListQueuesCommand({ QueueNamePrefix: this.options.queuePrefix, MaxResults: 1000, NextToken }));
-      urls.push(...(page.QueueUrls ?? []));
-      NextToken = page.NextToken;
-    } while (NextToken);
-    return urls;
+  private groupQueueUrls(): Promise<string[]> {
+    return listQueueUrls(this.sqs, this.options.queuePrefix);
   }
 
   private async subscriptionsOf(queueArn: string): Promise<string[]> {

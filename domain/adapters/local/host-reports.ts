@@ -1,6 +1,6 @@
 /** The hosts' reports on the local default: the agents append them to events.jsonl (agent/reporters.ts). */
 import { hostInventory, type HostState, type ReportEnvelope } from '../../core/host-inventory';
-import type { HostReports } from '../../ports';
+import type { GroupQueues, HostReports } from '../../ports';
 import { LocalEventLog } from './event-log';
 
 export class LocalHostReports implements HostReports {
@@ -19,3 +19,6 @@ export class LocalHostReports implements HostReports {
     return (await this.log.read()).filter((event) => Date.parse(event.time) >= since.getTime());
   }
 }
+
+/** The local default has no host queues: no roster, so every host that reported counts (as on AWS for a group without queues). */
+export const NO_GROUP_QUEUES: GroupQueues = { queueNames: async () => new Set() };

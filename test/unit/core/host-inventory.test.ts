@@ -147,6 +147,12 @@ describe('unservedByGroup (the served check, ADR 0016)', () => {
     expect(unserved.get('brokers')![0]).toEqual({ certificateId: 'c', host: 'mq-1', reason: 'not installed', version: '2', announcedAt: '2025-01-02T00:00:00Z' });
   });
 
+  it('does not count a host that left its group (isMember: on AWS, its queue is gone)', () => {
+    const unserved = unservedByGroup(events, groups, { now: at('2025-01-02T00:10:00Z'), graceMs: NOT_SERVED_GRACE_MS, isMember: (group, host) => !(group === 'brokers' && host === 'old-1') });
+    expect(unserved.get('brokers')!.map((entry) => entry.host)).toEqual(['mq-1']);
+    expect(unserved.get('web')!.map((entry) => entry.host)).toEqual(['old-1']);
+  });
+
   it('counts nothing within the grace, nor for a certificate never announced in the window', () => {
     expect([...unservedByGroup(events, groups, { now: at('2025-01-02T00:09:59Z'), graceMs: NOT_SERVED_GRACE_MS }).values()].flat()).toEqual([]);
     expect(unservedByGroup(events.filter((event) => event['detail-type'] !== 'Certificate Renewed'), groups, { now: at('2025-02-01T00:00:00Z'), graceMs: NOT_SERVED_GRACE_MS }).get('brokers')).toEqual([]);

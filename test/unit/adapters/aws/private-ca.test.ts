@@ -147,6 +147,7 @@ describe('the state machine waits for AWS Private CA (Wait + Choice on RequestIn
       // No rotation: the configured CA issues, its anchors hold.
       rotations: { rotation: async () => undefined, saveRotation: () => Promise.reject(new Error('the private path must not write the rotation')) },
       hosts: unused('hosts'),
+      queues: unused('queues'),
       issuer: new AcmPcaIssuer(new ACMPCAClient({ region: 'eu-west-1' }), { certificateAuthorityArn: CA }),
       log: jsonLogger((line) => logs.push(line)),
       now: () => new Date(),
