@@ -143,7 +143,7 @@ export class FileCertificateStore implements CertificateStore {
     const pending = this.pendingFor(certificateId, orderUrl);
     const dir = this.pendingDir(pending);
     await this.sweepPending(dir);
-    // Not fsynced: a local execution runs in the process that started it (ADR 0012), so a crash of
+    // Not fsynced: a local execution runs in the command that started it (ADR 0010), so a crash of
     // the machine ends it with its key; the taker of its lease only removes what it left.
     await this.files.ensureDir(dir, 0o700, 'process');
     const file = path.join(dir, FILE.privateKey);
@@ -209,7 +209,6 @@ export class FileCertificateStore implements CertificateStore {
   async acquireLease(lease: RenewalLease, now: Date, options: LeaseOptions = {}): Promise<RenewalLease | undefined> {
     const { certificateId, holder } = lease;
     const file = this.leaseFile(certificateId);
-    await this.files.ensureDir(path.dirname(file));
     let replaced: RenewalLease | undefined;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       // Read first: its holder noting the order (CreateOrder's second call) then rewrites it at once,
@@ -217,6 +216,7 @@ export class FileCertificateStore implements CertificateStore {
       const held = await this.readLease(certificateId);
       if (held === undefined) {
         // Of two racing executions exactly one creates it; the other reads it next round.
+        await this.files.ensureDir(path.dirname(file));
         if (await this.files.createFileOnce(file, `${JSON.stringify(leaseRecord(nextLease(undefined, lease, 'free')))}\n`, 0o644)) return replaced;
         continue;
       }
