@@ -2,6 +2,8 @@
  * Crash-safe file-system steps: a file reaches the disk (fsync) before the rename or link that
  * publishes it, and every new name is made durable by an fsync of its folder. All I/O goes
  * through an `FsPort` (node:fs/promises by default) so a test can watch or interrupt each step.
+ * `Durability` 'process' keeps the atomic steps (no reader sees half a file, one racing writer
+ * wins) but skips the fsyncs: for a file nothing reads once the machine has crashed.
  */
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
@@ -20,6 +22,9 @@ export interface FileOwner {
 /** Marks a temporary name (`<name>.tmp-<hex>`) that repair and listings skip or remove. */
 export const TEMP_INFIX = '.tmp-';
 
+/** 'disk': survives a crash of the machine (fsyncs). 'process': survives only this machine's uptime. */
+export type Durability = 'disk' | 'process';
+
 function temporaryName(file: string): string {
   return `${file}${TEMP_INFIX}${randomBytes(6).toString('hex')}`;
 }
@@ -28,13 +33,13 @@ export class DurableFs {
   constructor(readonly fs: FsPort = nodeFs) {}
 
   /** Create a file (never overwrite), write it and fsync it before closing; `owner`: chown it first (-1 keeps a field). */
-  async createFile(file: string, data: string | Uint8Array, mode: number, owner?: FileOwner): Promise<void> {
+  async createFile(file: string, data: string | Uint8Array, mode: number, owner?: FileOwner, durability: Durability = 'disk'): Promise<void> {
     const handle = await this.fs.open(file, 'wx', mode & 0o600);
     try {
       await handle.writeFile(data);
       if (owner && (owner.uid !== undefined || owner.gid !== undefined)) await handle.chown(owner.uid ?? -1, owner.gid ?? -1);
       await handle.chmod(mode); // the umask may have narrowed the mode open() was given; group bits only once the group is right
-      await handle.sync();
+      if (durability === 'disk') await handle.sync();
     } finally {
       await handle.close();
     }
@@ -50,9 +55,9 @@ export class DurableFs {
   }
 
   /** mkdir -p; when folders were created, the folders that gained an entry are fsynced. */
-  async ensureDir(dir: string, mode = 0o755): Promise<void> {
+  async ensureDir(dir: string, mode = 0o755, durability: Durability = 'disk'): Promise<void> {
     const first = await this.fs.mkdir(dir, { recursive: true, mode });
-    if (first === undefined) return;
+    if (first === undefined || durability === 'process') return;
     const top = path.dirname(path.resolve(first));
     for (let parent = path.dirname(path.resolve(dir)); ; parent = path.dirname(parent)) {
       await this.fsyncDir(parent);
@@ -71,9 +76,9 @@ export class DurableFs {
    * Create `file` unless it exists; true when this call created it. link(2) fails on an existing
    * name: of racing writers exactly one wins, and nobody reads a half-written file.
    */
-  async createFileOnce(file: string, data: string | Uint8Array, mode: number): Promise<boolean> {
+  async createFileOnce(file: string, data: string | Uint8Array, mode: number, durability: Durability = 'disk'): Promise<boolean> {
     const temporary = temporaryName(file);
-    await this.createFile(temporary, data, mode);
+    await this.createFile(temporary, data, mode, undefined, durability);
     let created = true;
     try {
       await this.fs.link(temporary, file);
@@ -83,7 +88,7 @@ export class DurableFs {
     } finally {
       await this.fs.unlink(temporary);
     }
-    await this.fsyncDir(path.dirname(file));
+    if (durability === 'disk') await this.fsyncDir(path.dirname(file));
     return created;
   }
 

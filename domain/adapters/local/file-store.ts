@@ -16,7 +16,8 @@
  * Private files are 0600. A version becomes current only when fully written, so a failed
  * renewal leaves the previous version current. archive/ and live/ are written by the certbot
  * layout shared with the host agent (domain/layout/certbot-layout.ts); every file here is
- * fsynced before the rename or link that names it, and its folder after.
+ * fsynced before the rename or link that names it, and its folder after — but pending keys, which
+ * no one reads once the machine has crashed (see pendingKey).
  */
 import { parseContract } from '../../contracts/parse';
 import { RevocationMarkSchema } from '../../contracts/revocation';
@@ -142,9 +143,11 @@ export class FileCertificateStore implements CertificateStore {
     const pending = this.pendingFor(certificateId, orderUrl);
     const dir = this.pendingDir(pending);
     await this.sweepPending(dir);
-    await this.files.ensureDir(dir, 0o700);
+    // Not fsynced: a local execution runs in the command that started it (ADR 0010), so a crash of
+    // the machine ends it with its key; the taker of its lease only removes what it left.
+    await this.files.ensureDir(dir, 0o700, 'process');
     const file = path.join(dir, FILE.privateKey);
-    await this.files.createFileOnce(file, await generate(), PRIVATE); // a retried step keeps the key it made the first time
+    await this.files.createFileOnce(file, await generate(), PRIVATE, 'process'); // a retried step keeps the key it made the first time
     return { pending, privateKeyPem: await this.fs.readFile(file, 'utf8') };
   }
 
@@ -206,14 +209,17 @@ export class FileCertificateStore implements CertificateStore {
   async acquireLease(lease: RenewalLease, now: Date, options: LeaseOptions = {}): Promise<RenewalLease | undefined> {
     const { certificateId, holder } = lease;
     const file = this.leaseFile(certificateId);
-    await this.files.ensureDir(path.dirname(file));
     let replaced: RenewalLease | undefined;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      // Of two racing executions exactly one creates it.
-      const created = await this.files.createFileOnce(file, `${JSON.stringify(leaseRecord(nextLease(undefined, lease, 'free')))}\n`, 0o644);
-      if (created) return replaced;
+      // Read first: its holder noting the order (CreateOrder's second call) then rewrites it at once,
+      // without a create that must fail first (a written, fsynced and removed temporary file).
       const held = await this.readLease(certificateId);
-      if (held === undefined) continue; // released in between: try again
+      if (held === undefined) {
+        // Of two racing executions exactly one creates it; the other reads it next round.
+        await this.files.ensureDir(path.dirname(file));
+        if (await this.files.createFileOnce(file, `${JSON.stringify(leaseRecord(nextLease(undefined, lease, 'free')))}\n`, 0o644)) return replaced;
+        continue;
+      }
       const verdict = leaseVerdict(held, holder, now, options.takeOverFrom);
       if (verdict === 'held') throw new RenewalInProgress(`${certificateId} is being renewed by ${held.holder} (lease until ${held.expiresAt.toISOString()})`, held.holder);
       if (verdict === 'mine') {

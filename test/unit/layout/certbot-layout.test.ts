@@ -64,8 +64,18 @@ describe('fsync of files and folders', () => {
   });
 
   it.each([
-    ['promote', async (store: FileCertificateStore) => promote(store, await issueMaterial(), 'o-1')],
-    ['pendingKey (link of a fsynced file)', (store: FileCertificateStore) => store.pendingKey(ID, 'o-1', async () => 'KEY')],
+    ['promote', async (store: FileCertificateStore) => {
+      const material = await issueMaterial();
+      // The pending key is not fsynced (see below): made by an unwatched store.
+      const { pending } = await new FileCertificateStore(root).pendingKey(ID, 'o-1', async () => material.privateKeyPem);
+      await store.promote(pending, material);
+    }],
+    ['acquireLease (created by link; its holder noting the order: by rename, no failed create first)', async (store: FileCertificateStore) => {
+      const lease = { certificateId: ID, holder: 'execution-1', expiresAt: new Date('2026-11-23T12:00:00.000Z') };
+      const now = new Date('2026-11-23T10:00:00.000Z');
+      await store.acquireLease(lease, now);
+      await store.acquireLease({ ...lease, order: { orderUrl: 'https://ca.test/order/1', records: [] } }, now);
+    }],
     ['account (key by link, directory.url by rename)', (store: FileCertificateStore) => store.account('https://ca.test/dir', async () => 'KEY')],
     ['saveAccountUrl', async (store: FileCertificateStore) => {
       await new FileCertificateStore(root).account('https://ca.test/dir', async () => 'KEY');
@@ -78,6 +88,24 @@ describe('fsync of files and folders', () => {
     await write(new FileCertificateStore(root, { fs: watchedFs(steps) }));
     expect(steps.filter(([op]) => op === 'rename' || op === 'link').length).toBeGreaterThan(0);
     expect(steps.filter(([op]) => op === 'fsync-file').length).toBeGreaterThan(0);
+    expect(durabilityGaps(steps)).toEqual([]);
+  });
+});
+
+describe('pending keys: atomic, not fsynced (a local execution ends with its process, and its key with it)', () => {
+  it('the key is written under a temporary name and linked to its own once complete; nothing is fsynced', async () => {
+    const steps: Step[] = [];
+    await new FileCertificateStore(root, { fs: watchedFs(steps) }).pendingKey(ID, 'o-1', async () => 'KEY');
+    const ops = steps.map(([op, file]) => `${op} ${path.basename(file)}`.replace(/\.tmp-[0-9a-f]+$/, '.tmp-…'));
+    expect(ops.filter((op) => op.startsWith('fsync'))).toEqual([]);
+    expect(ops.indexOf('link privkey.pem.tmp-…')).toBeGreaterThan(ops.indexOf('write privkey.pem.tmp-…'));
+  });
+
+  it('a lease is still fsynced: its taker after a crash of the machine cleans up what it notes', async () => {
+    const steps: Step[] = [];
+    const store = new FileCertificateStore(root, { fs: watchedFs(steps) });
+    await store.acquireLease({ certificateId: ID, holder: 'execution-1', expiresAt: new Date('2026-11-23T12:00:00.000Z') }, new Date('2026-11-23T10:00:00.000Z'));
+    expect(steps.filter(([op]) => op === 'fsync-file')).toHaveLength(1);
     expect(durabilityGaps(steps)).toEqual([]);
   });
 });
