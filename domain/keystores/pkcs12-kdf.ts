@@ -3,13 +3,10 @@
  *
  * The password is a BMPString (UTF-16BE) with a two-byte NUL terminator, as OpenSSL and node-forge
  * encode it; B.3 names the diversifier `id`: 1 for cipher keys, 2 for IVs, 3 for MAC keys.
- * The c-fold iteration hashes one digest at a time, so per-call overhead dominates: SHA-1 (the
- * `legacy` profile, the default) iterates in ./iterated-sha1.ts, without a call per round; SHA-256
- * uses the one-shot `crypto.hash` (Node ≥ 20.12), about half of `createHash` per round, which older
- * Node 20 falls back to.
+ * The c-fold iteration hashes one digest at a time, so per-call overhead dominates: the one-shot
+ * `crypto.hash` (Node ≥ 20.12) costs about half of `createHash` per round, which older Node 20 falls back to.
  */
 import * as crypto from 'node:crypto';
-import { iterateSha1 } from './iterated-sha1';
 
 const digestOf: (algorithm: string, data: Buffer) => Buffer =
   typeof crypto.hash === 'function'
@@ -44,8 +41,7 @@ export function pkcs12Kdf(
 
   for (let offset = 0; offset < length; offset += u) {
     let a: Buffer = crypto.createHash(digest).update(diversifier).update(input).digest();
-    if (digest === 'sha1') a = iterateSha1(a, iterations - 1);
-    else for (let round = 1; round < iterations; round++) a = digestOf(digest, a);
+    for (let round = 1; round < iterations; round++) a = digestOf(digest, a);
     a.copy(output, offset, 0, Math.min(u, length - offset));
     if (offset + u >= length) break;
 
