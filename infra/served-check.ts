@@ -23,6 +23,7 @@ import { Construct } from 'constructs';
 import { UNSERVED_HOSTS_METRIC } from '../lambdas/handlers/check-served';
 import { ENV } from '../lambdas/runtime/env';
 import { stepTask } from './renew-state-machine';
+import { failedExecutions } from './watchdog';
 
 /** How often the check runs; the alarms' period is twice this. */
 const SERVED_CHECK_INTERVAL = Duration.minutes(5);
@@ -82,13 +83,6 @@ export class ServedCheck extends Construct {
       alarms.set(group, alarm);
     }
     this.notServedAlarms = alarms;
-    new cloudwatch.Alarm(this, 'CheckServedFailed', {
-      alarmDescription: 'certflow: the served check failed: the NotServed alarms keep their state until it runs again (see the CheckServed execution).',
-      metric: this.stateMachine.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(notify);
+    failedExecutions(this, 'CheckServedFailed', this.stateMachine, Duration.hours(1), 'certflow: the served check failed: the NotServed alarms keep their state until it runs again (see the CheckServed execution).').addAlarmAction(notify);
   }
 }

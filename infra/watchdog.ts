@@ -29,6 +29,18 @@ export interface WatchdogProps {
   readonly alarmTopicArn?: string;
 }
 
+/** An alarm on any failed execution of `machine` within `period` (ExecutionsFailed, Sum ≥ 1; no executions is fine). */
+export function failedExecutions(scope: Construct, id: string, machine: sfn.IStateMachine, period: Duration, description: string): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription: description,
+    metric: machine.metricFailed({ period, statistic: 'Sum' }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
 const metric = (name: string, dimensions: Record<string, string> = {}, period = Duration.hours(1)) =>
   new cloudwatch.Metric({ namespace: 'certflow', metricName: name, dimensionsMap: dimensions, statistic: 'Minimum', period });
 
@@ -47,33 +59,17 @@ export class Watchdog extends Construct {
     const scanPeriod = Duration.hours(props.scanIntervalHours);
 
     const alarms = [
-      new cloudwatch.Alarm(this, 'RenewalFailed', {
-        alarmDescription: 'A RenewCertificate execution failed (see its "Certificate Renewal Failed" event); the previous certificate stays current.',
-        metric: props.renewCertificate.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      failedExecutions(this, 'RenewalFailed', props.renewCertificate, Duration.hours(1), 'A RenewCertificate execution failed (see its "Certificate Renewal Failed" event); the previous certificate stays current.'),
       // Mid key-compromise, a failed revocation means the compromised certificate is still valid
       // (or, with --reissue, the hosts still serve it): that must not wait for someone to look.
-      new cloudwatch.Alarm(this, 'RevocationFailed', {
-        alarmDescription:
-          'A RevokeCertificate execution failed (see its "Certificate Revocation Failed" event, or ReissueFailed): the certificate may still be valid, or no new one replaced it. Run certflow revoke again; it completes what is left.',
-        metric: props.revokeCertificate.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'ScanFailed', {
-        alarmDescription: 'The scheduled scan failed: nothing is being renewed on schedule.',
-        metric: props.scanCertificates.metricFailed({ period: scanPeriod, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      failedExecutions(
+        this,
+        'RevocationFailed',
+        props.revokeCertificate,
+        Duration.minutes(5),
+        'A RevokeCertificate execution failed (see its "Certificate Revocation Failed" event, or ReissueFailed): the certificate may still be valid, or no new one replaced it. Run certflow revoke again; it completes what is left.',
+      ),
+      failedExecutions(this, 'ScanFailed', props.scanCertificates, scanPeriod, 'The scheduled scan failed: nothing is being renewed on schedule.'),
       new cloudwatch.Alarm(this, 'FleetExpiring', {
         alarmDescription: `Some certificate is within ${props.expiringDays} days of expiry, or the scan stopped reporting.`,
         metric: metric('MinDaysToExpiry', {}, scanPeriod),
