@@ -24,6 +24,8 @@ export interface ServedCheckOutput {
 export async function checkServed(_input: unknown, deps: StepDeps<{ hosts: 'reports'; queues: 'queueNames' }>): Promise<ServedCheckOutput> {
   const now = deps.now();
   const settings = deps.settings.servedCheck ?? { groups: [], graceMinutes: NOT_SERVED_GRACE_MS / 60_000 };
+  // A stack without host groups has no alarm to feed: nothing to read.
+  if (settings.groups.length === 0) return { groups: [], hosts: [] };
   const reports = await deps.hosts.reports(new Date(now.getTime() - HOST_REPORTS_LOOKBACK_DAYS * DAY_MS));
   const rosters = new Map(await Promise.all(settings.groups.map(async ({ name }) => [name, await deps.queues.queueNames(hostQueuePrefix(name))] as const)));
   const unserved = unservedByGroup(reports, settings.groups, { now, graceMs: settings.graceMinutes * 60_000, isMember: (group, host) => isMember(rosters.get(group), group, host) });
