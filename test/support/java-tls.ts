@@ -17,20 +17,25 @@ const START_TIMEOUT_MS = 20_000;
 
 const compiled = new Map<string, Promise<string>>();
 
+/** What every fixture may use (keystores, SSLContext, SIGHUP reloads, the port file): compiled beside each. */
+const SHARED_SOURCE = 'TlsFixtures';
+
 /**
- * Compiles test/support/java/<className>.java once per process, into a temp directory named after
- * the source's hash: later runs and parallel test workers reuse it, and nothing piles up in the temp dir.
+ * Compiles test/support/java/<className>.java (with the shared TlsFixtures.java) once per process,
+ * into a temp directory named after the sources' hash: later runs and parallel test workers reuse
+ * it, and nothing piles up in the temp dir.
  */
 function compileJava(className: string): Promise<string> {
   let classDir = compiled.get(className);
   classDir ??= (async () => {
-    const sourceFile = fileURLToPath(new URL(`./java/${className}.java`, import.meta.url));
-    const source = await readFile(sourceFile);
-    const dir = join(tmpdir(), `certflow-${className}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+    const sourceFiles = [className, SHARED_SOURCE].map((name) => fileURLToPath(new URL(`./java/${name}.java`, import.meta.url)));
+    const hash = createHash('sha256');
+    for (const file of sourceFiles) hash.update(await readFile(file));
+    const dir = join(tmpdir(), `certflow-${className}-${hash.digest('hex').slice(0, 16)}`);
     if (await access(join(dir, `${className}.class`)).then(() => true, () => false)) return dir;
     const staging = await mkdtemp(`${dir}-`);
     try {
-      await promisify(execFile)('javac', ['-d', staging, sourceFile]);
+      await promisify(execFile)('javac', ['-d', staging, ...sourceFiles]);
       // When another worker won the race the rename fails, and its identical classes stay.
       await rename(staging, dir).catch(() => undefined);
     } finally {

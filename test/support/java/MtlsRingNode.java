@@ -1,6 +1,5 @@
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -10,23 +9,17 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
-import java.security.Security;
 import java.security.cert.X509Certificate;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
-import sun.misc.Signal;
 
 /**
  * Test fixture: one broker of an mTLS ring. It serves its keystore on a ring port that requires a
@@ -54,7 +47,7 @@ public final class MtlsRingNode {
             System.err.println("usage: MtlsRingNode <keystore> <truststore> <password file> <peer port file> <peer name> <pauseMs> <port file>");
             System.exit(2);
         }
-        Security.setProperty("keystore.type.compat", "false");
+        TlsFixtures.strictStoreTypes();
         Path keystore = Path.of(args[0]);
         Path truststore = Path.of(args[1]);
         Path passwordFile = Path.of(args[2]);
@@ -62,15 +55,7 @@ public final class MtlsRingNode {
         String peerName = args[4];
         long pauseMs = Long.parseLong(args[5]);
         CONTEXT.set(load(keystore, truststore, passwordFile));
-
-        ExecutorService reloads = Executors.newSingleThreadExecutor();
-        Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> {
-            try {
-                CONTEXT.set(load(keystore, truststore, passwordFile));
-            } catch (Exception e) {
-                System.out.println("reload-failed " + e);
-            }
-        }));
+        TlsFixtures.reloadOnHangup(CONTEXT, () -> load(keystore, truststore, passwordFile), e -> System.out.println("reload-failed " + e));
 
         ServerSocket ring = new ServerSocket(0, 200, InetAddress.getByName("127.0.0.1"));
         ServerSocket probe = new ServerSocket(0, 200, InetAddress.getByName("127.0.0.1"));
@@ -79,10 +64,7 @@ public final class MtlsRingNode {
         Thread probeAcceptor = new Thread(() -> accept(probe, false, connections));
         ringAcceptor.start();
         probeAcceptor.start();
-        Path portFile = Path.of(args[6]);
-        Path partial = Path.of(args[6] + ".partial");
-        Files.writeString(partial, ring.getLocalPort() + " " + probe.getLocalPort());
-        Files.move(partial, portFile, StandardCopyOption.ATOMIC_MOVE);
+        TlsFixtures.writePortFile(args[6], ring.getLocalPort() + " " + probe.getLocalPort());
 
         Thread stats = new Thread(() -> {
             while (true) {
@@ -101,26 +83,11 @@ public final class MtlsRingNode {
     }
 
     private static SSLContext load(Path keystore, Path truststore, Path passwordFile) throws Exception {
-        char[] password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
-        KeyStore keys = KeyStore.getInstance("JKS");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            keys.load(in, password);
-        }
-        KeyStore trusted = KeyStore.getInstance("JKS");
-        try (InputStream in = Files.newInputStream(truststore)) {
-            trusted.load(in, password);
-        }
-        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keyManagers.init(keys, password);
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
-        String serial = "?";
-        for (String alias : Collections.list(keys.aliases())) {
-            if (keys.isKeyEntry(alias)) serial = ((X509Certificate) keys.getCertificate(alias)).getSerialNumber().toString(16);
-        }
-        System.out.println("loaded " + serial + " " + trusted.size());
+        char[] password = TlsFixtures.readPassword(passwordFile);
+        KeyStore keys = TlsFixtures.loadStore(keystore, "JKS", password);
+        KeyStore trusted = TlsFixtures.loadStore(truststore, "JKS", password);
+        SSLContext context = TlsFixtures.context(keys, password, trusted);
+        System.out.println("loaded " + TlsFixtures.leafSerial(keys) + " " + trusted.size());
         System.out.flush();
         return context;
     }

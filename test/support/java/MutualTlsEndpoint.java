@@ -1,6 +1,5 @@
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -8,24 +7,17 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
-import java.security.Security;
 import java.security.cert.X509Certificate;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
-import sun.misc.Signal;
 
 /**
  * Test fixture: one side of a broker-to-broker link with mutual TLS, like an ActiveMQ broker whose
@@ -54,21 +46,12 @@ public final class MutualTlsEndpoint {
             System.err.println("usage: MutualTlsEndpoint <keystore> <JKS|PKCS12> <truststore> <JKS|PKCS12> <password file> <port file>");
             System.exit(2);
         }
-        // Read exactly the declared type: by default JDK 9+ also loads PKCS#12 declared as JKS and vice versa.
-        Security.setProperty("keystore.type.compat", "false");
+        TlsFixtures.strictStoreTypes();
         Path keystore = Path.of(args[0]);
         Path truststore = Path.of(args[2]);
         Path passwordFile = Path.of(args[4]);
         CONTEXT.set(load(keystore, args[1], truststore, args[3], passwordFile));
-
-        ExecutorService reloads = Executors.newSingleThreadExecutor();
-        Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> {
-            try {
-                CONTEXT.set(load(keystore, args[1], truststore, args[3], passwordFile));
-            } catch (Exception e) {
-                print("reload-failed " + e);
-            }
-        }));
+        TlsFixtures.reloadOnHangup(CONTEXT, () -> load(keystore, args[1], truststore, args[3], passwordFile), e -> print("reload-failed " + e));
 
         Thread commands = new Thread(MutualTlsEndpoint::readCommands, "commands");
         commands.setDaemon(true);
@@ -76,10 +59,7 @@ public final class MutualTlsEndpoint {
 
         ExecutorService connections = Executors.newCachedThreadPool();
         try (ServerSocket server = new ServerSocket(0, 200, InetAddress.getByName("127.0.0.1"))) {
-            Path portFile = Path.of(args[5]);
-            Path partial = Path.of(args[5] + ".partial");
-            Files.writeString(partial, Integer.toString(server.getLocalPort()));
-            Files.move(partial, portFile, StandardCopyOption.ATOMIC_MOVE);
+            TlsFixtures.writePortFile(args[5], Integer.toString(server.getLocalPort()));
             while (true) {
                 Socket plain = server.accept();
                 SSLContext context = CONTEXT.get();
@@ -94,24 +74,10 @@ public final class MutualTlsEndpoint {
     }
 
     private static SSLContext load(Path keystore, String keystoreType, Path truststore, String truststoreType, Path passwordFile) throws Exception {
-        char[] password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
-        KeyStore keyStore = KeyStore.getInstance(keystoreType);
-        try (InputStream in = Files.newInputStream(keystore)) {
-            keyStore.load(in, password);
-        }
-        KeyStore trustStore = KeyStore.getInstance(truststoreType);
-        try (InputStream in = Files.newInputStream(truststore)) {
-            trustStore.load(in, password);
-        }
-        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keyManagers.init(keyStore, password);
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trustStore);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
-        for (String alias : Collections.list(keyStore.aliases())) {
-            if (keyStore.isKeyEntry(alias)) print("loaded " + ((X509Certificate) keyStore.getCertificate(alias)).getSerialNumber().toString(16));
-        }
+        char[] password = TlsFixtures.readPassword(passwordFile);
+        KeyStore keyStore = TlsFixtures.loadStore(keystore, keystoreType, password);
+        SSLContext context = TlsFixtures.context(keyStore, password, TlsFixtures.loadStore(truststore, truststoreType, password));
+        print("loaded " + TlsFixtures.leafSerial(keyStore));
         return context;
     }
 
